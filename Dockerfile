@@ -1,0 +1,19 @@
+# syntax=docker/dockerfile:1
+# Build: docker build -t sshblog .
+# Run:   docker run -d -p 22:23234 -v sshblog:/data -v "$PWD/keys:/data/keys:ro" sshblog
+
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+ARG VERSION=dev
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/sshd ./cmd/sshd
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/sshd /sshd
+ENV BLOG_ADDR=:23234 BLOG_DATA=/data BLOG_KEYS=/data/keys
+VOLUME /data
+EXPOSE 23234
+USER nonroot:nonroot
+ENTRYPOINT ["/sshd"]

@@ -1,0 +1,113 @@
+// Command sshd serves the blog over SSH.
+//
+// With no configuration it listens on :23234, keeps its data in ./data and
+// reads authors' keys from ./keys. Run it with --help for every setting.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+	_ "time/tzdata" // time zones work in a minimal container too
+
+	"charm.land/ssh"
+
+	"github.com/sshblog/sshblog/internal/authors"
+	"github.com/sshblog/sshblog/internal/config"
+	"github.com/sshblog/sshblog/internal/render"
+	"github.com/sshblog/sshblog/internal/server"
+	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/termtext"
+	"github.com/sshblog/sshblog/posts"
+)
+
+// renderCacheBytes bounds the memory of rendered posts shared by all sessions.
+const renderCacheBytes = 64 << 20
+
+// shutdownGrace is how long open sessions get to finish on SIGTERM.
+const shutdownGrace = 4 * time.Second
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		if errors.Is(err, config.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "sshd:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	if err := termtext.Pin(); err != nil {
+		return err
+	}
+	cfg, err := config.Load(args, os.Getenv, os.Stdout)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+
+	db, err := store.Open(cfg.DatabasePath())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	builtin, err := posts.Load(cfg.Location)
+	if err != nil {
+		return err
+	}
+	if n, err := db.Seed(context.Background(), builtin, "sshblog"); err != nil {
+		return err
+	} else if n > 0 {
+		log.Info("seeded an empty blog with the built-in posts", "posts", n)
+	}
+
+	authors, err := authors.Open(cfg.Keys, log)
+	if err != nil {
+		return err
+	}
+	hostKey, err := server.LoadHostKey(cfg.HostKeyPath())
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(server.Config{
+		Title:            cfg.Title,
+		Location:         cfg.Location,
+		HostKey:          hostKey,
+		HandshakeTimeout: cfg.HandshakeTimeout,
+		IdleTimeout:      cfg.IdleTimeout,
+		MaxImport:        cfg.MaxImport,
+	}, db, render.New(renderCacheBytes), authors, log)
+	if err != nil {
+		return err
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	l, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listening: %w", err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+	log.Info("listening", "addr", l.Addr().String(), "data", cfg.Data, "title", cfg.Title)
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, ssh.ErrServerClosed) {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	return nil
+}

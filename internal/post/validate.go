@@ -1,0 +1,68 @@
+package post
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+)
+
+// Errors of validation, each returned wrapped in a message naming the line
+// it was found on.
+var (
+	// ErrInvalidUTF8 means a post is not valid UTF-8.
+	ErrInvalidUTF8 = errors.New("invalid UTF-8")
+	// ErrNUL means a post holds a NUL byte.
+	ErrNUL = errors.New("NUL byte")
+	// ErrControl means a post holds a control character other than tab, line
+	// feed or carriage return: C0, DEL or C1, the stuff of terminal escapes.
+	ErrControl = errors.New("control character")
+)
+
+// validate checks that src is valid UTF-8 without NUL bytes or control
+// characters other than tab, LF and CR.
+func validate(src []byte) error {
+	for i := 0; i < len(src); {
+		if c := src[i]; c < utf8.RuneSelf {
+			if c == 0 {
+				return fmt.Errorf("%w on line %d", ErrNUL, lineAt(src, i))
+			}
+			if isControl(rune(c)) {
+				return controlError(rune(c), lineAt(src, i))
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(src[i:])
+		if r == utf8.RuneError && size == 1 {
+			return fmt.Errorf("%w on line %d (byte %d)", ErrInvalidUTF8, lineAt(src, i), i)
+		}
+		if isControl(r) {
+			return controlError(r, lineAt(src, i))
+		}
+		i += size
+	}
+	return nil
+}
+
+// isControl reports whether r is a control character a post may not hold:
+// C0 but tab, LF and CR; DEL; C1.
+func isControl(r rune) bool {
+	switch {
+	case r == '\t' || r == '\n' || r == '\r':
+		return false
+	case r < 0x20, r == 0x7f:
+		return true
+	}
+	return r >= 0x80 && r <= 0x9f
+}
+
+// controlError returns ErrControl wrapped in a message naming r and the line.
+func controlError(r rune, line int) error {
+	return fmt.Errorf("%w %U on line %d", ErrControl, r, line)
+}
+
+// lineAt returns the 1-based number of the line holding src[off].
+func lineAt(src []byte, off int) int {
+	return bytes.Count(src[:off], []byte{'\n'}) + 1
+}

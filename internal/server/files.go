@@ -1,0 +1,207 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sshblog/sshblog/internal/post"
+	"github.com/sshblog/sshblog/internal/termtext"
+)
+
+// The blog as a folder: scp and sftp both see one flat folder of SLUG.md
+// files. This file holds what the two protocols share; scp.go and sftp.go
+// only translate.
+
+// fileExt is the extension of every post seen as a file.
+const fileExt = ".md"
+
+// errTooLarge is the refusal of an upload over post.MaxSize.
+var errTooLarge = fmt.Errorf("post is larger than %d KiB", post.MaxSize>>10)
+
+// postFile is a post seen as a file.
+type postFile struct {
+	name    string // SLUG.md
+	size    int64
+	modTime time.Time
+}
+
+// slugOfFile turns a file name or path into a slug. Only names directly in
+// the blog's folder are allowed: "x.md", "/x.md", "./x.md".
+func slugOfFile(name string) (string, error) {
+	clean := path.Clean("/" + name)
+	dir, file := path.Split(clean)
+	if dir != "/" || strings.Contains(name, "..") {
+		return "", fmt.Errorf("%q: the blog is one folder; no subfolders", termtext.SanitizeLine(name))
+	}
+	if !strings.HasSuffix(file, fileExt) {
+		return "", fmt.Errorf("%q: post files are named SLUG.md", termtext.SanitizeLine(name))
+	}
+	slug := strings.TrimSuffix(file, fileExt)
+	if err := post.CheckSlug(slug); err != nil {
+		return "", fmt.Errorf("%q: %w", termtext.SanitizeLine(name), err)
+	}
+	return slug, nil
+}
+
+// files lists the posts this call may see as files.
+func (c *call) files() ([]postFile, error) {
+	entries, err := c.reader().List(c.ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing posts: %w", err)
+	}
+	out := make([]postFile, 0, len(entries))
+	for _, e := range entries {
+		out = append(out, postFile{name: e.Slug + fileExt, size: e.Size, modTime: e.Updated})
+	}
+	return out, nil
+}
+
+// stat returns the file of one post.
+func (c *call) stat(name string) (postFile, error) {
+	slug, err := slugOfFile(name)
+	if err != nil {
+		return postFile{}, err
+	}
+	e, err := c.entry(slug)
+	if err != nil {
+		return postFile{}, err
+	}
+	return postFile{name: e.Slug + fileExt, size: e.Size, modTime: e.Updated}, nil
+}
+
+// readFile returns the markdown of the post named by a file name.
+func (c *call) readFile(name string) ([]byte, error) {
+	slug, err := slugOfFile(name)
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.reader().Get(c.ctx, slug)
+	if err != nil {
+		return nil, lookupError(slug, err)
+	}
+	return r.Source, nil
+}
+
+// removeFile removes the post named by a file name.
+func (c *call) removeFile(name string) error {
+	if !c.id.IsAuthor() {
+		return errNotAuthor
+	}
+	slug, err := slugOfFile(name)
+	if err != nil {
+		return err
+	}
+	e, err := c.s.store.Remove(c.ctx, slug, c.id.Author, nil)
+	if err != nil {
+		return lookupError(slug, err)
+	}
+	c.s.log.Info("write", "action", "remove", "slug", e.Slug, "rev", e.Rev, "author", c.id.Author)
+	return nil
+}
+
+// renameFile renames the post named by one file name to another.
+func (c *call) renameFile(from, to string) error {
+	if !c.id.IsAuthor() {
+		return errNotAuthor
+	}
+	oldSlug, err := slugOfFile(from)
+	if err != nil {
+		return err
+	}
+	newSlug, err := slugOfFile(to)
+	if err != nil {
+		return err
+	}
+	e, err := c.s.store.Rename(c.ctx, oldSlug, newSlug, c.id.Author)
+	if err != nil {
+		return lookupError(oldSlug, err)
+	}
+	c.s.log.Info("write", "action", "rename", "from", oldSlug, "slug", e.Slug, "rev", e.Rev, "author", c.id.Author)
+	return nil
+}
+
+// upload collects one file sent by scp or sftp and publishes it when it is
+// complete. It never holds more than post.MaxSize bytes, whatever offsets or
+// sizes the client claims.
+type upload struct {
+	c    *call
+	slug string
+
+	mu     sync.Mutex
+	buf    []byte
+	failed error // a write past the limit, or a torn transfer
+}
+
+// newUpload starts an upload to the file name, checking first that the
+// caller may write and that the name is a post's.
+func (c *call) newUpload(name string) (*upload, error) {
+	if !c.id.IsAuthor() {
+		return nil, errNotAuthor
+	}
+	slug, err := slugOfFile(name)
+	if err != nil {
+		return nil, err
+	}
+	return &upload{c: c, slug: slug}, nil
+}
+
+// WriteAt stores p at off, refusing anything that ends past post.MaxSize.
+func (u *upload) WriteAt(p []byte, off int64) (int, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.failed != nil {
+		return 0, u.failed
+	}
+	if off < 0 || off > post.MaxSize || int64(len(p)) > post.MaxSize-off {
+		u.failed = errTooLarge
+		return 0, u.failed
+	}
+	end := int(off) + len(p)
+	if end > len(u.buf) {
+		u.buf = append(u.buf, make([]byte, end-len(u.buf))...)
+	}
+	return copy(u.buf[off:], p), nil
+}
+
+// ReadFrom reads a whole stream (scp), bounded by post.MaxSize.
+func (u *upload) ReadFrom(r io.Reader) (int64, error) {
+	data, err := post.ReadAll(r, post.MaxSize)
+	if err != nil {
+		u.TransferError(err)
+		return int64(len(data)), err
+	}
+	u.mu.Lock()
+	u.buf = data
+	u.mu.Unlock()
+	return int64(len(data)), nil
+}
+
+// TransferError marks the upload as torn: Close will store nothing.
+func (u *upload) TransferError(err error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.failed == nil {
+		u.failed = fmt.Errorf("transfer failed: %w", err)
+	}
+}
+
+// Close publishes the complete file, unless the transfer failed.
+func (u *upload) Close() error {
+	u.mu.Lock()
+	data, failed := u.buf, u.failed
+	u.buf = nil
+	u.mu.Unlock()
+	if failed != nil {
+		return failed
+	}
+	_, err := u.c.s.publish(u.c, bytes.Clone(data), u.slug, nil)
+	if err != nil {
+		return fmt.Errorf("%s%s: %w", u.slug, fileExt, err)
+	}
+	return nil
+}

@@ -1,0 +1,98 @@
+package server
+
+import (
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/ssh"
+	bm "charm.land/wish/v2/bubbletea"
+
+	"github.com/sshblog/sshblog/internal/tui"
+)
+
+// recoverMiddleware turns a panic in a session into a logged error and a
+// closed session, so one bad session never takes the server down.
+func (s *Server) recoverMiddleware(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		defer func() {
+			if r := recover(); r != nil {
+				s.log.Error("session panicked", "remote", sess.RemoteAddr().String(), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				fmt.Fprintln(sess.Stderr(), "sshblog: internal error; the session was closed")
+				_ = sess.Exit(1)
+			}
+		}()
+		next(sess)
+	}
+}
+
+// logMiddleware writes one structured line per session when it ends.
+func (s *Server) logMiddleware(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		start := time.Now()
+		next(sess)
+		id := IdentityFrom(sess.Context())
+		_, _, pty := sess.Pty()
+		s.log.Info("session",
+			"remote", sess.RemoteAddr().String(),
+			"who", id.String(),
+			"key", id.Fingerprint,
+			"command", firstWord(sess.Command()),
+			"pty", pty,
+			"duration", time.Since(start).Round(time.Millisecond),
+		)
+	}
+}
+
+// firstWord is the command's name, without its arguments (which may be
+// long or private).
+func firstWord(cmd []string) string {
+	if len(cmd) == 0 {
+		return ""
+	}
+	return cmd[0]
+}
+
+// identityMiddleware decides once per session who it belongs to and stores
+// the answer in the session's context.
+func (s *Server) identityMiddleware(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		sess.Context().SetValue(identityKey{}, identify(sess, s.authors))
+		next(sess)
+	}
+}
+
+// route sends a session with a terminal and no command to the TUI, and
+// everything else to the command runner.
+func (s *Server) route(ssh.Handler) ssh.Handler {
+	tuiHandler := bm.MiddlewareWithProgramHandler(s.program)(func(ssh.Session) {})
+	return func(sess ssh.Session) {
+		_, _, isPty := sess.Pty()
+		if isPty && len(sess.Command()) == 0 {
+			tuiHandler(sess)
+			return
+		}
+		s.runCommand(sess)
+	}
+}
+
+// program makes the Bubble Tea program of one TUI session.
+func (s *Server) program(sess ssh.Session) *tea.Program {
+	pty, _, _ := sess.Pty()
+	posts := s.store.Public()
+	if IdentityFrom(sess.Context()).IsAuthor() {
+		posts = s.store
+	}
+	m := tui.New(tui.Options{
+		Title:    s.cfg.Title,
+		Posts:    posts,
+		Renderer: s.renderer,
+		Location: s.cfg.Location,
+		Width:    pty.Window.Width,
+		Height:   pty.Window.Height,
+	})
+	p := tea.NewProgram(m, append(bm.MakeOptions(sess), tea.WithContext(sess.Context()))...)
+	s.track(sess, p)
+	return p
+}

@@ -1,0 +1,114 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"io/fs"
+
+	"charm.land/ssh"
+	"charm.land/wish/v2/scp"
+
+	"github.com/sshblog/sshblog/internal/post"
+)
+
+// legacyScp serves `scp -O`, the old scp protocol run as a command: the blog
+// is one folder of SLUG.md files, as over sftp.
+type legacyScp struct{ s *Server }
+
+// scpMiddleware serves `scp -O`. wish's scp writes a download and returns
+// without reading the client's acknowledgements; closing before they arrive
+// makes OpenSSH's scp report "lost connection" when it sends them. So after a
+// download, read them: one to start, then one each for the times line, the
+// file line and the file's contents.
+func (s *Server) scpMiddleware(next ssh.Handler) ssh.Handler {
+	h := legacyScp{s}
+	serve := scp.Middleware(h, h)(next)
+	return func(sess ssh.Session) {
+		rec := &exitRecorder{Session: sess}
+		serve(rec)
+		if info := scp.GetInfo(sess.Command()); info.Ok && info.Op == scp.OpCopyToClient && !rec.exited {
+			_, _ = io.ReadFull(sess, make([]byte, scpDownloadAcks))
+		}
+	}
+}
+
+// scpDownloadAcks is how many acknowledgement bytes a client sends for the
+// download of one file with its times.
+const scpDownloadAcks = 4
+
+// exitRecorder notes whether a handler ended the session with a status, as
+// wish's scp does on an error.
+type exitRecorder struct {
+	ssh.Session
+	exited bool
+}
+
+// Exit records the call and passes it on.
+func (e *exitRecorder) Exit(code int) error {
+	e.exited = true
+	return e.Session.Exit(code)
+}
+
+// Glob answers a pattern with the one name it was given: no wildcards.
+func (h legacyScp) Glob(_ ssh.Session, pattern string) ([]string, error) {
+	return []string{pattern}, nil
+}
+
+// WalkDir refuses recursive copies: the blog has no folders to walk.
+func (h legacyScp) WalkDir(ssh.Session, string, fs.WalkDirFunc) error {
+	return fmt.Errorf("the blog is one folder; copy posts by name")
+}
+
+// NewDirEntry refuses folders.
+func (h legacyScp) NewDirEntry(ssh.Session, string) (*scp.DirEntry, error) {
+	return nil, fmt.Errorf("the blog is one folder; copy posts by name")
+}
+
+// NewFileEntry sends one post to the client.
+func (h legacyScp) NewFileEntry(sess ssh.Session, name string) (*scp.FileEntry, func() error, error) {
+	c := h.s.newCall(sess, nil)
+	f, err := c.stat(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := c.readFile(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &scp.FileEntry{
+		Name:     f.name,
+		Filepath: f.name,
+		Mode:     0o644,
+		Size:     int64(len(data)),
+		Reader:   bytes.NewReader(data),
+		Mtime:    f.modTime.Unix(),
+		Atime:    f.modTime.Unix(),
+	}, nil, nil
+}
+
+// Mkdir refuses folders.
+func (h legacyScp) Mkdir(ssh.Session, *scp.DirEntry) error {
+	return fmt.Errorf("the blog is one folder; no subfolders")
+}
+
+// Write publishes one uploaded file. A claimed size over the limit is
+// refused before a byte of it is read.
+func (h legacyScp) Write(sess ssh.Session, entry *scp.FileEntry) (int64, error) {
+	c := h.s.newCall(sess, nil)
+	u, err := c.newUpload(entry.Name)
+	if err != nil {
+		return 0, err
+	}
+	if entry.Size > post.MaxSize {
+		return 0, errTooLarge
+	}
+	n, err := u.ReadFrom(entry.Reader)
+	if err != nil {
+		return n, err
+	}
+	if err := u.Close(); err != nil {
+		return 0, err
+	}
+	return n, nil
+}

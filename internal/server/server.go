@@ -1,0 +1,206 @@
+// Package server is the blog's SSH server: authentication, the middleware
+// chain every session passes through, the Bubble Tea reader for terminals and
+// the plain commands for pipes and scripts.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/ssh"
+	"charm.land/wish/v2"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/sshblog/sshblog/internal/post"
+	"github.com/sshblog/sshblog/internal/render"
+	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/tui"
+)
+
+// Store is what the server needs from the store; *store.DB is one.
+type Store interface {
+	store.Reader
+	Public() store.Reader
+	Entry(slug string) (store.Entry, bool)
+	Revision(ctx context.Context, slug string, rev uint64) (store.Revision, error)
+	History(ctx context.Context, slug string) ([]store.Revision, error)
+	Put(ctx context.Context, c store.Change) (store.Entry, error)
+	Remove(ctx context.Context, slug, author string, ifRev *uint64) (store.Entry, error)
+	Rename(ctx context.Context, oldSlug, newSlug, author string) (store.Entry, error)
+	// What import and export need.
+	AllEntries() []store.Entry
+	Aliases() [][2]string
+	AddAlias(ctx context.Context, alias, slug string) error
+	PutMany(ctx context.Context, changes []store.Change) ([]store.Outcome, error)
+	Restore(ctx context.Context, slug string, revs []store.Revision, meta post.Meta) (store.Entry, error)
+	// Changed returns a channel closed at the next committed write.
+	Changed() <-chan struct{}
+	// NextScheduled returns when the next scheduled post becomes public.
+	NextScheduled(now time.Time) (time.Time, bool)
+	// Now is the store's clock.
+	Now() time.Time
+}
+
+// Config holds the server's settings. Zero durations mean no limit.
+type Config struct {
+	Title     string         // the blog's title
+	Location  *time.Location // the blog's time zone, for dates shown and parsed
+	HostKey   gossh.Signer   // the server's host key
+	MaxImport int64          // the largest archive import reads, in bytes
+
+	HandshakeTimeout time.Duration // cut clients that have not finished the handshake by then
+	IdleTimeout      time.Duration // cut connections with no traffic for this long
+}
+
+// Server serves the blog over SSH.
+type Server struct {
+	cfg      Config
+	store    Store
+	renderer *render.Renderer
+	authors  Authors
+	log      *slog.Logger
+	ssh      *ssh.Server
+
+	mu       sync.Mutex                // guards programs
+	programs map[*tea.Program]struct{} // open TUI sessions, told about changes
+}
+
+// New makes a server. authors may be nil: then everyone is a reader.
+func New(cfg Config, st Store, renderer *render.Renderer, authors Authors, log *slog.Logger) (*Server, error) {
+	if cfg.Location == nil {
+		cfg.Location = time.Local
+	}
+	if cfg.HostKey == nil {
+		return nil, errors.New("server: no host key")
+	}
+	s := &Server{
+		cfg:      cfg,
+		store:    st,
+		renderer: renderer,
+		authors:  authors,
+		log:      log,
+		programs: map[*tea.Program]struct{}{},
+	}
+	srv, err := wish.NewServer(
+		wish.WithVersion("sshblog"),
+		func(srv *ssh.Server) error {
+			srv.AddHostKey(cfg.HostKey)
+			srv.HandshakeTimeout = cfg.HandshakeTimeout
+			srv.IdleTimeout = cfg.IdleTimeout
+			return nil
+		},
+		// Anyone may read: every public key is accepted (it only decides
+		// whether the session is an author's), and keyboard-interactive
+		// with no questions lets clients without keys in. The "none" method
+		// stays refused, or OpenSSH would never offer its keys.
+		wish.WithPublicKeyAuth(func(ssh.Context, ssh.PublicKey) bool { return true }),
+		wish.WithKeyboardInteractiveAuth(func(ssh.Context, gossh.KeyboardInteractiveChallenge) bool { return true }),
+		wish.WithMiddleware(s.middleware()...),
+		wish.WithSubsystem("sftp", ssh.SubsystemHandler(chain(s.sftpHandler, s.sessionMiddleware()...))),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	s.ssh = srv
+	return s, nil
+}
+
+// middleware is the chain each session with a command or a shell passes
+// through. wish applies them in order, so the last one listed runs first.
+func (s *Server) middleware() []wish.Middleware {
+	return append([]wish.Middleware{
+		s.route,         // the TUI or a command
+		s.scpMiddleware, // scp -O
+	}, s.sessionMiddleware()...)
+}
+
+// sessionMiddleware is what every session passes through first, sftp
+// included; innermost first.
+func (s *Server) sessionMiddleware() []wish.Middleware {
+	return []wish.Middleware{
+		s.identityMiddleware, // who is this
+		s.logMiddleware,      // one log line per session
+		s.recoverMiddleware,  // a panic ends the session, not the server
+	}
+}
+
+// chain wraps h in mw, the first innermost, as wish does.
+func chain(h ssh.Handler, mw ...wish.Middleware) ssh.Handler {
+	for _, m := range mw {
+		h = m(h)
+	}
+	return h
+}
+
+// Serve accepts connections on l until Shutdown or Close. It returns
+// ssh.ErrServerClosed after a shutdown.
+func (s *Server) Serve(l net.Listener) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.watch(ctx)
+	return s.ssh.Serve(l)
+}
+
+// Shutdown stops accepting connections, tells open TUI sessions to end, and
+// waits for sessions to finish until ctx is done; then it closes the rest.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	for p := range s.programs {
+		go p.Send(tui.ShutdownMsg{})
+	}
+	s.mu.Unlock()
+	err := s.ssh.Shutdown(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return s.ssh.Close()
+	}
+	return err
+}
+
+// Close closes the listener and every connection at once.
+func (s *Server) Close() error {
+	return s.ssh.Close()
+}
+
+// watch tells every open TUI session when the store changes or a scheduled
+// post comes due. It is the one goroutine that waits for changes, whatever
+// the number of sessions, and it sleeps until something happens.
+func (s *Server) watch(ctx context.Context) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		changed := s.store.Changed()
+		timer.Stop()
+		if next, ok := s.store.NextScheduled(s.store.Now()); ok {
+			timer.Reset(time.Until(next) + time.Second/10)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-changed:
+		case <-timer.C:
+		}
+		s.mu.Lock()
+		for p := range s.programs {
+			go p.Send(tui.ReloadMsg{})
+		}
+		s.mu.Unlock()
+	}
+}
+
+// track registers a TUI program until its session ends.
+func (s *Server) track(sess ssh.Session, p *tea.Program) {
+	s.mu.Lock()
+	s.programs[p] = struct{}{}
+	s.mu.Unlock()
+	context.AfterFunc(sess.Context(), func() {
+		s.mu.Lock()
+		delete(s.programs, p)
+		s.mu.Unlock()
+	})
+}

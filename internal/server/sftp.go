@@ -1,0 +1,148 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+
+	"charm.land/ssh"
+	"github.com/pkg/sftp"
+)
+
+// sftpHandler serves the sftp subsystem, which today's scp also uses: the
+// blog is one folder of SLUG.md files.
+func (s *Server) sftpHandler(sess ssh.Session) {
+	c := s.newCall(sess, nil)
+	h := sftpFiles{c}
+	srv := sftp.NewRequestServer(sess, sftp.Handlers{FileGet: h, FilePut: h, FileCmd: h, FileList: h},
+		sftp.WithStartDirectory("/"))
+	// Serve returns when the client closes its side; the exit status must
+	// go out before the server closes the channel.
+	err := srv.Serve()
+	status := 0
+	if err != nil && !errors.Is(err, io.EOF) {
+		s.log.Info("sftp session ended", "remote", sess.RemoteAddr().String(), "err", err)
+		status = 1
+	}
+	_ = sess.Exit(status)
+	srv.Close()
+}
+
+// sftpFiles adapts the blog's folder to pkg/sftp's request handlers.
+type sftpFiles struct{ c *call }
+
+// Fileread opens a post for reading.
+func (h sftpFiles) Fileread(r *sftp.Request) (io.ReaderAt, error) {
+	data, err := h.c.readFile(r.Filepath)
+	if err != nil {
+		return nil, sftpError(err)
+	}
+	return bytes.NewReader(data), nil
+}
+
+// Filewrite opens an upload; it is published when the client closes it.
+func (h sftpFiles) Filewrite(r *sftp.Request) (io.WriterAt, error) {
+	u, err := h.c.newUpload(r.Filepath)
+	if err != nil {
+		return nil, sftpError(err)
+	}
+	return u, nil
+}
+
+// Filecmd handles remove and rename; setting times or modes is accepted
+// and ignored, and folders cannot be made.
+func (h sftpFiles) Filecmd(r *sftp.Request) error {
+	switch r.Method {
+	case "Setstat":
+		return nil
+	case "Remove":
+		return sftpError(h.c.removeFile(r.Filepath))
+	case "Rename", "PosixRename":
+		return sftpError(h.c.renameFile(r.Filepath, r.Target))
+	default:
+		return sftp.ErrSSHFxOpUnsupported
+	}
+}
+
+// Filelist lists the folder or stats one file.
+func (h sftpFiles) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
+	switch r.Method {
+	case "List":
+		if r.Filepath != "/" && r.Filepath != "" && r.Filepath != "." {
+			return nil, os.ErrNotExist
+		}
+		files, err := h.c.files()
+		if err != nil {
+			return nil, sftpError(err)
+		}
+		infos := make(listerAt, len(files))
+		for i, f := range files {
+			infos[i] = fileInfo{f}
+		}
+		return infos, nil
+	case "Stat", "Lstat":
+		if r.Filepath == "/" || r.Filepath == "" || r.Filepath == "." {
+			return listerAt{dirInfo{}}, nil
+		}
+		f, err := h.c.stat(r.Filepath)
+		if err != nil {
+			return nil, sftpError(err)
+		}
+		return listerAt{fileInfo{f}}, nil
+	default:
+		return nil, sftp.ErrSSHFxOpUnsupported
+	}
+}
+
+// sftpError maps the blog's errors to sftp's: a missing post is "no such
+// file", a refusal is "permission denied"; the text goes with it for
+// clients that show it.
+func sftpError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, errNotAuthor):
+		return fs.ErrPermission
+	case errors.As(err, new(notFound)):
+		return os.ErrNotExist
+	}
+	return err
+}
+
+// listerAt serves a fixed list of file infos.
+type listerAt []os.FileInfo
+
+// ListAt copies infos from offset off into ls.
+func (l listerAt) ListAt(ls []os.FileInfo, off int64) (int, error) {
+	if off >= int64(len(l)) {
+		return 0, io.EOF
+	}
+	n := copy(ls, l[off:])
+	if n < len(ls) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// fileInfo is a post as an os.FileInfo.
+type fileInfo struct{ f postFile }
+
+func (i fileInfo) Name() string       { return i.f.name }
+func (i fileInfo) Size() int64        { return i.f.size }
+func (i fileInfo) Mode() fs.FileMode  { return 0o644 }
+func (i fileInfo) ModTime() time.Time { return i.f.modTime }
+func (i fileInfo) IsDir() bool        { return false }
+func (i fileInfo) Sys() any           { return nil }
+
+// dirInfo is the blog's one folder.
+type dirInfo struct{}
+
+func (dirInfo) Name() string       { return "/" }
+func (dirInfo) Size() int64        { return 0 }
+func (dirInfo) Mode() fs.FileMode  { return fs.ModeDir | 0o755 }
+func (dirInfo) ModTime() time.Time { return time.Time{} }
+func (dirInfo) IsDir() bool        { return true }
+func (dirInfo) Sys() any           { return nil }

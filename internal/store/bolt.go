@@ -1,0 +1,619 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/sshblog/sshblog/internal/post"
+)
+
+// The buckets of the bbolt file. See the package README section in the
+// project README for the layout.
+var (
+	bucketPosts     = []byte("posts")     // slug -> JSON Entry (current metadata, no body)
+	bucketRevisions = []byte("revisions") // slug -> bucket: big-endian uint64 rev -> revision record
+	bucketAliases   = []byte("aliases")   // old slug -> new slug
+	bucketMeta      = []byte("meta")      // "schema" -> version
+)
+
+// schemaVersion is written to meta/schema when a file is created.
+const schemaVersion = "1"
+
+// DB is the bbolt implementation of the store. It is safe for concurrent
+// use. Reads of the post list are served from an in-memory snapshot that is
+// replaced after every committed write.
+type DB struct {
+	bolt *bolt.DB
+	now  func() time.Time
+
+	snap atomic.Pointer[snapshot]
+
+	mu      sync.Mutex    // guards changed
+	changed chan struct{} // closed and replaced after each committed write
+}
+
+// snapshot is an immutable view of the current posts.
+type snapshot struct {
+	entries []Entry          // every post, removed ones included, newest first
+	bySlug  map[string]Entry // the same, by slug
+	aliases map[string]string
+}
+
+// Option configures Open.
+type Option func(*DB)
+
+// WithClock makes the store read the time from now instead of time.Now; tests
+// use it to control revision times.
+func WithClock(now func() time.Time) Option {
+	return func(db *DB) { db.now = now }
+}
+
+// Open opens (creating if needed) the bbolt file at path. It fails after a
+// second if another process holds the file.
+func Open(path string, opts ...Option) (*DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("store: creating data folder: %w", err)
+	}
+	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return nil, fmt.Errorf("store: opening %s: the file is in use by another process", path)
+		}
+		return nil, fmt.Errorf("store: opening %s: %w", path, err)
+	}
+	db := &DB{bolt: b, now: time.Now, changed: make(chan struct{})}
+	for _, o := range opts {
+		o(db)
+	}
+	err = b.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketPosts, bucketRevisions, bucketAliases, bucketMeta} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		if v := meta.Get([]byte("schema")); v == nil {
+			return meta.Put([]byte("schema"), []byte(schemaVersion))
+		} else if string(v) != schemaVersion {
+			return fmt.Errorf("unknown schema version %q (this build knows %s)", v, schemaVersion)
+		}
+		return nil
+	})
+	if err == nil {
+		err = db.reload()
+	}
+	if err != nil {
+		b.Close()
+		return nil, fmt.Errorf("store: preparing %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// Close closes the file. Writes in flight finish first.
+func (db *DB) Close() error {
+	return db.bolt.Close()
+}
+
+// reload builds the snapshot from the file.
+func (db *DB) reload() error {
+	s := &snapshot{bySlug: map[string]Entry{}, aliases: map[string]string{}}
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		err := tx.Bucket(bucketPosts).ForEach(func(k, v []byte) error {
+			var e Entry
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("decoding post %q: %w", k, err)
+			}
+			s.bySlug[string(k)] = e
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketAliases).ForEach(func(k, v []byte) error {
+			s.aliases[string(k)] = string(v)
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	s.entries = make([]Entry, 0, len(s.bySlug))
+	for _, e := range s.bySlug {
+		s.entries = append(s.entries, e)
+	}
+	sortEntries(s.entries)
+	db.snap.Store(s)
+	return nil
+}
+
+// sortEntries orders entries newest first; ties by slug.
+func sortEntries(es []Entry) {
+	slices.SortFunc(es, func(a, b Entry) int {
+		if c := b.sortTime().Compare(a.sortTime()); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Slug, b.Slug)
+	})
+}
+
+// sortTime is the time a post is listed under: its date, else when its
+// current revision was written.
+func (e Entry) sortTime() time.Time {
+	if !e.Date.IsZero() {
+		return e.Date
+	}
+	return e.Updated
+}
+
+// Changed returns a channel that is closed at the next committed write. One
+// goroutine waiting on it serves a whole server: no polling.
+func (db *DB) Changed() <-chan struct{} {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	return db.changed
+}
+
+// notify wakes everyone waiting on Changed.
+func (db *DB) notify() {
+	db.mu.Lock()
+	close(db.changed)
+	db.changed = make(chan struct{})
+	db.mu.Unlock()
+}
+
+// List returns the current, non-removed posts, newest first, from the
+// in-memory snapshot. The slice is shared: callers must not modify it.
+func (db *DB) List(ctx context.Context) ([]Entry, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s := db.snap.Load()
+	out := make([]Entry, 0, len(s.entries))
+	for _, e := range s.entries {
+		if !e.Removed {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// Len reports how many posts the store holds, removed ones included.
+func (db *DB) Len() int {
+	return len(db.snap.Load().entries)
+}
+
+// resolve follows aliases from slug to the post's current slug.
+func (s *snapshot) resolve(slug string) string {
+	for range 16 { // aliases may chain after several renames; bound the walk
+		next, ok := s.aliases[slug]
+		if !ok {
+			break
+		}
+		slug = next
+	}
+	return slug
+}
+
+// Entry returns the current metadata of slug, following aliases. Removed
+// posts are returned too, with Removed set.
+func (db *DB) Entry(slug string) (Entry, bool) {
+	s := db.snap.Load()
+	e, ok := s.bySlug[s.resolve(slug)]
+	return e, ok
+}
+
+// Get returns the current revision of slug, following aliases. A removed
+// post is ErrNotFound.
+func (db *DB) Get(ctx context.Context, slug string) (Revision, error) {
+	e, ok := db.Entry(slug)
+	if !ok || e.Removed {
+		return Revision{}, fmt.Errorf("%w: %s", ErrNotFound, slug)
+	}
+	return db.Revision(ctx, e.Slug, e.Rev)
+}
+
+// Revision returns revision rev of the post named slug (no alias lookup).
+func (db *DB) Revision(ctx context.Context, slug string, rev uint64) (Revision, error) {
+	if err := ctx.Err(); err != nil {
+		return Revision{}, err
+	}
+	var r Revision
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketRevisions).Bucket([]byte(slug))
+		if b == nil {
+			return fmt.Errorf("%w: %s", ErrNotFound, slug)
+		}
+		v := b.Get(revKey(rev))
+		if v == nil {
+			return fmt.Errorf("%w: %s has no revision %d", ErrNotFound, slug, rev)
+		}
+		var err error
+		r, err = decodeRevision(slug, rev, v)
+		return err
+	})
+	return r, err
+}
+
+// History returns every revision of slug, oldest first, without their
+// sources.
+func (db *DB) History(ctx context.Context, slug string) ([]Revision, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	slug = db.snap.Load().resolve(slug)
+	var out []Revision
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketRevisions).Bucket([]byte(slug))
+		if b == nil {
+			return fmt.Errorf("%w: %s", ErrNotFound, slug)
+		}
+		return b.ForEach(func(k, v []byte) error {
+			r, err := decodeRevision(slug, binary.BigEndian.Uint64(k), v)
+			if err != nil {
+				return err
+			}
+			r.Source = nil
+			out = append(out, r)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// Change is one write to the store.
+type Change struct {
+	Post   *post.Post // the parsed post
+	Author string     // who makes the change
+	// IfRev, when non-nil, makes the write fail with ErrConflict unless the
+	// post's current revision is *IfRev (0: the post must not exist yet).
+	IfRev *uint64
+	// Action is recorded in the revision; empty means Published for a new
+	// post and Edited for an existing one.
+	Action Action
+}
+
+// Put stores c.Post as the next revision of the post named c.Post.Slug and
+// returns the post's new entry. The revision is committed (fsync'd) before
+// Put returns.
+func (db *DB) Put(ctx context.Context, c Change) (Entry, error) {
+	if c.Post == nil {
+		return Entry{}, errors.New("store: put: no post")
+	}
+	if err := post.CheckSlug(c.Post.Slug); err != nil {
+		return Entry{}, fmt.Errorf("store: put: %w", err)
+	}
+	return db.write(ctx, c.Post.Slug, c.IfRev, func(cur *Entry) (Entry, Revision, error) {
+		action := c.Action
+		if action == "" {
+			action = Published
+			if cur != nil {
+				action = Edited
+			}
+		}
+		e, r := db.newRevision(c.Post, cur, c.Author, action)
+		return e, r, nil
+	})
+}
+
+// Remove hides slug behind a tombstone revision. Nothing is erased: an
+// earlier revision can be made current again with Put and Action Reverted.
+func (db *DB) Remove(ctx context.Context, slug, author string, ifRev *uint64) (Entry, error) {
+	slug = db.snap.Load().resolve(slug)
+	return db.write(ctx, slug, ifRev, func(cur *Entry) (Entry, Revision, error) {
+		if cur == nil || cur.Removed {
+			return Entry{}, Revision{}, fmt.Errorf("%w: %s", ErrNotFound, slug)
+		}
+		now := db.now()
+		e := *cur
+		e.Rev, e.Updated, e.By, e.Removed, e.Size = cur.Rev+1, now, author, true, 0
+		return e, Revision{Slug: slug, Rev: e.Rev, Author: author, Time: now, Action: Removed}, nil
+	})
+}
+
+// Rename moves the post oldSlug, with all its history, to newSlug, and keeps
+// oldSlug as an alias of it. The move is recorded as a revision.
+func (db *DB) Rename(ctx context.Context, oldSlug, newSlug, author string) (Entry, error) {
+	if err := post.CheckSlug(newSlug); err != nil {
+		return Entry{}, fmt.Errorf("store: rename: %w", err)
+	}
+	oldSlug = db.snap.Load().resolve(oldSlug)
+	if oldSlug == newSlug {
+		return Entry{}, fmt.Errorf("store: rename: %s already has that name", oldSlug)
+	}
+	var e Entry
+	err := db.bolt.Batch(func(tx *bolt.Tx) error {
+		posts, allRevs, aliases := tx.Bucket(bucketPosts), tx.Bucket(bucketRevisions), tx.Bucket(bucketAliases)
+		v := posts.Get([]byte(oldSlug))
+		if v == nil {
+			return fmt.Errorf("%w: %s", ErrNotFound, oldSlug)
+		}
+		if posts.Get([]byte(newSlug)) != nil {
+			return fmt.Errorf("%w: %s already exists", ErrConflict, newSlug)
+		}
+		var cur Entry
+		if err := json.Unmarshal(v, &cur); err != nil {
+			return fmt.Errorf("decoding post %q: %w", oldSlug, err)
+		}
+		if cur.Removed {
+			return fmt.Errorf("%w: %s", ErrNotFound, oldSlug)
+		}
+		from := allRevs.Bucket([]byte(oldSlug))
+		to, err := allRevs.CreateBucket([]byte(newSlug))
+		if err != nil {
+			return fmt.Errorf("moving history: %w", err)
+		}
+		var last []byte
+		err = from.ForEach(func(k, v []byte) error {
+			last = v
+			return to.Put(bytes.Clone(k), bytes.Clone(v))
+		})
+		if err != nil {
+			return fmt.Errorf("moving history: %w", err)
+		}
+		prev, err := decodeRevision(oldSlug, cur.Rev, last)
+		if err != nil {
+			return err
+		}
+		now := db.now()
+		e = cur
+		e.Slug, e.Rev, e.Updated, e.By = newSlug, cur.Rev+1, now, author
+		r := Revision{Slug: newSlug, Rev: e.Rev, Author: author, Time: now, Action: Renamed, Source: prev.Source}
+		if err := to.Put(revKey(r.Rev), encodeRevision(r)); err != nil {
+			return err
+		}
+		ev, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		if err := posts.Put([]byte(newSlug), ev); err != nil {
+			return err
+		}
+		if err := posts.Delete([]byte(oldSlug)); err != nil {
+			return err
+		}
+		if err := allRevs.DeleteBucket([]byte(oldSlug)); err != nil {
+			return err
+		}
+		// The new name is a post now, no longer an alias; the old name
+		// becomes one, and aliases that led to the old name follow it.
+		if err := aliases.Delete([]byte(newSlug)); err != nil {
+			return err
+		}
+		if err := aliases.Put([]byte(oldSlug), []byte(newSlug)); err != nil {
+			return err
+		}
+		return aliases.ForEach(func(k, v []byte) error {
+			if string(v) == oldSlug {
+				return aliases.Put(bytes.Clone(k), []byte(newSlug))
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) {
+			return Entry{}, err
+		}
+		return Entry{}, fmt.Errorf("store: renaming %s: %w", oldSlug, err)
+	}
+	if err := db.reload(); err != nil {
+		return e, fmt.Errorf("store: renaming %s: %w", oldSlug, err)
+	}
+	db.notify()
+	return e, nil
+}
+
+// newRevision builds the entry and revision that make p current.
+func (db *DB) newRevision(p *post.Post, cur *Entry, author string, action Action) (Entry, Revision) {
+	var rev uint64 = 1
+	if cur != nil {
+		rev = cur.Rev + 1
+	}
+	now := db.now()
+	e := Entry{Meta: p.Meta, Rev: rev, Size: int64(len(p.Source)), Updated: now, By: author}
+	e.Slug = p.Slug
+	r := Revision{Slug: p.Slug, Rev: rev, Author: author, Time: now, Action: action, Source: p.Source}
+	return e, r
+}
+
+// write runs one change in a bbolt transaction: it checks IfRev, appends the
+// revision, moves the current pointer, and then updates the snapshot.
+func (db *DB) write(ctx context.Context, slug string, ifRev *uint64, change func(cur *Entry) (Entry, Revision, error)) (Entry, error) {
+	if err := ctx.Err(); err != nil {
+		return Entry{}, err
+	}
+	var e Entry
+	err := db.bolt.Batch(func(tx *bolt.Tx) error {
+		posts := tx.Bucket(bucketPosts)
+		var cur *Entry
+		if v := posts.Get([]byte(slug)); v != nil {
+			cur = new(Entry)
+			if err := json.Unmarshal(v, cur); err != nil {
+				return fmt.Errorf("decoding post %q: %w", slug, err)
+			}
+		}
+		if ifRev != nil {
+			var have uint64
+			if cur != nil {
+				have = cur.Rev
+			}
+			if have != *ifRev {
+				return fmt.Errorf("%w: %s is at revision %d, not %d", ErrConflict, slug, have, *ifRev)
+			}
+		}
+		var r Revision
+		var err error
+		e, r, err = change(cur)
+		if err != nil {
+			return err
+		}
+		revs, err := tx.Bucket(bucketRevisions).CreateBucketIfNotExists([]byte(slug))
+		if err != nil {
+			return err
+		}
+		if revs.Get(revKey(r.Rev)) != nil {
+			return fmt.Errorf("revision %d of %s already exists", r.Rev, slug)
+		}
+		if err := revs.Put(revKey(r.Rev), encodeRevision(r)); err != nil {
+			return err
+		}
+		v, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		if err := posts.Put([]byte(slug), v); err != nil {
+			return err
+		}
+		// A post of that name shadows an alias of the same name.
+		return tx.Bucket(bucketAliases).Delete([]byte(slug))
+	})
+	if err != nil {
+		if errors.Is(err, ErrConflict) || errors.Is(err, ErrNotFound) {
+			return Entry{}, err
+		}
+		return Entry{}, fmt.Errorf("store: writing %s: %w", slug, err)
+	}
+	db.replace(e)
+	db.notify()
+	return e, nil
+}
+
+// replace swaps the snapshot for one with e as the current entry of its slug.
+func (db *DB) replace(e Entry) {
+	for {
+		old := db.snap.Load()
+		s := &snapshot{
+			bySlug:  make(map[string]Entry, len(old.bySlug)+1),
+			aliases: old.aliases,
+			entries: make([]Entry, 0, len(old.entries)+1),
+		}
+		if _, ok := old.aliases[e.Slug]; ok {
+			s.aliases = maps.Clone(old.aliases)
+			delete(s.aliases, e.Slug)
+		}
+		maps.Copy(s.bySlug, old.bySlug)
+		s.bySlug[e.Slug] = e
+		for _, x := range old.entries {
+			if x.Slug != e.Slug {
+				s.entries = append(s.entries, x)
+			}
+		}
+		i, _ := slices.BinarySearchFunc(s.entries, e, func(a, b Entry) int {
+			if c := b.sortTime().Compare(a.sortTime()); c != 0 {
+				return c
+			}
+			return strings.Compare(a.Slug, b.Slug)
+		})
+		s.entries = slices.Insert(s.entries, i, e)
+		if db.snap.CompareAndSwap(old, s) {
+			return
+		}
+	}
+}
+
+// Seed stores ps as the first revisions of an empty store, all in one
+// transaction, authored by author. It does nothing if the store already holds
+// any post, so later starts never overwrite what is stored. It reports how
+// many posts it stored.
+func (db *DB) Seed(ctx context.Context, ps []*post.Post, author string) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	n := 0
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		posts := tx.Bucket(bucketPosts)
+		if k, _ := posts.Cursor().First(); k != nil {
+			return nil
+		}
+		for _, p := range ps {
+			if err := post.CheckSlug(p.Slug); err != nil {
+				return err
+			}
+			e, r := db.newRevision(p, nil, author, Published)
+			revs, err := tx.Bucket(bucketRevisions).CreateBucketIfNotExists([]byte(p.Slug))
+			if err != nil {
+				return err
+			}
+			if err := revs.Put(revKey(r.Rev), encodeRevision(r)); err != nil {
+				return err
+			}
+			v, err := json.Marshal(e)
+			if err != nil {
+				return err
+			}
+			if err := posts.Put([]byte(p.Slug), v); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: seeding: %w", err)
+	}
+	if n > 0 {
+		if err := db.reload(); err != nil {
+			return n, fmt.Errorf("store: seeding: %w", err)
+		}
+		db.notify()
+	}
+	return n, nil
+}
+
+// revKey is the bbolt key of revision rev: big-endian, so keys sort by
+// revision.
+func revKey(rev uint64) []byte {
+	return binary.BigEndian.AppendUint64(nil, rev)
+}
+
+// revisionHeader is the JSON line that starts a stored revision; the
+// markdown follows after a newline, unencoded.
+type revisionHeader struct {
+	Author string    `json:"author"`
+	Time   time.Time `json:"time"`
+	Action Action    `json:"action"`
+}
+
+// encodeRevision lays out a revision record: a JSON header line, then the
+// source.
+func encodeRevision(r Revision) []byte {
+	h, _ := json.Marshal(revisionHeader{Author: r.Author, Time: r.Time, Action: r.Action}) // cannot fail: plain fields
+	out := make([]byte, 0, len(h)+1+len(r.Source))
+	out = append(out, h...)
+	out = append(out, '\n')
+	return append(out, r.Source...)
+}
+
+// decodeRevision reads a record written by encodeRevision. The source is
+// copied out of bbolt's memory, which is only valid inside the transaction.
+func decodeRevision(slug string, rev uint64, v []byte) (Revision, error) {
+	head, src, ok := bytes.Cut(v, []byte{'\n'})
+	if !ok {
+		return Revision{}, fmt.Errorf("revision %d of %s is damaged: no header", rev, slug)
+	}
+	var h revisionHeader
+	if err := json.Unmarshal(head, &h); err != nil {
+		return Revision{}, fmt.Errorf("revision %d of %s is damaged: %w", rev, slug, err)
+	}
+	return Revision{
+		Slug:   slug,
+		Rev:    rev,
+		Author: h.Author,
+		Time:   h.Time,
+		Action: h.Action,
+		Source: bytes.Clone(src),
+	}, nil
+}

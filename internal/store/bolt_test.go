@@ -1,0 +1,168 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sshblog/sshblog/internal/post"
+)
+
+// open opens a store in a fresh temporary folder.
+func open(t *testing.T) (*DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "blog.db")
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, path
+}
+
+// mustParse parses a small post.
+func mustParse(t *testing.T, slug, src string) *post.Post {
+	t.Helper()
+	p, err := post.Parse([]byte(src), post.Options{Slug: slug, Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestPutGetList(t *testing.T) {
+	ctx := context.Background()
+	db, path := open(t)
+	old := mustParse(t, "old", "---\ntitle: Old\ndate: 2020-01-01\n---\nold body\n")
+	newer := mustParse(t, "new", "---\ntitle: 새 글\ndate: 2024-01-01\n---\n본문\n")
+	for _, p := range []*post.Post{old, newer} {
+		e, err := db.Put(ctx, Change{Post: p, Author: "ash"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Rev != 1 || e.By != "ash" {
+			t.Errorf("first put: %+v", e)
+		}
+	}
+	list, err := db.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 || list[0].Slug != "new" || list[1].Slug != "old" {
+		t.Fatalf("list not newest first: %+v", list)
+	}
+	r, err := db.Get(ctx, "new")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(r.Source) != string(newer.Source) || r.Author != "ash" || r.Action != Published {
+		t.Errorf("get = %+v", r)
+	}
+
+	// A second put is revision 2; revision 1 is still there.
+	edited := mustParse(t, "new", "---\ntitle: 고친 글\ndate: 2024-01-01\n---\n고친 본문\n")
+	e, err := db.Put(ctx, Change{Post: edited, Author: "kim"})
+	if err != nil || e.Rev != 2 {
+		t.Fatalf("edit: %+v %v", e, err)
+	}
+	r1, err := db.Revision(ctx, "new", 1)
+	if err != nil || string(r1.Source) != string(newer.Source) {
+		t.Errorf("revision 1 changed: %q %v", r1.Source, err)
+	}
+	h, err := db.History(ctx, "new")
+	if err != nil || len(h) != 2 || h[0].Action != Published || h[1].Action != Edited || h[1].Author != "kim" {
+		t.Errorf("history = %+v %v", h, err)
+	}
+
+	// Everything survives a reopen.
+	db.Close()
+	db2, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	list2, _ := db2.List(ctx)
+	if len(list2) != 2 || list2[0].Title != "고친 글" || list2[0].Rev != 2 {
+		t.Errorf("after reopen: %+v", list2)
+	}
+}
+
+func TestGetMissing(t *testing.T) {
+	db, _ := open(t)
+	if _, err := db.Get(context.Background(), "nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("err = %v, want ErrNotFound", err)
+	}
+}
+
+func TestIfRevConflict(t *testing.T) {
+	ctx := context.Background()
+	db, _ := open(t)
+	p := mustParse(t, "a", "# A\n")
+	zero := uint64(0)
+	if _, err := db.Put(ctx, Change{Post: p, Author: "x", IfRev: &zero}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Put(ctx, Change{Post: p, Author: "x", IfRev: &zero}); !errors.Is(err, ErrConflict) {
+		t.Errorf("second put with IfRev 0: %v, want ErrConflict", err)
+	}
+	one := uint64(1)
+	if e, err := db.Put(ctx, Change{Post: p, Author: "x", IfRev: &one}); err != nil || e.Rev != 2 {
+		t.Errorf("put with IfRev 1: %+v %v", e, err)
+	}
+}
+
+func TestConcurrentPutsLoseNothing(t *testing.T) {
+	ctx := context.Background()
+	db, _ := open(t)
+	const writers, each = 10, 20
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				if _, err := db.Put(ctx, Change{Post: mustParse(t, "shared", "# shared\n"), Author: string(rune('a' + w))}); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	h, err := db.History(ctx, "shared")
+	if err != nil || len(h) != writers*each {
+		t.Errorf("history has %d revisions (%v), want %d", len(h), err, writers*each)
+	}
+}
+
+func TestSeedOnlyWhenEmpty(t *testing.T) {
+	ctx := context.Background()
+	db, _ := open(t)
+	seed := []*post.Post{mustParse(t, "hello", "# Hello\n")}
+	if n, err := db.Seed(ctx, seed, "sshblog"); err != nil || n != 1 {
+		t.Fatalf("seed = %d, %v", n, err)
+	}
+	if n, err := db.Seed(ctx, seed, "sshblog"); err != nil || n != 0 {
+		t.Errorf("second seed = %d, %v; want 0", n, err)
+	}
+}
+
+func TestChangedIsClosedOnWrite(t *testing.T) {
+	db, _ := open(t)
+	ch := db.Changed()
+	select {
+	case <-ch:
+		t.Fatal("closed before any write")
+	default:
+	}
+	if _, err := db.Put(context.Background(), Change{Post: mustParse(t, "a", "# A\n"), Author: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ch:
+	case <-time.After(time.Second):
+		t.Fatal("not closed after a write")
+	}
+}

@@ -1,0 +1,201 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/sshblog/sshblog/internal/post"
+)
+
+// bulkChunk is how many posts one transaction of a bulk write holds: large
+// enough that an import of thousands of posts takes few fsyncs, small enough
+// that one transaction stays a few megabytes.
+const bulkChunk = 256
+
+// Outcome is what became of one change in a bulk write.
+type Outcome struct {
+	Entry     Entry // the post's new entry, when stored
+	Unchanged bool  // the post already had exactly this source; nothing was written
+	Err       error // why the change was refused
+}
+
+// PutMany stores many changes with few transactions. A change whose source
+// equals its post's current source writes nothing. It returns one outcome per
+// change, in order; an error is returned only when the store itself fails.
+func (db *DB) PutMany(ctx context.Context, changes []Change) ([]Outcome, error) {
+	out := make([]Outcome, len(changes))
+	for start := 0; start < len(changes); start += bulkChunk {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		end := min(start+bulkChunk, len(changes))
+		var written []Entry
+		err := db.bolt.Update(func(tx *bolt.Tx) error {
+			written = written[:0]
+			for i := start; i < end; i++ {
+				o, err := db.putInTx(tx, changes[i])
+				if err != nil {
+					return err
+				}
+				out[i] = o
+				if o.Err == nil && !o.Unchanged {
+					written = append(written, o.Entry)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return out, fmt.Errorf("store: bulk write: %w", err)
+		}
+		for _, e := range written {
+			db.replace(e)
+		}
+		if len(written) > 0 {
+			db.notify()
+		}
+	}
+	return out, nil
+}
+
+// putInTx applies one change inside tx. Problems with the change itself are
+// reported in the outcome; only store failures are returned as errors.
+func (db *DB) putInTx(tx *bolt.Tx, c Change) (Outcome, error) {
+	if c.Post == nil {
+		return Outcome{Err: fmt.Errorf("no post")}, nil
+	}
+	if err := post.CheckSlug(c.Post.Slug); err != nil {
+		return Outcome{Err: err}, nil
+	}
+	slug := []byte(c.Post.Slug)
+	posts := tx.Bucket(bucketPosts)
+	var cur *Entry
+	if v := posts.Get(slug); v != nil {
+		cur = new(Entry)
+		if err := json.Unmarshal(v, cur); err != nil {
+			return Outcome{}, fmt.Errorf("decoding post %q: %w", slug, err)
+		}
+	}
+	revs, err := tx.Bucket(bucketRevisions).CreateBucketIfNotExists(slug)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if cur != nil && !cur.Removed {
+		if v := revs.Get(revKey(cur.Rev)); v != nil {
+			if r, err := decodeRevision(c.Post.Slug, cur.Rev, v); err == nil && bytes.Equal(r.Source, c.Post.Source) {
+				return Outcome{Entry: *cur, Unchanged: true}, nil
+			}
+		}
+	}
+	action := c.Action
+	if action == "" {
+		action = Published
+		if cur != nil {
+			action = Edited
+		}
+	}
+	e, r := db.newRevision(c.Post, cur, c.Author, action)
+	if err := revs.Put(revKey(r.Rev), encodeRevision(r)); err != nil {
+		return Outcome{}, err
+	}
+	v, err := json.Marshal(e)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if err := posts.Put(slug, v); err != nil {
+		return Outcome{}, err
+	}
+	if err := tx.Bucket(bucketAliases).Delete(slug); err != nil {
+		return Outcome{}, err
+	}
+	return Outcome{Entry: e}, nil
+}
+
+// Restore writes a post's whole history, as exported, into the store. The
+// post must not exist yet. revs must be numbered 1, 2, 3... in order; meta is
+// the metadata of the last revision that is not a removal.
+func (db *DB) Restore(ctx context.Context, slug string, revs []Revision, meta post.Meta) (Entry, error) {
+	if err := ctx.Err(); err != nil {
+		return Entry{}, err
+	}
+	if err := post.CheckSlug(slug); err != nil {
+		return Entry{}, fmt.Errorf("store: restore: %w", err)
+	}
+	if len(revs) == 0 {
+		return Entry{}, fmt.Errorf("store: restore %s: no revisions", slug)
+	}
+	for i, r := range revs {
+		if r.Rev != uint64(i+1) {
+			return Entry{}, fmt.Errorf("store: restore %s: revision %d is missing", slug, i+1)
+		}
+	}
+	last := revs[len(revs)-1]
+	e := Entry{Meta: meta, Rev: last.Rev, Size: int64(len(last.Source)), Updated: last.Time, By: last.Author, Removed: last.Action == Removed}
+	e.Slug = slug
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketPosts).Get([]byte(slug)) != nil {
+			return fmt.Errorf("%w: %s already exists", ErrConflict, slug)
+		}
+		b, err := tx.Bucket(bucketRevisions).CreateBucketIfNotExists([]byte(slug))
+		if err != nil {
+			return err
+		}
+		for _, r := range revs {
+			if err := b.Put(revKey(r.Rev), encodeRevision(r)); err != nil {
+				return err
+			}
+		}
+		v, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketPosts).Put([]byte(slug), v)
+	})
+	if err != nil {
+		return Entry{}, fmt.Errorf("store: restore %s: %w", slug, err)
+	}
+	db.replace(e)
+	db.notify()
+	return e, nil
+}
+
+// Aliases returns every alias and the slug it leads to, sorted by alias.
+func (db *DB) Aliases() [][2]string {
+	s := db.snap.Load()
+	out := make([][2]string, 0, len(s.aliases))
+	for k, v := range s.aliases {
+		out = append(out, [2]string{k, v})
+	}
+	slices.SortFunc(out, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
+	return out
+}
+
+// AddAlias makes alias lead to slug, unless a post is named alias.
+func (db *DB) AddAlias(ctx context.Context, alias, slug string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := post.CheckSlug(alias); err != nil {
+		return fmt.Errorf("store: alias: %w", err)
+	}
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketPosts).Get([]byte(alias)) != nil {
+			return fmt.Errorf("%w: a post is named %s", ErrConflict, alias)
+		}
+		return tx.Bucket(bucketAliases).Put([]byte(alias), []byte(slug))
+	})
+	if err != nil {
+		return fmt.Errorf("store: alias %s: %w", alias, err)
+	}
+	return db.reload()
+}
+
+// AllEntries returns every post, removed ones included, newest first.
+func (db *DB) AllEntries() []Entry {
+	return db.snap.Load().entries
+}

@@ -1,0 +1,63 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// IsPublic reports whether readers may see the post at time now: it is not
+// removed, not a draft, and its date is not in the future.
+func (e Entry) IsPublic(now time.Time) bool {
+	return !e.Removed && !e.Draft && !e.Date.After(now)
+}
+
+// IsScheduled reports whether the post will become public by itself later.
+func (e Entry) IsScheduled(now time.Time) bool {
+	return !e.Removed && !e.Draft && e.Date.After(now)
+}
+
+// Public is the blog as readers see it: drafts and posts dated in the future
+// are left out of List and are ErrNotFound to Get.
+func (db *DB) Public() Reader { return publicView{db} }
+
+// publicView filters a DB for readers.
+type publicView struct{ db *DB }
+
+func (v publicView) List(ctx context.Context) ([]Entry, error) {
+	all, err := v.db.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := v.db.now()
+	out := make([]Entry, 0, len(all))
+	for _, e := range all {
+		if e.IsPublic(now) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func (v publicView) Get(ctx context.Context, slug string) (Revision, error) {
+	e, ok := v.db.Entry(slug)
+	if !ok || !e.IsPublic(v.db.now()) {
+		return Revision{}, fmt.Errorf("%w: %s", ErrNotFound, slug)
+	}
+	return v.db.Revision(ctx, e.Slug, e.Rev)
+}
+
+// NextScheduled returns the earliest date after now at which a scheduled post
+// becomes public, so a server can wake its sessions then without polling.
+func (db *DB) NextScheduled(now time.Time) (time.Time, bool) {
+	var next time.Time
+	for _, e := range db.snap.Load().entries {
+		if e.IsScheduled(now) && (next.IsZero() || e.Date.Before(next)) {
+			next = e.Date
+		}
+	}
+	return next, !next.IsZero()
+}
+
+// Now returns the store's clock's time.
+func (db *DB) Now() time.Time { return db.now() }

@@ -1,0 +1,415 @@
+package tui
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"charm.land/bubbles/v2/textarea"
+	tea "charm.land/bubbletea/v2"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/sshblog/sshblog/internal/termtext"
+)
+
+// The editor's text is a Bubbles text area, but the text area lays out and
+// draws all of its text on every key: a 5,000-line post costs a fifth of a
+// second a key, and it holds at most 10,000 lines. So the text area holds
+// only a window of the document, the lines around the cursor, and the
+// buffer keeps the rest. When the cursor comes near an edge of the window
+// that is not an edge of the document, the window moves, and the screen
+// stays as it was: the same line on the same row, the cursor where it was.
+
+// tabStop is the width of a tab stop: a tab in a post is turned into spaces
+// up to the next one, as the text area would otherwise turn it into four
+// spaces wherever it is.
+const tabStop = 4
+
+// maxReach caps the lines kept on either side of the cursor, for windows
+// of absurd heights: the text area refuses more than 10,000 lines.
+const maxReach = 3000
+
+// buffer is the document being edited: a text area holding the window
+// lines[lo:hi], and every line of the document in lines. While the text
+// area holds the window, lines[lo:hi] may be out of date; flush brings it
+// up to date.
+type buffer struct {
+	ta     textarea.Model
+	lines  []string
+	lo, hi int
+	height int // the rows the text area shows
+
+	// "Modified" compares the document with base without building it on
+	// every key: if the lines outside the window are base's (outsideSame),
+	// the document is base exactly when the window's text is baseMid.
+	base        string
+	outsideSame bool
+	baseMid     string
+	winText     string // the window's text after the last key
+	modified    bool
+}
+
+// newBuffer returns an empty buffer whose text area has no prompt, no line
+// numbers and no limits, uses the terminal's cursor (which is where input
+// methods draw the syllable being composed), and leaves the clipboard
+// alone: the server's clipboard is not the author's, and terminals paste
+// with bracketed paste.
+func newBuffer() buffer {
+	ta := textarea.New()
+	ta.Prompt = ""
+	ta.ShowLineNumbers = false
+	ta.CharLimit = 0 // the size is checked when the post is saved
+	ta.MaxHeight = 0 // no limit; the window keeps the text area small
+	ta.MaxWidth = 0
+	ta.EndOfBufferCharacter = ' '
+	ta.KeyMap = newTextKeyMap()
+	ta.SetVirtualCursor(false)
+	ta.Focus() // with the terminal's cursor, this starts no timer
+	b := buffer{ta: ta, lines: []string{""}, hi: 1, height: 1}
+	b.ta.SetHeight(1)
+	return b
+}
+
+// load replaces the document with text, which must be editable (see
+// editable), and puts the cursor on line row at rune col, which is also
+// the row on screen it shows on, if it can.
+func (b *buffer) load(text string, row, col int) {
+	b.lines = strings.Split(text, "\n")
+	b.lo, b.hi = 0, 0
+	b.base = text
+	row = min(max(row, 0), len(b.lines)-1)
+	b.reframe(row, col, row)
+}
+
+// text is the whole document.
+func (b *buffer) text() string {
+	before, after := b.lines[:b.lo], b.lines[b.hi:]
+	n := len(b.winText)
+	for _, l := range before {
+		n += len(l) + 1
+	}
+	for _, l := range after {
+		n += len(l) + 1
+	}
+	var s strings.Builder
+	s.Grow(n)
+	for _, l := range before {
+		s.WriteString(l)
+		s.WriteByte('\n')
+	}
+	s.WriteString(b.winText)
+	for _, l := range after {
+		s.WriteByte('\n')
+		s.WriteString(l)
+	}
+	return s.String()
+}
+
+// size is the document's length in bytes.
+func (b *buffer) size() int {
+	n := len(b.winText)
+	for _, l := range b.lines[:b.lo] {
+		n += len(l) + 1
+	}
+	for _, l := range b.lines[b.hi:] {
+		n += len(l) + 1
+	}
+	return n
+}
+
+// lineCount is the number of lines in the document.
+func (b *buffer) lineCount() int {
+	return len(b.lines) - (b.hi - b.lo) + b.ta.LineCount()
+}
+
+// position is the cursor's line and column, from 1, the column counted in
+// characters.
+func (b *buffer) position() (line, col int) {
+	return b.lo + b.ta.Line() + 1, b.ta.Column() + 1
+}
+
+// rebase makes text the document is compared with: "modified" is whether
+// the document differs from it.
+func (b *buffer) rebase(text string) {
+	b.base = text
+	b.compareOutside()
+	b.settle()
+}
+
+// setSize gives the text area w columns and h rows. The cursor stays on its
+// row of the screen, and the screen's top line stays, if the width allows.
+func (b *buffer) setSize(w, h int) {
+	w, h = max(w, 1), max(h, 1)
+	if w == b.ta.Width() && h == b.height {
+		return
+	}
+	row, col, screenRow := b.cursor()
+	b.ta.SetWidth(w)
+	b.height = h
+	b.ta.SetHeight(h)
+	b.flush()
+	b.reframe(row, col, screenRow)
+}
+
+// cursor is where the cursor is in the document, and the screen row it is
+// on.
+func (b *buffer) cursor() (row, col, screenRow int) {
+	screenRow = 0
+	if c := b.ta.Cursor(); c != nil {
+		screenRow = c.Position.Y
+	}
+	return b.lo + b.ta.Line(), b.ta.Column(), screenRow
+}
+
+// update passes a key to the text area, then moves the window if the
+// cursor came near its edge.
+func (b *buffer) update(msg tea.KeyPressMsg) {
+	if msg.Text != "" {
+		// An input method commits syllables in NFC already; other input
+		// (decomposed jamo, combining accents) is made NFC here, since it
+		// is how the post is stored.
+		msg.Text = norm.NFC.String(msg.Text)
+	}
+	b.ta, _ = b.ta.Update(msg)
+	b.settle()
+}
+
+// settle moves the window if the cursor is too near one of its edges (or
+// the window grew too big), and notes whether the document is modified.
+func (b *buffer) settle() {
+	margin, reach := b.reach()
+	r, n := b.ta.Line(), b.ta.LineCount()
+	if (b.lo > 0 && r < margin) || (b.hi < len(b.lines) && n-1-r < margin) || n > 2*reach+margin {
+		row, col, screenRow := b.cursor()
+		b.flush()
+		b.reframe(row, col, screenRow)
+		return // reframe settles
+	}
+	b.winText = b.ta.Value()
+	b.modified = !b.outsideSame || b.winText != b.baseMid
+}
+
+// reach is how near the cursor may come to an edge of the window before it
+// moves (margin), and how many lines it then keeps on either side of the
+// cursor. A key moves the cursor at most a screen's height (page up and
+// down), and the screen may then reach another screen's height further;
+// the margin covers both.
+func (b *buffer) reach() (margin, reach int) {
+	h := min(b.height, maxReach/3)
+	margin = 2*h + 2
+	return margin, margin + h + 8
+}
+
+// insert puts s at the cursor, as a paste does, and leaves the cursor after
+// it. s is made editable first. It fails, changing nothing, if the document
+// would grow past limit bytes.
+func (b *buffer) insert(s string, limit int) error {
+	s, _ = editable(s)
+	if s == "" {
+		return nil
+	}
+	if size := b.size(); size+len(s) > limit {
+		return fmt.Errorf("too large: the post would be %s, over the limit of %s", formatBytes(size+len(s)), formatBytes(limit))
+	}
+	row, col, screenRow := b.cursor()
+	b.flush()
+	line := b.lines[row]
+	at := byteOffset(line, col)
+	parts := strings.Split(s, "\n")
+	last := len(parts) - 1
+	newCol := utf8.RuneCountInString(parts[last])
+	if last == 0 {
+		newCol += col
+	}
+	parts[last] += line[at:]
+	parts[0] = line[:at] + parts[0]
+	b.lines = slices.Replace(b.lines, row, row+1, parts...)
+	b.reframe(row+last, newCol, screenRow+last)
+	return nil
+}
+
+// jump moves the cursor to the start of the document, or to its end.
+func (b *buffer) jump(end bool) {
+	b.flush()
+	if !end {
+		b.reframe(0, 0, 0)
+		return
+	}
+	last := len(b.lines) - 1
+	b.reframe(last, utf8.RuneCountInString(b.lines[last]), b.height-1)
+}
+
+// currentLine is the text of the cursor's line.
+func (b *buffer) currentLine() string {
+	r := b.ta.Line()
+	for i, l := range strings.Split(b.winText, "\n") {
+		if i == r {
+			return l
+		}
+	}
+	return ""
+}
+
+// flush writes the window's text back into lines.
+func (b *buffer) flush() {
+	win := strings.Split(b.ta.Value(), "\n")
+	b.lines = slices.Replace(b.lines, b.lo, b.hi, win...)
+	b.hi = b.lo + len(win)
+}
+
+// reframe gives the text area a new window around the document's line row,
+// with the cursor on it at rune col and on screenRow of the screen, if the
+// text above allows. lines must be up to date.
+func (b *buffer) reframe(row, col, screenRow int) {
+	_, reach := b.reach()
+	row = min(max(row, 0), len(b.lines)-1)
+	b.lo = max(0, row-reach)
+	b.hi = min(len(b.lines), row+reach+1)
+	b.place(row-b.lo, col, min(max(screenRow, 0), b.height-1))
+	b.compareOutside()
+	b.winText = b.ta.Value()
+	b.modified = !b.outsideSame || b.winText != b.baseMid
+}
+
+// place fills the text area with the window and puts the cursor on the
+// window's line r at rune c, scrolled so that the cursor is on screenRow.
+//
+// The text area has no call to move its cursor or to scroll, so place uses
+// what it has. Inserting the text before the cursor at the start of the
+// text after it leaves the cursor in place, with the view at the top. The
+// text area then scrolls as little as it can to keep its cursor in view;
+// so the cursor goes first to the row that must be at the bottom, then
+// back up, to a place on the screen found by its coordinates.
+func (b *buffer) place(r, c, screenRow int) {
+	win := b.lines[b.lo:b.hi]
+	line := win[r]
+	at := byteOffset(line, c)
+	c = utf8.RuneCountInString(line[:at])
+	head := strings.Join(win[:r], "\n")
+	if r > 0 {
+		head += "\n"
+	}
+	head += line[:at]
+	tail := line[at:]
+	if r+1 < len(win) {
+		tail += "\n" + strings.Join(win[r+1:], "\n")
+	}
+	b.ta.SetValue(tail)
+	b.ta.MoveToBegin()
+	b.ta.InsertString(head)
+
+	v := 0 // the cursor's row in the whole window; the view is at the top
+	if cur := b.ta.Cursor(); cur != nil {
+		v = cur.Position.Y
+	}
+	if top := v - screenRow; top > 0 {
+		b.ta.BeginSelection(0, top+b.height-1)
+		b.ta.EndSelection()
+		_ = b.ta.View() // the text area's viewport learns the new text, which bounds its scrolling
+		b.ta.SetHeight(b.height)
+		b.ta.BeginSelection(0, v-b.ta.ScrollYOffset())
+		b.ta.EndSelection()
+		if b.ta.Line() == r {
+			b.ta.SetCursorColumn(c)
+		} else {
+			// Not where expected: put the cursor right, wherever the
+			// screen ends up.
+			b.ta.SetValue(tail)
+			b.ta.MoveToBegin()
+			b.ta.InsertString(head)
+		}
+	}
+	_ = b.ta.View()
+	b.ta.SetHeight(b.height) // in view, whatever happened
+}
+
+// compareOutside works out whether the lines outside the window are
+// base's, and which part of base the window must then equal.
+func (b *buffer) compareOutside() {
+	b.outsideSame, b.baseMid = false, ""
+	base := b.base
+	start := 0
+	for _, l := range b.lines[:b.lo] {
+		end := start + len(l)
+		if end >= len(base) || base[start:end] != l || base[end] != '\n' {
+			return
+		}
+		start = end + 1
+	}
+	end := len(base)
+	for i := len(b.lines) - 1; i >= b.hi; i-- {
+		l := b.lines[i]
+		from := end - len(l)
+		if from-1 < start || base[from:end] != l || base[from-1] != '\n' {
+			return
+		}
+		end = from - 1
+	}
+	b.outsideSame, b.baseMid = true, base[start:end]
+}
+
+// editable returns s as the text area holds it: line ends are LF, tabs are
+// spaces up to the next tab stop, NFC, and without the control characters,
+// invalid bytes and U+FFFD the text area would drop. changed reports
+// whether anything but line ends and normalisation changed.
+func editable(s string) (text string, changed bool) {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	if !strings.ContainsFunc(s, needsEditing) {
+		return norm.NFC.String(s), false
+	}
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/8)
+	col, seg := 0, 0 // the line's columns up to b's byte seg, for tab stops
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch {
+		case r == '\n' || r == '\r':
+			b.WriteByte('\n')
+			col, seg = 0, b.Len()
+		case r == '\t':
+			col += termtext.Width(b.String()[seg:])
+			n := tabStop - col%tabStop
+			b.WriteString(strings.Repeat(" ", n))
+			col, seg = col+n, b.Len()
+			changed = true
+		case needsEditing(r):
+			changed = true // dropped
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return norm.NFC.String(b.String()), changed
+}
+
+// needsEditing reports whether editable must change r.
+func needsEditing(r rune) bool {
+	return r == '\t' || r == '\r' || r == utf8.RuneError || (r != '\n' && unicode.IsControl(r))
+}
+
+// byteOffset is the offset in s of its rune number n, or len(s).
+func byteOffset(s string, n int) int {
+	if n <= 0 {
+		return 0
+	}
+	for i := range s {
+		if n == 0 {
+			return i
+		}
+		n--
+	}
+	return len(s)
+}
+
+// formatBytes shows a size for people: "812 B", "3.4 KiB", "1.0 MiB".
+func formatBytes(n int) string {
+	switch {
+	case n < 1<<10:
+		return fmt.Sprintf("%d B", n)
+	case n < 1<<20:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+}

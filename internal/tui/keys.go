@@ -1,0 +1,196 @@
+package tui
+
+import (
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/list"
+	"charm.land/bubbles/v2/textarea"
+	"charm.land/bubbles/v2/viewport"
+)
+
+// keyMap holds the model's own bindings. Moving in the list and scrolling in
+// the pager are the list's and the viewport's, with the bindings below.
+type keyMap struct {
+	ForceQuit key.Binding // everywhere, even while typing a filter
+	Quit      key.Binding // the list
+	Help      key.Binding
+	Open      key.Binding // the list: open the post under the cursor
+	Back      key.Binding // the pager: back to the list
+	Next      key.Binding // the pager: the next post in the list
+	Prev      key.Binding
+	Top       key.Binding
+	Bottom    key.Binding
+	Pages     key.Binding // the list: between the dated posts and the pages
+	Edit      key.Binding // authors, the list and the pager: edit the post
+	New       key.Binding // authors, the list: write a new post
+}
+
+func newKeyMap() keyMap {
+	return keyMap{
+		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "more")),
+		Open:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+		Back:      key.NewBinding(key.WithKeys("q", "esc"), key.WithHelp("q/esc", "back to the list")),
+		Next:      key.NewBinding(key.WithKeys("n", "]"), key.WithHelp("n/]", "next post")),
+		Prev:      key.NewBinding(key.WithKeys("p", "["), key.WithHelp("p/[", "previous post")),
+		Top:       key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g/home", "top")),
+		Bottom:    key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G/end", "bottom")),
+		Pages:     key.NewBinding(key.WithKeys("tab", "P"), key.WithHelp("tab", "pages")),
+		Edit:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit")),
+		New:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new post")),
+	}
+}
+
+// editorKeys are the editor's own bindings. Every other key is the text
+// area's: letters are text there, so the editor's keys are all control
+// keys, none of which the text area uses.
+type editorKeys struct {
+	Save    key.Binding
+	Preview key.Binding // between the markdown and the post as it will look
+	Close   key.Binding // back to where the editor was opened from
+	Quit    key.Binding // the whole session
+	Top     key.Binding // the start of the post (the text area knows only its window)
+	Bottom  key.Binding
+	Tab     key.Binding // spaces to the next tab stop
+	Yes     key.Binding // answers to "discard changes?"
+	No      key.Binding
+}
+
+func newEditorKeys() editorKeys {
+	return editorKeys{
+		Save:    key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save")),
+		Preview: key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "preview")),
+		Close:   key.NewBinding(key.WithKeys("esc", "ctrl+q"), key.WithHelp("esc", "close")),
+		Quit:    key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+		Top:     key.NewBinding(key.WithKeys("alt+<", "ctrl+home")),
+		Bottom:  key.NewBinding(key.WithKeys("alt+>", "ctrl+end")),
+		Tab:     key.NewBinding(key.WithKeys("tab")),
+		Yes:     key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "discard")),
+		No:      key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "keep editing")),
+	}
+}
+
+// newTextKeyMap is the text area's bindings: its defaults, less the
+// clipboard (the server's, not the author's; terminals paste by themselves),
+// selections (which do not survive the window moving; see buffer) and the
+// jumps to the start and end, which the editor makes over the whole post.
+func newTextKeyMap() textarea.KeyMap {
+	km := textarea.DefaultKeyMap()
+	for _, b := range []*key.Binding{
+		&km.Paste, &km.CopySelection, &km.SelectAll,
+		&km.SelectCharacterForward, &km.SelectCharacterBackward,
+		&km.SelectWordForward, &km.SelectWordBackward,
+		&km.SelectLineUp, &km.SelectLineDown,
+		&km.InputBegin, &km.InputEnd,
+	} {
+		b.Unbind()
+	}
+	return km
+}
+
+// newListKeyMap is the list's bindings. Quitting, help and opening are left
+// unbound: the model handles them, because they depend on the screen.
+func newListKeyMap() list.KeyMap {
+	return list.KeyMap{
+		CursorUp:    key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		CursorDown:  key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		PrevPage:    key.NewBinding(key.WithKeys("left", "h", "pgup", "b", "u"), key.WithHelp("←/b/pgup", "previous page")),
+		NextPage:    key.NewBinding(key.WithKeys("right", "l", "pgdown", "f", "d", "space"), key.WithHelp("→/f/pgdn", "next page")),
+		GoToStart:   key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g/home", "first post")),
+		GoToEnd:     key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G/end", "last post")),
+		Filter:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		ClearFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
+
+		CancelWhileFiltering: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		AcceptWhileFiltering: key.NewBinding(key.WithKeys("enter", "tab", "shift+tab", "up", "down"), key.WithHelp("enter", "apply filter")),
+	}
+}
+
+// newScrollKeyMap is the pager's scrolling, less-style. Left and right are
+// enabled only when the post is wider than the window.
+func newScrollKeyMap() viewport.KeyMap {
+	return viewport.KeyMap{
+		Up:           key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:         key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		PageUp:       key.NewBinding(key.WithKeys("pgup", "b"), key.WithHelp("b/pgup", "page up")),
+		PageDown:     key.NewBinding(key.WithKeys("pgdown", "space", "f"), key.WithHelp("f/space", "page down")),
+		HalfPageUp:   key.NewBinding(key.WithKeys("u", "ctrl+u"), key.WithHelp("u", "½ page up")),
+		HalfPageDown: key.NewBinding(key.WithKeys("d", "ctrl+d"), key.WithHelp("d", "½ page down")),
+		Left:         key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "scroll left"), key.WithDisabled()),
+		Right:        key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "scroll right"), key.WithDisabled()),
+	}
+}
+
+// helpKeys is a help.KeyMap made of fixed bindings.
+type helpKeys struct {
+	short []key.Binding
+	full  [][]key.Binding
+}
+
+// ShortHelp implements help.KeyMap.
+func (h helpKeys) ShortHelp() []key.Binding { return h.short }
+
+// FullHelp implements help.KeyMap.
+func (h helpKeys) FullHelp() [][]key.Binding { return h.full }
+
+// listHelp is the help for the list in its present state; the list enables
+// and disables its own bindings (no "clear filter" without a filter, no
+// paging with one page).
+func (m *Model) listHelp() helpKeys {
+	lk := m.list.KeyMap
+	if m.list.SettingFilter() {
+		keys := []key.Binding{lk.AcceptWhileFiltering, lk.CancelWhileFiltering, m.keys.ForceQuit}
+		return helpKeys{short: keys, full: [][]key.Binding{keys}}
+	}
+	more := withHelp(m.keys.Help, "?", "more")
+	if m.showListHelp {
+		more = withHelp(m.keys.Help, "?", "less")
+	}
+	open := m.keys.Open
+	open.SetEnabled(len(m.list.VisibleItems()) > 0)
+	move := key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "move"))
+	move.SetEnabled(lk.CursorDown.Enabled())
+	kind := withHelp(m.keys.Pages, "tab", "pages")
+	if m.showPages {
+		kind = withHelp(m.keys.Pages, "tab", "posts")
+	}
+	kind.SetEnabled(len(m.pageItems) > 0)
+	edit := m.keys.Edit
+	edit.SetEnabled(m.canEdit() && len(m.list.VisibleItems()) > 0)
+	newPost := m.keys.New
+	if m.showPages {
+		newPost = withHelp(newPost, "n", "new page")
+	}
+	newPost.SetEnabled(m.canEdit())
+	return helpKeys{
+		short: []key.Binding{move, open, kind, edit, newPost, lk.Filter, lk.ClearFilter, more, m.keys.Quit},
+		full: [][]key.Binding{
+			{lk.CursorUp, lk.CursorDown, lk.NextPage, lk.PrevPage, lk.GoToStart, lk.GoToEnd},
+			{open, kind, lk.Filter, lk.ClearFilter},
+			{edit, newPost},
+			{m.keys.Quit, more},
+		},
+	}
+}
+
+// pagerHelp is the help for the pager. It has only the full form: the
+// status bar says where help is.
+func (m *Model) pagerHelp() helpKeys {
+	s := m.pager.vp.KeyMap
+	less := withHelp(m.keys.Help, "?", "less")
+	edit := withHelp(m.keys.Edit, "e", "edit this post")
+	edit.SetEnabled(m.canEdit())
+	return helpKeys{
+		full: [][]key.Binding{
+			{s.Down, s.Up, s.PageDown, s.PageUp, s.HalfPageDown, s.HalfPageUp},
+			{m.keys.Top, m.keys.Bottom, s.Left, s.Right, m.keys.Next, m.keys.Prev},
+			{edit, m.keys.Back, m.keys.ForceQuit, less},
+		},
+	}
+}
+
+// withHelp returns b with other help text.
+func withHelp(b key.Binding, k, desc string) key.Binding {
+	b.SetHelp(k, desc)
+	return b
+}

@@ -1,0 +1,287 @@
+package tui
+
+import (
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"charm.land/bubbles/v2/list"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/termtext"
+)
+
+// ellipsis ends every line cut to fit the window.
+const ellipsis = "…"
+
+// dateLayout is how dates are shown.
+const dateLayout = "2006-01-02"
+
+// item is one post in the list. Everything shown is sanitised once, when
+// the list is loaded, not on every frame.
+type item struct {
+	entry  store.Entry
+	title  string // sanitised; never empty
+	meta   string // "2006-01-02 · tag, tag", sanitised
+	desc   string // sanitised
+	folded string // title, tags, description and slug, for the filter
+}
+
+func newItem(e store.Entry, loc *time.Location) *item {
+	it := &item{
+		entry: e,
+		title: termtext.SanitizeLine(e.Title),
+		desc:  termtext.SanitizeLine(e.Description),
+	}
+	slug := termtext.SanitizeLine(e.Slug)
+	if it.title == "" {
+		it.title = slug
+	}
+	date := e.Date
+	if date.IsZero() && !e.Page {
+		date = e.Updated // as `ls` shows it
+	}
+	draft := ""
+	if e.Draft {
+		draft = "draft"
+	}
+	tags := joinTags(e.Tags)
+	it.meta = joinNonEmpty(" · ", formatDate(date, loc), draft, tags)
+	it.folded = fold(norm.NFC.String(strings.Join([]string{it.title, tags, it.desc, slug}, "\n")))
+	return it
+}
+
+// FilterValue implements list.Item: the text the filter searches.
+func (i *item) FilterValue() string { return i.folded }
+
+// formatDate shows t as a day in loc, or nothing for the zero time.
+func formatDate(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	if loc != nil {
+		t = t.In(loc)
+	}
+	return t.Format(dateLayout)
+}
+
+// joinTags sanitises tags and joins them with commas.
+func joinTags(tags []string) string {
+	clean := make([]string, 0, len(tags))
+	for _, t := range tags {
+		if t = termtext.SanitizeLine(t); t != "" {
+			clean = append(clean, t)
+		}
+	}
+	return strings.Join(clean, ", ")
+}
+
+// joinNonEmpty joins the parts that are not empty.
+func joinNonEmpty(sep string, parts ...string) string {
+	kept := parts[:0:0]
+	for _, p := range parts {
+		if p != "" {
+			kept = append(kept, p)
+		}
+	}
+	return strings.Join(kept, sep)
+}
+
+// fold lower-cases s rune by rune, so that rune offsets in the result are
+// offsets in s.
+func fold(s string) string {
+	return strings.Map(unicode.ToLower, s)
+}
+
+// filterTerms splits a filter into the words every match must contain.
+func filterTerms(filter string) []string {
+	return strings.Fields(fold(norm.NFC.String(filter)))
+}
+
+// filterPosts is the list's filter: a post matches when its title, tags,
+// description or slug contain every word of the filter, in any case.
+// Matches keep the list's order (newest first) rather than a fuzzy score:
+// a fuzzy matcher finds "go" in every post with a g before an o.
+func filterPosts(filter string, targets []string) []list.Rank {
+	terms := filterTerms(filter)
+	ranks := make([]list.Rank, 0, len(targets))
+	for i, t := range targets {
+		if containsAll(t, terms) {
+			ranks = append(ranks, list.Rank{Index: i})
+		}
+	}
+	return ranks
+}
+
+func containsAll(s string, terms []string) bool {
+	for _, t := range terms {
+		if !strings.Contains(s, t) {
+			return false
+		}
+	}
+	return true
+}
+
+// matchedRunes returns the indices of the runes of s that are part of a
+// match of one of terms, for highlighting.
+func matchedRunes(s string, terms []string) []int {
+	if len(terms) == 0 {
+		return nil
+	}
+	hay := []rune(fold(s))
+	hit := make([]bool, len(hay))
+	found := false
+	for _, t := range terms {
+		needle := []rune(t)
+		for i := 0; i+len(needle) <= len(hay); i++ {
+			if runesEqual(hay[i:i+len(needle)], needle) {
+				for j := range needle {
+					hit[i+j] = true
+				}
+				found = true
+			}
+		}
+	}
+	if !found {
+		return nil
+	}
+	var idx []int
+	for i, h := range hit {
+		if h {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}
+
+func runesEqual(a, b []rune) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// delegate draws the posts in the list: the title, then the date and tags,
+// then (when any post has one) the description, each cut to the width.
+type delegate struct {
+	st       *styles
+	showDesc bool
+}
+
+// Height implements list.ItemDelegate.
+func (d delegate) Height() int {
+	if d.showDesc {
+		return 3
+	}
+	return 2
+}
+
+// Spacing implements list.ItemDelegate.
+func (d delegate) Spacing() int { return 1 }
+
+// Update implements list.ItemDelegate.
+func (d delegate) Update(tea.Msg, *list.Model) tea.Cmd { return nil }
+
+// Render implements list.ItemDelegate.
+func (d delegate) Render(w io.Writer, m list.Model, index int, li list.Item) {
+	it, ok := li.(*item)
+	if !ok || d.st == nil {
+		return
+	}
+	width := m.Width()
+	selected := index == m.Index()
+
+	title, meta, desc := d.st.title, d.st.meta, d.st.desc
+	gutter := "  "
+	if selected {
+		title, meta, desc = d.st.selTitle, d.st.selMeta, d.st.selDesc
+		gutter = d.st.gutter.Render("│") + " "
+	}
+	if width < 8 {
+		gutter = ""
+	}
+	tw := width - lipgloss.Width(gutter)
+
+	var terms []string
+	if m.FilterState() != list.Unfiltered {
+		terms = filterTerms(m.FilterValue())
+	}
+	lines := []string{
+		gutter + highlight(it.title, terms, tw, title, d.st.match.Inherit(title)),
+		gutter + meta.Render(termtext.Truncate(it.meta, tw, ellipsis)),
+	}
+	if d.showDesc {
+		lines = append(lines, gutter+desc.Render(termtext.Truncate(it.desc, tw, ellipsis)))
+	}
+	_, _ = io.WriteString(w, strings.Join(lines, "\n"))
+}
+
+// highlight cuts s to width and styles it, with the runes matching terms in
+// the matched style.
+func highlight(s string, terms []string, width int, base, matched lipgloss.Style) string {
+	s = termtext.Truncate(s, width, ellipsis)
+	idx := matchedRunes(s, terms)
+	if idx == nil {
+		return base.Render(s)
+	}
+	return lipgloss.StyleRunes(s, idx, matched, base)
+}
+
+// hasDescriptions reports whether any of the posts has a description, so
+// that the list gives the line to them only if it is used.
+func hasDescriptions(items []list.Item) bool {
+	for _, li := range items {
+		if it, ok := li.(*item); ok && it.desc != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// splitKinds makes the list's items of the posts that are not removed: the
+// dated posts, in the store's order (newest first), and the standing
+// pages, by title.
+func splitKinds(entries []store.Entry, loc *time.Location) (posts, pages []list.Item) {
+	posts = make([]list.Item, 0, len(entries))
+	for _, e := range entries {
+		switch {
+		case e.Removed:
+		case e.Page:
+			pages = append(pages, newItem(e, loc))
+		default:
+			posts = append(posts, newItem(e, loc))
+		}
+	}
+	slices.SortStableFunc(pages, func(a, b list.Item) int {
+		x, y := a.(*item), b.(*item)
+		if c := strings.Compare(fold(x.title), fold(y.title)); c != 0 {
+			return c
+		}
+		return strings.Compare(x.entry.Slug, y.entry.Slug)
+	})
+	return posts, pages
+}
+
+// countPages is "1 page" or "N pages".
+func countPages(n int) string {
+	if n == 1 {
+		return "1 page"
+	}
+	return strconv.Itoa(n) + " pages"
+}
+
+// countPosts is "1 post" or "N posts".
+func countPosts(n int) string {
+	if n == 1 {
+		return "1 post"
+	}
+	return strconv.Itoa(n) + " posts"
+}

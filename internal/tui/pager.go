@@ -1,0 +1,361 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/sshblog/sshblog/internal/post"
+	"github.com/sshblog/sshblog/internal/render"
+	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/termtext"
+)
+
+// storeTimeout bounds one read from the store.
+const storeTimeout = 10 * time.Second
+
+// pager is the screen that shows one post: a header (title; date, author and
+// tags; the featured image), then the body rendered for the window.
+type pager struct {
+	seq   int         // the newest open request; older answers are dropped
+	entry store.Entry // what the list knew of the post: the header until it loads
+	post  *post.Post  // the parsed post; nil until it loads
+	rev   store.Revision
+
+	keep    bool       // the load in flight is a reload: keep the scroll position
+	body    string     // the rendered body
+	bodyKey render.Key // what body (or err) is the outcome of
+	busy    bool       // a render is in flight
+	err     string     // why the post cannot be shown: one sanitised line
+
+	vp viewport.Model
+}
+
+func newPager() pager {
+	vp := viewport.New()
+	vp.KeyMap = newScrollKeyMap()
+	vp.MouseWheelEnabled = false
+	return pager{vp: vp}
+}
+
+// title is the post's title, sanitised, for the status bar and the header.
+func (p *pager) title() string {
+	t := p.entry.Title
+	if p.post != nil {
+		t = p.post.Title
+	}
+	if t = termtext.SanitizeLine(t); t != "" {
+		return t
+	}
+	return termtext.SanitizeLine(p.slug())
+}
+
+// slug is the post's name as the store knows it.
+func (p *pager) slug() string {
+	if p.post != nil && p.rev.Slug != "" {
+		return p.rev.Slug
+	}
+	return p.entry.Slug
+}
+
+// meta is the post's metadata as the header shows it; the list's until the
+// post loads.
+func (p *pager) meta() post.Meta {
+	if p.post != nil {
+		return p.post.Meta
+	}
+	return p.entry.Meta
+}
+
+// author is who the header names: the front matter's author, or else the
+// revision's, unless that is the system that seeded the blog.
+func (p *pager) author() string {
+	if a := p.meta().Author; a != "" {
+		return a
+	}
+	by := p.entry.By
+	if p.post != nil {
+		by = p.rev.Author
+	}
+	if by == "system" {
+		return ""
+	}
+	return by
+}
+
+// loaded answers a request to open a post.
+type postMsg struct {
+	seq  int
+	rev  store.Revision
+	post *post.Post
+	err  error
+}
+
+// rendered answers a request to render a body.
+type renderedMsg struct {
+	key render.Key
+	out string
+	err error
+}
+
+// loadPost reads and parses the current revision of slug. It is the only
+// place a body is read.
+func loadPost(posts store.Reader, loc *time.Location, seq int, slug string) tea.Cmd {
+	return func() tea.Msg {
+		if posts == nil {
+			return postMsg{seq: seq, err: store.ErrNotFound}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		rev, err := posts.Get(ctx, slug)
+		if err != nil {
+			return postMsg{seq: seq, err: fmt.Errorf("reading %s: %w", slug, err)}
+		}
+		p, err := post.Parse(rev.Source, post.Options{Slug: rev.Slug, Location: loc})
+		if err != nil {
+			return postMsg{seq: seq, err: fmt.Errorf("reading %s: %w", rev.Slug, err)}
+		}
+		return postMsg{seq: seq, rev: rev, post: p}
+	}
+}
+
+// renderBody renders a post's markdown. A renderer that panics fails this
+// post, not the session.
+func renderBody(r Renderer, key render.Key, markdown []byte) tea.Cmd {
+	return func() (msg tea.Msg) {
+		defer func() {
+			if v := recover(); v != nil {
+				msg = renderedMsg{key: key, err: fmt.Errorf("rendering %s: panic: %v", key.ID, v)}
+			}
+		}()
+		if r == nil {
+			return renderedMsg{key: key, err: errors.New("rendering: no renderer")}
+		}
+		out, err := r.Render(key, markdown)
+		if err != nil {
+			return renderedMsg{key: key, err: fmt.Errorf("rendering %s: %w", key.ID, err)}
+		}
+		return renderedMsg{key: key, out: out}
+	}
+}
+
+// renderKey is the render the pager needs now: the open revision at the
+// viewport's width in the session's style. ok is false while the post is
+// loading or when there is no room to render into.
+func (m *Model) renderKey() (k render.Key, ok bool) {
+	p := &m.pager
+	if p.post == nil || p.vp.Width() < 1 {
+		return render.Key{}, false
+	}
+	style := render.Dark
+	if !m.dark {
+		style = render.Light
+	}
+	return render.Key{
+		ID:    fmt.Sprintf("%s@%d", p.rev.Slug, p.rev.Rev),
+		Width: renderWidth(p.vp.Width()),
+		Style: style,
+	}, true
+}
+
+// renderWidth is the width a post is rendered at for a viewport: its own,
+// within the renderer's bounds. Below render.MinWidth the post is wider
+// than the window, and the pager scrolls sideways.
+func renderWidth(w int) int {
+	return min(max(w, render.MinWidth), render.MaxWidth)
+}
+
+// requestRender starts the render the pager needs, unless it has it. One
+// render at a time is in flight: when it lands, the next is started if the
+// window or the style changed meanwhile, so a resize drag costs two renders,
+// not one per step.
+func (m *Model) requestRender() tea.Cmd {
+	p := &m.pager
+	k, ok := m.renderKey()
+	if !ok || p.busy || k == p.bodyKey {
+		return nil
+	}
+	p.busy = true
+	return renderBody(m.renderer, k, p.post.Body)
+}
+
+// applyPost takes a loaded post.
+func (m *Model) applyPost(msg postMsg) tea.Cmd {
+	p := &m.pager
+	if msg.seq != p.seq {
+		return nil // an older request; a newer one is on its way
+	}
+	keep := p.keep
+	p.keep = false
+	if msg.err != nil {
+		if errors.Is(msg.err, store.ErrNotFound) && !keep {
+			// The post went away since the list was read: say so on a list
+			// that no longer shows it.
+			m.closePager()
+			m.notice = "That post is no longer on the blog."
+			return m.loadList()
+		}
+		p.err = errorLine(msg.err)
+		m.setPagerContent(keep)
+		return nil
+	}
+	p.post, p.rev, p.err = msg.post, msg.rev, ""
+	if !keep {
+		p.body = "" // a new revision keeps showing the old until it renders
+	}
+	p.bodyKey = render.Key{}
+	m.setPagerContent(keep)
+	return m.requestRender()
+}
+
+// applyRender takes a rendered body.
+func (m *Model) applyRender(msg renderedMsg) tea.Cmd {
+	p := &m.pager
+	p.busy = false
+	if m.screen != pagerScreen {
+		return nil
+	}
+	want, ok := m.renderKey()
+	if !ok || msg.key.ID != want.ID {
+		return m.requestRender() // another post opened meanwhile
+	}
+	switch {
+	case msg.err != nil:
+		if msg.key == want {
+			p.err = errorLine(msg.err)
+			p.bodyKey = msg.key
+			m.setPagerContent(true)
+		}
+	case msg.key == want || p.body == "":
+		// A render for an older width still beats "Loading…": the viewport
+		// cuts its lines until the right one lands.
+		p.body, p.bodyKey, p.err = msg.out, msg.key, ""
+		m.setPagerContent(true)
+	}
+	return m.requestRender()
+}
+
+// setPagerContent lays out the header and body at the viewport's width. With
+// keep, the reader stays at the same place in the post; otherwise the post
+// starts at its top.
+func (m *Model) setPagerContent(keep bool) {
+	p := &m.pager
+	atBottom := p.vp.AtBottom() && p.vp.YOffset() > 0
+	frac := 0.0
+	if total := p.vp.TotalLineCount(); total > 0 {
+		frac = float64(p.vp.YOffset()) / float64(total)
+	}
+
+	w := p.vp.Width()
+	var b strings.Builder
+	b.WriteString(strings.Join(m.pagerHeader(w), "\n"))
+	b.WriteByte('\n')
+	switch {
+	case p.err != "":
+		b.WriteString("\n" + margin(w) + m.st.notice.Render(termtext.Truncate(p.err, w-2*marginWidth(w), ellipsis)) + "\n")
+	case p.body == "":
+		b.WriteString("\n" + margin(w) + m.st.postMeta.Render(termtext.Truncate("Loading…", w-2*marginWidth(w), ellipsis)) + "\n")
+	default:
+		b.WriteString(p.body)
+	}
+	p.vp.SetContent(b.String())
+	// Sideways only when the body is wider than the window: in windows
+	// narrower than the renderer's minimum, and until a resize's render
+	// lands.
+	wide := p.body != "" && p.bodyKey.Width > w
+	p.vp.KeyMap.Left.SetEnabled(wide)
+	p.vp.KeyMap.Right.SetEnabled(wide)
+	p.vp.SetXOffset(p.vp.XOffset()) // in range for the new content
+
+	switch {
+	case !keep:
+		p.vp.GotoTop()
+	case atBottom:
+		p.vp.GotoBottom()
+	default:
+		p.vp.SetYOffset(int(math.Round(frac * float64(p.vp.TotalLineCount()))))
+	}
+}
+
+// marginWidth is the left margin of the pager's header: glamour's document
+// margin, so the header lines up with the body, or none in a very narrow
+// window.
+func marginWidth(w int) int {
+	if w < 20 {
+		return 0
+	}
+	return 2
+}
+
+func margin(w int) string { return strings.Repeat(" ", marginWidth(w)) }
+
+// pagerHeader is the open post's header; see postHeader.
+func (m *Model) pagerHeader(w int) []string {
+	p := &m.pager
+	return m.postHeader(w, p.title(), p.meta(), p.author())
+}
+
+// imageLine is "image: URL", cut to width, and a hyperlink to the image in
+// terminals that have them (only for web URLs: the link is the author's).
+func imageLine(u string, width int, st lipgloss.Style) string {
+	const label = "image: "
+	text := termtext.Truncate(label+u, width, ellipsis)
+	if pu, err := url.Parse(u); err == nil && (pu.Scheme == "https" || pu.Scheme == "http") && pu.Host != "" {
+		st = st.Hyperlink(u)
+	}
+	return st.Render(text)
+}
+
+// wrap breaks one line of plain text into lines of at most width columns,
+// at spaces where it can and anywhere where it must.
+func wrap(s string, width int) []string {
+	if s == "" {
+		return nil
+	}
+	lines := strings.Split(lipgloss.Wrap(s, width, ""), "\n")
+	for i, l := range lines {
+		lines[i] = termtext.Truncate(strings.TrimRight(l, " "), width, "")
+	}
+	return lines
+}
+
+// statusBar is the pager's bottom line: the title, how far into the post the
+// reader is, and where help is. The parts that do not fit go, right first.
+func (m *Model) statusBar(w int) string {
+	if w < 1 {
+		return ""
+	}
+	pct := fmt.Sprintf(" %3.f%% ", math.Round(m.pager.vp.ScrollPercent()*100))
+	hint := " ? help "
+	title := " " + m.pager.title() + " "
+	const minTitle = 12
+	if lipgloss.Width(pct)+lipgloss.Width(hint)+minTitle > w {
+		hint = ""
+	}
+	if lipgloss.Width(pct)+minTitle > w {
+		pct = ""
+	}
+	room := w - lipgloss.Width(pct) - lipgloss.Width(hint)
+	title = termtext.Truncate(title, room, ellipsis)
+	gap := max(0, room-lipgloss.Width(title))
+	return m.st.barTitle.Render(title) +
+		m.st.bar.Render(strings.Repeat(" ", gap)) +
+		m.st.barPercent.Render(pct) +
+		m.st.barHelp.Render(hint)
+}
+
+// errorLine makes an error fit for the screen: one sanitised line.
+func errorLine(err error) string {
+	if errors.Is(err, store.ErrNotFound) {
+		return "That post is no longer on the blog."
+	}
+	return termtext.SanitizeLine(err.Error())
+}

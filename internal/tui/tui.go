@@ -1,0 +1,823 @@
+// Package tui is the blog's reader for terminals, a Bubble Tea program with
+// two screens: the list of posts, newest first, with a filter (and the
+// standing pages, a key away); and a pager that shows one post rendered for
+// the window. For the blog's authors there is a third: an editor for a
+// post's markdown, with a preview.
+//
+// Each SSH session gets its own [Model]. What sessions share (the store and
+// the render cache) is behind [Options.Posts] and [Options.Renderer]. A
+// session does nothing while its reader does nothing: no timers, no
+// goroutines of its own. The list never reads a body; the open post's is
+// read when it opens (or gets a new revision) and rendered again only when
+// the window's width or the background changes.
+package tui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/list"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/sshblog/sshblog/internal/render"
+	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/termtext"
+)
+
+// Renderer renders a post's markdown for the terminal; no line of the result
+// may be wider than key.Width. *render.Renderer is one. Sessions share it, so
+// it must be safe for concurrent use.
+type Renderer interface {
+	Render(key render.Key, markdown []byte) (string, error)
+}
+
+// Options configure a [Model].
+type Options struct {
+	Title    string         // the blog's title, at the head of the list
+	Posts    store.Reader   // the posts
+	Renderer Renderer       // renders a post's body
+	Location *time.Location // the time zone dates are shown in; nil is time.Local
+	Width    int            // the window's width at the start, if known
+	Height   int            // the window's height at the start, if known
+
+	// Author is the name of the author at the keyboard, or empty for a
+	// reader. Posts can be edited when Author and Save are both set; a
+	// reader is not shown the keys to edit, and they do nothing.
+	Author string
+	// Save stores an author's edit; see [SaveFunc].
+	Save SaveFunc
+	// Start is the screen the session opens on: the list, unless it asks
+	// for the editor (which only an author gets).
+	Start Start
+}
+
+// SaveFunc parses src, a post's whole markdown, and stores it as the next
+// revision of the post named slug, by the session's author. An empty slug
+// means a new post, named by its front matter's slug or its title; the
+// answer's Slug is the post's name either way, and Rev its new revision.
+//
+// ifRev is the revision the edit started from: when the post's current
+// revision is another, Save stores nothing and returns an error wrapping
+// store.ErrConflict. An ifRev of 0 means the post must not exist yet.
+// Errors are shown to the author on one line, sanitised, so they should
+// say what to fix: a post that does not parse, a slug that is taken.
+//
+// Save is called from a command, not from the model's Update, with a
+// context that ends after a time limit. The server's is post.Parse, then
+// store.Put with IfRev set.
+type SaveFunc func(ctx context.Context, slug string, src []byte, ifRev uint64) (store.Entry, error)
+
+// Start says which screen a session opens on. The zero value is the list.
+// The editor opened this way ends the session when it closes, as an
+// editor started from a shell does.
+type Start struct {
+	Edit string // open the editor on the post with this slug
+	New  bool   // open the editor on a new post
+}
+
+// ReloadMsg tells a [Model] that the posts changed: it reads the list again,
+// keeping the cursor on the same post where it can, and reloads the open
+// post if it has a new revision. Send it with tea.Program.Send.
+type ReloadMsg struct{}
+
+// ShutdownMsg tells a [Model] that the server is going away: the program
+// quits and gives the terminal back.
+type ShutdownMsg struct{}
+
+// screen is what the model shows.
+type screen int
+
+const (
+	listScreen screen = iota
+	pagerScreen
+	editorScreen
+)
+
+// listHeaderHeight is the lines above the list: the blog's title, the
+// status line (the count, the filter, or a notice), and a blank line.
+const listHeaderHeight = 3
+
+// listFooterHeight is the lines between the list and the help: a blank
+// line, the pagination, and another blank line.
+const listFooterHeight = 3
+
+// listMsg answers a request for the list of posts.
+type listMsg struct {
+	seq     int
+	entries []store.Entry
+	err     error
+}
+
+// Model is the reader: a [tea.Model] with a list screen and a pager screen.
+// Make one per session with [New]; its methods are called by one Bubble Tea
+// program.
+type Model struct {
+	title    string // the blog's, sanitised
+	posts    store.Reader
+	renderer Renderer
+	loc      *time.Location
+	author   string
+	save     SaveFunc
+	startCmd tea.Cmd // what Init starts besides reading the list
+
+	width, height int
+	dark          bool // the terminal's background, dark until it says
+	st            styles
+	keys          keyMap
+	editKeys      editorKeys
+	help          help.Model
+
+	screen        screen
+	showListHelp  bool
+	showPagerHelp bool
+
+	list       list.Model
+	delegate   *delegate
+	listReady  bool   // the store has answered once
+	listSeq    int    // the newest request for the list
+	listOnView int    // the request whose answer is shown
+	notice     string // a one-line error on the list's status line, until the next key
+	preFilter  string // the post under the cursor when the filter was opened
+
+	// The list shows the dated posts or the pages.
+	postItems   []list.Item
+	pageItems   []list.Item
+	showPages   bool
+	kindSlug    [2]string // the post under the cursor when the other kind was shown
+	pendingSlug string    // the post to put the cursor on when the list is read again
+
+	pager pager
+
+	edit    *editor // nil but on the editor screen
+	editSeq int     // numbers the editor's requests, across editors
+}
+
+// New returns a reader for one session. It reads nothing until Init.
+func New(opts Options) *Model {
+	loc := opts.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	m := &Model{
+		title:    termtext.SanitizeLine(opts.Title),
+		posts:    opts.Posts,
+		renderer: opts.Renderer,
+		loc:      loc,
+		author:   opts.Author,
+		save:     opts.Save,
+		dark:     true,
+		keys:     newKeyMap(),
+		editKeys: newEditorKeys(),
+		help:     help.New(),
+		pager:    newPager(),
+	}
+	m.delegate = &delegate{st: &m.st}
+
+	l := list.New(nil, m.delegate, 0, 0)
+	l.KeyMap = newListKeyMap()
+	l.DisableQuitKeybindings()
+	l.Filter = filterPosts
+	l.FilterInput.Prompt = "Filter: "
+	// The list draws only the posts and the pages; the title, status line
+	// and help are drawn around it.
+	l.SetShowTitle(false)
+	l.SetShowFilter(false)
+	l.SetShowStatusBar(false)
+	l.SetShowHelp(false)
+	l.SetShowPagination(false) // its dots cost O(pages²) with many posts
+	m.list = l
+
+	m.setStyles(true)
+	m.resize(opts.Width, opts.Height)
+	if opts.Start.Edit != "" || opts.Start.New {
+		if m.canEdit() {
+			m.startCmd = m.openEditor(opts.Start.Edit, false, listScreen)
+			m.edit.quit = true
+		} else {
+			m.notice = "Only the blog's authors can edit posts."
+		}
+	}
+	return m
+}
+
+// Init asks the terminal for its background colour, reads the list of
+// posts, and the post to edit if the session starts in the editor.
+func (m *Model) Init() tea.Cmd {
+	cmd := m.startCmd
+	m.startCmd = nil
+	return tea.Batch(tea.RequestBackgroundColor, m.loadList(), cmd)
+}
+
+// Update handles a message and returns the command to run next.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		return m, m.resize(msg.Width, msg.Height)
+	case tea.BackgroundColorMsg:
+		return m, m.setDark(msg.IsDark())
+	case ReloadMsg:
+		return m, m.loadList()
+	case ShutdownMsg:
+		return m, tea.Quit
+	case listMsg:
+		return m, m.applyList(msg)
+	case postMsg:
+		return m, m.applyPost(msg)
+	case renderedMsg:
+		return m, m.applyRender(msg)
+	case editLoadedMsg:
+		return m, m.applyEditLoad(msg)
+	case savedMsg:
+		return m, m.applySaved(msg)
+	case previewMsg:
+		return m, m.applyPreview(msg)
+	case tea.KeyPressMsg:
+		switch {
+		case m.screen == editorScreen:
+			return m, m.editorKey(msg) // ctrl+c asks first if there are changes
+		case key.Matches(msg, m.keys.ForceQuit):
+			return m, tea.Quit
+		case m.screen == pagerScreen:
+			return m, m.pagerKey(msg)
+		}
+		return m, m.listKey(msg)
+	case tea.PasteMsg:
+		switch m.screen {
+		case editorScreen:
+			return m, m.editorPaste(msg)
+		case pagerScreen:
+			return m, nil
+		}
+	case list.FilterMatchesMsg:
+		// The list filters in a command; the model filters as the filter
+		// is typed (see updateList), so this answer is late, maybe for an
+		// older filter.
+		return m, nil
+	}
+	// The rest (a paste into the filter, the filter's cursor) is the list's.
+	return m, m.updateList(msg)
+}
+
+// updateList passes msg to the list. If it changed the filter being typed,
+// the list is filtered now: the list's own filtering runs in a command, and
+// an enter typed right after the filter (a paste, a fast typist, a script)
+// would come before its answer and apply an empty result.
+func (m *Model) updateList(msg tea.Msg) tea.Cmd {
+	before := m.list.FilterValue()
+	var cmd tea.Cmd
+	m.list, cmd = m.list.Update(msg)
+	if m.list.SettingFilter() && m.list.FilterValue() != before {
+		m.refilter()
+	}
+	return cmd
+}
+
+// refilter filters the list now, leaving the filter in the state it is in
+// and its text cursor where it is.
+func (m *Model) refilter() {
+	state, pos := m.list.FilterState(), m.list.FilterInput.Position()
+	if state == list.Unfiltered {
+		return
+	}
+	m.list.SetFilterText(m.list.FilterValue()) // filters, and applies the filter
+	if state == list.Filtering {
+		m.list.SetFilterState(list.Filtering)
+		m.list.FilterInput.SetCursor(pos)
+	}
+}
+
+// listKey handles a key on the list screen.
+func (m *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {
+	m.notice = ""
+	if !m.list.SettingFilter() {
+		switch {
+		case key.Matches(msg, m.keys.Quit):
+			return tea.Quit
+		case key.Matches(msg, m.keys.Help):
+			m.showListHelp = !m.showListHelp
+			m.layout()
+			return nil
+		case key.Matches(msg, m.keys.Open):
+			return m.open(m.list.Index())
+		case key.Matches(msg, m.keys.Pages) && len(m.pageItems) > 0:
+			m.setKind(!m.showPages)
+			m.layout()
+			return nil
+		case key.Matches(msg, m.keys.Edit) && m.canEdit():
+			if slug := m.selectedSlug(); slug != "" {
+				return m.openEditor(slug, false, listScreen)
+			}
+			return nil
+		case key.Matches(msg, m.keys.New) && m.canEdit():
+			return m.openEditor("", m.showPages, listScreen)
+		}
+	}
+	// Moving, paging and filtering are the list's. While a filter is being
+	// typed every key but ctrl+c goes to it: q is a letter then.
+	before, slug := m.list.FilterState(), m.selectedSlug()
+	cmd := m.updateList(msg)
+	switch after := m.list.FilterState(); {
+	case before == list.Unfiltered && after == list.Filtering:
+		m.preFilter = slug
+	case before == list.Filtering && after == list.Unfiltered:
+		// Cancelled: back to where the reader was.
+		m.selectSlug(m.preFilter, 0)
+	case before == list.FilterApplied && after == list.Unfiltered:
+		// Cleared: stay on the post chosen among the matches.
+		m.selectSlug(slug, 0)
+	}
+	m.layout() // the help changes with the filter's state
+	return cmd
+}
+
+// pagerKey handles a key on the pager screen.
+func (m *Model) pagerKey(msg tea.KeyPressMsg) tea.Cmd {
+	vp := &m.pager.vp
+	switch {
+	case key.Matches(msg, m.keys.Back):
+		m.closePager()
+	case key.Matches(msg, m.keys.Help):
+		m.showPagerHelp = !m.showPagerHelp
+		m.layout()
+	case key.Matches(msg, m.keys.Next):
+		return m.open(m.list.Index() + 1)
+	case key.Matches(msg, m.keys.Prev):
+		return m.open(m.list.Index() - 1)
+	case key.Matches(msg, m.keys.Edit) && m.canEdit():
+		return m.openEditor(m.pager.slug(), false, pagerScreen)
+	case key.Matches(msg, m.keys.Top):
+		vp.GotoTop()
+	case key.Matches(msg, m.keys.Bottom):
+		vp.GotoBottom()
+	default:
+		*vp, _ = vp.Update(msg)
+	}
+	return nil
+}
+
+// open shows the post at index in the list as it is shown (filtered or
+// not), and starts reading it. The header shows at once from what the list
+// knows; the body follows.
+func (m *Model) open(index int) tea.Cmd {
+	items := m.list.VisibleItems()
+	if index < 0 || index >= len(items) {
+		return nil
+	}
+	it, ok := items[index].(*item)
+	if !ok {
+		return nil
+	}
+	m.list.Select(index)
+
+	p := &m.pager
+	p.seq++
+	p.entry, p.post, p.rev = it.entry, nil, store.Revision{}
+	p.keep, p.body, p.err = false, "", ""
+	p.bodyKey = render.Key{}
+	m.screen = pagerScreen
+	m.layout()
+	m.setPagerContent(false)
+	return loadPost(m.posts, m.loc, p.seq, it.entry.Slug)
+}
+
+// closePager goes back to the list, as it was left.
+func (m *Model) closePager() {
+	p := &m.pager
+	p.seq++ // drop the answer to a read in flight
+	p.post, p.body, p.err = nil, "", ""
+	p.bodyKey = render.Key{}
+	m.screen = listScreen
+	m.layout()
+}
+
+// loadList starts reading the list of posts.
+func (m *Model) loadList() tea.Cmd {
+	m.listSeq++
+	seq, posts := m.listSeq, m.posts
+	return func() tea.Msg {
+		if posts == nil {
+			return listMsg{seq: seq}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		entries, err := posts.List(ctx)
+		if err != nil {
+			return listMsg{seq: seq, err: fmt.Errorf("listing posts: %w", err)}
+		}
+		return listMsg{seq: seq, entries: entries}
+	}
+}
+
+// applyList takes a new list of posts. The cursor stays on the post it was
+// on if that post is still there (and matches the filter), and an open post
+// that has a new revision is read again.
+func (m *Model) applyList(msg listMsg) tea.Cmd {
+	if msg.seq < m.listOnView {
+		return nil // a newer answer is already shown
+	}
+	m.listOnView = msg.seq
+	if msg.err != nil {
+		m.notice = errorLine(msg.err)
+		return nil
+	}
+	m.listReady = true
+
+	cur := m.selectedSlug()
+	if m.pendingSlug != "" {
+		cur, m.pendingSlug = m.pendingSlug, ""
+	}
+	idx := m.list.Index()
+	m.postItems, m.pageItems = splitKinds(msg.entries, m.loc)
+	if len(m.pageItems) == 0 {
+		m.showPages = false
+	}
+	m.setItems()
+	m.selectSlug(cur, idx)
+	m.layout()
+	m.noticeNewer(msg.entries)
+
+	p := &m.pager
+	if m.screen == pagerScreen && p.post != nil {
+		for _, e := range msg.entries {
+			if e.Slug == p.rev.Slug && e.Rev != p.rev.Rev {
+				p.seq++
+				p.keep = true
+				return loadPost(m.posts, m.loc, p.seq, e.Slug)
+			}
+		}
+	}
+	return nil
+}
+
+// setItems gives the list the posts or the pages, whichever it shows.
+func (m *Model) setItems() {
+	items := m.postItems
+	if m.showPages {
+		items = m.pageItems
+	}
+	m.delegate.showDesc = hasDescriptions(items)
+	m.list.SetDelegate(m.delegate)
+	m.list.SetItems(items) // its command filters; refilter does it now
+	m.refilter()
+}
+
+// setKind shows the pages, or the dated posts, with the cursor where it
+// was when they were last shown.
+func (m *Model) setKind(pages bool) {
+	if pages == m.showPages {
+		return
+	}
+	m.kindSlug[kindIndex(m.showPages)] = m.selectedSlug()
+	m.showPages = pages
+	m.setItems()
+	m.selectSlug(m.kindSlug[kindIndex(pages)], 0)
+}
+
+func kindIndex(pages bool) int {
+	if pages {
+		return 1
+	}
+	return 0
+}
+
+// selectPost puts the list's cursor on the post named slug, showing its
+// kind, and reports whether the list has it.
+func (m *Model) selectPost(slug string) bool {
+	for _, kind := range []bool{m.showPages, !m.showPages} {
+		items := m.postItems
+		if kind {
+			items = m.pageItems
+		}
+		for _, li := range items {
+			if it, ok := li.(*item); ok && it.entry.Slug == slug {
+				m.setKind(kind)
+				m.selectSlug(slug, m.list.Index())
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// selectedSlug is the slug of the post under the list's cursor, if any.
+func (m *Model) selectedSlug() string {
+	if it, ok := m.list.SelectedItem().(*item); ok {
+		return it.entry.Slug
+	}
+	return ""
+}
+
+// selectSlug puts the list's cursor on the post named slug, or, when it is
+// not shown, as near to index as the list allows.
+func (m *Model) selectSlug(slug string, index int) {
+	items := m.list.VisibleItems()
+	if len(items) == 0 {
+		m.list.Select(0)
+		return
+	}
+	if slug != "" {
+		for i, li := range items {
+			if it, ok := li.(*item); ok && it.entry.Slug == slug {
+				m.list.Select(i)
+				return
+			}
+		}
+	}
+	m.list.Select(min(max(index, 0), len(items)-1))
+}
+
+// setDark restyles for a dark or light background and renders the open post
+// again in the matching style.
+func (m *Model) setDark(dark bool) tea.Cmd {
+	if dark == m.dark {
+		return nil
+	}
+	m.setStyles(dark)
+	switch m.screen {
+	case pagerScreen:
+		m.setPagerContent(true)
+		return m.requestRender()
+	case editorScreen:
+		if m.edit.pv.on {
+			m.setPreviewContent(true)
+			return m.requestPreview()
+		}
+	}
+	return nil
+}
+
+// setStyles builds the styles for a background and hands them to the
+// components that draw with them.
+func (m *Model) setStyles(dark bool) {
+	m.dark = dark
+	m.st = newStyles(dark)
+	m.help.Styles = m.st.help
+	m.list.Styles = m.st.list
+	m.list.FilterInput.SetStyles(m.st.filterInput)
+	if m.edit != nil {
+		m.edit.buf.ta.SetStyles(m.st.text)
+	}
+}
+
+// resize takes the window's new size. The open post is laid out again and
+// rendered for the new width.
+func (m *Model) resize(w, h int) tea.Cmd {
+	m.width, m.height = max(0, w), max(0, h)
+	m.layout()
+	switch m.screen {
+	case pagerScreen:
+		m.setPagerContent(true)
+		return m.requestRender()
+	case editorScreen:
+		return m.layoutEditor()
+	}
+	return nil
+}
+
+// listMargin is the list screen's left and right margin.
+func listMargin(w int) int {
+	if w < 20 {
+		return 0
+	}
+	return 1
+}
+
+// layout gives the list and the pager the room the window leaves them.
+func (m *Model) layout() {
+	iw := max(0, m.width-2*listMargin(m.width))
+	helpH := lipgloss.Height(m.helpView(m.listHelp(), m.showListHelp, iw))
+	lh := max(0, m.height-listHeaderHeight-listFooterHeight-helpH)
+	if m.list.Width() != iw || m.list.Height() != lh {
+		m.list.SetSize(iw, lh)
+	}
+
+	ph := 0
+	if m.showPagerHelp {
+		ph = lipgloss.Height(m.pagerHelpView())
+	}
+	vp := &m.pager.vp
+	vp.SetWidth(m.width)
+	vp.SetHeight(max(0, m.height-1-ph))
+	vp.SetYOffset(vp.YOffset()) // back in range if the viewport grew
+}
+
+// helpView is the short or the full help, at most width columns wide where
+// it can be. Full help's columns go side by side while they fit, and on to
+// more rows when they do not.
+func (m *Model) helpView(keys helpKeys, full bool, width int) string {
+	h := m.help
+	h.SetWidth(width)
+	if !full {
+		return h.ShortHelpView(keys.short)
+	}
+	h.SetWidth(0) // whole columns; they are placed here
+	sep := h.Styles.FullSeparator.Render(h.FullSeparator)
+	var rows, row []string
+	rowWidth := 0
+	for _, group := range keys.full {
+		col := h.FullHelpView([][]key.Binding{group})
+		if col == "" {
+			continue
+		}
+		w := lipgloss.Width(col)
+		if len(row) > 0 && rowWidth+lipgloss.Width(sep)+w > width {
+			rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+			row, rowWidth = nil, 0
+		}
+		if len(row) > 0 {
+			row = append(row, sep)
+			rowWidth += lipgloss.Width(sep)
+		}
+		row = append(row, col)
+		rowWidth += w
+	}
+	if len(row) > 0 {
+		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+	}
+	return lipgloss.JoinVertical(lipgloss.Left, rows...)
+}
+
+// View draws the screen. No line is wider than the window and there are no
+// more lines than it has.
+func (m *Model) View() tea.View {
+	var content string
+	var cursor *tea.Cursor
+	title := m.title
+	if m.width > 0 && m.height > 0 {
+		switch m.screen {
+		case pagerScreen:
+			content = m.pagerView()
+			title = joinNonEmpty(" · ", m.pager.title(), m.title)
+		case editorScreen:
+			content = m.editorView()
+			cursor = m.editorCursor()
+			title = joinNonEmpty(" · ", "Editing "+m.edit.name(), m.title)
+		default:
+			content = m.listView()
+		}
+		content = fit(content, m.width, m.height)
+	}
+	v := tea.NewView(content)
+	v.AltScreen = true
+	v.WindowTitle = title
+	v.Cursor = cursor
+	return v
+}
+
+// listView draws the list screen: the blog's title, the status line, the
+// posts (or why there are none), and the help at the bottom.
+func (m *Model) listView() string {
+	mw := listMargin(m.width)
+	iw := max(0, m.width-2*mw)
+
+	top := []string{m.brandLine(iw), m.listStatus(iw), ""}
+	switch {
+	case !m.listReady:
+	case len(m.list.Items()) == 0:
+		top = append(top, m.st.empty.Render(termtext.Truncate("No posts yet.", iw, ellipsis)))
+	case len(m.list.VisibleItems()) == 0:
+		top = append(top, m.st.empty.Render(termtext.Truncate("Nothing matches.", iw, ellipsis)))
+	default:
+		top = append(top, strings.Split(m.list.View(), "\n")...)
+		if p := m.paginationLine(iw); p != "" {
+			top = append(top, "", p)
+		}
+	}
+	bottom := strings.Split(m.helpView(m.listHelp(), m.showListHelp, iw), "\n")
+
+	lines := top
+	for n := len(top) + len(bottom); n < m.height; n++ {
+		lines = append(lines, "")
+	}
+	lines = append(lines, bottom...)
+	return indent(strings.Join(lines, "\n"), mw)
+}
+
+// brandLine is the blog's title, cut to width.
+func (m *Model) brandLine(width int) string {
+	if m.title == "" || width < 1 {
+		return ""
+	}
+	if width < 3 {
+		return m.st.brand.Render(termtext.Truncate(m.title, width, ellipsis))
+	}
+	return m.st.brand.Padding(0, 1).Render(termtext.Truncate(m.title, width-2, ellipsis))
+}
+
+// listStatus is the line under the title: a notice if there is one, the
+// filter being typed, the filter in effect, or the number of posts.
+func (m *Model) listStatus(width int) string {
+	var s string
+	switch {
+	case m.notice != "":
+		return m.st.notice.Render(termtext.Truncate(m.notice, width, ellipsis))
+	case !m.listReady:
+		s = "Loading…"
+	case m.list.SettingFilter():
+		return termtext.Truncate(m.list.FilterInput.View(), width, ellipsis)
+	case m.list.IsFiltered():
+		count := countPosts
+		if m.showPages {
+			count = countPages
+		}
+		s = fmt.Sprintf("“%s” · %d of %s", termtext.SanitizeLine(m.list.FilterValue()),
+			len(m.list.VisibleItems()), count(len(m.list.Items())))
+	case len(m.pageItems) > 0:
+		return m.kindsLine(width)
+	case len(m.list.Items()) > 0:
+		s = countPosts(len(m.list.Items()))
+	}
+	return m.st.status.Render(termtext.Truncate(s, width, ellipsis))
+}
+
+// kindsLine is the status line when there are pages: "3 posts · 2 pages",
+// the kind shown in bold.
+func (m *Model) kindsLine(width int) string {
+	posts, pages := countPosts(len(m.postItems)), countPages(len(m.pageItems))
+	sep := " · "
+	if termtext.Width(posts+sep+pages) > width {
+		s := posts
+		if m.showPages {
+			s = pages
+		}
+		return m.st.kindOn.Render(termtext.Truncate(s, width, ellipsis))
+	}
+	on, off := m.st.kindOn, m.st.kindOff
+	if m.showPages {
+		return off.Render(posts) + m.st.status.Render(sep) + on.Render(pages)
+	}
+	return on.Render(posts) + m.st.status.Render(sep) + off.Render(pages)
+}
+
+// paginationLine shows which page of the list is shown: a dot a page, or
+// "2/250" when the dots would not fit.
+func (m *Model) paginationLine(width int) string {
+	p := m.list.Paginator
+	if p.TotalPages < 2 || width < 1 {
+		return ""
+	}
+	if p.TotalPages > width {
+		return m.st.status.Render(termtext.Truncate(fmt.Sprintf("%d/%d", p.Page+1, p.TotalPages), width, ""))
+	}
+	page := min(max(p.Page, 0), p.TotalPages-1)
+	off := m.st.list.InactivePaginationDot.String()
+	return strings.Repeat(off, page) + m.st.list.ActivePaginationDot.String() + strings.Repeat(off, p.TotalPages-page-1)
+}
+
+// pagerView draws the pager: the post, the status bar, and the help if it
+// is asked for.
+func (m *Model) pagerView() string {
+	var parts []string
+	if m.pager.vp.Height() > 0 {
+		parts = append(parts, m.pager.vp.View())
+	}
+	parts = append(parts, m.statusBar(m.width))
+	if m.showPagerHelp {
+		parts = append(parts, m.pagerHelpView())
+	}
+	return strings.Join(parts, "\n")
+}
+
+// pagerHelpView is the pager's help, under the status bar, with the list's
+// margin.
+func (m *Model) pagerHelpView() string {
+	mw := listMargin(m.width)
+	v := m.helpView(m.pagerHelp(), true, m.width-2*mw)
+	return indent(v, mw)
+}
+
+// indent puts n spaces before every line of s that is not empty.
+func indent(s string, n int) string {
+	if n <= 0 {
+		return s
+	}
+	pad := strings.Repeat(" ", n)
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = pad + l
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// fit cuts s to at most width columns and height lines. It is the last
+// guard of the layout: the components are sized to fit, but some (the help,
+// the filter input) round in their own ways in very small windows.
+func fit(s string, width, height int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > height {
+		lines = lines[:height]
+	}
+	for i, l := range lines {
+		if termtext.Width(l) > width {
+			lines[i] = termtext.Truncate(l, width, "")
+		}
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every test of sshblog: vet, then the race-checked unit and end-to-end
+# tests. The end-to-end tests need the OpenSSH client and tmux; as root with
+# apt-get this installs them when they are missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v ssh >/dev/null || missing+=(openssh-client)
+command -v tmux >/dev/null || missing+=(tmux)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing ${missing[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "the end-to-end tests need: ${missing[*]} (Debian/Ubuntu: sudo apt-get install -y ${missing[*]})" >&2
+    exit 1
+  fi
+fi
+
+# The blog must not depend on the machine's locale; run under a CJK one to prove it.
+export LANG=ko_KR.UTF-8 LC_ALL=
+
+test -z "$(gofmt -l .)" || { echo "gofmt would change:"; gofmt -l .; exit 1; }
+go vet ./...
+go test -race -count=1 -timeout 20m ./...
