@@ -56,6 +56,10 @@ type Config struct {
 
 	HandshakeTimeout time.Duration // cut clients that have not finished the handshake by then
 	IdleTimeout      time.Duration // cut connections with no traffic for this long
+
+	MaxSessions      int // open connections at once, in total; 0: no limit
+	MaxSessionsPerIP int // open connections at once from one address; 0: no limit
+	ConnectsPerIP    int // new connections per minute from one address; 0: no limit
 }
 
 // Server serves the blog over SSH.
@@ -144,7 +148,7 @@ func (s *Server) Serve(l net.Listener) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go s.watch(ctx)
-	return s.ssh.Serve(l)
+	return s.ssh.Serve(newLimitListener(l, s.log, s.cfg.MaxSessions, s.cfg.MaxSessionsPerIP, s.cfg.ConnectsPerIP))
 }
 
 // Shutdown stops accepting connections, tells open TUI sessions to end, and

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -117,7 +118,26 @@ func (s *Server) publish(c *call, src []byte, slug string, ifRev *uint64) (store
 		return store.Entry{}, conflictError(err)
 	}
 	s.log.Info("write", "action", "publish", "slug", e.Slug, "rev", e.Rev, "author", c.id.Author)
+	s.addAliases(c, e.Slug, p.Aliases)
 	return e, nil
+}
+
+// addAliases makes the front matter's aliases lead to slug. Hugo writes them
+// as paths ("/posts/old-name/"): the last part is the old slug. An alias
+// that names an existing post is left alone.
+func (s *Server) addAliases(c *call, slug string, aliases []string) {
+	for _, a := range aliases {
+		a = path.Base(strings.Trim(a, "/"))
+		if a == slug || post.CheckSlug(a) != nil {
+			continue
+		}
+		if _, exists := s.store.Entry(a); exists {
+			continue
+		}
+		if err := s.store.AddAlias(c.ctx, a, slug); err != nil {
+			s.log.Warn("alias not added", "alias", a, "slug", slug, "err", err)
+		}
+	}
 }
 
 func cmdRemove(c *call) error {
