@@ -3,6 +3,7 @@ package post
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"reflect"
 	"strings"
@@ -449,5 +450,19 @@ func TestRecoverDecode(t *testing.T) {
 	m, err = recoverDecode("TOML", func() (map[string]any, error) { return want, nil })
 	if err != nil || !reflect.DeepEqual(m, want) {
 		t.Errorf("recoverDecode = %v, %v; want %v", m, err, want)
+	}
+}
+
+func TestParseRefusesBidiControls(t *testing.T) {
+	for _, r := range []rune{0x202a, 0x202e, 0x2066, 0x2069} {
+		src := "---\ntitle: ok\n---\nabc " + string(r) + " def\n"
+		_, err := Parse([]byte(src), Options{Slug: "x"})
+		if !errors.Is(err, ErrControl) || !strings.Contains(err.Error(), fmt.Sprintf("%U on line 4", r)) {
+			t.Errorf("%U: err = %v", r, err)
+		}
+	}
+	// Right-to-left text itself is fine.
+	if _, err := Parse([]byte("# שלום مرحبا\n"), Options{Slug: "x"}); err != nil {
+		t.Errorf("RTL text refused: %v", err)
 	}
 }

@@ -46,12 +46,16 @@ func validate(src []byte) error {
 }
 
 // isControl reports whether r is a control character a post may not hold:
-// C0 but tab, LF and CR; DEL; C1.
+// C0 but tab, LF and CR; DEL; C1; and the bidirectional embeddings,
+// overrides and isolates (U+202A-U+202E, U+2066-U+2069), which can make
+// text on a reader's terminal read differently from what is stored.
 func isControl(r rune) bool {
 	switch {
 	case r == '\t' || r == '\n' || r == '\r':
 		return false
 	case r < 0x20, r == 0x7f:
+		return true
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
 		return true
 	}
 	return r >= 0x80 && r <= 0x9f

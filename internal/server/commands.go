@@ -62,6 +62,7 @@ func (s *Server) commands() []command {
 		{"revert", "SLUG REV", "make revision REV current again (authors)", true, cmdRevert},
 		{"import", "< blog.tar[.gz]", "import an Astro, Hugo or Jekyll content folder, or an export (authors)", true, cmdImport},
 		{"export", "> blog.tar", "every post and every revision, as a tar archive (authors)", true, cmdExport},
+		{"backup", "> blog.db", "a consistent copy of the database file (authors)", true, cmdBackup},
 	}
 }
 
@@ -281,4 +282,16 @@ func cmdHelp(c *call) error {
 	b.WriteString("With no command and a terminal (ssh -t HOST), browse the blog.\n")
 	_, err := io.WriteString(c.stdout, b.String())
 	return err
+}
+
+func cmdBackup(c *call) error {
+	if len(c.args) != 0 {
+		return usageError{"takes no arguments; redirect stdout to a file: ssh HOST backup > blog.db"}
+	}
+	n, err := c.s.store.WriteTo(c.stdout)
+	if err != nil {
+		return err
+	}
+	c.s.log.Info("backup", "bytes", n, "author", c.id.Author)
+	return nil
 }

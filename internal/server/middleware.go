@@ -71,6 +71,9 @@ func (s *Server) route(ssh.Handler) ssh.Handler {
 		_, _, isPty := sess.Pty()
 		if isPty && len(sess.Command()) == 0 {
 			tuiHandler(sess)
+			if s.closing.Load() {
+				fmt.Fprintln(sess, "sshblog is restarting; come back in a moment.")
+			}
 			return
 		}
 		s.runCommand(sess)

@@ -7,9 +7,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -39,6 +41,8 @@ type Store interface {
 	AddAlias(ctx context.Context, alias, slug string) error
 	PutMany(ctx context.Context, changes []store.Change) ([]store.Outcome, error)
 	Restore(ctx context.Context, slug string, revs []store.Revision, meta post.Meta) (store.Entry, error)
+	// WriteTo writes a consistent copy of the database.
+	WriteTo(w io.Writer) (int64, error)
 	// Changed returns a channel closed at the next committed write.
 	Changed() <-chan struct{}
 	// NextScheduled returns when the next scheduled post becomes public.
@@ -73,6 +77,7 @@ type Server struct {
 
 	mu       sync.Mutex                // guards programs
 	programs map[*tea.Program]struct{} // open TUI sessions, told about changes
+	closing  atomic.Bool               // Shutdown has begun
 }
 
 // New makes a server. authors may be nil: then everyone is a reader.
@@ -154,6 +159,7 @@ func (s *Server) Serve(l net.Listener) error {
 // Shutdown stops accepting connections, tells open TUI sessions to end, and
 // waits for sessions to finish until ctx is done; then it closes the rest.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.closing.Store(true)
 	s.mu.Lock()
 	for p := range s.programs {
 		go p.Send(tui.ShutdownMsg{})

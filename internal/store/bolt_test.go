@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -164,5 +165,31 @@ func TestChangedIsClosedOnWrite(t *testing.T) {
 	case <-ch:
 	case <-time.After(time.Second):
 		t.Fatal("not closed after a write")
+	}
+}
+
+func TestBackupOpensAsAStore(t *testing.T) {
+	ctx := context.Background()
+	db, _ := open(t)
+	if _, err := db.Put(ctx, Change{Post: mustParse(t, "a", "# 가나다\n"), Author: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "copy.db")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.WriteTo(f); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	copyDB, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer copyDB.Close()
+	r, err := copyDB.Get(ctx, "a")
+	if err != nil || string(r.Source) != "# 가나다\n" {
+		t.Errorf("the copy has %q, %v", r.Source, err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -198,4 +199,19 @@ func (db *DB) AddAlias(ctx context.Context, alias, slug string) error {
 // AllEntries returns every post, removed ones included, newest first.
 func (db *DB) AllEntries() []Entry {
 	return db.snap.Load().entries
+}
+
+// WriteTo writes a consistent copy of the whole database file to w, while
+// reads and writes go on. The copy opens as a store of its own.
+func (db *DB) WriteTo(w io.Writer) (int64, error) {
+	var n int64
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("store: backup: %w", err)
+	}
+	return n, nil
 }
