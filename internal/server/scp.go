@@ -107,6 +107,9 @@ func (h legacyScp) Write(sess ssh.Session, entry *scp.FileEntry) (int64, error) 
 	if err != nil {
 		return n, err
 	}
+	if n != entry.Size {
+		return n, fmt.Errorf("%s: the transfer ended after %d of %d bytes; nothing was stored", entry.Name, n, entry.Size)
+	}
 	if err := u.Close(); err != nil {
 		return 0, err
 	}

@@ -114,6 +114,9 @@ func cmdImport(c *call) error {
 	if err != nil {
 		return err
 	}
+	if err := c.alive(); err != nil {
+		return err
+	}
 	imported := 0
 	restored := map[string]bool{}
 	for slug, revs := range set.histories {

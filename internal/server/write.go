@@ -81,9 +81,9 @@ func cmdPublish(c *call) error {
 	if len(args) > 1 {
 		return usageError{"expected at most one SLUG"}
 	}
-	src, err := post.ReadAll(c.sess, post.MaxSize)
+	src, err := c.readStdin(post.MaxSize)
 	if err != nil {
-		return fmt.Errorf("reading the post from stdin: %w", err)
+		return err
 	}
 	var slug string
 	if len(args) == 1 {
@@ -98,6 +98,29 @@ func cmdPublish(c *call) error {
 	}
 	_, err = fmt.Fprintf(c.stdout, "published %s rev %d\n", e.Slug, e.Rev)
 	return err
+}
+
+// readStdin reads the session's input to its end, at most limit bytes. A
+// dropped connection also ends the input, so before trusting it the client
+// must answer a request: a torn upload is never stored.
+func (c *call) readStdin(limit int64) ([]byte, error) {
+	data, err := post.ReadAll(c.sess, limit)
+	if err != nil {
+		return nil, fmt.Errorf("reading stdin: %w", err)
+	}
+	if err := c.alive(); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+// alive checks that the client is still there by asking it a question
+// it must answer (OpenSSH answers keepalive requests, with a refusal).
+func (c *call) alive() error {
+	if _, err := c.sess.SendRequest("keepalive@openssh.com", true, nil); err != nil {
+		return errors.New("the connection was lost before the upload finished; nothing was stored")
+	}
+	return nil
 }
 
 // publish parses src and stores it as the next revision of its post. slug,
