@@ -104,7 +104,6 @@ func exportedRevisions(t *testing.T, archive string) map[string]string {
 	}
 }
 
-
 // TestTornUploadStoresNothing drops the connection in the middle of a
 // publish: nothing may be stored.
 func TestTornUploadStoresNothing(t *testing.T) {

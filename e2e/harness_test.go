@@ -101,7 +101,10 @@ func (b *blog) startRaw(args ...string) {
 	b.t.Helper()
 	b.cmd = exec.Command(binary, args...)
 	b.cmd.Dir = b.dir
-	b.cmd.Env = append(os.Environ(), b.env...)
+	// Tests make many connections a minute from one address: lift the
+	// per-address limits unless a test sets them.
+	b.cmd.Env = append(os.Environ(), "BLOG_CONNECTS_PER_IP=0", "BLOG_MAX_SESSIONS_PER_IP=0")
+	b.cmd.Env = append(b.cmd.Env, b.env...)
 	b.log = &syncBuffer{}
 	b.cmd.Stdout = b.log
 	pr, pw := io.Pipe()

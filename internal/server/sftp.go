@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -105,9 +106,9 @@ func sftpError(err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, errNotAuthor):
-		return fs.ErrPermission
+		return fmt.Errorf("%w: %w", err, sftp.ErrSSHFxPermissionDenied)
 	case errors.As(err, new(notFound)):
-		return os.ErrNotExist
+		return fmt.Errorf("%w: %w", err, os.ErrNotExist)
 	}
 	return err
 }

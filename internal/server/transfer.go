@@ -33,7 +33,11 @@ func cmdExport(c *call) error {
 		return usageError{"takes no arguments; redirect stdout to a file: ssh HOST export > blog.tar"}
 	}
 	tw := tar.NewWriter(c.stdout)
+	var newest time.Time // the archive's own files carry it, so that exports of the same blog are equal
 	for _, e := range c.s.store.AllEntries() {
+		if e.Updated.After(newest) {
+			newest = e.Updated
+		}
 		revs, err := c.s.store.History(c.ctx, e.Slug)
 		if err != nil {
 			return fmt.Errorf("exporting %s: %w", e.Slug, err)
@@ -59,7 +63,7 @@ func cmdExport(c *call) error {
 	for _, a := range c.s.store.Aliases() {
 		fmt.Fprintf(&aliases, "%s\t%s\n", a[0], a[1])
 	}
-	if err := writeFile(tw, fileHeader(aliasesFile, aliases.Len(), time.Now()), []byte(aliases.String())); err != nil {
+	if err := writeFile(tw, fileHeader(aliasesFile, aliases.Len(), newest), []byte(aliases.String())); err != nil {
 		return err
 	}
 	if err := tw.Close(); err != nil {
