@@ -1,14 +1,17 @@
 // Command sshd serves the blog over SSH.
 //
 // With no configuration it listens on :23234, keeps its data in ./data and
-// reads authors' keys from ./keys. Run it with --help for every setting.
+// reads authors' keys from ./keys. Settings come from a YAML file
+// (--config), BLOG_* environment variables and flags; run it with --help for
+// every setting and --print-config for the ones in effect. See package
+// internal/config.
 package main
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
+	"io"
 	"net"
 	"os"
 	"os/signal"
@@ -34,8 +37,8 @@ const renderCacheBytes = 64 << 20
 const shutdownGrace = 4 * time.Second
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
-		if errors.Is(err, config.ErrHelp) {
+	if err := run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, config.ErrDone) {
 			return
 		}
 		fmt.Fprintln(os.Stderr, "sshd:", err)
@@ -43,15 +46,21 @@ func main() {
 	}
 }
 
-func run(args []string) error {
+// run serves the blog with the configuration args and getenv give, until
+// SIGINT or SIGTERM. The answers to --help, --version and --print-config go
+// to stdout, the log to stderr.
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if err := termtext.Pin(); err != nil {
 		return err
 	}
-	cfg, err := config.Load(args, os.Getenv, os.Stdout)
+	cfg, err := config.Load(args, getenv, stdout)
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	log := cfg.Logger(stderr)
+	if err := cfg.MakeFolders(); err != nil {
+		return err
+	}
 
 	db, err := store.Open(cfg.DatabasePath())
 	if err != nil {
@@ -77,12 +86,16 @@ func run(args []string) error {
 		return err
 	}
 	srv, err := server.New(server.Config{
-		Title:            cfg.Title,
+		Title: cfg.Title,
+		// TODO: pass cfg.Description once server.Config has a Description.
 		Location:         cfg.Location,
 		HostKey:          hostKey,
 		HandshakeTimeout: cfg.HandshakeTimeout,
 		IdleTimeout:      cfg.IdleTimeout,
 		MaxImport:        cfg.MaxImport,
+		MaxSessions:      cfg.MaxSessions,
+		MaxSessionsPerIP: cfg.MaxSessionsPerIP,
+		ConnectsPerIP:    cfg.ConnectsPerIP,
 	}, db, render.New(renderCacheBytes), authors, log)
 	if err != nil {
 		return err

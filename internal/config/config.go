@@ -1,5 +1,28 @@
-// Package config reads the blog's settings: defaults, then environment
-// variables (BLOG_*), then command-line flags; later layers win.
+// Package config reads sshd's settings. Each setting comes from four
+// layers, a later one winning over an earlier one:
+//
+//  1. its default;
+//  2. the YAML file named by --config or BLOG_CONFIG, if any;
+//  3. its environment variable, BLOG_ and its name in upper case with
+//     underscores (BLOG_MAX_SESSIONS); an empty variable counts as unset;
+//  4. its flag, --NAME (--max-sessions).
+//
+// The file is one YAML mapping whose keys are the settings' names, written
+// exactly as the flags are, in kebab-case:
+//
+//	title: "My blog"
+//	max-sessions: 200
+//	idle-timeout: 10m
+//	max-import: 64MiB
+//
+// A key that names no setting is an error, as is a value that does not
+// parse. Durations are written like 30s or 1h30m, sizes like 512KiB, 64MiB
+// or 1GiB, and counts as whole numbers of 0 or more. Relative paths, in the
+// file as elsewhere, are relative to the working directory.
+//
+// Every setting is declared once, in a table (see settings) that gives its
+// name, default, usage and parser; the flags, the environment variables,
+// the file's keys, --help and --print-config all follow from it.
 package config
 
 import (
@@ -7,166 +30,253 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
+	"io/fs"
+	"log/slog"
+	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Config is the blog's effective configuration.
 type Config struct {
-	Addr     string         // address to listen on
-	Data     string         // folder of the database and host key
-	Keys     string         // folder of authors' public keys
-	Title    string         // the blog's title
-	TimeZone string         // IANA name of the blog's time zone; "" for the machine's
-	Location *time.Location // TimeZone, loaded
+	Addr        string         // address to listen on
+	Data        string         // folder of the database and, by default, the host key
+	Keys        string         // folder of authors' public keys
+	HostKey     string         // path of the host key; "" for host_ed25519 in Data
+	Title       string         // the blog's title
+	Description string         // the blog's description
+	TimeZone    string         // IANA name of the blog's time zone; "" for the machine's
+	Location    *time.Location // TimeZone, loaded
 
-	HandshakeTimeout time.Duration
-	IdleTimeout      time.Duration
-	MaxImport        int64 // bytes
+	HandshakeTimeout time.Duration // 0: no limit
+	IdleTimeout      time.Duration // 0: no limit
+	MaxImport        int64         // bytes
+
+	MaxSessions      int // open connections at once, in total; 0: no limit
+	MaxSessionsPerIP int // open connections at once from one address; 0: no limit
+	ConnectsPerIP    int // new connections per minute from one address; 0: no limit
+
+	LogFormat string     // "text" or "json"
+	LogLevel  slog.Level // the least important level logged
+
+	sources map[string]string // setting's name -> where its value came from
 }
 
-// HostKeyPath is where the server's private host key lives.
-func (c Config) HostKeyPath() string { return filepath.Join(c.Data, "host_ed25519") }
+// HostKeyPath is where the server's private host key lives: HostKey, or
+// host_ed25519 in the data folder.
+func (c Config) HostKeyPath() string {
+	if c.HostKey != "" {
+		return c.HostKey
+	}
+	return filepath.Join(c.Data, "host_ed25519")
+}
 
 // DatabasePath is the bbolt file.
 func (c Config) DatabasePath() string { return filepath.Join(c.Data, "blog.db") }
 
-// ErrHelp is returned by Load when -h or --help was asked for; the usage has
-// been written.
-var ErrHelp = flag.ErrHelp
+// Source says where the named setting's value came from: "default",
+// "file PATH", its environment variable such as "BLOG_TITLE", or its flag
+// such as "--title". It is "" for a name that is not a setting, or for a
+// Config that Load did not make.
+func (c Config) Source(name string) string { return c.sources[name] }
 
-// setting is one configurable value: its flag, its variable, its default.
-type setting struct {
-	flag, env, def, usage string
-	set                   func(c *Config, v string) error
+// Logger returns a logger that writes to w in the configured format, text
+// or JSON, the lines of the configured level and above.
+func (c Config) Logger(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-func settings() []setting {
-	str := func(dst func(*Config) *string) func(*Config, string) error {
-		return func(c *Config, v string) error { *dst(c) = v; return nil }
-	}
-	dur := func(dst func(*Config) *time.Duration) func(*Config, string) error {
-		return func(c *Config, v string) error {
-			d, err := time.ParseDuration(v)
-			if err != nil || d < 0 {
-				return fmt.Errorf("%q is not a duration such as 30s or 10m", v)
-			}
-			*dst(c) = d
-			return nil
+// MakeFolders creates the data and keys folders, and the host key's, where
+// they are missing. Its error names the setting at fault.
+func (c Config) MakeFolders() error {
+	for _, f := range []struct {
+		setting, dir string
+		perm         fs.FileMode
+	}{
+		{"data", c.Data, 0o700},
+		{"keys", c.Keys, 0o755},
+		{"host-key", filepath.Dir(c.HostKeyPath()), 0o700},
+	} {
+		if err := os.MkdirAll(f.dir, f.perm); err != nil {
+			return settingError(f.setting, c.Source(f.setting), fmt.Errorf("creating the folder: %w", err))
 		}
 	}
-	return []setting{
-		{"addr", "BLOG_ADDR", ":23234", "address to listen on", func(c *Config, v string) error {
-			if _, _, err := net.SplitHostPort(v); err != nil {
-				return fmt.Errorf("%q is not host:port", v)
-			}
-			c.Addr = v
-			return nil
-		}},
-		{"data", "BLOG_DATA", "./data", "folder for the database and the host key", str(func(c *Config) *string { return &c.Data })},
-		{"keys", "BLOG_KEYS", "./keys", "folder of authors' public keys (NAME.pub)", str(func(c *Config) *string { return &c.Keys })},
-		{"title", "BLOG_TITLE", "sshblog", "the blog's title", str(func(c *Config) *string { return &c.Title })},
-		{"timezone", "BLOG_TIMEZONE", "", "the blog's time zone (IANA name, e.g. Asia/Seoul); empty for the machine's", func(c *Config, v string) error {
-			loc, err := loadLocation(v)
-			if err != nil {
-				return err
-			}
-			c.TimeZone, c.Location = v, loc
-			return nil
-		}},
-		{"handshake-timeout", "BLOG_HANDSHAKE_TIMEOUT", "20s", "cut clients that have not authenticated by then", dur(func(c *Config) *time.Duration { return &c.HandshakeTimeout })},
-		{"max-import", "BLOG_MAX_IMPORT", "256MiB", "the largest archive `import` reads", func(c *Config, v string) error {
-			n, err := parseSize(v)
-			if err != nil {
-				return err
-			}
-			c.MaxImport = n
-			return nil
-		}},
-		{"idle-timeout", "BLOG_IDLE_TIMEOUT", "30m", "cut connections idle for this long (0: never)", dur(func(c *Config) *time.Duration { return &c.IdleTimeout })},
-	}
+	return nil
 }
 
-// loadLocation loads an IANA zone; "" and "Local" mean the machine's.
-func loadLocation(name string) (*time.Location, error) {
-	if name == "" || name == "Local" {
-		return time.Local, nil
+// settingError reports a problem with the named setting, whose value came
+// from from.
+func settingError(name, from string, err error) error {
+	if from == "" {
+		return fmt.Errorf("setting %s: %w", name, err)
 	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, fmt.Errorf("%q is not a known time zone", name)
-	}
-	return loc, nil
+	return fmt.Errorf("setting %s (from %s): %w", name, from, err)
 }
 
-// Load builds the configuration from args (without the program name) and
-// getenv. Usage goes to usage when asked for.
-func Load(args []string, getenv func(string) string, usage io.Writer) (Config, error) {
-	var c Config
+// ErrDone is returned by Load when it has done all that was asked for
+// (--help, --version or --print-config, with the answer written) and the
+// program should exit successfully.
+var ErrDone = errors.New("config: done")
+
+// Load builds the configuration from args (without the program name), the
+// environment read through getenv, and the YAML file they name. It writes
+// the answer to --help, --version or --print-config to stdout and returns
+// ErrDone. Any other error is one line naming the setting or the file at
+// fault.
+func Load(args []string, getenv func(string) string, stdout io.Writer) (Config, error) {
 	all := settings()
-	fs := flag.NewFlagSet("sshd", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	values := make([]*string, len(all))
+	fset := flag.NewFlagSet("sshd", flag.ContinueOnError)
+	fset.SetOutput(io.Discard)
+	fset.Usage = func() {}
+	flags := make([]*string, len(all))
 	for i, s := range all {
-		values[i] = fs.String(s.flag, "", s.usage)
+		flags[i] = fset.String(s.name, "", s.usage)
 	}
-	if err := fs.Parse(args); err != nil {
+	configFlag := fset.String("config", "", "YAML file of settings")
+	printConfig := fset.Bool("print-config", false, "print the effective configuration")
+	version := fset.Bool("version", false, "print the version")
+	if err := fset.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			writeUsage(usage, all)
-			return c, ErrHelp
+			return Config{}, done(writeUsage(stdout, all))
 		}
-		return c, err
+		return Config{}, fmt.Errorf("%w (sshd --help lists the flags)", err)
 	}
-	if fs.NArg() > 0 {
-		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if fset.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q (sshd --help lists the flags)", fset.Arg(0))
+	}
+	if *version {
+		_, err := fmt.Fprintln(stdout, Version())
+		return Config{}, done(err)
 	}
 	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	for i, s := range all {
-		v, from := s.def, "default"
-		if e := getenv(s.env); e != "" {
-			v, from = e, s.env
+	fset.Visit(func(f *flag.Flag) { given[f.Name] = true })
+
+	path, pathFrom := getenv(envName("config")), envName("config")
+	if given["config"] {
+		path, pathFrom = *configFlag, "--config"
+	}
+	var file map[string]fileValue
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return Config{}, fmt.Errorf("config file (from %s): %w", pathFrom, err)
 		}
-		if given[s.flag] {
-			v, from = *values[i], "--"+s.flag
+		if file, err = parseFile(data, all); err != nil {
+			return Config{}, fmt.Errorf("config file %s: %w", path, err)
+		}
+	}
+
+	c := Config{sources: make(map[string]string, len(all))}
+	for i, s := range all {
+		v, from, where := s.def, "default", "default"
+		if fv, ok := file[s.name]; ok {
+			from = "file " + path
+			v, where = fv.text, fmt.Sprintf("%s, line %d", from, fv.line)
+		}
+		if e := getenv(s.env()); e != "" {
+			v, from, where = e, s.env(), s.env()
+		}
+		if given[s.name] {
+			v, from, where = *flags[i], "--"+s.name, "--"+s.name
+		}
+		if !utf8.ValidString(v) {
+			return Config{}, settingError(s.name, where, fmt.Errorf("%q is not valid UTF-8", v))
 		}
 		if err := s.set(&c, v); err != nil {
-			return c, fmt.Errorf("setting %s (from %s): %w", s.flag, from, err)
+			return Config{}, settingError(s.name, where, err)
 		}
+		c.sources[s.name] = from
+	}
+	if *printConfig {
+		return Config{}, done(writeConfig(stdout, all, &c))
 	}
 	return c, nil
 }
 
-// writeUsage lists every setting with its flag, variable and default.
-func writeUsage(w io.Writer, all []setting) {
-	var b strings.Builder
-	b.WriteString("Usage: sshd [flags]\n\nEvery setting is a flag or an environment variable; flags win.\n\n")
-	for _, s := range all {
-		fmt.Fprintf(&b, "  --%-20s %-24s %s (default %q)\n", s.flag, s.env, s.usage, s.def)
+// done returns ErrDone, or err if writing the answer failed.
+func done(err error) error {
+	if err != nil {
+		return fmt.Errorf("writing to standard output: %w", err)
 	}
-	io.WriteString(w, b.String())
+	return ErrDone
 }
 
-// parseSize reads a size such as 512KiB, 64MiB, 1GiB or a plain number of
-// bytes.
-func parseSize(v string) (int64, error) {
-	units := []struct {
-		suffix string
-		mult   int64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"B", 1}, {"", 1}}
-	for _, u := range units {
-		num, ok := strings.CutSuffix(v, u.suffix)
-		if !ok {
-			continue
-		}
-		n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
-		if err != nil || n < 0 || n > (1<<62)/u.mult {
-			break
-		}
-		return n * u.mult, nil
+// writeUsage writes --help: every setting with its flag, environment
+// variable, YAML key, default and usage, then the other flags.
+func writeUsage(w io.Writer, all []setting) error {
+	var b strings.Builder
+	b.WriteString(`Usage: sshd [flags]
+
+sshd serves the blog over SSH. Each setting is taken from, the later winning:
+its default; the YAML file named by --config or BLOG_CONFIG; its environment
+variable (empty counts as unset); its flag. In the file, a setting's key is
+its flag's name, in kebab-case: "max-sessions: 200". Durations are written
+like 30s or 1h30m, sizes like 64MiB or 1GiB.
+
+Settings:
+`)
+	rows := [][]string{{"FLAG", "ENVIRONMENT", "YAML KEY", "DEFAULT"}}
+	for _, s := range all {
+		rows = append(rows, []string{"--" + s.name, s.env(), s.name + ":", s.yaml(s.def)})
 	}
-	return 0, fmt.Errorf("%q is not a size such as 64MiB", v)
+	var widths [3]int
+	for _, r := range rows {
+		for i := range widths {
+			widths[i] = max(widths[i], len(r[i]))
+		}
+	}
+	for i, r := range rows {
+		fmt.Fprintf(&b, "  %-*s  %-*s  %-*s  %s\n", widths[0], r[0], widths[1], r[1], widths[2], r[2], r[3])
+		if i > 0 {
+			fmt.Fprintf(&b, "      %s\n", all[i-1].usage)
+		}
+	}
+	fmt.Fprintf(&b, `
+Other flags:
+  --config FILE   %s
+      read settings from this YAML file
+  --print-config
+      print the effective settings as YAML, with their sources, and exit
+  --version
+      print the version and exit
+  -h, --help
+      print this help and exit
+`, envName("config"))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeConfig writes c as YAML that Load reads back, each setting with a
+// comment saying where its value came from.
+func writeConfig(w io.Writer, all []setting, c *Config) error {
+	lines := make([]string, len(all))
+	width := 0
+	for i, s := range all {
+		lines[i] = s.name + ": " + s.yaml(s.get(c))
+		width = max(width, utf8.RuneCountInString(lines[i]))
+	}
+	var b strings.Builder
+	b.WriteString("# sshd's effective configuration; sshd --config FILE reads it back.\n")
+	for i, s := range all {
+		fmt.Fprintf(&b, "%-*s  # %s\n", width, lines[i], comment(c.Source(s.name)))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// comment makes s safe in a YAML comment, which a line break would end.
+func comment(s string) string {
+	return strings.Map(func(r rune) rune {
+		if !unicode.IsPrint(r) {
+			return '?'
+		}
+		return r
+	}, s)
 }

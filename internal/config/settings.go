@@ -1,0 +1,264 @@
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// A setting is one configurable value, declared once. Its name is both its
+// flag and its key in the YAML file; its environment variable is derived
+// from the name (see env). The default, like every other value, is text that
+// set parses, so defaults are checked exactly as the operator's values are.
+type setting struct {
+	name  string // the flag's name and the YAML key, kebab-case
+	def   string // the default
+	usage string // one line for --help
+	text  bool   // free text, written as a quoted YAML string
+
+	set func(c *Config, v string) error // parses and checks v, and stores it in c
+	get func(c *Config) string          // c's value as text that set accepts
+}
+
+// env is the setting's environment variable: BLOG_ and its name in upper
+// case with underscores, e.g. BLOG_MAX_SESSIONS.
+func (s setting) env() string { return envName(s.name) }
+
+// envName derives an environment variable from a setting's or flag's name.
+func envName(name string) string {
+	return "BLOG_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+// yaml writes v, a value of s, as a YAML scalar that reads back as v.
+func (s setting) yaml(v string) string {
+	if s.text {
+		// Go's escapes (\n, \t, \xNN, \uNNNN, \UNNNNNNNN, ...) are all YAML
+		// double-quoted escapes too; Load rejects text that is not UTF-8,
+		// the one case where \xNN would mean something else.
+		return strconv.Quote(v)
+	}
+	return v
+}
+
+// settings is the table of every setting, in the order --help and
+// --print-config list them.
+func settings() []setting {
+	return []setting{
+		field("addr", ":23234", "address to listen on, host:port", func(c *Config) *string { return &c.Addr }, parseAddr, ident).quoted(),
+		text("data", "./data", "folder of the database and, unless host-key is set, the host key", func(c *Config) *string { return &c.Data }),
+		text("keys", "./keys", "folder of authors' public keys, one NAME.pub file per author", func(c *Config) *string { return &c.Keys }),
+		text("host-key", "", "the server's private host key, made if missing; empty: DATA/host_ed25519", func(c *Config) *string { return &c.HostKey }),
+		text("title", "sshblog", "the blog's title", func(c *Config) *string { return &c.Title }),
+		text("description", "", "the blog's description", func(c *Config) *string { return &c.Description }),
+		{
+			name: "timezone", def: "", text: true,
+			usage: "the blog's time zone, an IANA name (Asia/Seoul); empty: the machine's",
+			set: func(c *Config, v string) error {
+				loc, err := loadLocation(v)
+				if err != nil {
+					return err
+				}
+				c.TimeZone, c.Location = v, loc
+				return nil
+			},
+			get: func(c *Config) string { return c.TimeZone },
+		},
+		duration("handshake-timeout", "20s", "cut clients that have not authenticated by then (0: never)", func(c *Config) *time.Duration { return &c.HandshakeTimeout }),
+		duration("idle-timeout", "30m", "cut connections idle for this long (0: never)", func(c *Config) *time.Duration { return &c.IdleTimeout }),
+		count("max-sessions", "1000", "open connections at once, in total (0: no limit)", func(c *Config) *int { return &c.MaxSessions }),
+		count("max-sessions-per-ip", "20", "open connections at once from one IP address (0: no limit)", func(c *Config) *int { return &c.MaxSessionsPerIP }),
+		count("connects-per-ip", "60", "new connections per minute from one IP address (0: no limit)", func(c *Config) *int { return &c.ConnectsPerIP }),
+		field("max-import", "256MiB", "the largest archive the import command reads, such as 64MiB or 1GiB", func(c *Config) *int64 { return &c.MaxImport }, parseSize, formatSize),
+		field("log-format", "text", "how log lines are written: text or json", func(c *Config) *string { return &c.LogFormat }, oneOf("text", "json"), ident),
+		field("log-level", "info", "the least important log lines written: debug, info, warn or error", func(c *Config) *slog.Level { return &c.LogLevel }, parseLevel, formatLevel),
+	}
+}
+
+// field declares a setting kept in one field of Config, of type T: ptr finds
+// the field, parse reads and checks a value, format writes it back.
+func field[T any](name, def, usage string, ptr func(*Config) *T, parse func(string) (T, error), format func(T) string) setting {
+	return setting{
+		name: name, def: def, usage: usage,
+		set: func(c *Config, v string) error {
+			x, err := parse(v)
+			if err != nil {
+				return err
+			}
+			*ptr(c) = x
+			return nil
+		},
+		get: func(c *Config) string { return format(*ptr(c)) },
+	}
+}
+
+// quoted marks s as free text.
+func (s setting) quoted() setting {
+	s.text = true
+	return s
+}
+
+// text declares a free-text setting; every value is valid.
+func text(name, def, usage string, ptr func(*Config) *string) setting {
+	return field(name, def, usage, ptr, func(v string) (string, error) { return v, nil }, ident).quoted()
+}
+
+// duration declares a setting of a duration of 0 or more, such as 30s.
+func duration(name, def, usage string, ptr func(*Config) *time.Duration) setting {
+	return field(name, def, usage, ptr, parseDuration, formatDuration)
+}
+
+// count declares a setting of a whole number of 0 or more.
+func count(name, def, usage string, ptr func(*Config) *int) setting {
+	return field(name, def, usage, ptr, parseCount, strconv.Itoa)
+}
+
+// ident returns its argument.
+func ident(v string) string { return v }
+
+// parseAddr checks an address to listen on: host:port, the host optional,
+// the port a number.
+func parseAddr(v string) (string, error) {
+	_, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return "", fmt.Errorf("%q is not host:port, such as :23234 or 127.0.0.1:2222", v)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return "", fmt.Errorf("%q has no port number from 0 to 65535", v)
+	}
+	return v, nil
+}
+
+// loadLocation loads an IANA zone; "" and "Local" mean the machine's.
+func loadLocation(name string) (*time.Location, error) {
+	if name == "" || name == "Local" {
+		return time.Local, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not a known time zone", name)
+	}
+	return loc, nil
+}
+
+// parseCount reads a whole number of 0 or more.
+func parseCount(v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("%q is not a whole number", v)
+	case n < 0:
+		return 0, fmt.Errorf("%q is negative (0 means no limit)", v)
+	}
+	return n, nil
+}
+
+// parseDuration reads a duration of 0 or more, such as 30s or 10m.
+func parseDuration(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("%q is not a duration such as 30s or 10m", v)
+	case d < 0:
+		return 0, fmt.Errorf("%q is negative (0 means never)", v)
+	}
+	return d, nil
+}
+
+// formatDuration writes d as parseDuration reads it, without the zero
+// minutes and seconds of time.Duration.String: 30m rather than 30m0s.
+func formatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
+}
+
+// sizeUnit is a unit of sizes.
+type sizeUnit struct {
+	suffix string
+	mult   int64
+}
+
+// sizeUnits are the units of sizes, largest first, as formatSize needs them.
+func sizeUnits() []sizeUnit {
+	return []sizeUnit{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}, {"", 1}}
+}
+
+// parseSize reads a size such as 512KiB, 64MiB, 1GiB or a plain number of
+// bytes.
+func parseSize(v string) (int64, error) {
+	for _, u := range sizeUnits() {
+		num, ok := strings.CutSuffix(v, u.suffix)
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
+		if err != nil || n > (1<<62)/u.mult {
+			break
+		}
+		if n < 0 {
+			return 0, fmt.Errorf("%q is negative", v)
+		}
+		return n * u.mult, nil
+	}
+	return 0, fmt.Errorf("%q is not a size such as 64MiB", v)
+}
+
+// formatSize writes n in the largest unit that holds it exactly, or as a
+// plain number of bytes.
+func formatSize(n int64) string {
+	for _, u := range sizeUnits() {
+		if u.mult > 1 && n != 0 && n%u.mult == 0 {
+			return strconv.FormatInt(n/u.mult, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// oneOf returns a parser accepting exactly one of options, in any case,
+// and returning it in lower case.
+func oneOf(options ...string) func(string) (string, error) {
+	return func(v string) (string, error) {
+		if i := slices.IndexFunc(options, func(o string) bool { return strings.EqualFold(o, v) }); i >= 0 {
+			return options[i], nil
+		}
+		return "", fmt.Errorf("%q is not %s", v, orList(options))
+	}
+}
+
+// logLevels are the levels log-level accepts, by their names in any case.
+func logLevels() []slog.Level {
+	return []slog.Level{slog.LevelDebug, slog.LevelInfo, slog.LevelWarn, slog.LevelError}
+}
+
+// parseLevel reads a log level by its name, in any case.
+func parseLevel(v string) (slog.Level, error) {
+	var names []string
+	for _, l := range logLevels() {
+		if strings.EqualFold(l.String(), v) {
+			return l, nil
+		}
+		names = append(names, formatLevel(l))
+	}
+	return 0, fmt.Errorf("%q is not a log level: %s", v, orList(names))
+}
+
+// formatLevel names a level as parseLevel reads it: debug, info, warn or
+// error.
+func formatLevel(l slog.Level) string { return strings.ToLower(l.String()) }
+
+// orList writes options as "a, b or c".
+func orList(options []string) string {
+	if len(options) < 2 {
+		return strings.Join(options, "")
+	}
+	return strings.Join(options[:len(options)-1], ", ") + " or " + options[len(options)-1]
+}
