@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 	_ "time/tzdata" // time zones work in a minimal container too
@@ -22,6 +23,7 @@ import (
 	"charm.land/ssh"
 
 	"github.com/sshblog/sshblog/internal/authors"
+	"github.com/sshblog/sshblog/internal/backup"
 	"github.com/sshblog/sshblog/internal/config"
 	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/server"
@@ -46,12 +48,37 @@ func main() {
 	}
 }
 
+// runBackup is `sshd backup FILE [flags]`: a consistent copy of the
+// database, taken from the running server if there is one.
+func runBackup(args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return errors.New("usage: sshd backup FILE [--data DIR] [--addr ADDR] [other settings]")
+	}
+	cfg, err := config.Load(args[1:], getenv, stdout)
+	if err != nil {
+		return err
+	}
+	hostKey, err := server.LoadHostKey(cfg.HostKeyPath())
+	if err != nil {
+		return err
+	}
+	how, err := backup.ToFile(context.Background(), backup.Source{Addr: cfg.Addr, HostKey: hostKey, Database: cfg.DatabasePath()}, args[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "backed up to %s, %s\n", args[0], how)
+	return nil
+}
+
 // run serves the blog with the configuration args and getenv give, until
 // SIGINT or SIGTERM. The answers to --help, --version and --print-config go
 // to stdout, the log to stderr.
 func run(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if err := termtext.Pin(); err != nil {
 		return err
+	}
+	if len(args) > 0 && args[0] == "backup" {
+		return runBackup(args[1:], getenv, stdout)
 	}
 	cfg, err := config.Load(args, getenv, stdout)
 	if err != nil {

@@ -62,7 +62,7 @@ func (s *Server) commands() []command {
 		{"revert", "SLUG REV", "make revision REV current again (authors)", true, cmdRevert},
 		{"import", "< blog.tar[.gz]", "import an Astro, Hugo or Jekyll content folder, or an export (authors)", true, cmdImport},
 		{"export", "> blog.tar", "every post and every revision, as a tar archive (authors)", true, cmdExport},
-		{"backup", "> blog.db", "a consistent copy of the database file (authors)", true, cmdBackup},
+		{"backup", "> blog.db", "a consistent copy of the database file (authors)", false, cmdBackup},
 	}
 }
 
@@ -288,10 +288,13 @@ func cmdBackup(c *call) error {
 	if len(c.args) != 0 {
 		return usageError{"takes no arguments; redirect stdout to a file: ssh HOST backup > blog.db"}
 	}
+	if !c.id.IsAuthor() && !c.id.Operator {
+		return errNotAuthor
+	}
 	n, err := c.s.store.WriteTo(c.stdout)
 	if err != nil {
 		return err
 	}
-	c.s.log.Info("backup", "bytes", n, "author", c.id.Author)
+	c.s.log.Info("backup", "bytes", n, "who", c.id.String())
 	return nil
 }

@@ -19,6 +19,10 @@ type Identity struct {
 	// Fingerprint is the SHA256 fingerprint of the key the client proved it
 	// holds; empty when it authenticated without a key.
 	Fingerprint string
+	// Operator is set when the client proved it holds the server's own host
+	// key: it runs on the server's machine with access to the data folder
+	// (sshd backup). It may take backups, nothing else.
+	Operator bool
 }
 
 // IsAuthor reports whether the session may write.
@@ -26,8 +30,11 @@ func (id Identity) IsAuthor() bool { return id.Author != "" }
 
 // String describes the identity in one line: "author NAME" or "reader".
 func (id Identity) String() string {
-	if id.IsAuthor() {
+	switch {
+	case id.IsAuthor():
 		return "author " + id.Author
+	case id.Operator:
+		return "operator"
 	}
 	return "reader"
 }
@@ -45,12 +52,16 @@ func IdentityFrom(ctx ssh.Context) Identity {
 // identify works out who the session belongs to from the key the client
 // proved it holds (never from the user name it typed). It runs after the
 // handshake, so a key that was only offered, not proved, never counts.
-func identify(sess ssh.Session, authors Authors) Identity {
+func identify(sess ssh.Session, authors Authors, hostKey gossh.PublicKey) Identity {
 	key := sess.PublicKey()
 	if key == nil {
 		return Identity{}
 	}
 	id := Identity{Fingerprint: gossh.FingerprintSHA256(key)}
+	if ssh.KeysEqual(key, hostKey) {
+		id.Operator = true
+		return id
+	}
 	if authors != nil {
 		if name, ok := authors.Author(key); ok {
 			id.Author = name

@@ -1,0 +1,105 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// sshd runs the binary with args and returns its output.
+func sshd(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	out, err := exec.Command(binary, args...).CombinedOutput()
+	return string(out), err
+}
+
+// restore starts a blog whose data folder holds only the given database.
+func restore(t *testing.T, db string) *blog {
+	t.Helper()
+	r := newBlog(t)
+	if err := os.MkdirAll(r.data, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(r.data, "blog.db"), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r.start()
+	return r
+}
+
+func TestBackupWhilePublishingAndRestore(t *testing.T) {
+	b := newBlog(t)
+	ash, reader := newClient(t, "ash"), newClient(t, "reader")
+	b.addAuthor("ash", ash)
+	b.start()
+	dir := t.TempDir()
+
+	// Publish in the background while backups are taken.
+	ash.must(b, "# 글\n", "publish", "post-0")
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			ash.must(b, fmt.Sprintf("# 글 %d\n", i), "publish", fmt.Sprintf("post-%d", i%5))
+		}
+	}()
+	live := filepath.Join(dir, "live.db")
+	out, err := sshd(t, "backup", live, "--data", b.data, "--addr", b.addr)
+	if err != nil || !strings.Contains(out, "from the running server") {
+		t.Fatalf("sshd backup while running: %v: %s", err, out)
+	}
+	viaSSH := ash.must(b, "", "backup")
+	wantFail(t, "backup by a reader", reader.run(b, "", "backup"), "permission denied: not an author")
+	close(stop)
+	wg.Wait()
+
+	// Each live copy opens as a blog of its own.
+	for name, db := range map[string]string{"sshd backup": live, "ssh backup": writeFile(t, dir, "ssh.db", viaSSH)} {
+		r := restore(t, db)
+		if ls := reader.must(r, "", "ls"); !strings.Contains(ls, seedSlug) || !strings.Contains(ls, "post-0") {
+			t.Errorf("%s restored: ls = %q", name, ls)
+		}
+		r.stop()
+	}
+
+	// Stopped: the copy is read from the file, and restores everything.
+	final := reader.must(b, "", "ls")
+	history := reader.must(b, "", "history", "post-1")
+	b.stop()
+	cold := filepath.Join(dir, "cold.db")
+	out, err = sshd(t, "backup", cold, "--data", b.data, "--addr", b.addr)
+	if err != nil || !strings.Contains(out, "no server was running") {
+		t.Fatalf("sshd backup while stopped: %v: %s", err, out)
+	}
+	r := restore(t, cold)
+	if got := reader.must(r, "", "ls"); got != final {
+		t.Errorf("restored ls = %q, want %q", got, final)
+	}
+	if got := reader.must(r, "", "history", "post-1"); got != history {
+		t.Errorf("restored history = %q, want %q", got, history)
+	}
+}
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
