@@ -7,8 +7,7 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-ARG VERSION=dev
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/sshd ./cmd/sshd
+RUN CGO_ENABLED=0 go build -trimpath -buildvcs=true -ldflags "-s -w" -o /out/sshd ./cmd/sshd
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/sshd /sshd
@@ -16,4 +15,5 @@ ENV BLOG_ADDR=:23234 BLOG_DATA=/data BLOG_KEYS=/data/keys
 VOLUME /data
 EXPOSE 23234
 USER nonroot:nonroot
+HEALTHCHECK --interval=30s --timeout=5s CMD ["/sshd", "health"]
 ENTRYPOINT ["/sshd"]

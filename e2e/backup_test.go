@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // sshd runs the binary with args and returns its output.
@@ -102,4 +104,27 @@ func writeFile(t *testing.T, dir, name, content string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+func TestHealthAndGracefulStop(t *testing.T) {
+	b := newBlog(t)
+	b.start()
+	if out, err := sshd(t, "health", "--addr", b.addr); err != nil || out != "ok\n" {
+		t.Errorf("health of a running blog: %v: %q", err, out)
+	}
+	// A reader is in the TUI when the server is told to stop.
+	s := newScreen(t, 80, 24, newClient(t, "visitor").sshCommandLine(b))
+	s.waitText("24년 3월 회고")
+	start := time.Now()
+	b.cmd.Process.Signal(syscall.SIGTERM)
+	if err := b.cmd.Wait(); err != nil {
+		t.Errorf("exit after SIGTERM: %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("SIGTERM took %v to stop the server", d)
+	}
+	s.waitText("restarting")
+	if out, err := sshd(t, "health", "--addr", b.addr); err == nil {
+		t.Errorf("health of a stopped blog succeeded: %q", out)
+	}
 }

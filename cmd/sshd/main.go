@@ -70,6 +70,22 @@ func runBackup(args []string, getenv func(string) string, stdout io.Writer) erro
 	return nil
 }
 
+// runHealth is `sshd health [flags]`: exit 0 if the blog at the configured
+// address answers, 1 if not.
+func runHealth(args []string, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := config.Load(args, getenv, stdout)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := server.Probe(ctx, cfg.Addr); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "ok")
+	return nil
+}
+
 // run serves the blog with the configuration args and getenv give, until
 // SIGINT or SIGTERM. The answers to --help, --version and --print-config go
 // to stdout, the log to stderr.
@@ -77,8 +93,13 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) er
 	if err := termtext.Pin(); err != nil {
 		return err
 	}
-	if len(args) > 0 && args[0] == "backup" {
-		return runBackup(args[1:], getenv, stdout)
+	if len(args) > 0 {
+		switch args[0] {
+		case "backup":
+			return runBackup(args[1:], getenv, stdout)
+		case "health":
+			return runHealth(args[1:], getenv, stdout)
+		}
 	}
 	cfg, err := config.Load(args, getenv, stdout)
 	if err != nil {
