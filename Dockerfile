@@ -7,7 +7,7 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -buildvcs=true -ldflags "-s -w" -o /out/sshd ./cmd/sshd
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/sshd ./cmd/sshd
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/sshd /sshd
