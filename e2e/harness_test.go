@@ -105,8 +105,9 @@ func (b *blog) startRaw(args ...string) {
 	// per-address limits unless a test sets them.
 	b.cmd.Env = append(os.Environ(), "BLOG_CONNECTS_PER_IP=0", "BLOG_MAX_SESSIONS_PER_IP=0")
 	b.cmd.Env = append(b.cmd.Env, b.env...)
-	b.log = &syncBuffer{}
-	b.cmd.Stdout = b.log
+	log := &syncBuffer{}
+	b.log = log
+	b.cmd.Stdout = log
 	pr, pw := io.Pipe()
 	b.cmd.Stderr = pw
 	if err := b.cmd.Start(); err != nil {
@@ -118,7 +119,7 @@ func (b *blog) startRaw(args ...string) {
 		sent := false
 		for sc.Scan() {
 			line := sc.Text()
-			b.log.Write([]byte(line + "\n"))
+			log.Write([]byte(line + "\n"))
 			if m := listening.FindStringSubmatch(line); m != nil && !sent {
 				found <- m[1]
 				sent = true
