@@ -1,0 +1,91 @@
+package server
+
+import (
+	"archive/tar"
+	"bytes"
+	"flag"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/sshblog/sshblog/internal/post"
+)
+
+func FuzzSlugOfFile(f *testing.F) {
+	for _, s := range []string{"a.md", "/a.md", "./a.md", "../a.md", "a/b.md", "회고.md", ".md", "a.MD", "a.md/", "//a.md", "a\x00.md", "\x1b[2J.md"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		slug, err := slugOfFile(name)
+		if err != nil {
+			if strings.ContainsAny(err.Error(), "\x1b\n") || !utf8.ValidString(err.Error()) {
+				t.Errorf("error for %q is not one safe line: %q", name, err)
+			}
+			return
+		}
+		if post.CheckSlug(slug) != nil || strings.ContainsAny(slug, "/\\") {
+			t.Errorf("slugOfFile(%q) = %q, not a valid slug", name, slug)
+		}
+	})
+}
+
+func FuzzReadImport(f *testing.F) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, file := range [][2]string{{"a.md", "# a\n"}, {"x/index.md", "---\ntitle: x\n---\n"}, {"img.png", "\x89PNG"}} {
+		tw.WriteHeader(&tar.Header{Name: file[0], Mode: 0o644, Size: int64(len(file[1])), Typeflag: tar.TypeReg})
+		tw.Write([]byte(file[1]))
+	}
+	tw.Close()
+	f.Add(buf.Bytes())
+	f.Add([]byte{0x1f, 0x8b, 0, 0})
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		set, err := readImport(bytes.NewReader(data), 1<<20)
+		if err != nil {
+			return
+		}
+		for _, file := range set.files {
+			if post.CheckSlug(file.slug) != nil {
+				t.Errorf("import accepted the slug %q", file.slug)
+			}
+			if len(file.src) > post.MaxSize {
+				t.Errorf("import kept %d bytes for %s", len(file.src), file.path)
+			}
+		}
+	})
+}
+
+func FuzzFlags(f *testing.F) {
+	f.Add("read\x00slug\x00--width\x0040")
+	f.Add("publish\x00--if-rev\x00x")
+	f.Add("--width=\x00-\x00--")
+	f.Fuzz(func(t *testing.T, joined string) {
+		args := strings.Split(joined, "\x00")
+		c := &call{args: args}
+		fs := flag.NewFlagSet("x", flag.ContinueOnError)
+		width := fs.Int("width", 0, "")
+		ifRev := ifRevFlag(fs)
+		rest, err := c.flags(fs)
+		if err != nil {
+			return
+		}
+		if len(rest) > len(args) {
+			t.Errorf("flags(%q) returned more arguments than it was given: %q", args, rest)
+		}
+		_, _ = width, ifRev()
+	})
+}
+
+func FuzzUploadWriteAt(f *testing.F) {
+	f.Add(int64(0), []byte("abc"), int64(1<<40), []byte("x"))
+	f.Add(int64(post.MaxSize-1), []byte("ab"), int64(-1), []byte("x"))
+	f.Fuzz(func(t *testing.T, off1 int64, p1 []byte, off2 int64, p2 []byte) {
+		u := &upload{}
+		u.WriteAt(p1, off1)
+		u.WriteAt(p2, off2)
+		if len(u.buf) > post.MaxSize {
+			t.Errorf("an upload holds %d bytes, more than %d", len(u.buf), post.MaxSize)
+		}
+	})
+}
