@@ -134,8 +134,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) er
 		return err
 	}
 	srv, err := server.New(server.Config{
-		Title: cfg.Title,
-		// TODO: pass cfg.Description once server.Config has a Description.
+		Title:            cfg.Title,
+		Description:      cfg.Description,
 		Location:         cfg.Location,
 		HostKey:          hostKey,
 		HandshakeTimeout: cfg.HandshakeTimeout,

@@ -275,7 +275,11 @@ func cmdWhoami(c *call) error {
 
 func cmdHelp(c *call) error {
 	var b strings.Builder
-	b.WriteString("Commands (ssh HOST COMMAND):\n")
+	b.WriteString(termtext.SanitizeLine(c.s.cfg.Title))
+	if d := termtext.SanitizeLine(c.s.cfg.Description); d != "" {
+		b.WriteString(": " + d)
+	}
+	b.WriteString("\n\nCommands (ssh HOST COMMAND):\n")
 	for _, cmd := range c.s.commands() {
 		fmt.Fprintf(&b, "  %-28s %s\n", strings.TrimSpace(cmd.name+" "+cmd.args), cmd.summary)
 	}

@@ -53,10 +53,11 @@ type Store interface {
 
 // Config holds the server's settings. Zero durations mean no limit.
 type Config struct {
-	Title     string         // the blog's title
-	Location  *time.Location // the blog's time zone, for dates shown and parsed
-	HostKey   gossh.Signer   // the server's host key
-	MaxImport int64          // the largest archive import reads, in bytes
+	Title       string         // the blog's title
+	Description string         // the blog's one-line description
+	Location    *time.Location // the blog's time zone, for dates shown and parsed
+	HostKey     gossh.Signer   // the server's host key
+	MaxImport   int64          // the largest archive import reads, in bytes
 
 	HandshakeTimeout time.Duration // cut clients that have not finished the handshake by then
 	IdleTimeout      time.Duration // cut connections with no traffic for this long
