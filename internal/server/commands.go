@@ -56,6 +56,8 @@ func (s *Server) commands() []command {
 		{"diff", "SLUG [N [M]]", "show what changed between two revisions", false, cmdDiff},
 		{"whoami", "", "say whether you are an author or a reader", false, cmdWhoami},
 		{"help", "", "list the commands", false, cmdHelp},
+		{"edit", "SLUG", "edit a post in the terminal: ssh -t HOST edit SLUG (authors)", true, cmdNeedsTerminal},
+		{"new", "", "write a new post in the terminal: ssh -t HOST new (authors)", true, cmdNeedsTerminal},
 		{"publish", "[SLUG] [--if-rev N] < post.md", "publish a post, or a new revision of it (authors)", true, cmdPublish},
 		{"mv", "OLD NEW", "rename a post; the old name keeps working (authors)", true, cmdMove},
 		{"rm", "SLUG", "remove a post; revert restores it (authors)", true, cmdRemove},
@@ -301,4 +303,18 @@ func cmdBackup(c *call) error {
 	}
 	c.s.log.Info("backup", "bytes", n, "who", c.id.String())
 	return nil
+}
+
+// cmdNeedsTerminal answers edit and new when they reach the command runner:
+// without a terminal, or editing a post that does not exist.
+func cmdNeedsTerminal(c *call) error {
+	if len(c.args) > 0 {
+		if _, ok := c.s.store.Entry(c.args[0]); !ok {
+			return notFound{c.args[0]}
+		}
+	}
+	if _, _, isPty := c.sess.Pty(); !isPty {
+		return usageError{"needs a terminal: ssh -t HOST " + termtext.SanitizeLine(strings.Join(c.sess.Command(), " "))}
+	}
+	return usageError{"usage: edit SLUG, or new"}
 }

@@ -68,8 +68,7 @@ func (s *Server) identityMiddleware(next ssh.Handler) ssh.Handler {
 func (s *Server) route(ssh.Handler) ssh.Handler {
 	tuiHandler := bm.MiddlewareWithProgramHandler(s.program)(func(ssh.Session) {})
 	return func(sess ssh.Session) {
-		_, _, isPty := sess.Pty()
-		if isPty && len(sess.Command()) == 0 {
+		if s.wantsTUI(sess) {
 			tuiHandler(sess)
 			if s.closing.Load() {
 				fmt.Fprintln(sess, "sshblog is restarting; come back in a moment.")
@@ -80,21 +79,57 @@ func (s *Server) route(ssh.Handler) ssh.Handler {
 	}
 }
 
+// wantsTUI reports whether a session gets the TUI: one with a terminal and
+// no command, or an author's `edit SLUG` or `new` with a terminal. Everything
+// else, including those commands without a terminal or from a reader, goes to
+// the command runner, which explains.
+func (s *Server) wantsTUI(sess ssh.Session) bool {
+	_, _, isPty := sess.Pty()
+	cmd := sess.Command()
+	if !isPty {
+		return false
+	}
+	if len(cmd) == 0 {
+		return true
+	}
+	if !IdentityFrom(sess.Context()).IsAuthor() {
+		return false
+	}
+	switch {
+	case len(cmd) == 1 && cmd[0] == "new":
+		return true
+	case len(cmd) == 2 && cmd[0] == "edit":
+		_, ok := s.store.Entry(cmd[1])
+		return ok
+	}
+	return false
+}
+
 // program makes the Bubble Tea program of one TUI session.
 func (s *Server) program(sess ssh.Session) *tea.Program {
 	pty, _, _ := sess.Pty()
-	posts := s.store.Public()
-	if IdentityFrom(sess.Context()).IsAuthor() {
-		posts = s.store
-	}
-	m := tui.New(tui.Options{
+	id := IdentityFrom(sess.Context())
+	opts := tui.Options{
 		Title:    s.cfg.Title,
-		Posts:    posts,
+		Posts:    s.store.Public(),
 		Renderer: s.renderer,
 		Location: s.cfg.Location,
 		Width:    pty.Window.Width,
 		Height:   pty.Window.Height,
-	})
+	}
+	if id.IsAuthor() {
+		opts.Posts = s.store
+		opts.Author = id.Author
+		opts.Save = s.saver(sess, id)
+		switch cmd := sess.Command(); {
+		case len(cmd) == 1 && cmd[0] == "new":
+			opts.Start = tui.Start{New: true}
+		case len(cmd) == 2 && cmd[0] == "edit":
+			e, _ := s.store.Entry(cmd[1])
+			opts.Start = tui.Start{Edit: e.Slug}
+		}
+	}
+	m := tui.New(opts)
 	p := tea.NewProgram(m, append(bm.MakeOptions(sess), tea.WithContext(sess.Context()))...)
 	s.track(sess, p)
 	return p

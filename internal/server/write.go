@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,11 +11,13 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/ssh"
 	udiff "github.com/aymanbagabas/go-udiff"
 
 	"github.com/sshblog/sshblog/internal/post"
 	"github.com/sshblog/sshblog/internal/store"
 	"github.com/sshblog/sshblog/internal/termtext"
+	"github.com/sshblog/sshblog/internal/tui"
 )
 
 // errNotAuthor is what a reader gets from every write path.
@@ -138,11 +141,21 @@ func (s *Server) publish(c *call, src []byte, slug string, ifRev *uint64) (store
 	}
 	e, err := s.store.Put(c.ctx, store.Change{Post: p, Author: c.id.Author, IfRev: ifRev})
 	if err != nil {
-		return store.Entry{}, conflictError(err)
+		return store.Entry{}, conflictError(err) // still wraps store.ErrConflict
 	}
 	s.log.Info("write", "action", "publish", "slug", e.Slug, "rev", e.Rev, "author", c.id.Author)
 	s.addAliases(c, e.Slug, p.Aliases)
 	return e, nil
+}
+
+// saver is how the editor of an author's TUI session stores a post: as
+// publish does, always with the revision the edit started from, so an edit
+// never silently overwrites another author's.
+func (s *Server) saver(sess ssh.Session, id Identity) tui.SaveFunc {
+	return func(ctx context.Context, slug string, src []byte, ifRev uint64) (store.Entry, error) {
+		c := &call{s: s, sess: sess, ctx: ctx, id: id, stdout: sess}
+		return s.publish(c, src, slug, &ifRev)
+	}
 }
 
 // addAliases makes the front matter's aliases lead to slug. Hugo writes them

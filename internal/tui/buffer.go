@@ -2,11 +2,11 @@ package tui
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textarea"
 	tea "charm.land/bubbletea/v2"
 	"golang.org/x/text/unicode/norm"
@@ -34,7 +34,8 @@ const maxReach = 3000
 // buffer is the document being edited: a text area holding the window
 // lines[lo:hi], and every line of the document in lines. While the text
 // area holds the window, lines[lo:hi] may be out of date; flush brings it
-// up to date.
+// up to date. lines is never written to, only replaced, so a copy of a
+// buffer keeps the document as it was (see guard).
 type buffer struct {
 	ta     textarea.Model
 	lines  []string
@@ -49,6 +50,14 @@ type buffer struct {
 	baseMid     string
 	winText     string // the window's text after the last key
 	modified    bool
+
+	// vertical is whether the last key moved the cursor up or down, and
+	// aim at least the column a run of such moves aims for: see settle.
+	vertical bool
+	aim      int
+	frames   int // how many times the window was made, for tests
+
+	edits int // counts the changes to the text
 }
 
 // newBuffer returns an empty buffer whose text area has no prompt, no line
@@ -135,7 +144,7 @@ func (b *buffer) position() (line, col int) {
 func (b *buffer) rebase(text string) {
 	b.base = text
 	b.compareOutside()
-	b.settle()
+	b.modified = !b.outsideSame || b.winText != b.baseMid
 }
 
 // setSize gives the text area w columns and h rows. The cursor stays on its
@@ -163,6 +172,17 @@ func (b *buffer) cursor() (row, col, screenRow int) {
 	return b.lo + b.ta.Line(), b.ta.Column(), screenRow
 }
 
+// cursorView is the text area's cursor, or nil if it cannot say where it
+// is.
+func (b *buffer) cursorView() (c *tea.Cursor) {
+	defer func() {
+		if recover() != nil {
+			c = nil
+		}
+	}()
+	return b.ta.Cursor()
+}
+
 // update passes a key to the text area, then moves the window if the
 // cursor came near its edge.
 func (b *buffer) update(msg tea.KeyPressMsg) {
@@ -172,41 +192,63 @@ func (b *buffer) update(msg tea.KeyPressMsg) {
 		// is how the post is stored.
 		msg.Text = norm.NFC.String(msg.Text)
 	}
+	km := &b.ta.KeyMap
+	b.vertical = key.Matches(msg, km.LineNext, km.LinePrevious, km.PageUp, km.PageDown)
+	if b.vertical {
+		b.aim = max(b.aim, b.ta.LineInfo().CharOffset)
+	} else {
+		b.aim = 0
+	}
 	b.ta, _ = b.ta.Update(msg)
 	b.settle()
 }
 
 // settle moves the window if the cursor is too near one of its edges (or
 // the window grew too big), and notes whether the document is modified.
+//
+// Moving the window makes the text area forget the column a run of moves
+// up and down aims for, so between its soft and hard margins the window
+// moves only when that column is not needed: after other keys, or when the
+// cursor is in that column.
 func (b *buffer) settle() {
-	margin, reach := b.reach()
+	if v := b.ta.Value(); v != b.winText {
+		b.winText = v
+		b.edits++
+	}
+	hard, soft, reach := b.margins()
 	r, n := b.ta.Line(), b.ta.LineCount()
-	if (b.lo > 0 && r < margin) || (b.hi < len(b.lines) && n-1-r < margin) || n > 2*reach+margin {
+	near := func(margin int) bool {
+		return (b.lo > 0 && r < margin) || (b.hi < len(b.lines) && n-1-r < margin)
+	}
+	if near(hard) || n > 2*reach+soft ||
+		near(soft) && (!b.vertical || b.ta.LineInfo().CharOffset >= b.aim) {
 		row, col, screenRow := b.cursor()
 		b.flush()
 		b.reframe(row, col, screenRow)
 		return // reframe settles
 	}
-	b.winText = b.ta.Value()
 	b.modified = !b.outsideSame || b.winText != b.baseMid
 }
 
-// reach is how near the cursor may come to an edge of the window before it
-// moves (margin), and how many lines it then keeps on either side of the
-// cursor. A key moves the cursor at most a screen's height (page up and
-// down), and the screen may then reach another screen's height further;
-// the margin covers both.
-func (b *buffer) reach() (margin, reach int) {
+// margins are how near the cursor may come to an edge of the window before
+// the window must move (hard) or should (soft), and how many lines it then
+// keeps on either side of the cursor (reach). A key moves the cursor at
+// most a screen's height (page up and down) and the screen follows it, so
+// the hard margin is a screen's height: the text area never needs a line
+// outside its window. The cost of a key grows with the window, so the rest
+// is kept small.
+func (b *buffer) margins() (hard, soft, reach int) {
 	h := min(b.height, maxReach/3)
-	margin = 2*h + 2
-	return margin, margin + h + 8
+	hard = h + 2
+	soft = hard + h/2 + 4
+	return hard, soft, soft + h/2 + 8
 }
 
 // insert puts s at the cursor, as a paste does, and leaves the cursor after
 // it. s is made editable first. It fails, changing nothing, if the document
 // would grow past limit bytes.
 func (b *buffer) insert(s string, limit int) error {
-	s, _ = editable(s)
+	s, _, _ = editable(s)
 	if s == "" {
 		return nil
 	}
@@ -225,7 +267,8 @@ func (b *buffer) insert(s string, limit int) error {
 	}
 	parts[last] += line[at:]
 	parts[0] = line[:at] + parts[0]
-	b.lines = slices.Replace(b.lines, row, row+1, parts...)
+	b.lines = replaceLines(b.lines, row, row+1, parts)
+	b.edits++
 	b.reframe(row+last, newCol, screenRow+last)
 	return nil
 }
@@ -255,19 +298,70 @@ func (b *buffer) currentLine() string {
 // flush writes the window's text back into lines.
 func (b *buffer) flush() {
 	win := strings.Split(b.ta.Value(), "\n")
-	b.lines = slices.Replace(b.lines, b.lo, b.hi, win...)
+	b.lines = replaceLines(b.lines, b.lo, b.hi, win)
 	b.hi = b.lo + len(win)
+}
+
+// replaceLines returns a new slice of lines with lines[i:j] replaced by
+// with; lines itself is left as it was.
+func replaceLines(lines []string, i, j int, with []string) []string {
+	out := make([]string, 0, len(lines)-(j-i)+len(with))
+	out = append(out, lines[:i]...)
+	out = append(out, with...)
+	return append(out, lines[j:]...)
+}
+
+// guard runs f, which changes the buffer. The text area is not ours, and
+// a session must outlive any input it fails on: if f panics, the buffer
+// goes back to the document it had before, and guard returns the panic as
+// an error.
+func (b *buffer) guard(f func()) (err error) {
+	saved := *b // lines is replaced, never written to: see buffer
+	row, col, screenRow := b.cursor()
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		err = fmt.Errorf("the text area failed: %v", v)
+		// The text area's own state may be broken, and shares memory with
+		// the copy: the window is made again from the document.
+		*b = saved
+		b.lines = replaceLines(saved.lines, saved.lo, saved.hi, strings.Split(saved.winText, "\n"))
+		b.hi = b.lo + strings.Count(saved.winText, "\n") + 1
+		b.reframe(row, col, screenRow)
+	}()
+	f()
+	return nil
+}
+
+// view draws the text area. If it fails, the window's lines are drawn
+// plainly instead, from the cursor's line down.
+func (b *buffer) view() (s string) {
+	defer func() {
+		if recover() != nil {
+			lines := strings.Split(b.winText, "\n")
+			lines = lines[min(b.ta.Line(), len(lines)-1):]
+			lines = lines[:min(len(lines), b.height)]
+			for i, l := range lines {
+				lines[i] = termtext.Truncate(l, b.ta.Width(), "")
+			}
+			s = strings.Join(lines, "\n")
+		}
+	}()
+	return b.ta.View()
 }
 
 // reframe gives the text area a new window around the document's line row,
 // with the cursor on it at rune col and on screenRow of the screen, if the
 // text above allows. lines must be up to date.
 func (b *buffer) reframe(row, col, screenRow int) {
-	_, reach := b.reach()
+	_, _, reach := b.margins()
 	row = min(max(row, 0), len(b.lines)-1)
 	b.lo = max(0, row-reach)
 	b.hi = min(len(b.lines), row+reach+1)
 	b.place(row-b.lo, col, min(max(screenRow, 0), b.height-1))
+	b.frames++
 	b.compareOutside()
 	b.winText = b.ta.Value()
 	b.modified = !b.outsideSame || b.winText != b.baseMid
@@ -352,12 +446,12 @@ func (b *buffer) compareOutside() {
 
 // editable returns s as the text area holds it: line ends are LF, tabs are
 // spaces up to the next tab stop, NFC, and without the control characters,
-// invalid bytes and U+FFFD the text area would drop. changed reports
-// whether anything but line ends and normalisation changed.
-func editable(s string) (text string, changed bool) {
+// invalid bytes and U+FFFD the text area would drop. tabs and dropped
+// report whether either happened.
+func editable(s string) (text string, tabs, dropped bool) {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	if !strings.ContainsFunc(s, needsEditing) {
-		return norm.NFC.String(s), false
+		return norm.NFC.String(s), false, false
 	}
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/8)
@@ -374,14 +468,14 @@ func editable(s string) (text string, changed bool) {
 			n := tabStop - col%tabStop
 			b.WriteString(strings.Repeat(" ", n))
 			col, seg = col+n, b.Len()
-			changed = true
+			tabs = true
 		case needsEditing(r):
-			changed = true // dropped
+			dropped = true
 		default:
 			b.WriteRune(r)
 		}
 	}
-	return norm.NFC.String(b.String()), changed
+	return norm.NFC.String(b.String()), tabs, dropped
 }
 
 // needsEditing reports whether editable must change r.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/list"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 
@@ -52,7 +53,7 @@ type editor struct {
 	buf    buffer
 	msg    string // one line for the status bar, sanitised
 	msgErr bool   // msg is an error
-	msgFor string // msg was set for this text: it goes when the text changes
+	msgAt  int    // the text's edits when msg was set: it goes with the next
 	ask    question
 
 	pv preview
@@ -172,11 +173,14 @@ func (m *Model) applyEditLoad(msg editLoadedMsg) tea.Cmd {
 		}
 		return nil
 	}
-	text, changed := editable(string(msg.rev.Source))
+	text, tabs, dropped := editable(string(msg.rev.Source))
 	e.slug, e.rev = msg.rev.Slug, msg.rev.Rev
 	e.buf.load(text, 0, 0)
 	e.loaded = true
-	if changed {
+	switch {
+	case dropped:
+		e.setMsg("Characters that cannot be edited (U+FFFD) are left out; saving leaves them out.", false)
+	case tabs:
 		e.setMsg("Tabs are spaces here: saving writes spaces.", false)
 	}
 	return nil
@@ -184,7 +188,7 @@ func (m *Model) applyEditLoad(msg editLoadedMsg) tea.Cmd {
 
 // setMsg puts a line in the status bar. It stays until the text changes.
 func (e *editor) setMsg(s string, isErr bool) {
-	e.msg, e.msgErr, e.msgFor = termtext.SanitizeLine(s), isErr, e.buf.winText
+	e.msg, e.msgErr, e.msgAt = termtext.SanitizeLine(s), isErr, e.buf.edits
 }
 
 // editorKey handles a key in the editor.
@@ -230,17 +234,26 @@ func (m *Model) editorKey(msg tea.KeyPressMsg) tea.Cmd {
 	case e.pv.on:
 		e.pv.vp, _ = e.pv.vp.Update(msg)
 		return nil
-	case key.Matches(msg, k.Top):
-		e.buf.jump(false)
-	case key.Matches(msg, k.Bottom):
-		e.buf.jump(true)
 	case key.Matches(msg, k.Tab):
 		_, col := e.buf.position()
 		line := e.buf.currentLine()
 		w := termtext.Width(line[:byteOffset(line, col-1)])
 		m.insertText(strings.Repeat(" ", tabStop-w%tabStop))
 	default:
-		e.buf.update(msg)
+		err := e.buf.guard(func() {
+			switch {
+			case key.Matches(msg, k.Top):
+				e.buf.jump(false)
+			case key.Matches(msg, k.Bottom):
+				e.buf.jump(true)
+			default:
+				e.buf.update(msg)
+			}
+		})
+		if err != nil {
+			e.setMsg("That key was not applied: "+err.Error(), true)
+			return nil
+		}
 	}
 	e.textChanged()
 	return nil
@@ -260,15 +273,18 @@ func (m *Model) editorPaste(msg tea.PasteMsg) tea.Cmd {
 // insertText puts s at the cursor, or says why it cannot.
 func (m *Model) insertText(s string) {
 	e := m.edit
-	if err := e.buf.insert(s, post.MaxSize); err != nil {
+	var err error
+	if gerr := e.buf.guard(func() { err = e.buf.insert(s, post.MaxSize) }); gerr != nil {
+		err = gerr
+	}
+	if err != nil {
 		e.setMsg("Not pasted: "+err.Error(), true)
-		e.msgFor = "" // stays until the text changes
 	}
 }
 
 // textChanged drops a message about an older text.
 func (e *editor) textChanged() {
-	if e.msg != "" && e.msgFor != e.buf.winText {
+	if e.msg != "" && e.msgAt != e.buf.edits {
 		e.msg, e.msgErr = "", false
 	}
 }
@@ -334,9 +350,9 @@ func (m *Model) applySaved(msg savedMsg) tea.Cmd {
 func saveError(err error, slug string, rev uint64) string {
 	switch {
 	case errors.Is(err, store.ErrConflict) && rev == 0:
-		return "Not saved: a post with this slug exists already. Change the title, or set a slug."
+		return "Not saved: a post with this slug exists. Change the title, or set a slug."
 	case errors.Is(err, store.ErrConflict):
-		return fmt.Sprintf("Not saved: %s changed after rev %d, which you are editing. Your text is still here.", slug, rev)
+		return fmt.Sprintf("Not saved: someone else saved %s after rev %d, which you are editing.", slug, rev)
 	case errors.Is(err, context.DeadlineExceeded):
 		return "Not saved: the blog did not answer in time. Try again."
 	}
@@ -352,25 +368,39 @@ func (m *Model) closeEditor() tea.Cmd {
 	}
 	m.edit = nil
 	m.screen = e.back
-	if e.saved != nil {
-		if e.saved.Page != m.showPages {
-			m.setKind(e.saved.Page)
-		}
-		if !m.selectPost(e.slug) {
-			m.pendingSlug = e.slug // the list is not read again yet
-		}
+	if e.saved != nil && !m.selectPost(e.slug) {
+		m.pendingSlug = e.slug // the list has not been read since the save
 	}
 	m.layout()
 	if m.screen != pagerScreen {
 		return nil
 	}
+	// The pager was not drawn while the editor was open: the window may
+	// have changed, and the post may have a new revision, by this author
+	// or another.
 	p := &m.pager
-	if e.saved == nil || p.entry.Slug != e.slug && p.rev.Slug != e.slug {
-		return nil
+	m.setPagerContent(true)
+	cmd := m.requestRender()
+	if p.post != nil {
+		if en, ok := m.entry(p.rev.Slug); ok && en.Rev != p.rev.Rev {
+			p.seq++
+			p.keep = true
+			cmd = tea.Batch(cmd, loadPost(m.posts, m.loc, p.seq, p.rev.Slug))
+		}
 	}
-	p.seq++
-	p.keep = true
-	return loadPost(m.posts, m.loc, p.seq, e.slug)
+	return cmd
+}
+
+// entry is what the list knows of the post named slug.
+func (m *Model) entry(slug string) (store.Entry, bool) {
+	for _, items := range [][]list.Item{m.postItems, m.pageItems} {
+		for _, li := range items {
+			if it, ok := li.(*item); ok && it.entry.Slug == slug {
+				return it.entry, true
+			}
+		}
+	}
+	return store.Entry{}, false
 }
 
 // noticeNewer tells the author when the list shows that someone else saved
@@ -388,7 +418,6 @@ func (m *Model) noticeNewer(entries []store.Entry) {
 				by = " by " + en.By
 			}
 			e.setMsg(fmt.Sprintf("%s rev %d was saved%s while you edit rev %d: saving will be refused.", e.slug, en.Rev, by, e.rev), true)
-			e.msgFor = "" // until the text changes
 		}
 	}
 }
@@ -542,7 +571,9 @@ func (m *Model) layoutEditor() tea.Cmd {
 		return nil
 	}
 	rows := max(1, m.height-2)
-	e.buf.setSize(m.width-1, rows)
+	if err := e.buf.guard(func() { e.buf.setSize(m.width-1, rows) }); err != nil {
+		e.setMsg(err.Error(), true)
+	}
 	vp := &e.pv.vp
 	if vp.Width() == m.width && vp.Height() == rows {
 		return nil
@@ -568,7 +599,7 @@ func (m *Model) editorView() string {
 		case e.pv.on:
 			body = e.pv.vp.View()
 		case e.loaded:
-			body = e.buf.ta.View()
+			body = e.buf.view()
 		}
 		bl := strings.Split(body, "\n")
 		for i := range rows {
@@ -592,7 +623,7 @@ func (m *Model) editorCursor() *tea.Cursor {
 	if e == nil || !e.loaded || e.pv.on || e.ask != noQuestion || m.height < 3 || m.width < 2 {
 		return nil
 	}
-	c := e.buf.ta.Cursor()
+	c := e.buf.cursorView()
 	if c == nil {
 		return nil
 	}
@@ -604,7 +635,7 @@ func (m *Model) editorCursor() *tea.Cursor {
 	return c
 }
 
-// editorName is what the title bar and the window call the post.
+// name is what the title bar calls the post.
 func (e *editor) name() string {
 	switch {
 	case e.slug != "":
@@ -615,9 +646,19 @@ func (e *editor) name() string {
 	return "New post"
 }
 
+// windowTitle is what the terminal's window is called while editing.
+func (e *editor) windowTitle() string {
+	if e.slug == "" {
+		return e.name()
+	}
+	return "Editing " + e.name()
+}
+
 // editorTitle is the editor's top line: the post's slug and revision, and
 // whether the text is modified, or that this is the preview; on the right,
-// where the cursor is, or how far into the preview.
+// where the cursor is, or how far into the preview. When the window is too
+// narrow, the right goes first, then the revision, then the slug is cut;
+// "modified" stays.
 func (m *Model) editorTitle(w int) string {
 	e := m.edit
 	if w < 1 {
@@ -628,12 +669,12 @@ func (m *Model) editorTitle(w int) string {
 	if e.rev > 0 {
 		info = fmt.Sprintf(" · rev %d", e.rev)
 	}
-	mod := ""
+	tail := " "
 	switch {
 	case e.pv.on:
-		mod = " · preview"
+		tail = " · preview "
 	case e.dirty():
-		mod = " · modified"
+		tail = " · modified "
 	}
 	right := ""
 	switch {
@@ -643,20 +684,26 @@ func (m *Model) editorTitle(w int) string {
 		line, col := e.buf.position()
 		right = fmt.Sprintf(" ln %d/%d, col %d ", line, e.buf.lineCount(), col)
 	}
-	left := name + info + mod + " "
-	if termtext.Width(left)+termtext.Width(right) > w {
+	width := func(parts ...string) (n int) {
+		for _, p := range parts {
+			n += termtext.Width(p)
+		}
+		return n
+	}
+	if width(name, info, tail, right) > w {
 		right = ""
 	}
-	room := w - termtext.Width(right)
-	nameW := min(termtext.Width(name), room)
-	name = termtext.Truncate(name, nameW, ellipsis)
-	room -= termtext.Width(name)
-	info = termtext.Truncate(info, room, "")
-	room -= termtext.Width(info)
-	mod = termtext.Truncate(mod+" ", room, "")
-	room -= termtext.Width(mod)
-	return m.st.barTitle.Render(name) + m.st.bar.Render(info) + m.st.barModified.Render(mod) +
-		m.st.bar.Render(strings.Repeat(" ", max(0, room))) + m.st.barPercent.Render(right)
+	if width(name, info, tail) > w {
+		info = ""
+	}
+	if width(name, tail) > w {
+		name = termtext.Truncate(name, max(w-width(tail), min(w, 4)), ellipsis)
+	}
+	room := w - width(name, info)
+	tail = termtext.Truncate(tail, room, "")
+	gap := max(0, room-width(tail, right))
+	return m.st.barTitle.Render(name) + m.st.bar.Render(info) + m.st.barModified.Render(tail) +
+		m.st.bar.Render(strings.Repeat(" ", gap)) + m.st.barPercent.Render(right)
 }
 
 // editorStatus is the editor's bottom line: a question, a message, or the
@@ -666,9 +713,9 @@ func (m *Model) editorStatus(w int) string {
 	k := m.editKeys
 	switch {
 	case e.ask == askClose:
-		return m.st.notice.Render(termtext.Truncate("Discard your changes? y/n", w, ellipsis))
+		return m.st.notice.Render(askLine("Discard your changes?", w))
 	case e.ask == askQuit:
-		return m.st.notice.Render(termtext.Truncate("Quit and discard your changes? y/n", w, ellipsis))
+		return m.st.notice.Render(askLine("Quit and discard your changes?", w))
 	case e.saving:
 		return m.st.status.Render(termtext.Truncate("Saving…", w, ellipsis))
 	case e.loading:
@@ -690,6 +737,15 @@ func (m *Model) editorStatus(w int) string {
 	h := m.help
 	h.SetWidth(w)
 	return h.ShortHelpView(keys)
+}
+
+// askLine is a yes-or-no question cut to width, the answers kept.
+func askLine(q string, width int) string {
+	const answers = " y/n"
+	if termtext.Width(q+answers) <= width {
+		return q + answers
+	}
+	return termtext.Truncate(termtext.Truncate(q, width-len(answers), ellipsis)+answers, width, "")
 }
 
 // postHeader is a post's header as the pager shows it, every line at most w

@@ -37,7 +37,7 @@ func newKeyMap() keyMap {
 		Bottom:    key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G/end", "bottom")),
 		Pages:     key.NewBinding(key.WithKeys("tab", "P"), key.WithHelp("tab", "pages")),
 		Edit:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit")),
-		New:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new post")),
+		New:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new")),
 	}
 }
 
@@ -158,12 +158,11 @@ func (m *Model) listHelp() helpKeys {
 	edit := m.keys.Edit
 	edit.SetEnabled(m.canEdit() && len(m.list.VisibleItems()) > 0)
 	newPost := m.keys.New
-	if m.showPages {
-		newPost = withHelp(newPost, "n", "new page")
-	}
 	newPost.SetEnabled(m.canEdit())
+	// An author's keys take the room of "move", which every reader knows.
+	move.SetEnabled(move.Enabled() && !m.canEdit())
 	return helpKeys{
-		short: []key.Binding{move, open, kind, edit, newPost, lk.Filter, lk.ClearFilter, more, m.keys.Quit},
+		short: []key.Binding{move, open, edit, newPost, kind, lk.Filter, lk.ClearFilter, more, m.keys.Quit},
 		full: [][]key.Binding{
 			{lk.CursorUp, lk.CursorDown, lk.NextPage, lk.PrevPage, lk.GoToStart, lk.GoToEnd},
 			{open, kind, lk.Filter, lk.ClearFilter},

@@ -43,16 +43,20 @@ func newItem(e store.Entry, loc *time.Location) *item {
 	if it.title == "" {
 		it.title = slug
 	}
-	date := e.Date
-	if date.IsZero() && !e.Page {
-		date = e.Updated // as `ls` shows it
+	date := formatDate(e.Date, loc)
+	if date == "" && !e.Updated.IsZero() {
+		if e.Page {
+			date = "updated " + formatDate(e.Updated, loc) // pages are listed apart, by title
+		} else {
+			date = formatDate(e.Updated, loc) // as `ls` shows it
+		}
 	}
 	draft := ""
 	if e.Draft {
 		draft = "draft"
 	}
 	tags := joinTags(e.Tags)
-	it.meta = joinNonEmpty(" · ", formatDate(date, loc), draft, tags)
+	it.meta = joinNonEmpty(" · ", date, draft, tags)
 	it.folded = fold(norm.NFC.String(strings.Join([]string{it.title, tags, it.desc, slug}, "\n")))
 	return it
 }

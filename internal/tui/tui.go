@@ -39,7 +39,7 @@ type Renderer interface {
 // Options configure a [Model].
 type Options struct {
 	Title    string         // the blog's title, at the head of the list
-	Posts    store.Reader   // the posts
+	Posts    store.Reader   // the posts; for an author, drafts too: the editor reads from it
 	Renderer Renderer       // renders a post's body
 	Location *time.Location // the time zone dates are shown in; nil is time.Local
 	Width    int            // the window's width at the start, if known
@@ -64,12 +64,15 @@ type Options struct {
 // ifRev is the revision the edit started from: when the post's current
 // revision is another, Save stores nothing and returns an error wrapping
 // store.ErrConflict. An ifRev of 0 means the post must not exist yet.
-// Errors are shown to the author on one line, sanitised, so they should
-// say what to fix: a post that does not parse, a slug that is taken.
+// Other errors are shown to the author on one line, sanitised, after "Not
+// saved:", so they should say what to fix: a post that does not parse, a
+// slug that is not allowed. (The editor words conflicts itself.)
 //
-// Save is called from a command, not from the model's Update, with a
-// context that ends after a time limit. The server's is post.Parse, then
-// store.Put with IfRev set.
+// Save is called from a command, not from the model's Update, one call at
+// a time per session, with a context that ends after a time limit. The
+// server's is post.Parse, then store.Put with IfRev set. After a save the
+// session reads the list again by itself; other sessions learn of it by
+// [ReloadMsg].
 type SaveFunc func(ctx context.Context, slug string, src []byte, ifRev uint64) (store.Entry, error)
 
 // Start says which screen a session opens on. The zero value is the list.
@@ -82,7 +85,9 @@ type Start struct {
 
 // ReloadMsg tells a [Model] that the posts changed: it reads the list again,
 // keeping the cursor on the same post where it can, and reloads the open
-// post if it has a new revision. Send it with tea.Program.Send.
+// post if it has a new revision. An open editor keeps its text and its
+// place; if someone else saved the post it edits, it says so. Send it with
+// tea.Program.Send.
 type ReloadMsg struct{}
 
 // ShutdownMsg tells a [Model] that the server is going away: the program
@@ -113,9 +118,9 @@ type listMsg struct {
 	err     error
 }
 
-// Model is the reader: a [tea.Model] with a list screen and a pager screen.
-// Make one per session with [New]; its methods are called by one Bubble Tea
-// program.
+// Model is the reader: a [tea.Model] with a list screen and a pager screen,
+// and for authors an editor. Make one per session with [New]; its methods
+// are called by one Bubble Tea program.
 type Model struct {
 	title    string // the blog's, sanitised
 	posts    store.Reader
@@ -148,7 +153,7 @@ type Model struct {
 	postItems   []list.Item
 	pageItems   []list.Item
 	showPages   bool
-	kindSlug    [2]string // the post under the cursor when the other kind was shown
+	kindSlug    [2]string // by kind (posts, pages): the post under the cursor when last shown
 	pendingSlug string    // the post to put the cursor on when the list is read again
 
 	pager pager
@@ -427,17 +432,17 @@ func (m *Model) applyList(msg listMsg) tea.Cmd {
 	}
 	m.listReady = true
 
-	cur := m.selectedSlug()
-	if m.pendingSlug != "" {
-		cur, m.pendingSlug = m.pendingSlug, ""
-	}
-	idx := m.list.Index()
+	cur, idx := m.selectedSlug(), m.list.Index()
+	pending := m.pendingSlug
+	m.pendingSlug = ""
 	m.postItems, m.pageItems = splitKinds(msg.entries, m.loc)
 	if len(m.pageItems) == 0 {
 		m.showPages = false
 	}
 	m.setItems()
-	m.selectSlug(cur, idx)
+	if pending == "" || !m.selectPost(pending) {
+		m.selectSlug(cur, idx)
+	}
 	m.layout()
 	m.noticeNewer(msg.entries)
 
@@ -656,7 +661,7 @@ func (m *Model) View() tea.View {
 		case editorScreen:
 			content = m.editorView()
 			cursor = m.editorCursor()
-			title = joinNonEmpty(" · ", "Editing "+m.edit.name(), m.title)
+			title = joinNonEmpty(" · ", m.edit.windowTitle(), m.title)
 		default:
 			content = m.listView()
 		}
