@@ -99,8 +99,15 @@ func (b *blog) start(args ...string) {
 // startRaw runs the binary with exactly args and waits until it listens.
 func (b *blog) startRaw(args ...string) {
 	b.t.Helper()
-	b.cmd = exec.Command(binary, args...)
-	b.cmd.Dir = b.dir
+	cmd := exec.Command(binary, args...)
+	cmd.Dir = b.dir
+	startAs(b, cmd)
+}
+
+// startAs runs cmd as b's server and waits until it listens.
+func startAs(b *blog, cmd *exec.Cmd) {
+	b.t.Helper()
+	b.cmd = cmd
 	// Tests make many connections a minute from one address: lift the
 	// per-address limits unless a test sets them.
 	b.cmd.Env = append(os.Environ(), "BLOG_CONNECTS_PER_IP=0", "BLOG_MAX_SESSIONS_PER_IP=0")
