@@ -3,12 +3,14 @@ package server
 import (
 	"fmt"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/ssh"
 	bm "charm.land/wish/v2/bubbletea"
 
+	"github.com/sshblog/sshblog/internal/termtext"
 	"github.com/sshblog/sshblog/internal/tui"
 )
 
@@ -27,22 +29,59 @@ func (s *Server) recoverMiddleware(next ssh.Handler) ssh.Handler {
 	}
 }
 
-// logMiddleware writes one structured line per session when it ends.
+// logMiddleware writes one structured line per session when it ends: who,
+// from where, what, how much and how it ended. Never what was sent.
 func (s *Server) logMiddleware(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		start := time.Now()
-		next(sess)
+		m := &meteredSession{Session: sess}
+		m.status.Store(-1)
+		next(m)
 		id := IdentityFrom(sess.Context())
 		_, _, pty := sess.Pty()
+		command := firstWord(sess.Command())
+		if sub := sess.Subsystem(); sub != "" {
+			command = sub
+		}
 		s.log.Info("session",
 			"remote", sess.RemoteAddr().String(),
 			"who", id.String(),
 			"key", id.Fingerprint,
-			"command", firstWord(sess.Command()),
+			"command", termtext.SanitizeLine(command),
 			"pty", pty,
+			"in", m.in.Load(),
+			"out", m.out.Load(),
+			"status", m.status.Load(),
 			"duration", time.Since(start).Round(time.Millisecond),
 		)
 	}
+}
+
+// meteredSession counts a session's bytes and notes its exit status.
+type meteredSession struct {
+	ssh.Session
+	in, out atomic.Int64
+	status  atomic.Int64 // -1 until Exit
+}
+
+// Read counts what the client sends.
+func (m *meteredSession) Read(p []byte) (int, error) {
+	n, err := m.Session.Read(p)
+	m.in.Add(int64(n))
+	return n, err
+}
+
+// Write counts what the session sends.
+func (m *meteredSession) Write(p []byte) (int, error) {
+	n, err := m.Session.Write(p)
+	m.out.Add(int64(n))
+	return n, err
+}
+
+// Exit notes the status.
+func (m *meteredSession) Exit(code int) error {
+	m.status.Store(int64(code))
+	return m.Session.Exit(code)
 }
 
 // firstWord is the command's name, without its arguments (which may be
