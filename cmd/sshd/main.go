@@ -62,7 +62,7 @@ func runBackup(args []string, getenv func(string) string, stdout io.Writer) erro
 	if err != nil {
 		return err
 	}
-	how, err := backup.ToFile(context.Background(), backup.Source{Addr: cfg.Addr, HostKey: hostKey, Database: cfg.DatabasePath()}, args[0])
+	how, err := backup.ToFile(context.Background(), backup.Source{Addr: cfg.DialAddr(), HostKey: hostKey, Database: cfg.DatabasePath()}, args[0])
 	if err != nil {
 		return err
 	}
@@ -79,7 +79,7 @@ func runHealth(args []string, getenv func(string) string, stdout io.Writer) erro
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := server.Probe(ctx, cfg.Addr); err != nil {
+	if err := server.Probe(ctx, cfg.DialAddr()); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, "ok")

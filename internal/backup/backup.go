@@ -26,7 +26,7 @@ import (
 
 // Source says where a blog is: its address, its host key and its database.
 type Source struct {
-	Addr     string       // the address the server listens on
+	Addr     string       // the address to reach the server at from this machine
 	HostKey  gossh.Signer // the server's host key
 	Database string       // the bbolt file
 }
@@ -77,7 +77,7 @@ func write(ctx context.Context, src Source, w io.Writer) (string, error) {
 
 // fromServer asks the running server for a copy.
 func fromServer(ctx context.Context, src Source, w io.Writer) error {
-	addr := dialAddr(src.Addr)
+	addr := src.Addr
 	d := net.Dialer{Timeout: 5 * time.Second}
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
@@ -107,19 +107,6 @@ func fromServer(ctx context.Context, src Source, w io.Writer) error {
 		return fmt.Errorf("the server refused: %s (%w)", stderr.String(), err)
 	}
 	return nil
-}
-
-// dialAddr turns a listening address (":23234", "0.0.0.0:22") into one to
-// dial on this machine.
-func dialAddr(addr string) string {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return addr
-	}
-	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	return net.JoinHostPort(host, port)
 }
 
 // limitedBuffer keeps the first KiB written to it.

@@ -32,6 +32,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -279,4 +280,18 @@ func comment(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// DialAddr is the address to reach this blog at from the same machine: the
+// listening address, with an unspecified host (":23234", "0.0.0.0:22")
+// replaced by the loopback address.
+func (c Config) DialAddr() string {
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return c.Addr
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
 }

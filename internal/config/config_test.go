@@ -644,3 +644,17 @@ func FuzzParseFile(f *testing.F) {
 		}
 	})
 }
+
+func TestDialAddr(t *testing.T) {
+	for addr, want := range map[string]string{
+		":23234":         "127.0.0.1:23234",
+		"0.0.0.0:22":     "127.0.0.1:22",
+		"[::]:22":        "127.0.0.1:22",
+		"127.0.0.1:2222": "127.0.0.1:2222",
+		"[::1]:22":       "[::1]:22",
+	} {
+		if got := (Config{Addr: addr}).DialAddr(); got != want {
+			t.Errorf("DialAddr of %q = %q, want %q", addr, got, want)
+		}
+	}
+}
