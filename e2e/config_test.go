@@ -60,6 +60,7 @@ func TestBadSettingsStopTheStart(t *testing.T) {
 		{[]string{"--max-sessions", "-1"}, "max-sessions"},
 		{[]string{"--timezone", "Mars/Olympus"}, "timezone"},
 		{[]string{"--log-level", "chatty"}, "log-level"},
+		{[]string{"--max-post-size", "2MiB"}, "max-post-size"},
 	} {
 		cmd := exec.Command(binary, append(tc.args, "--data", filepath.Join(dir, "data"))...)
 		cmd.Dir = dir
@@ -113,4 +114,13 @@ func TestConnectionLimits(t *testing.T) {
 	if !strings.HasPrefix(line, "SSH-2.0-") {
 		t.Errorf("another address got %q", line)
 	}
+}
+
+func TestMaxPostSizeSetting(t *testing.T) {
+	b := newBlog(t)
+	ash := newClient(t, "ash")
+	b.addAuthor("ash", ash)
+	b.start("--max-post-size", "4KiB")
+	wantFail(t, "a 5 KB post with a 4 KiB limit", ash.run(b, "# big\n"+strings.Repeat("가", 1700), "publish", "big"), "the limit is 4 KiB")
+	ash.must(b, "# small\n"+strings.Repeat("가", 1000), "publish", "small")
 }

@@ -141,6 +141,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) er
 		HandshakeTimeout: cfg.HandshakeTimeout,
 		IdleTimeout:      cfg.IdleTimeout,
 		MaxImport:        cfg.MaxImport,
+		MaxPostSize:      cfg.MaxPostSize,
 		MaxSessions:      cfg.MaxSessions,
 		MaxSessionsPerIP: cfg.MaxSessionsPerIP,
 		ConnectsPerIP:    cfg.ConnectsPerIP,

@@ -54,6 +54,7 @@ type Config struct {
 
 	HandshakeTimeout time.Duration // 0: no limit
 	IdleTimeout      time.Duration // 0: no limit
+	MaxPostSize      int64         // bytes, at most post.MaxSize
 	MaxImport        int64         // bytes
 
 	MaxSessions      int // open connections at once, in total; 0: no limit

@@ -56,6 +56,7 @@ func TestDefaults(t *testing.T) {
 		Location:         time.Local,
 		HandshakeTimeout: 20 * time.Second,
 		IdleTimeout:      30 * time.Minute,
+		MaxPostSize:      1 << 20,
 		MaxImport:        256 << 20,
 		MaxSessions:      1000,
 		MaxSessionsPerIP: 20,
@@ -111,6 +112,7 @@ func samples() map[string]struct{ in, out string } {
 		"max-sessions-per-ip": {"0", "0"},
 		"connects-per-ip":     {"120", "120"},
 		"max-import":          {"1024KiB", "1MiB"},
+		"max-post-size":       {"512KiB", "512KiB"},
 		"log-format":          {"JSON", "json"},
 		"log-level":           {"Debug", "debug"},
 	}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sshblog/sshblog/internal/post"
 )
 
 // A setting is one configurable value, declared once. Its name is both its
@@ -72,6 +74,7 @@ func settings() []setting {
 		count("max-sessions", "1000", "open connections at once, in total (0: no limit)", func(c *Config) *int { return &c.MaxSessions }),
 		count("max-sessions-per-ip", "20", "open connections at once from one IP address (0: no limit)", func(c *Config) *int { return &c.MaxSessionsPerIP }),
 		count("connects-per-ip", "60", "new connections per minute from one IP address (0: no limit)", func(c *Config) *int { return &c.ConnectsPerIP }),
+		field("max-post-size", "1MiB", "the largest post accepted, at most 1MiB", func(c *Config) *int64 { return &c.MaxPostSize }, parsePostSize, formatSize),
 		field("max-import", "256MiB", "the largest archive the import command reads, such as 64MiB or 1GiB", func(c *Config) *int64 { return &c.MaxImport }, parseSize, formatSize),
 		field("log-format", "text", "how log lines are written: text or json", func(c *Config) *string { return &c.LogFormat }, oneOf("text", "json"), ident),
 		field("log-level", "info", "the least important log lines written: debug, info, warn or error", func(c *Config) *slog.Level { return &c.LogLevel }, parseLevel, formatLevel),
@@ -261,4 +264,18 @@ func orList(options []string) string {
 		return strings.Join(options, "")
 	}
 	return strings.Join(options[:len(options)-1], ", ") + " or " + options[len(options)-1]
+}
+
+// parsePostSize reads the largest post size: a size from 1KiB to 1MiB, the
+// most every part of the blog (the editor, the stored revisions) is built
+// for.
+func parsePostSize(v string) (int64, error) {
+	n, err := parseSize(v)
+	if err != nil {
+		return 0, err
+	}
+	if n < 1<<10 || n > post.MaxSize {
+		return 0, fmt.Errorf("%q is not between 1KiB and 1MiB", v)
+	}
+	return n, nil
 }

@@ -16,6 +16,8 @@ type Options struct {
 	// Location is the zone of dates written without one; nil means
 	// time.Local.
 	Location *time.Location
+	// MaxSize is the largest post accepted, in bytes; 0 means MaxSize.
+	MaxSize int
 }
 
 // Parse reads a post: markdown, optionally after YAML front matter between
@@ -56,15 +58,19 @@ type Options struct {
 // heading (# Title) of the body, or else the slug. Both may be empty when
 // nothing gives them.
 func Parse(src []byte, opts Options) (*Post, error) {
-	if len(src) > MaxSize {
-		return nil, tooLarge(MaxSize)
+	limit := opts.MaxSize
+	if limit <= 0 {
+		limit = MaxSize
+	}
+	if len(src) > limit {
+		return nil, tooLarge(int64(limit))
 	}
 	if err := validate(src); err != nil {
 		return nil, err
 	}
 	source := norm.NFC.Append(make([]byte, 0, len(src)), src...)
-	if len(source) > MaxSize {
-		return nil, fmt.Errorf("%w: the limit is %s, and in Unicode NFC the post grows past it", ErrTooLarge, formatSize(MaxSize))
+	if len(source) > limit {
+		return nil, fmt.Errorf("%w: the limit is %s, and in Unicode NFC the post grows past it", ErrTooLarge, formatSize(int64(limit)))
 	}
 	fm, err := splitFrontMatter(source)
 	if err != nil {

@@ -20,8 +20,10 @@ import (
 // fileExt is the extension of every post seen as a file.
 const fileExt = ".md"
 
-// errTooLarge is the refusal of an upload over post.MaxSize.
-var errTooLarge = fmt.Errorf("post is larger than %d KiB", post.MaxSize>>10)
+// tooLarge is the refusal of an upload over limit bytes.
+func tooLarge(limit int64) error {
+	return fmt.Errorf("%w: the limit is %d KiB", post.ErrTooLarge, limit>>10)
+}
 
 // postFile is a post seen as a file.
 type postFile struct {
@@ -126,11 +128,12 @@ func (c *call) renameFile(from, to string) error {
 }
 
 // upload collects one file sent by scp or sftp and publishes it when it is
-// complete. It never holds more than post.MaxSize bytes, whatever offsets or
-// sizes the client claims.
+// complete. It never holds more than limit bytes, whatever offsets or sizes
+// the client claims.
 type upload struct {
-	c    *call
-	slug string
+	c     *call
+	slug  string
+	limit int64
 
 	mu     sync.Mutex
 	buf    []byte
@@ -147,18 +150,18 @@ func (c *call) newUpload(name string) (*upload, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &upload{c: c, slug: slug}, nil
+	return &upload{c: c, slug: slug, limit: c.s.cfg.MaxPostSize}, nil
 }
 
-// WriteAt stores p at off, refusing anything that ends past post.MaxSize.
+// WriteAt stores p at off, refusing anything that ends past the limit.
 func (u *upload) WriteAt(p []byte, off int64) (int, error) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.failed != nil {
 		return 0, u.failed
 	}
-	if off < 0 || off > post.MaxSize || int64(len(p)) > post.MaxSize-off {
-		u.failed = errTooLarge
+	if off < 0 || off > u.limit || int64(len(p)) > u.limit-off {
+		u.failed = tooLarge(u.limit)
 		return 0, u.failed
 	}
 	end := int(off) + len(p)
@@ -168,9 +171,9 @@ func (u *upload) WriteAt(p []byte, off int64) (int, error) {
 	return copy(u.buf[off:], p), nil
 }
 
-// ReadFrom reads a whole stream (scp), bounded by post.MaxSize.
+// ReadFrom reads a whole stream (scp), bounded by the limit.
 func (u *upload) ReadFrom(r io.Reader) (int64, error) {
-	data, err := post.ReadAll(r, post.MaxSize)
+	data, err := post.ReadAll(r, u.limit)
 	if err != nil {
 		u.TransferError(err)
 		return int64(len(data)), err

@@ -41,7 +41,7 @@ func FuzzReadImport(f *testing.F) {
 	f.Add([]byte{0x1f, 0x8b, 0, 0})
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		set, err := readImport(bytes.NewReader(data), 1<<20)
+		set, err := readImport(bytes.NewReader(data), 1<<20, post.MaxSize)
 		if err != nil {
 			return
 		}
@@ -81,7 +81,7 @@ func FuzzUploadWriteAt(f *testing.F) {
 	f.Add(int64(0), []byte("abc"), int64(1<<40), []byte("x"))
 	f.Add(int64(post.MaxSize-1), []byte("ab"), int64(-1), []byte("x"))
 	f.Fuzz(func(t *testing.T, off1 int64, p1 []byte, off2 int64, p2 []byte) {
-		u := &upload{}
+		u := &upload{limit: post.MaxSize}
 		u.WriteAt(p1, off1)
 		u.WriteAt(p2, off2)
 		if len(u.buf) > post.MaxSize {

@@ -8,8 +8,6 @@ import (
 
 	"charm.land/ssh"
 	"charm.land/wish/v2/scp"
-
-	"github.com/sshblog/sshblog/internal/post"
 )
 
 // legacyScp serves `scp -O`, the old scp protocol run as a command: the blog
@@ -100,8 +98,8 @@ func (h legacyScp) Write(sess ssh.Session, entry *scp.FileEntry) (int64, error) 
 	if err != nil {
 		return 0, err
 	}
-	if entry.Size > post.MaxSize {
-		return 0, errTooLarge
+	if entry.Size > u.limit {
+		return 0, tooLarge(u.limit)
 	}
 	n, err := u.ReadFrom(entry.Reader)
 	if err != nil {

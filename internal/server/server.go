@@ -58,6 +58,7 @@ type Config struct {
 	Location    *time.Location // the blog's time zone, for dates shown and parsed
 	HostKey     gossh.Signer   // the server's host key
 	MaxImport   int64          // the largest archive import reads, in bytes
+	MaxPostSize int64          // the largest post accepted, in bytes, at most post.MaxSize; 0 means post.MaxSize
 
 	HandshakeTimeout time.Duration // cut clients that have not finished the handshake by then
 	IdleTimeout      time.Duration // cut connections with no traffic for this long
@@ -85,6 +86,9 @@ type Server struct {
 func New(cfg Config, st Store, renderer *render.Renderer, authors Authors, log *slog.Logger) (*Server, error) {
 	if cfg.Location == nil {
 		cfg.Location = time.Local
+	}
+	if cfg.MaxPostSize <= 0 || cfg.MaxPostSize > post.MaxSize {
+		cfg.MaxPostSize = post.MaxSize
 	}
 	if cfg.HostKey == nil {
 		return nil, errors.New("server: no host key")

@@ -114,7 +114,7 @@ func cmdImport(c *call) error {
 	if len(c.args) != 0 {
 		return usageError{"takes no arguments; feed the archive on stdin: ssh HOST import < blog.tar"}
 	}
-	set, err := readImport(c.sess, c.s.cfg.MaxImport)
+	set, err := readImport(c.sess, c.s.cfg.MaxImport, c.s.cfg.MaxPostSize)
 	if err != nil {
 		return err
 	}
@@ -140,7 +140,7 @@ func cmdImport(c *call) error {
 		if restored[f.slug] {
 			continue
 		}
-		p, err := post.Parse(f.src, post.Options{Slug: f.slug, Location: c.s.cfg.Location})
+		p, err := post.Parse(f.src, post.Options{Slug: f.slug, Location: c.s.cfg.Location, MaxSize: int(c.s.cfg.MaxPostSize)})
 		if err != nil {
 			set.skipped = append(set.skipped, f.path+": "+err.Error())
 			continue
@@ -201,10 +201,11 @@ func (c *call) restore(slug string, revs []importedRevision) error {
 	return err
 }
 
-// readImport reads an archive (tar, or gzipped tar) of at most limit bytes.
+// readImport reads an archive (tar, or gzipped tar) of at most limit bytes,
+// keeping markdown files of at most maxPost bytes.
 // Only problems with the archive as a whole are errors; a bad file inside it
 // is skipped with its reason.
-func readImport(r io.Reader, limit int64) (*importSet, error) {
+func readImport(r io.Reader, limit, maxPost int64) (*importSet, error) {
 	lr := &io.LimitedReader{R: r, N: limit + 1}
 	br := bufio.NewReader(lr)
 	var in io.Reader = br
@@ -251,11 +252,11 @@ func readImport(r io.Reader, limit int64) (*importSet, error) {
 			}
 			continue
 		}
-		if hdr.Size > post.MaxSize {
-			set.skipped = append(set.skipped, fmt.Sprintf("%s: larger than %d KiB", name, post.MaxSize>>10))
+		if hdr.Size > maxPost {
+			set.skipped = append(set.skipped, name+": "+tooLarge(maxPost).Error())
 			continue
 		}
-		data, err := post.ReadAll(tr, post.MaxSize)
+		data, err := post.ReadAll(tr, maxPost)
 		if err != nil {
 			if lr.N <= 0 {
 				return nil, fmt.Errorf("the archive is larger than %d MiB (the import limit)", limit>>20)

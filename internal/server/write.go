@@ -84,7 +84,7 @@ func cmdPublish(c *call) error {
 	if len(args) > 1 {
 		return usageError{"expected at most one SLUG"}
 	}
-	src, err := c.readStdin(post.MaxSize)
+	src, err := c.readStdin(c.s.cfg.MaxPostSize)
 	if err != nil {
 		return err
 	}
@@ -129,7 +129,7 @@ func (c *call) alive() error {
 // publish parses src and stores it as the next revision of its post. slug,
 // when not empty, names the post; otherwise the front matter or title does.
 func (s *Server) publish(c *call, src []byte, slug string, ifRev *uint64) (store.Entry, error) {
-	p, err := post.Parse(src, post.Options{Slug: slug, Location: s.cfg.Location})
+	p, err := post.Parse(src, post.Options{Slug: slug, Location: s.cfg.Location, MaxSize: int(s.cfg.MaxPostSize)})
 	if err != nil {
 		return store.Entry{}, err
 	}
