@@ -3,6 +3,7 @@ package server
 import (
 	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"flag"
 	"strings"
 	"testing"
@@ -88,4 +89,21 @@ func FuzzUploadWriteAt(f *testing.F) {
 			t.Errorf("an upload holds %d bytes, more than %d", len(u.buf), post.MaxSize)
 		}
 	})
+}
+
+func TestImportStopsAGzipBomb(t *testing.T) {
+	// 64 MiB of zeros in a tar entry compress to a few tens of KiB.
+	var tarBuf bytes.Buffer
+	tw := tar.NewWriter(&tarBuf)
+	tw.WriteHeader(&tar.Header{Name: "zeros.bin", Mode: 0o644, Size: 64 << 20, Typeflag: tar.TypeReg})
+	tw.Write(make([]byte, 64<<20))
+	tw.Close()
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(tarBuf.Bytes())
+	zw.Close()
+	_, err := readImport(bytes.NewReader(gz.Bytes()), 1<<20, post.MaxSize)
+	if err == nil || !strings.Contains(err.Error(), "import limit") {
+		t.Errorf("a %d KiB gzip of 64 MiB with a 1 MiB limit: err = %v", gz.Len()>>10, err)
+	}
 }

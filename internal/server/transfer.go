@@ -202,20 +202,23 @@ func (c *call) restore(slug string, revs []importedRevision) error {
 }
 
 // readImport reads an archive (tar, or gzipped tar) of at most limit bytes,
-// keeping markdown files of at most maxPost bytes.
+// keeping markdown files of at most maxPost bytes. The limit holds for the
+// archive as sent and as unpacked, so a gzip bomb stops at the limit too.
 // Only problems with the archive as a whole are errors; a bad file inside it
 // is skipped with its reason.
 func readImport(r io.Reader, limit, maxPost int64) (*importSet, error) {
-	lr := &io.LimitedReader{R: r, N: limit + 1}
-	br := bufio.NewReader(lr)
-	var in io.Reader = br
+	raw := &io.LimitedReader{R: r, N: limit + 1}
+	br := bufio.NewReader(raw)
+	var unpacked io.Reader = br
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, fmt.Errorf("reading the gzip stream: %w", err)
 		}
-		in = zr
+		unpacked = zr
 	}
+	in := &io.LimitedReader{R: unpacked, N: limit + 1}
+	over := func() bool { return raw.N <= 0 || in.N <= 0 }
 	set := &importSet{histories: map[string][]importedRevision{}}
 	seen := map[string]string{} // slug -> path it came from
 	tr := tar.NewReader(in)
@@ -225,7 +228,7 @@ func readImport(r io.Reader, limit, maxPost int64) (*importSet, error) {
 			break
 		}
 		if err != nil {
-			if lr.N <= 0 {
+			if over() {
 				return nil, fmt.Errorf("the archive is larger than %d MiB (the import limit)", limit>>20)
 			}
 			return nil, fmt.Errorf("reading the archive: %w", err)
@@ -258,7 +261,7 @@ func readImport(r io.Reader, limit, maxPost int64) (*importSet, error) {
 		}
 		data, err := post.ReadAll(tr, maxPost)
 		if err != nil {
-			if lr.N <= 0 {
+			if over() {
 				return nil, fmt.Errorf("the archive is larger than %d MiB (the import limit)", limit>>20)
 			}
 			set.skipped = append(set.skipped, name+": "+err.Error())
@@ -283,7 +286,7 @@ func readImport(r io.Reader, limit, maxPost int64) (*importSet, error) {
 		seen[slug] = name
 		set.files = append(set.files, importFile{path: name, slug: slug, src: data})
 	}
-	if lr.N <= 0 {
+	if over() {
 		return nil, fmt.Errorf("the archive is larger than %d MiB (the import limit)", limit>>20)
 	}
 	return set, nil
