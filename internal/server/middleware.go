@@ -14,6 +14,30 @@ import (
 	"github.com/sshblog/sshblog/internal/tui"
 )
 
+// stableSession answers Pty from a copy taken when the session starts.
+// charm.land/ssh updates a session's PTY without a lock on every window
+// change, so asking it again later races with a client's resizes; the
+// window changes themselves still arrive on the channel.
+type stableSession struct {
+	ssh.Session
+	pty   ssh.Pty
+	winch <-chan ssh.Window
+	isPty bool
+}
+
+// Pty returns the PTY as it was requested, and the window changes since.
+func (s *stableSession) Pty() (ssh.Pty, <-chan ssh.Window, bool) {
+	return s.pty, s.winch, s.isPty
+}
+
+// stableMiddleware takes the one look at the session's PTY; it runs first.
+func stableMiddleware(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		pty, winch, isPty := sess.Pty()
+		next(&stableSession{Session: sess, pty: pty, winch: winch, isPty: isPty})
+	}
+}
+
 // recoverMiddleware turns a panic in a session into a logged error and a
 // closed session, so one bad session never takes the server down.
 func (s *Server) recoverMiddleware(next ssh.Handler) ssh.Handler {
@@ -34,11 +58,11 @@ func (s *Server) recoverMiddleware(next ssh.Handler) ssh.Handler {
 func (s *Server) logMiddleware(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		start := time.Now()
+		_, _, pty := sess.Pty()
 		m := &meteredSession{Session: sess}
 		m.status.Store(-1)
 		next(m)
 		id := IdentityFrom(sess.Context())
-		_, _, pty := sess.Pty()
 		command := firstWord(sess.Command())
 		if sub := sess.Subsystem(); sub != "" {
 			command = sub

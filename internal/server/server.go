@@ -141,6 +141,7 @@ func (s *Server) sessionMiddleware() []wish.Middleware {
 		s.identityMiddleware, // who is this
 		s.logMiddleware,      // one log line per session
 		s.recoverMiddleware,  // a panic ends the session, not the server
+		stableMiddleware,     // one look at the PTY, before the client resizes
 	}
 }
 
