@@ -621,14 +621,6 @@ func TestDurations(t *testing.T) {
 	}
 }
 
-func TestOneLine(t *testing.T) {
-	t.Parallel()
-	got := oneLine("\x1b[31m[1:7] could not find\x1b[0m\n>  1 | title: \"x\n   ^\n")
-	if want := "[1:7] could not find > 1 | title: \"x ^"; got != want {
-		t.Errorf("oneLine = %q, want %q", got, want)
-	}
-}
-
 // FuzzParseFile checks that no file makes the parser panic past parseFile,
 // and that every error is one plain line.
 func FuzzParseFile(f *testing.F) {

@@ -1,14 +1,13 @@
 package config
 
 import (
+	"github.com/sshblog/sshblog/internal/parseerr"
+
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
-	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 )
@@ -27,7 +26,7 @@ func parseFile(data []byte, all []setting) (values map[string]fileValue, err err
 	// input before (see internal/post); a typo must not print a stack.
 	defer func() {
 		if r := recover(); r != nil {
-			values, err = nil, fmt.Errorf("the YAML parser failed: %s", oneLine(fmt.Sprint(r)))
+			values, err = nil, fmt.Errorf("the YAML parser failed: %s", parseerr.OneLine(fmt.Sprint(r)))
 		}
 	}()
 	f, err := parser.ParseBytes(data, 0)
@@ -145,45 +144,11 @@ func hint(key string, all []setting) string {
 	return " (sshd --help lists the settings)"
 }
 
-// yamlError turns an error of the YAML parser, which spans lines to show
-// the source, into one line.
+// yamlError words an error of the YAML parser as one line.
 func yamlError(err error) error {
-	var ye yaml.Error
-	if errors.As(err, &ye) {
-		if tk := ye.GetToken(); tk != nil {
-			return fmt.Errorf("line %d: %s", tk.Position.Line, oneLine(ye.GetMessage()))
-		}
-		return errors.New(oneLine(ye.GetMessage()))
+	line, msg := parseerr.YAML(err)
+	if line > 0 {
+		return fmt.Errorf("line %d: %s", line, msg)
 	}
-	return errors.New(oneLine(err.Error()))
-}
-
-// oneLine flattens s into one line of printable text: terminal escape
-// sequences are dropped, and runs of spaces and control characters become
-// one space.
-func oneLine(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	space := false
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		switch {
-		case r == '\x1b' && i < len(s) && s[i] == '[':
-			// A CSI sequence, such as a colour: ESC [, parameters, a final
-			// byte from @ to ~.
-			for i++; i < len(s) && (s[i] < 0x40 || s[i] > 0x7e); i++ {
-			}
-			i++
-		case unicode.IsSpace(r) || !unicode.IsPrint(r):
-			space = b.Len() > 0
-		default:
-			if space {
-				b.WriteByte(' ')
-				space = false
-			}
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
+	return errors.New(msg)
 }

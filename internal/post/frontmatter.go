@@ -1,11 +1,11 @@
 package post
 
 import (
+	"github.com/sshblog/sshblog/internal/parseerr"
+
 	"bytes"
 	"errors"
 	"fmt"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 	"github.com/goccy/go-yaml"
@@ -123,7 +123,7 @@ func (fm frontMatter) decode() (map[string]any, error) {
 func recoverDecode(format string, decode func() (map[string]any, error)) (m map[string]any, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			m, err = nil, fmt.Errorf("%w: the %s decoder failed: %s", ErrFrontMatter, format, oneLine(fmt.Sprint(r)))
+			m, err = nil, fmt.Errorf("%w: the %s decoder failed: %s", ErrFrontMatter, format, parseerr.OneLine(fmt.Sprint(r)))
 		}
 	}()
 	return decode()
@@ -218,19 +218,6 @@ func yamlDepth(tokens token.Tokens) int {
 	return depth
 }
 
-// yamlError turns an error of the YAML decoder, which spans lines to show
-// the source, into a one-line error wrapping ErrFrontMatter.
-func yamlError(err error) error {
-	var ye yaml.Error
-	if errors.As(err, &ye) {
-		if tk := ye.GetToken(); tk != nil {
-			return fmt.Errorf("%w: line %d: %s", ErrFrontMatter, tk.Position.Line, oneLine(ye.GetMessage()))
-		}
-		return fmt.Errorf("%w: %s", ErrFrontMatter, oneLine(ye.GetMessage()))
-	}
-	return fmt.Errorf("%w: %s", ErrFrontMatter, oneLine(err.Error()))
-}
-
 // decodeTOML decodes TOML front matter.
 func decodeTOML(text []byte) (map[string]any, error) {
 	m := map[string]any{}
@@ -238,43 +225,18 @@ func decodeTOML(text []byte) (map[string]any, error) {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
 			// text starts on line 2 of the post.
-			return nil, fmt.Errorf("%w: line %d: %s", ErrFrontMatter, pe.Position.Line+1, oneLine(pe.Message))
+			return nil, fmt.Errorf("%w: line %d: %s", ErrFrontMatter, pe.Position.Line+1, parseerr.OneLine(pe.Message))
 		}
-		return nil, fmt.Errorf("%w: %s", ErrFrontMatter, oneLine(err.Error()))
+		return nil, fmt.Errorf("%w: %s", ErrFrontMatter, parseerr.OneLine(err.Error()))
 	}
 	return m, nil
 }
 
-// oneLine flattens a message to one line: each run of white space holding a
-// line break becomes one space, ANSI escape sequences and other control
-// characters are dropped, and the ends are trimmed.
-func oneLine(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	space := false
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		switch {
-		case r == '\x1b' && i < len(s) && s[i] == '[':
-			// A CSI sequence: ESC [, parameter bytes, a final byte.
-			i++
-			for i < len(s) && (s[i] < 0x40 || s[i] > 0x7e) {
-				i++
-			}
-			i++
-			continue
-		case r == '\n' || r == '\r' || r == '\t' || r == ' ':
-			space = true
-			continue
-		case isControl(r):
-			continue
-		}
-		if space && b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		space = false
-		b.WriteRune(r) // an invalid byte is written as U+FFFD
+// yamlError words an error of the YAML decoder as one line.
+func yamlError(err error) error {
+	line, msg := parseerr.YAML(err)
+	if line > 0 {
+		return fmt.Errorf("%w: line %d: %s", ErrFrontMatter, line, msg)
 	}
-	return b.String()
+	return fmt.Errorf("%w: %s", ErrFrontMatter, msg)
 }

@@ -388,23 +388,6 @@ func TestParseKeepsNFC(t *testing.T) {
 	}
 }
 
-func TestOneLine(t *testing.T) {
-	for in, want := range map[string]string{
-		"":                                   "",
-		"plain":                              "plain",
-		"[1:4] msg\n>  1 | a: [\n       ^\n": "[1:4] msg > 1 | a: [ ^",
-		"\x1b[1;31mred\x1b[0m text":          "red text",
-		"a\r\n\tb":                           "a b",
-		"a\x07b\u009bc":                      "abc",
-		"bad \xff":                           "bad \uFFFD",
-		"\x1b[":                              "",
-	} {
-		if got := oneLine(in); got != want {
-			t.Errorf("oneLine(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestSingleLine(t *testing.T) {
 	for in, want := range map[string]string{
 		"":                    "",
