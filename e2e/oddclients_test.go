@@ -211,3 +211,61 @@ func TestOddClients(t *testing.T) {
 		serving(t, b)
 	})
 }
+
+// TestBurstFromOneAddress opens 500 connections at once from one address
+// with the default limits: most are refused, none crash the server, and
+// another address is served meanwhile.
+func TestBurstFromOneAddress(t *testing.T) {
+	b := newBlog(t)
+	b.env = []string{"BLOG_CONNECTS_PER_IP=60", "BLOG_MAX_SESSIONS_PER_IP=20"}
+	b.start()
+	var mu sync.Mutex
+	var conns []net.Conn
+	refused := 0
+	var wg sync.WaitGroup
+	for range 500 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := net.DialTimeout("tcp", b.addr, 5*time.Second)
+			if err != nil {
+				return
+			}
+			c.SetReadDeadline(time.Now().Add(3 * time.Second))
+			buf := make([]byte, 256)
+			n, _ := c.Read(buf)
+			mu.Lock()
+			defer mu.Unlock()
+			if strings.HasPrefix(string(buf[:n]), "sshblog: ") {
+				refused++
+				c.Close()
+				return
+			}
+			conns = append(conns, c) // held open, silent, until the end
+		}()
+	}
+	wg.Wait()
+	t.Logf("500 connections from one address: %d held, %d refused with a reason", len(conns), refused)
+	if len(conns) > 20 || refused < 400 {
+		t.Errorf("with 20 per address: %d held, %d refused", len(conns), refused)
+	}
+	// Another address is served while the burst is held.
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.3")}, Timeout: 5 * time.Second}
+	c, err := d.Dial("tcp", b.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	line := make([]byte, 64)
+	n, _ := c.Read(line)
+	if !strings.HasPrefix(string(line[:n]), "SSH-2.0-") {
+		t.Errorf("another address got %q", line[:n])
+	}
+	c.Close()
+	for _, c := range conns {
+		c.Close()
+	}
+	if !strings.Contains(b.log.String(), "connection refused") {
+		t.Errorf("refusals are not logged")
+	}
+}
