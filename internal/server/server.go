@@ -25,30 +25,52 @@ import (
 	"github.com/sshblog/sshblog/internal/tui"
 )
 
-// Store is what the server needs from the store; *store.DB is one.
+// Store is what the server needs from the store; *store.DB is one. It is
+// the sum of the roles below, each small enough to read at a glance.
 type Store interface {
+	Catalog
+	Writer
+	Archive
+	Watcher
+}
+
+// Catalog reads posts and their history.
+type Catalog interface {
 	store.Reader
+	// Public is the blog as readers see it: no drafts, nothing scheduled.
 	Public() store.Reader
+	// Entry returns the current metadata of slug, following aliases.
 	Entry(slug string) (store.Entry, bool)
 	Revision(ctx context.Context, slug string, rev uint64) (store.Revision, error)
 	History(ctx context.Context, slug string) ([]store.Revision, error)
+	// Now is the store's clock, which decides what is scheduled.
+	Now() time.Time
+}
+
+// Writer changes posts; every change is a new revision.
+type Writer interface {
 	Put(ctx context.Context, c store.Change) (store.Entry, error)
 	Remove(ctx context.Context, slug, author string, ifRev *uint64) (store.Entry, error)
 	Rename(ctx context.Context, oldSlug, newSlug, author string) (store.Entry, error)
-	// What import and export need.
+	AddAlias(ctx context.Context, alias, slug string) error
+}
+
+// Archive is what import, export and backup need.
+type Archive interface {
 	AllEntries() []store.Entry
 	Aliases() [][2]string
-	AddAlias(ctx context.Context, alias, slug string) error
 	PutMany(ctx context.Context, changes []store.Change) ([]store.Outcome, error)
 	Restore(ctx context.Context, slug string, revs []store.Revision, meta post.Meta) (store.Entry, error)
 	// WriteTo writes a consistent copy of the database.
 	WriteTo(w io.Writer) (int64, error)
+}
+
+// Watcher tells when to refresh open sessions.
+type Watcher interface {
 	// Changed returns a channel closed at the next committed write.
 	Changed() <-chan struct{}
 	// NextScheduled returns when the next scheduled post becomes public.
 	NextScheduled(now time.Time) (time.Time, bool)
-	// Now is the store's clock.
-	Now() time.Time
 }
 
 // Config holds the server's settings. Zero durations mean no limit.
