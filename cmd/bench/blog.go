@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"charm.land/ssh"
@@ -32,7 +34,8 @@ const (
 	maxImport        = 256 << 20
 )
 
-// authorName is the name of the benchmark's author, keys/NAME.pub.
+// authorName is the name of the benchmark's first author, keys/NAME.pub.
+// The others, when there are more, are NAME-2, NAME-3 and so on.
 const authorName = "bench"
 
 // blogTitle is the blog's title.
@@ -46,7 +49,10 @@ type blog struct {
 	srv      *server.Server
 	addr     string
 	hostKey  gossh.PublicKey
-	author   gossh.Signer // a key in the keys folder
+	author   gossh.Signer // a key in the keys folder: authors[0]'s
+	authors  []blogAuthor // every author in the keys folder, one key each
+	dbPath   string       // the store's file
+	conns    *connCounter // the connections the server accepted
 
 	newest     store.Entry // the newest public post, first in the list
 	bodyMarker string      // a word that shows the newest post is open
@@ -55,18 +61,26 @@ type blog struct {
 	served chan error // Serve's result
 }
 
+// blogAuthor is one of the blog's authors as a client sees it: the name of
+// its key file and the key.
+type blogAuthor struct {
+	name   string
+	signer gossh.Signer
+}
+
 // startBlog assembles the server as cmd/sshd does, in dir: a bbolt store
 // seeded with the built-in posts and generated ones, a host key, a keys
-// folder with one generated author, and the render cache; and serves it on
-// a loopback port. The server logs to logTo.
-func startBlog(dir string, generated int, logTo io.Writer) (*blog, error) {
+// folder with nAuthors generated authors (at least one), and the render
+// cache; and serves it on a loopback port. The server logs to logTo.
+func startBlog(dir string, generated, nAuthors int, logTo io.Writer) (*blog, error) {
 	loc := time.UTC
-	db, err := store.Open(filepath.Join(dir, "data", "blog.db"))
+	dbPath := filepath.Join(dir, "data", "blog.db")
+	db, err := store.Open(dbPath)
 	if err != nil {
 		return nil, err
 	}
-	b := &blog{db: db, served: make(chan error, 1)}
-	if err := b.start(dir, generated, loc, logTo); err != nil {
+	b := &blog{db: db, dbPath: dbPath, conns: &connCounter{}, served: make(chan error, 1)}
+	if err := b.start(dir, generated, max(nAuthors, 1), loc, logTo); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -74,7 +88,7 @@ func startBlog(dir string, generated int, logTo io.Writer) (*blog, error) {
 }
 
 // start seeds the store, writes the keys and starts serving; see startBlog.
-func (b *blog) start(dir string, generated int, loc *time.Location, logTo io.Writer) error {
+func (b *blog) start(dir string, generated, nAuthors int, loc *time.Location, logTo io.Writer) error {
 	ctx := context.Background()
 	builtin, err := posts.Load(loc)
 	if err != nil {
@@ -91,20 +105,28 @@ func (b *blog) start(dir string, generated int, loc *time.Location, logTo io.Wri
 		return err
 	}
 
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		return err
-	}
-	if b.author, err = gossh.NewSignerFromKey(priv); err != nil {
-		return err
-	}
 	keys := filepath.Join(dir, "keys")
 	if err := os.MkdirAll(keys, 0o700); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(keys, authorName+".pub"), gossh.MarshalAuthorizedKey(b.author.PublicKey()), 0o600); err != nil {
-		return err
+	for i := range nAuthors {
+		_, priv, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			return err
+		}
+		a := blogAuthor{name: authorName}
+		if i > 0 {
+			a.name = fmt.Sprintf("%s-%d", authorName, i+1)
+		}
+		if a.signer, err = gossh.NewSignerFromKey(priv); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(keys, a.name+".pub"), gossh.MarshalAuthorizedKey(a.signer.PublicKey()), 0o600); err != nil {
+			return err
+		}
+		b.authors = append(b.authors, a)
 	}
+	b.author = b.authors[0].signer
 	log := slog.New(slog.NewTextHandler(logTo, nil))
 	folder, err := authors.Open(keys, log)
 	if err != nil {
@@ -135,7 +157,7 @@ func (b *blog) start(dir string, generated int, loc *time.Location, logTo io.Wri
 	// Every goroutine the server starts inherits the label, so a CPU
 	// profile can be narrowed to the blog with -tagfocus=server=blog.
 	go pprof.Do(ctx, pprof.Labels("server", "blog"), func(context.Context) {
-		b.served <- b.srv.Serve(l)
+		b.served <- b.srv.Serve(countingListener{Listener: l, n: b.conns})
 	})
 	return nil
 }
@@ -182,4 +204,41 @@ func (b *blog) shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	return errors.Join(err, b.db.Close())
+}
+
+// connCounter counts the connections a server accepted and those it has
+// not closed yet.
+type connCounter struct {
+	accepted atomic.Int64
+	open     atomic.Int64
+}
+
+// countingListener counts its connections in n.
+type countingListener struct {
+	net.Listener
+	n *connCounter
+}
+
+// Accept returns the next connection, counted until it is closed.
+func (l countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	l.n.accepted.Add(1)
+	l.n.open.Add(1)
+	return &countedConn{Conn: c, n: l.n}, nil
+}
+
+// countedConn uncounts itself on its first Close.
+type countedConn struct {
+	net.Conn
+	n    *connCounter
+	once sync.Once
+}
+
+// Close closes the connection and counts it closed, once.
+func (c *countedConn) Close() error {
+	c.once.Do(func() { c.n.open.Add(-1) })
+	return c.Conn.Close()
 }

@@ -18,6 +18,12 @@
 // on two cores. The servers and clients share the process and its CPUs, so
 // absolute figures include the clients' own work; the ratios to the bare
 // server are what the targets are about.
+//
+// With -soak DURATION it runs a soak test instead of the measurements:
+// many readers browsing the blog's TUI and several authors publishing, all
+// at once for that long; then it checks for errors, lost writes, memory
+// growth, sessions left open and leaked goroutines, and exits 1 if a check
+// fails. See soak.go.
 package main
 
 import (
@@ -58,6 +64,19 @@ type options struct {
 	cpuprofile  string
 	memprofile  string
 	serverLog   string
+
+	// The soak test's; see runSoak in soak.go.
+	soak           time.Duration
+	readers        int
+	soakAuthors    int
+	warmup         time.Duration
+	thinkMin       time.Duration
+	thinkMax       time.Duration
+	reconnect      float64
+	publishPause   time.Duration
+	settle         time.Duration
+	goroutineSlack int
+	rssSlack       float64
 }
 
 // parseFlags reads the command line.
@@ -84,10 +103,26 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "time limit of one session")
 	fs.DurationVar(&o.limit, "limit", 15*time.Minute, "time limit of the whole run")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run to `file`")
-	fs.StringVar(&o.memprofile, "memprofile", "", "write a heap profile to `file` while the blog's sessions are held (with -hold 0, at the end)")
+	fs.StringVar(&o.memprofile, "memprofile", "", "write a heap profile to `file` while the blog's sessions are held (with -hold 0, at the end; with -soak, at the soak's end, and to file.warm after the warm-up)")
 	fs.StringVar(&o.serverLog, "serverlog", "", "write the blog server's log to `file` (default: discard it)")
+	fs.DurationVar(&o.soak, "soak", 0, "if positive, run the soak test for this long instead of the measurements (-limit then defaults to this plus 5m)")
+	fs.IntVar(&o.readers, "readers", 500, "soak: concurrent reader sessions browsing the TUI")
+	fs.IntVar(&o.soakAuthors, "soak-authors", 5, "soak: author clients publishing all the while, each with its own key")
+	fs.DurationVar(&o.warmup, "warmup", 10*time.Second, "soak: memory is first sampled this long into the soak, once every reader has been through a round; readers connect over the first half of it")
+	fs.DurationVar(&o.thinkMin, "think-min", 500*time.Millisecond, "soak: a reader's shortest pause between two keys")
+	fs.DurationVar(&o.thinkMax, "think-max", 2*time.Second, "soak: a reader's longest pause between two keys")
+	fs.Float64Var(&o.reconnect, "reconnect", 0.02, "soak: the chance a reader quits and connects again after each round of keys")
+	fs.DurationVar(&o.publishPause, "publish-pause", 0, "soak: an author's pause between two publishes (0: back to back)")
+	fs.DurationVar(&o.settle, "settle", 10*time.Second, "soak: the longest wait for the server to end its sessions and goroutines after the clients hang up")
+	fs.IntVar(&o.goroutineSlack, "goroutine-slack", 10, "soak: goroutines allowed above the baseline once the sessions are closed")
+	fs.Float64Var(&o.rssSlack, "rss-slack", 0.10, "soak: RSS growth allowed from the end of the warm-up to the end of the soak, as a fraction")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	limitSet := false
+	fs.Visit(func(f *flag.Flag) { limitSet = limitSet || f.Name == "limit" })
+	if o.soak > 0 && !limitSet {
+		o.limit = o.soak + 5*time.Minute
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
@@ -99,6 +134,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		{"-posts", o.posts >= 0}, {"-sessions", o.sessions > 0}, {"-serial", o.serial >= 0}, {"-rounds", o.rounds > 0}, {"-duration", o.duration >= 0}, {"-concurrency", o.concurrency > 0},
 		{"-hold", o.hold >= 0}, {"-idle", o.idle > 0}, {"-opens", o.opens >= 0}, {"-authors", o.authors > 0},
 		{"-publishes", o.publishes >= 0}, {"-upload", o.uploadMiB >= 0}, {"-timeout", o.timeout > 0}, {"-limit", o.limit > 0},
+		{"-soak", o.soak >= 0}, {"-readers", o.readers >= 0}, {"-soak-authors", o.soakAuthors >= 0},
+		{"-warmup", o.warmup > 0 && (o.soak == 0 || o.warmup < o.soak)}, {"-think-min", o.thinkMin > 0}, {"-think-max", o.thinkMax >= o.thinkMin},
+		{"-reconnect", o.reconnect >= 0 && o.reconnect <= 1}, {"-publish-pause", o.publishPause >= 0}, {"-settle", o.settle > 0},
+		{"-goroutine-slack", o.goroutineSlack >= 0}, {"-rss-slack", o.rssSlack >= 0},
 	} {
 		if !c.ok {
 			return o, fmt.Errorf("%s is out of range", c.name)
@@ -135,7 +174,11 @@ func run(ctx context.Context, o options, out, progress io.Writer) (err error) {
 	}
 	// Each held session is two descriptors in this process: the client's
 	// end and the server's.
-	if err := raiseFileLimit(uint64(2*o.hold + 4*o.concurrency + 4*o.authors + 512)); err != nil {
+	need := 2*o.hold + 4*o.concurrency + 4*o.authors + 512
+	if o.soak > 0 {
+		need = 2*o.readers + 4*o.soakAuthors + 512
+	}
+	if err := raiseFileLimit(uint64(need)); err != nil {
 		return err
 	}
 	if o.cpuprofile != "" {
@@ -169,12 +212,15 @@ func run(ctx context.Context, o options, out, progress io.Writer) (err error) {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	if o.soak > 0 {
+		return runSoak(ctx, o, dir, logTo, out, progress)
+	}
 
 	env := readMachine()
 	busy0, _ := machineBusy()
 	self0, _ := cpuTime()
 	start := time.Now()
-	b, err := startBlog(dir, o.posts, logTo)
+	b, err := startBlog(dir, o.posts, 1, logTo)
 	if err != nil {
 		return fmt.Errorf("starting the blog: %w", err)
 	}

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"text/tabwriter"
+	"time"
+
+	"github.com/sshblog/sshblog/internal/render"
+)
+
+// rssFloor is the RSS growth the soak always allows, whatever -rss-slack
+// says: small runs grow by a few MiB as the render cache fills with the
+// authors' new revisions and the store's file grows.
+const rssFloor = 16 << 20
+
+// soakReport is everything a soak test measured.
+type soakReport struct {
+	opts  options
+	env   machine
+	posts int    // public posts before the soak
+	body  string // the word that shows a post's body is on screen
+
+	base          memSample // settled, before any session
+	warmAt        time.Duration
+	warm          memSample // settled, after the warm-up
+	warmCache     render.Stats
+	warmSessions  int64
+	warmConnected int64         // readers that had connected by the end of the warm-up
+	warmRounded   int64         // readers that had been through a round by then
+	warmParked    bool          // every client paused for the warm-up's sample
+	paused        time.Duration // how long the clients paused for it
+	end           memSample     // settled, at the end, sessions still open
+	endCache      render.Stats
+	endSessions   int64
+	after         memSample // settled, after the clients hung up and the server settled
+	samples       []soakSample
+
+	wall         time.Duration // the soak's, the warm-up's pause included
+	self, others time.Duration // CPU time: this process's, other processes'
+	settleTook   time.Duration // from the hang-up to settled (or to giving up)
+	serverOpen   int64         // connections the server still had open then
+	accepted     int64         // connections the server accepted in all
+	opened       int64         // reader sessions the clients opened
+	closed       int64         // and closed
+	readers      []readerStats
+	authors      []authorStats
+	live         writeCheck // acknowledged revisions in the live store
+	reopened     writeCheck // and after closing and reopening the file
+	errs         soakErrorList
+}
+
+// print writes the report and the checks, and reports whether every check
+// passed.
+func (r *soakReport) print(out io.Writer) bool {
+	o := r.opts
+	fmt.Fprintf(out, "\nsshblog soak: %v, %d readers, %d authors; %d CPUs (%s), %s\n", o.soak, o.readers, o.soakAuthors, r.env.CPUs, r.env.Model, r.env.Go)
+	fmt.Fprintf(out, "blog: %d public posts (%d generated) and the authors' soak-N; readers: xterm-256color 80x24, %v to %v between keys, reconnect %.0f%% of rounds; a post is open when %q shows\n",
+		r.posts, o.posts, o.thinkMin, o.thinkMax, 100*o.reconnect, r.body)
+	if r.wall > 0 {
+		capacity := r.wall.Seconds() * float64(r.env.CPUs)
+		fmt.Fprintf(out, "clients and server share this process; over the soak it used %.1f s of CPU (%.0f%% of the machine), other processes %.1f s (%.0f%%)\n",
+			r.self.Seconds(), 100*r.self.Seconds()/capacity, r.others.Seconds(), 100*r.others.Seconds()/capacity)
+	}
+	parked := "every client stopped"
+	if !r.warmParked {
+		parked = "not every client stopped in time"
+	}
+	fmt.Fprintf(out, "memory is sampled with every session open and idle: after the warm-up (%d of %d readers through a round by %v) the clients paused between two steps for %v (%s; not counted in the soak's %v), at the end they stop; then the server gets %v and a GC\n",
+		r.warmRounded, o.readers, r.warmAt.Round(time.Millisecond), r.paused.Round(time.Millisecond), parked, o.soak, quietFor)
+	fmt.Fprintln(out)
+
+	var first, open, back, pubLat []time.Duration
+	var keys, rounds, reconnects int
+	for _, st := range r.readers {
+		first, open, back = append(first, st.firstList...), append(open, st.open...), append(back, st.back...)
+		keys, rounds, reconnects = keys+st.keys, rounds+st.rounds, reconnects+st.reconnects
+	}
+	acked := 0
+	for _, a := range r.authors {
+		pubLat = append(pubLat, a.latency...)
+		acked += len(a.acks)
+	}
+	secs := max((r.wall - r.paused).Seconds(), 1e-9)
+	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(w, "readers\t\n")
+	fmt.Fprintf(w, "  sessions opened / closed by the clients\t%d / %d (%d reconnects after q)\n", r.opened, r.closed, reconnects)
+	fmt.Fprintf(w, "  rounds / keys sent\t%d / %d (%.0f keys/s)\n", rounds, keys, float64(keys)/secs)
+	fmt.Fprintf(w, "  connect to list loaded, p50 / p99 / max\t%s (%d)\n", spread(first), len(first))
+	fmt.Fprintf(w, "  Enter to the post's body, p50 / p99 / max\t%s (%d)\n", spread(open), len(open))
+	fmt.Fprintf(w, "  q to the list, p50 / p99 / max\t%s (%d)\n", spread(back), len(back))
+	fmt.Fprintf(w, "authors\t\n")
+	fmt.Fprintf(w, "  publishes acknowledged\t%d (%.0f/s)\n", acked, float64(acked)/secs)
+	fmt.Fprintf(w, "  publish latency, p50 / p99 / max\t%s\n", spread(pubLat))
+	w.Flush()
+
+	fmt.Fprintln(out)
+	w = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(w, "memory (clients paused, GC'd)\tbaseline\twarm-up (%v)\tend (%v)\tchange\tafter hang-up\t\n", r.warmAt.Round(time.Second), r.wall.Round(time.Second))
+	row := func(name string, f func(memSample) uint64, format func(uint64) string, delta func(int64) string) {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t\n", name, format(f(r.base)), format(f(r.warm)), format(f(r.end)),
+			delta(int64(f(r.end))-int64(f(r.warm))), format(f(r.after)))
+	}
+	row("RSS (VmRSS)", func(m memSample) uint64 { return m.RSS }, mibU, mibDelta)
+	row("Go heap, live", func(m memSample) uint64 { return m.HeapLive }, mibU, mibDelta)
+	row("goroutine stacks", func(m memSample) uint64 { return m.Stacks }, mibU, mibDelta)
+	row("goroutines", func(m memSample) uint64 { return m.Goroutines }, countU, countDelta)
+	fmt.Fprintf(w, "reader sessions open\t0\t%d\t%d\t%+d\t%d\t\n", r.warmSessions, r.endSessions, r.endSessions-r.warmSessions, r.opened-r.closed)
+	fmt.Fprintf(w, "render cache\t\t%s\t%s\t%s\t\t\n", mibU(uint64(r.warmCache.Bytes)), mibU(uint64(r.endCache.Bytes)), mibDelta(int64(r.endCache.Bytes-r.warmCache.Bytes)))
+	w.Flush()
+	fmt.Fprintf(out, "render cache: %d renders, %d hits during the soak after the warm-up\n", r.endCache.Misses-r.warmCache.Misses, r.endCache.Hits-r.warmCache.Hits)
+
+	if len(r.samples) > 0 {
+		fmt.Fprintf(out, "\nevery %v (not settled: RSS and the heap include garbage):\n", sampleEvery)
+		w = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintf(w, "time\tRSS\theap live\tgoroutines\tsessions\tpublishes\t\n")
+		for _, s := range r.samples {
+			fmt.Fprintf(w, "%v\t%s\t%s\t%d\t%d\t%d\t\n", s.at.Round(100*time.Millisecond), mibU(s.mem.RSS), mibU(s.mem.HeapLive), s.mem.Goroutines, s.sessions, s.acked)
+		}
+		w.Flush()
+	}
+
+	// The checks.
+	fmt.Fprintln(out)
+	pass := true
+	check := func(ok bool, format string, args ...any) {
+		word := "PASS"
+		if !ok {
+			word, pass = "FAIL", false
+		}
+		fmt.Fprintf(out, "%s  "+format+"\n", append([]any{word}, args...)...)
+	}
+	n := r.errs.total()
+	check(n == 0, "errors: %d%s", n, errorKinds(r.errs))
+	check(r.live.ok() && r.reopened.ok(), "lost writes: %s", writeSummary(r.live, r.reopened, acked))
+	growth := int64(r.end.RSS) - int64(r.warm.RSS)
+	limit := max(int64(o.rssSlack*float64(r.warm.RSS)), rssFloor)
+	check(growth <= limit, "RSS flat after the warm-up: %s at %v, %s at %v, %s (%+.1f%%; the render cache %s); at most %s (%.0f%%, or %s)",
+		mibU(r.warm.RSS), r.warmAt.Round(time.Second), mibU(r.end.RSS), r.wall.Round(time.Second), mibDelta(growth),
+		100*float64(growth)/float64(max(r.warm.RSS, 1)), mibDelta(int64(r.endCache.Bytes-r.warmCache.Bytes)),
+		mibDelta(limit), 100*o.rssSlack, mibDelta(rssFloor))
+	check(r.opened == r.closed && r.serverOpen == 0 && r.warmConnected == int64(o.readers),
+		"sessions closed: %d opened and %d closed by the clients; the server accepted %d connections and had %d open %v after the hang-up (%d of %d readers connected by %v, %d sessions open at the end)",
+		r.opened, r.closed, r.accepted, r.serverOpen, r.settleTook.Round(time.Millisecond), r.warmConnected, o.readers, r.warmAt.Round(time.Millisecond), r.endSessions)
+	slack := r.base.Goroutines + uint64(o.goroutineSlack)
+	check(r.after.Goroutines <= slack, "goroutines: %d after the hang-up against %d before any session (at most +%d); %d with the sessions open at the end",
+		r.after.Goroutines, r.base.Goroutines, o.goroutineSlack, r.end.Goroutines)
+
+	for _, e := range r.errs.first {
+		fmt.Fprintf(out, "  error: %s\n", e)
+	}
+	for _, p := range append(r.live.problems, r.reopened.problems...) {
+		fmt.Fprintf(out, "  write: %s\n", p)
+	}
+	if pass {
+		fmt.Fprintln(out, "PASS")
+	} else {
+		fmt.Fprintln(out, "FAIL")
+	}
+	return pass
+}
+
+// writeSummary words the lost-write check.
+func writeSummary(live, reopened writeCheck, acked int) string {
+	s := fmt.Sprintf("%d of %d acknowledged revisions read back byte for byte from the live store, %d after reopening it",
+		live.checked-live.lost-live.wrong, acked, reopened.checked-reopened.lost-reopened.wrong)
+	for _, c := range []struct {
+		what string
+		c    writeCheck
+	}{{"live", live}, {"reopened", reopened}} {
+		if c.c.err != nil {
+			s += fmt.Sprintf("; %s: %v", c.what, c.c.err)
+		}
+		if c.c.lost+c.c.wrong+c.c.gaps > 0 {
+			s += fmt.Sprintf("; %s: %d missing, %d different, %d out of sequence", c.what, c.c.lost, c.c.wrong, c.c.gaps)
+		}
+	}
+	if live.extra > 0 {
+		s += fmt.Sprintf("; %d stored but not acknowledged (a failed publish)", live.extra)
+	}
+	return s
+}
+
+// errorKinds is ", N in STEP" for each step that had errors.
+func errorKinds(l soakErrorList) string {
+	kinds := make([]string, 0, len(l.byKind))
+	for k := range l.byKind {
+		kinds = append(kinds, k)
+	}
+	slices.Sort(kinds)
+	s := ""
+	for _, k := range kinds {
+		s += fmt.Sprintf(", %d in %s", l.byKind[k], k)
+	}
+	return s
+}
+
+// spread is "p50 / p99 / max" of ds, in milliseconds.
+func spread(ds []time.Duration) string {
+	d := newDistribution(slices.Clone(ds))
+	if len(d) == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%s / %s / %s", ms(d.quantile(0.5)), ms(d.quantile(0.99)), ms(d[len(d)-1]))
+}
+
+// mibU formats b bytes in MiB.
+func mibU(b uint64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+
+// mibDelta formats a change of b bytes in MiB, with its sign.
+func mibDelta(b int64) string { return fmt.Sprintf("%+.1f MiB", float64(b)/(1<<20)) }
+
+// countU formats a count.
+func countU(n uint64) string { return fmt.Sprint(n) }
+
+// countDelta formats a change of a count, with its sign.
+func countDelta(n int64) string { return fmt.Sprintf("%+d", n) }
