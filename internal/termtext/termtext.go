@@ -55,7 +55,10 @@ func Truncate(s string, width int, tail string) string {
 		}
 		out = ansi.Truncate(s, limit, tail)
 	}
-	return out
+	// ansi.Truncate may also cut a multi-byte character in half inside an
+	// unterminated escape string (ESC P ... with no terminator): drop the
+	// partial bytes, which can only make the result narrower.
+	return strings.ToValidUTF8(out, "")
 }
 
 // validUTF8 returns s with each byte that is not part of a valid UTF-8
