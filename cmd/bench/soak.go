@@ -62,6 +62,7 @@ const (
 	sampleEvery    = 5 * time.Second
 	endMargin      = 2 * time.Minute // connections' deadline past the soak's end and -timeout
 	quietFor       = 2 * time.Second // for the server to finish its work before memory is sampled
+	pollEvery      = 50 * time.Millisecond
 	maxErrorsShown = 8
 )
 
@@ -884,15 +885,15 @@ func waitSettled(ctx context.Context, conns *connCounter, goroutines uint64, lim
 	})
 }
 
-// waitUntil polls cond every 50 ms until it holds, for up to limit or
+// waitUntil polls cond every pollEvery until it holds, for up to limit or
 // until ctx is done, and reports whether it held.
 func waitUntil(ctx context.Context, limit time.Duration, cond func() bool) bool {
 	stop := time.Now().Add(limit)
-	for time.Now().Before(stop) && ctx.Err() == nil {
+	for range limit/pollEvery + 1 { // and until stop
 		if cond() {
 			return true
 		}
-		if sleep(ctx, 50*time.Millisecond) != nil {
+		if !time.Now().Before(stop) || sleep(ctx, pollEvery) != nil {
 			break
 		}
 	}
