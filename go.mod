@@ -57,3 +57,5 @@ require (
 	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
 )
+
+replace charm.land/bubbletea/v2 => ./third_party/bubbletea
