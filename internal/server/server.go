@@ -100,7 +100,7 @@ type Server struct {
 	ssh      *ssh.Server
 
 	mu       sync.Mutex                // guards programs
-	programs map[*tea.Program]struct{} // open TUI sessions, told about changes
+	programs map[*tea.Program]*reloads // open TUI sessions, told about changes
 	closing  atomic.Bool               // Shutdown has begun
 }
 
@@ -121,7 +121,7 @@ func New(cfg Config, st Store, renderer *render.Renderer, authors Authors, log *
 		renderer: renderer,
 		authors:  authors,
 		log:      log,
-		programs: map[*tea.Program]struct{}{},
+		programs: map[*tea.Program]*reloads{},
 	}
 	srv, err := wish.NewServer(
 		wish.WithVersion("sshblog"),
@@ -224,17 +224,39 @@ func (s *Server) watch(ctx context.Context) {
 		case <-timer.C:
 		}
 		s.mu.Lock()
-		for p := range s.programs {
-			go p.Send(tui.ReloadMsg{})
+		for _, r := range s.programs {
+			r.send()
 		}
 		s.mu.Unlock()
 	}
 }
 
+// reloads tells one TUI session that the posts changed. However many
+// changes come while the session is busy, it has at most one [tui.ReloadMsg]
+// on its way: the list the session reads on receiving it has them all.
+type reloads struct {
+	program *tea.Program
+	pending atomic.Bool // a ReloadMsg is on its way
+}
+
+// send sends a ReloadMsg unless one is already on its way. It does not
+// wait for the session to take it.
+func (r *reloads) send() {
+	if r.pending.Swap(true) {
+		return
+	}
+	go func() {
+		r.program.Send(tui.ReloadMsg{})
+		// The session has the message and will read the list after this:
+		// a change from now on needs a message of its own.
+		r.pending.Store(false)
+	}()
+}
+
 // track registers a TUI program until its session ends.
 func (s *Server) track(sess ssh.Session, p *tea.Program) {
 	s.mu.Lock()
-	s.programs[p] = struct{}{}
+	s.programs[p] = &reloads{program: p}
 	s.mu.Unlock()
 	context.AfterFunc(sess.Context(), func() {
 		s.mu.Lock()

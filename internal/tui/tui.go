@@ -160,9 +160,14 @@ type Model struct {
 
 	edit    *editor // nil but on the editor screen
 	editSeq int     // numbers the editor's requests, across editors
+
+	// The last frame, drawn again only after a message that may change it.
+	frame tea.View
+	stale bool // a message since the last frame may have changed it
 }
 
-// New returns a reader for one session. It reads nothing until Init.
+// New returns a reader for one session. It reads the list of posts, so
+// that the first frame shows them; the rest waits for Init.
 func New(opts Options) *Model {
 	loc := opts.Location
 	if loc == nil {
@@ -207,19 +212,48 @@ func New(opts Options) *Model {
 			m.notice = "Only the blog's authors can edit posts."
 		}
 	}
+	m.stale = true
+	// The list is a snapshot in memory: reading it here rather than in a
+	// command saves drawing an empty list first.
+	if cmd := m.applyList(m.loadList()().(listMsg)); cmd != nil {
+		m.startCmd = tea.Batch(cmd, m.startCmd)
+	}
 	return m
 }
 
-// Init asks the terminal for its background colour, reads the list of
-// posts, and the post to edit if the session starts in the editor.
+// Init asks the terminal for its background colour, and reads the post to
+// edit if the session starts in the editor.
 func (m *Model) Init() tea.Cmd {
 	cmd := m.startCmd
 	m.startCmd = nil
-	return tea.Batch(tea.RequestBackgroundColor, m.loadList(), cmd)
+	return tea.Batch(tea.RequestBackgroundColor, cmd)
 }
 
 // Update handles a message and returns the command to run next.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if !m.quiet(msg) {
+		m.stale = true
+	}
+	return m.update(msg)
+}
+
+// quiet reports whether msg leaves the screen as it is, so that View can
+// return the last frame without drawing it again. Most messages may change
+// it. A reload only starts reading the list, and a new list is not on the
+// pager's screen: with many readers, a post published by an author is then
+// drawn only by those who see the list.
+func (m *Model) quiet(msg tea.Msg) bool {
+	switch msg.(type) {
+	case ReloadMsg, list.FilterMatchesMsg:
+		return true
+	case listMsg:
+		return m.screen == pagerScreen
+	}
+	return false
+}
+
+// update is Update but for the frame's staleness.
+func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		return m, m.resize(msg.Width, msg.Height)
@@ -647,9 +681,19 @@ func (m *Model) helpView(keys helpKeys, full bool, width int) string {
 	return lipgloss.JoinVertical(lipgloss.Left, rows...)
 }
 
-// View draws the screen. No line is wider than the window and there are no
-// more lines than it has.
+// View returns the screen. No line is wider than the window and there are
+// no more lines than it has. It draws only after a message that may have
+// changed the screen; otherwise it returns the last frame.
 func (m *Model) View() tea.View {
+	if m.stale {
+		m.frame = m.draw()
+		m.stale = false
+	}
+	return m.frame
+}
+
+// draw draws the screen.
+func (m *Model) draw() tea.View {
 	var content string
 	var cursor *tea.Cursor
 	title := m.title

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -921,5 +922,58 @@ func TestRandomKeysAndSizes(t *testing.T) {
 		if t.Failed() {
 			t.Fatalf("after step %d", i)
 		}
+	}
+}
+
+func TestFirstFrameListsPosts(t *testing.T) {
+	st := newFakeStore()
+	st.put(t, "hello", mdPost("Hello, world", "2024-01-02", nil, "# Hello\n"))
+	m := New(Options{Title: blogTitle, Posts: st, Renderer: newRenderer(t), Location: time.UTC, Width: 80, Height: 24})
+	// Before Init's commands have run or any message has come, as a
+	// program draws its first frame.
+	if v := strip(m.View().Content); !strings.Contains(v, "Hello, world") {
+		t.Errorf("the first frame does not list the post:\n%s", v)
+	}
+}
+
+// sameFrame reports whether a and b are one drawing, not two equal ones.
+func sameFrame(a, b tea.View) bool {
+	return a.Content != "" && unsafe.StringData(a.Content) == unsafe.StringData(b.Content)
+}
+
+func TestViewDrawsOnlyAfterChanges(t *testing.T) {
+	h := seeded(t, 80, 30)
+	first := h.m.View()
+	if !sameFrame(first, h.m.View()) {
+		t.Fatal("View drew a frame again with no message in between")
+	}
+
+	// A reload on the list screen draws the new post.
+	h.st.put(t, "brand-new", mdPost("방금 올린 글", "2024-06-01", nil, "new\n"))
+	h.send(ReloadMsg{})
+	listed := h.m.View()
+	if sameFrame(first, listed) || !strings.Contains(strip(listed.Content), "방금 올린 글") {
+		t.Errorf("the list was not drawn again with the new post:\n%s", strip(listed.Content))
+	}
+
+	// A reader in the pager does not see the list: a new post leaves the
+	// frame as it is. Back on the list, it is there.
+	h.press("enter")
+	reading := h.m.View()
+	h.st.put(t, "another", mdPost("또 다른 글", "2024-06-02", nil, "more\n"))
+	h.send(ReloadMsg{})
+	if !sameFrame(reading, h.m.View()) {
+		t.Error("a new post drew the pager again")
+	}
+	h.press("q")
+	if v := strip(h.m.View().Content); !strings.Contains(v, "또 다른 글") {
+		t.Errorf("back on the list, the new post is missing:\n%s", v)
+	}
+
+	// A keypress draws.
+	before := h.m.View()
+	h.press("j")
+	if sameFrame(before, h.m.View()) {
+		t.Error("a key did not draw a frame")
 	}
 }
