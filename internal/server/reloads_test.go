@@ -14,7 +14,7 @@ import (
 // reloadCounter is a model that counts the reloads it is sent.
 type reloadCounter struct{ n *atomic.Int32 }
 
-func (m reloadCounter) Init() tea.Cmd { return nil }
+func (m reloadCounter) Init() tea.Cmd  { return nil }
 func (m reloadCounter) View() tea.View { return tea.NewView("") }
 func (m reloadCounter) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if _, ok := msg.(tui.ReloadMsg); ok {
