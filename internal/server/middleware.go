@@ -177,6 +177,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		Posts:    s.store.Public(),
 		Renderer: s.renderer,
 		Location: s.cfg.Location,
+		Shared:   s.shared,
 		Width:    pty.Window.Width,
 		Height:   pty.Window.Height,
 	}

@@ -95,6 +95,7 @@ type Server struct {
 	cfg      Config
 	store    Store
 	renderer *render.Renderer
+	shared   *tui.Shared // the list's items, shared by the TUI sessions
 	authors  Authors
 	log      *slog.Logger
 	ssh      *ssh.Server
@@ -119,6 +120,7 @@ func New(cfg Config, st Store, renderer *render.Renderer, authors Authors, log *
 		cfg:      cfg,
 		store:    st,
 		renderer: renderer,
+		shared:   tui.NewShared(),
 		authors:  authors,
 		log:      log,
 		programs: map[*tea.Program]*reloads{},

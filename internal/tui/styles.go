@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"sync"
+
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/list"
 	"charm.land/bubbles/v2/textarea"
@@ -10,8 +12,8 @@ import (
 )
 
 // styles is every colour and text attribute the reader uses, for one
-// background. It is a value: a session builds a new one when the terminal
-// tells it its background, and nothing is shared between sessions.
+// background. There are two sets, built once and shared by every session
+// (see [stylesFor]): nothing changes them.
 type styles struct {
 	// The list screen.
 	brand       lipgloss.Style // the blog's title
@@ -48,6 +50,22 @@ type styles struct {
 	info        lipgloss.Style // "saved hello rev 3"
 
 	help help.Styles
+}
+
+// themes holds the styles for a light (0) and a dark (1) background. A set
+// is about 50 KiB: one per session would be 50 MiB for 1,000 readers.
+var themes = sync.OnceValue(func() [2]*styles {
+	light, dark := newStyles(false), newStyles(true)
+	return [2]*styles{&light, &dark}
+})
+
+// stylesFor returns the shared styles for a dark or a light background.
+// They must not be changed.
+func stylesFor(dark bool) *styles {
+	if dark {
+		return themes()[1]
+	}
+	return themes()[0]
 }
 
 // newStyles returns the styles for a dark or a light background. The brand

@@ -44,6 +44,7 @@ type Options struct {
 	Location *time.Location // the time zone dates are shown in; nil is time.Local
 	Width    int            // the window's width at the start, if known
 	Height   int            // the window's height at the start, if known
+	Shared   *Shared        // what the server's sessions share; nil for none
 
 	// Author is the name of the author at the keyboard, or empty for a
 	// reader. Posts can be edited when Author and Save are both set; a
@@ -128,11 +129,12 @@ type Model struct {
 	loc      *time.Location
 	author   string
 	save     SaveFunc
+	shared   *Shared
 	startCmd tea.Cmd // what Init starts besides reading the list
 
 	width, height int
-	dark          bool // the terminal's background, dark until it says
-	st            styles
+	dark          bool    // the terminal's background, dark until it says
+	st            *styles // shared: see stylesFor
 	keys          keyMap
 	editKeys      editorKeys
 	help          help.Model
@@ -180,13 +182,14 @@ func New(opts Options) *Model {
 		loc:      loc,
 		author:   opts.Author,
 		save:     opts.Save,
+		shared:   opts.Shared,
 		dark:     true,
 		keys:     newKeyMap(),
 		editKeys: newEditorKeys(),
 		help:     help.New(),
 		pager:    newPager(),
 	}
-	m.delegate = &delegate{st: &m.st}
+	m.delegate = &delegate{}
 
 	l := list.New(nil, m.delegate, 0, 0)
 	l.KeyMap = newListKeyMap()
@@ -469,7 +472,7 @@ func (m *Model) applyList(msg listMsg) tea.Cmd {
 	cur, idx := m.selectedSlug(), m.list.Index()
 	pending := m.pendingSlug
 	m.pendingSlug = ""
-	m.postItems, m.pageItems = splitKinds(msg.entries, m.loc)
+	m.postItems, m.pageItems = m.shared.items(msg.entries, m.loc)
 	if len(m.pageItems) == 0 {
 		m.showPages = false
 	}
@@ -594,7 +597,8 @@ func (m *Model) setDark(dark bool) tea.Cmd {
 // components that draw with them.
 func (m *Model) setStyles(dark bool) {
 	m.dark = dark
-	m.st = newStyles(dark)
+	m.st = stylesFor(dark)
+	m.delegate.st = m.st
 	m.help.Styles = m.st.help
 	m.list.Styles = m.st.list
 	m.list.FilterInput.SetStyles(m.st.filterInput)

@@ -1,0 +1,58 @@
+package tui
+
+import (
+	"sync"
+	"time"
+
+	"charm.land/bubbles/v2/list"
+
+	"github.com/sshblog/sshblog/internal/store"
+)
+
+// Shared is what the sessions of one server share: the list's items, built
+// once from a list of posts for every session that reads the same list.
+// Without it each session builds its own, which for a blog of 10,000 posts
+// is megabytes a session. Make one with [NewShared] and give it to every
+// session in [Options]; it is safe for concurrent use. A nil *Shared shares
+// nothing.
+type Shared struct {
+	mu      sync.Mutex
+	loc     *time.Location
+	entries []store.Entry // the list the items were built from
+	posts   []list.Item   // never changed once built: sessions share them
+	pages   []list.Item
+}
+
+// NewShared returns an empty Shared.
+func NewShared() *Shared { return &Shared{} }
+
+// items returns the list's items of entries, as splitKinds does. When
+// entries are the posts, in the same order and at the same revisions, as
+// the last call's, it returns that call's items.
+func (s *Shared) items(entries []store.Entry, loc *time.Location) (posts, pages []list.Item) {
+	if s == nil {
+		return splitKinds(entries, loc)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.loc != loc || !sameRevisions(s.entries, entries) {
+		s.loc, s.entries = loc, entries
+		s.posts, s.pages = splitKinds(entries, loc)
+	}
+	return s.posts, s.pages
+}
+
+// sameRevisions reports whether a and b list the same revisions of the same
+// posts in the same order. A revision never changes, and an entry is made
+// from its revision, so the entries are then equal.
+func sameRevisions(a, b []store.Entry) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Slug != b[i].Slug || a[i].Rev != b[i].Rev || a[i].Removed != b[i].Removed {
+			return false
+		}
+	}
+	return true
+}
