@@ -242,11 +242,18 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // quiet reports whether msg leaves the screen as it is, so that View can
 // return the last frame without drawing it again. Most messages may change
-// it. A reload only starts reading the list, and a new list is not on the
-// pager's screen: with many readers, a post published by an author is then
-// drawn only by those who see the list.
+// it. Those a program sends as it starts (the size it was made with, the
+// colour profile, the environment) do not; a reload only starts reading the
+// list; and a new list is not on the pager's screen: with many readers, a
+// post published by an author is drawn only by those who see the list.
 func (m *Model) quiet(msg tea.Msg) bool {
-	switch msg.(type) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		return msg.Width == m.width && msg.Height == m.height
+	case tea.BackgroundColorMsg:
+		return msg.IsDark() == m.dark
+	case tea.ColorProfileMsg, tea.EnvMsg, tea.KeyboardEnhancementsMsg, tea.ModeReportMsg:
+		return true
 	case ReloadMsg, list.FilterMatchesMsg:
 		return true
 	case listMsg:

@@ -947,6 +947,23 @@ func TestViewDrawsOnlyAfterChanges(t *testing.T) {
 	if !sameFrame(first, h.m.View()) {
 		t.Fatal("View drew a frame again with no message in between")
 	}
+	// What a program sends as it starts changes nothing on the screen.
+	for _, msg := range []tea.Msg{
+		tea.WindowSizeMsg{Width: 80, Height: 30},
+		tea.ColorProfileMsg{},
+		tea.EnvMsg{"TERM=xterm-256color"},
+	} {
+		h.send(msg)
+		if !sameFrame(first, h.m.View()) {
+			t.Errorf("%T drew a frame", msg)
+		}
+	}
+	h.send(tea.WindowSizeMsg{Width: 60, Height: 30})
+	if sameFrame(first, h.m.View()) {
+		t.Error("a new width did not draw a frame")
+	}
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 30})
+	first = h.m.View()
 
 	// A reload on the list screen draws the new post.
 	h.st.put(t, "brand-new", mdPost("방금 올린 글", "2024-06-01", nil, "new\n"))
