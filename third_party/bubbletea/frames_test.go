@@ -17,6 +17,9 @@ func (r *countingRenderer) flush(bool) error {
 	return nil
 }
 
+// frames says every flush drew.
+func (r *countingRenderer) frames() uint64 { return uint64(r.flushes.Load()) }
+
 // TestRendererDrawsOnDemand checks sshblog's change to the renderer loop:
 // it sleeps until a frame is asked for, draws the first request at once,
 // and draws a burst of requests as one more frame.

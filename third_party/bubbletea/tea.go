@@ -560,6 +560,15 @@ type Program struct {
 	// whether or not anything changed. See PATCHES.md.)
 	frames chan struct{}
 
+	// drawn is the last view render asked a frame for, and hasDrawn whether
+	// there is one: a view equal to it needs no frame. Only the event loop
+	// uses them.
+	drawn    View
+	hasDrawn bool
+
+	// size is the window size the renderer was last given.
+	size WindowSizeMsg
+
 	// once is used to stop the renderer.
 	once sync.Once
 
@@ -823,10 +832,12 @@ func (p *Program) eventLoop(model Model, cmds chan Cmd) (Model, error) {
 						// The terminal supports synchronized output and it's
 						// currently disabled, so we can enable it on the renderer.
 						p.renderer.setSyncdUpdates(true)
+						p.requestFrame()
 					}
 				case ansi.ModeUnicodeCore:
 					if msg.Value == ansi.ModeReset || msg.Value == ansi.ModeSet || msg.Value == ansi.ModePermanentlySet {
 						p.renderer.setWidthMethod(ansi.GraphemeWidth)
+						p.requestFrame()
 					}
 				}
 
@@ -883,7 +894,13 @@ func (p *Program) eventLoop(model Model, cmds chan Cmd) (Model, error) {
 				continue
 
 			case WindowSizeMsg:
-				p.renderer.resize(msg.Width, msg.Height)
+				// The size the program starts with comes as a message too:
+				// resizing to it would erase and draw the first frame again.
+				if msg != p.size {
+					p.size = msg
+					p.renderer.resize(msg.Width, msg.Height)
+					p.requestFrame()
+				}
 
 			case windowSizeMsg:
 				go p.checkResize()
@@ -896,12 +913,15 @@ func (p *Program) eventLoop(model Model, cmds chan Cmd) (Model, error) {
 
 			case printLineMessage:
 				p.renderer.insertAbove(msg.messageBody) //nolint:errcheck,gosec
+				p.requestFrame()
 
 			case clearScreenMsg:
 				p.renderer.clearScreen()
+				p.requestFrame()
 
 			case ColorProfileMsg:
 				p.renderer.setColorProfile(msg.Profile)
+				p.requestFrame()
 			}
 
 			var cmd Cmd
@@ -921,8 +941,12 @@ func (p *Program) eventLoop(model Model, cmds chan Cmd) (Model, error) {
 // render renders the given view to the renderer.
 func (p *Program) render(model Model) {
 	if p.renderer != nil {
-		p.renderer.render(model.View()) // send view to renderer
-		p.requestFrame()
+		v := model.View()
+		p.renderer.render(v) // send view to renderer
+		if !p.hasDrawn || !viewEquals(&p.drawn, &v) {
+			p.drawn, p.hasDrawn = v, true
+			p.requestFrame()
+		}
 	}
 }
 
@@ -1129,6 +1153,7 @@ func (p *Program) Run() (returnModel Model, returnErr error) {
 	// Send the initial size to the program.
 	go p.Send(resizeMsg)
 	p.renderer.resize(resizeMsg.Width, resizeMsg.Height)
+	p.size = resizeMsg
 
 	// Send the environment variables used by the program.
 	go p.Send(EnvMsg(p.environ))
@@ -1491,9 +1516,12 @@ func (p *Program) startRenderer() {
 			case <-p.frames: // asked for while we waited: drawn now
 			default:
 			}
+			drawn := p.renderer.frames()
 			_ = p.flush()
 			_ = p.renderer.flush(false)
-			last = time.Now()
+			if p.renderer.frames() != drawn {
+				last = time.Now() // a flush with nothing to draw does not count
+			}
 		}
 	}()
 }
