@@ -150,6 +150,14 @@ func (r *Renderer) Render(key Key, markdown []byte) (string, error) {
 	return v.(string), nil
 }
 
+// Cached returns what [Renderer.Render] would return for key if it is in
+// the cache, without rendering anything: a caller can then skip going
+// through a goroutine to wait for it.
+func (r *Renderer) Cached(key Key) (string, bool) {
+	key.Width = min(max(key.Width, MinWidth), MaxWidth)
+	return r.lookup(key, true)
+}
+
 // Stats returns r's counters.
 func (r *Renderer) Stats() Stats {
 	r.mu.Lock()

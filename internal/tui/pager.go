@@ -173,8 +173,9 @@ func renderWidth(w int) int {
 	return min(max(w, render.MinWidth), render.MaxWidth)
 }
 
-// requestRender starts the render the pager needs, unless it has it. One
-// render at a time is in flight: when it lands, the next is started if the
+// requestRender starts the render the pager needs, unless it has it; a
+// cached render is taken at once, with no command. One render at a time is
+// in flight: when it lands, the next is started if the
 // window or the style changed meanwhile, so a resize drag costs two renders,
 // not one per step.
 func (m *Model) requestRender() tea.Cmd {
@@ -182,6 +183,11 @@ func (m *Model) requestRender() tea.Cmd {
 	k, ok := m.renderKey()
 	if !ok || p.busy || k == p.bodyKey {
 		return nil
+	}
+	if m.renderer != nil {
+		if out, ok := m.renderer.Cached(k); ok {
+			return m.applyRender(renderedMsg{key: k, out: out})
+		}
 	}
 	p.busy = true
 	return renderBody(m.renderer, k, p.post.Body)

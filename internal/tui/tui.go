@@ -34,6 +34,9 @@ import (
 // it must be safe for concurrent use.
 type Renderer interface {
 	Render(key render.Key, markdown []byte) (string, error)
+	// Cached returns Render's answer for key if it has it at hand, and
+	// otherwise false at once.
+	Cached(key render.Key) (string, bool)
 }
 
 // Options configure a [Model].
@@ -410,8 +413,8 @@ func (m *Model) pagerKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 // open shows the post at index in the list as it is shown (filtered or
-// not), and starts reading it. The header shows at once from what the list
-// knows; the body follows.
+// not). It reads the post at once; the body follows unless its render is
+// cached.
 func (m *Model) open(index int) tea.Cmd {
 	items := m.list.VisibleItems()
 	if index < 0 || index >= len(items) {
@@ -431,7 +434,9 @@ func (m *Model) open(index int) tea.Cmd {
 	m.screen = pagerScreen
 	m.layout()
 	m.setPagerContent(false)
-	return loadPost(m.posts, m.loc, p.seq, it.entry.Slug)
+	// Reading the post here rather than in a command, with its render when
+	// it is cached, shows it in the next frame instead of "Loading…" first.
+	return m.applyPost(loadPost(m.posts, m.loc, p.seq, it.entry.Slug)().(postMsg))
 }
 
 // closePager goes back to the list, as it was left.

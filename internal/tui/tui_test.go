@@ -163,6 +163,18 @@ func (r *recorder) Render(k render.Key, md []byte) (string, error) {
 	return r.Renderer.Render(k, md)
 }
 
+// Cached remembers k when it is a hit: the model asked for the render and
+// got it.
+func (r *recorder) Cached(k render.Key) (string, bool) {
+	out, ok := r.Renderer.Cached(k)
+	if ok {
+		r.mu.Lock()
+		r.keys = append(r.keys, k)
+		r.mu.Unlock()
+	}
+	return out, ok
+}
+
 func (r *recorder) last() render.Key {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -992,5 +1004,17 @@ func TestViewDrawsOnlyAfterChanges(t *testing.T) {
 	h.press("j")
 	if sameFrame(before, h.m.View()) {
 		t.Error("a key did not draw a frame")
+	}
+}
+
+func TestOpenCachedPostInOneFrame(t *testing.T) {
+	h := seeded(t, 80, 30)
+	h.press("j", "enter", "q") // renders the seed post, into the cache
+
+	// Enter alone, without the commands it returns: the next frame already
+	// has the post, not "Loading…".
+	h.m.Update(keyPress("enter"))
+	if v := h.plain(); !strings.Contains(v, "달리기") || strings.Contains(v, "Loading") {
+		t.Errorf("the first frame after enter:\n%s", v)
 	}
 }
