@@ -51,6 +51,53 @@ type snapshot struct {
 	entries []Entry          // every post, removed ones included, newest first
 	bySlug  map[string]Entry // the same, by slug
 	aliases map[string]string
+
+	// The lists List and Public().List return, made on first use and
+	// shared by every caller: a session that starts does not copy the blog.
+	live   func() []Entry             // the posts not removed
+	public atomic.Pointer[publicList] // the public posts, for a while
+}
+
+// publicList is the posts readers see from a time on, until the next
+// scheduled post comes due.
+type publicList struct {
+	entries     []Entry
+	from, until time.Time // until is zero when nothing is scheduled
+}
+
+// newSnapshot returns a snapshot of entries, sorted newest first.
+func newSnapshot(entries []Entry, bySlug map[string]Entry, aliases map[string]string) *snapshot {
+	s := &snapshot{entries: entries, bySlug: bySlug, aliases: aliases}
+	s.live = sync.OnceValue(func() []Entry {
+		out := make([]Entry, 0, len(s.entries))
+		for _, e := range s.entries {
+			if !e.Removed {
+				out = append(out, e)
+			}
+		}
+		return slices.Clip(out)
+	})
+	return s
+}
+
+// publicAt returns the posts public at time now. The list is made once
+// and kept until a scheduled post comes due.
+func (s *snapshot) publicAt(now time.Time) []Entry {
+	if l := s.public.Load(); l != nil && !now.Before(l.from) && (l.until.IsZero() || now.Before(l.until)) {
+		return l.entries
+	}
+	l := &publicList{from: now}
+	for _, e := range s.entries {
+		switch {
+		case e.IsPublic(now):
+			l.entries = append(l.entries, e)
+		case e.IsScheduled(now) && (l.until.IsZero() || e.Date.Before(l.until)):
+			l.until = e.Date
+		}
+	}
+	l.entries = slices.Clip(l.entries)
+	s.public.Store(l)
+	return l.entries
 }
 
 // Option configures Open.
@@ -136,7 +183,7 @@ func (db *DB) reload() error {
 		s.entries = append(s.entries, e)
 	}
 	sortEntries(s.entries)
-	db.snap.Store(s)
+	db.snap.Store(newSnapshot(s.entries, s.bySlug, s.aliases))
 	return nil
 }
 
@@ -181,14 +228,7 @@ func (db *DB) List(ctx context.Context) ([]Entry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	s := db.snap.Load()
-	out := make([]Entry, 0, len(s.entries))
-	for _, e := range s.entries {
-		if !e.Removed {
-			out = append(out, e)
-		}
-	}
-	return out, nil
+	return db.snap.Load().live(), nil
 }
 
 // Len reports how many posts the store holds, removed ones included.
@@ -518,7 +558,7 @@ func (db *DB) replace(e Entry) {
 			return strings.Compare(a.Slug, b.Slug)
 		})
 		s.entries = slices.Insert(s.entries, i, e)
-		if db.snap.CompareAndSwap(old, s) {
+		if db.snap.CompareAndSwap(old, newSnapshot(s.entries, s.bySlug, s.aliases)) {
 			return
 		}
 	}

@@ -25,18 +25,10 @@ func (db *DB) Public() Reader { return publicView{db} }
 type publicView struct{ db *DB }
 
 func (v publicView) List(ctx context.Context) ([]Entry, error) {
-	all, err := v.db.List(ctx)
-	if err != nil {
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	now := v.db.now()
-	out := make([]Entry, 0, len(all))
-	for _, e := range all {
-		if e.IsPublic(now) {
-			out = append(out, e)
-		}
-	}
-	return out, nil
+	return v.db.snap.Load().publicAt(v.db.now()), nil
 }
 
 func (v publicView) Get(ctx context.Context, slug string) (Revision, error) {

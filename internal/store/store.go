@@ -55,7 +55,8 @@ type Revision struct {
 // Reader reads posts. It is all a reader's session needs.
 type Reader interface {
 	// List returns the current, non-removed posts, newest first. It never
-	// loads bodies.
+	// loads bodies. The slice may be shared with other callers: it must not
+	// be modified.
 	List(ctx context.Context) ([]Entry, error)
 	// Get returns the current revision of the post named slug, following
 	// aliases. A removed post is ErrNotFound.

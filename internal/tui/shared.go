@@ -49,6 +49,9 @@ func sameRevisions(a, b []store.Entry) bool {
 	if len(a) != len(b) {
 		return false
 	}
+	if len(a) == 0 || &a[0] == &b[0] {
+		return true // the store hands out one slice per list
+	}
 	for i := range a {
 		if a[i].Slug != b[i].Slug || a[i].Rev != b[i].Rev || a[i].Removed != b[i].Removed {
 			return false
