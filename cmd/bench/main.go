@@ -43,6 +43,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/sshblog/sshblog/internal/termtext"
+	"github.com/sshblog/sshblog/internal/tui"
 )
 
 // options are the command's flags.
@@ -310,7 +311,7 @@ func (bn *bench) run(ctx context.Context) error {
 		bn.res.opens = runOpens(ctx, bn.blogT, []byte(b.bodyMarker), o.opens, o.timeout)
 		bn.res.renders = b.renderer.Stats().Misses - stats.Misses
 		bn.say("open post: %d opens (%d failed), %d renders", bn.res.opens.Count(), bn.res.opens.Failed.N, bn.res.renders)
-		session := modelSession{title: blogTitle, posts: b.db.Public(), renderer: b.renderer, newest: b.newest.Title, body: b.bodyMarker}
+		session := modelSession{title: blogTitle, posts: b.db.Public(), renderer: b.renderer, shared: tui.NewShared(), newest: b.newest.Title, body: b.bodyMarker}
 		bn.res.model = runModel(ctx, session, o.opens)
 		bn.say("model alone: %d sessions (%d failed)", len(bn.res.model.Frame), bn.res.model.Failed.N)
 	}

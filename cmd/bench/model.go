@@ -34,8 +34,9 @@ type modelSession struct {
 	title    string // the blog's
 	posts    store.Reader
 	renderer tui.Renderer
-	newest   string // the newest post's title
-	body     string // a word of its body
+	shared   *tui.Shared // shared by the models, as by a server's sessions
+	newest   string      // the newest post's title
+	body     string      // a word of its body
 }
 
 // runModel makes n models one after another, as n sessions would, and
@@ -61,7 +62,7 @@ func runModel(ctx context.Context, s modelSession, n int) modelResult {
 // once times one model's first frame and its opening of the newest post.
 func (s modelSession) once() (frame, open time.Duration, err error) {
 	start := time.Now()
-	m := tui.New(tui.Options{Title: s.title, Posts: s.posts, Renderer: s.renderer, Location: time.UTC, Width: 80, Height: 24})
+	m := tui.New(tui.Options{Title: s.title, Posts: s.posts, Renderer: s.renderer, Shared: s.shared, Location: time.UTC, Width: 80, Height: 24})
 	if err := drive(m, m.Init()); err != nil {
 		return 0, 0, err
 	}
