@@ -200,12 +200,13 @@ func New(opts Options) *Model {
 	l.Filter = filterPosts
 	l.FilterInput.Prompt = "Filter: "
 	// The list draws only the posts and the pages; the title, status line
-	// and help are drawn around it.
-	l.SetShowTitle(false)
-	l.SetShowFilter(false)
-	l.SetShowStatusBar(false)
+	// and help are drawn around it. (Each call lays the list out again,
+	// drawing what is still shown: the costly ones go first.)
 	l.SetShowHelp(false)
 	l.SetShowPagination(false) // its dots cost O(pages²) with many posts
+	l.SetShowStatusBar(false)
+	l.SetShowTitle(false)
+	l.SetShowFilter(false)
 	m.list = l
 
 	m.setStyles(true)
