@@ -77,17 +77,9 @@ func (s *Server) runCommand(sess ssh.Session) {
 		fmt.Fprintln(sess.Stderr(), "sshblog: no terminal: here is the list; use `ssh -t` to browse, or `help` for commands")
 	}
 	c := s.newCall(sess, args[1:])
-	var cmd *command
-	for _, candidate := range s.commands() {
-		if candidate.name == args[0] {
-			cmd = &candidate
-			break
-		}
-	}
-	var err error
+	cmd, err := s.lookup(args[0])
 	switch {
-	case cmd == nil:
-		err = usageError{fmt.Sprintf("unknown command %q; try `help`", termtext.SanitizeLine(args[0]))}
+	case err != nil:
 	case cmd.author && !c.id.IsAuthor():
 		err = errNotAuthor
 	default:
@@ -103,6 +95,16 @@ func (s *Server) runCommand(sess ssh.Session) {
 		return
 	}
 	_ = sess.Exit(0)
+}
+
+// lookup returns the command called name, or a usage error naming it.
+func (s *Server) lookup(name string) (*command, error) {
+	for _, c := range s.commands() {
+		if c.name == name {
+			return &c, nil
+		}
+	}
+	return nil, usageError{fmt.Sprintf("unknown command %q; try `help`", termtext.SanitizeLine(name))}
 }
 
 // errorLine formats err as the one line a command prints on failure.
