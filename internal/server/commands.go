@@ -113,7 +113,7 @@ func errorLine(cmd string, err error) string {
 	if cmd == "" {
 		return "sshblog: " + msg
 	}
-	return "sshblog: " + cmd + ": " + msg
+	return "sshblog: " + termtext.SanitizeLine(cmd) + ": " + msg
 }
 
 // flags parses a command's flags, which may come before or after its
