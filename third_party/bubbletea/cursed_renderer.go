@@ -31,11 +31,10 @@ type cursedRenderer struct {
 	hardTabs      bool // whether to use hard tabs to optimize cursor movements
 	backspace     bool // whether to use backspace to optimize cursor movements
 	mapnl         bool
-	syncdUpdates  bool   // whether to use synchronized output mode for updates
-	starting      bool   // indicates whether the renderer is starting after being stopped
-	pendingErase  bool   // an scr.Erase() is pending and hasn't been drained by flush yet
-	noInput       bool   // whether input is disabled, in which case keyboard enhancement queries are pointless
-	drawn         uint64 // flushes that got past "no changes"
+	syncdUpdates  bool // whether to use synchronized output mode for updates
+	starting      bool // indicates whether the renderer is starting after being stopped
+	pendingErase  bool // an scr.Erase() is pending and hasn't been drained by flush yet
+	noInput       bool // whether input is disabled, in which case keyboard enhancement queries are pointless
 }
 
 var _ renderer = &cursedRenderer{}
@@ -332,7 +331,6 @@ func (s *cursedRenderer) flush(closing bool) error {
 	// We're no longer starting.
 	s.starting = false
 	s.pendingErase = false
-	s.drawn++
 
 	if frameArea != s.cellbuf.Bounds() {
 		s.scr.Erase() // Force a full redraw to avoid artifacts.
@@ -638,13 +636,6 @@ func (s *cursedRenderer) flush(closing bool) error {
 	s.lastView = &view
 
 	return nil
-}
-
-// frames implements renderer.
-func (s *cursedRenderer) frames() uint64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.drawn
 }
 
 // render implements renderer.

@@ -29,9 +29,6 @@ func (n nilRenderer) setColorProfile(colorprofile.Profile) {}
 // flush implements the Renderer interface.
 func (nilRenderer) flush(bool) error { return nil }
 
-// frames implements the Renderer interface.
-func (nilRenderer) frames() uint64 { return 0 }
-
 // close implements the Renderer interface.
 func (nilRenderer) close() error { return nil }
 

@@ -28,10 +28,6 @@ type renderer interface {
 	// flush flushes the renderer's buffer to the output.
 	flush(closing bool) error
 
-	// frames counts the flushes that drew something. (sshblog's fork: the
-	// frame rate limit counts only those.)
-	frames() uint64
-
 	// reset resets the renderer's state to its initial state.
 	reset()
 

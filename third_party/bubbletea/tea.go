@@ -33,6 +33,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/term"
 	"github.com/muesli/cancelreader"
+	"golang.org/x/time/rate"
 )
 
 // ErrProgramPanic is returned by [Program.Run] when the program recovers from a panic.
@@ -921,7 +922,6 @@ func (p *Program) eventLoop(model Model, cmds chan Cmd) (Model, error) {
 
 			case ColorProfileMsg:
 				p.renderer.setColorProfile(msg.Profile)
-				p.requestFrame()
 			}
 
 			var cmd Cmd
@@ -1479,14 +1479,20 @@ func (p *Program) requestFrame() {
 	}
 }
 
+// frameBurst is how many frames the renderer may draw at once before the
+// frame rate limit holds it back: a key pressed just after a frame is drawn
+// at once, while a flood of updates is still drawn at most fps times a
+// second.
+const frameBurst = 4
+
 // startRenderer starts the renderer.
 //
 // The renderer goroutine sleeps until a frame is requested, so an idle
-// program costs no CPU. A request is drawn at once if the last frame is at
-// least 1/fps old, and otherwise when it is; requests in between are drawn
+// program costs no CPU. Frames are drawn at once, fps a second on average
+// with bursts of frameBurst; requests made while it waits are drawn
 // together.
 func (p *Program) startRenderer() {
-	framerate := time.Second / time.Duration(p.fps)
+	limit := rate.NewLimiter(rate.Limit(p.fps), frameBurst)
 
 	// Since the renderer can be restarted after a stop, we need to reset
 	// the done channel and its corresponding sync.Once.
@@ -1495,16 +1501,15 @@ func (p *Program) startRenderer() {
 	// Start the renderer.
 	p.renderer.start()
 	go func() {
-		wait := time.NewTimer(framerate)
+		wait := time.NewTimer(0)
 		defer wait.Stop()
-		var last time.Time
 		for {
 			select {
 			case <-p.rendererDone:
 				return
 			case <-p.frames:
 			}
-			if d := framerate - time.Since(last); d > 0 {
+			if d := limit.Reserve().Delay(); d > 0 {
 				wait.Reset(d)
 				select {
 				case <-p.rendererDone:
@@ -1516,12 +1521,8 @@ func (p *Program) startRenderer() {
 			case <-p.frames: // asked for while we waited: drawn now
 			default:
 			}
-			drawn := p.renderer.frames()
 			_ = p.flush()
 			_ = p.renderer.flush(false)
-			if p.renderer.frames() != drawn {
-				last = time.Now() // a flush with nothing to draw does not count
-			}
 		}
 	}()
 }
