@@ -321,7 +321,7 @@ func (bn *bench) run(ctx context.Context) error {
 	}
 	if o.uploadMiB > 0 {
 		var err error
-		if bn.res.upload, err = runUpload(ctx, b.addr, bn.author, o.uploadMiB<<20, time.Minute); err != nil {
+		if bn.res.upload, err = runUpload(ctx, b.addr, bn.author, b.conns, o.uploadMiB<<20, time.Minute); err != nil {
 			return fmt.Errorf("upload: %w", err)
 		}
 		bn.say("upload: %d bytes sent, answer %q", bn.res.upload.Sent, bn.res.upload.Answer)

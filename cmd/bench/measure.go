@@ -44,10 +44,52 @@ func readMem() (memSample, error) {
 	return memSample{RSS: rss, HeapLive: ms[0].Value.Uint64(), Stacks: ms[1].Value.Uint64(), Goroutines: ms[2].Value.Uint64()}, nil
 }
 
+// heapActivity is what the Go heap did over a span of time.
+type heapActivity struct {
+	Allocated uint64 // bytes allocated, garbage included
+	GCs       uint64 // garbage collections that ended
+	Live      uint64 // heap marked live by the last GC before the span, bytes
+	Goal      uint64 // the GC's heap size target at the start, bytes
+}
+
+// readHeapCounters returns the heap's running totals: Allocated and GCs
+// count from the start of the process.
+func readHeapCounters() heapActivity {
+	ms := []metrics.Sample{
+		{Name: "/gc/heap/allocs:bytes"},
+		{Name: "/gc/cycles/total:gc-cycles"},
+		{Name: "/gc/heap/live:bytes"},
+		{Name: "/gc/heap/goal:bytes"},
+	}
+	metrics.Read(ms)
+	var v [4]uint64
+	for i, m := range ms {
+		if m.Value.Kind() == metrics.KindUint64 { // else unsupported: 0
+			v[i] = m.Value.Uint64()
+		}
+	}
+	return heapActivity{Allocated: v[0], GCs: v[1], Live: v[2], Goal: v[3]}
+}
+
+// since returns the activity between start and h, both from
+// readHeapCounters; Live and Goal are start's.
+func (h heapActivity) since(start heapActivity) heapActivity {
+	return heapActivity{Allocated: h.Allocated - start.Allocated, GCs: h.GCs - start.GCs, Live: start.Live, Goal: start.Goal}
+}
+
+// finalizerPause is how long settledMem lets other goroutines run between
+// its two collections.
+const finalizerPause = 10 * time.Millisecond
+
 // settledMem collects garbage, returns free memory to the system and then
-// samples, so that two samples differ by what is live in between.
+// samples, so that two samples differ by what is live in between. The
+// pause between the two collections lets what the first one queued, such
+// as finalizers, run before the second: without it, a sample just after
+// the upload run now and then still counted the closed connection's 2 MiB
+// of channel data.
 func settledMem() (memSample, error) {
 	runtime.GC()
+	time.Sleep(finalizerPause)
 	debug.FreeOSMemory()
 	return readMem()
 }

@@ -436,6 +436,7 @@ type uploadResult struct {
 	After    uint64        // RSS after, settled
 	Exact    bool          // Peak is the kernel's high-water mark, not sampled
 	Samples  int           // RSS samples taken
+	Heap     heapActivity  // what the Go heap did from the upload's start until the server hung up
 	Failed   error         // the upload could not be made at all
 }
 
@@ -446,9 +447,12 @@ func (r uploadResult) Growth() int64 { return int64(r.Peak) - int64(r.Before) }
 const rssInterval = 2 * time.Millisecond
 
 // runUpload sends size bytes of markdown to `publish big` as an author and
-// samples the process's RSS until the server answers or limit passes.
-func runUpload(ctx context.Context, addr string, cfg *ssh.ClientConfig, size int64, limit time.Duration) (uploadResult, error) {
+// samples the process's RSS until the server answers or limit passes. conns
+// counts the server's connections: the RSS kept is read once the server has
+// closed the upload's, as the channel's buffered data lives until then.
+func runUpload(ctx context.Context, addr string, cfg *ssh.ClientConfig, conns *connCounter, size int64, limit time.Duration) (uploadResult, error) {
 	r := uploadResult{Size: size, ExitCode: -1}
+	open := conns.open.Load()
 	before, err := settledMem()
 	if err != nil {
 		return r, err
@@ -484,6 +488,7 @@ func runUpload(ctx context.Context, addr string, cfg *ssh.ClientConfig, size int
 			}
 		}
 	}()
+	heapBefore := readHeapCounters()
 	start := time.Now()
 	pprof.Do(ctx, pprof.Labels("client", "upload"), func(ctx context.Context) {
 		r.Sent, r.Answer, r.ExitCode, r.Failed = upload(ctx, addr, cfg, size, time.Now().Add(limit))
@@ -497,6 +502,10 @@ func runUpload(ctx context.Context, addr string, cfg *ssh.ClientConfig, size int
 		r.Exact = err == nil
 		r.Peak = max(r.Peak, hwm)
 	}
+	// The client may still be sending, and the server receiving, when the
+	// answer arrives: count the heap's work until the server hangs up.
+	waitUntil(ctx, 5*time.Second, func() bool { return conns.open.Load() <= open })
+	r.Heap = readHeapCounters().since(heapBefore)
 	after, err := settledMem()
 	if err != nil {
 		return r, err

@@ -109,6 +109,8 @@ func (r *results) print(out io.Writer) {
 			o.uploadMiB, mib(u.Growth()), uploadGrowthTarget>>20, yes(refused && u.Growth() < uploadGrowthTarget))
 		fmt.Fprintf(w, "  accepted from the client before the refusal\t%s in %v\t\t\t\t\n", mib(u.Sent), u.Took.Round(time.Millisecond))
 		fmt.Fprintf(w, "  RSS kept after it, settled\t%s\t\t\t\t\n", mib(int64(u.After)-int64(u.Before)))
+		fmt.Fprintf(w, "  Go heap allocated until the hang-up (GCs)\t%s (%d)\t\t\t\t\n", mib(int64(u.Heap.Allocated)), u.Heap.GCs)
+		fmt.Fprintf(w, "  Go heap live before it, GC goal\t%s, %s\t\t\t\t\n", mib(int64(u.Heap.Live)), mib(int64(u.Heap.Goal)))
 	}
 	w.Flush()
 	if o.opens > 0 && r.opens.Cached.quantile(0.99) > openP99Target {

@@ -63,7 +63,7 @@ func Parse(src []byte, opts Options) (*Post, error) {
 		limit = MaxSize
 	}
 	if len(src) > limit {
-		return nil, tooLarge(int64(limit))
+		return nil, TooLarge(int64(limit))
 	}
 	if err := validate(src); err != nil {
 		return nil, err

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"path"
@@ -19,11 +18,6 @@ import (
 
 // fileExt is the extension of every post seen as a file.
 const fileExt = ".md"
-
-// tooLarge is the refusal of an upload over limit bytes.
-func tooLarge(limit int64) error {
-	return fmt.Errorf("%w: the limit is %d KiB", post.ErrTooLarge, limit>>10)
-}
 
 // postFile is a post seen as a file.
 type postFile struct {
@@ -129,14 +123,16 @@ func (c *call) renameFile(from, to string) error {
 
 // upload collects one file sent by scp or sftp and publishes it when it is
 // complete. It never holds more than limit bytes, whatever offsets or sizes
-// the client claims.
+// the client claims, and holds them in a buffer lent by bufs, given back as
+// soon as the upload is published or fails.
 type upload struct {
 	c     *call
 	slug  string
 	limit int64
+	bufs  *uploadBuffers
 
 	mu     sync.Mutex
-	buf    []byte
+	data   lentBytes
 	failed error // a write past the limit, or a torn transfer
 }
 
@@ -150,7 +146,7 @@ func (c *call) newUpload(name string) (*upload, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &upload{c: c, slug: slug, limit: c.s.cfg.MaxPostSize}, nil
+	return &upload{c: c, slug: slug, limit: c.s.cfg.MaxPostSize, bufs: &c.s.uploads}, nil
 }
 
 // WriteAt stores p at off, refusing anything that ends past the limit.
@@ -161,49 +157,63 @@ func (u *upload) WriteAt(p []byte, off int64) (int, error) {
 		return 0, u.failed
 	}
 	if off < 0 || off > u.limit || int64(len(p)) > u.limit-off {
-		u.failed = tooLarge(u.limit)
+		u.fail(post.TooLarge(u.limit))
 		return 0, u.failed
 	}
 	end := int(off) + len(p)
-	if end > len(u.buf) {
-		u.buf = append(u.buf, make([]byte, end-len(u.buf))...)
+	u.data.reserve(u.bufs, end, int(u.limit))
+	if old := len(u.data.b); end > old {
+		u.data.b = u.data.b[:end]
+		clear(u.data.b[old:]) // a gap reads as zeros, never as a former upload
 	}
-	return copy(u.buf[off:], p), nil
+	return copy(u.data.b[off:], p), nil
 }
 
 // ReadFrom reads a whole stream (scp), bounded by the limit.
 func (u *upload) ReadFrom(r io.Reader) (int64, error) {
-	data, err := post.ReadAll(r, u.limit)
-	if err != nil {
+	var data lentBytes
+	if err := data.readFrom(u.bufs, r, u.limit); err != nil {
 		u.TransferError(err)
-		return int64(len(data)), err
+		return 0, err
 	}
 	u.mu.Lock()
-	u.buf = data
-	u.mu.Unlock()
-	return int64(len(data)), nil
+	defer u.mu.Unlock()
+	if u.failed != nil {
+		data.release()
+		return 0, u.failed
+	}
+	u.data.release()
+	u.data = data
+	return int64(len(data.b)), nil
 }
 
 // TransferError marks the upload as torn: Close will store nothing.
 func (u *upload) TransferError(err error) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	u.fail(fmt.Errorf("transfer failed: %w", err))
+}
+
+// fail records the upload's first failure and gives its buffer back at
+// once: nothing of it will be stored. u.mu must be held.
+func (u *upload) fail(err error) {
 	if u.failed == nil {
-		u.failed = fmt.Errorf("transfer failed: %w", err)
+		u.failed = err
 	}
+	u.data.release()
 }
 
 // Close publishes the complete file, unless the transfer failed.
 func (u *upload) Close() error {
 	u.mu.Lock()
-	data, failed := u.buf, u.failed
-	u.buf = nil
+	data, failed := u.data, u.failed
+	u.data = lentBytes{}
 	u.mu.Unlock()
+	defer data.release() // publish keeps a copy, not the bytes
 	if failed != nil {
 		return failed
 	}
-	_, err := u.c.s.publish(u.c, bytes.Clone(data), u.slug, nil)
-	if err != nil {
+	if _, err := u.c.s.publish(u.c, data.b, u.slug, nil); err != nil {
 		return fmt.Errorf("%s%s: %w", u.slug, fileExt, err)
 	}
 	return nil

@@ -82,11 +82,11 @@ func FuzzUploadWriteAt(f *testing.F) {
 	f.Add(int64(0), []byte("abc"), int64(1<<40), []byte("x"))
 	f.Add(int64(post.MaxSize-1), []byte("ab"), int64(-1), []byte("x"))
 	f.Fuzz(func(t *testing.T, off1 int64, p1 []byte, off2 int64, p2 []byte) {
-		u := &upload{limit: post.MaxSize}
+		u := &upload{limit: post.MaxSize, bufs: new(uploadBuffers)}
 		u.WriteAt(p1, off1)
 		u.WriteAt(p2, off2)
-		if len(u.buf) > post.MaxSize {
-			t.Errorf("an upload holds %d bytes, more than %d", len(u.buf), post.MaxSize)
+		if len(u.data.b) > post.MaxSize {
+			t.Errorf("an upload holds %d bytes, more than %d", len(u.data.b), post.MaxSize)
 		}
 	})
 }

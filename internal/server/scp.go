@@ -8,6 +8,8 @@ import (
 
 	"charm.land/ssh"
 	"charm.land/wish/v2/scp"
+
+	"github.com/sshblog/sshblog/internal/post"
 )
 
 // legacyScp serves `scp -O`, the old scp protocol run as a command: the blog
@@ -99,7 +101,7 @@ func (h legacyScp) Write(sess ssh.Session, entry *scp.FileEntry) (int64, error) 
 		return 0, err
 	}
 	if entry.Size > u.limit {
-		return 0, tooLarge(u.limit)
+		return 0, post.TooLarge(u.limit)
 	}
 	n, err := u.ReadFrom(entry.Reader)
 	if err != nil {

@@ -99,6 +99,7 @@ type Server struct {
 	authors  Authors
 	log      *slog.Logger
 	ssh      *ssh.Server
+	uploads  uploadBuffers // what uploads are read into
 
 	mu       sync.Mutex                // guards programs
 	programs map[*tea.Program]*reloads // open TUI sessions, told about changes

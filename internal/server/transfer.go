@@ -238,8 +238,15 @@ func readImport(r io.Reader, limit, maxPost int64) (*importSet, error) {
 		}
 		name := path.Clean(strings.TrimPrefix(hdr.Name, "./"))
 		if name == aliasesFile {
-			data, err := post.ReadAll(tr, post.MaxSize)
+			if hdr.Size > post.MaxSize {
+				set.skipped = append(set.skipped, name+": "+post.TooLarge(post.MaxSize).Error())
+				continue
+			}
+			data, err := readEntry(tr, hdr.Size)
 			if err != nil {
+				if over() {
+					return nil, fmt.Errorf("the archive is larger than %d MiB (the import limit)", limit>>20)
+				}
 				set.skipped = append(set.skipped, name+": "+err.Error())
 				continue
 			}
@@ -256,10 +263,10 @@ func readImport(r io.Reader, limit, maxPost int64) (*importSet, error) {
 			continue
 		}
 		if hdr.Size > maxPost {
-			set.skipped = append(set.skipped, name+": "+tooLarge(maxPost).Error())
+			set.skipped = append(set.skipped, name+": "+post.TooLarge(maxPost).Error())
 			continue
 		}
-		data, err := post.ReadAll(tr, maxPost)
+		data, err := readEntry(tr, hdr.Size)
 		if err != nil {
 			if over() {
 				return nil, fmt.Errorf("the archive is larger than %d MiB (the import limit)", limit>>20)
@@ -290,6 +297,20 @@ func readImport(r io.Reader, limit, maxPost int64) (*importSet, error) {
 		return nil, fmt.Errorf("the archive is larger than %d MiB (the import limit)", limit>>20)
 	}
 	return set, nil
+}
+
+// readEntry reads the current file of tr, size bytes as its header says
+// (and as tar.Reader makes it), into memory of exactly that size: no
+// growing, so no garbage. The caller bounds size.
+func readEntry(tr *tar.Reader, size int64) ([]byte, error) {
+	if size < 0 { // tar.Reader refuses these; never make a negative slice
+		return nil, fmt.Errorf("reading the file: negative size %d", size)
+	}
+	data := make([]byte, size)
+	if _, err := io.ReadFull(tr, data); err != nil {
+		return nil, fmt.Errorf("reading the file: %w", err)
+	}
+	return data, nil
 }
 
 // isMarkdown reports whether a file name is a markdown file's.

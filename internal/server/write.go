@@ -84,10 +84,11 @@ func cmdPublish(c *call) error {
 	if len(args) > 1 {
 		return usageError{"expected at most one SLUG"}
 	}
-	src, err := c.readStdin(c.s.cfg.MaxPostSize)
+	src, release, err := c.readStdin(c.s.cfg.MaxPostSize)
 	if err != nil {
 		return err
 	}
+	defer release() // publish keeps a copy, not src
 	var slug string
 	if len(args) == 1 {
 		slug = args[0]
@@ -103,18 +104,22 @@ func cmdPublish(c *call) error {
 	return err
 }
 
-// readStdin reads the session's input to its end, at most limit bytes. A
-// dropped connection also ends the input, so before trusting it the client
-// must answer a request: a torn upload is never stored.
-func (c *call) readStdin(limit int64) ([]byte, error) {
-	data, err := post.ReadAll(c.sess, limit)
+// readStdin reads the session's input to its end, at most limit bytes,
+// into a buffer lent by the server: release gives it back, and nothing may
+// use data afterwards. Input over limit is refused at its first byte too
+// many, without reading on. A dropped connection also ends the input, so
+// before trusting it the client must answer a request: a torn upload is
+// never stored.
+func (c *call) readStdin(limit int64) (data []byte, release func(), err error) {
+	data, release, err = c.s.uploads.readAll(c.sess, limit)
 	if err != nil {
-		return nil, fmt.Errorf("reading stdin: %w", err)
+		return nil, nil, fmt.Errorf("reading stdin: %w", err)
 	}
 	if err := c.alive(); err != nil {
-		return nil, err
+		release()
+		return nil, nil, err
 	}
-	return data, nil
+	return data, release, nil
 }
 
 // alive checks that the client is still there by asking it a question

@@ -1,0 +1,27 @@
+package post
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestTooLarge(t *testing.T) {
+	for limit, want := range map[int64]string{
+		10:       "post is too large: the limit is 10 bytes",
+		64 << 10: "post is too large: the limit is 64 KiB",
+		MaxSize:  "post is too large: the limit is 1 MiB",
+	} {
+		err := TooLarge(limit)
+		if !errors.Is(err, ErrTooLarge) || err.Error() != want {
+			t.Errorf("TooLarge(%d) = %q, want %q wrapping ErrTooLarge", limit, err, want)
+		}
+	}
+}
+
+func TestFormatSize(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 bytes", 1: "1 byte", 10: "10 bytes", 1 << 10: "1 KiB", 64 << 10: "64 KiB", 1 << 20: "1 MiB", 1<<20 + 1: "1048577 bytes", 3 << 20: "3 MiB"} {
+		if got := formatSize(n); got != want {
+			t.Errorf("formatSize(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
