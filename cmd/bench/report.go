@@ -114,7 +114,7 @@ func (r *results) print(out io.Writer) {
 	}
 	w.Flush()
 	if o.opens > 0 && r.opens.Cached.quantile(0.99) > openP99Target {
-		fmt.Fprintf(out, "* client-measured, so only an upper bound of the server's time: the model row is the server's work\n  without the wait for its next frame, which a 60 frames/s renderer adds (up to 16.7 ms)\n")
+		fmt.Fprintf(out, "* client-measured, so only an upper bound of the server's time: the model row is the server's work\n  without SSH and without the renderer, which draws at most 60 frames/s after a burst of 4\n")
 	}
 
 	if o.uploadMiB > 0 {
