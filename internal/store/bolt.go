@@ -80,11 +80,11 @@ func newSnapshot(entries []Entry, bySlug map[string]Entry, aliases map[string]st
 	return s
 }
 
-// publicAt returns the posts public at time now. The list is made once
-// and kept until a scheduled post comes due.
-func (s *snapshot) publicAt(now time.Time) []Entry {
+// publicAt returns the posts public at time now, and when the next
+// scheduled one comes due. The list is made once and kept until then.
+func (s *snapshot) publicAt(now time.Time) *publicList {
 	if l := s.public.Load(); l != nil && !now.Before(l.from) && (l.until.IsZero() || now.Before(l.until)) {
-		return l.entries
+		return l
 	}
 	l := &publicList{from: now}
 	for _, e := range s.entries {
@@ -97,7 +97,7 @@ func (s *snapshot) publicAt(now time.Time) []Entry {
 	}
 	l.entries = slices.Clip(l.entries)
 	s.public.Store(l)
-	return l.entries
+	return l
 }
 
 // Option configures Open.

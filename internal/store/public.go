@@ -28,7 +28,7 @@ func (v publicView) List(ctx context.Context) ([]Entry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return v.db.snap.Load().publicAt(v.db.now()), nil
+	return v.db.snap.Load().publicAt(v.db.now()).entries, nil
 }
 
 func (v publicView) Get(ctx context.Context, slug string) (Revision, error) {
@@ -42,12 +42,7 @@ func (v publicView) Get(ctx context.Context, slug string) (Revision, error) {
 // NextScheduled returns the earliest date after now at which a scheduled post
 // becomes public, so a server can wake its sessions then without polling.
 func (db *DB) NextScheduled(now time.Time) (time.Time, bool) {
-	var next time.Time
-	for _, e := range db.snap.Load().entries {
-		if e.IsScheduled(now) && (next.IsZero() || e.Date.Before(next)) {
-			next = e.Date
-		}
-	}
+	next := db.snap.Load().publicAt(now).until
 	return next, !next.IsZero()
 }
 
