@@ -106,25 +106,28 @@ type renderedMsg struct {
 	err error
 }
 
-// loadPost reads and parses the current revision of slug. It is the only
-// place a body is read.
+// loadPost starts reading the current revision of slug.
 func loadPost(posts store.Reader, loc *time.Location, seq int, slug string) tea.Cmd {
-	return func() tea.Msg {
-		if posts == nil {
-			return postMsg{seq: seq, err: store.ErrNotFound}
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
-		defer cancel()
-		rev, err := posts.Get(ctx, slug)
-		if err != nil {
-			return postMsg{seq: seq, err: fmt.Errorf("reading %s: %w", slug, err)}
-		}
-		p, err := post.Parse(rev.Source, post.Options{Slug: rev.Slug, Location: loc})
-		if err != nil {
-			return postMsg{seq: seq, err: fmt.Errorf("reading %s: %w", rev.Slug, err)}
-		}
-		return postMsg{seq: seq, rev: rev, post: p}
+	return func() tea.Msg { return readPost(posts, loc, seq, slug) }
+}
+
+// readPost reads and parses the current revision of slug, as the answer to
+// request seq. It is the only place a body is read.
+func readPost(posts store.Reader, loc *time.Location, seq int, slug string) postMsg {
+	if posts == nil {
+		return postMsg{seq: seq, err: store.ErrNotFound}
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	rev, err := posts.Get(ctx, slug)
+	if err != nil {
+		return postMsg{seq: seq, err: fmt.Errorf("reading %s: %w", slug, err)}
+	}
+	p, err := post.Parse(rev.Source, post.Options{Slug: rev.Slug, Location: loc})
+	if err != nil {
+		return postMsg{seq: seq, err: fmt.Errorf("reading %s: %w", rev.Slug, err)}
+	}
+	return postMsg{seq: seq, rev: rev, post: p}
 }
 
 // renderBody renders a post's markdown. A renderer that panics fails this

@@ -222,7 +222,8 @@ func New(opts Options) *Model {
 	m.stale = true
 	// The list is a snapshot in memory: reading it here rather than in a
 	// command saves drawing an empty list first.
-	if cmd := m.applyList(m.loadList()().(listMsg)); cmd != nil {
+	m.listSeq++
+	if cmd := m.applyList(readList(m.posts, m.listSeq)); cmd != nil {
 		m.startCmd = tea.Batch(cmd, m.startCmd)
 	}
 	return m
@@ -437,7 +438,7 @@ func (m *Model) open(index int) tea.Cmd {
 	m.setPagerContent(false)
 	// Reading the post here rather than in a command, with its render when
 	// it is cached, shows it in the next frame instead of "Loading…" first.
-	return m.applyPost(loadPost(m.posts, m.loc, p.seq, it.entry.Slug)().(postMsg))
+	return m.applyPost(readPost(m.posts, m.loc, p.seq, it.entry.Slug))
 }
 
 // closePager goes back to the list, as it was left.
@@ -454,18 +455,21 @@ func (m *Model) closePager() {
 func (m *Model) loadList() tea.Cmd {
 	m.listSeq++
 	seq, posts := m.listSeq, m.posts
-	return func() tea.Msg {
-		if posts == nil {
-			return listMsg{seq: seq}
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
-		defer cancel()
-		entries, err := posts.List(ctx)
-		if err != nil {
-			return listMsg{seq: seq, err: fmt.Errorf("listing posts: %w", err)}
-		}
-		return listMsg{seq: seq, entries: entries}
+	return func() tea.Msg { return readList(posts, seq) }
+}
+
+// readList reads the list of posts, as the answer to request seq.
+func readList(posts store.Reader, seq int) listMsg {
+	if posts == nil {
+		return listMsg{seq: seq}
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	entries, err := posts.List(ctx)
+	if err != nil {
+		return listMsg{seq: seq, err: fmt.Errorf("listing posts: %w", err)}
+	}
+	return listMsg{seq: seq, entries: entries}
 }
 
 // applyList takes a new list of posts. The cursor stays on the post it was
