@@ -57,6 +57,9 @@ type Options struct {
 // title. Without a title in the front matter the title is the first level-1
 // heading (# Title) of the body, or else the slug. Both may be empty when
 // nothing gives them.
+//
+// Parse does not keep src: the Post holds a copy (in NFC), so a caller may
+// reuse src's buffer once Parse returns.
 func Parse(src []byte, opts Options) (*Post, error) {
 	limit := opts.MaxSize
 	if limit <= 0 {
