@@ -449,3 +449,18 @@ func TestParseRefusesBidiControls(t *testing.T) {
 		t.Errorf("RTL text refused: %v", err)
 	}
 }
+
+func TestParseKeepsNoReferenceToSrc(t *testing.T) {
+	src := []byte("---\ntitle: 안녕\n---\n본문\n")
+	p, err := Parse(src, Options{Slug: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := string(p.Source)
+	for i := range src {
+		src[i] = 'X' // a pooled buffer, reused for the next upload
+	}
+	if string(p.Source) != want || !strings.HasSuffix(string(p.Body), "본문\n") {
+		t.Errorf("the post changed with its src: %q", p.Source)
+	}
+}
