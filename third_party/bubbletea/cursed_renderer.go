@@ -19,7 +19,8 @@ type cursedRenderer struct {
 	w             io.Writer
 	buf           bytes.Buffer // updates buffer to be flushed to [w]
 	scr           *uv.TerminalRenderer
-	cellbuf       uv.ScreenBuffer
+	area          uv.Rectangle // the last frame's bounds (sshblog's fork: the frame's cells are in a pooled buffer only while it is drawn)
+	method        ansi.Method  // how the frame's cells measure width
 	lastView      *View
 	env           []string
 	term          string // the terminal type $TERM
@@ -45,7 +46,8 @@ func newCursedRenderer(w io.Writer, env []string, width, height int) (s *cursedR
 	s.env = env
 	s.term = uv.Environ(env).Getenv("TERM")
 	s.width, s.height = width, height // This needs to happen before [cursedRenderer.reset].
-	s.cellbuf = uv.NewScreenBuffer(s.width, s.height)
+	s.area = uv.Rect(0, 0, s.width, s.height)
+	s.method = ansi.WcWidth
 	reset(s)
 	return
 }
@@ -198,7 +200,7 @@ func (s *cursedRenderer) close() (err error) {
 		// We need to go to the bottom of the screen regardless of whether
 		// we're in alt screen mode or not to avoid leaving the cursor in the
 		// middle in terminals that don't support alt screen mode.
-		s.scr.MoveTo(0, s.cellbuf.Height()-1)
+		s.scr.MoveTo(0, s.area.Dy()-1)
 		_ = s.scr.Flush() // we need to flush to write the cursor movement
 		if lv.AltScreen {
 			enableAltScreen(s, false, true)
@@ -253,7 +255,7 @@ func (s *cursedRenderer) close() (err error) {
 		// working and blocked records when the process exits.
 	}
 
-	if s.cellbuf.Method == ansi.GraphemeWidth {
+	if s.method == ansi.GraphemeWidth {
 		// Make sure to turn off Unicode mode (2027)
 		_, _ = s.scr.WriteString(ansi.ResetModeUnicodeCore)
 	}
@@ -323,7 +325,7 @@ func (s *cursedRenderer) flush(closing bool) error {
 		_, _ = s.scr.WriteString(ansi.SetTabEvery8Columns)
 	}
 
-	if !s.starting && !closing && !s.pendingErase && s.lastView != nil && viewEquals(s.lastView, &view) && frameArea == s.cellbuf.Bounds() {
+	if !s.starting && !closing && !s.pendingErase && s.lastView != nil && viewEquals(s.lastView, &view) && frameArea == s.area {
 		// No changes, nothing to do.
 		return nil
 	}
@@ -332,29 +334,25 @@ func (s *cursedRenderer) flush(closing bool) error {
 	s.starting = false
 	s.pendingErase = false
 
-	if frameArea != s.cellbuf.Bounds() {
+	if frameArea != s.area {
 		s.scr.Erase() // Force a full redraw to avoid artifacts.
-
-		// We need to reset the touched lines buffer to match the new height.
-		s.cellbuf.Touched = nil
-
-		// Resize the screen buffer to match the frame area. This is necessary
-		// to ensure that the screen buffer is the same size as the frame area
-		// and to avoid rendering issues when the frame area is smaller than
-		// the screen buffer.
-		s.cellbuf.Resize(frameArea.Dx(), frameArea.Dy())
 	}
 
-	// Clear our screen buffer before copying the new frame into it to ensure
-	// we erase any old content.
-	s.cellbuf.Clear()
-	content.Draw(s.cellbuf, s.cellbuf.Bounds())
+	// Draw the frame into a buffer of its size. The buffer is cleared, so
+	// nothing of an earlier frame is in it, and every line is touched: the
+	// terminal renderer compares it with what the screen shows. It is lent
+	// only for this flush (sshblog's fork: upstream kept a buffer the size
+	// of the screen in every program, 205 KiB at 80x24).
+	cellbuf := frameBuffers.get(frameArea.Dx(), frameArea.Dy(), s.method)
+	cellbuf.Clear()
+	content.Draw(cellbuf, cellbuf.Bounds())
 
 	// If the frame height is greater than the screen height, we drop the
 	// lines from the top of the buffer.
 	if frameHeight := frameArea.Dy(); frameHeight > s.height {
-		s.cellbuf.Lines = s.cellbuf.Lines[frameHeight-s.height:]
+		cellbuf.Lines = cellbuf.Lines[frameHeight-s.height:]
 	}
+	s.area = cellbuf.Bounds()
 
 	// Alt screen mode.
 	shouldUpdateAltScreen := (s.lastView == nil && view.AltScreen) || (s.lastView != nil && s.lastView.AltScreen != view.AltScreen)
@@ -522,7 +520,8 @@ func (s *cursedRenderer) flush(closing bool) error {
 	}
 
 	// Render and queue changes to the screen buffer.
-	s.scr.Render(s.cellbuf.RenderBuffer)
+	s.scr.Render(cellbuf.RenderBuffer)
+	frameBuffers.put(cellbuf) // before the write, which may wait on the terminal
 
 	if cur := view.Cursor; cur != nil {
 		// MoveTo must come after [uv.TerminalRenderer.Render] because the
@@ -758,13 +757,13 @@ func (s *cursedRenderer) setWidthMethod(method ansi.Method) {
 		// Turn on Unicode mode (2027) for accurate grapheme width calculation.
 		// This is needed for proper rendering of wide characters and emojis.
 		_, _ = s.scr.WriteString(ansi.SetModeUnicodeCore)
-	} else if s.cellbuf.Method == ansi.GraphemeWidth {
+	} else if s.method == ansi.GraphemeWidth {
 		// Turn off Unicode mode if we're switching away from grapheme width
 		// calculation to avoid issues with some terminals that might still be
 		// in Unicode mode and render characters incorrectly.
 		_, _ = s.scr.WriteString(ansi.ResetModeUnicodeCore)
 	}
-	s.cellbuf.Method = method
+	s.method = method
 	s.mu.Unlock()
 }
 
@@ -778,7 +777,7 @@ func (s *cursedRenderer) insertAbove(str string) error {
 	}
 
 	var sb strings.Builder
-	w, h := s.cellbuf.Width(), s.cellbuf.Height()
+	w, h := s.area.Dx(), s.area.Dy()
 	_, y := s.scr.Position()
 
 	// We need to scroll the screen up by the number of lines in the queue.
