@@ -24,5 +24,7 @@ export LANG=ko_KR.UTF-8 LC_ALL=
 test -z "$(gofmt -l .)" || { echo "gofmt would change:"; gofmt -l .; exit 1; }
 go vet ./...
 go test -race -count=1 -timeout 20m ./...
-# The Bubble Tea fork is a module of its own (third_party/bubbletea/PATCHES.md).
+# The forks of Bubble Tea and Ultraviolet are modules of their own
+# (third_party/*/PATCHES.md).
 (cd third_party/bubbletea && go vet . && go test -race -count=1 .)
+(cd third_party/ultraviolet && go vet . && go test -race -count=1 .)

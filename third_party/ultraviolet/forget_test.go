@@ -1,0 +1,93 @@
+package uv
+
+import (
+	"bytes"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// TestKeysTableShared checks that readers with the default settings share
+// one key table, equal to the one buildKeysTable makes, and that other
+// settings still get their own.
+func TestKeysTableShared(t *testing.T) {
+	a := NewTerminalReader(strings.NewReader(""), "xterm-256color")
+	b := NewTerminalReader(strings.NewReader(""), "dumb")
+	if len(a.table) == 0 {
+		t.Fatal("the default key table is empty")
+	}
+	if !sameMap(a.table, b.table) {
+		t.Error("two readers with the default settings built two key tables")
+	}
+	want := buildKeysTable(0, "", false)
+	if len(want) != len(a.table) {
+		t.Fatalf("shared table has %d keys, buildKeysTable %d", len(a.table), len(want))
+	}
+	for seq, k := range want {
+		if a.table[seq] != k {
+			t.Errorf("shared table: %q is %v, want %v", seq, a.table[seq], k)
+		}
+	}
+	if own := keysTable(flagCtrlAt, "xterm", false); sameMap(own, a.table) {
+		t.Error("a reader with legacy flags got the shared default table")
+	}
+}
+
+// sameMap reports whether a and b are the same map, not equal ones.
+func sameMap(a, b map[string]Key) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+}
+
+// TestForget checks that a renderer that forgot the screen holds no copy of
+// it, repaints the whole frame on its next render, and afterwards diffs as
+// a renderer that never forgot.
+func TestForget(t *testing.T) {
+	frames := []string{"ABC\nDEF\nGHI", "ABC\nDXF\nGHI", "ABC\nDXF\nGHJ"}
+	render := func(s *TerminalRenderer, buf *bytes.Buffer, frame string) string {
+		t.Helper()
+		scr := NewScreenBuffer(10, 3)
+		NewStyledString(frame).Draw(scr, scr.Bounds())
+		buf.Reset()
+		s.Render(scr.RenderBuffer)
+		if err := s.Flush(); err != nil {
+			t.Fatalf("Flush: %v", err)
+		}
+		return buf.String()
+	}
+	newRenderer := func(buf *bytes.Buffer) *TerminalRenderer {
+		s := NewTerminalRenderer(buf, []string{"TERM=xterm-256color"})
+		s.SetFullscreen(true)
+		s.SetRelativeCursor(false)
+		s.EnterAltScreen()
+		return s
+	}
+
+	var kept, forgot bytes.Buffer
+	k, f := newRenderer(&kept), newRenderer(&forgot)
+	first := render(k, &kept, frames[0])
+	if got := render(f, &forgot, frames[0]); got != first {
+		t.Fatalf("first frames differ: %q and %q", first, got)
+	}
+
+	f.Forget()
+	if f.curbuf != nil {
+		t.Fatal("Forget kept the copy of the screen")
+	}
+	// The same frame again: the renderer that kept the screen writes
+	// nothing, the one that forgot it paints it all.
+	if got := render(k, &kept, frames[0]); got != "" {
+		t.Errorf("unchanged frame wrote %q", got)
+	}
+	repaint := render(f, &forgot, frames[0])
+	if !strings.HasPrefix(repaint, "\x1b[H\x1b[2J") || !strings.Contains(repaint, "ABC\r\nDEF\r\nGHI") {
+		t.Errorf("after Forget: want an erase and the whole frame, got %q", repaint)
+	}
+
+	// From then on both renderers diff alike.
+	for _, frame := range frames[1:] {
+		want := render(k, &kept, frame)
+		if got := render(f, &forgot, frame); got != want {
+			t.Errorf("frame %q after Forget: got %q, a renderer that kept the screen wrote %q", frame, got, want)
+		}
+	}
+}
