@@ -140,6 +140,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) er
 		HostKey:          hostKey,
 		HandshakeTimeout: cfg.HandshakeTimeout,
 		IdleTimeout:      cfg.IdleTimeout,
+		ScreenRelease:    cfg.ScreenRelease,
 		MaxImport:        cfg.MaxImport,
 		MaxPostSize:      cfg.MaxPostSize,
 		MaxSessions:      cfg.MaxSessions,

@@ -54,6 +54,7 @@ type Config struct {
 
 	HandshakeTimeout time.Duration // 0: no limit
 	IdleTimeout      time.Duration // 0: no limit
+	ScreenRelease    time.Duration // 0: a session keeps its copy of the screen
 	MaxPostSize      int64         // bytes, at most post.MaxSize
 	MaxImport        int64         // bytes
 

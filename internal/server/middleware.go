@@ -194,7 +194,8 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		}
 	}
 	m := tui.New(opts)
-	p := tea.NewProgram(m, append(bm.MakeOptions(sess), tea.WithContext(sess.Context()))...)
+	p := tea.NewProgram(m, append(bm.MakeOptions(sess),
+		tea.WithContext(sess.Context()), tea.WithScreenRelease(s.cfg.ScreenRelease))...)
 	s.track(sess, p)
 	return p
 }

@@ -85,6 +85,13 @@ type Config struct {
 	HandshakeTimeout time.Duration // cut clients that have not finished the handshake by then
 	IdleTimeout      time.Duration // cut connections with no traffic for this long
 
+	// ScreenRelease is how long a TUI session may draw nothing before its
+	// renderer drops its copy of the screen (about 200 KiB at 80x24, the
+	// most an idle session holds) and paints its next frame in full, a few
+	// KiB: thousands of idle readers then keep little more than their
+	// connections. Zero keeps the copy for the whole session.
+	ScreenRelease time.Duration
+
 	MaxSessions      int // open connections at once, in total; 0: no limit
 	MaxSessionsPerIP int // open connections at once from one address; 0: no limit
 	ConnectsPerIP    int // new connections per minute from one address; 0: no limit

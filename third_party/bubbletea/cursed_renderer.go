@@ -294,6 +294,19 @@ func (s *cursedRenderer) writeString(str string) (int, error) {
 	return s.scr.WriteString(str) //nolint:wrapcheck
 }
 
+// forgetScreen implements renderer. Only a frame on the alternate screen is
+// forgotten: the renderer owns all of that screen, so the repaint begins by
+// erasing it. An inline frame shares the screen with what came before it and
+// keeps its copy.
+func (s *cursedRenderer) forgetScreen() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lastView == nil || !s.lastView.AltScreen {
+		return
+	}
+	s.scr.Forget()
+}
+
 // flush implements renderer.
 func (s *cursedRenderer) flush(closing bool) error {
 	s.mu.Lock()

@@ -47,6 +47,9 @@ func (n nilRenderer) setSyncdUpdates(bool) {}
 // setWidthMethod implements the Renderer interface.
 func (n nilRenderer) setWidthMethod(ansi.Method) {}
 
+// forgetScreen implements the Renderer interface.
+func (n nilRenderer) forgetScreen() {}
+
 // onMouse implements the Renderer interface.
 func (n nilRenderer) onMouse(MouseMsg) Cmd {
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"sync/atomic"
+	"time"
 
 	"github.com/charmbracelet/colorprofile"
 )
@@ -149,6 +150,22 @@ func WithFilter(filter func(Model, Msg) Msg) ProgramOption {
 func WithFPS(fps int) ProgramOption {
 	return func(p *Program) {
 		p.fps = fps
+	}
+}
+
+// WithScreenRelease makes the renderer drop its copy of the screen once the
+// program has drawn no frame for d, and paint the next frame in full (an
+// erase and every cell) instead of writing only what changed. The copy is
+// about 200 KiB at 80x24; a server that runs one program per connection and
+// holds thousands of idle readers gives that memory back this way. Only a
+// program on the alternate screen is affected. Zero, the default, keeps the
+// copy for as long as the program runs.
+//
+// The renderer's goroutine wakes once when d has passed, not again until
+// the next frame. (sshblog's fork: see PATCHES.md.)
+func WithScreenRelease(d time.Duration) ProgramOption {
+	return func(p *Program) {
+		p.screenRelease = d
 	}
 }
 

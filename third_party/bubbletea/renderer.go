@@ -54,6 +54,11 @@ type renderer interface {
 
 	// onMouse handles a mouse event.
 	onMouse(MouseMsg) Cmd
+
+	// forgetScreen drops the renderer's copy of what the screen shows, if
+	// it keeps one, so that the next frame is painted in full. (sshblog's
+	// fork: see [WithScreenRelease].)
+	forgetScreen()
 }
 
 type printLineMessage struct {

@@ -561,6 +561,10 @@ type Program struct {
 	// whether or not anything changed. See PATCHES.md.)
 	frames chan struct{}
 
+	// screenRelease is how long the renderer waits after a frame before it
+	// forgets the screen; 0 is never. See [WithScreenRelease].
+	screenRelease time.Duration
+
 	// drawn is the last view render asked a frame for, and hasDrawn whether
 	// there is one: a view equal to it needs no frame. Only the event loop
 	// uses them.
@@ -1503,10 +1507,24 @@ func (p *Program) startRenderer() {
 	go func() {
 		wait := time.NewTimer(0)
 		defer wait.Stop()
+
+		// idle fires when no frame was drawn for screenRelease; it is set
+		// again by the next frame, not before.
+		var idle *time.Timer
+		var idleC <-chan time.Time
+		if p.screenRelease > 0 {
+			idle = time.NewTimer(p.screenRelease)
+			defer idle.Stop()
+			idleC = idle.C
+		}
+
 		for {
 			select {
 			case <-p.rendererDone:
 				return
+			case <-idleC:
+				p.renderer.forgetScreen()
+				continue
 			case <-p.frames:
 			}
 			if d := limit.Reserve().Delay(); d > 0 {
@@ -1523,6 +1541,9 @@ func (p *Program) startRenderer() {
 			}
 			_ = p.flush()
 			_ = p.renderer.flush(false)
+			if idle != nil {
+				idle.Reset(p.screenRelease)
+			}
 		}
 	}()
 }
