@@ -31,6 +31,7 @@ const (
 	renderCacheBytes = 64 << 20
 	handshakeTimeout = 20 * time.Second
 	idleTimeout      = 30 * time.Minute
+	screenRelease    = 10 * time.Second
 	maxImport        = 256 << 20
 )
 
@@ -144,6 +145,7 @@ func (b *blog) start(dir string, generated, nAuthors int, loc *time.Location, lo
 		HostKey:          hostKey,
 		HandshakeTimeout: handshakeTimeout,
 		IdleTimeout:      idleTimeout,
+		ScreenRelease:    screenRelease,
 		MaxImport:        maxImport,
 	}, b.db, b.renderer, folder, log)
 	if err != nil {

@@ -150,19 +150,23 @@ type holdResult struct {
 	Before, After memSample     // settled, before opening and with all open
 	Idle          time.Duration // the window CPU was measured over
 	IdleCPU       time.Duration // CPU the process used in it
+	Rested        memSample     // settled, with all open after the idle window
 	Drained       bool          // the server ended every session after the clients left
 }
 
-// PerSession is the growth of a memory figure per held session, in bytes.
-func (r holdResult) PerSession(figure func(memSample) uint64) float64 {
+// PerSession is the growth of a memory figure per held session from before
+// the sessions were opened to sample (r.After or r.Rested), in bytes.
+func (r holdResult) PerSession(sample memSample, figure func(memSample) uint64) float64 {
 	if r.Held == 0 {
 		return 0
 	}
-	return (float64(figure(r.After)) - float64(figure(r.Before))) / float64(r.Held)
+	return (float64(figure(sample)) - float64(figure(r.Before))) / float64(r.Held)
 }
 
 // runHold opens k terminal sessions to t, concurrency at a time, and keeps
-// them open while it samples memory and then CPU over idle; then it hangs
+// them open while it samples memory, then CPU over idle, then memory again
+// (the blog's sessions give back their copy of the screen after the
+// server's screen-release, so idle must be longer to see it); then it hangs
 // up and waits for the server's goroutines to end. Sessions stay open
 // until the phase ends, at the latest at ctx's deadline. With the sessions
 // open and memory sampled, it calls held if not nil.
@@ -240,6 +244,9 @@ func runHold(ctx context.Context, t target, k, concurrency int, idle, timeout ti
 		return r, err
 	}
 	r.Idle, r.IdleCPU = time.Since(idleStart), cpu1-cpu0
+	if r.Rested, err = settledMem(); err != nil {
+		return r, err
+	}
 	for i, tm := range terms {
 		if tm != nil {
 			tm.Close()

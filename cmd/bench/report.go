@@ -178,19 +178,28 @@ func (r *results) printHolds(w io.Writer) {
 	o := r.opts
 	hb, hf := r.holds["blog"], r.holds["bare"]
 	held := fmt.Sprintf("%d and %d held", hb.Held, hf.Held)
-	per := func(name string, figure func(memSample) uint64, target bool) {
-		b, f := hb.PerSession(figure), hf.PerSession(figure)
+	per := func(name string, rested bool, figure func(memSample) uint64, target bool) {
+		sb, sf := hb.After, hf.After
+		if rested {
+			sb, sf = hb.Rested, hf.Rested
+		}
+		b, f := hb.PerSession(sb, figure), hf.PerSession(sf, figure)
 		t, met := "", ""
 		if target {
 			t, met = fmt.Sprintf("<= +%d KiB", heldExtraTarget>>10), yes(b-f <= heldExtraTarget && hb.Held == o.hold && hf.Held == o.hold)
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%+.0f KiB\t%s\t%s\n", name, kib(b), kib(f), (b-f)/1024, t, met)
 	}
-	per(fmt.Sprintf("RSS per held session (%s)", held), func(m memSample) uint64 { return m.RSS }, true)
-	per("  Go heap (live) per held session", func(m memSample) uint64 { return m.HeapLive }, false)
-	per("  goroutine stacks per held session", func(m memSample) uint64 { return m.Stacks }, false)
+	rss := func(m memSample) uint64 { return m.RSS }
+	heap := func(m memSample) uint64 { return m.HeapLive }
+	per(fmt.Sprintf("RSS per held session, just opened (%s)", held), false, rss, false)
+	per("  Go heap (live) per held session, just opened", false, heap, false)
+	per(fmt.Sprintf("RSS per held session, idle %v (%s)", o.idle, held), true, rss, true)
+	per(fmt.Sprintf("  Go heap (live) per held session, idle %v", o.idle), true, heap, false)
+	per("  goroutine stacks per held session", false, func(m memSample) uint64 { return m.Stacks }, false)
 	g := func(m memSample) uint64 { return m.Goroutines }
-	fmt.Fprintf(w, "  goroutines per held session\t%.1f\t%.1f\t%+.1f\t\t\n", hb.PerSession(g), hf.PerSession(g), hb.PerSession(g)-hf.PerSession(g))
+	gb, gf := hb.PerSession(hb.After, g), hf.PerSession(hf.After, g)
+	fmt.Fprintf(w, "  goroutines per held session\t%.1f\t%.1f\t%+.1f\t\t\n", gb, gf, gb-gf)
 	bi, fi := idleShare(hb), idleShare(hf)
 	fmt.Fprintf(w, "idle CPU over %v (%s)\t%v = %.1f%% of a CPU\t%v = %.1f%%\t\t< %.0f%% of a CPU\t%s\n",
 		o.idle, held, hb.IdleCPU.Round(time.Millisecond), 100*bi, hf.IdleCPU.Round(time.Millisecond), 100*fi, 100*idleCPUTarget, yes(bi < idleCPUTarget))
