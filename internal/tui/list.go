@@ -5,10 +5,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
 	"charm.land/bubbles/v2/list"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"golang.org/x/text/unicode/norm"
@@ -171,6 +173,42 @@ func runesEqual(a, b []rune) bool {
 		}
 	}
 	return true
+}
+
+// listTemplate is the list every session starts from, set up once per
+// process: list.New and each setter lay the list out again, drawing its
+// title, status line and help to measure them, which cost more than the
+// rest of a new session's first frame. Only newList reads it.
+var listTemplate = sync.OnceValue(func() list.Model {
+	l := list.New(nil, &delegate{}, 0, 0)
+	l.KeyMap = newListKeyMap()
+	l.DisableQuitKeybindings()
+	l.Filter = filterPosts
+	l.FilterInput.Prompt = "Filter: "
+	// The list draws only the posts and the pages; the title, status line
+	// and help are drawn around it. (Each call lays the list out again,
+	// drawing what is still shown: the costly ones go first.)
+	l.SetShowHelp(false)
+	l.SetShowPagination(false) // its dots cost O(pages²) with many posts
+	l.SetShowStatusBar(false)
+	l.SetShowTitle(false)
+	l.SetShowFilter(false)
+	return l
+})
+
+// newList returns a session's list: a copy of listTemplate drawing its
+// items with d, and a filter box of its own, as list.New makes it (a text
+// box's cursor keeps a pointer to its blinking state, which sessions must
+// not share).
+func newList(d list.ItemDelegate) list.Model {
+	l := listTemplate()
+	in := textinput.New()
+	in.Prompt = l.FilterInput.Prompt
+	in.CharLimit = l.FilterInput.CharLimit
+	in.Focus()
+	l.FilterInput = in
+	l.SetDelegate(d)
+	return l
 }
 
 // delegate draws the posts in the list: the title, then the date and tags,

@@ -194,20 +194,7 @@ func New(opts Options) *Model {
 	}
 	m.delegate = &delegate{}
 
-	l := list.New(nil, m.delegate, 0, 0)
-	l.KeyMap = newListKeyMap()
-	l.DisableQuitKeybindings()
-	l.Filter = filterPosts
-	l.FilterInput.Prompt = "Filter: "
-	// The list draws only the posts and the pages; the title, status line
-	// and help are drawn around it. (Each call lays the list out again,
-	// drawing what is still shown: the costly ones go first.)
-	l.SetShowHelp(false)
-	l.SetShowPagination(false) // its dots cost O(pages²) with many posts
-	l.SetShowStatusBar(false)
-	l.SetShowTitle(false)
-	l.SetShowFilter(false)
-	m.list = l
+	m.list = newList(m.delegate)
 
 	m.setStyles(true)
 	m.resize(opts.Width, opts.Height)

@@ -1018,3 +1018,34 @@ func TestOpenCachedPostInOneFrame(t *testing.T) {
 		t.Errorf("the first frame after enter:\n%s", v)
 	}
 }
+
+// TestSessionsShareNoListState checks that sessions started from the same
+// list template (newList) keep their own filter, cursor and layout: two
+// sessions typed into at once (the race detector watches) see only their
+// own keys.
+func TestSessionsShareNoListState(t *testing.T) {
+	a, b := seeded(t, 80, 24), seeded(t, 60, 20)
+	before := b.plain()
+	var wg sync.WaitGroup
+	for _, h := range []*harness{a, b} {
+		wg.Go(func() {
+			for range 20 {
+				h.press("/")
+				h.typeText("retro")
+				h.press("esc", "down", "up")
+			}
+		})
+	}
+	wg.Wait()
+	if got := b.plain(); got != before {
+		t.Errorf("after both sessions filtered and moved, b shows:\n%s\nnot as before:\n%s", got, before)
+	}
+	a.press("/")
+	a.typeText("회고")
+	if v := a.plain(); !strings.Contains(v, seedTitle) || strings.Contains(v, "Hello, world") {
+		t.Errorf("a's filter shows:\n%s", v)
+	}
+	if v := b.plain(); v != before || b.m.list.FilterValue() != "" {
+		t.Errorf("a's filter reached b (filter %q):\n%s", b.m.list.FilterValue(), v)
+	}
+}
