@@ -428,12 +428,15 @@ func (m *Model) open(index int) tea.Cmd {
 	return m.applyPost(readPost(m.posts, m.loc, p.seq, it.entry.Slug))
 }
 
-// closePager goes back to the list, as it was left.
+// closePager goes back to the list, as it was left. The pager lets go of
+// the post (its source, its render, its lines): a reader idle on the list
+// holds none of it.
 func (m *Model) closePager() {
 	p := &m.pager
 	p.seq++ // drop the answer to a read in flight
-	p.post, p.body, p.err = nil, "", ""
+	p.post, p.rev, p.body, p.err = nil, store.Revision{}, "", ""
 	p.bodyKey = render.Key{}
+	p.vp.SetContent("")
 	m.screen = listScreen
 	m.layout()
 }

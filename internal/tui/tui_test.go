@@ -1049,3 +1049,23 @@ func TestSessionsShareNoListState(t *testing.T) {
 		t.Errorf("a's filter reached b (filter %q):\n%s", b.m.list.FilterValue(), v)
 	}
 }
+
+// TestBackLetsGoOfThePost checks that a reader back on the list holds
+// nothing of the post it read: not its source, its render or its lines.
+func TestBackLetsGoOfThePost(t *testing.T) {
+	h := seeded(t, 80, 24)
+	h.press("enter")
+	if !strings.Contains(h.plain(), "문단입니다") || len(h.m.pager.rev.Source) == 0 {
+		t.Fatalf("the post did not open:\n%s", h.plain())
+	}
+	h.press("q")
+	p := h.m.pager
+	if p.post != nil || len(p.rev.Source) != 0 || p.body != "" || p.vp.TotalLineCount() > 1 {
+		t.Errorf("back on the list, the pager still holds the post: post %v, %d bytes of source, %d of render, %d lines",
+			p.post != nil, len(p.rev.Source), len(p.body), p.vp.TotalLineCount())
+	}
+	h.press("enter")
+	if !strings.Contains(h.plain(), "문단입니다") {
+		t.Errorf("the post does not open again:\n%s", h.plain())
+	}
+}
