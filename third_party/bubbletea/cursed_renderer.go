@@ -294,6 +294,34 @@ func (s *cursedRenderer) writeString(str string) (int, error) {
 	return s.scr.WriteString(str) //nolint:wrapcheck
 }
 
+// queue queues seq, sequences the program wants written, to go out with the
+// next flush, ahead of the frame and in the same write. (sshblog's fork: see
+// Program.flushQueued.)
+func (s *cursedRenderer) queue(seq string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, _ = s.scr.WriteString(seq)
+}
+
+// flushQueued writes what was queued when there is no frame to draw. The
+// caller holds s.mu.
+func (s *cursedRenderer) flushQueued() error {
+	if s.scr.Buffered() == 0 {
+		return nil
+	}
+	if err := s.scr.Flush(); err != nil { // into s.buf
+		return fmt.Errorf("bubbletea: error flushing screen writer: %w", err)
+	}
+	defer s.buf.Reset()
+	if s.logger != nil {
+		s.logger.Printf("output: %q", s.buf.String())
+	}
+	if _, err := s.w.Write(s.buf.Bytes()); err != nil {
+		return fmt.Errorf("bubbletea: error flushing queued output: %w", err)
+	}
+	return nil
+}
+
 // forgetScreen implements renderer. Only a frame on the alternate screen is
 // forgotten: the renderer owns all of that screen, so the repaint begins by
 // erasing it. An inline frame shares the screen with what came before it and
@@ -339,8 +367,8 @@ func (s *cursedRenderer) flush(closing bool) error {
 	}
 
 	if !s.starting && !closing && !s.pendingErase && s.lastView != nil && viewEquals(s.lastView, &view) && frameArea == s.area {
-		// No changes, nothing to do.
-		return nil
+		// No changes to the frame: write only what was queued.
+		return s.flushQueued()
 	}
 
 	// We're no longer starting.

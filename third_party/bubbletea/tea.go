@@ -856,29 +856,44 @@ func (p *Program) eventLoop(model Model, cmds chan Cmd) (Model, error) {
 					}
 				}
 
+			// sshblog's fork: the messages of the program's own request
+			// commands (RequestBackgroundColor, ReadClipboard,
+			// RequestCursorPosition and the like: unexported types that
+			// only carry a request from a command to here) are carried out
+			// and not passed on to the model, which cannot tell them apart
+			// and would take each for a change, drawing its view again for
+			// nothing. Upstream passes them on.
 			case readClipboardMsg:
 				p.executeQuery(ansi.RequestSystemClipboard)
+				continue // the program's own request, not the model's: see above
 
 			case setClipboardMsg:
 				p.execute(ansi.SetSystemClipboard(string(msg)))
+				continue // the program's own request, not the model's: see above
 
 			case readPrimaryClipboardMsg:
 				p.executeQuery(ansi.RequestPrimaryClipboard)
+				continue // the program's own request, not the model's: see above
 
 			case setPrimaryClipboardMsg:
 				p.execute(ansi.SetPrimaryClipboard(string(msg)))
+				continue // the program's own request, not the model's: see above
 
 			case backgroundColorMsg:
 				p.executeQuery(ansi.RequestBackgroundColor)
+				continue // the program's own request, not the model's: see above
 
 			case foregroundColorMsg:
 				p.executeQuery(ansi.RequestForegroundColor)
+				continue // the program's own request, not the model's: see above
 
 			case cursorColorMsg:
 				p.executeQuery(ansi.RequestCursorColor)
+				continue // the program's own request, not the model's: see above
 
 			case programStatusSupportMsg:
 				p.executeQuery(ansi.RequestProgramStatusSupport)
+				continue // the program's own request, not the model's: see above
 
 			case execMsg:
 				// NB: this blocks.
@@ -886,9 +901,11 @@ func (p *Program) eventLoop(model Model, cmds chan Cmd) (Model, error) {
 
 			case terminalVersion:
 				p.executeQuery(ansi.RequestNameVersion)
+				continue // the program's own request, not the model's: see above
 
 			case requestCapabilityMsg:
 				p.executeQuery(ansi.RequestTermcap(string(msg)))
+				continue // the program's own request, not the model's: see above
 
 			case BatchMsg:
 				go p.execBatchMsg(msg)
@@ -912,6 +929,7 @@ func (p *Program) eventLoop(model Model, cmds chan Cmd) (Model, error) {
 
 			case requestCursorPosMsg:
 				p.executeQuery(ansi.RequestCursorPositionReport)
+				continue // the program's own request, not the model's: see above
 
 			case RawMsg:
 				p.execute(fmt.Sprint(msg.Msg))
@@ -1170,17 +1188,6 @@ func (p *Program) Run() (returnModel Model, returnErr error) {
 		}
 	}
 
-	// Start the renderer.
-	p.startRenderer()
-
-	if !p.disableRenderer && shouldQuerySynchronizedOutput(p.environ) {
-		// Query for synchronized updates support (mode 2026) and unicode core
-		// (mode 2027). If the terminal supports it, the renderer will enable
-		// it once we get the response.
-		p.executeQuery(ansi.RequestModeSynchronizedOutput +
-			ansi.RequestModeUnicodeCore)
-	}
-
 	// Initialize the program.
 	initCmd := model.Init()
 	if initCmd != nil {
@@ -1197,8 +1204,22 @@ func (p *Program) Run() (returnModel Model, returnErr error) {
 		}()
 	}
 
-	// Render the initial view.
+	// Render the initial view, and queue the queries, before the renderer
+	// starts: its first flush then writes them and the first frame at once.
+	// (sshblog's fork: upstream starts the renderer first, and its first
+	// flush wrote the queries and an empty frame before the first view.)
 	p.render(model)
+
+	if !p.disableRenderer && shouldQuerySynchronizedOutput(p.environ) {
+		// Query for synchronized updates support (mode 2026) and unicode core
+		// (mode 2027). If the terminal supports it, the renderer will enable
+		// it once we get the response.
+		p.executeQuery(ansi.RequestModeSynchronizedOutput +
+			ansi.RequestModeUnicodeCore)
+	}
+
+	// Start the renderer.
+	p.startRenderer()
 
 	// Handle resize events.
 	p.handlers.add(p.handleResize())
@@ -1299,6 +1320,28 @@ func (p *Program) executeQuery(seq string) {
 		return
 	}
 	p.execute(seq)
+}
+
+// flushQueued hands what the program queued (queries, raw sequences) to the
+// renderer, which writes it with the frame in one write, or, if the renderer
+// cannot take it, writes it as flush does. (sshblog's fork: over SSH each
+// write is a packet; a session's start was three or four.)
+func (p *Program) flushQueued() error {
+	q, ok := p.renderer.(interface{ queue(string) })
+	if !ok {
+		return p.flush()
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.outputBuf.Len() == 0 {
+		return nil
+	}
+	if p.logger != nil {
+		p.logger.Printf("output: %q", p.outputBuf.String())
+	}
+	q.queue(p.outputBuf.String())
+	p.outputBuf.Reset()
+	return nil
 }
 
 // flush flushes the output buffer to the program output.
@@ -1539,7 +1582,7 @@ func (p *Program) startRenderer() {
 			case <-p.frames: // asked for while we waited: drawn now
 			default:
 			}
-			_ = p.flush()
+			_ = p.flushQueued()
 			_ = p.renderer.flush(false)
 			if idle != nil {
 				idle.Reset(p.screenRelease)
