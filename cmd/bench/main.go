@@ -116,7 +116,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.publishPause, "publish-pause", 0, "soak: an author's pause between two publishes (0: back to back)")
 	fs.DurationVar(&o.settle, "settle", 10*time.Second, "soak: the longest wait for the server to end its sessions and goroutines after the clients hang up")
 	fs.IntVar(&o.goroutineSlack, "goroutine-slack", 10, "soak: goroutines allowed above the baseline once the sessions are closed")
-	fs.Float64Var(&o.rssSlack, "rss-slack", 0.10, "soak: RSS growth allowed from the end of the warm-up to the end of the soak, as a fraction")
+	fs.Float64Var(&o.rssSlack, "rss-slack", 0.10, "soak: growth of anonymous RSS, less the render cache's, allowed from the end of the warm-up to the end of the soak, as a fraction")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}

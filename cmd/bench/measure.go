@@ -19,6 +19,8 @@ import (
 // memSample is the process's memory at one moment.
 type memSample struct {
 	RSS        uint64 // resident set size, bytes (VmRSS)
+	RSSAnon    uint64 // of which anonymous memory: the heap, stacks, the runtime's (RssAnon)
+	RSSFile    uint64 // of which file pages mapped in: the binary, the database (RssFile)
 	HeapLive   uint64 // Go heap marked live by the last GC, bytes
 	Stacks     uint64 // goroutine stacks, bytes
 	Goroutines uint64
@@ -27,6 +29,14 @@ type memSample struct {
 // readMem samples the process's memory.
 func readMem() (memSample, error) {
 	rss, err := readRSS()
+	if err != nil {
+		return memSample{}, err
+	}
+	anon, err := readStatus("RssAnon:")
+	if err != nil {
+		return memSample{}, err
+	}
+	file, err := readStatus("RssFile:")
 	if err != nil {
 		return memSample{}, err
 	}
@@ -41,7 +51,7 @@ func readMem() (memSample, error) {
 			return memSample{}, fmt.Errorf("runtime metric %s is not supported", m.Name)
 		}
 	}
-	return memSample{RSS: rss, HeapLive: ms[0].Value.Uint64(), Stacks: ms[1].Value.Uint64(), Goroutines: ms[2].Value.Uint64()}, nil
+	return memSample{RSS: rss, RSSAnon: anon, RSSFile: file, HeapLive: ms[0].Value.Uint64(), Stacks: ms[1].Value.Uint64(), Goroutines: ms[2].Value.Uint64()}, nil
 }
 
 // heapActivity is what the Go heap did over a span of time.

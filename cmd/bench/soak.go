@@ -25,7 +25,8 @@ package main
 //
 // It samples memory and goroutines after -warmup (once every reader has
 // been through a round) and at the end, both times with every session open and idle:
-// the clients pause between two steps (the pause is added to the soak) and
+// the readers stop on the list, between two rounds, and the authors between
+// two publishes (the pause is added to the soak), and
 // the server gets quietFor to finish what they asked. Then it hangs up
 // every session, waits up to -settle for the server to end them, and
 // checks: no errors, every acknowledged revision stored with its exact
@@ -234,7 +235,8 @@ func runSoak(ctx context.Context, o options, dir string, logTo, out, progress io
 	// After the warm-up, once every reader has been through a whole round
 	// (within -timeout more: a loaded machine may take longer), so that
 	// every session holds what it will hold for the rest of the soak, the
-	// clients pause between two steps; when the server has had quietFor to
+	// readers stop on the list between two rounds and the authors between
+	// two publishes; when the server has had quietFor to
 	// finish what they asked, memory is sampled and they go on.
 	if err := sleep(ctx, o.warmup); err != nil {
 		return err
@@ -264,8 +266,9 @@ func runSoak(ctx context.Context, o options, dir string, logTo, out, progress io
 	s.say("warm-up over at %v: %d reader sessions open, RSS %s, heap %s, %d goroutines; the clients paused %v for it",
 		r.warmAt.Round(time.Millisecond), r.warmSessions, mibU(r.warm.RSS), mibU(r.warm.HeapLive), r.warm.Goroutines, r.paused.Round(time.Millisecond))
 
-	// The end: the clients finish the step they are in, then stay
-	// connected while memory is sampled, as after the warm-up.
+	// The end: the readers finish the round they are in, the authors the
+	// publish, then they stay connected while memory is sampled, as after
+	// the warm-up.
 	<-soakCtx.Done()
 	r.wall = time.Since(start)
 	busy1, err1 := machineBusy()
@@ -412,7 +415,10 @@ func (s *soakRun) reader(ctx, soakCtx context.Context, id int, delay time.Durati
 var errSoakOver = errors.New("the soak is over")
 
 // round is one round of keys from the list and back to it. On an error it
-// says which step failed.
+// says which step failed. The reader stops for the warm-up's sample, or at
+// the soak's end, only before the round's first key, on the list: every
+// session is then in the same state when memory is sampled, not some in the
+// pager holding a post and some on the list.
 func (s *soakRun) round(ctx, soakCtx context.Context, t *soakTerm, st *readerStats, rng *rand.Rand, moved *int) (string, error) {
 	timeout := s.o.timeout
 	// Open the post under the cursor: the pager, then its body.
@@ -435,8 +441,8 @@ func (s *soakRun) round(ctx, soakCtx context.Context, t *soakTerm, st *readerSta
 	st.open = append(st.open, time.Since(start))
 	// Scroll: a line, a page, the bottom.
 	for _, k := range []string{"j", " ", "G"} {
-		if s.think(soakCtx, rng) != nil {
-			return "", errSoakOver
+		if s.pause(ctx, rng) != nil {
+			return "", ctx.Err()
 		}
 		if err := t.send(k); err != nil {
 			return "scroll", err
@@ -444,8 +450,8 @@ func (s *soakRun) round(ctx, soakCtx context.Context, t *soakTerm, st *readerSta
 		st.keys++
 	}
 	// Back to the list.
-	if s.think(soakCtx, rng) != nil {
-		return "", errSoakOver
+	if s.pause(ctx, rng) != nil {
+		return "", ctx.Err()
 	}
 	list := t.count(markList)
 	start = time.Now()
@@ -459,8 +465,8 @@ func (s *soakRun) round(ctx, soakCtx context.Context, t *soakTerm, st *readerSta
 	st.back = append(st.back, time.Since(start))
 	// Down to the next post; back to the top after maxMoves, so that every
 	// post a reader opens is one whose body starts with the marker.
-	if s.think(soakCtx, rng) != nil {
-		return "", errSoakOver
+	if s.pause(ctx, rng) != nil {
+		return "", ctx.Err()
 	}
 	k := "j"
 	if *moved >= maxMoves {
@@ -481,11 +487,16 @@ func (s *soakRun) think(soakCtx context.Context, rng *rand.Rand) error {
 	if err := s.gate.wait(soakCtx); err != nil {
 		return err
 	}
+	return s.pause(soakCtx, rng)
+}
+
+// pause is think without the gate: a pause within a round.
+func (s *soakRun) pause(ctx context.Context, rng *rand.Rand) error {
 	d := s.o.thinkMin
 	if spread := s.o.thinkMax - s.o.thinkMin; spread > 0 {
 		d += time.Duration(rng.Int64N(int64(spread) + 1))
 	}
-	return sleep(soakCtx, d)
+	return sleep(ctx, d)
 }
 
 // connect opens a reader's session and waits for the list to load.
