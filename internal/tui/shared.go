@@ -10,9 +10,9 @@ import (
 )
 
 // Shared is what the sessions of one server share: the list's items, built
-// once from a list of posts for every session that reads the same list.
-// Without it each session builds its own, which for a blog of 10,000 posts
-// is megabytes a session. Make one with [NewShared] and give it to every
+// once from a list of posts for every session that reads the same list, and
+// the help lines drawn at the foot of the screen. Without it each session
+// builds its own, which for a blog of 10,000 posts is megabytes a session. Make one with [NewShared] and give it to every
 // session in [Options]; it is safe for concurrent use. A nil *Shared shares
 // nothing.
 type Shared struct {
@@ -21,6 +21,9 @@ type Shared struct {
 	entries []store.Entry // the list the items were built from
 	posts   []list.Item   // never changed once built: sessions share them
 	pages   []list.Item
+
+	helpMu sync.Mutex
+	help   map[string]string // drawn help by what it shows: see helpLine
 }
 
 // NewShared returns an empty Shared.
@@ -58,4 +61,30 @@ func sameRevisions(a, b []store.Entry) bool {
 		}
 	}
 	return true
+}
+
+// helpCacheSize bounds the help lines a Shared keeps: a handful of key sets
+// at the widths readers' windows have. When it is full it starts again.
+const helpCacheSize = 256
+
+// helpLine returns draw's help for key, drawn once for all the sessions
+// that show the same keys at the same width in the same colours.
+func (s *Shared) helpLine(key string, draw func() string) string {
+	if s == nil {
+		return draw()
+	}
+	s.helpMu.Lock()
+	v, ok := s.help[key]
+	s.helpMu.Unlock()
+	if ok {
+		return v
+	}
+	v = draw()
+	s.helpMu.Lock()
+	if s.help == nil || len(s.help) >= helpCacheSize {
+		s.help = make(map[string]string)
+	}
+	s.help[key] = v
+	s.helpMu.Unlock()
+	return v
 }

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -45,5 +47,53 @@ func TestSharedItems(t *testing.T) {
 	m := New(Options{Title: blogTitle, Posts: st, Renderer: newRenderer(t), Location: time.FixedZone("KST", 9*3600), Width: 80, Height: 24, Shared: sh})
 	if &m.postItems[0] == &a.postItems[0] {
 		t.Error("sessions in two time zones share items")
+	}
+}
+
+// TestSharedHelp checks that sessions sharing a Shared draw a help line
+// once, that it is the line a session without one draws, and that what
+// changes the line (a key turned off, the width, the background, full or
+// short) changes its key.
+func TestSharedHelp(t *testing.T) {
+	st := newFakeStore()
+	st.put(t, seedSlug, seed(t))
+	sh := NewShared()
+	opts := Options{Title: blogTitle, Posts: st, Renderer: newRenderer(t), Location: time.UTC, Width: 80, Height: 24, Shared: sh}
+	a, b := New(opts), New(opts)
+	opts.Shared = nil
+	alone := New(opts)
+
+	keys := a.listHelp()
+	draws := 0
+	draw := func() string { draws++; return a.drawHelp(keys, false, 78) }
+	k := helpKey(keys, false, 78, a.dark)
+	sh.help = nil
+	first := sh.helpLine(k, draw)
+	if got := b.shared.helpLine(helpKey(b.listHelp(), false, 78, b.dark), draw); got != first || draws != 1 {
+		t.Errorf("a second session drew the help again (%d draws) or got another line", draws)
+	}
+	if want := alone.helpView(alone.listHelp(), false, 78); first != want {
+		t.Errorf("shared help %q, a session alone draws %q", first, want)
+	}
+
+	off := a.listHelp()
+	off.short = slices.Clone(off.short)
+	off.short[0].SetEnabled(false)
+	for what, other := range map[string]string{
+		"a key off":     helpKey(off, false, 78, a.dark),
+		"another width": helpKey(keys, false, 40, a.dark),
+		"light":         helpKey(keys, false, 78, !a.dark),
+		"the full help": helpKey(keys, true, 78, a.dark),
+	} {
+		if other == k {
+			t.Errorf("%s: same help key %q", what, k)
+		}
+	}
+
+	for i := range helpCacheSize + 10 {
+		sh.helpLine(fmt.Sprint(i), func() string { return "x" })
+	}
+	if n := len(sh.help); n > helpCacheSize {
+		t.Errorf("the help cache holds %d lines, more than %d", n, helpCacheSize)
 	}
 }

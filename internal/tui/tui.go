@@ -258,6 +258,9 @@ func (m *Model) quiet(msg tea.Msg) bool {
 func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
+		if msg.Width == m.width && msg.Height == m.height {
+			return m, nil // the size it has: a program starts with one
+		}
 		return m, m.resize(msg.Width, msg.Height)
 	case tea.BackgroundColorMsg:
 		return m, m.setDark(msg.IsDark())
@@ -660,6 +663,41 @@ func (m *Model) layout() {
 // it can be. Full help's columns go side by side while they fit, and on to
 // more rows when they do not.
 func (m *Model) helpView(keys helpKeys, full bool, width int) string {
+	return m.shared.helpLine(helpKey(keys, full, width, m.dark), func() string {
+		return m.drawHelp(keys, full, width)
+	})
+}
+
+// helpKey says what a help view shows: the keys that are enabled, their
+// help, the width and the background. Two views with the same key are the
+// same.
+func helpKey(keys helpKeys, full bool, width int, dark bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%t %t %d", full, dark, width)
+	add := func(group []key.Binding) {
+		b.WriteByte('\x1d')
+		for _, k := range group {
+			if k.Enabled() {
+				h := k.Help()
+				b.WriteString(h.Key)
+				b.WriteByte('\x1f')
+				b.WriteString(h.Desc)
+				b.WriteByte('\x1e')
+			}
+		}
+	}
+	if full {
+		for _, g := range keys.full {
+			add(g)
+		}
+	} else {
+		add(keys.short)
+	}
+	return b.String()
+}
+
+// drawHelp draws what helpView shows.
+func (m *Model) drawHelp(keys helpKeys, full bool, width int) string {
 	h := m.help
 	h.SetWidth(width)
 	if !full {
