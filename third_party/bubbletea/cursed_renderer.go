@@ -275,6 +275,9 @@ func (s *cursedRenderer) close() (err error) {
 	}
 
 	x, y := s.scr.Position()
+	// reset makes a new terminal renderer: the old one's copy of the
+	// screen goes back to the pool (sshblog's fork).
+	s.scr.Forget()
 
 	// We want to clear the renderer state but not the cursor position. This is
 	// because we might be putting the tea process in the background, run some

@@ -91,3 +91,54 @@ func TestForget(t *testing.T) {
 		}
 	}
 }
+
+// TestScreenCopiesAreBlank checks the pool Forget gives copies back to: a
+// copy taken from it is blank, of the size asked, with no line touched,
+// whatever its last renderer left in it.
+func TestScreenCopiesAreBlank(t *testing.T) {
+	var pool renderBufferPool
+	reused := 0
+	for i := range 20 {
+		scr := NewScreenBuffer(10, 3)
+		NewStyledString("\x1b[1;31mABCDEFGHIJ\nKLM\x1b[m").Draw(scr, scr.Bounds())
+		dirty := scr.RenderBuffer
+		dirty.TouchLine(0, 1, 5)
+		pool.put(dirty)
+		w, h := 5+i%2*10, 2+i%3
+		got := pool.get(w, h)
+		if got == dirty {
+			reused++
+		}
+		if got.Width() != w || got.Height() != h || len(got.Touched) != h {
+			t.Fatalf("asked for %dx%d, got %dx%d with %d touched rows", w, h, got.Width(), got.Height(), len(got.Touched))
+		}
+		for y := range h {
+			if got.Touched[y] != nil {
+				t.Errorf("row %d of a recycled copy is touched", y)
+			}
+			for x := range w {
+				if c := got.CellAt(x, y); c == nil || !c.Equal(&EmptyCell) {
+					t.Fatalf("cell %d,%d of a recycled copy is %#v, not blank", x, y, c)
+				}
+			}
+		}
+	}
+	if reused == 0 {
+		t.Error("the pool never gave a copy back")
+	}
+
+	// A renderer takes its copy from the pool, and Forget puts it back.
+	var buf bytes.Buffer
+	s := NewTerminalRenderer(&buf, []string{"TERM=xterm-256color"})
+	s.SetFullscreen(true)
+	scr := NewScreenBuffer(10, 3)
+	NewStyledString("ABC").Draw(scr, scr.Bounds())
+	s.Render(scr.RenderBuffer)
+	if s.curbuf == nil {
+		t.Fatal("no copy of the screen after a render")
+	}
+	s.Forget()
+	if s.curbuf != nil {
+		t.Fatal("Forget kept the copy")
+	}
+}

@@ -1439,8 +1439,9 @@ func (s *TerminalRenderer) Render(newbuf *RenderBuffer) {
 	newbuf.growTouched()
 
 	if s.curbuf == nil || s.curbuf.Bounds().Empty() {
-		// Initialize the current buffer
-		s.curbuf = NewRenderBuffer(newbuf.Width(), newbuf.Height())
+		// Initialize the current buffer (sshblog's fork: from the pool of
+		// copies renderers have let go of; see screenCopies).
+		s.curbuf = screenCopies.get(newbuf.Width(), newbuf.Height())
 	}
 
 	newWidth, newHeight := newbuf.Width(), newbuf.Height()
@@ -1542,9 +1543,12 @@ func (s *TerminalRenderer) Erase() {
 // which paints the whole frame as a first render does. A program that has
 // drawn nothing for a while can call it between renders to hold no copy of
 // the screen while it waits; the price is a full repaint instead of a diff
-// on its next frame. Forget keeps the cursor, the pen and the modes. (Added
-// in sshblog's fork: a copy is about 200 KiB at 80x24, per SSH session.)
+// on its next frame. Forget keeps the cursor, the pen and the modes. The
+// copy goes back to a pool the next renderer to need one takes it from.
+// (Added in sshblog's fork: a copy is about 200 KiB at 80x24, per SSH
+// session.)
 func (s *TerminalRenderer) Forget() {
+	screenCopies.put(s.curbuf)
 	s.curbuf = nil
 	s.clear = true
 }
