@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // TestKeysTableShared checks that readers with the default settings share
@@ -140,5 +141,35 @@ func TestScreenCopiesAreBlank(t *testing.T) {
 	s.Forget()
 	if s.curbuf != nil {
 		t.Fatal("Forget kept the copy")
+	}
+}
+
+// TestCellsKeepNoFrame checks that the cells drawn from a styled string do
+// not point into it: a renderer's copy of the screen would keep every frame
+// one of its cells came from.
+func TestCellsKeepNoFrame(t *testing.T) {
+	frame := strings.Repeat("\x1b[1mab 회고 é\x1b[m 👍🏽 x\n", 3)
+	lo := uintptr(unsafe.Pointer(unsafe.StringData(frame)))
+	hi := lo + uintptr(len(frame))
+	scr := NewScreenBuffer(20, 3)
+	NewStyledString(frame).Draw(scr, scr.Bounds())
+	seen := 0
+	for y := range 3 {
+		for x := range 20 {
+			c := scr.CellAt(x, y)
+			if c == nil || c.Content == "" {
+				continue
+			}
+			seen++
+			if p := uintptr(unsafe.Pointer(unsafe.StringData(c.Content))); p >= lo && p < hi {
+				t.Errorf("cell %d,%d (%q) points into the frame it was drawn from", x, y, c.Content)
+			}
+		}
+	}
+	if seen < 3*10 {
+		t.Fatalf("only %d cells drawn", seen)
+	}
+	if got := scr.CellAt(3, 0).Content; got != "회" {
+		t.Errorf("cell 3,0 is %q, want 회", got)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image/color"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
 )
@@ -145,6 +146,27 @@ func terminated[T []byte | string](seq T) bool {
 	return n >= 2 && seq[n-1] == '\\' && seq[n-2] == ansi.ESC
 }
 
+// asciiContents holds the one-byte strings of ASCII, for cellContent.
+var asciiContents = func() (a [utf8.RuneSelf]string) {
+	for i := range a {
+		a[i] = string(rune(i))
+	}
+	return a
+}()
+
+// cellContent returns a cell's content as a string of its own: never a
+// substring of the text being drawn, which a long-lived cell would keep
+// alive whole. (sshblog's fork: a terminal renderer keeps its copy of the
+// screen for as long as the program runs, and a cell unchanged across
+// frames kept the whole frame it was first drawn from; sessions held half
+// a dozen old frames each.) ASCII, most of any screen, costs nothing.
+func cellContent[T []byte | string](seq T) string {
+	if len(seq) == 1 && seq[0] < utf8.RuneSelf {
+		return asciiContents[seq[0]]
+	}
+	return strings.Clone(string(seq))
+}
+
 func printString[T []byte | string](
 	s Screen,
 	m WidthMethod,
@@ -195,7 +217,7 @@ func printString[T []byte | string](
 		// branch and drop the cluster from the screen.
 		case width > 0:
 			cell.Width = width
-			cell.Content = string(seq)
+			cell.Content = cellContent(seq)
 			// Any pass-through sequences seen since the last cell belong in
 			// front of this glyph, the order they arrived in. Checked rather
 			// than joined unconditionally, because there are none at all on the
