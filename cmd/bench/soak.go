@@ -27,7 +27,8 @@ package main
 // been through a round) and at the end, both times with every session open and idle:
 // the readers stop on the list, between two rounds, and the authors between
 // two publishes (the pause is added to the soak), and
-// the server gets quietFor to finish what they asked. Then it hangs up
+// the server gets quietFor to finish what they asked (and every idle
+// session to give back its copy of the screen). Then it hangs up
 // every session, waits up to -settle for the server to end them, and
 // checks: no errors, every acknowledged revision stored with its exact
 // content (read back through store.Revision from the live store and again
@@ -61,8 +62,8 @@ const (
 	maxWakeups     = 1 << 24 // wake-ups of one wait for a marker
 	maxMoves       = 50      // j presses on the list before a reader goes back to the top (g)
 	sampleEvery    = 5 * time.Second
-	endMargin      = 2 * time.Minute // connections' deadline past the soak's end and -timeout
-	quietFor       = 2 * time.Second // for the server to finish its work before memory is sampled
+	endMargin      = 2 * time.Minute               // connections' deadline past the soak's end and -timeout
+	quietFor       = screenRelease + 2*time.Second // before memory is sampled: for the server to finish its work, and every idle session to give back its copy of the screen, so that both samples see them alike
 	pollEvery      = 50 * time.Millisecond
 	maxErrorsShown = 8
 )
