@@ -292,14 +292,25 @@ func hasDescriptions(items []list.Item) bool {
 // dated posts, in the store's order (newest first), and the standing
 // pages, by title.
 func splitKinds(entries []store.Entry, loc *time.Location) (posts, pages []list.Item) {
+	return splitKindsReusing(entries, loc, nil)
+}
+
+// splitKindsReusing is splitKinds taking the item in reuse for an entry
+// whose slug and revision it was made from (in the same time zone).
+func splitKindsReusing(entries []store.Entry, loc *time.Location, reuse map[string]*item) (posts, pages []list.Item) {
 	posts = make([]list.Item, 0, len(entries))
 	for _, e := range entries {
-		switch {
-		case e.Removed:
-		case e.Page:
-			pages = append(pages, newItem(e, loc))
-		default:
-			posts = append(posts, newItem(e, loc))
+		if e.Removed {
+			continue
+		}
+		it, ok := reuse[e.Slug]
+		if !ok || it.entry.Rev != e.Rev || it.entry.Removed {
+			it = newItem(e, loc)
+		}
+		if e.Page {
+			pages = append(pages, it)
+		} else {
+			posts = append(posts, it)
 		}
 	}
 	slices.SortStableFunc(pages, func(a, b list.Item) int {

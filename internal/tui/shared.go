@@ -39,10 +39,34 @@ func (s *Shared) items(entries []store.Entry, loc *time.Location) (posts, pages 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.loc != loc || !sameRevisions(s.entries, entries) {
+		var reuse map[string]*item
+		if s.loc == loc {
+			reuse = itemsBySlug(s.posts, s.pages)
+		}
 		s.loc, s.entries = loc, entries
-		s.posts, s.pages = splitKinds(entries, loc)
+		s.posts, s.pages = splitKindsReusing(entries, loc, reuse)
 	}
 	return s.posts, s.pages
+}
+
+// itemsBySlug indexes the items of the last build by slug, for the next
+// build to take those whose post has not changed: a publish changes one
+// post, and rebuilding every item for it made garbage of the rest, and of
+// memory that sessions still held the old items in, holes.
+func itemsBySlug(lists ...[]list.Item) map[string]*item {
+	n := 0
+	for _, l := range lists {
+		n += len(l)
+	}
+	m := make(map[string]*item, n)
+	for _, l := range lists {
+		for _, li := range l {
+			if it, ok := li.(*item); ok {
+				m[it.entry.Slug] = it
+			}
+		}
+	}
+	return m
 }
 
 // sameRevisions reports whether a and b list the same revisions of the same

@@ -42,6 +42,28 @@ func TestSharedItems(t *testing.T) {
 	if &models[0].postItems[0] == &a.postItems[0] {
 		t.Error("the old list's items were reused for the new list")
 	}
+	// The posts that did not change keep their items; a new revision gets
+	// a new one.
+	old := map[string]*item{}
+	for _, li := range models[0].postItems {
+		old[li.(*item).entry.Slug] = li.(*item)
+	}
+	for _, li := range a.postItems[1:] {
+		if it := li.(*item); old[it.entry.Slug] != it {
+			t.Errorf("the unchanged post %q got a new item", it.entry.Slug)
+		}
+	}
+	st.put(t, "hello", mdPost("Hello again", "2024-01-02", nil, "# Hello\n"))
+	c := open()
+	for _, li := range c.postItems {
+		it := li.(*item)
+		switch prev := old[it.entry.Slug]; {
+		case it.entry.Slug == "hello" && (it == prev || it.title != "Hello again"):
+			t.Errorf("the edited post kept its old item (%q)", it.title)
+		case it.entry.Slug == seedSlug && it != prev:
+			t.Error("the seed post got a new item when another post was edited")
+		}
+	}
 
 	// Another time zone shows other dates: nothing is shared with it.
 	m := New(Options{Title: blogTitle, Posts: st, Renderer: newRenderer(t), Location: time.FixedZone("KST", 9*3600), Width: 80, Height: 24, Shared: sh})
