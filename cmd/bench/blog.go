@@ -28,7 +28,6 @@ import (
 
 // The settings the blog runs with: those of cmd/sshd's defaults.
 const (
-	renderCacheBytes = 64 << 20
 	handshakeTimeout = 20 * time.Second
 	idleTimeout      = 30 * time.Minute
 	screenRelease    = 10 * time.Second
@@ -73,7 +72,7 @@ type blogAuthor struct {
 // seeded with the built-in posts and generated ones, a host key, a keys
 // folder with nAuthors generated authors (at least one), and the render
 // cache; and serves it on a loopback port. The server logs to logTo.
-func startBlog(dir string, generated, nAuthors int, logTo io.Writer) (*blog, error) {
+func startBlog(dir string, generated, nAuthors int, cacheBytes int64, logTo io.Writer) (*blog, error) {
 	loc := time.UTC
 	dbPath := filepath.Join(dir, "data", "blog.db")
 	db, err := store.Open(dbPath)
@@ -81,7 +80,7 @@ func startBlog(dir string, generated, nAuthors int, logTo io.Writer) (*blog, err
 		return nil, err
 	}
 	b := &blog{db: db, dbPath: dbPath, conns: &connCounter{}, served: make(chan error, 1)}
-	if err := b.start(dir, generated, max(nAuthors, 1), loc, logTo); err != nil {
+	if err := b.start(dir, generated, max(nAuthors, 1), cacheBytes, loc, logTo); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -89,7 +88,7 @@ func startBlog(dir string, generated, nAuthors int, logTo io.Writer) (*blog, err
 }
 
 // start seeds the store, writes the keys and starts serving; see startBlog.
-func (b *blog) start(dir string, generated, nAuthors int, loc *time.Location, logTo io.Writer) error {
+func (b *blog) start(dir string, generated, nAuthors int, cacheBytes int64, loc *time.Location, logTo io.Writer) error {
 	ctx := context.Background()
 	builtin, err := posts.Load(loc)
 	if err != nil {
@@ -138,7 +137,7 @@ func (b *blog) start(dir string, generated, nAuthors int, loc *time.Location, lo
 		return err
 	}
 	b.hostKey = hostKey.PublicKey()
-	b.renderer = render.New(renderCacheBytes)
+	b.renderer = render.New(int(cacheBytes))
 	b.srv, err = server.New(server.Config{
 		Title:            blogTitle,
 		Location:         loc,

@@ -48,23 +48,24 @@ import (
 
 // options are the command's flags.
 type options struct {
-	posts       int
-	sessions    int
-	serial      int
-	rounds      int
-	duration    time.Duration
-	concurrency int
-	hold        int
-	idle        time.Duration
-	opens       int
-	authors     int
-	publishes   int
-	uploadMiB   int64
-	timeout     time.Duration
-	limit       time.Duration
-	cpuprofile  string
-	memprofile  string
-	serverLog   string
+	posts          int
+	sessions       int
+	serial         int
+	rounds         int
+	duration       time.Duration
+	concurrency    int
+	hold           int
+	idle           time.Duration
+	opens          int
+	authors        int
+	publishes      int
+	uploadMiB      int64
+	renderCacheMiB int64
+	timeout        time.Duration
+	limit          time.Duration
+	cpuprofile     string
+	memprofile     string
+	serverLog      string
 
 	// The soak test's; see runSoak in soak.go.
 	soak           time.Duration
@@ -100,6 +101,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.opens, "opens", 200, "sessions that open the newest post, one after another")
 	fs.IntVar(&o.authors, "authors", 8, "concurrent author clients publishing")
 	fs.IntVar(&o.publishes, "publishes", 800, "publishes in total, shared by the authors")
+	fs.Int64Var(&o.renderCacheMiB, "render-cache", 64, "MiB of rendered posts the blog's render cache keeps (cmd/sshd's is 64)")
 	fs.Int64Var(&o.uploadMiB, "upload", 100, "MiB an author sends to \"publish big\" in the upload abuse run (0 to skip)")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "time limit of one session")
 	fs.DurationVar(&o.limit, "limit", 15*time.Minute, "time limit of the whole run")
@@ -134,7 +136,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}{
 		{"-posts", o.posts >= 0}, {"-sessions", o.sessions > 0}, {"-serial", o.serial >= 0}, {"-rounds", o.rounds > 0}, {"-duration", o.duration >= 0}, {"-concurrency", o.concurrency > 0},
 		{"-hold", o.hold >= 0}, {"-idle", o.idle > 0}, {"-opens", o.opens >= 0}, {"-authors", o.authors > 0},
-		{"-publishes", o.publishes >= 0}, {"-upload", o.uploadMiB >= 0}, {"-timeout", o.timeout > 0}, {"-limit", o.limit > 0},
+		{"-publishes", o.publishes >= 0}, {"-upload", o.uploadMiB >= 0}, {"-render-cache", o.renderCacheMiB > 0}, {"-timeout", o.timeout > 0}, {"-limit", o.limit > 0},
 		{"-soak", o.soak >= 0}, {"-readers", o.readers >= 0}, {"-soak-authors", o.soakAuthors >= 0},
 		{"-warmup", o.warmup > 0 && (o.soak == 0 || o.warmup < o.soak)}, {"-think-min", o.thinkMin > 0}, {"-think-max", o.thinkMax >= o.thinkMin},
 		{"-reconnect", o.reconnect >= 0 && o.reconnect <= 1}, {"-publish-pause", o.publishPause >= 0}, {"-settle", o.settle > 0},
@@ -221,7 +223,7 @@ func run(ctx context.Context, o options, out, progress io.Writer) (err error) {
 	busy0, _ := machineBusy()
 	self0, _ := cpuTime()
 	start := time.Now()
-	b, err := startBlog(dir, o.posts, 1, logTo)
+	b, err := startBlog(dir, o.posts, 1, o.renderCacheMiB<<20, logTo)
 	if err != nil {
 		return fmt.Errorf("starting the blog: %w", err)
 	}

@@ -22,6 +22,9 @@ type memSample struct {
 	RSSAnon    uint64 // of which anonymous memory: the heap, stacks, the runtime's (RssAnon)
 	RSSFile    uint64 // of which file pages mapped in: the binary, the database (RssFile)
 	HeapLive   uint64 // Go heap marked live by the last GC, bytes
+	HeapUnused uint64 // free room in heap spans that hold live objects: fragmentation, bytes
+	HeapFree   uint64 // free heap pages not yet given back to the system, bytes
+	Runtime    uint64 // the runtime's own memory: GC and span metadata, profiling, other, bytes
 	Stacks     uint64 // goroutine stacks, bytes
 	Goroutines uint64
 }
@@ -44,6 +47,14 @@ func readMem() (memSample, error) {
 		{Name: "/gc/heap/live:bytes"},
 		{Name: "/memory/classes/heap/stacks:bytes"},
 		{Name: "/sched/goroutines:goroutines"},
+		{Name: "/memory/classes/heap/unused:bytes"},
+		{Name: "/memory/classes/heap/free:bytes"},
+		{Name: "/memory/classes/metadata/mcache/inuse:bytes"},
+		{Name: "/memory/classes/metadata/mspan/inuse:bytes"},
+		{Name: "/memory/classes/metadata/other:bytes"},
+		{Name: "/memory/classes/profiling/buckets:bytes"},
+		{Name: "/memory/classes/other:bytes"},
+		{Name: "/memory/classes/os-stacks:bytes"},
 	}
 	metrics.Read(ms)
 	for _, m := range ms {
@@ -51,7 +62,15 @@ func readMem() (memSample, error) {
 			return memSample{}, fmt.Errorf("runtime metric %s is not supported", m.Name)
 		}
 	}
-	return memSample{RSS: rss, RSSAnon: anon, RSSFile: file, HeapLive: ms[0].Value.Uint64(), Stacks: ms[1].Value.Uint64(), Goroutines: ms[2].Value.Uint64()}, nil
+	var runtimeOwn uint64
+	for _, m := range ms[5:] {
+		runtimeOwn += m.Value.Uint64()
+	}
+	return memSample{
+		RSS: rss, RSSAnon: anon, RSSFile: file,
+		HeapLive: ms[0].Value.Uint64(), Stacks: ms[1].Value.Uint64(), Goroutines: ms[2].Value.Uint64(),
+		HeapUnused: ms[3].Value.Uint64(), HeapFree: ms[4].Value.Uint64(), Runtime: runtimeOwn,
+	}, nil
 }
 
 // heapActivity is what the Go heap did over a span of time.

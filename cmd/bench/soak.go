@@ -151,7 +151,7 @@ type soakSample struct {
 // progress to progress. It returns errSoakFailed if a check failed.
 func runSoak(ctx context.Context, o options, dir string, logTo, out, progress io.Writer) (err error) {
 	env := readMachine()
-	b, err := startBlog(dir, o.posts, o.soakAuthors, logTo)
+	b, err := startBlog(dir, o.posts, o.soakAuthors, o.renderCacheMiB<<20, logTo)
 	if err != nil {
 		return fmt.Errorf("starting the blog: %w", err)
 	}
