@@ -97,7 +97,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.duration, "duration", 0, "if positive, also end each server's concurrent first-frame runs after this long in all")
 	fs.IntVar(&o.concurrency, "concurrency", 50, "concurrent clients in the first-frame and hold runs")
 	fs.IntVar(&o.hold, "hold", 500, "idle sessions held open at once per server for memory and idle CPU")
-	fs.DurationVar(&o.idle, "idle", 15*time.Second, "how long the held sessions sit idle: CPU is measured over it and memory sampled again after it (the blog's sessions give back their copy of the screen after screen-release, 10s)")
+	fs.DurationVar(&o.idle, "idle", 20*time.Second, "how long the held sessions sit idle: CPU is measured over it (and over its part after the blog's sessions gave back their copy of the screen, at screen-release, 10s), and memory sampled again after it")
 	fs.IntVar(&o.opens, "opens", 200, "sessions that open the newest post, one after another")
 	fs.IntVar(&o.authors, "authors", 8, "concurrent author clients publishing")
 	fs.IntVar(&o.publishes, "publishes", 800, "publishes in total, shared by the authors")

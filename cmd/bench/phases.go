@@ -150,6 +150,8 @@ type holdResult struct {
 	Before, After memSample     // settled, before opening and with all open
 	Idle          time.Duration // the window CPU was measured over
 	IdleCPU       time.Duration // CPU the process used in it
+	Steady        time.Duration // the part of the window after the blog's sessions gave back their screens
+	SteadyCPU     time.Duration // CPU the process used in it
 	Rested        memSample     // settled, with all open after the idle window
 	Drained       bool          // the server ended every session after the clients left
 }
@@ -236,7 +238,18 @@ func runHold(ctx context.Context, t target, k, concurrency int, idle, timeout ti
 		return r, err
 	}
 	idleStart := time.Now()
-	if err := sleep(ctx, idle); err != nil {
+	// The blog's sessions wake once, at screenRelease, to give back their
+	// copy of the screen: the CPU after that is the idle sessions' own.
+	released := min(screenRelease+2*time.Second, idle/2)
+	if err := sleep(ctx, released); err != nil {
+		return r, err
+	}
+	cpuMid, err := cpuTime()
+	if err != nil {
+		return r, err
+	}
+	steadyStart := time.Now()
+	if err := sleep(ctx, idle-released); err != nil {
 		return r, err
 	}
 	cpu1, err := cpuTime()
@@ -244,6 +257,7 @@ func runHold(ctx context.Context, t target, k, concurrency int, idle, timeout ti
 		return r, err
 	}
 	r.Idle, r.IdleCPU = time.Since(idleStart), cpu1-cpu0
+	r.Steady, r.SteadyCPU = time.Since(steadyStart), cpu1-cpuMid
 	if r.Rested, err = settledMem(); err != nil {
 		return r, err
 	}
