@@ -71,7 +71,7 @@ func settings() []setting {
 		},
 		duration("handshake-timeout", "20s", "cut clients that have not authenticated by then (0: never)", func(c *Config) *time.Duration { return &c.HandshakeTimeout }),
 		duration("idle-timeout", "30m", "cut connections idle for this long (0: never)", func(c *Config) *time.Duration { return &c.IdleTimeout }),
-		duration("screen-release", "10s", "an idle reader's screen is drawn afresh after this long, saving memory (0: never)", func(c *Config) *time.Duration { return &c.ScreenRelease }),
+		duration("screen-release", "10s", "drop the copy of an idle reader's screen after this long; the next key repaints it (0: never)", func(c *Config) *time.Duration { return &c.ScreenRelease }),
 		count("max-sessions", "1000", "open connections at once, in total (0: no limit)", func(c *Config) *int { return &c.MaxSessions }),
 		count("max-sessions-per-ip", "20", "open connections at once from one IP address (0: no limit)", func(c *Config) *int { return &c.MaxSessionsPerIP }),
 		count("connects-per-ip", "60", "new connections per minute from one IP address (0: no limit)", func(c *Config) *int { return &c.ConnectsPerIP }),
