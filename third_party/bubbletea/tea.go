@@ -862,38 +862,39 @@ func (p *Program) eventLoop(model Model, cmds chan Cmd) (Model, error) {
 			// only carry a request from a command to here) are carried out
 			// and not passed on to the model, which cannot tell them apart
 			// and would take each for a change, drawing its view again for
-			// nothing. Upstream passes them on.
+			// nothing. Upstream passes them on. Each such case ends in
+			// continue.
 			case readClipboardMsg:
 				p.executeQuery(ansi.RequestSystemClipboard)
-				continue // the program's own request, not the model's: see above
+				continue
 
 			case setClipboardMsg:
 				p.execute(ansi.SetSystemClipboard(string(msg)))
-				continue // the program's own request, not the model's: see above
+				continue
 
 			case readPrimaryClipboardMsg:
 				p.executeQuery(ansi.RequestPrimaryClipboard)
-				continue // the program's own request, not the model's: see above
+				continue
 
 			case setPrimaryClipboardMsg:
 				p.execute(ansi.SetPrimaryClipboard(string(msg)))
-				continue // the program's own request, not the model's: see above
+				continue
 
 			case backgroundColorMsg:
 				p.executeQuery(ansi.RequestBackgroundColor)
-				continue // the program's own request, not the model's: see above
+				continue
 
 			case foregroundColorMsg:
 				p.executeQuery(ansi.RequestForegroundColor)
-				continue // the program's own request, not the model's: see above
+				continue
 
 			case cursorColorMsg:
 				p.executeQuery(ansi.RequestCursorColor)
-				continue // the program's own request, not the model's: see above
+				continue
 
 			case programStatusSupportMsg:
 				p.executeQuery(ansi.RequestProgramStatusSupport)
-				continue // the program's own request, not the model's: see above
+				continue
 
 			case execMsg:
 				// NB: this blocks.
@@ -901,11 +902,11 @@ func (p *Program) eventLoop(model Model, cmds chan Cmd) (Model, error) {
 
 			case terminalVersion:
 				p.executeQuery(ansi.RequestNameVersion)
-				continue // the program's own request, not the model's: see above
+				continue
 
 			case requestCapabilityMsg:
 				p.executeQuery(ansi.RequestTermcap(string(msg)))
-				continue // the program's own request, not the model's: see above
+				continue
 
 			case BatchMsg:
 				go p.execBatchMsg(msg)
@@ -929,7 +930,7 @@ func (p *Program) eventLoop(model Model, cmds chan Cmd) (Model, error) {
 
 			case requestCursorPosMsg:
 				p.executeQuery(ansi.RequestCursorPositionReport)
-				continue // the program's own request, not the model's: see above
+				continue
 
 			case RawMsg:
 				p.execute(fmt.Sprint(msg.Msg))
