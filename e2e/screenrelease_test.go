@@ -43,19 +43,33 @@ func TestScreenRelease(t *testing.T) {
 		a.keys(step.keys...)
 		b.keys(step.keys...)
 		a.waitText(step.want)
-		sameScreens(t, strings.Join(step.keys, " "), a, b)
+		sameScreens(t, strings.Join(step.keys, " "), a, b, 80, 24)
 	}
+
+	// A window resized while its session holds no copy of the screen.
+	for _, s := range []*screen{a, b} {
+		s.waitFor("the filter to close", func(s string) bool { return !strings.Contains(s, "Filter:") })
+	}
+	time.Sleep(3 * release)
+	a.keys("Enter")
+	b.keys("Enter")
+	a.waitText("요즘은")
+	time.Sleep(3 * release)
+	a.resize(100, 30)
+	b.resize(100, 30)
+	a.waitFor("the post at 100 columns", func(s string) bool { return maxWidth(s) > 80 })
+	sameScreens(t, "a resize", a, b, 100, 30)
 }
 
 // sameScreens waits until a and b look the same, cell by cell, colours and
 // attributes included, and fails the test with both after 15 seconds.
-func sameScreens(t *testing.T, after string, a, b *screen) {
+func sameScreens(t *testing.T, after string, a, b *screen, width, height int) {
 	t.Helper()
 	var sa, sb, diff string
 	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		sa = a.tmux("capture-pane", "-p", "-e", "-t", a.name)
 		sb = b.tmux("capture-pane", "-p", "-e", "-t", b.name)
-		if diff = lookDifferent(sa, sb, 80, 24); diff == "" {
+		if diff = lookDifferent(sa, sb, width, height); diff == "" {
 			return
 		}
 	}
