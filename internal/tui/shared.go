@@ -12,9 +12,9 @@ import (
 // Shared is what the sessions of one server share: the list's items, built
 // once from a list of posts for every session that reads the same list, and
 // the help lines drawn at the foot of the screen. Without it each session
-// builds its own, which for a blog of 10,000 posts is megabytes a session. Make one with [NewShared] and give it to every
-// session in [Options]; it is safe for concurrent use. A nil *Shared shares
-// nothing.
+// builds its own, which for a blog of 10,000 posts is megabytes a session.
+// Make one with [NewShared] and give it to every session in [Options]; it is
+// safe for concurrent use. A nil *Shared shares nothing.
 type Shared struct {
 	mu      sync.Mutex
 	loc     *time.Location
