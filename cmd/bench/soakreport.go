@@ -175,7 +175,7 @@ func (r *soakReport) print(out io.Writer) bool {
 
 // writeSummary words the lost-write check.
 func writeSummary(live, reopened writeCheck, acked int) string {
-	s := fmt.Sprintf("%d of %d acknowledged revisions read back byte for byte from the live store, %d after reopening it",
+	s := fmt.Sprintf("%d of %d acknowledged revisions read back with the content sent (SHA-256 and length) from the live store, %d after reopening it",
 		live.checked-live.lost-live.wrong, acked, reopened.checked-reopened.lost-reopened.wrong)
 	for _, c := range []struct {
 		what string
