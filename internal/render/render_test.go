@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -551,4 +552,30 @@ func FuzzRender(f *testing.F) {
 			checkOutput(t, out, width, style)
 		}
 	})
+}
+
+// TestCacheCountsWhatItHolds checks that the bytes the cache counts are
+// about the memory its renders take (the allocator's size classes add some
+// 14% here): a render that kept a larger buffer alive, or entries the
+// count missed, would let the cache outgrow its bound.
+func TestCacheCountsWhatItHolds(t *testing.T) {
+	r := New(64 << 20)
+	body := []byte(strings.Repeat("문단입니다. Some words to wrap, and **bold** ones.\n\n", 40))
+	live := func() uint64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	before := live()
+	for i := range 60 {
+		if _, err := r.Render(Key{ID: fmt.Sprintf("post@%d", i), Width: 80, Style: Dark}, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	grown, counted := float64(live())-float64(before), float64(r.Stats().Bytes)
+	if grown > 1.25*counted {
+		t.Errorf("the cache counts %.0f KiB but the heap grew %.0f KiB (%.2fx)", counted/1024, grown/1024, grown/counted)
+	}
+	t.Logf("counted %.0f KiB, heap grew %.0f KiB", counted/1024, grown/1024)
 }
