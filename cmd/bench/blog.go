@@ -65,6 +65,7 @@ type blog struct {
 // its key file and the key.
 type blogAuthor struct {
 	name   string
+	key    ed25519.PrivateKey
 	signer gossh.Signer
 }
 
@@ -114,7 +115,7 @@ func (b *blog) start(dir string, generated, nAuthors int, cacheBytes int64, loc 
 		if err != nil {
 			return err
 		}
-		a := blogAuthor{name: authorName}
+		a := blogAuthor{name: authorName, key: priv}
 		if i > 0 {
 			a.name = fmt.Sprintf("%s-%d", authorName, i+1)
 		}

@@ -8,7 +8,9 @@
 // measures the time to the first frame and the connections per second at a
 // fixed concurrency, the memory and idle CPU of held sessions, the time to
 // open a post, the rate of publishes by several authors, and what an
-// oversized upload does to memory; and prints a table with the targets.
+// oversized upload does to memory (its client runs in a child process, so
+// that the memory measured is the server's alone); and prints a table with
+// the targets.
 //
 // Usage:
 //
@@ -152,6 +154,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 // main parses the flags, runs the benchmark until it ends or SIGINT, and
 // exits 1 on an error.
 func main() {
+	if os.Getenv(uploadClientEnv) != "" {
+		if err := uploadClient(os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: upload client:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	o, err := parseFlags(os.Args[1:], os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return
@@ -323,7 +332,7 @@ func (bn *bench) run(ctx context.Context) error {
 	}
 	if o.uploadMiB > 0 {
 		var err error
-		if bn.res.upload, err = runUpload(ctx, b.addr, bn.author, b.conns, o.uploadMiB<<20, time.Minute); err != nil {
+		if bn.res.upload, err = runUpload(ctx, b.addr, b.authors[0].key, b.hostKey, b.conns, o.uploadMiB<<20, time.Minute); err != nil {
 			return fmt.Errorf("upload: %w", err)
 		}
 		bn.say("upload: %d bytes sent, answer %q", bn.res.upload.Sent, bn.res.upload.Answer)

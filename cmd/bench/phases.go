@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -467,12 +468,17 @@ func (r uploadResult) Growth() int64 { return int64(r.Peak) - int64(r.Before) }
 // rssInterval is how often RSS is sampled during the upload.
 const rssInterval = 2 * time.Millisecond
 
-// runUpload sends size bytes of markdown to `publish big` as an author and
-// samples the process's RSS until the server answers or limit passes. conns
-// counts the server's connections: the RSS kept is read once the server has
+// runUpload sends size bytes of markdown to `publish big` as the author
+// whose key is key, from a child process (see uploadElsewhere), and samples
+// this process's RSS until the server answers or limit passes. conns counts
+// the server's connections: the RSS kept is read once the server has
 // closed the upload's, as the channel's buffered data lives until then.
-func runUpload(ctx context.Context, addr string, cfg *ssh.ClientConfig, conns *connCounter, size int64, limit time.Duration) (uploadResult, error) {
+func runUpload(ctx context.Context, addr string, key ed25519.PrivateKey, hostKey ssh.PublicKey, conns *connCounter, size int64, limit time.Duration) (uploadResult, error) {
 	r := uploadResult{Size: size, ExitCode: -1}
+	job, err := newUploadJob(addr, key, hostKey, size, time.Now().Add(limit))
+	if err != nil {
+		return r, err
+	}
 	open := conns.open.Load()
 	before, err := settledMem()
 	if err != nil {
@@ -511,10 +517,15 @@ func runUpload(ctx context.Context, addr string, cfg *ssh.ClientConfig, conns *c
 	}()
 	heapBefore := readHeapCounters()
 	start := time.Now()
-	pprof.Do(ctx, pprof.Labels("client", "upload"), func(ctx context.Context) {
-		r.Sent, r.Answer, r.ExitCode, r.Failed = upload(ctx, addr, cfg, size, time.Now().Add(limit))
-	})
+	o, err := uploadElsewhere(ctx, job)
 	r.Took = time.Since(start)
+	if err != nil {
+		return r, err
+	}
+	r.Sent, r.Answer, r.ExitCode = o.Sent, o.Answer, o.Code
+	if o.Err != "" {
+		r.Failed = errors.New(o.Err)
+	}
 	close(done)
 	p := <-sampled
 	r.Peak, r.Samples = p.rss, p.samples
