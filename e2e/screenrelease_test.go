@@ -25,20 +25,7 @@ func TestScreenRelease(t *testing.T) {
 	a.waitText("24년 3월 회고")
 	b.waitText("24년 3월 회고")
 
-	steps := []struct {
-		keys []string
-		want string // text the screen shows after the keys
-	}{
-		{[]string{"Enter"}, "요즘은"},
-		{[]string{"Space"}, "%"},
-		{[]string{"g"}, "요즘은"},
-		{[]string{"q"}, "24년 3월 회고"},
-		{[]string{"?"}, "filter"},
-		{[]string{"?"}, "24년 3월 회고"},
-		{[]string{"/"}, "Filter"},
-		{[]string{"Escape"}, "24년 3월 회고"},
-	}
-	for _, step := range steps {
+	for _, step := range screenSteps {
 		time.Sleep(3 * release) // both idle: one forgets its screen
 		a.keys(step.keys...)
 		b.keys(step.keys...)
@@ -59,6 +46,44 @@ func TestScreenRelease(t *testing.T) {
 	b.resize(100, 30)
 	a.waitFor("the post at 100 columns", func(s string) bool { return maxWidth(s) > 80 })
 	sameScreens(t, "a resize", a, b, 100, 30)
+}
+
+// screenSteps are keys that go through the reader's screens, each with
+// text the screen shows after them.
+var screenSteps = []struct {
+	keys []string
+	want string
+}{
+	{[]string{"Enter"}, "요즘은"},
+	{[]string{"Space"}, "%"},
+	{[]string{"g"}, "요즘은"},
+	{[]string{"q"}, "24년 3월 회고"},
+	{[]string{"?"}, "filter"},
+	{[]string{"?"}, "24년 3월 회고"},
+	{[]string{"/"}, "Filter"},
+	{[]string{"Escape"}, "24년 3월 회고"},
+}
+
+// TestFirstFrameKept opens two sessions on one blog, one after the other,
+// alike: the second is sent the bytes of the first's first frame, kept by
+// the server (tea.FirstFrames), instead of drawing it, and holds no copy
+// of the screen afterwards, so its next frame is a full repaint. After the
+// first frame and after each key the two screens must be the same.
+func TestFirstFrameKept(t *testing.T) {
+	b := newBlog(t)
+	b.start("--screen-release", "0")
+	c := newClient(t, "visitor")
+	drawn := newScreen(t, 80, 24, c.sshCommandLine(b))
+	drawn.waitText("24년 3월 회고")
+	kept := newScreen(t, 80, 24, c.sshCommandLine(b))
+	kept.waitText("24년 3월 회고")
+	sameScreens(t, "the first frame", drawn, kept, 80, 24)
+	for _, step := range screenSteps {
+		drawn.keys(step.keys...)
+		kept.keys(step.keys...)
+		drawn.waitText(step.want)
+		sameScreens(t, strings.Join(step.keys, " "), drawn, kept, 80, 24)
+	}
 }
 
 // sameScreens waits until a and b look the same, cell by cell, colours and

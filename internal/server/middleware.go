@@ -195,7 +195,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	}
 	m := tui.New(opts)
 	p := tea.NewProgram(m, append(bm.MakeOptions(sess),
-		tea.WithContext(sess.Context()), tea.WithScreenRelease(s.cfg.ScreenRelease))...)
+		tea.WithContext(sess.Context()), tea.WithScreenRelease(s.cfg.ScreenRelease), tea.WithFirstFrames(s.frames))...)
 	s.track(sess, p)
 	return p
 }

@@ -102,7 +102,8 @@ type Server struct {
 	cfg      Config
 	store    Store
 	renderer *render.Renderer
-	shared   *tui.Shared // the list's items, shared by the TUI sessions
+	shared   *tui.Shared      // the list's items, shared by the TUI sessions
+	frames   *tea.FirstFrames // the TUI sessions' first frames, painted once for all alike
 	authors  Authors
 	log      *slog.Logger
 	ssh      *ssh.Server
@@ -112,6 +113,12 @@ type Server struct {
 	programs map[*tea.Program]*reloads // open TUI sessions, told about changes
 	closing  atomic.Bool               // Shutdown has begun
 }
+
+// firstFrames is how many first frames of TUI sessions the server keeps:
+// sessions that open on a screen another session opened on, at the same
+// size on a terminal set up alike, are sent the bytes drawn for it instead
+// of drawing it again. Readers mostly open on the list at a few sizes.
+const firstFrames = 32
 
 // New makes a server. authors may be nil: then everyone is a reader.
 func New(cfg Config, st Store, renderer *render.Renderer, authors Authors, log *slog.Logger) (*Server, error) {
@@ -129,6 +136,7 @@ func New(cfg Config, st Store, renderer *render.Renderer, authors Authors, log *
 		store:    st,
 		renderer: renderer,
 		shared:   tui.NewShared(),
+		frames:   tea.NewFirstFrames(firstFrames),
 		authors:  authors,
 		log:      log,
 		programs: map[*tea.Program]*reloads{},

@@ -36,6 +36,11 @@ type cursedRenderer struct {
 	starting      bool // indicates whether the renderer is starting after being stopped
 	pendingErase  bool // an scr.Erase() is pending and hasn't been drained by flush yet
 	noInput       bool // whether input is disabled, in which case keyboard enhancement queries are pointless
+
+	// sshblog's fork: first frames shared with other programs, and the
+	// resizes and clears before the first frame, part of its key.
+	firstFrames *FirstFrames
+	changes     int
 }
 
 var _ renderer = &cursedRenderer{}
@@ -374,6 +379,22 @@ func (s *cursedRenderer) flush(closing bool) error {
 		return s.flushQueued()
 	}
 
+	// sshblog's fork: a first frame another program drew alike is written
+	// as it was kept (see FirstFrames). What was queued goes into s.buf
+	// first, as the frame's own sequences would follow it there anyway.
+	var frameKey firstFrameKey
+	keepFrame := false
+	if s.firstFrames != nil && !closing && s.lastView == nil && s.buf.Len() == 0 {
+		if err := s.scr.Flush(); err != nil {
+			return fmt.Errorf("bubbletea: error flushing screen writer: %w", err)
+		}
+		if frameKey, keepFrame = s.firstFrameKey(&view, s.buf.String()); keepFrame {
+			if out, ok := s.firstFrames.get(frameKey); ok {
+				return s.writeFirstFrame(view, frameArea, out)
+			}
+		}
+	}
+
 	// We're no longer starting.
 	s.starting = false
 	s.pendingErase = false
@@ -666,6 +687,10 @@ func (s *cursedRenderer) flush(closing bool) error {
 	// Reset internal screen renderer buffer.
 	s.buf.Reset()
 
+	if keepFrame {
+		s.firstFrames.put(frameKey, bytes.Clone(buf.Bytes()))
+	}
+
 	// If our updates flush buffer has content, write it to the output writer.
 	if buf.Len() > 0 {
 		if s.logger != nil {
@@ -734,6 +759,7 @@ func (s *cursedRenderer) resize(w, h int) {
 	s.width, s.height = w, h
 	s.scr.Resize(s.width, s.height)
 	s.pendingErase = true
+	s.changes++
 	s.mu.Unlock()
 }
 
@@ -745,6 +771,7 @@ func (s *cursedRenderer) clearScreen() {
 	s.scr.MoveTo(0, 0)
 	s.scr.Erase()
 	s.pendingErase = true
+	s.changes++
 	s.mu.Unlock()
 }
 

@@ -565,6 +565,10 @@ type Program struct {
 	// forgets the screen; 0 is never. See [WithScreenRelease].
 	screenRelease time.Duration
 
+	// firstFrames keeps first frames shared with other programs, if not
+	// nil. See [WithFirstFrames].
+	firstFrames *FirstFrames
+
 	// drawn is the last view render asked a frame for, and hasDrawn whether
 	// there is one: a view equal to it needs no frame. Only the event loop
 	// uses them.
@@ -1150,6 +1154,7 @@ func (p *Program) Run() (returnModel Model, returnErr error) {
 			)
 			r.setLogger(p.logger)
 			r.setNoInput(p.disableInput)
+			r.firstFrames = p.firstFrames
 			// XXX: This breaks many things especially when we want the output
 			// to be compatible with terminals that are not necessary a TTY.
 			// This was originally done to work around a Wish emulated-pty
