@@ -103,12 +103,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.opens, "opens", 200, "sessions that open the newest post, one after another")
 	fs.IntVar(&o.authors, "authors", 8, "concurrent author clients publishing")
 	fs.IntVar(&o.publishes, "publishes", 800, "publishes in total, shared by the authors")
-	fs.Int64Var(&o.renderCacheMiB, "render-cache", 64, "MiB of rendered posts the blog's render cache keeps (cmd/sshd's is 64)")
+	fs.Int64Var(&o.renderCacheMiB, "render-cache", 64, fmt.Sprintf("MiB of rendered posts the blog's render cache keeps (cmd/sshd's is 64; with -soak the default is %d, so that the cache is full by the end of the warm-up)", soakRenderCacheMiB))
 	fs.Int64Var(&o.uploadMiB, "upload", 100, "MiB an author sends to \"publish big\" in the upload abuse run (0 to skip)")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "time limit of one session")
 	fs.DurationVar(&o.limit, "limit", 15*time.Minute, "time limit of the whole run")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run to `file`")
-	fs.StringVar(&o.memprofile, "memprofile", "", "write a heap profile to `file` while the blog's sessions are held (with -hold 0, at the end; with -soak, at the soak's end, and to file.warm after the warm-up)")
+	fs.StringVar(&o.memprofile, "memprofile", "", "write a heap profile to `file` while the blog's sessions are held (with -hold 0, at the end; with -soak, at the soak's end, to file.warm after the warm-up and to file.after once the clients hung up)")
 	fs.StringVar(&o.serverLog, "serverlog", "", "write the blog server's log to `file` (default: discard it)")
 	fs.DurationVar(&o.soak, "soak", 0, "if positive, run the soak test for this long instead of the measurements (-limit then defaults to this plus 5m)")
 	fs.IntVar(&o.readers, "readers", 500, "soak: concurrent reader sessions browsing the TUI")
@@ -120,14 +120,17 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.publishPause, "publish-pause", 0, "soak: an author's pause between two publishes (0: back to back)")
 	fs.DurationVar(&o.settle, "settle", 10*time.Second, "soak: the longest wait for the server to end its sessions and goroutines after the clients hang up")
 	fs.IntVar(&o.goroutineSlack, "goroutine-slack", 10, "soak: goroutines allowed above the baseline once the sessions are closed")
-	fs.Float64Var(&o.rssSlack, "rss-slack", 0.10, "soak: growth of anonymous RSS, less the render cache's, allowed from the end of the warm-up to the end of the soak, as a fraction")
+	fs.Float64Var(&o.rssSlack, "rss-slack", 0.10, "soak: growth of RSS, less the render cache, allowed from the first quarter of the soak after the warm-up to the last, as a fraction")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
-	limitSet := false
-	fs.Visit(func(f *flag.Flag) { limitSet = limitSet || f.Name == "limit" })
-	if o.soak > 0 && !limitSet {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if o.soak > 0 && !set["limit"] {
 		o.limit = o.soak + 5*time.Minute
+	}
+	if o.soak > 0 && !set["render-cache"] {
+		o.renderCacheMiB = soakRenderCacheMiB
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
