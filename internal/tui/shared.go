@@ -5,13 +5,15 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/list"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/sshblog/sshblog/internal/store"
 )
 
 // Shared is what the sessions of one server share: the list's items, built
-// once from a list of posts for every session that reads the same list, and
-// the help lines drawn at the foot of the screen. Without it each session
+// once from a list of posts for every session that reads the same list, the
+// help lines drawn at the foot of the screen, and the first frame of
+// sessions that open alike. Without it each session
 // builds its own, which for a blog of 10,000 posts is megabytes a session.
 // Make one with [NewShared] and give it to every session in [Options]; it is
 // safe for concurrent use. A nil *Shared shares nothing.
@@ -21,32 +23,39 @@ type Shared struct {
 	entries []store.Entry // the list the items were built from
 	posts   []list.Item   // never changed once built: sessions share them
 	pages   []list.Item
+	build   uint64 // counts the builds of posts and pages
 
 	helpMu sync.Mutex
 	help   map[string]string // drawn help by what it shows: see helpLine
+
+	viewMu sync.Mutex
+	views  map[firstViewKey]tea.View // sessions' first frames: see firstView
 }
 
 // NewShared returns an empty Shared.
 func NewShared() *Shared { return &Shared{} }
 
-// items returns the list's items of entries, as splitKinds does. When
-// entries are the posts, in the same order and at the same revisions, as
-// the last call's, it returns that call's items.
-func (s *Shared) items(entries []store.Entry, loc *time.Location) (posts, pages []list.Item) {
+// items returns the list's items of entries, as splitKinds does, and the
+// number of the build they come from. When entries are the posts, in the
+// same order and at the same revisions, as the last call's, it returns that
+// call's items and build.
+func (s *Shared) items(entries []store.Entry, loc *time.Location) (posts, pages []list.Item, build uint64) {
 	if s == nil {
-		return splitKinds(entries, loc)
+		posts, pages = splitKinds(entries, loc)
+		return posts, pages, 0
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.loc != loc || !sameRevisions(s.entries, entries) {
+	if s.build == 0 || s.loc != loc || !sameRevisions(s.entries, entries) {
 		var reuse map[string]*item
 		if s.loc == loc {
 			reuse = itemsBySlug(s.posts, s.pages)
 		}
 		s.loc, s.entries = loc, entries
 		s.posts, s.pages = splitKindsReusing(entries, loc, reuse)
+		s.build++
 	}
-	return s.posts, s.pages
+	return s.posts, s.pages, s.build
 }
 
 // itemsBySlug indexes the items of the last build by slug, for the next
@@ -110,5 +119,42 @@ func (s *Shared) helpLine(key string, draw func() string) string {
 	}
 	s.help[key] = v
 	s.helpMu.Unlock()
+	return v
+}
+
+// firstViewKey is what a session's first frame depends on when the session
+// is as New left it, on the list: the build of the list's items, the size,
+// whether the reader may edit, and the blog's title.
+type firstViewKey struct {
+	build         uint64
+	width, height int
+	author        bool
+	title         string
+}
+
+// firstViewCacheSize bounds the first frames a Shared keeps: the list at
+// the sizes readers' windows have, for readers and authors. When it is full
+// it starts again.
+const firstViewCacheSize = 32
+
+// firstView returns draw's frame for key, drawn once for all the sessions
+// that open on the same list, at the same size, alike.
+func (s *Shared) firstView(key firstViewKey, draw func() tea.View) tea.View {
+	if s == nil || key.build == 0 {
+		return draw()
+	}
+	s.viewMu.Lock()
+	v, ok := s.views[key]
+	s.viewMu.Unlock()
+	if ok {
+		return v
+	}
+	v = draw()
+	s.viewMu.Lock()
+	if s.views == nil || len(s.views) >= firstViewCacheSize {
+		s.views = make(map[firstViewKey]tea.View)
+	}
+	s.views[key] = v
+	s.viewMu.Unlock()
 	return v
 }

@@ -1,11 +1,17 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/sshblog/sshblog/internal/store"
 )
 
 func TestSharedItems(t *testing.T) {
@@ -117,5 +123,66 @@ func TestSharedHelp(t *testing.T) {
 	}
 	if n := len(sh.help); n > helpCacheSize {
 		t.Errorf("the help cache holds %d lines, more than %d", n, helpCacheSize)
+	}
+}
+
+// TestSharedFirstView checks that sessions as New leaves them on the same
+// list share one first frame, the one a session alone draws, and that a
+// session changed before its first frame, an author, another size or
+// another list each get their own.
+func TestSharedFirstView(t *testing.T) {
+	st := newFakeStore()
+	st.put(t, seedSlug, seed(t))
+	sh := NewShared()
+	opts := Options{Title: blogTitle, Posts: st, Renderer: newRenderer(t), Location: time.UTC, Width: 80, Height: 24, Shared: sh}
+	first := New(opts).View()
+	if len(sh.views) != 1 {
+		t.Fatalf("after one session's first frame the cache holds %d", len(sh.views))
+	}
+	second := New(opts)
+	if got, want := second.View(), second.draw(); got.Content != want.Content || got.WindowTitle != want.WindowTitle || got.Content != first.Content {
+		t.Fatalf("a second session's first frame is not the one it draws:\n%s\n%s", got.Content, want.Content)
+	}
+	alone := opts
+	alone.Shared = nil
+	if want := New(alone).View(); first.Content != want.Content {
+		t.Errorf("the shared first frame differs from a session's alone:\n%s\n%s", first.Content, want.Content)
+	}
+
+	moved := New(opts)
+	moved.Update(tea.WindowSizeMsg{Width: 80, Height: 24}) // the size it has: still as New left it
+	moved.Update(keyPress("?"))
+	if got := moved.View(); got.Content == first.Content || got.Content != moved.draw().Content {
+		t.Errorf("a session that showed the full help before its first frame got the shared frame:\n%s", got.Content)
+	}
+	if next := moved.View(); next.Content != moved.draw().Content {
+		t.Errorf("a later frame is not the one the session draws")
+	}
+
+	author := opts
+	author.Author, author.Save = "ash", func(context.Context, string, []byte, uint64) (store.Entry, error) { return store.Entry{}, nil }
+	narrow := opts
+	narrow.Width = 30
+	for what, o := range map[string]Options{"an author": author, "30 columns": narrow} {
+		m := New(o)
+		if got := m.View(); got.Content != m.draw().Content {
+			t.Errorf("%s: the first frame is not the one the session draws:\n%s", what, got.Content)
+		}
+	}
+	if len(sh.views) != 3 {
+		t.Errorf("after three kinds of first frame the cache holds %d", len(sh.views))
+	}
+
+	st.put(t, "newer", mdPost("더 새 글", "2024-06-01", nil, "새 글.\n"))
+	newer := New(opts)
+	if got := newer.View(); !strings.Contains(got.Content, "더 새 글") || got.Content != newer.draw().Content {
+		t.Errorf("after a publish a new session's first frame lacks the new post:\n%s", got.Content)
+	}
+
+	for i := range firstViewCacheSize + 10 {
+		sh.firstView(firstViewKey{build: uint64(i + 100)}, func() tea.View { return tea.NewView("x") })
+	}
+	if n := len(sh.views); n > firstViewCacheSize {
+		t.Errorf("the first-frame cache holds %d frames, more than %d", n, firstViewCacheSize)
 	}
 }

@@ -169,6 +169,9 @@ type Model struct {
 	// The last frame, drawn again only after a message that may change it.
 	frame tea.View
 	stale bool // a message since the last frame may have changed it
+
+	listBuild uint64 // the build of the list's items: see Shared.items
+	pristine  bool   // as New left it, on the list, not yet drawn: see firstView
 }
 
 // New returns a reader for one session. It reads the list of posts, so
@@ -213,6 +216,7 @@ func New(opts Options) *Model {
 	if cmd := m.applyList(readList(m.posts, m.listSeq)); cmd != nil {
 		m.startCmd = tea.Batch(cmd, m.startCmd)
 	}
+	m.pristine = m.screen == listScreen && m.edit == nil && m.notice == ""
 	return m
 }
 
@@ -229,7 +233,24 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if !m.quiet(msg) {
 		m.stale = true
 	}
+	if !m.unchanged(msg) {
+		m.pristine = false
+	}
 	return m.update(msg)
+}
+
+// unchanged reports whether msg leaves the model's state as it is: those a
+// program sends as it starts, when they say what the model assumed.
+func (m *Model) unchanged(msg tea.Msg) bool {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		return msg.Width == m.width && msg.Height == m.height
+	case tea.BackgroundColorMsg:
+		return msg.IsDark() == m.dark
+	case tea.ColorProfileMsg, tea.EnvMsg, tea.KeyboardEnhancementsMsg, tea.ModeReportMsg:
+		return true
+	}
+	return false
 }
 
 // quiet reports whether msg leaves the screen as it is, so that View can
@@ -482,7 +503,7 @@ func (m *Model) applyList(msg listMsg) tea.Cmd {
 	cur, idx := m.selectedSlug(), m.list.Index()
 	pending := m.pendingSlug
 	m.pendingSlug = ""
-	m.postItems, m.pageItems = m.shared.items(msg.entries, m.loc)
+	m.postItems, m.pageItems, m.listBuild = m.shared.items(msg.entries, m.loc)
 	if len(m.pageItems) == 0 {
 		m.showPages = false
 	}
@@ -735,8 +756,15 @@ func (m *Model) drawHelp(keys helpKeys, full bool, width int) string {
 // changed the screen; otherwise it returns the last frame.
 func (m *Model) View() tea.View {
 	if m.stale {
-		m.frame = m.draw()
-		m.stale = false
+		if m.pristine {
+			// Sessions as New leaves them on the same list look alike:
+			// the first of them draws the frame for all.
+			key := firstViewKey{build: m.listBuild, width: m.width, height: m.height, author: m.canEdit(), title: m.title}
+			m.frame = m.shared.firstView(key, m.draw)
+		} else {
+			m.frame = m.draw()
+		}
+		m.stale, m.pristine = false, false
 	}
 	return m.frame
 }
