@@ -75,10 +75,10 @@ const (
 // otherwise. The authors' new revisions fill a cache as they are read, and
 // a heap holding more cache is a larger heap, with as much again of room
 // for garbage (GOGC): RSS grows with the cache until it is full. The
-// server's 64 MiB take about six minutes of the soak to fill; 4 MiB are
+// server's 64 MiB take about six minutes of the soak to fill; 2 MiB are
 // full within the warm-up, and the memory checked after it is then the
 // rest of the server's.
-const soakRenderCacheMiB = 4
+const soakRenderCacheMiB = 2
 
 // cacheFull is the share of its bound the render cache must hold before
 // the warm-up ends.

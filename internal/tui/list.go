@@ -178,9 +178,13 @@ func runesEqual(a, b []rune) bool {
 // listTemplate is the list every session starts from, set up once per
 // process: list.New and each setter lay the list out again, drawing its
 // title, status line and help to measure them, which cost more than the
-// rest of a new session's first frame. Only newList reads it.
-var listTemplate = sync.OnceValue(func() list.Model {
-	l := list.New(nil, &delegate{}, 0, 0)
+// rest of a new session's first frame. Only initList reads it. It is a
+// pointer so that copying it moves the list (29 KiB) from heap to heap: a
+// copy by value went through the stack, which every session's goroutine
+// then had to grow to 64 KiB.
+var listTemplate = sync.OnceValue(func() *list.Model {
+	l := new(list.Model)
+	*l = list.New(nil, &delegate{}, 0, 0)
 	l.KeyMap = newListKeyMap()
 	l.DisableQuitKeybindings()
 	l.Filter = filterPosts
@@ -196,19 +200,18 @@ var listTemplate = sync.OnceValue(func() list.Model {
 	return l
 })
 
-// newList returns a session's list: a copy of listTemplate drawing its
-// items with d, and a filter box of its own, as list.New makes it (a text
-// box's cursor keeps a pointer to its blinking state, which sessions must
-// not share).
-func newList(d list.ItemDelegate) list.Model {
-	l := listTemplate()
-	in := textinput.New()
-	in.Prompt = l.FilterInput.Prompt
-	in.CharLimit = l.FilterInput.CharLimit
-	in.Focus()
-	l.FilterInput = in
+// initList sets l up as a session's list: a copy of listTemplate drawing
+// its items with d, and a filter box of its own, as list.New makes it (a
+// text box's cursor keeps a pointer to its blinking state, which sessions
+// must not share).
+func initList(l *list.Model, d list.ItemDelegate) {
+	tmpl := listTemplate()
+	*l = *tmpl
+	l.FilterInput = textinput.New()
+	l.FilterInput.Prompt = tmpl.FilterInput.Prompt
+	l.FilterInput.CharLimit = tmpl.FilterInput.CharLimit
+	l.FilterInput.Focus()
 	l.SetDelegate(d)
-	return l
 }
 
 // delegate draws the posts in the list: the title, then the date and tags,

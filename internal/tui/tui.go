@@ -197,7 +197,7 @@ func New(opts Options) *Model {
 	}
 	m.delegate = &delegate{}
 
-	m.list = newList(m.delegate)
+	initList(&m.list, m.delegate)
 
 	m.setStyles(true)
 	m.resize(opts.Width, opts.Height)
@@ -322,6 +322,10 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		// The list filters in a command; the model filters as the filter
 		// is typed (see updateList), so this answer is late, maybe for an
 		// older filter.
+		return m, nil
+	case tea.ColorProfileMsg, tea.EnvMsg, tea.KeyboardEnhancementsMsg, tea.ModeReportMsg:
+		// What the terminal is: nothing for the list, whose Update takes
+		// and returns all of it (29 KiB) by value.
 		return m, nil
 	}
 	// The rest (a paste into the filter, the filter's cursor) is the list's.

@@ -1020,7 +1020,7 @@ func TestOpenCachedPostInOneFrame(t *testing.T) {
 }
 
 // TestSessionsShareNoListState checks that sessions started from the same
-// list template (newList) keep their own filter, cursor and layout: two
+// list template (initList) keep their own filter, cursor and layout: two
 // sessions typed into at once (the race detector watches) see only their
 // own keys.
 func TestSessionsShareNoListState(t *testing.T) {
