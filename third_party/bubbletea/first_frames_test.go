@@ -78,8 +78,8 @@ func TestFirstFramesWriteWhatWasDrawn(t *testing.T) {
 }
 
 // TestFirstFramesKeepOnlyWhatTheyMay checks which first frames are kept:
-// not a second frame, not one with a cursor, a different size is another
-// frame, and the cache holds no more than its bound.
+// not a second frame, not one with a cursor; another terminal or nothing
+// queued is another frame; and the cache holds no more than its bound.
 func TestFirstFramesKeepOnlyWhatTheyMay(t *testing.T) {
 	t.Parallel()
 	c := NewFirstFrames(2)
@@ -103,6 +103,22 @@ func TestFirstFramesKeepOnlyWhatTheyMay(t *testing.T) {
 		t.Fatalf("a frame with a cursor was kept: the cache holds %d", len(c.frames))
 	}
 
+	c = NewFirstFrames(8)
+	draw(t, firstFramesTerm(c, &out, 20), &out, "one")
+	other := newCursedRenderer(&out, []string{"TERM=xterm"}, 20, 3)
+	other.firstFrames = c
+	other.start()
+	other.queue(ansi.RequestBackgroundColor)
+	draw(t, other, &out, "one")
+	unqueued := newCursedRenderer(&out, []string{"TERM=xterm-256color"}, 20, 3)
+	unqueued.firstFrames = c
+	unqueued.start()
+	draw(t, unqueued, &out, "one")
+	if len(c.frames) != 3 {
+		t.Fatalf("another terminal and nothing queued: the cache holds %d frames, want 3", len(c.frames))
+	}
+
+	c = NewFirstFrames(2)
 	for _, width := range []int{30, 40, 50} {
 		draw(t, firstFramesTerm(c, &out, width), &out, "one")
 	}
