@@ -25,15 +25,50 @@ type Shared struct {
 	pages   []list.Item
 	build   uint64 // counts the builds of posts and pages
 
-	helpMu sync.Mutex
-	help   map[string]string // drawn help by what it shows: see helpLine
+	help  drawnOnce[string, string]         // drawn help by what it shows: see helpLine
+	views drawnOnce[firstViewKey, tea.View] // sessions' first frames: see firstView
+}
 
-	viewMu sync.Mutex
-	views  map[firstViewKey]tea.View // sessions' first frames: see firstView
+// drawnOnce keeps what was drawn, by what it depends on, for every session
+// that needs the same. When it holds max things it starts again. It is safe
+// for concurrent use.
+type drawnOnce[K comparable, V any] struct {
+	mu  sync.Mutex
+	max int
+	m   map[K]V
+}
+
+// get returns what draw draws for key, drawing it only if it is not kept.
+func (c *drawnOnce[K, V]) get(key K, draw func() V) V {
+	c.mu.Lock()
+	v, ok := c.m[key]
+	c.mu.Unlock()
+	if ok {
+		return v
+	}
+	v = draw()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= c.max {
+		c.m = make(map[K]V)
+	}
+	c.m[key] = v
+	return v
+}
+
+// len returns how many things c keeps.
+func (c *drawnOnce[K, V]) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.m)
 }
 
 // NewShared returns an empty Shared.
-func NewShared() *Shared { return &Shared{} }
+func NewShared() *Shared {
+	s := &Shared{}
+	s.help.max, s.views.max = helpCacheSize, firstViewCacheSize
+	return s
+}
 
 // items returns the list's items of entries, as splitKinds does, and the
 // number of the build they come from. When entries are the posts, in the
@@ -106,20 +141,7 @@ func (s *Shared) helpLine(key string, draw func() string) string {
 	if s == nil {
 		return draw()
 	}
-	s.helpMu.Lock()
-	v, ok := s.help[key]
-	s.helpMu.Unlock()
-	if ok {
-		return v
-	}
-	v = draw()
-	s.helpMu.Lock()
-	if s.help == nil || len(s.help) >= helpCacheSize {
-		s.help = make(map[string]string)
-	}
-	s.help[key] = v
-	s.helpMu.Unlock()
-	return v
+	return s.help.get(key, draw)
 }
 
 // firstViewKey is what a session's first frame depends on when the session
@@ -143,18 +165,5 @@ func (s *Shared) firstView(key firstViewKey, draw func() tea.View) tea.View {
 	if s == nil || key.build == 0 {
 		return draw()
 	}
-	s.viewMu.Lock()
-	v, ok := s.views[key]
-	s.viewMu.Unlock()
-	if ok {
-		return v
-	}
-	v = draw()
-	s.viewMu.Lock()
-	if s.views == nil || len(s.views) >= firstViewCacheSize {
-		s.views = make(map[firstViewKey]tea.View)
-	}
-	s.views[key] = v
-	s.viewMu.Unlock()
-	return v
+	return s.views.get(key, draw)
 }

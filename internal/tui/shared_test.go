@@ -95,7 +95,7 @@ func TestSharedHelp(t *testing.T) {
 	draws := 0
 	draw := func() string { draws++; return a.drawHelp(keys, false, 78) }
 	k := helpKey(keys, false, 78, a.dark)
-	sh.help = nil
+	sh.help.m = nil
 	first := sh.helpLine(k, draw)
 	if got := b.shared.helpLine(helpKey(b.listHelp(), false, 78, b.dark), draw); got != first || draws != 1 {
 		t.Errorf("a second session drew the help again (%d draws) or got another line", draws)
@@ -121,7 +121,7 @@ func TestSharedHelp(t *testing.T) {
 	for i := range helpCacheSize + 10 {
 		sh.helpLine(fmt.Sprint(i), func() string { return "x" })
 	}
-	if n := len(sh.help); n > helpCacheSize {
+	if n := sh.help.len(); n > helpCacheSize {
 		t.Errorf("the help cache holds %d lines, more than %d", n, helpCacheSize)
 	}
 }
@@ -136,8 +136,8 @@ func TestSharedFirstView(t *testing.T) {
 	sh := NewShared()
 	opts := Options{Title: blogTitle, Posts: st, Renderer: newRenderer(t), Location: time.UTC, Width: 80, Height: 24, Shared: sh}
 	first := New(opts).View()
-	if len(sh.views) != 1 {
-		t.Fatalf("after one session's first frame the cache holds %d", len(sh.views))
+	if sh.views.len() != 1 {
+		t.Fatalf("after one session's first frame the cache holds %d", sh.views.len())
 	}
 	second := New(opts)
 	if got, want := second.View(), second.draw(); got.Content != want.Content || got.WindowTitle != want.WindowTitle || got.Content != first.Content {
@@ -169,8 +169,8 @@ func TestSharedFirstView(t *testing.T) {
 			t.Errorf("%s: the first frame is not the one the session draws:\n%s", what, got.Content)
 		}
 	}
-	if len(sh.views) != 3 {
-		t.Errorf("after three kinds of first frame the cache holds %d", len(sh.views))
+	if sh.views.len() != 3 {
+		t.Errorf("after three kinds of first frame the cache holds %d", sh.views.len())
 	}
 
 	st.put(t, "newer", mdPost("더 새 글", "2024-06-01", nil, "새 글.\n"))
@@ -182,7 +182,7 @@ func TestSharedFirstView(t *testing.T) {
 	for i := range firstViewCacheSize + 10 {
 		sh.firstView(firstViewKey{build: uint64(i + 100)}, func() tea.View { return tea.NewView("x") })
 	}
-	if n := len(sh.views); n > firstViewCacheSize {
+	if n := sh.views.len(); n > firstViewCacheSize {
 		t.Errorf("the first-frame cache holds %d frames, more than %d", n, firstViewCacheSize)
 	}
 }

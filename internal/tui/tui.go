@@ -260,19 +260,13 @@ func (m *Model) unchanged(msg tea.Msg) bool {
 // list; and a new list is not on the pager's screen: with many readers, a
 // post published by an author is drawn only by those who see the list.
 func (m *Model) quiet(msg tea.Msg) bool {
-	switch msg := msg.(type) {
-	case tea.WindowSizeMsg:
-		return msg.Width == m.width && msg.Height == m.height
-	case tea.BackgroundColorMsg:
-		return msg.IsDark() == m.dark
-	case tea.ColorProfileMsg, tea.EnvMsg, tea.KeyboardEnhancementsMsg, tea.ModeReportMsg:
-		return true
+	switch msg.(type) {
 	case ReloadMsg, list.FilterMatchesMsg:
 		return true
 	case listMsg:
 		return m.screen == pagerScreen
 	}
-	return false
+	return m.unchanged(msg)
 }
 
 // update is Update but for the frame's staleness.
