@@ -110,7 +110,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run to `file`")
 	fs.StringVar(&o.memprofile, "memprofile", "", "write a heap profile to `file` while the blog's sessions are held (with -hold 0, at the end; with -soak, at the soak's end, to file.warm after the warm-up and to file.after once the clients hung up)")
 	fs.StringVar(&o.serverLog, "serverlog", "", "write the blog server's log to `file` (default: discard it)")
-	fs.DurationVar(&o.soak, "soak", 0, "if positive, run the soak test for this long instead of the measurements (-limit then defaults to this plus 5m)")
+	fs.DurationVar(&o.soak, "soak", 0, "if positive, run the soak test instead of the measurements: a warm-up, then this long (-limit then defaults to this plus 5m)")
 	fs.IntVar(&o.readers, "readers", 500, "soak: concurrent reader sessions browsing the TUI")
 	fs.IntVar(&o.soakAuthors, "soak-authors", 5, "soak: author clients publishing all the while, each with its own key")
 	fs.DurationVar(&o.warmup, "warmup", 10*time.Second, "soak: memory is first sampled this long into the soak, once every reader has been through a round; readers connect over the first half of it")
@@ -143,7 +143,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		{"-hold", o.hold >= 0}, {"-idle", o.idle > 0}, {"-opens", o.opens >= 0}, {"-authors", o.authors > 0},
 		{"-publishes", o.publishes >= 0}, {"-upload", o.uploadMiB >= 0}, {"-render-cache", o.renderCacheMiB > 0}, {"-timeout", o.timeout > 0}, {"-limit", o.limit > 0},
 		{"-soak", o.soak >= 0}, {"-readers", o.readers >= 0}, {"-soak-authors", o.soakAuthors >= 0},
-		{"-warmup", o.warmup > 0 && (o.soak == 0 || o.warmup < o.soak)}, {"-think-min", o.thinkMin > 0}, {"-think-max", o.thinkMax >= o.thinkMin},
+		{"-warmup", o.warmup > 0}, {"-think-min", o.thinkMin > 0}, {"-think-max", o.thinkMax >= o.thinkMin},
 		{"-reconnect", o.reconnect >= 0 && o.reconnect <= 1}, {"-publish-pause", o.publishPause >= 0}, {"-settle", o.settle > 0},
 		{"-goroutine-slack", o.goroutineSlack >= 0}, {"-rss-slack", o.rssSlack >= 0},
 	} {

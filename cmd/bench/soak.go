@@ -3,7 +3,7 @@ package main
 // The soak test: -soak DURATION.
 //
 // It starts the blog as the measurements do (with -soak-authors author
-// keys), then for DURATION runs at once:
+// keys), then for a warm-up and DURATION more runs at once:
 //
 //   - -readers reader sessions, each its own TCP connection with a PTY
 //     (xterm-256color, 80x24) and the TUI as its shell. Each waits for the
@@ -208,12 +208,13 @@ func runSoak(ctx context.Context, o options, dir string, logTo, out, progress io
 	busy0, _ := machineBusy()
 	self0, _ := cpuTime()
 	start := time.Now()
-	// The soak ends o.soak after it began, plus the time it was paused for
-	// the warm-up's sample.
-	s.hardStop = start.Add(o.soak + 2*o.timeout + quietFor + endMargin)
+	// The soak runs o.soak after the warm-up, which takes at most
+	// maxWarmup; the clients' connections end by hardStop in any case.
+	maxWarmup := o.warmup + 3*o.timeout + quietFor
+	s.hardStop = start.Add(maxWarmup + o.soak + 2*o.timeout + quietFor + endMargin)
 	soakCtx, stopSoak := context.WithCancel(ctx)
 	defer stopSoak()
-	endTimer := time.AfterFunc(o.soak, stopSoak)
+	endTimer := time.AfterFunc(maxWarmup+o.soak, stopSoak)
 	defer endTimer.Stop()
 
 	release := make(chan struct{}) // the clients may hang up
@@ -285,7 +286,7 @@ func runSoak(ctx context.Context, o options, dir string, logTo, out, progress io
 	s.gate.open()
 	r.paused = time.Since(paused)
 	r.resumedAt = time.Since(start)
-	endTimer.Reset(max(o.soak-time.Since(start), 0) + r.paused)
+	endTimer.Reset(o.soak)
 	s.say("warm-up over at %v: %d reader sessions open, RSS %s, heap %s, %d goroutines; the clients paused %v for it",
 		r.warmAt.Round(time.Millisecond), r.warmSessions, mibU(r.warm.RSS), mibU(r.warm.HeapLive), r.warm.Goroutines, r.paused.Round(time.Millisecond))
 
@@ -816,7 +817,7 @@ func (s *soakRun) sample(soakCtx context.Context, start time.Time) []soakSample 
 	var out []soakSample
 	tick := time.NewTicker(sampleEvery)
 	defer tick.Stop()
-	limit := int((s.o.soak+s.o.timeout+quietFor)/sampleEvery) + 2
+	limit := int(time.Until(s.hardStop)/sampleEvery) + 2
 	for range limit { // and until the soak ends
 		select {
 		case <-soakCtx.Done():

@@ -74,7 +74,7 @@ func (r *soakReport) print(out io.Writer) bool {
 	if !r.warmParked {
 		parked = "not every client stopped in time"
 	}
-	fmt.Fprintf(out, "memory is sampled with every session open and idle: after the warm-up (%d of %d readers through a round by %v) the clients paused for %v (%s, the readers on the list; not counted in the soak's %v), at the end they finish their round and stop; then the server gets %v and a GC\n",
+	fmt.Fprintf(out, "memory is sampled with every session open and idle: after the warm-up (%d of %d readers through a round by %v) the clients paused for %v (%s, the readers on the list), then went on for the soak's %v; at the end they finish their round and stop; then the server gets %v and a GC\n",
 		r.warmRounded, o.readers, r.warmAt.Round(time.Millisecond), r.paused.Round(time.Millisecond), parked, o.soak, quietFor)
 	fmt.Fprintln(out)
 
