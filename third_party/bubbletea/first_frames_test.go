@@ -132,3 +132,25 @@ func TestFirstFramesKeepOnlyWhatTheyMay(t *testing.T) {
 		t.Fatalf("a cache of 0 frames holds %d", len(none.frames))
 	}
 }
+
+// TestFirstFramesCloseAlike checks that a program that wrote a kept first
+// frame leaves the terminal as one that drew it: the same bytes on close.
+func TestFirstFramesCloseAlike(t *testing.T) {
+	t.Parallel()
+	c := NewFirstFrames(4)
+	var outA, outB bytes.Buffer
+	a, b := firstFramesTerm(c, &outA, 20), firstFramesTerm(c, &outB, 20)
+	draw(t, a, &outA, "x\ny\nz")
+	draw(t, b, &outB, "x\ny\nz")
+	outA.Reset()
+	outB.Reset()
+	if err := a.close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.close(); err != nil {
+		t.Fatal(err)
+	}
+	if outA.String() != outB.String() || !strings.Contains(outA.String(), ansi.ResetModeAltScreenSaveCursor) {
+		t.Errorf("closing after a drawn first frame wrote %q, after a kept one %q", outA.String(), outB.String())
+	}
+}
