@@ -103,7 +103,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.opens, "opens", 200, "sessions that open the newest post, one after another")
 	fs.IntVar(&o.authors, "authors", 8, "concurrent author clients publishing")
 	fs.IntVar(&o.publishes, "publishes", 800, "publishes in total, shared by the authors")
-	fs.Int64Var(&o.renderCacheMiB, "render-cache", 64, fmt.Sprintf("MiB of rendered posts the blog's render cache keeps (cmd/sshd's is 64; with -soak the default is %d, so that the cache is full by the end of the warm-up)", soakRenderCacheMiB))
+	fs.Int64Var(&o.renderCacheMiB, "render-cache", 64, fmt.Sprintf("MiB of rendered posts the blog's render cache keeps (cmd/sshd's render-cache setting defaults to 64; with -soak the default is %d, so that the cache is full by the end of the warm-up)", soakRenderCacheMiB))
 	fs.Int64Var(&o.uploadMiB, "upload", 100, "MiB an author sends to \"publish big\" in the upload abuse run (0 to skip)")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "time limit of one session")
 	fs.DurationVar(&o.limit, "limit", 15*time.Minute, "time limit of the whole run")

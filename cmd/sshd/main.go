@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
 	"os/signal"
@@ -31,9 +32,6 @@ import (
 	"github.com/sshblog/sshblog/internal/termtext"
 	"github.com/sshblog/sshblog/posts"
 )
-
-// renderCacheBytes bounds the memory of rendered posts shared by all sessions.
-const renderCacheBytes = 64 << 20
 
 // shutdownGrace is how long open sessions get to finish on SIGTERM.
 const shutdownGrace = 4 * time.Second
@@ -146,7 +144,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) er
 		MaxSessions:      cfg.MaxSessions,
 		MaxSessionsPerIP: cfg.MaxSessionsPerIP,
 		ConnectsPerIP:    cfg.ConnectsPerIP,
-	}, db, render.New(renderCacheBytes), authors, log)
+	}, db, render.New(int(min(cfg.RenderCache, math.MaxInt))), authors, log)
 	if err != nil {
 		return err
 	}

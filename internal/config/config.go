@@ -57,6 +57,7 @@ type Config struct {
 	ScreenRelease    time.Duration // 0: a session keeps its copy of the screen
 	MaxPostSize      int64         // bytes, at most post.MaxSize
 	MaxImport        int64         // bytes
+	RenderCache      int64         // bytes of rendered posts kept; 0: none
 
 	MaxSessions      int // open connections at once, in total; 0: no limit
 	MaxSessionsPerIP int // open connections at once from one address; 0: no limit

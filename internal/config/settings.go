@@ -76,6 +76,7 @@ func settings() []setting {
 		count("max-sessions-per-ip", "20", "open connections at once from one IP address (0: no limit)", func(c *Config) *int { return &c.MaxSessionsPerIP }),
 		count("connects-per-ip", "60", "new connections per minute from one IP address (0: no limit)", func(c *Config) *int { return &c.ConnectsPerIP }),
 		field("max-post-size", "1MiB", "the largest post accepted, at most 1MiB", func(c *Config) *int64 { return &c.MaxPostSize }, parsePostSize, formatSize),
+		field("render-cache", "64MiB", "rendered posts kept for all readers; the process grows by about 2.5 times this as it fills (0: render every time)", func(c *Config) *int64 { return &c.RenderCache }, parseSize, formatSize),
 		field("max-import", "256MiB", "the largest archive the import command reads, such as 64MiB or 1GiB", func(c *Config) *int64 { return &c.MaxImport }, parseSize, formatSize),
 		field("log-format", "text", "how log lines are written: text or json", func(c *Config) *string { return &c.LogFormat }, oneOf("text", "json"), ident),
 		field("log-level", "info", "the least important log lines written: debug, info, warn or error", func(c *Config) *slog.Level { return &c.LogLevel }, parseLevel, formatLevel),
