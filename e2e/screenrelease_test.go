@@ -2,11 +2,14 @@ package e2e
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	uv "github.com/charmbracelet/ultraviolet"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // TestScreenRelease drives two blogs with the same keys, one whose sessions
@@ -78,11 +81,32 @@ func TestFirstFrameKept(t *testing.T) {
 	kept := newScreen(t, 80, 24, c.sshCommandLine(b))
 	kept.waitText("24년 3월 회고")
 	sameScreens(t, "the first frame", drawn, kept, 80, 24)
-	for _, step := range screenSteps {
+
+	// What each writes from here on: the kept session's next frame erases
+	// the screen and paints it in full, the drawn one's writes what changed.
+	out := map[*screen]string{}
+	for _, s := range []*screen{drawn, kept} {
+		out[s] = filepath.Join(t.TempDir(), "output")
+		s.tmux("pipe-pane", "-o", "-t", s.name, "cat > "+out[s])
+	}
+	for i, step := range screenSteps {
 		drawn.keys(step.keys...)
 		kept.keys(step.keys...)
 		drawn.waitText(step.want)
 		sameScreens(t, strings.Join(step.keys, " "), drawn, kept, 80, 24)
+		if i > 0 {
+			continue
+		}
+		erased := func(s *screen) bool {
+			b, _ := os.ReadFile(out[s])
+			return strings.Contains(string(b), ansi.EraseEntireScreen)
+		}
+		for deadline := time.Now().Add(5 * time.Second); !erased(kept) && time.Now().Before(deadline); {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if !erased(kept) || erased(drawn) {
+			t.Fatalf("after the first key the second session repainted in full: %v, the first: %v; want only the second, sent the kept first frame", erased(kept), erased(drawn))
+		}
 	}
 }
 
