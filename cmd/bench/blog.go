@@ -19,7 +19,8 @@ import (
 	"charm.land/ssh"
 	gossh "golang.org/x/crypto/ssh"
 
-	"github.com/sshblog/sshblog/internal/authors"
+	"github.com/sshblog/sshblog/internal/app"
+	"github.com/sshblog/sshblog/internal/config"
 	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/server"
 	"github.com/sshblog/sshblog/internal/store"
@@ -44,6 +45,7 @@ const blogTitle = "sshblog bench"
 // blog is the real blog server running in this process on a loopback port,
 // with its store in a temporary folder.
 type blog struct {
+	app      *app.App
 	db       *store.DB
 	renderer *render.Renderer // the server's render cache
 	srv      *server.Server
@@ -69,28 +71,48 @@ type blogAuthor struct {
 	signer gossh.Signer
 }
 
-// startBlog assembles the server as cmd/sshd does, in dir: a bbolt store
-// seeded with the built-in posts and generated ones, a host key, a keys
-// folder with nAuthors generated authors (at least one), and the render
-// cache; and serves it on a loopback port. The server logs to logTo.
+// startBlog starts the blog as cmd/sshd does (app.Open), in dir: a bbolt
+// store seeded with the built-in posts and generated ones, a host key, a
+// keys folder with nAuthors generated authors (at least one), and the
+// render cache; and serves it on a loopback port. The server logs to logTo.
 func startBlog(dir string, generated, nAuthors int, cacheBytes int64, logTo io.Writer) (*blog, error) {
 	loc := time.UTC
-	dbPath := filepath.Join(dir, "data", "blog.db")
-	db, err := store.Open(dbPath)
+	cfg := config.Config{
+		Data:             filepath.Join(dir, "data"),
+		Keys:             filepath.Join(dir, "keys"),
+		HostKey:          filepath.Join(dir, "data", "host_key"),
+		Title:            blogTitle,
+		Location:         loc,
+		HandshakeTimeout: handshakeTimeout,
+		IdleTimeout:      idleTimeout,
+		ScreenRelease:    screenRelease,
+		MaxImport:        maxImport,
+		RenderCache:      cacheBytes,
+	}
+	b := &blog{dbPath: cfg.DatabasePath(), conns: &connCounter{}, served: make(chan error, 1)}
+	if err := seed(cfg.DatabasePath(), generated, loc); err != nil {
+		return nil, err
+	}
+	authors, err := writeAuthors(cfg.Keys, max(nAuthors, 1))
 	if err != nil {
 		return nil, err
 	}
-	b := &blog{db: db, dbPath: dbPath, conns: &connCounter{}, served: make(chan error, 1)}
-	if err := b.start(dir, generated, max(nAuthors, 1), cacheBytes, loc, logTo); err != nil {
-		db.Close()
+	b.authors, b.author = authors, authors[0].signer
+	a, err := app.Open(cfg, slog.New(slog.NewTextHandler(logTo, nil)))
+	if err != nil {
+		return nil, err
+	}
+	b.app, b.db, b.renderer, b.srv = a, a.Store, a.Renderer, a.SSH
+	if err := b.serve(); err != nil {
+		a.Close()
 		return nil, err
 	}
 	return b, nil
 }
 
-// start seeds the store, writes the keys and starts serving; see startBlog.
-func (b *blog) start(dir string, generated, nAuthors int, cacheBytes int64, loc *time.Location, logTo io.Writer) error {
-	ctx := context.Background()
+// seed fills a new store at path with the built-in posts and generated
+// ones, before the blog opens it.
+func seed(path string, generated int, loc *time.Location) error {
 	builtin, err := posts.Load(loc)
 	if err != nil {
 		return err
@@ -99,58 +121,47 @@ func (b *blog) start(dir string, generated, nAuthors int, cacheBytes int64, loc 
 	if err != nil {
 		return err
 	}
-	if _, err := b.db.Seed(ctx, append(builtin, gen...), "sshblog"); err != nil {
+	db, err := store.Open(path)
+	if err != nil {
 		return err
 	}
-	if err := b.findNewest(ctx); err != nil {
-		return err
-	}
+	_, err = db.Seed(context.Background(), append(builtin, gen...), "sshblog")
+	return errors.Join(err, db.Close())
+}
 
-	keys := filepath.Join(dir, "keys")
+// writeAuthors makes n authors with keys of their own in the keys folder.
+func writeAuthors(keys string, n int) ([]blogAuthor, error) {
 	if err := os.MkdirAll(keys, 0o700); err != nil {
-		return err
+		return nil, err
 	}
-	for i := range nAuthors {
+	out := make([]blogAuthor, 0, n)
+	for i := range n {
 		_, priv, err := ed25519.GenerateKey(rand.Reader)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		a := blogAuthor{name: authorName, key: priv}
 		if i > 0 {
 			a.name = fmt.Sprintf("%s-%d", authorName, i+1)
 		}
 		if a.signer, err = gossh.NewSignerFromKey(priv); err != nil {
-			return err
+			return nil, err
 		}
 		if err := os.WriteFile(filepath.Join(keys, a.name+".pub"), gossh.MarshalAuthorizedKey(a.signer.PublicKey()), 0o600); err != nil {
-			return err
+			return nil, err
 		}
-		b.authors = append(b.authors, a)
+		out = append(out, a)
 	}
-	b.author = b.authors[0].signer
-	log := slog.New(slog.NewTextHandler(logTo, nil))
-	folder, err := authors.Open(keys, log)
-	if err != nil {
+	return out, nil
+}
+
+// serve notes what the clients need and serves the blog on a loopback port.
+func (b *blog) serve() error {
+	ctx := context.Background()
+	if err := b.findNewest(ctx); err != nil {
 		return err
 	}
-	hostKey, err := server.LoadHostKey(filepath.Join(dir, "data", "host_key"))
-	if err != nil {
-		return err
-	}
-	b.hostKey = hostKey.PublicKey()
-	b.renderer = render.New(int(cacheBytes))
-	b.srv, err = server.New(server.Config{
-		Title:            blogTitle,
-		Location:         loc,
-		HostKey:          hostKey,
-		HandshakeTimeout: handshakeTimeout,
-		IdleTimeout:      idleTimeout,
-		ScreenRelease:    screenRelease,
-		MaxImport:        maxImport,
-	}, b.db, b.renderer, folder, log)
-	if err != nil {
-		return err
-	}
+	b.hostKey = b.srv.HostKey()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err

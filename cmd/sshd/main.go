@@ -12,8 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
-	"net"
 	"os"
 	"os/signal"
 	"strings"
@@ -21,16 +19,11 @@ import (
 	"time"
 	_ "time/tzdata" // time zones work in a minimal container too
 
-	"charm.land/ssh"
-
-	"github.com/sshblog/sshblog/internal/authors"
+	"github.com/sshblog/sshblog/internal/app"
 	"github.com/sshblog/sshblog/internal/backup"
 	"github.com/sshblog/sshblog/internal/config"
-	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/server"
-	"github.com/sshblog/sshblog/internal/store"
 	"github.com/sshblog/sshblog/internal/termtext"
-	"github.com/sshblog/sshblog/posts"
 )
 
 // shutdownGrace is how long open sessions get to finish on SIGTERM.
@@ -104,71 +97,17 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) er
 		return err
 	}
 	log := cfg.Logger(stderr)
-	if err := cfg.MakeFolders(); err != nil {
-		return err
-	}
-
-	db, err := store.Open(cfg.DatabasePath())
+	a, err := app.Open(cfg, log)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	builtin, err := posts.Load(cfg.Location)
-	if err != nil {
-		return err
-	}
-	if n, err := db.Seed(context.Background(), builtin, "sshblog"); err != nil {
-		return err
-	} else if n > 0 {
-		log.Info("seeded an empty blog with the built-in posts", "posts", n)
-	}
-
-	authors, err := authors.Open(cfg.Keys, log)
-	if err != nil {
-		return err
-	}
-	hostKey, err := server.LoadHostKey(cfg.HostKeyPath())
-	if err != nil {
-		return err
-	}
-	srv, err := server.New(server.Config{
-		Title:            cfg.Title,
-		Description:      cfg.Description,
-		Location:         cfg.Location,
-		HostKey:          hostKey,
-		HandshakeTimeout: cfg.HandshakeTimeout,
-		IdleTimeout:      cfg.IdleTimeout,
-		ScreenRelease:    cfg.ScreenRelease,
-		MaxImport:        cfg.MaxImport,
-		MaxPostSize:      cfg.MaxPostSize,
-		MaxSessions:      cfg.MaxSessions,
-		MaxSessionsPerIP: cfg.MaxSessionsPerIP,
-		ConnectsPerIP:    cfg.ConnectsPerIP,
-	}, db, render.New(int(min(cfg.RenderCache, math.MaxInt))), authors, log)
-	if err != nil {
-		return err
-	}
-
+	defer a.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	l, err := net.Listen("tcp", cfg.Addr)
+	l, err := app.Listen(cfg.Addr)
 	if err != nil {
-		return fmt.Errorf("listening: %w", err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(l) }()
-	log.Info("listening", "addr", l.Addr().String(), "data", cfg.Data, "title", cfg.Title)
-
-	select {
-	case err := <-served:
 		return err
-	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, ssh.ErrServerClosed) {
-		return fmt.Errorf("shutting down: %w", err)
-	}
-	return nil
+	log.Info("listening", "addr", l.Addr().String(), "data", cfg.Data, "title", cfg.Title)
+	return a.Serve(ctx, l, shutdownGrace)
 }

@@ -78,7 +78,7 @@ func splitFrontMatter(src []byte) (frontMatter, error) {
 		line, next := nextLine(src, off)
 		if bytes.Equal(line, first) || fm.format == formatYAML && string(line) == "..." {
 			if off-inner > MaxFrontMatterSize {
-				return frontMatter{}, fmt.Errorf("%w: larger than %s", ErrFrontMatter, formatSize(MaxFrontMatterSize))
+				return frontMatter{}, fmt.Errorf("%w: larger than %s", ErrFrontMatter, FormatSize(MaxFrontMatterSize))
 			}
 			fm.text = src[inner:off]
 			if fm.format == formatYAML {

@@ -73,7 +73,7 @@ func Parse(src []byte, opts Options) (*Post, error) {
 	}
 	source := norm.NFC.Append(make([]byte, 0, len(src)), src...)
 	if len(source) > limit {
-		return nil, fmt.Errorf("%w: the limit is %s, and in Unicode NFC the post grows past it", ErrTooLarge, formatSize(int64(limit)))
+		return nil, fmt.Errorf("%w: the limit is %s, and in Unicode NFC the post grows past it", ErrTooLarge, FormatSize(int64(limit)))
 	}
 	fm, err := splitFrontMatter(source)
 	if err != nil {

@@ -13,12 +13,12 @@ var ErrTooLarge = errors.New("post is too large")
 // refusal of a post over the size limit words it: "post is too large: the
 // limit is 1 MiB".
 func TooLarge(limit int64) error {
-	return fmt.Errorf("%w: the limit is %s", ErrTooLarge, formatSize(limit))
+	return fmt.Errorf("%w: the limit is %s", ErrTooLarge, FormatSize(limit))
 }
 
-// formatSize formats a size in bytes for a message: "1 MiB", "64 KiB" or
+// FormatSize formats a size in bytes for a message: "1 MiB", "64 KiB" or
 // "100 bytes".
-func formatSize(n int64) string {
+func FormatSize(n int64) string {
 	switch {
 	case n >= 1<<20 && n%(1<<20) == 0:
 		return fmt.Sprintf("%d MiB", n>>20)

@@ -2,18 +2,14 @@ package server
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 
 	"charm.land/ssh"
 
-	"github.com/sshblog/sshblog/internal/post"
-	"github.com/sshblog/sshblog/internal/render"
-	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/termtext"
 )
 
@@ -31,7 +27,7 @@ type call struct {
 	s      *Server
 	sess   ssh.Session
 	ctx    context.Context
-	id     Identity
+	id     blog.Identity
 	args   []string
 	stdout io.Writer
 }
@@ -81,7 +77,7 @@ func (s *Server) runCommand(sess ssh.Session) {
 	switch {
 	case err != nil:
 	case cmd.author && !c.id.IsAuthor():
-		err = errNotAuthor
+		err = blog.ErrNotAuthor
 	default:
 		err = cmd.run(c)
 	}
@@ -142,177 +138,12 @@ func oneSlug(args []string) (string, error) {
 	return args[0], nil
 }
 
-func cmdList(c *call) error {
-	if len(c.args) != 0 {
-		return usageError{"takes no arguments"}
-	}
-	entries, err := c.reader().List(c.ctx)
-	if err != nil {
-		return fmt.Errorf("listing posts: %w", err)
-	}
-	now := c.s.store.Now()
-	var b strings.Builder
-	for _, e := range entries {
-		if e.Page {
-			continue // pages are not dated posts
-		}
-		date := e.Date
-		if date.IsZero() {
-			date = e.Updated
-		}
-		b.WriteString(date.In(c.s.cfg.Location).Format("2006-01-02"))
-		b.WriteByte('\t')
-		b.WriteString(termtext.SanitizeLine(e.Slug))
-		b.WriteByte('\t')
-		switch {
-		case e.Draft:
-			b.WriteString("(draft) ")
-		case e.IsScheduled(now):
-			b.WriteString("(scheduled) ")
-		}
-		b.WriteString(termtext.SanitizeLine(e.Title))
-		b.WriteByte('\n')
-	}
-	_, err = io.WriteString(c.stdout, b.String())
-	return err
-}
-
-func cmdCat(c *call) error {
-	arg, err := oneSlug(c.args)
-	if err != nil {
-		return err
-	}
-	slug, at, hasRev := strings.Cut(arg, "@")
-	if !hasRev {
-		rev, err := c.reader().Get(c.ctx, slug)
-		if err != nil {
-			return lookupError(slug, err)
-		}
-		_, err = c.stdout.Write(rev.Source)
-		return err
-	}
-	n, err := strconv.ParseUint(at, 10, 64)
-	if err != nil {
-		return usageError{fmt.Sprintf("%q is not a revision number", termtext.SanitizeLine(at))}
-	}
-	e, err := c.entry(slug)
-	if err != nil {
-		return err
-	}
-	src, err := c.revisionSource(e, n)
-	if err != nil {
-		return err
-	}
-	_, err = io.WriteString(c.stdout, src)
-	return err
-}
-
-// notFound is the error for a post that does not exist or may not be seen.
-type notFound struct{ slug string }
-
-func (e notFound) Error() string { return fmt.Sprintf("no post %q", termtext.SanitizeLine(e.slug)) }
-func (e notFound) Unwrap() error { return store.ErrNotFound }
-
-// lookupError words a failed lookup of slug for the person who asked.
-func lookupError(slug string, err error) error {
-	if errors.Is(err, store.ErrNotFound) {
-		return notFound{slug}
-	}
-	return fmt.Errorf("%q: %w", termtext.SanitizeLine(slug), err)
-}
-
-// Bounds of read --width.
-const (
-	minWidth     = 20
-	maxWidth     = 500
-	defaultWidth = 80
-)
-
-func cmdRead(c *call) error {
-	fs := flag.NewFlagSet("read", flag.ContinueOnError)
-	width := fs.Int("width", 0, "")
-	args, err := c.flags(fs)
-	if err != nil {
-		return err
-	}
-	slug, err := oneSlug(args)
-	if err != nil {
-		return err
-	}
-	pty, _, isPty := c.sess.Pty()
-	w := *width
-	switch {
-	case w == 0 && isPty && pty.Window.Width > 0:
-		w = pty.Window.Width
-	case w == 0:
-		w = defaultWidth
-	case w < minWidth || w > maxWidth:
-		return usageError{"--width must be between " + strconv.Itoa(minWidth) + " and " + strconv.Itoa(maxWidth)}
-	}
-	style := render.Plain
-	if isPty {
-		style = render.Dark
-	}
-	rev, err := c.reader().Get(c.ctx, slug)
-	if err != nil {
-		return lookupError(slug, err)
-	}
-	p, err := post.Parse(rev.Source, post.Options{Slug: rev.Slug, Location: c.s.cfg.Location})
-	if err != nil {
-		return fmt.Errorf("reading %q: %w", rev.Slug, err)
-	}
-	out, err := c.s.renderer.Render(render.Key{ID: fmt.Sprintf("%s@%d", rev.Slug, rev.Rev), Width: w, Style: style}, p.Body)
-	if err != nil {
-		return fmt.Errorf("rendering %q: %w", rev.Slug, err)
-	}
-	_, err = io.WriteString(c.stdout, out)
-	return err
-}
-
-func cmdWhoami(c *call) error {
-	if len(c.args) != 0 {
-		return usageError{"takes no arguments"}
-	}
-	_, err := fmt.Fprintln(c.stdout, c.id.String())
-	return err
-}
-
-func cmdHelp(c *call) error {
-	var b strings.Builder
-	b.WriteString(termtext.SanitizeLine(c.s.cfg.Title))
-	if d := termtext.SanitizeLine(c.s.cfg.Description); d != "" {
-		b.WriteString(": " + d)
-	}
-	b.WriteString("\n\nCommands (ssh HOST COMMAND):\n")
-	for _, cmd := range c.s.commands() {
-		fmt.Fprintf(&b, "  %-28s %s\n", strings.TrimSpace(cmd.name+" "+cmd.args), cmd.summary)
-	}
-	b.WriteString("With no command and a terminal (ssh -t HOST), browse the blog.\n")
-	_, err := io.WriteString(c.stdout, b.String())
-	return err
-}
-
-func cmdBackup(c *call) error {
-	if len(c.args) != 0 {
-		return usageError{"takes no arguments; redirect stdout to a file: ssh HOST backup > blog.db"}
-	}
-	if !c.id.IsAuthor() && !c.id.Operator {
-		return errNotAuthor
-	}
-	n, err := c.s.store.WriteTo(c.stdout)
-	if err != nil {
-		return err
-	}
-	c.s.log.Info("backup", "bytes", n, "who", c.id.String())
-	return nil
-}
-
 // cmdNeedsTerminal answers edit and new when they reach the command runner:
 // without a terminal, or editing a post that does not exist.
 func cmdNeedsTerminal(c *call) error {
 	if len(c.args) > 0 {
-		if _, ok := c.s.store.Entry(c.args[0]); !ok {
-			return notFound{c.args[0]}
+		if _, err := c.s.blog.Entry(c.id, c.args[0]); err != nil {
+			return err
 		}
 	}
 	if _, _, isPty := c.sess.Pty(); !isPty {

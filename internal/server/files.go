@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/post"
 	"github.com/sshblog/sshblog/internal/termtext"
 )
@@ -46,9 +47,9 @@ func slugOfFile(name string) (string, error) {
 
 // files lists the posts this call may see as files.
 func (c *call) files() ([]postFile, error) {
-	entries, err := c.reader().List(c.ctx)
+	entries, err := c.s.blog.List(c.ctx, c.id)
 	if err != nil {
-		return nil, fmt.Errorf("listing posts: %w", err)
+		return nil, err
 	}
 	out := make([]postFile, 0, len(entries))
 	for _, e := range entries {
@@ -63,7 +64,7 @@ func (c *call) stat(name string) (postFile, error) {
 	if err != nil {
 		return postFile{}, err
 	}
-	e, err := c.entry(slug)
+	e, err := c.s.blog.Entry(c.id, slug)
 	if err != nil {
 		return postFile{}, err
 	}
@@ -76,9 +77,9 @@ func (c *call) readFile(name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := c.reader().Get(c.ctx, slug)
+	r, err := c.s.blog.Get(c.ctx, c.id, slug)
 	if err != nil {
-		return nil, lookupError(slug, err)
+		return nil, err
 	}
 	return r.Source, nil
 }
@@ -86,24 +87,20 @@ func (c *call) readFile(name string) ([]byte, error) {
 // removeFile removes the post named by a file name.
 func (c *call) removeFile(name string) error {
 	if !c.id.IsAuthor() {
-		return errNotAuthor
+		return blog.ErrNotAuthor
 	}
 	slug, err := slugOfFile(name)
 	if err != nil {
 		return err
 	}
-	e, err := c.s.store.Remove(c.ctx, slug, c.id.Author, nil)
-	if err != nil {
-		return lookupError(slug, err)
-	}
-	c.s.log.Info("write", "action", "remove", "slug", e.Slug, "rev", e.Rev, "author", c.id.Author)
-	return nil
+	_, err = c.s.blog.Remove(c.ctx, c.id, slug, nil)
+	return err
 }
 
 // renameFile renames the post named by one file name to another.
 func (c *call) renameFile(from, to string) error {
 	if !c.id.IsAuthor() {
-		return errNotAuthor
+		return blog.ErrNotAuthor
 	}
 	oldSlug, err := slugOfFile(from)
 	if err != nil {
@@ -113,12 +110,8 @@ func (c *call) renameFile(from, to string) error {
 	if err != nil {
 		return err
 	}
-	e, err := c.s.store.Rename(c.ctx, oldSlug, newSlug, c.id.Author)
-	if err != nil {
-		return lookupError(oldSlug, err)
-	}
-	c.s.log.Info("write", "action", "rename", "from", oldSlug, "slug", e.Slug, "rev", e.Rev, "author", c.id.Author)
-	return nil
+	_, err = c.s.blog.Rename(c.ctx, c.id, oldSlug, newSlug)
+	return err
 }
 
 // upload collects one file sent by scp or sftp and publishes it when it is
@@ -140,13 +133,13 @@ type upload struct {
 // caller may write and that the name is a post's.
 func (c *call) newUpload(name string) (*upload, error) {
 	if !c.id.IsAuthor() {
-		return nil, errNotAuthor
+		return nil, blog.ErrNotAuthor
 	}
 	slug, err := slugOfFile(name)
 	if err != nil {
 		return nil, err
 	}
-	return &upload{c: c, slug: slug, limit: c.s.cfg.MaxPostSize, bufs: &c.s.uploads}, nil
+	return &upload{c: c, slug: slug, limit: c.s.blog.MaxPostSize(), bufs: &c.s.uploads}, nil
 }
 
 // WriteAt stores p at off, refusing anything that ends past the limit.
@@ -213,7 +206,7 @@ func (u *upload) Close() error {
 	if failed != nil {
 		return failed
 	}
-	if _, err := u.c.s.publish(u.c, data.b, u.slug, nil); err != nil {
+	if _, err := u.c.s.blog.Publish(u.c.ctx, u.c.id, data.b, blog.PublishOptions{Slug: u.slug}); err != nil {
 		return fmt.Errorf("%s%s: %w", u.slug, fileExt, err)
 	}
 	return nil

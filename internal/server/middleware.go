@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"runtime/debug"
 	"sync/atomic"
@@ -10,6 +11,8 @@ import (
 	"charm.land/ssh"
 	bm "charm.land/wish/v2/bubbletea"
 
+	"github.com/sshblog/sshblog/internal/blog"
+	"github.com/sshblog/sshblog/internal/store"
 	"github.com/sshblog/sshblog/internal/termtext"
 	"github.com/sshblog/sshblog/internal/tui"
 )
@@ -162,8 +165,8 @@ func (s *Server) wantsTUI(sess ssh.Session) bool {
 	case len(cmd) == 1 && cmd[0] == "new":
 		return true
 	case len(cmd) == 2 && cmd[0] == "edit":
-		_, ok := s.store.Entry(cmd[1])
-		return ok
+		_, err := s.blog.Entry(IdentityFrom(sess.Context()), cmd[1])
+		return err == nil
 	}
 	return false
 }
@@ -174,22 +177,23 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	id := IdentityFrom(sess.Context())
 	opts := tui.Options{
 		Title:    s.cfg.Title,
-		Posts:    s.store.Public(),
+		Posts:    s.blog.Reader(id),
 		Renderer: s.renderer,
-		Location: s.cfg.Location,
+		Location: s.blog.Location(),
 		Shared:   s.shared,
 		Width:    pty.Window.Width,
 		Height:   pty.Window.Height,
 	}
 	if id.IsAuthor() {
-		opts.Posts = s.store
 		opts.Author = id.Author
-		opts.Save = s.saver(sess, id)
+		opts.Save = func(ctx context.Context, slug string, src []byte, ifRev uint64) (store.Entry, error) {
+			return s.blog.Publish(ctx, id, src, blog.PublishOptions{Slug: slug, IfRev: &ifRev})
+		}
 		switch cmd := sess.Command(); {
 		case len(cmd) == 1 && cmd[0] == "new":
 			opts.Start = tui.Start{New: true}
 		case len(cmd) == 2 && cmd[0] == "edit":
-			e, _ := s.store.Entry(cmd[1])
+			e, _ := s.blog.Entry(id, cmd[1])
 			opts.Start = tui.Start{Edit: e.Slug}
 		}
 	}

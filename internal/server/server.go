@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"sync"
@@ -19,68 +18,16 @@ import (
 	"charm.land/wish/v2"
 	gossh "golang.org/x/crypto/ssh"
 
-	"github.com/sshblog/sshblog/internal/post"
+	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/render"
-	"github.com/sshblog/sshblog/internal/store"
 	"github.com/sshblog/sshblog/internal/tui"
 )
 
-// Store is what the server needs from the store; *store.DB is one. It is
-// the sum of the roles below, each small enough to read at a glance.
-type Store interface {
-	Catalog
-	Writer
-	Archive
-	Watcher
-}
-
-// Catalog reads posts and their history.
-type Catalog interface {
-	store.Reader
-	// Public is the blog as readers see it: no drafts, nothing scheduled.
-	Public() store.Reader
-	// Entry returns the current metadata of slug, following aliases.
-	Entry(slug string) (store.Entry, bool)
-	Revision(ctx context.Context, slug string, rev uint64) (store.Revision, error)
-	History(ctx context.Context, slug string) ([]store.Revision, error)
-	// Now is the store's clock, which decides what is scheduled.
-	Now() time.Time
-}
-
-// Writer changes posts; every change is a new revision.
-type Writer interface {
-	Put(ctx context.Context, c store.Change) (store.Entry, error)
-	Remove(ctx context.Context, slug, author string, ifRev *uint64) (store.Entry, error)
-	Rename(ctx context.Context, oldSlug, newSlug, author string) (store.Entry, error)
-	AddAlias(ctx context.Context, alias, slug string) error
-}
-
-// Archive is what import, export and backup need.
-type Archive interface {
-	AllEntries() []store.Entry
-	Aliases() [][2]string
-	PutMany(ctx context.Context, changes []store.Change) ([]store.Outcome, error)
-	Restore(ctx context.Context, slug string, revs []store.Revision, meta post.Meta) (store.Entry, error)
-	// WriteTo writes a consistent copy of the database.
-	WriteTo(w io.Writer) (int64, error)
-}
-
-// Watcher tells when to refresh open sessions.
-type Watcher interface {
-	// Changed returns a channel closed at the next committed write.
-	Changed() <-chan struct{}
-	// NextScheduled returns when the next scheduled post becomes public.
-	NextScheduled(now time.Time) (time.Time, bool)
-}
-
 // Config holds the server's settings. Zero durations mean no limit.
 type Config struct {
-	Title       string         // the blog's title
-	Description string         // the blog's one-line description
-	Location    *time.Location // the blog's time zone, for dates shown and parsed
-	HostKey     gossh.Signer   // the server's host key
-	MaxImport   int64          // the largest archive import reads, in bytes
-	MaxPostSize int64          // the largest post accepted, in bytes, at most post.MaxSize; 0 means post.MaxSize
+	Title       string       // the blog's title
+	Description string       // the blog's one-line description
+	HostKey     gossh.Signer // the server's host key
 
 	HandshakeTimeout time.Duration // cut clients that have not finished the handshake by then
 	IdleTimeout      time.Duration // cut connections with no traffic for this long
@@ -100,7 +47,7 @@ type Config struct {
 // Server serves the blog over SSH.
 type Server struct {
 	cfg      Config
-	store    Store
+	blog     *blog.Service
 	renderer *render.Renderer
 	shared   *tui.Shared      // the list's items, shared by the TUI sessions
 	frames   *tea.FirstFrames // the TUI sessions' first frames, painted once for all alike
@@ -120,20 +67,15 @@ type Server struct {
 // of drawing it again. Readers mostly open on the list at a few sizes.
 const firstFrames = 32
 
-// New makes a server. authors may be nil: then everyone is a reader.
-func New(cfg Config, st Store, renderer *render.Renderer, authors Authors, log *slog.Logger) (*Server, error) {
-	if cfg.Location == nil {
-		cfg.Location = time.Local
-	}
-	if cfg.MaxPostSize <= 0 || cfg.MaxPostSize > post.MaxSize {
-		cfg.MaxPostSize = post.MaxSize
-	}
+// New makes a server of the blog b. authors may be nil: then everyone is a
+// reader.
+func New(cfg Config, b *blog.Service, renderer *render.Renderer, authors Authors, log *slog.Logger) (*Server, error) {
 	if cfg.HostKey == nil {
 		return nil, errors.New("server: no host key")
 	}
 	s := &Server{
 		cfg:      cfg,
-		store:    st,
+		blog:     b,
 		renderer: renderer,
 		shared:   tui.NewShared(),
 		frames:   tea.NewFirstFrames(firstFrames),
@@ -223,30 +165,17 @@ func (s *Server) Close() error {
 	return s.ssh.Close()
 }
 
-// watch tells every open TUI session when the store changes or a scheduled
+// watch tells every open TUI session when the blog changes or a scheduled
 // post comes due. It is the one goroutine that waits for changes, whatever
 // the number of sessions, and it sleeps until something happens.
 func (s *Server) watch(ctx context.Context) {
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		changed := s.store.Changed()
-		timer.Stop()
-		if next, ok := s.store.NextScheduled(s.store.Now()); ok {
-			timer.Reset(time.Until(next) + time.Second/10)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-changed:
-		case <-timer.C:
-		}
+	s.blog.Watch(ctx, func() {
 		s.mu.Lock()
 		for _, r := range s.programs {
 			r.send()
 		}
 		s.mu.Unlock()
-	}
+	})
 }
 
 // reloads tells one TUI session that the posts changed. However many
@@ -282,3 +211,6 @@ func (s *Server) track(sess ssh.Session, p *tea.Program) {
 		s.mu.Unlock()
 	})
 }
+
+// HostKey returns the server's public host key, as clients see it.
+func (s *Server) HostKey() gossh.PublicKey { return s.cfg.HostKey.PublicKey() }

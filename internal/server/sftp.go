@@ -11,6 +11,7 @@ import (
 
 	"charm.land/ssh"
 	"github.com/pkg/sftp"
+	"github.com/sshblog/sshblog/internal/blog"
 )
 
 // sftpHandler serves the sftp subsystem, which today's scp also uses: the
@@ -105,9 +106,9 @@ func sftpError(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, errNotAuthor):
+	case errors.Is(err, blog.ErrNotAuthor):
 		return fmt.Errorf("%w: %w", err, sftp.ErrSSHFxPermissionDenied)
-	case errors.As(err, new(notFound)):
+	case errors.Is(err, blog.ErrNotFound):
 		return fmt.Errorf("%w: %w", err, os.ErrNotExist)
 	}
 	return err

@@ -17,6 +17,7 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/post"
 	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/store"
@@ -165,7 +166,7 @@ func testServer(t *testing.T, maxPost int64) (addr string, db *store.DB, cfg *go
 		return s
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := New(Config{HostKey: signer(), MaxPostSize: maxPost}, db, render.New(1<<20), everyoneAuthor{}, log)
+	srv, err := New(Config{HostKey: signer()}, blog.New(db, blog.Config{MaxPostSize: maxPost}), render.New(1<<20), everyoneAuthor{}, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,134 @@
+// Package app assembles the blog from its configuration: the store, the
+// authors' keys, the blog's rules, the renderer and the front ends that
+// serve them. cmd/sshd starts the blog this way, and so does cmd/bench, so
+// that what is measured is what runs.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net"
+	"time"
+
+	"charm.land/ssh"
+
+	"github.com/sshblog/sshblog/internal/authors"
+	"github.com/sshblog/sshblog/internal/blog"
+	"github.com/sshblog/sshblog/internal/config"
+	"github.com/sshblog/sshblog/internal/render"
+	"github.com/sshblog/sshblog/internal/server"
+	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/posts"
+)
+
+// seedAuthor is the author recorded on the built-in posts.
+const seedAuthor = "sshblog"
+
+// App is one running blog.
+type App struct {
+	Store    *store.DB
+	Blog     *blog.Service
+	Renderer *render.Renderer
+	SSH      *server.Server
+
+	log *slog.Logger
+}
+
+// Open opens the store named by cfg (filling an empty one with the
+// built-in posts), reads the authors' keys and the host key, and makes the
+// front ends; nothing listens until Serve.
+func Open(cfg config.Config, log *slog.Logger) (*App, error) {
+	if err := cfg.MakeFolders(); err != nil {
+		return nil, err
+	}
+	db, err := store.Open(cfg.DatabasePath())
+	if err != nil {
+		return nil, err
+	}
+	a, err := open(cfg, db, log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// open makes the App over an open store.
+func open(cfg config.Config, db *store.DB, log *slog.Logger) (*App, error) {
+	builtin, err := posts.Load(cfg.Location)
+	if err != nil {
+		return nil, err
+	}
+	if n, err := db.Seed(context.Background(), builtin, seedAuthor); err != nil {
+		return nil, err
+	} else if n > 0 {
+		log.Info("seeded an empty blog with the built-in posts", "posts", n)
+	}
+	keys, err := authors.Open(cfg.Keys, log)
+	if err != nil {
+		return nil, err
+	}
+	hostKey, err := server.LoadHostKey(cfg.HostKeyPath())
+	if err != nil {
+		return nil, err
+	}
+	b := blog.New(db, blog.Config{
+		Location:    cfg.Location,
+		MaxPostSize: cfg.MaxPostSize,
+		MaxImport:   cfg.MaxImport,
+		Log:         log,
+	})
+	renderer := render.New(int(min(cfg.RenderCache, math.MaxInt)))
+	srv, err := server.New(server.Config{
+		Title:            cfg.Title,
+		Description:      cfg.Description,
+		HostKey:          hostKey,
+		HandshakeTimeout: cfg.HandshakeTimeout,
+		IdleTimeout:      cfg.IdleTimeout,
+		ScreenRelease:    cfg.ScreenRelease,
+		MaxSessions:      cfg.MaxSessions,
+		MaxSessionsPerIP: cfg.MaxSessionsPerIP,
+		ConnectsPerIP:    cfg.ConnectsPerIP,
+	}, b, renderer, keys, log)
+	if err != nil {
+		return nil, err
+	}
+	return &App{Store: db, Blog: b, Renderer: renderer, SSH: srv, log: log}, nil
+}
+
+// Listen opens the listener of the SSH front end on addr.
+func Listen(addr string) (net.Listener, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s: %w", addr, err)
+	}
+	return l, nil
+}
+
+// Serve serves the blog over SSH on l until ctx is done or serving fails;
+// then it stops, giving open sessions up to grace to finish.
+func (a *App) Serve(ctx context.Context, l net.Listener, grace time.Duration) error {
+	served := make(chan error, 1)
+	go func() { served <- a.SSH.Serve(l) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := a.SSH.Shutdown(sctx); err != nil && !errors.Is(err, ssh.ErrServerClosed) {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	<-served
+	return nil
+}
+
+// Close closes the store. Call it after Serve has returned.
+func (a *App) Close() error {
+	return a.Store.Close()
+}

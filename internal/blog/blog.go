@@ -1,0 +1,125 @@
+// Package blog holds the blog's rules: who may see which post, who may
+// change it, and what each change checks and records. Every front end (the
+// SSH commands, scp and sftp, the editor in the reader, the web) goes
+// through a [Service]; none of them reads or writes the store by itself.
+//
+// Every operation takes the [Identity] it acts for. Readers see the public
+// posts: not drafts, not posts dated in the future, not removed ones.
+// Authors see and may change everything. A refusal is an [*Error] whose Kind
+// (ErrNotAuthor, ErrNotFound, ErrConflict, ...) each front end words in its
+// own way.
+package blog
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/sshblog/sshblog/internal/post"
+	"github.com/sshblog/sshblog/internal/store"
+)
+
+// Store is what the blog needs from its storage; *store.DB is one.
+type Store interface {
+	store.Reader
+	// Public is the blog as readers see it: no drafts, nothing scheduled.
+	Public() store.Reader
+	// Entry returns the current metadata of slug, following aliases.
+	Entry(slug string) (store.Entry, bool)
+	Revision(ctx context.Context, slug string, rev uint64) (store.Revision, error)
+	History(ctx context.Context, slug string) ([]store.Revision, error)
+	// Now is the store's clock, which decides what is scheduled.
+	Now() time.Time
+
+	Put(ctx context.Context, c store.Change) (store.Entry, error)
+	Remove(ctx context.Context, slug, author string, ifRev *uint64) (store.Entry, error)
+	Rename(ctx context.Context, oldSlug, newSlug, author string) (store.Entry, error)
+	AddAlias(ctx context.Context, alias, slug string) error
+
+	AllEntries() []store.Entry
+	Aliases() [][2]string
+	PutMany(ctx context.Context, changes []store.Change) ([]store.Outcome, error)
+	Restore(ctx context.Context, slug string, revs []store.Revision, meta post.Meta) (store.Entry, error)
+	// WriteTo writes a consistent copy of the database.
+	WriteTo(w io.Writer) (int64, error)
+
+	// Changed returns a channel closed at the next committed write.
+	Changed() <-chan struct{}
+	// NextScheduled returns when the next scheduled post becomes public.
+	NextScheduled(now time.Time) (time.Time, bool)
+}
+
+// Config holds the blog's rules that are settings.
+type Config struct {
+	// Location is the blog's time zone: dates without one are in it.
+	// Nil means time.Local.
+	Location *time.Location
+	// MaxPostSize is the largest post accepted, in bytes, at most
+	// post.MaxSize; 0 means post.MaxSize.
+	MaxPostSize int64
+	// MaxImport is the largest archive Import reads, in bytes; 0 means no
+	// limit beyond the posts'.
+	MaxImport int64
+	// Log receives one line per change; nil discards them.
+	Log *slog.Logger
+}
+
+// Service is the blog. It is safe for concurrent use.
+type Service struct {
+	st  Store
+	cfg Config
+	log *slog.Logger
+}
+
+// New returns the blog kept in st.
+func New(st Store, cfg Config) *Service {
+	if cfg.Location == nil {
+		cfg.Location = time.Local
+	}
+	if cfg.MaxPostSize <= 0 || cfg.MaxPostSize > post.MaxSize {
+		cfg.MaxPostSize = post.MaxSize
+	}
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{st: st, cfg: cfg, log: log}
+}
+
+// Location returns the blog's time zone.
+func (b *Service) Location() *time.Location { return b.cfg.Location }
+
+// MaxPostSize returns the largest post the blog accepts, in bytes. Front
+// ends that read a post themselves stop reading one byte past it.
+func (b *Service) MaxPostSize() int64 { return b.cfg.MaxPostSize }
+
+// MaxImport returns the largest archive Import reads, in bytes (0: no limit).
+func (b *Service) MaxImport() int64 { return b.cfg.MaxImport }
+
+// Now returns the blog's clock's time, which decides what is scheduled.
+func (b *Service) Now() time.Time { return b.st.Now() }
+
+// Watch calls fn after every committed change and whenever a scheduled post
+// comes due, until ctx is done. It is the blog's one change feed: fn may be
+// called once for several changes that came together, and must not block
+// for long. Watch returns when ctx is done.
+func (b *Service) Watch(ctx context.Context, fn func()) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	<-timer.C
+	for {
+		changed := b.st.Changed()
+		if next, ok := b.st.NextScheduled(b.st.Now()); ok {
+			timer.Reset(time.Until(next) + time.Second/10)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-changed:
+		case <-timer.C:
+		}
+		timer.Stop()
+		fn()
+	}
+}

@@ -1,0 +1,121 @@
+package blog
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/sshblog/sshblog/internal/post"
+	"github.com/sshblog/sshblog/internal/store"
+)
+
+// The kinds of refusal. Every error the blog returns for something a caller
+// asked wrongly wraps one of them; test with errors.Is.
+var (
+	// ErrNotAuthor: only authors may do this.
+	ErrNotAuthor = errors.New("permission denied: not an author")
+	// ErrNotFound: no such post or revision, or not one the caller may see.
+	ErrNotFound = store.ErrNotFound
+	// ErrConflict: the post is not at the revision the caller expected, or
+	// a name is taken.
+	ErrConflict = store.ErrConflict
+	// ErrTooLarge: a post or archive over the blog's limit.
+	ErrTooLarge = post.ErrTooLarge
+	// ErrInvalid: a request the blog's rules do not allow (a bad slug, a
+	// post that does not parse, a revision that cannot be restored).
+	ErrInvalid = errors.New("invalid request")
+)
+
+// Error is a refusal: Msg says what was wrong, on one line, and Kind is one
+// of the Err values of this package.
+type Error struct {
+	Kind error
+	Msg  string
+	Err  error // the underlying error, if any
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+// Unwrap returns the kind and the underlying error.
+func (e *Error) Unwrap() []error {
+	if e.Err == nil {
+		return []error{e.Kind}
+	}
+	return []error{e.Kind, e.Err}
+}
+
+// refuse returns an *Error of kind with a formatted message.
+func refuse(kind error, format string, args ...any) *Error {
+	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...)}
+}
+
+// notFound is the refusal for a post that does not exist or may not be seen.
+func notFound(slug string) *Error {
+	return refuse(ErrNotFound, "no post %q", slug)
+}
+
+// noRevision is the refusal for a revision a post does not have.
+func noRevision(slug string, rev uint64) *Error {
+	return refuse(ErrNotFound, "%s has no revision %d", slug, rev)
+}
+
+// invalid turns an error of the post package (bad slug, bad front matter,
+// control characters, too large) into a refusal that keeps its kind.
+func invalid(err error) error {
+	if err == nil {
+		return nil
+	}
+	kind := ErrInvalid
+	if errors.Is(err, post.ErrTooLarge) {
+		kind = ErrTooLarge
+	}
+	return &Error{Kind: kind, Msg: err.Error(), Err: err}
+}
+
+// storeError words a store's refusal for slug: not found and conflicts
+// become refusals; anything else (the disk, the database) is returned as it
+// is, wrapped with what was being done.
+func storeError(doing, slug string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrNotFound):
+		return notFound(slug)
+	case errors.Is(err, store.ErrConflict):
+		msg := err.Error()
+		if inner := errors.Unwrap(err); inner != nil && inner != store.ErrConflict {
+			msg = inner.Error()
+		}
+		msg = strings.TrimPrefix(msg, store.ErrConflict.Error()+": ")
+		return &Error{Kind: ErrConflict, Msg: "conflict: " + msg + "; fetch it again and retry", Err: err}
+	}
+	return fmt.Errorf("%s %s: %w", doing, slug, err)
+}
+
+// Ref names a post or one revision of it, as SLUG or SLUG@REV.
+type Ref struct {
+	Slug string
+	Rev  uint64 // 0: the current revision
+}
+
+// ParseRef reads SLUG or SLUG@REV.
+func ParseRef(s string) (Ref, error) {
+	slug, at, hasRev := strings.Cut(s, "@")
+	if !hasRev {
+		return Ref{Slug: slug}, nil
+	}
+	n, err := strconv.ParseUint(at, 10, 64)
+	if err != nil || n == 0 {
+		return Ref{}, refuse(ErrInvalid, "%q is not a revision number", at)
+	}
+	return Ref{Slug: slug, Rev: n}, nil
+}
+
+// String returns SLUG, or SLUG@REV for a revision.
+func (r Ref) String() string {
+	if r.Rev == 0 {
+		return r.Slug
+	}
+	return r.Slug + "@" + strconv.FormatUint(r.Rev, 10)
+}

@@ -1,0 +1,153 @@
+package blog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+
+	"github.com/sshblog/sshblog/internal/post"
+	"github.com/sshblog/sshblog/internal/store"
+)
+
+// PublishOptions say how Publish names and checks a post.
+type PublishOptions struct {
+	// Slug names the post; empty means the front matter's slug, else one
+	// made from the title.
+	Slug string
+	// IfRev, when set, makes Publish store nothing unless the post is at
+	// that revision (0: the post must not exist yet).
+	IfRev *uint64
+}
+
+// ReadPost reads a post's markdown from r, stopping at the first byte over
+// the blog's limit: a post too large is refused without reading the rest.
+func (b *Service) ReadPost(r io.Reader) ([]byte, error) {
+	limit := b.cfg.MaxPostSize
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the post: %w", err)
+	}
+	if int64(len(data)) > limit {
+		return nil, invalid(post.TooLarge(limit))
+	}
+	return data, nil
+}
+
+// Publish parses src, a post's whole markdown, and stores it as the next
+// revision of its post, by id's author. Aliases in its front matter are made
+// to lead to it. It returns the post's new entry.
+func (b *Service) Publish(ctx context.Context, id Identity, src []byte, opts PublishOptions) (store.Entry, error) {
+	if !id.IsAuthor() {
+		return store.Entry{}, refuse(ErrNotAuthor, "%s", ErrNotAuthor)
+	}
+	if opts.Slug != "" {
+		if err := post.CheckSlug(opts.Slug); err != nil {
+			return store.Entry{}, invalid(err)
+		}
+	}
+	p, err := post.Parse(src, post.Options{Slug: opts.Slug, Location: b.cfg.Location, MaxSize: int(b.cfg.MaxPostSize)})
+	if err != nil {
+		return store.Entry{}, invalid(err)
+	}
+	if p.Slug == "" {
+		return store.Entry{}, refuse(ErrInvalid, "no slug: name one, or give the post a title or a slug in its front matter")
+	}
+	if err := post.CheckSlug(p.Slug); err != nil {
+		return store.Entry{}, invalid(err)
+	}
+	e, err := b.st.Put(ctx, store.Change{Post: p, Author: id.Author, IfRev: opts.IfRev})
+	if err != nil {
+		return store.Entry{}, storeError("publishing", p.Slug, err)
+	}
+	b.log.Info("write", "action", "publish", "slug", e.Slug, "rev", e.Rev, "author", id.Author)
+	b.addAliases(ctx, e.Slug, p.Aliases)
+	return e, nil
+}
+
+// addAliases makes the front matter's aliases lead to slug. Hugo writes them
+// as paths ("/posts/old-name/"): the last part is the old slug. An alias
+// that names an existing post is left alone.
+func (b *Service) addAliases(ctx context.Context, slug string, aliases []string) {
+	for _, a := range aliases {
+		a = path.Base(strings.Trim(a, "/"))
+		if a == slug || post.CheckSlug(a) != nil {
+			continue
+		}
+		if _, exists := b.st.Entry(a); exists {
+			continue
+		}
+		if err := b.st.AddAlias(ctx, a, slug); err != nil {
+			b.log.Warn("alias not added", "alias", a, "slug", slug, "err", err)
+		}
+	}
+}
+
+// Remove hides a post behind a tombstone revision; Revert restores it.
+// With ifRev set, it removes nothing unless the post is at that revision.
+func (b *Service) Remove(ctx context.Context, id Identity, slug string, ifRev *uint64) (store.Entry, error) {
+	if !id.IsAuthor() {
+		return store.Entry{}, refuse(ErrNotAuthor, "%s", ErrNotAuthor)
+	}
+	e, err := b.st.Remove(ctx, slug, id.Author, ifRev)
+	if err != nil {
+		return store.Entry{}, storeError("removing", slug, err)
+	}
+	b.log.Info("write", "action", "remove", "slug", e.Slug, "rev", e.Rev, "author", id.Author)
+	return e, nil
+}
+
+// Rename moves a post, with its history, to a new slug; the old one keeps
+// leading to it.
+func (b *Service) Rename(ctx context.Context, id Identity, oldSlug, newSlug string) (store.Entry, error) {
+	if !id.IsAuthor() {
+		return store.Entry{}, refuse(ErrNotAuthor, "%s", ErrNotAuthor)
+	}
+	if err := post.CheckSlug(newSlug); err != nil {
+		return store.Entry{}, invalid(err)
+	}
+	if cur, ok := b.st.Entry(oldSlug); ok && cur.Slug == newSlug {
+		return store.Entry{}, refuse(ErrInvalid, "%s already has that name", newSlug)
+	}
+	e, err := b.st.Rename(ctx, oldSlug, newSlug, id.Author)
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		return store.Entry{}, &Error{Kind: ErrConflict, Msg: fmt.Sprintf("%q already exists", newSlug), Err: err}
+	case err != nil:
+		return store.Entry{}, storeError("renaming", oldSlug, err)
+	}
+	b.log.Info("write", "action", "rename", "from", oldSlug, "slug", e.Slug, "rev", e.Rev, "author", id.Author)
+	return e, nil
+}
+
+// Revert makes revision rev of a post current again, as a new revision. It
+// also brings back a removed post.
+func (b *Service) Revert(ctx context.Context, id Identity, slug string, rev uint64) (store.Entry, error) {
+	if !id.IsAuthor() {
+		return store.Entry{}, refuse(ErrNotAuthor, "%s", ErrNotAuthor)
+	}
+	e, ok := b.st.Entry(slug)
+	if !ok {
+		return store.Entry{}, notFound(slug)
+	}
+	old, err := b.st.Revision(ctx, e.Slug, rev)
+	if err != nil {
+		return store.Entry{}, noRevision(e.Slug, rev)
+	}
+	if old.Action == store.Removed {
+		return store.Entry{}, refuse(ErrInvalid, "revision %d of %s is a removal; revert to the one before it", rev, e.Slug)
+	}
+	p, err := post.Parse(old.Source, post.Options{Slug: e.Slug, Location: b.cfg.Location})
+	if err != nil {
+		return store.Entry{}, &Error{Kind: ErrInvalid, Msg: fmt.Sprintf("revision %d of %s: %v", rev, e.Slug, err), Err: err}
+	}
+	cur := e.Rev
+	ne, err := b.st.Put(ctx, store.Change{Post: p, Author: id.Author, IfRev: &cur, Action: store.Reverted})
+	if err != nil {
+		return store.Entry{}, storeError("reverting", e.Slug, err)
+	}
+	b.log.Info("write", "action", "revert", "slug", ne.Slug, "rev", ne.Rev, "to", rev, "author", id.Author)
+	return ne, nil
+}

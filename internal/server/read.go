@@ -1,0 +1,169 @@
+package server
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sshblog/sshblog/internal/blog"
+	"github.com/sshblog/sshblog/internal/render"
+	"github.com/sshblog/sshblog/internal/termtext"
+)
+
+// The commands that read: they print what the blog lets the caller see.
+
+func cmdList(c *call) error {
+	if len(c.args) != 0 {
+		return usageError{"takes no arguments"}
+	}
+	entries, err := c.s.blog.List(c.ctx, c.id)
+	if err != nil {
+		return err
+	}
+	now, loc := c.s.blog.Now(), c.s.blog.Location()
+	var b strings.Builder
+	for _, e := range entries {
+		if e.Page {
+			continue // pages are not dated posts
+		}
+		date := e.Date
+		if date.IsZero() {
+			date = e.Updated
+		}
+		b.WriteString(date.In(loc).Format("2006-01-02"))
+		b.WriteByte('\t')
+		b.WriteString(termtext.SanitizeLine(e.Slug))
+		b.WriteByte('\t')
+		switch {
+		case e.Draft:
+			b.WriteString("(draft) ")
+		case e.IsScheduled(now):
+			b.WriteString("(scheduled) ")
+		}
+		b.WriteString(termtext.SanitizeLine(e.Title))
+		b.WriteByte('\n')
+	}
+	_, err = io.WriteString(c.stdout, b.String())
+	return err
+}
+
+func cmdCat(c *call) error {
+	arg, err := oneSlug(c.args)
+	if err != nil {
+		return err
+	}
+	ref, err := blog.ParseRef(arg)
+	if err != nil {
+		return err
+	}
+	r, err := c.s.blog.Revision(c.ctx, c.id, ref)
+	if err != nil {
+		return err
+	}
+	_, err = c.stdout.Write(r.Source)
+	return err
+}
+
+// defaultWidth is read's width without --width or a terminal.
+const defaultWidth = 80
+
+func cmdRead(c *call) error {
+	fs := flag.NewFlagSet("read", flag.ContinueOnError)
+	width := fs.Int("width", 0, "")
+	args, err := c.flags(fs)
+	if err != nil {
+		return err
+	}
+	slug, err := oneSlug(args)
+	if err != nil {
+		return err
+	}
+	pty, _, isPty := c.sess.Pty()
+	w := *width
+	switch {
+	case w == 0 && isPty && pty.Window.Width > 0:
+		w = pty.Window.Width
+	case w == 0:
+		w = defaultWidth
+	case w < render.MinWidth || w > render.MaxWidth:
+		return usageError{"--width must be between " + strconv.Itoa(render.MinWidth) + " and " + strconv.Itoa(render.MaxWidth)}
+	}
+	style := render.Plain
+	if isPty {
+		style = render.Dark
+	}
+	p, rev, err := c.s.blog.Post(c.ctx, c.id, slug)
+	if err != nil {
+		return err
+	}
+	ref := blog.Ref{Slug: rev.Slug, Rev: rev.Rev}
+	out, err := c.s.renderer.Render(render.Key{ID: ref.String(), Width: w, Style: style}, p.Body)
+	if err != nil {
+		return fmt.Errorf("rendering %q: %w", rev.Slug, err)
+	}
+	_, err = io.WriteString(c.stdout, out)
+	return err
+}
+
+func cmdHistory(c *call) error {
+	slug, err := oneSlug(c.args)
+	if err != nil {
+		return err
+	}
+	revs, err := c.s.blog.History(c.ctx, c.id, slug)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	for _, r := range revs {
+		fmt.Fprintf(&b, "%d\t%s\t%s\t%s\n", r.Rev, r.Time.In(c.s.blog.Location()).Format(time.RFC3339), termtext.SanitizeLine(r.Author), r.Action)
+	}
+	_, err = io.WriteString(c.stdout, b.String())
+	return err
+}
+
+func cmdDiff(c *call) error {
+	if len(c.args) < 1 || len(c.args) > 3 {
+		return usageError{"expected SLUG [N [M]]"}
+	}
+	var revs [2]uint64 // from, to; 0: the blog's default (the last change)
+	for i, a := range c.args[1:] {
+		n, err := strconv.ParseUint(a, 10, 64)
+		if err != nil || n == 0 {
+			return usageError{fmt.Sprintf("%q is not a revision number", termtext.SanitizeLine(a))}
+		}
+		revs[i] = n
+	}
+	d, err := c.s.blog.Diff(c.ctx, c.id, c.args[0], revs[0], revs[1])
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(c.stdout, d)
+	return err
+}
+
+func cmdWhoami(c *call) error {
+	if len(c.args) != 0 {
+		return usageError{"takes no arguments"}
+	}
+	_, err := fmt.Fprintln(c.stdout, c.id.String())
+	return err
+}
+
+func cmdHelp(c *call) error {
+	var b strings.Builder
+	b.WriteString(termtext.SanitizeLine(c.s.cfg.Title))
+	if d := termtext.SanitizeLine(c.s.cfg.Description); d != "" {
+		b.WriteString(": " + d)
+	}
+	b.WriteString("\n\nCommands (ssh HOST COMMAND):\n")
+	for _, cmd := range c.s.commands() {
+		fmt.Fprintf(&b, "  %-28s %s\n", strings.TrimSpace(cmd.name+" "+cmd.args), cmd.summary)
+	}
+	b.WriteString("With no command and a terminal (ssh -t HOST), browse the blog.\n")
+	_, err := io.WriteString(c.stdout, b.String())
+	return err
+}
