@@ -110,8 +110,9 @@ func (b *Service) Watch(ctx context.Context, fn func()) {
 	<-timer.C
 	for {
 		changed := b.st.Changed()
-		if next, ok := b.st.NextScheduled(b.st.Now()); ok {
-			timer.Reset(time.Until(next) + time.Second/10)
+		now := b.st.Now()
+		if next, ok := b.st.NextScheduled(now); ok {
+			timer.Reset(next.Sub(now) + time.Second/10)
 		}
 		select {
 		case <-ctx.Done():

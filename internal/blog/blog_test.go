@@ -1,0 +1,505 @@
+package blog
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sshblog/sshblog/internal/store"
+)
+
+// The identities of the tests: an author, another author, a reader, an
+// author whose key was taken away (the server then knows them only as a
+// reader with a key), and the server's operator.
+var (
+	ash      = Identity{Author: "ash", Fingerprint: "SHA256:ash"}
+	misty    = Identity{Author: "misty", Fingerprint: "SHA256:misty"}
+	reader   = Identity{}
+	exAuthor = Identity{Fingerprint: "SHA256:gone"}
+	operator = Identity{Operator: true, Fingerprint: "SHA256:host"}
+)
+
+// clock is a settable time.
+type clock struct {
+	mu   sync.Mutex
+	t    time.Time
+	real bool // read time.Now instead of t
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.real {
+		return time.Now()
+	}
+	return c.t
+}
+
+// goReal makes the clock read the real time from now on.
+func (c *clock) goReal() {
+	c.mu.Lock()
+	c.real = true
+	c.mu.Unlock()
+}
+
+func (c *clock) set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+// newBlog returns a blog over a real bbolt store in a temporary folder,
+// whose clock reads 2024-04-01 noon UTC until set.
+func newBlog(t *testing.T, cfg Config) (*Service, *store.DB, *clock) {
+	t.Helper()
+	clk := &clock{t: time.Date(2024, 4, 1, 12, 0, 0, 0, time.UTC)}
+	db, err := store.Open(filepath.Join(t.TempDir(), "blog.db"), store.WithClock(clk.now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	return New(db, cfg), db, clk
+}
+
+// publish publishes src as id and fails the test on an error.
+func publish(t *testing.T, b *Service, id Identity, slug, src string) store.Entry {
+	t.Helper()
+	e, err := b.Publish(context.Background(), id, []byte(src), PublishOptions{Slug: slug})
+	if err != nil {
+		t.Fatalf("publish %s: %v", slug, err)
+	}
+	return e
+}
+
+func rev(n uint64) *uint64 { return &n }
+
+func TestWritesNeedAnAuthor(t *testing.T) {
+	ctx := context.Background()
+	b, _, _ := newBlog(t, Config{})
+	publish(t, b, ash, "hello", "# Hello\n")
+	var buf bytes.Buffer
+	for _, id := range []Identity{reader, exAuthor, operator} {
+		writes := map[string]func() error{
+			"publish": func() error { _, err := b.Publish(ctx, id, []byte("# x\n"), PublishOptions{Slug: "x"}); return err },
+			"remove":  func() error { _, err := b.Remove(ctx, id, "hello", nil); return err },
+			"rename":  func() error { _, err := b.Rename(ctx, id, "hello", "bye"); return err },
+			"revert":  func() error { _, err := b.Revert(ctx, id, "hello", 1); return err },
+			"import":  func() error { _, err := b.Import(ctx, id, strings.NewReader(""), ImportOptions{}); return err },
+			"export":  func() error { return b.Export(ctx, id, &buf) },
+		}
+		for name, write := range writes {
+			err := write()
+			if !errors.Is(err, ErrNotAuthor) || err.Error() != "permission denied: not an author" {
+				t.Errorf("%s as %s: err = %v, want permission denied", name, id, err)
+			}
+		}
+	}
+	if got, _ := b.Get(ctx, ash, "hello"); got.Rev != 1 {
+		t.Errorf("after refused writes, hello is at rev %d, want 1", got.Rev)
+	}
+	if _, err := b.Get(ctx, ash, "x"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a refused publish stored a post: %v", err)
+	}
+}
+
+func TestBackupIsForAuthorsAndTheOperator(t *testing.T) {
+	ctx := context.Background()
+	b, _, _ := newBlog(t, Config{})
+	for _, id := range []Identity{ash, operator} {
+		var buf bytes.Buffer
+		n, err := b.Backup(ctx, id, &buf)
+		if err != nil || n == 0 || int64(buf.Len()) != n {
+			t.Errorf("backup as %s: %d bytes, err %v", id, n, err)
+		}
+	}
+	if _, err := b.Backup(ctx, reader, io.Discard); !errors.Is(err, ErrNotAuthor) {
+		t.Errorf("backup as a reader: err = %v", err)
+	}
+}
+
+func TestReadersSeeOnlyPublicPosts(t *testing.T) {
+	ctx := context.Background()
+	b, _, clk := newBlog(t, Config{})
+	publish(t, b, ash, "public", "---\ntitle: Public\ndate: 2024-03-01\n---\nbody\n")
+	publish(t, b, ash, "draft", "---\ntitle: Draft\ndraft: true\n---\nbody\n")
+	publish(t, b, ash, "later", "---\ntitle: Later\ndate: 2024-05-01\n---\nbody\n")
+	publish(t, b, ash, "gone", "---\ntitle: Gone\ndate: 2024-02-01\n---\nbody\n")
+	if _, err := b.Remove(ctx, ash, "gone", nil); err != nil {
+		t.Fatal(err)
+	}
+
+	slugs := func(id Identity) string {
+		es, err := b.List(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, e := range es {
+			out = append(out, e.Slug)
+		}
+		return strings.Join(out, " ")
+	}
+	if got := slugs(reader); got != "public" {
+		t.Errorf("a reader lists %q, want public", got)
+	}
+	if got := slugs(ash); got != "later draft public" && got != "draft later public" {
+		t.Errorf("an author lists %q, want the draft and the scheduled post too", got)
+	}
+	for _, slug := range []string{"draft", "later", "gone", "nothing"} {
+		if _, err := b.Get(ctx, reader, slug); !errors.Is(err, ErrNotFound) {
+			t.Errorf("a reader got %s: err = %v", slug, err)
+		}
+		if _, err := b.Entry(reader, slug); !errors.Is(err, ErrNotFound) {
+			t.Errorf("a reader saw the entry of %s: err = %v", slug, err)
+		}
+		if _, err := b.History(ctx, reader, slug); !errors.Is(err, ErrNotFound) {
+			t.Errorf("a reader saw the history of %s: err = %v", slug, err)
+		}
+		if _, err := b.Revision(ctx, reader, Ref{Slug: slug, Rev: 1}); !errors.Is(err, ErrNotFound) {
+			t.Errorf("a reader read %s@1: err = %v", slug, err)
+		}
+		if _, err := b.Diff(ctx, reader, slug, 0, 0); !errors.Is(err, ErrNotFound) {
+			t.Errorf("a reader diffed %s: err = %v", slug, err)
+		}
+	}
+	// The same refusal for a draft and for nothing at all: a reader cannot
+	// tell that a draft exists.
+	_, errDraft := b.Get(ctx, reader, "draft")
+	_, errNone := b.Get(ctx, reader, "nothing")
+	if strings.Replace(errDraft.Error(), "draft", "X", 1) != strings.Replace(errNone.Error(), "nothing", "X", 1) {
+		t.Errorf("a draft and a missing post are refused differently: %q, %q", errDraft, errNone)
+	}
+	for _, slug := range []string{"draft", "later"} {
+		if _, err := b.Get(ctx, ash, slug); err != nil {
+			t.Errorf("an author cannot read %s: %v", slug, err)
+		}
+	}
+	if r, err := b.Revision(ctx, ash, Ref{Slug: "gone", Rev: 1}); err != nil || !strings.Contains(string(r.Source), "Gone") {
+		t.Errorf("an author cannot read a removed post's old revision: %v", err)
+	}
+
+	clk.set(time.Date(2024, 5, 2, 0, 0, 0, 0, time.UTC))
+	if got := slugs(reader); got != "later public" {
+		t.Errorf("after its date, a reader lists %q, want later too", got)
+	}
+}
+
+func TestPublishChecks(t *testing.T) {
+	ctx := context.Background()
+	b, _, _ := newBlog(t, Config{MaxPostSize: 1 << 10})
+	cases := []struct {
+		name, slug, src string
+		kind            error
+	}{
+		{"bad front matter", "x", "---\ntitle: [unclosed\n---\nbody\n", ErrInvalid},
+		{"a bad slug", "../etc", "# x\n", ErrInvalid},
+		{"no slug and no title", "", "just text\n", ErrInvalid},
+		{"too large", "big", "# big\n" + strings.Repeat("가", 1<<10), ErrTooLarge},
+		{"invalid UTF-8", "bad", "# bad \xff\n", ErrInvalid},
+		{"an escape sequence", "esc", "# esc \x1b[2J\n", ErrInvalid},
+	}
+	for _, c := range cases {
+		_, err := b.Publish(ctx, ash, []byte(c.src), PublishOptions{Slug: c.slug})
+		if !errors.Is(err, c.kind) {
+			t.Errorf("%s: err = %v, want %v", c.name, err, c.kind)
+		}
+		if err != nil && strings.ContainsAny(err.Error(), "\n\x1b") {
+			t.Errorf("%s: the error is not one clean line: %q", c.name, err)
+		}
+	}
+	if es, _ := b.List(ctx, ash); len(es) != 0 {
+		t.Errorf("refused posts were stored: %+v", es)
+	}
+	e := publish(t, b, ash, "", "---\ntitle: 제목 있는 글\nslug: titled\n---\nbody\n")
+	if e.Slug != "titled" {
+		t.Errorf("the front matter's slug was not used: %q", e.Slug)
+	}
+}
+
+func TestReadPostStopsPastTheLimit(t *testing.T) {
+	b, _, _ := newBlog(t, Config{MaxPostSize: 1 << 10})
+	// An endless reader: ReadPost must stop by itself.
+	src := io.MultiReader(strings.NewReader("# x\n"), endless{})
+	if _, err := b.ReadPost(src); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("err = %v, want too large", err)
+	}
+	got, err := b.ReadPost(strings.NewReader("# ok\n"))
+	if err != nil || string(got) != "# ok\n" {
+		t.Errorf("ReadPost = %q, %v", got, err)
+	}
+}
+
+// endless reads as an unending stream of 'a'.
+type endless struct{}
+
+func (endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'a'
+	}
+	return len(p), nil
+}
+
+func TestIfRev(t *testing.T) {
+	ctx := context.Background()
+	b, _, _ := newBlog(t, Config{})
+	if _, err := b.Publish(ctx, ash, []byte("# one\n"), PublishOptions{Slug: "p", IfRev: rev(0)}); err != nil {
+		t.Fatalf("if-rev 0 on a new post: %v", err)
+	}
+	_, err := b.Publish(ctx, misty, []byte("# again\n"), PublishOptions{Slug: "p", IfRev: rev(0)})
+	if !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), "fetch it again") {
+		t.Errorf("if-rev 0 on an existing post: err = %v", err)
+	}
+	if _, err := b.Publish(ctx, misty, []byte("# two\n"), PublishOptions{Slug: "p", IfRev: rev(1)}); err != nil {
+		t.Errorf("if-rev 1 at rev 1: %v", err)
+	}
+	if _, err := b.Publish(ctx, ash, []byte("# three\n"), PublishOptions{Slug: "p", IfRev: rev(1)}); !errors.Is(err, ErrConflict) {
+		t.Errorf("if-rev 1 at rev 2: err = %v", err)
+	}
+	if _, err := b.Remove(ctx, ash, "p", rev(1)); !errors.Is(err, ErrConflict) {
+		t.Errorf("rm --if-rev 1 at rev 2: err = %v", err)
+	}
+	r, _ := b.Get(ctx, ash, "p")
+	if r.Rev != 2 || r.Author != "misty" || string(r.Source) != "# two\n" {
+		t.Errorf("after the conflicts: rev %d by %s: %q", r.Rev, r.Author, r.Source)
+	}
+}
+
+func TestRemoveRevertRenameKeepEverything(t *testing.T) {
+	ctx := context.Background()
+	b, _, _ := newBlog(t, Config{})
+	publish(t, b, ash, "hello", "---\ntitle: Hello\ndate: 2024-01-01\n---\n첫 글\n")
+	publish(t, b, misty, "hello", "---\ntitle: Hello\ndate: 2024-01-01\n---\n고친 글\n")
+	e, err := b.Remove(ctx, ash, "hello", nil)
+	if err != nil || e.Rev != 3 || !e.Removed {
+		t.Fatalf("remove: %+v, %v", e, err)
+	}
+	if _, err := b.Remove(ctx, ash, "hello", nil); !errors.Is(err, ErrNotFound) {
+		t.Errorf("removing twice: err = %v", err)
+	}
+	if _, err := b.Revert(ctx, ash, "hello", 3); !errors.Is(err, ErrInvalid) {
+		t.Errorf("reverting to a removal: err = %v", err)
+	}
+	if _, err := b.Revert(ctx, ash, "hello", 9); !errors.Is(err, ErrNotFound) {
+		t.Errorf("reverting to a missing revision: err = %v", err)
+	}
+	e, err = b.Revert(ctx, misty, "hello", 1)
+	if err != nil || e.Rev != 4 || e.Removed {
+		t.Fatalf("revert: %+v, %v", e, err)
+	}
+	r, _ := b.Get(ctx, reader, "hello")
+	if !strings.Contains(string(r.Source), "첫 글") || r.Author != "misty" || r.Action != store.Reverted {
+		t.Errorf("after revert: %+v", r)
+	}
+
+	if _, err := b.Rename(ctx, ash, "hello", "hello"); !errors.Is(err, ErrInvalid) {
+		t.Errorf("renaming to the same name: err = %v", err)
+	}
+	publish(t, b, ash, "taken", "# Taken\n")
+	if _, err := b.Rename(ctx, ash, "hello", "taken"); !errors.Is(err, ErrConflict) {
+		t.Errorf("renaming onto a post: err = %v", err)
+	}
+	if _, err := b.Rename(ctx, ash, "hello", "a/b"); !errors.Is(err, ErrInvalid) {
+		t.Errorf("renaming to a bad slug: err = %v", err)
+	}
+	if _, err := b.Rename(ctx, ash, "hello", "greetings"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.Resolve(reader, "hello"); err != nil || got != "greetings" {
+		t.Errorf("the old name leads to %q, %v", got, err)
+	}
+	hist, err := b.History(ctx, reader, "hello")
+	if err != nil || len(hist) != 5 {
+		t.Fatalf("history after rename: %d revisions, %v", len(hist), err)
+	}
+	var who []string
+	for _, h := range hist {
+		who = append(who, h.Author+" "+string(h.Action))
+	}
+	want := "ash published, misty edited, ash removed, misty reverted, ash renamed"
+	if strings.Join(who, ", ") != want {
+		t.Errorf("history = %s, want %s", strings.Join(who, ", "), want)
+	}
+	d, err := b.Diff(ctx, reader, "greetings", 1, 2)
+	if err != nil || !strings.Contains(d, "-첫 글") || !strings.Contains(d, "+고친 글") || !strings.Contains(d, "greetings@1") {
+		t.Errorf("diff 1 2 = %q, %v", d, err)
+	}
+}
+
+func TestFrontMatterAliases(t *testing.T) {
+	ctx := context.Background()
+	b, _, _ := newBlog(t, Config{})
+	publish(t, b, ash, "other", "# Other\n")
+	publish(t, b, ash, "new-name", "---\ntitle: New\naliases: [/posts/old-name/, other, ../x]\n---\nbody\n")
+	if got, err := b.Resolve(reader, "old-name"); err != nil || got != "new-name" {
+		t.Errorf("old-name leads to %q, %v", got, err)
+	}
+	if got, err := b.Resolve(reader, "other"); err != nil || got != "other" {
+		t.Errorf("an alias took over an existing post: other leads to %q, %v", got, err)
+	}
+	r, err := b.Get(ctx, reader, "old-name")
+	if err != nil || r.Slug != "new-name" {
+		t.Errorf("get by alias: %+v, %v", r, err)
+	}
+}
+
+func TestParseRef(t *testing.T) {
+	for in, want := range map[string]Ref{"a": {"a", 0}, "a@3": {"a", 3}, "회고@12": {"회고", 12}} {
+		got, err := ParseRef(in)
+		if err != nil || got != want || got.String() != in {
+			t.Errorf("ParseRef(%q) = %+v, %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"a@", "a@x", "a@0", "a@-1"} {
+		if _, err := ParseRef(in); !errors.Is(err, ErrInvalid) {
+			t.Errorf("ParseRef(%q): err = %v", in, err)
+		}
+	}
+}
+
+func TestExportImportRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	b, _, _ := newBlog(t, Config{})
+	publish(t, b, ash, "hello", "---\ntitle: Hello\ndate: 2024-01-01\n---\n첫 글\n")
+	publish(t, b, misty, "hello", "---\ntitle: Hello\ndate: 2024-01-01\n---\n고친 글\n")
+	publish(t, b, ash, "gone", "# Gone\n")
+	if _, err := b.Remove(ctx, ash, "gone", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Rename(ctx, ash, "hello", "greetings"); err != nil {
+		t.Fatal(err)
+	}
+	var archive bytes.Buffer
+	if err := b.Export(ctx, ash, &archive); err != nil {
+		t.Fatal(err)
+	}
+
+	b2, _, _ := newBlog(t, Config{})
+	var progress []ImportProgress
+	confirmed := false
+	res, err := b2.Import(ctx, misty, bytes.NewReader(archive.Bytes()), ImportOptions{
+		Progress:      func(p ImportProgress) { progress = append(progress, p) },
+		ProgressEvery: time.Nanosecond,
+		Confirm:       func() error { confirmed = true; return nil },
+	})
+	if err != nil || res.Imported != 2 || len(res.Skipped) != 0 || !confirmed {
+		t.Fatalf("import: %+v, %v (confirmed %v)", res, err, confirmed)
+	}
+	if len(progress) == 0 || progress[len(progress)-1].Bytes == 0 || progress[len(progress)-1].Posts == 0 {
+		t.Errorf("no progress reported: %+v", progress)
+	}
+	for _, slug := range []string{"greetings", "gone"} {
+		h1, _ := b.History(ctx, ash, slug)
+		h2, err := b2.History(ctx, ash, slug)
+		if err != nil || len(h1) != len(h2) {
+			t.Fatalf("%s: %d revisions exported, %d imported (%v)", slug, len(h1), len(h2), err)
+		}
+		for i := range h1 {
+			if h1[i].Author != h2[i].Author || h1[i].Action != h2[i].Action || !h1[i].Time.Equal(h2[i].Time) {
+				t.Errorf("%s rev %d: %+v became %+v", slug, i+1, h1[i], h2[i])
+			}
+		}
+	}
+	if got, err := b2.Resolve(reader, "hello"); err != nil || got != "greetings" {
+		t.Errorf("the alias did not survive: %q, %v", got, err)
+	}
+	if _, err := b2.Get(ctx, reader, "gone"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a removed post came back: %v", err)
+	}
+	var again bytes.Buffer
+	if err := b2.Export(ctx, misty, &again); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(archive.Bytes(), again.Bytes()) {
+		t.Errorf("an export of the import differs from the export")
+	}
+
+	// A failed confirmation stores nothing.
+	b3, _, _ := newBlog(t, Config{})
+	_, err = b3.Import(ctx, ash, bytes.NewReader(archive.Bytes()), ImportOptions{Confirm: func() error { return errors.New("gone") }})
+	if err == nil {
+		t.Error("an unconfirmed import succeeded")
+	}
+	if es, _ := b3.List(ctx, ash); len(es) != 0 {
+		t.Errorf("an unconfirmed import stored %d posts", len(es))
+	}
+}
+
+func TestImportSkipsBadFilesAndKeepsTheLimit(t *testing.T) {
+	ctx := context.Background()
+	b, _, _ := newBlog(t, Config{MaxImport: 16 << 10, MaxPostSize: 1 << 10})
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, f := range [][2]string{
+		{"content/posts/good.md", "---\ntitle: Good\n---\n좋은 글\n"},
+		{"content/posts/bad.md", "---\ntitle: [\n---\n"},
+		{"content/posts/esc.md", "# \x1b[31mred\n"},
+		{"content/posts/big.md", "# big\n" + strings.Repeat("x", 2<<10)},
+		{"static/logo.png", "\x89PNG"},
+	} {
+		tw.WriteHeader(&tar.Header{Name: f[0], Mode: 0o644, Size: int64(len(f[1])), Typeflag: tar.TypeReg})
+		tw.Write([]byte(f[1]))
+	}
+	tw.Close()
+	res, err := b.Import(ctx, ash, &buf, ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Imported != 1 || len(res.Skipped) != 3 || res.Ignored != 1 {
+		t.Errorf("import = %+v", res)
+	}
+	if _, err := b.Get(ctx, reader, "good"); err != nil {
+		t.Errorf("the good post was not imported: %v", err)
+	}
+	buf.Reset()
+	tw = tar.NewWriter(&buf)
+	tw.WriteHeader(&tar.Header{Name: "huge.md", Mode: 0o644, Size: 64 << 10, Typeflag: tar.TypeReg})
+	tw.Write(make([]byte, 64<<10))
+	tw.Close()
+	_, err = b.Import(ctx, ash, &buf, ImportOptions{})
+	if !errors.Is(err, ErrTooLarge) {
+		t.Errorf("an archive over the limit: err = %v", err)
+	}
+}
+
+func TestWatch(t *testing.T) {
+	b, _, clk := newBlog(t, Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	calls := make(chan struct{}, 16)
+	done := make(chan struct{})
+	go func() {
+		b.Watch(ctx, func() { calls <- struct{}{} })
+		close(done)
+	}()
+	publish(t, b, ash, "now", "# Now\n")
+	select {
+	case <-calls:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Watch did not report a publish")
+	}
+	// A scheduled post coming due is a change too, with no write: the
+	// post is dated just ahead of the (now real) clock.
+	clk.goReal()
+	publish(t, b, ash, "soon", "---\ntitle: Soon\ndate: "+time.Now().Add(300*time.Millisecond).UTC().Format(time.RFC3339)+"\n---\nx\n")
+	<-calls // the publish itself
+	select {
+	case <-calls:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Watch did not report a scheduled post coming due")
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Watch did not return when its context ended")
+	}
+}
