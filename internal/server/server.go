@@ -20,6 +20,7 @@ import (
 
 	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/render"
+	"github.com/sshblog/sshblog/internal/server/transfer"
 	"github.com/sshblog/sshblog/internal/tui"
 )
 
@@ -54,7 +55,7 @@ type Server struct {
 	authors  Authors
 	log      *slog.Logger
 	ssh      *ssh.Server
-	uploads  uploadBuffers // what uploads are read into
+	uploads  transfer.Buffers // what uploads are read into
 
 	mu       sync.Mutex                // guards programs
 	programs map[*tea.Program]*reloads // open TUI sessions, told about changes
@@ -98,7 +99,7 @@ func New(cfg Config, b *blog.Service, renderer *render.Renderer, authors Authors
 		wish.WithPublicKeyAuth(func(ssh.Context, ssh.PublicKey) bool { return true }),
 		wish.WithKeyboardInteractiveAuth(func(ssh.Context, gossh.KeyboardInteractiveChallenge) bool { return true }),
 		wish.WithMiddleware(s.middleware()...),
-		wish.WithSubsystem("sftp", ssh.SubsystemHandler(chain(s.sftpHandler, s.sessionMiddleware()...))),
+		wish.WithSubsystem("sftp", ssh.SubsystemHandler(chain(transfer.SFTPHandler(s.folder, s.log), s.sessionMiddleware()...))),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
@@ -111,8 +112,8 @@ func New(cfg Config, b *blog.Service, renderer *render.Renderer, authors Authors
 // through. wish applies them in order, so the last one listed runs first.
 func (s *Server) middleware() []wish.Middleware {
 	return append([]wish.Middleware{
-		s.route,         // the TUI or a command
-		s.scpMiddleware, // scp -O
+		s.route,                          // the TUI or a command
+		transfer.SCPMiddleware(s.folder), // scp -O
 	}, s.sessionMiddleware()...)
 }
 
@@ -214,3 +215,9 @@ func (s *Server) track(sess ssh.Session, p *tea.Program) {
 
 // HostKey returns the server's public host key, as clients see it.
 func (s *Server) HostKey() gossh.PublicKey { return s.cfg.HostKey.PublicKey() }
+
+// folder is the blog as a folder of files for the client of sess, for scp
+// and sftp.
+func (s *Server) folder(sess ssh.Session) *transfer.Folder {
+	return &transfer.Folder{Blog: s.blog, ID: IdentityFrom(sess.Context()), Ctx: sess.Context(), Buffers: &s.uploads}
+}

@@ -67,7 +67,7 @@ func cmdPublish(c *call) error {
 // before trusting it the client must answer a request: a torn upload is
 // never stored.
 func (c *call) readStdin(limit int64) (data []byte, release func(), err error) {
-	data, release, err = c.s.uploads.readAll(c.sess, limit)
+	data, release, err = c.s.uploads.ReadAll(c.sess, limit)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading stdin: %w", err)
 	}

@@ -1,6 +1,13 @@
-package server
+// Package transfer serves the blog as one folder of SLUG.md files over scp
+// (the old protocol run as a command, `scp -O`) and sftp (which today's scp
+// uses too). Every file operation is a call into the blog, which decides
+// what the client may see and change; uploads are read into bounded
+// buffers, never past the blog's post size limit whatever sizes or offsets
+// a client claims.
+package transfer
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"path"
@@ -45,9 +52,17 @@ func slugOfFile(name string) (string, error) {
 	return slug, nil
 }
 
-// files lists the posts this call may see as files.
-func (c *call) files() ([]postFile, error) {
-	entries, err := c.s.blog.List(c.ctx, c.id)
+// Folder is the blog as one client sees it: a folder of SLUG.md files.
+type Folder struct {
+	Blog    *blog.Service
+	ID      blog.Identity   // who the client is
+	Ctx     context.Context // the session's: ends when it does
+	Buffers *Buffers        // what uploads are read into
+}
+
+// files lists the posts this client may see as files.
+func (c *Folder) files() ([]postFile, error) {
+	entries, err := c.Blog.List(c.Ctx, c.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -59,12 +74,12 @@ func (c *call) files() ([]postFile, error) {
 }
 
 // stat returns the file of one post.
-func (c *call) stat(name string) (postFile, error) {
+func (c *Folder) stat(name string) (postFile, error) {
 	slug, err := slugOfFile(name)
 	if err != nil {
 		return postFile{}, err
 	}
-	e, err := c.s.blog.Entry(c.id, slug)
+	e, err := c.Blog.Entry(c.ID, slug)
 	if err != nil {
 		return postFile{}, err
 	}
@@ -72,12 +87,12 @@ func (c *call) stat(name string) (postFile, error) {
 }
 
 // readFile returns the markdown of the post named by a file name.
-func (c *call) readFile(name string) ([]byte, error) {
+func (c *Folder) readFile(name string) ([]byte, error) {
 	slug, err := slugOfFile(name)
 	if err != nil {
 		return nil, err
 	}
-	r, err := c.s.blog.Get(c.ctx, c.id, slug)
+	r, err := c.Blog.Get(c.Ctx, c.ID, slug)
 	if err != nil {
 		return nil, err
 	}
@@ -85,21 +100,21 @@ func (c *call) readFile(name string) ([]byte, error) {
 }
 
 // removeFile removes the post named by a file name.
-func (c *call) removeFile(name string) error {
-	if !c.id.IsAuthor() {
+func (c *Folder) removeFile(name string) error {
+	if !c.ID.IsAuthor() {
 		return blog.ErrNotAuthor
 	}
 	slug, err := slugOfFile(name)
 	if err != nil {
 		return err
 	}
-	_, err = c.s.blog.Remove(c.ctx, c.id, slug, nil)
+	_, err = c.Blog.Remove(c.Ctx, c.ID, slug, nil)
 	return err
 }
 
 // renameFile renames the post named by one file name to another.
-func (c *call) renameFile(from, to string) error {
-	if !c.id.IsAuthor() {
+func (c *Folder) renameFile(from, to string) error {
+	if !c.ID.IsAuthor() {
 		return blog.ErrNotAuthor
 	}
 	oldSlug, err := slugOfFile(from)
@@ -110,7 +125,7 @@ func (c *call) renameFile(from, to string) error {
 	if err != nil {
 		return err
 	}
-	_, err = c.s.blog.Rename(c.ctx, c.id, oldSlug, newSlug)
+	_, err = c.Blog.Rename(c.Ctx, c.ID, oldSlug, newSlug)
 	return err
 }
 
@@ -119,10 +134,10 @@ func (c *call) renameFile(from, to string) error {
 // the client claims, and holds them in a buffer lent by bufs, given back as
 // soon as the upload is published or fails.
 type upload struct {
-	c     *call
+	c     *Folder
 	slug  string
 	limit int64
-	bufs  *uploadBuffers
+	bufs  *Buffers
 
 	mu     sync.Mutex
 	data   lentBytes
@@ -131,15 +146,15 @@ type upload struct {
 
 // newUpload starts an upload to the file name, checking first that the
 // caller may write and that the name is a post's.
-func (c *call) newUpload(name string) (*upload, error) {
-	if !c.id.IsAuthor() {
+func (c *Folder) newUpload(name string) (*upload, error) {
+	if !c.ID.IsAuthor() {
 		return nil, blog.ErrNotAuthor
 	}
 	slug, err := slugOfFile(name)
 	if err != nil {
 		return nil, err
 	}
-	return &upload{c: c, slug: slug, limit: c.s.blog.MaxPostSize(), bufs: &c.s.uploads}, nil
+	return &upload{c: c, slug: slug, limit: c.Blog.MaxPostSize(), bufs: c.Buffers}, nil
 }
 
 // WriteAt stores p at off, refusing anything that ends past the limit.
@@ -206,7 +221,7 @@ func (u *upload) Close() error {
 	if failed != nil {
 		return failed
 	}
-	if _, err := u.c.s.blog.Publish(u.c.ctx, u.c.id, data.b, blog.PublishOptions{Slug: u.slug}); err != nil {
+	if _, err := u.c.Blog.Publish(u.c.Ctx, u.c.ID, data.b, blog.PublishOptions{Slug: u.slug}); err != nil {
 		return fmt.Errorf("%s%s: %w", u.slug, fileExt, err)
 	}
 	return nil

@@ -1,4 +1,4 @@
-package server
+package transfer
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"time"
 
@@ -14,10 +15,14 @@ import (
 	"github.com/sshblog/sshblog/internal/blog"
 )
 
-// sftpHandler serves the sftp subsystem, which today's scp also uses: the
-// blog is one folder of SLUG.md files.
-func (s *Server) sftpHandler(sess ssh.Session) {
-	c := s.newCall(sess, nil)
+// SFTPHandler serves the sftp subsystem, which today's scp also uses, in the
+// folder each session is given. The end of a session that failed is logged.
+func SFTPHandler(folder func(ssh.Session) *Folder, log *slog.Logger) ssh.Handler {
+	return func(sess ssh.Session) { serveSFTP(sess, folder(sess), log) }
+}
+
+// serveSFTP serves one sftp session.
+func serveSFTP(sess ssh.Session, c *Folder, log *slog.Logger) {
 	h := sftpFiles{c}
 	srv := sftp.NewRequestServer(sess, sftp.Handlers{FileGet: h, FilePut: h, FileCmd: h, FileList: h},
 		sftp.WithStartDirectory("/"))
@@ -26,7 +31,7 @@ func (s *Server) sftpHandler(sess ssh.Session) {
 	err := srv.Serve()
 	status := 0
 	if err != nil && !errors.Is(err, io.EOF) {
-		s.log.Info("sftp session ended", "remote", sess.RemoteAddr().String(), "err", err)
+		log.Info("sftp session ended", "remote", sess.RemoteAddr().String(), "err", err)
 		status = 1
 	}
 	_ = sess.Exit(status)
@@ -34,7 +39,7 @@ func (s *Server) sftpHandler(sess ssh.Session) {
 }
 
 // sftpFiles adapts the blog's folder to pkg/sftp's request handlers.
-type sftpFiles struct{ c *call }
+type sftpFiles struct{ c *Folder }
 
 // Fileread opens a post for reading.
 func (h sftpFiles) Fileread(r *sftp.Request) (io.ReaderAt, error) {

@@ -1,4 +1,4 @@
-package server
+package transfer
 
 import (
 	"fmt"
@@ -11,18 +11,18 @@ import (
 // smallUpload is the size of the buffers most uploads fit in.
 const smallUpload = 64 << 10
 
-// uploadBuffers lends the buffers that uploads (publish, scp, sftp) are
+// Buffers lends the buffers that uploads (publish, scp, sftp) are
 // read into, from two pools: small ones, which most posts fit in, and ones
 // that hold the largest post and one byte more, lent only when a small one
 // is full. An upload thus moves at most once, never grows a buffer and
 // leaves no garbage, however large it is, and a buffer given back serves
 // the next upload. The zero value is ready to use.
-type uploadBuffers struct {
+type Buffers struct {
 	small sync.Pool // of *[]byte with capacity smallUpload
 	large sync.Pool // of *[]byte with room for the largest post and one byte more
 }
 
-// lentBytes is one upload's bytes, in a buffer lent by uploadBuffers. The
+// lentBytes is one upload's bytes, in a buffer lent by Buffers. The
 // zero value holds nothing and has borrowed nothing.
 type lentBytes struct {
 	b    []byte     // the bytes, in *p; cap(b) is the room the upload may use
@@ -33,7 +33,7 @@ type lentBytes struct {
 // reserve makes room for n bytes in all, with n at most limit+1, where
 // limit is the upload's: when b is too small it moves to a small buffer or
 // else to one that holds limit+1 bytes, never to more room than that.
-func (l *lentBytes) reserve(from *uploadBuffers, n, limit int) {
+func (l *lentBytes) reserve(from *Buffers, n, limit int) {
 	if n <= cap(l.b) {
 		return
 	}
@@ -65,7 +65,7 @@ func (l *lentBytes) release() {
 // most limit bytes of it, stopping with an error wrapping
 // post.ErrTooLarge at the first byte over limit, without reading further.
 // limit is a post's, at most post.MaxSize. On error l holds nothing.
-func (l *lentBytes) readFrom(from *uploadBuffers, r io.Reader, limit int64) error {
+func (l *lentBytes) readFrom(from *Buffers, r io.Reader, limit int64) error {
 	if limit < 0 {
 		return fmt.Errorf("reading an upload: negative limit %d", limit)
 	}
@@ -89,10 +89,10 @@ func (l *lentBytes) readFrom(from *uploadBuffers, r io.Reader, limit int64) erro
 	}
 }
 
-// readAll reads r to its end as lentBytes.readFrom does and returns what
+// ReadAll reads r to its end as lentBytes.readFrom does and returns what
 // was read. On success the caller must call release once it no longer uses
 // data; on error there is nothing to release.
-func (b *uploadBuffers) readAll(r io.Reader, limit int64) (data []byte, release func(), err error) {
+func (b *Buffers) ReadAll(r io.Reader, limit int64) (data []byte, release func(), err error) {
 	l := new(lentBytes)
 	if err := l.readFrom(b, r, limit); err != nil {
 		return nil, nil, err

@@ -1,4 +1,4 @@
-package server
+package transfer
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"io/fs"
 
 	"charm.land/ssh"
+	"charm.land/wish/v2"
 	"charm.land/wish/v2/scp"
 
 	"github.com/sshblog/sshblog/internal/post"
@@ -14,16 +15,22 @@ import (
 
 // legacyScp serves `scp -O`, the old scp protocol run as a command: the blog
 // is one folder of SLUG.md files, as over sftp.
-type legacyScp struct{ s *Server }
+type legacyScp struct{ folder func(ssh.Session) *Folder }
 
-// scpMiddleware serves `scp -O`. wish's scp writes a download and returns
+// SCPMiddleware serves `scp -O` in the folder each session is given. wish's scp writes a download and returns
 // without reading the client's acknowledgements; closing before they arrive
 // makes OpenSSH's scp report "lost connection" when it sends them. So after a
 // download, read them: one to start, then one each for the times line, the
 // file line and the file's contents.
-func (s *Server) scpMiddleware(next ssh.Handler) ssh.Handler {
-	h := legacyScp{s}
-	serve := scp.Middleware(h, h)(next)
+func SCPMiddleware(folder func(ssh.Session) *Folder) wish.Middleware {
+	h := legacyScp{folder}
+	return func(next ssh.Handler) ssh.Handler {
+		return h.serve(scp.Middleware(h, h)(next))
+	}
+}
+
+// serve runs an scp session, then reads a download's acknowledgements.
+func (h legacyScp) serve(serve ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		rec := &exitRecorder{Session: sess}
 		serve(rec)
@@ -67,7 +74,7 @@ func (h legacyScp) NewDirEntry(ssh.Session, string) (*scp.DirEntry, error) {
 
 // NewFileEntry sends one post to the client.
 func (h legacyScp) NewFileEntry(sess ssh.Session, name string) (*scp.FileEntry, func() error, error) {
-	c := h.s.newCall(sess, nil)
+	c := h.folder(sess)
 	f, err := c.stat(name)
 	if err != nil {
 		return nil, nil, err
@@ -95,7 +102,7 @@ func (h legacyScp) Mkdir(ssh.Session, *scp.DirEntry) error {
 // Write publishes one uploaded file. A claimed size over the limit is
 // refused before a byte of it is read.
 func (h legacyScp) Write(sess ssh.Session, entry *scp.FileEntry) (int64, error) {
-	c := h.s.newCall(sess, nil)
+	c := h.folder(sess)
 	u, err := c.newUpload(entry.Name)
 	if err != nil {
 		return 0, err

@@ -1,0 +1,295 @@
+package server
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/sshblog/sshblog/internal/blog"
+	"github.com/sshblog/sshblog/internal/render"
+	"github.com/sshblog/sshblog/internal/store"
+)
+
+// keyAuthors makes the holder of one key the author ash.
+type keyAuthors struct{ ash gossh.PublicKey }
+
+// Author returns ash for ash's key.
+func (a keyAuthors) Author(key gossh.PublicKey) (string, bool) {
+	if bytes.Equal(key.Marshal(), a.ash.Marshal()) {
+		return "ash", true
+	}
+	return "", false
+}
+
+// commandBlog is a real server on loopback with an author and a reader.
+type commandBlog struct {
+	addr           string
+	db             *store.DB
+	author, reader *gossh.ClientConfig
+}
+
+// newSigner makes an ed25519 key.
+func newSigner(t *testing.T) gossh.Signer {
+	t.Helper()
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := gossh.NewSignerFromKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// newCommandBlog serves a blog in a temporary folder on loopback.
+func newCommandBlog(t *testing.T) *commandBlog {
+	t.Helper()
+	db, err := store.Open(filepath.Join(t.TempDir(), "blog.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ashKey, readerKey := newSigner(t), newSigner(t)
+	b := blog.New(db, blog.Config{Location: time.UTC})
+	srv, err := New(Config{Title: "테스트 블로그", HostKey: newSigner(t)}, b, render.New(1<<20), keyAuthors{ashKey.PublicKey()}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(l)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	})
+	client := func(s gossh.Signer) *gossh.ClientConfig {
+		return &gossh.ClientConfig{User: "x", Auth: []gossh.AuthMethod{gossh.PublicKeys(s)}, HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 5 * time.Second}
+	}
+	return &commandBlog{addr: l.Addr().String(), db: db, author: client(ashKey), reader: client(readerKey)}
+}
+
+// result is what a command printed and its exit status.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// do runs cmd as the client cfg with stdin.
+func (cb *commandBlog) do(t *testing.T, cfg *gossh.ClientConfig, stdin string, cmd string) result {
+	t.Helper()
+	client, err := gossh.Dial("tcp", cb.addr, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	sess, err := client.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	var out, errOut bytes.Buffer
+	sess.Stdin, sess.Stdout, sess.Stderr = strings.NewReader(stdin), &out, &errOut
+	err = sess.Run(cmd)
+	var exit *gossh.ExitError
+	code := 0
+	switch {
+	case errors.As(err, &exit):
+		code = exit.ExitStatus()
+	case err != nil:
+		t.Fatalf("%s: %v", cmd, err)
+	}
+	return result{out.String(), errOut.String(), code}
+}
+
+// ok runs cmd and fails the test unless it succeeds quietly.
+func (cb *commandBlog) ok(t *testing.T, cfg *gossh.ClientConfig, stdin, cmd string) string {
+	t.Helper()
+	r := cb.do(t, cfg, stdin, cmd)
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("%s: exit %d, stderr %q", cmd, r.code, r.stderr)
+	}
+	return r.stdout
+}
+
+// fails runs cmd and fails the test unless it exits 1 with stderr exactly
+// want (one line) and nothing on stdout.
+func (cb *commandBlog) fails(t *testing.T, cfg *gossh.ClientConfig, stdin, cmd, want string) {
+	t.Helper()
+	r := cb.do(t, cfg, stdin, cmd)
+	if r.code != 1 || r.stdout != "" || r.stderr != want+"\n" {
+		t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 1 and %q", cmd, r.code, r.stdout, r.stderr, want)
+	}
+}
+
+const (
+	helloV1 = "---\ntitle: 안녕\ndate: 2024-03-01\ntags: [인사]\n---\n첫 글입니다.\n"
+	helloV2 = "---\ntitle: 안녕\ndate: 2024-03-01\ntags: [인사]\n---\n고친 글입니다.\n"
+	draft   = "---\ntitle: Draft\ndraft: true\n---\nnot yet\n"
+)
+
+func TestReadCommands(t *testing.T) {
+	cb := newCommandBlog(t)
+	a, r := cb.author, cb.reader
+	cb.ok(t, a, helloV1, "publish hello")
+	cb.ok(t, a, helloV2, "publish hello")
+	cb.ok(t, a, draft, "publish draft")
+
+	if got := cb.ok(t, r, "", "ls"); got != "2024-03-01\thello\t안녕\n" {
+		t.Errorf("ls as a reader = %q", got)
+	}
+	if got := cb.ok(t, a, "", "ls"); !strings.Contains(got, "\tdraft\t(draft) Draft\n") || !strings.Contains(got, "\thello\t안녕\n") {
+		t.Errorf("ls as an author = %q", got)
+	}
+	if got := cb.ok(t, r, "", "cat hello"); got != helloV2 {
+		t.Errorf("cat hello = %q", got)
+	}
+	if got := cb.ok(t, r, "", "cat hello@1"); got != helloV1 {
+		t.Errorf("cat hello@1 = %q", got)
+	}
+	cb.fails(t, r, "", "cat hello@9", "sshblog: cat: hello has no revision 9")
+	cb.fails(t, r, "", "cat hello@x", `sshblog: cat: "x" is not a revision number`)
+	cb.fails(t, r, "", "cat draft", `sshblog: cat: no post "draft"`)
+	cb.fails(t, r, "", "cat nothing", `sshblog: cat: no post "nothing"`)
+	cb.fails(t, r, "", "cat", "sshblog: cat: expected one SLUG")
+
+	read := cb.ok(t, r, "", "read hello --width 30")
+	if !strings.Contains(read, "고친 글입니다.") || strings.Contains(read, "\x1b") {
+		t.Errorf("read hello = %q", read)
+	}
+	cb.fails(t, r, "", "read hello --width 5", "sshblog: read: --width must be between 20 and 500")
+
+	hist := cb.ok(t, r, "", "history hello")
+	lines := strings.Split(strings.TrimSuffix(hist, "\n"), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "1\t") || !strings.HasSuffix(lines[0], "\tash\tpublished") || !strings.HasSuffix(lines[1], "\tash\tedited") {
+		t.Errorf("history hello = %q", hist)
+	}
+	diff := cb.ok(t, r, "", "diff hello")
+	if !strings.Contains(diff, "-첫 글입니다.") || !strings.Contains(diff, "+고친 글입니다.") || !strings.Contains(diff, "hello@1") {
+		t.Errorf("diff hello = %q", diff)
+	}
+	if got := cb.ok(t, r, "", "diff hello 1 1"); got != "" {
+		t.Errorf("diff of a revision with itself = %q", got)
+	}
+	cb.fails(t, r, "", "diff hello 0", `sshblog: diff: "0" is not a revision number`)
+
+	if got := cb.ok(t, r, "", "whoami"); got != "reader\n" {
+		t.Errorf("whoami as a reader = %q", got)
+	}
+	if got := cb.ok(t, a, "", "whoami"); got != "author ash\n" {
+		t.Errorf("whoami as an author = %q", got)
+	}
+	help := cb.ok(t, r, "", "help")
+	for _, want := range []string{"테스트 블로그", "publish [SLUG]", "history SLUG", "backup"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("help does not mention %q", want)
+		}
+	}
+	cb.fails(t, r, "", "frobnicate", `sshblog: unknown command "frobnicate"; try `+"`help`")
+	cb.fails(t, r, "", "ls \x1b[2J", "sshblog: ls: takes no arguments")
+}
+
+func TestWriteCommands(t *testing.T) {
+	cb := newCommandBlog(t)
+	a, r := cb.author, cb.reader
+	if got := cb.ok(t, a, helloV1, "publish hello"); got != "published hello rev 1\n" {
+		t.Errorf("publish = %q", got)
+	}
+	if got := cb.ok(t, a, "---\ntitle: Named By Title\n---\nx\n", "publish"); got != "published named-by-title rev 1\n" {
+		t.Errorf("publish without a slug = %q", got)
+	}
+	cb.fails(t, a, helloV2, "publish hello --if-rev 0", "sshblog: publish: conflict: hello is at revision 1, not 0; fetch it again and retry")
+	if got := cb.ok(t, a, helloV2, "publish hello --if-rev 1"); got != "published hello rev 2\n" {
+		t.Errorf("publish --if-rev 1 = %q", got)
+	}
+	cb.fails(t, a, "---\ntitle: [\n---\n", "publish broken", "sshblog: publish: invalid front matter: line 2: sequence end token ']' not found")
+	cb.fails(t, a, "# \x1b[2J\n", "publish esc", "sshblog: publish: control character U+001B on line 1")
+	cb.fails(t, a, "x", "publish ../x", `sshblog: publish: invalid slug "../x": starts with '.'`)
+
+	for _, cmd := range []string{"publish x", "rm hello", "mv hello x", "revert hello 1", "import", "export", "backup"} {
+		cb.fails(t, r, "# x\n", cmd, "sshblog: "+strings.Fields(cmd)[0]+": permission denied: not an author")
+	}
+
+	if got := cb.ok(t, a, "", "rm hello"); got != "removed hello rev 3 (revert hello 2 restores it)\n" {
+		t.Errorf("rm = %q", got)
+	}
+	cb.fails(t, r, "", "cat hello", `sshblog: cat: no post "hello"`)
+	cb.fails(t, a, "", "rm hello", `sshblog: rm: no post "hello"`)
+	cb.fails(t, a, "", "revert hello 3", "sshblog: revert: revision 3 of hello is a removal; revert to the one before it")
+	if got := cb.ok(t, a, "", "revert hello 2"); got != "reverted hello to rev 2 as rev 4\n" {
+		t.Errorf("revert = %q", got)
+	}
+	if got := cb.ok(t, r, "", "cat hello"); got != helloV2 {
+		t.Errorf("after revert, cat = %q", got)
+	}
+	cb.fails(t, a, "", "mv hello named-by-title", `sshblog: mv: "named-by-title" already exists`)
+	if got := cb.ok(t, a, "", "mv hello greetings"); got != "renamed hello to greetings rev 5\n" {
+		t.Errorf("mv = %q", got)
+	}
+	if got := cb.ok(t, r, "", "cat hello"); got != helloV2 {
+		t.Errorf("the old name does not lead to the post: %q", got)
+	}
+}
+
+func TestArchiveCommands(t *testing.T) {
+	cb := newCommandBlog(t)
+	a := cb.author
+	cb.ok(t, a, helloV1, "publish hello")
+	cb.ok(t, a, helloV2, "publish hello")
+	archive := cb.ok(t, a, "", "export")
+	tr := tar.NewReader(strings.NewReader(archive))
+	var names []string
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("export is not a tar archive: %v", err)
+		}
+		names = append(names, hdr.Name)
+	}
+	if strings.Join(names, " ") != "revisions/hello/000001.md revisions/hello/000002.md posts/hello.md aliases.tsv" {
+		t.Errorf("export holds %q", names)
+	}
+
+	other := newCommandBlog(t)
+	r := other.do(t, other.author, archive, "import")
+	if r.code != 0 || !strings.HasSuffix(r.stdout, "imported 1, skipped 0\n") {
+		t.Errorf("import: %+v", r)
+	}
+	if got := other.ok(t, other.reader, "", "history hello"); strings.Count(got, "\n") != 2 {
+		t.Errorf("the history did not come with the import: %q", got)
+	}
+	other.fails(t, other.author, "not an archive at all, just text that goes on", "import", "sshblog: import: reading the archive: unexpected EOF")
+
+	copyPath := filepath.Join(t.TempDir(), "copy.db")
+	if err := os.WriteFile(copyPath, []byte(cb.ok(t, a, "", "backup")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	backup, err := store.Open(copyPath)
+	if err != nil {
+		t.Fatalf("the backup does not open: %v", err)
+	}
+	defer backup.Close()
+	if r, err := backup.Get(context.Background(), "hello"); err != nil || r.Rev != 2 {
+		t.Errorf("the backup holds hello at rev %d, %v", r.Rev, err)
+	}
+	cb.fails(t, a, "", "backup extra", "sshblog: backup: takes no arguments; redirect stdout to a file: ssh HOST backup > blog.db")
+}
