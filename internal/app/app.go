@@ -24,9 +24,6 @@ import (
 	"github.com/sshblog/sshblog/posts"
 )
 
-// seedAuthor is the author recorded on the built-in posts.
-const seedAuthor = "sshblog"
-
 // App is one running blog.
 type App struct {
 	Store    *store.DB
@@ -62,7 +59,7 @@ func open(cfg config.Config, db *store.DB, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if n, err := db.Seed(context.Background(), builtin, seedAuthor); err != nil {
+	if n, err := db.Seed(context.Background(), builtin, blog.SeedAuthor); err != nil {
 		return nil, err
 	} else if n > 0 {
 		log.Info("seeded an empty blog with the built-in posts", "posts", n)

@@ -503,3 +503,45 @@ func TestWatch(t *testing.T) {
 		t.Fatal("Watch did not return when its context ended")
 	}
 }
+
+func TestSeriesAndByline(t *testing.T) {
+	ctx := context.Background()
+	b, _, _ := newBlog(t, Config{})
+	part := func(slug, date, extra string) string {
+		return "---\ntitle: " + slug + "\ndate: " + date + "\nseries: 회고\n" + extra + "---\nbody\n"
+	}
+	publish(t, b, ash, "jan", part("jan", "2024-01-31", ""))
+	publish(t, b, ash, "mar", part("mar", "2024-03-31", "author: 김작가\n"))
+	publish(t, b, misty, "feb", part("feb", "2024-02-29", ""))
+	publish(t, b, ash, "apr", part("apr", "2024-04-30", "draft: true\n"))
+	publish(t, b, ash, "other", "---\ntitle: other\n---\nbody\n")
+
+	byline := func(id Identity, slug string) Byline {
+		t.Helper()
+		p, r, err := b.Post(ctx, id, slug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bl, err := b.Byline(ctx, id, p, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bl
+	}
+	if bl := byline(reader, "feb"); bl.Series != "회고" || bl.SeriesIndex != 2 || bl.SeriesLen != 3 || bl.Prev != "jan" || bl.Next != "mar" || bl.Author != "misty" {
+		t.Errorf("feb as a reader: %+v", bl)
+	}
+	if bl := byline(reader, "mar"); bl.SeriesIndex != 3 || bl.Next != "" || bl.Author != "김작가" {
+		t.Errorf("mar as a reader: %+v (the draft must not count, the front matter's author wins)", bl)
+	}
+	if bl := byline(ash, "mar"); bl.SeriesLen != 4 || bl.Next != "apr" {
+		t.Errorf("mar as an author: %+v (authors see the draft)", bl)
+	}
+	if bl := byline(reader, "other"); bl.Series != "" || bl.SeriesIndex != 0 {
+		t.Errorf("a post in no series: %+v", bl)
+	}
+	posts, err := b.Series(ctx, reader, "회고")
+	if err != nil || len(posts) != 3 || posts[0].Slug != "jan" || posts[2].Slug != "mar" {
+		t.Errorf("Series = %+v, %v", posts, err)
+	}
+}

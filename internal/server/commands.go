@@ -47,7 +47,7 @@ func (s *Server) commands() []command {
 	return []command{
 		{"ls", "", "list the posts, newest first: DATE<TAB>SLUG<TAB>TITLE", false, cmdList},
 		{"cat", "SLUG[@REV]", "print a post's markdown as stored (or revision REV)", false, cmdCat},
-		{"read", "SLUG [--width N]", "print a post rendered for the terminal", false, cmdRead},
+		{"read", "SLUG [--width N] [--body]", "print a post rendered for the terminal, after its header (--body: without)", false, cmdRead},
 		{"history", "SLUG", "list a post's revisions: REV<TAB>TIME<TAB>AUTHOR<TAB>WHAT", false, cmdHistory},
 		{"diff", "SLUG [N [M]]", "show what changed between two revisions", false, cmdDiff},
 		{"whoami", "", "say whether you are an author or a reader", false, cmdWhoami},

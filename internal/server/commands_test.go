@@ -174,6 +174,13 @@ func TestReadCommands(t *testing.T) {
 		t.Errorf("read hello = %q", read)
 	}
 	cb.fails(t, r, "", "read hello --width 5", "sshblog: read: --width must be between 20 and 500")
+	head := strings.SplitN(read, "\n", 5)
+	if len(head) < 5 || head[1] != "  안녕" || head[2] != "  2024-03-01 · ash · #인사" || !strings.HasPrefix(head[3], "  ───") {
+		t.Errorf("read's header = %q", head)
+	}
+	if body := cb.ok(t, r, "", "read hello --width 30 --body"); strings.Contains(body, "#인사") || !strings.Contains(body, "고친 글입니다.") {
+		t.Errorf("read --body = %q", body)
+	}
 
 	hist := cb.ok(t, r, "", "history hello")
 	lines := strings.Split(strings.TrimSuffix(hist, "\n"), "\n")

@@ -80,3 +80,18 @@ func validUTF8(s string) string {
 	}
 	return b.String()
 }
+
+// Wrap breaks one line of text into lines of at most width columns: at
+// spaces where it can, and between any two grapheme clusters where it must
+// (Hangul written without spaces, a long URL). Trailing spaces are dropped.
+// A width that is not positive gives no lines.
+func Wrap(s string, width int) []string {
+	if s == "" || width <= 0 {
+		return nil
+	}
+	lines := strings.Split(ansi.Wrap(validUTF8(s), width, ""), "\n")
+	for i, l := range lines {
+		lines[i] = Truncate(strings.TrimRight(l, " "), width, "")
+	}
+	return lines
+}

@@ -111,3 +111,31 @@ func FuzzTruncate(f *testing.F) {
 		}
 	})
 }
+
+func TestWrap(t *testing.T) {
+	if err := Pin(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		in    string
+		width int
+		want  []string
+	}{
+		{"", 10, nil},
+		{"abc", 0, nil},
+		{"hello world", 5, []string{"hello", "world"}},
+		{"삼월회고삼월회고", 6, []string{"삼월회", "고삼월", "회고"}},
+		{"삼월 회고를 씁니다", 7, []string{"삼월", "회고를", "씁니다"}},
+		{"a ─ b", 3, []string{"a ─", "b"}},
+	} {
+		got := Wrap(c.in, c.width)
+		if strings.Join(got, "|") != strings.Join(c.want, "|") {
+			t.Errorf("Wrap(%q, %d) = %q, want %q", c.in, c.width, got, c.want)
+		}
+		for _, l := range got {
+			if Width(l) > c.width {
+				t.Errorf("Wrap(%q, %d): %q is %d columns", c.in, c.width, l, Width(l))
+			}
+		}
+	}
+}
