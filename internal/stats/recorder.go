@@ -270,6 +270,7 @@ func (r *Recorder) run(interval time.Duration) {
 			r.drain()
 			r.closeErr = r.sync(ctx)
 			r.seen, r.full, r.salt = nil, nil, [32]byte{}
+			clear(r.buf)
 			return
 		}
 	}
@@ -290,6 +291,7 @@ func (r *Recorder) drain() {
 // roll starts day d: a new salt, and no reader seen yet.
 func (r *Recorder) roll(d Day) {
 	r.day = d
+	clear(r.buf)         // the old salt is in it
 	rand.Read(r.salt[:]) // never fails: see crypto/rand.Read
 	r.seen = map[string]map[uint64]struct{}{}
 	r.full = map[string]bool{}

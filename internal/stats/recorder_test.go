@@ -505,3 +505,25 @@ func TestNothingIdentifyingStored(t *testing.T) {
 		}
 	}
 }
+
+func TestCloseWritesWhatIsLeft(t *testing.T) {
+	db, _ := openStore(t)
+	clk := newClock(time.Date(2026, 12, 3, 12, 0, 0, 0, seoul))
+	r := newRecorder(t, db, clk, stats.Options{})
+	for range 3 {
+		r.Record(stats.Event{Slug: "p", Fingerprint: "SHA256:k"})
+	}
+	if err := r.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r.Record(stats.Event{Slug: "p", Fingerprint: "SHA256:k"}) // ignored, never blocks
+	if err := r.Flush(ctx); !errors.Is(err, stats.ErrClosed) {
+		t.Errorf("Flush after Close: %v, want ErrClosed", err)
+	}
+	if err := r.Close(ctx); err != nil {
+		t.Errorf("a second Close: %v", err)
+	}
+	if got, want := storedOn(t, db, "p", stats.DayOf(clk.Now(), seoul)), (stats.Totals{Reads: 3, Uniques: 1}); got != want {
+		t.Errorf("%+v, want %+v", got, want)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -40,8 +41,8 @@ func (db *DB) AddStatCounts(ctx context.Context, counts []stats.Count) error {
 			return err
 		}
 		for _, c := range counts {
-			if c.Slug == "" {
-				return errors.New("a count with no slug")
+			if err := checkCount(c); err != nil {
+				return err
 			}
 			b, err := root.CreateBucketIfNotExists([]byte(c.Slug))
 			if err != nil {
@@ -128,26 +129,25 @@ func (db *DB) PruneStats(ctx context.Context, before stats.Day) error {
 		if root == nil {
 			return nil
 		}
-		var empty [][]byte
+		var names [][]byte
 		err := root.ForEachBucket(func(name []byte) error {
-			b := root.Bucket(name)
-			c := b.Cursor()
-			for k, _ := c.First(); k != nil && bytes.Compare(k, limit) < 0; k, _ = c.First() {
-				if err := c.Delete(); err != nil {
-					return err
-				}
-			}
-			if k, _ := c.First(); k == nil {
-				empty = append(empty, bytes.Clone(name))
-			}
+			names = append(names, bytes.Clone(name))
 			return nil
 		})
 		if err != nil {
 			return err
 		}
-		for _, name := range empty {
-			if err := root.DeleteBucket(name); err != nil {
-				return err
+		for _, name := range names {
+			c := root.Bucket(name).Cursor()
+			for k, _ := c.First(); k != nil && bytes.Compare(k, limit) < 0; k, _ = c.First() {
+				if err := c.Delete(); err != nil {
+					return fmt.Errorf("post %q: %w", name, err)
+				}
+			}
+			if k, _ := c.First(); k == nil {
+				if err := root.DeleteBucket(name); err != nil {
+					return fmt.Errorf("post %q: %w", name, err)
+				}
 			}
 		}
 		return nil
@@ -202,6 +202,20 @@ func (db *DB) RenameStats(ctx context.Context, oldSlug, newSlug string) error {
 	})
 	if err != nil {
 		return fmt.Errorf("store: moving read counts of %s to %s: %w", oldSlug, newSlug, err)
+	}
+	return nil
+}
+
+// checkCount rejects a count its key cannot hold.
+func checkCount(c stats.Count) error {
+	if c.Slug == "" || len(c.Slug) > bolt.MaxKeySize {
+		return fmt.Errorf("a count with a slug of %d bytes", len(c.Slug))
+	}
+	if _, ok := stats.ParseSource(c.Source.String()); !ok {
+		return fmt.Errorf("a count of %s with source %d", c.Slug, c.Source)
+	}
+	if y, _, _ := c.Day.Date(); y < 1 || y > 9999 {
+		return fmt.Errorf("a count of %s on day %d", c.Slug, c.Day)
 	}
 	return nil
 }
@@ -284,7 +298,7 @@ func decodeCount(v []byte) (stats.Count, error) {
 	v = v[1:]
 	next := func() (int, bool) {
 		x, n := binary.Uvarint(v)
-		if n <= 0 || x > 1<<62 {
+		if n <= 0 || x > math.MaxInt {
 			return 0, false
 		}
 		v = v[n:]
