@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,6 +46,10 @@ type Options struct {
 	MaxReaders int
 	// Interval is how often counts are written. 0 means DefaultInterval.
 	Interval time.Duration
+	// OwnDomains are the blog's own host names: a read referred by one of
+	// them (a reader following a link within the blog) is not counted as
+	// a referral. Case does not matter.
+	OwnDomains []string
 }
 
 // Recorder counts reads in memory and writes them to a Store at most once
@@ -56,6 +61,7 @@ type Recorder struct {
 	days       int
 	now        func() time.Time
 	maxReaders int
+	own        map[string]bool // Options.OwnDomains, lower-cased
 
 	events   chan Event
 	reqs     chan func()
@@ -84,8 +90,8 @@ type countKey struct {
 	src  Source
 }
 
-// New returns a Recorder writing to st, and starts its goroutine; Close
-// stops it.
+// New returns a Recorder writing to st, which must not be nil, and starts
+// its goroutine; Close stops it.
 func New(st Store, o Options) *Recorder {
 	r := &Recorder{
 		store:      st,
@@ -98,6 +104,10 @@ func New(st Store, o Options) *Recorder {
 		done:       make(chan struct{}),
 		pending:    map[countKey]*Count{},
 		pruned:     -1 << 31,
+		own:        map[string]bool{},
+	}
+	for _, d := range o.OwnDomains {
+		r.own[strings.TrimSuffix(strings.ToLower(d), ".")] = true
 	}
 	if r.loc == nil {
 		r.loc = time.Local
@@ -353,7 +363,7 @@ func (r *Recorder) add(e *Event) {
 		return
 	}
 	c.Reads++
-	if dom := RefererDomain(e.Referer); dom != "" {
+	if dom := RefererDomain(e.Referer); dom != "" && !r.own[dom] {
 		if c.Referrers == nil {
 			c.Referrers = map[string]int{}
 		}

@@ -166,8 +166,10 @@ func TestBotsCountedApart(t *testing.T) {
 func TestReferrerDomainOnly(t *testing.T) {
 	db, path := openStore(t)
 	clk := newClock(time.Date(2026, 12, 3, 12, 0, 0, 0, seoul))
-	r := newRecorder(t, db, clk, stats.Options{})
+	r := newRecorder(t, db, clk, stats.Options{OwnDomains: []string{"Blog.Example."}})
 	for _, ref := range []string{
+		"https://blog.example/",
+		"https://BLOG.example/another-post",
 		"https://News.YCombinator.com:443/item?id=4242#top",
 		"https://news.ycombinator.com./newest",
 		"http://example.org/private/path?token=hunter2",
@@ -189,7 +191,7 @@ func TestReferrerDomainOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"item?id", "4242", "private/path", "hunter2", "192.168.1.5", "intranet", "com.example"} {
+	for _, s := range []string{"item?id", "4242", "private/path", "hunter2", "192.168.1.5", "intranet", "com.example", "blog.example", "another-post"} {
 		if bytes.Contains(raw, []byte(s)) {
 			t.Errorf("the file holds %q", s)
 		}

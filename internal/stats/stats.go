@@ -29,7 +29,8 @@
 // is. Bots are web or feed requests whose user agent says so (see IsBot);
 // they are counted in Bots only, not in Reads, Uniques or referrers.
 // Referrers are kept as their domain only (see RefererDomain), at most
-// MaxReferrers per record; the rest are summed under Other.
+// MaxReferrers per record, the rest summed under Other; links from the
+// blog's own pages (Options.OwnDomains) are not referrals.
 //
 // Stats off. A nil *Recorder records nothing at all: Record does nothing,
 // Flush and Close return nil, and reports return ErrOff. A blog with
