@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -527,5 +528,42 @@ func TestCloseWritesWhatIsLeft(t *testing.T) {
 	}
 	if got, want := storedOn(t, db, "p", stats.DayOf(clk.Now(), seoul)), (stats.Totals{Reads: 3, Uniques: 1}); got != want {
 		t.Errorf("%+v, want %+v", got, want)
+	}
+}
+
+// TestConcurrentUse records from many goroutines while others flush and
+// report: every read is either stored or counted as dropped.
+func TestConcurrentUse(t *testing.T) {
+	db, _ := openStore(t)
+	clk := newClock(time.Date(2026, 12, 3, 12, 0, 0, 0, seoul))
+	r := newRecorder(t, db, clk, stats.Options{Buffer: 64, Interval: time.Millisecond})
+	const readers, reads = 8, 500
+	var wg sync.WaitGroup
+	for g := range readers {
+		wg.Go(func() {
+			for i := range reads {
+				r.Record(stats.Event{Slug: fmt.Sprintf("post-%d", i%4), Source: stats.Source(g % 3), Addr: netip.AddrFrom4([4]byte{10, byte(g), byte(i), 1})})
+			}
+		})
+	}
+	wg.Go(func() {
+		for range 20 {
+			if _, err := r.Summaries(ctx, nil, 3); err != nil {
+				t.Error(err)
+			}
+			if err := r.Flush(ctx); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	wg.Wait()
+	flush(t, r)
+	st, err := r.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := stored(t, db, "")
+	if int64(got.Reads)+st.Dropped != readers*reads {
+		t.Errorf("%d stored and %d dropped of %d", got.Reads, st.Dropped, readers*reads)
 	}
 }
