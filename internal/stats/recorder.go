@@ -24,6 +24,9 @@ const (
 	DefaultInterval   = time.Second
 )
 
+// maxDays bounds Options.Days: a century.
+const maxDays = 36525
+
 // maxSlug bounds the slugs Record accepts; longer ones are no post's.
 const maxSlug = 1024
 
@@ -34,7 +37,7 @@ type Options struct {
 	Location *time.Location
 	// Days is how many days of counts are kept, today included (the
 	// setting `days`). Older days are pruned once a day. 0 means
-	// DefaultDays.
+	// DefaultDays; at most a century is kept.
 	Days int
 	// Now reads the clock; nil means time.Now. Tests move it.
 	Now func() time.Time
@@ -115,6 +118,7 @@ func New(st Store, o Options) *Recorder {
 	if r.days <= 0 {
 		r.days = DefaultDays
 	}
+	r.days = min(r.days, maxDays)
 	if r.now == nil {
 		r.now = time.Now
 	}
@@ -166,9 +170,11 @@ func (r *Recorder) Flush(ctx context.Context) error {
 	return err
 }
 
-// Close writes what is left and stops the Recorder. Reads recorded after it
-// are ignored. It returns ctx's error if ctx ends first; the final write
-// still happens. A nil Recorder returns nil.
+// Close writes what is left and stops the Recorder; reads recorded after it
+// are ignored and its other methods return ErrClosed. If ctx ends first,
+// Close returns ctx's error and the last second of reads may be lost.
+// Calling it again waits for that write and returns its error. A nil
+// Recorder returns nil.
 func (r *Recorder) Close(ctx context.Context) error {
 	if r == nil {
 		return nil
