@@ -88,6 +88,8 @@ func startBlog(dir string, generated, nAuthors int, cacheBytes int64, logTo io.W
 		ScreenRelease:    screenRelease,
 		MaxImport:        maxImport,
 		RenderCache:      cacheBytes,
+		Stats:            true, // as cmd/sshd's default: reads are counted
+		StatsDays:        400,
 	}
 	b := &blog{dbPath: cfg.DatabasePath(), conns: &connCounter{}, served: make(chan error, 1)}
 	if err := seed(cfg.DatabasePath(), generated, loc); err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/sshblog/sshblog/internal/config"
 	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/server"
+	"github.com/sshblog/sshblog/internal/stats"
 	"github.com/sshblog/sshblog/internal/store"
 	"github.com/sshblog/sshblog/posts"
 )
@@ -27,6 +28,7 @@ import (
 // App is one running blog.
 type App struct {
 	Store    *store.DB
+	Stats    *stats.Recorder // nil when stats are off
 	Blog     *blog.Service
 	Renderer *render.Renderer
 	SSH      *server.Server
@@ -72,11 +74,16 @@ func open(cfg config.Config, db *store.DB, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	var counts *stats.Recorder
+	if cfg.Stats {
+		counts = stats.New(db, stats.Options{Location: cfg.Location, Days: cfg.StatsDays})
+	}
 	b := blog.New(db, blog.Config{
 		Location:    cfg.Location,
 		MaxPostSize: cfg.MaxPostSize,
 		MaxImport:   cfg.MaxImport,
 		Log:         log,
+		Stats:       counts,
 	})
 	renderer := render.New(int(min(cfg.RenderCache, math.MaxInt)))
 	srv, err := server.New(server.Config{
@@ -91,9 +98,10 @@ func open(cfg config.Config, db *store.DB, log *slog.Logger) (*App, error) {
 		ConnectsPerIP:    cfg.ConnectsPerIP,
 	}, b, renderer, keys, log)
 	if err != nil {
+		counts.Close(context.Background())
 		return nil, err
 	}
-	return &App{Store: db, Blog: b, Renderer: renderer, SSH: srv, log: log}, nil
+	return &App{Store: db, Stats: counts, Blog: b, Renderer: renderer, SSH: srv, log: log}, nil
 }
 
 // Listen opens the listener of the SSH front end on addr.
@@ -125,7 +133,11 @@ func (a *App) Serve(ctx context.Context, l net.Listener, grace time.Duration) er
 	return nil
 }
 
-// Close closes the store. Call it after Serve has returned.
+// Close writes the read counts not yet written and closes the store. Call
+// it after Serve has returned.
 func (a *App) Close() error {
-	return a.Store.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := a.Stats.Close(ctx)
+	return errors.Join(err, a.Store.Close())
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/sshblog/sshblog/internal/post"
+	"github.com/sshblog/sshblog/internal/stats"
 	"github.com/sshblog/sshblog/internal/store"
 )
 
@@ -63,6 +64,8 @@ type Config struct {
 	MaxImport int64
 	// Log receives one line per change; nil discards them.
 	Log *slog.Logger
+	// Stats counts reads; nil counts none (the stats setting is off).
+	Stats *stats.Recorder
 }
 
 // Service is the blog. It is safe for concurrent use.

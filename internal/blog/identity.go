@@ -1,5 +1,7 @@
 package blog
 
+import "net/netip"
+
 // Identity is who an operation acts for. The zero Identity is a reader.
 type Identity struct {
 	// Author is the author's name; empty for a reader.
@@ -7,6 +9,10 @@ type Identity struct {
 	// Fingerprint is the SHA256 fingerprint of the key the client proved
 	// it holds; empty when it had none.
 	Fingerprint string
+	// Addr is the client's address, when it came over a network. It is
+	// used only to count unique readers (cut to its network, hashed, never
+	// stored) and never decides what id may do.
+	Addr netip.Addr
 	// Operator is set for a client holding the server's own host key: it
 	// runs on the server's machine with access to the data folder. It may
 	// take backups, nothing else.

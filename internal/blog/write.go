@@ -108,8 +108,12 @@ func (b *Service) Rename(ctx context.Context, id Identity, oldSlug, newSlug stri
 	if err := post.CheckSlug(newSlug); err != nil {
 		return store.Entry{}, invalid(err)
 	}
-	if cur, ok := b.st.Entry(oldSlug); ok && cur.Slug == newSlug {
-		return store.Entry{}, refuse(ErrInvalid, "%s already has that name", newSlug)
+	from := oldSlug // the post's own name, if oldSlug is an alias
+	if cur, ok := b.st.Entry(oldSlug); ok {
+		if cur.Slug == newSlug {
+			return store.Entry{}, refuse(ErrInvalid, "%s already has that name", newSlug)
+		}
+		from = cur.Slug
 	}
 	e, err := b.st.Rename(ctx, oldSlug, newSlug, id.Author)
 	switch {
@@ -119,6 +123,7 @@ func (b *Service) Rename(ctx context.Context, id Identity, oldSlug, newSlug stri
 		return store.Entry{}, storeError("renaming", oldSlug, err)
 	}
 	b.log.Info("write", "action", "rename", "from", oldSlug, "slug", e.Slug, "rev", e.Rev, "author", id.Author)
+	b.renameStats(ctx, from, e.Slug)
 	return e, nil
 }
 

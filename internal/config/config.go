@@ -63,6 +63,9 @@ type Config struct {
 	MaxSessionsPerIP int // open connections at once from one address; 0: no limit
 	ConnectsPerIP    int // new connections per minute from one address; 0: no limit
 
+	Stats     bool // count reads of each post
+	StatsDays int  // days of read counts kept
+
 	LogFormat string     // "text" or "json"
 	LogLevel  slog.Level // the least important level logged
 

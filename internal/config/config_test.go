@@ -63,6 +63,8 @@ func TestDefaults(t *testing.T) {
 		MaxSessions:      1000,
 		MaxSessionsPerIP: 20,
 		ConnectsPerIP:    60,
+		Stats:            true,
+		StatsDays:        400,
 		LogFormat:        "text",
 		LogLevel:         slog.LevelInfo,
 	}
@@ -117,6 +119,8 @@ func samples() map[string]struct{ in, out string } {
 		"max-import":          {"1024KiB", "1MiB"},
 		"render-cache":        {"16MiB", "16MiB"},
 		"max-post-size":       {"512KiB", "512KiB"},
+		"stats":               {"Off", "off"},
+		"stats-days":          {"30", "30"},
 		"log-format":          {"JSON", "json"},
 		"log-level":           {"Debug", "debug"},
 	}

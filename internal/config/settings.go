@@ -78,6 +78,8 @@ func settings() []setting {
 		field("max-post-size", "1MiB", "the largest post accepted, at most 1MiB", func(c *Config) *int64 { return &c.MaxPostSize }, parsePostSize, formatSize),
 		field("render-cache", "64MiB", "rendered posts kept for all readers; the process grows by about 2.5 times this as it fills (0: render every time)", func(c *Config) *int64 { return &c.RenderCache }, parseSize, formatSize),
 		field("max-import", "256MiB", "the largest archive the import command reads, such as 64MiB or 1GiB", func(c *Config) *int64 { return &c.MaxImport }, parseSize, formatSize),
+		field("stats", "on", "count reads of each post, without storing who read (see SECURITY.md): on or off", func(c *Config) *bool { return &c.Stats }, parseOnOff, formatOnOff),
+		count("stats-days", "400", "days of read counts kept; older days are deleted", func(c *Config) *int { return &c.StatsDays }),
 		field("log-format", "text", "how log lines are written: text or json", func(c *Config) *string { return &c.LogFormat }, oneOf("text", "json"), ident),
 		field("log-level", "info", "the least important log lines written: debug, info, warn or error", func(c *Config) *slog.Level { return &c.LogLevel }, parseLevel, formatLevel),
 	}
@@ -237,6 +239,25 @@ func oneOf(options ...string) func(string) (string, error) {
 		}
 		return "", fmt.Errorf("%q is not %s", v, orList(options))
 	}
+}
+
+// parseOnOff reads on or off (also true/false, yes/no), in any case.
+func parseOnOff(v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "on", "true", "yes":
+		return true, nil
+	case "off", "false", "no":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not on or off", v)
+}
+
+// formatOnOff writes on or off.
+func formatOnOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
 }
 
 // logLevels are the levels log-level accepts, by their names in any case.

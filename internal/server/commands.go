@@ -60,6 +60,7 @@ func (s *Server) commands() []command {
 		{"revert", "SLUG REV", "make revision REV current again (authors)", true, cmdRevert},
 		{"import", "< blog.tar[.gz]", "import an Astro, Hugo or Jekyll content folder, or an export (authors)", true, cmdImport},
 		{"export", "> blog.tar", "every post and every revision, as a tar archive (authors)", true, cmdExport},
+		{"stats", "[SLUG]", "who reads what: reads and readers per post, or one post by day (authors)", true, cmdStats},
 		{"backup", "> blog.db", "a consistent copy of the database file (authors)", false, cmdBackup},
 	}
 }

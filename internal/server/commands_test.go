@@ -20,6 +20,7 @@ import (
 
 	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/render"
+	"github.com/sshblog/sshblog/internal/stats"
 	"github.com/sshblog/sshblog/internal/store"
 )
 
@@ -64,7 +65,9 @@ func newCommandBlog(t *testing.T) *commandBlog {
 	}
 	t.Cleanup(func() { db.Close() })
 	ashKey, readerKey := newSigner(t), newSigner(t)
-	b := blog.New(db, blog.Config{Location: time.UTC})
+	counts := stats.New(db, stats.Options{Location: time.UTC})
+	t.Cleanup(func() { counts.Close(context.Background()) })
+	b := blog.New(db, blog.Config{Location: time.UTC, Stats: counts})
 	srv, err := New(Config{Title: "테스트 블로그", HostKey: newSigner(t)}, b, render.New(1<<20), keyAuthors{ashKey.PublicKey()}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -299,4 +302,32 @@ func TestArchiveCommands(t *testing.T) {
 		t.Errorf("the backup holds hello at rev %d, %v", r.Rev, err)
 	}
 	cb.fails(t, a, "", "backup extra", "sshblog: backup: takes no arguments; redirect stdout to a file: ssh HOST backup > blog.db")
+}
+
+func TestStatsCommand(t *testing.T) {
+	cb := newCommandBlog(t)
+	a, r := cb.author, cb.reader
+	cb.ok(t, a, helloV1, "publish hello")
+	cb.ok(t, a, "# Other\n", "publish other")
+	cb.ok(t, r, "", "cat hello")
+	cb.ok(t, r, "", "read hello")
+	cb.ok(t, a, "", "cat hello")   // an author's reads are not counted
+	cb.ok(t, r, "", "cat hello@1") // nor are old revisions
+
+	cb.fails(t, r, "", "stats", "sshblog: stats: permission denied: not an author")
+	got := cb.ok(t, a, "", "stats")
+	lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "POST\tREADS 7D") {
+		t.Fatalf("stats = %q", got)
+	}
+	// One reader (one key) read hello twice today: 2 reads, 1 reader-day.
+	if want := "hello\t2\t1\t2\t1\t2\t1\t"; lines[1] != want && lines[2] != want {
+		t.Errorf("stats = %q, want a line %q", got, want)
+	}
+	day := cb.ok(t, a, "", "stats hello")
+	dl := strings.Split(strings.TrimSuffix(day, "\n"), "\n")
+	if len(dl) != 31 || dl[0] != "DAY\tREADS\tREADERS\tBOTS" || !strings.HasSuffix(dl[30], "\t2\t1\t0") {
+		t.Errorf("stats hello = %q", day)
+	}
+	cb.fails(t, a, "", "stats nothing", `sshblog: stats: no post "nothing"`)
 }

@@ -1,6 +1,9 @@
 package server
 
 import (
+	"net"
+	"net/netip"
+
 	"github.com/sshblog/sshblog/internal/blog"
 
 	"charm.land/ssh"
@@ -28,11 +31,12 @@ func IdentityFrom(ctx ssh.Context) blog.Identity {
 // proved it holds (never from the user name it typed). It runs after the
 // handshake, so a key that was only offered, not proved, never counts.
 func identify(sess ssh.Session, authors Authors, hostKey gossh.PublicKey) blog.Identity {
+	id := blog.Identity{Addr: addrOf(sess.RemoteAddr())}
 	key := sess.PublicKey()
 	if key == nil {
-		return blog.Identity{}
+		return id
 	}
-	id := blog.Identity{Fingerprint: gossh.FingerprintSHA256(key)}
+	id.Fingerprint = gossh.FingerprintSHA256(key)
 	if ssh.KeysEqual(key, hostKey) {
 		id.Operator = true
 		return id
@@ -43,4 +47,13 @@ func identify(sess ssh.Session, authors Authors, hostKey gossh.PublicKey) blog.I
 		}
 	}
 	return id
+}
+
+// addrOf is the IP address of a network address, or the zero Addr.
+func addrOf(a net.Addr) netip.Addr {
+	if tcp, ok := a.(*net.TCPAddr); ok {
+		ip, _ := netip.AddrFromSlice(tcp.IP)
+		return ip.Unmap()
+	}
+	return netip.Addr{}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/render"
+	"github.com/sshblog/sshblog/internal/stats"
 	"github.com/sshblog/sshblog/internal/termtext"
 )
 
@@ -63,6 +64,9 @@ func cmdCat(c *call) error {
 	if err != nil {
 		return err
 	}
+	if ref.Rev == 0 {
+		c.s.blog.CountRead(c.id, blog.Visit{Slug: r.Slug, Source: stats.SSH})
+	}
 	_, err = c.stdout.Write(r.Source)
 	return err
 }
@@ -112,6 +116,7 @@ func cmdRead(c *call) error {
 		}
 		out = header(bl, c.s.blog.Location(), w) + out
 	}
+	c.s.blog.CountRead(c.id, blog.Visit{Slug: rev.Slug, Source: stats.SSH})
 	_, err = io.WriteString(c.stdout, out)
 	return err
 }

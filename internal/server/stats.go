@@ -1,0 +1,64 @@
+package server
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/sshblog/sshblog/internal/termtext"
+)
+
+// The stats command: who reads what, for authors, without naming anyone.
+
+// statsDays is how many days `stats SLUG` shows.
+const statsDays = 30
+
+// statsReferrers is how many referring domains `stats` names per post.
+const statsReferrers = 3
+
+func cmdStats(c *call) error {
+	switch len(c.args) {
+	case 0:
+		return statsAll(c)
+	case 1:
+		return statsPost(c, c.args[0])
+	}
+	return usageError{"expected at most one SLUG"}
+}
+
+// statsAll prints every post's reads over 7 and 30 days and all time,
+// newest post first, with its top referring domains.
+func statsAll(c *call) error {
+	sums, err := c.s.blog.Stats(c.ctx, c.id, statsReferrers)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString("POST\tREADS 7D\tREADERS 7D\tREADS 30D\tREADERS 30D\tREADS\tREADERS\tREFERRERS\n")
+	for _, s := range sums {
+		refs := make([]string, 0, len(s.Referrers))
+		for _, r := range s.Referrers {
+			refs = append(refs, fmt.Sprintf("%s %d", termtext.SanitizeLine(r.Domain), r.Reads))
+		}
+		fmt.Fprintf(&b, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", termtext.SanitizeLine(s.Slug),
+			s.Week.Reads, s.Week.Uniques, s.Month.Reads, s.Month.Uniques, s.All.Reads, s.All.Uniques,
+			strings.Join(refs, ", "))
+	}
+	_, err = io.WriteString(c.stdout, b.String())
+	return err
+}
+
+// statsPost prints one post's reads by day, oldest first.
+func statsPost(c *call, slug string) error {
+	pts, err := c.s.blog.PostStats(c.ctx, c.id, slug, statsDays)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString("DAY\tREADS\tREADERS\tBOTS\n")
+	for _, p := range pts {
+		fmt.Fprintf(&b, "%s\t%d\t%d\t%d\n", p.Day, p.Reads, p.Uniques, p.Bots)
+	}
+	_, err = io.WriteString(c.stdout, b.String())
+	return err
+}
