@@ -487,9 +487,11 @@ func TestWatch(t *testing.T) {
 		t.Fatal("Watch did not report a publish")
 	}
 	// A scheduled post coming due is a change too, with no write: the
-	// post is dated just ahead of the (now real) clock.
+	// post is dated a second or two ahead of the (now real) clock (front
+	// matter dates are in whole seconds).
 	clk.goReal()
-	publish(t, b, ash, "soon", "---\ntitle: Soon\ndate: "+time.Now().Add(300*time.Millisecond).UTC().Format(time.RFC3339)+"\n---\nx\n")
+	due := time.Now().Truncate(time.Second).Add(2 * time.Second)
+	publish(t, b, ash, "soon", "---\ntitle: Soon\ndate: "+due.UTC().Format(time.RFC3339)+"\n---\nx\n")
 	<-calls // the publish itself
 	select {
 	case <-calls:
