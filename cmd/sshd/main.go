@@ -104,7 +104,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) er
 	defer a.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	l, err := app.Listen(cfg.Addr)
+	l, err := app.Listen(cfg.Addr, cfg.ProxyProtocol)
 	if err != nil {
 		return err
 	}

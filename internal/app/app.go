@@ -104,15 +104,6 @@ func open(cfg config.Config, db *store.DB, log *slog.Logger) (*App, error) {
 	return &App{Store: db, Stats: counts, Blog: b, Renderer: renderer, SSH: srv, log: log}, nil
 }
 
-// Listen opens the listener of the SSH front end on addr.
-func Listen(addr string) (net.Listener, error) {
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("listening on %s: %w", addr, err)
-	}
-	return l, nil
-}
-
 // Serve serves the blog over SSH on l until ctx is done or serving fails;
 // then it stops, giving open sessions up to grace to finish.
 func (a *App) Serve(ctx context.Context, l net.Listener, grace time.Duration) error {

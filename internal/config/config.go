@@ -63,6 +63,10 @@ type Config struct {
 	MaxSessionsPerIP int // open connections at once from one address; 0: no limit
 	ConnectsPerIP    int // new connections per minute from one address; 0: no limit
 
+	// ProxyProtocol lists the load balancers (addresses or CIDR ranges)
+	// whose connections carry a PROXY protocol header; empty: none.
+	ProxyProtocol []string
+
 	Stats     bool // count reads of each post
 	StatsDays int  // days of read counts kept
 

@@ -119,6 +119,7 @@ func samples() map[string]struct{ in, out string } {
 		"max-import":          {"1024KiB", "1MiB"},
 		"render-cache":        {"16MiB", "16MiB"},
 		"max-post-size":       {"512KiB", "512KiB"},
+		"proxy-protocol":      {"10.0.0.0/8, 192.0.2.7", "10.0.0.0/8,192.0.2.7"},
 		"stats":               {"Off", "off"},
 		"stats-days":          {"30", "30"},
 		"log-format":          {"JSON", "json"},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -78,6 +79,7 @@ func settings() []setting {
 		field("max-post-size", "1MiB", "the largest post accepted, at most 1MiB", func(c *Config) *int64 { return &c.MaxPostSize }, parsePostSize, formatSize),
 		field("render-cache", "64MiB", "rendered posts kept for all readers; the process grows by about 2.5 times this as it fills (0: render every time)", func(c *Config) *int64 { return &c.RenderCache }, parseSize, formatSize),
 		field("max-import", "256MiB", "the largest archive the import command reads, such as 64MiB or 1GiB", func(c *Config) *int64 { return &c.MaxImport }, parseSize, formatSize),
+		field("proxy-protocol", "", "load balancers (addresses or CIDR ranges, comma-separated) whose connections open with a PROXY protocol header giving the client's address; empty: off", func(c *Config) *[]string { return &c.ProxyProtocol }, parseRanges, formatRanges).quoted(),
 		field("stats", "on", "count reads of each post, without storing who read (see SECURITY.md): on or off", func(c *Config) *bool { return &c.Stats }, parseOnOff, formatOnOff),
 		count("stats-days", "400", "days of read counts kept; older days are deleted", func(c *Config) *int { return &c.StatsDays }),
 		field("log-format", "text", "how log lines are written: text or json", func(c *Config) *string { return &c.LogFormat }, oneOf("text", "json"), ident),
@@ -240,6 +242,30 @@ func oneOf(options ...string) func(string) (string, error) {
 		return "", fmt.Errorf("%q is not %s", v, orList(options))
 	}
 }
+
+// parseRanges reads a comma-separated list of IP addresses and CIDR ranges;
+// empty or "off" is none.
+func parseRanges(v string) ([]string, error) {
+	if strings.TrimSpace(v) == "" || strings.EqualFold(v, "off") {
+		return nil, nil
+	}
+	var out []string
+	for _, r := range strings.Split(v, ",") {
+		r = strings.TrimSpace(r)
+		if _, err := netip.ParsePrefix(r); err == nil {
+			out = append(out, r)
+			continue
+		}
+		if _, err := netip.ParseAddr(r); err != nil {
+			return nil, fmt.Errorf("%q is not an IP address or a CIDR range such as 10.0.0.0/8", r)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// formatRanges writes ranges as parseRanges reads them.
+func formatRanges(r []string) string { return strings.Join(r, ",") }
 
 // parseOnOff reads on or off (also true/false, yes/no), in any case.
 func parseOnOff(v string) (bool, error) {
