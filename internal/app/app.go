@@ -85,7 +85,7 @@ func open(cfg config.Config, db *store.DB, log *slog.Logger) (*App, error) {
 		Log:         log,
 		Stats:       counts,
 	})
-	renderer := render.New(int(min(cfg.RenderCache, math.MaxInt)))
+	renderer := render.New(int(min(cfg.RenderCache, math.MaxInt)), render.WithConcurrency(cfg.RenderJobs))
 	srv, err := server.New(server.Config{
 		Title:            cfg.Title,
 		Description:      cfg.Description,

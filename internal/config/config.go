@@ -58,6 +58,7 @@ type Config struct {
 	MaxPostSize      int64         // bytes, at most post.MaxSize
 	MaxImport        int64         // bytes
 	RenderCache      int64         // bytes of rendered posts kept; 0: none
+	RenderJobs       int           // renders at once; 0: the number of CPUs
 
 	MaxSessions      int // open connections at once, in total; 0: no limit
 	MaxSessionsPerIP int // open connections at once from one address; 0: no limit

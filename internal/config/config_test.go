@@ -118,6 +118,7 @@ func samples() map[string]struct{ in, out string } {
 		"connects-per-ip":     {"120", "120"},
 		"max-import":          {"1024KiB", "1MiB"},
 		"render-cache":        {"16MiB", "16MiB"},
+		"render-jobs":         {"3", "3"},
 		"max-post-size":       {"512KiB", "512KiB"},
 		"proxy-protocol":      {"10.0.0.0/8, 192.0.2.7", "10.0.0.0/8,192.0.2.7"},
 		"stats":               {"Off", "off"},

@@ -52,11 +52,15 @@ func markdownToTerminal(markdown []byte, width int, style Style) (out string, er
 		}
 	}()
 
-	src := expandTabs(termtext.Sanitize(string(markdown)))
+	src := []byte(expandTabs(termtext.Sanitize(string(markdown))))
 	md := newMarkdown(cfg, width)
+	doc := md.Parser().Parse(text.NewReader(src))
+	if c := cost(doc); c > maxCost {
+		return "", errTooCostly
+	}
 	var buf bytes.Buffer
 	buf.Grow(4 * len(src))
-	if err := md.Convert([]byte(src), &buf); err != nil {
+	if err := md.Renderer().Render(&buf, src, doc); err != nil {
 		return "", fmt.Errorf("glamour: %w", err)
 	}
 	return fit(clean(buf.String(), style != Plain), width, style == Plain), nil
@@ -74,7 +78,7 @@ func newMarkdown(cfg glamouransi.StyleConfig, width int) goldmark.Markdown {
 		goldmark.WithExtensions(extension.GFM, extension.DefinitionList),
 		goldmark.WithParserOptions(
 			parser.WithAutoHeadingID(),
-			parser.WithASTTransformers(util.Prioritized(asciiLinks{}, 0)),
+			parser.WithASTTransformers(util.Prioritized(flattenDeep{MaxDepth}, 100), util.Prioritized(asciiLinks{}, 0)),
 		),
 	)
 	md.SetRenderer(renderer.NewRenderer(

@@ -9,9 +9,13 @@ package render
 
 import (
 	"container/list"
+	"context"
+	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/singleflight"
 )
@@ -77,9 +81,20 @@ type Stats struct {
 // A Renderer renders markdown and caches the results in memory, least
 // recently used out first. It is safe for concurrent use, and concurrent
 // calls for the same key render once.
+//
+// Rendering is bounded: at most a few renders run at once (the number of
+// CPUs unless [WithConcurrency] says otherwise), a few more wait for their
+// turn, and a caller waits at most [Budget]; past that, or with too many
+// waiting, it gets the post as plain text (see [MaxDepth] for what keeps
+// renders small in the first place). A document that once ran past the
+// budget is given as plain text at once, at every width, until its render
+// has finished and is cached.
 type Renderer struct {
 	maxBytes int
 	flight   singleflight.Group
+	slots    chan struct{} // one per render running
+	queue    chan struct{} // one per render running or waiting for a slot
+	budget   time.Duration
 
 	mu      sync.Mutex
 	entries map[Key]*list.Element // values are *entry
@@ -87,6 +102,7 @@ type Renderer struct {
 	bytes   int
 	hits    uint64
 	misses  uint64
+	slow    map[string]int // IDs of documents whose render ran past the budget -> renders still running
 }
 
 // entry is one cached output.
@@ -103,23 +119,66 @@ func (e *entry) size() int {
 // New returns a Renderer whose cache holds at most maxBytes bytes of
 // output. If maxBytes is not positive nothing is cached, but concurrent
 // calls for one key still render once.
-func New(maxBytes int) *Renderer {
-	return &Renderer{
+func New(maxBytes int, opts ...Option) *Renderer {
+	r := &Renderer{
 		maxBytes: maxBytes,
 		entries:  make(map[Key]*list.Element),
+		slow:     make(map[string]int),
+		budget:   Budget,
+	}
+	n := runtime.NumCPU()
+	for _, o := range opts {
+		o(r)
+	}
+	if r.slots != nil {
+		n = cap(r.slots)
+	}
+	r.slots = make(chan struct{}, n)
+	r.queue = make(chan struct{}, queueFactor*n)
+	return r
+}
+
+// queueFactor is how many renders may be running or waiting per slot;
+// past that a caller gets the plain text at once.
+const queueFactor = 4
+
+// Option configures a Renderer.
+type Option func(*Renderer)
+
+// WithConcurrency sets how many renders run at once; n < 1 means the
+// number of CPUs.
+func WithConcurrency(n int) Option {
+	return func(r *Renderer) {
+		if n >= 1 {
+			r.slots = make(chan struct{}, n)
+		}
 	}
 }
 
-// Render returns markdown rendered for key.Width columns in key.Style,
-// from the cache if it can. key.Width is first brought within [MinWidth,
-// MaxWidth]; every line of the result is then at most that many columns
-// wide.
+// withBudget sets how long callers wait (tests shorten it).
+func withBudget(d time.Duration) Option {
+	return func(r *Renderer) { r.budget = d }
+}
+
+// Render is RenderContext with a context that is never done.
+func (r *Renderer) Render(key Key, markdown []byte) (string, error) {
+	return r.RenderContext(context.Background(), key, markdown)
+}
+
+// RenderContext returns markdown rendered for key.Width columns in
+// key.Style, from the cache if it can. key.Width is first brought within
+// [MinWidth, MaxWidth]; every line of the result is then at most that many
+// columns wide.
 //
 // Before rendering, markdown passes through [termtext.Sanitize], and
 // Glamour's output is checked again, so whatever the document holds, the
 // only escape sequences in the result are Glamour's styling: SGR and OSC 8
 // hyperlinks, and none at all for [Plain].
-func (r *Renderer) Render(key Key, markdown []byte) (string, error) {
+//
+// A render that cannot be done within the budget (see [Renderer]) is
+// answered with the markdown as plain text under a note, no error. When
+// ctx is done first, RenderContext returns ctx's error at once.
+func (r *Renderer) RenderContext(ctx context.Context, key Key, markdown []byte) (string, error) {
 	key.Width = min(max(key.Width, MinWidth), MaxWidth)
 	if key.Style > Light {
 		return "", fmt.Errorf("render %q: unknown style %v", key.ID, key.Style)
@@ -127,27 +186,112 @@ func (r *Renderer) Render(key Key, markdown []byte) (string, error) {
 	if out, ok := r.lookup(key, true); ok {
 		return out, nil
 	}
+	if r.isSlow(key.ID) {
+		return fallback(markdown, key.Width, noteSlow), nil
+	}
 	rendered := false
-	v, err, _ := r.flight.Do(flightKey(key), func() (any, error) {
+	ch := r.flight.DoChan(flightKey(key), func() (any, error) {
 		// A flight for key may have filled the cache since the lookup.
 		if out, ok := r.lookup(key, false); ok {
 			return out, nil
 		}
+		if err := r.acquire(); err != nil {
+			return nil, err
+		}
+		defer r.release()
 		rendered = true
 		out, err := markdownToTerminal(markdown, key.Width, key.Style)
 		if err != nil {
 			return "", err
 		}
+		if len(out) > MaxOutput {
+			return nil, errTooLarge
+		}
 		r.add(key, out)
 		return out, nil
 	})
-	if rendered || err == nil {
-		r.count(rendered)
+	timer := time.NewTimer(r.budget)
+	defer timer.Stop()
+	var res singleflight.Result
+	select {
+	case res = <-ch:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	case <-timer.C:
+		r.markSlow(key.ID, ch)
+		return fallback(markdown, key.Width, noteSlow), nil
 	}
-	if err != nil {
-		return "", fmt.Errorf("render %q as %v at %d columns: %w", key.ID, key.Style, key.Width, err)
+	switch {
+	case errors.Is(res.Err, errBusy):
+		return fallback(markdown, key.Width, noteBusy), nil
+	case errors.Is(res.Err, errTooLarge), errors.Is(res.Err, errTooCostly):
+		return fallback(markdown, key.Width, noteLarge), nil
+	case res.Err != nil:
+		return "", fmt.Errorf("render %q as %v at %d columns: %w", key.ID, key.Style, key.Width, res.Err)
 	}
-	return v.(string), nil
+	r.count(rendered)
+	return res.Val.(string), nil
+}
+
+// Why a post is shown as plain text.
+const (
+	noteSlow  = "this post takes too long to render"
+	noteBusy  = "the server is busy rendering other posts"
+	noteLarge = "this post is too large to render"
+)
+
+var (
+	errBusy     = errors.New("too many renders waiting")
+	errTooLarge = errors.New("rendering too large")
+)
+
+// acquire waits for a render slot, for at most the budget; with too many
+// renders waiting already, it fails at once.
+func (r *Renderer) acquire() error {
+	select {
+	case r.queue <- struct{}{}:
+	default:
+		return errBusy
+	}
+	timer := time.NewTimer(r.budget)
+	defer timer.Stop()
+	select {
+	case r.slots <- struct{}{}:
+		return nil
+	case <-timer.C:
+		<-r.queue
+		return errBusy
+	}
+}
+
+// release gives a render slot back.
+func (r *Renderer) release() {
+	<-r.slots
+	<-r.queue
+}
+
+// isSlow reports whether a render of the document id ran past the budget
+// and has not finished.
+func (r *Renderer) isSlow(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.slow[id] > 0
+}
+
+// markSlow notes that the render of the document id ran past the budget,
+// until the render ch delivers.
+func (r *Renderer) markSlow(id string, ch <-chan singleflight.Result) {
+	r.mu.Lock()
+	r.slow[id]++
+	r.mu.Unlock()
+	go func() {
+		<-ch
+		r.mu.Lock()
+		if r.slow[id]--; r.slow[id] <= 0 {
+			delete(r.slow, id)
+		}
+		r.mu.Unlock()
+	}()
 }
 
 // Cached returns what [Renderer.Render] would return for key if it is in

@@ -1,6 +1,9 @@
 package render
 
 import (
+	"context"
+	"crypto/sha256"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -11,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"charm.land/glamour/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -542,15 +546,36 @@ func FuzzRender(f *testing.F) {
 	f.Add([]byte("| a | 표 |\n|---|---|\n| 1 | 2 |\n"), 20)
 	f.Add([]byte("```\n\tcode \x1b[2J\n```\n- [ ] 할일\n> 인용 &#x1b;"), 45)
 	f.Add(seedBody(f), 80)
+	// Shapes that cost Glamour much more than their size.
+	f.Add(nestedQuotes(1000, "깊다"), 40)
+	f.Add(nestedList(300), 60)
+	f.Add([]byte("|"+strings.Repeat(" a |", 500)+"\n|"+strings.Repeat("---|", 500)+"\n|"+strings.Repeat(" 가 |", 500)+"\n"), 80)
+	f.Add([]byte("e"+strings.Repeat("\u0301\u0302\u0303", 3000)+"\n"), 30)
+	f.Add([]byte(strings.Repeat("가나다라마바사", 20000)), 25)
+	r := New(1 << 20)
 	f.Fuzz(func(t *testing.T, md []byte, width int) {
 		width = MinWidth + (width%100+100)%100
 		for _, style := range []Style{Plain, Dark} {
 			out, err := markdownToTerminal(md, width, style)
+			if errors.Is(err, errTooCostly) {
+				continue // shown as plain text
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
 			checkOutput(t, out, width, style)
 		}
+		// Whatever the input, a reader is answered within the budget
+		// (rendered, or as plain text), plus the wait for a slot.
+		start := time.Now()
+		out, err := r.RenderContext(context.Background(), Key{ID: fmt.Sprintf("%x", sha256.Sum256(md)), Width: width, Style: Dark}, md)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if took := time.Since(start); took > 2*Budget+time.Second {
+			t.Errorf("a reader waited %v", took)
+		}
+		checkOutput(t, out, width, Dark)
 	})
 }
 

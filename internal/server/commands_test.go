@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -330,4 +331,21 @@ func TestStatsCommand(t *testing.T) {
 		t.Errorf("stats hello = %q", day)
 	}
 	cb.fails(t, a, "", "stats nothing", `sshblog: stats: no post "nothing"`)
+}
+
+func TestHostilePostsAreBounded(t *testing.T) {
+	cb := newCommandBlog(t)
+	a, r := cb.author, cb.reader
+	for _, n := range []int{1000, 10000} {
+		src := "---\ntitle: deep\n---\n" + strings.Repeat(">", n) + " 바닥\n"
+		res := cb.do(t, a, src, "publish deep")
+		if res.code != 0 || !strings.HasPrefix(res.stdout, "published deep rev") ||
+			res.stderr != "sshblog: publish: warning: quotes or lists nest "+strconv.Itoa(n)+" levels deep; readers see the levels past 16 flattened\n" {
+			t.Errorf("publishing %d quotes: %+v", n, res)
+		}
+		out := cb.ok(t, r, "", "read deep --width 40")
+		if !strings.Contains(out, "바닥") {
+			t.Errorf("the text under %d quotes is lost: %.300q", n, out)
+		}
+	}
 }

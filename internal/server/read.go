@@ -105,7 +105,7 @@ func cmdRead(c *call) error {
 		return err
 	}
 	ref := blog.Ref{Slug: rev.Slug, Rev: rev.Rev}
-	out, err := c.s.renderer.Render(render.Key{ID: ref.String(), Width: w, Style: style}, p.Body)
+	out, err := c.s.renderer.RenderContext(c.ctx, render.Key{ID: ref.String(), Width: w, Style: style}, p.Body)
 	if err != nil {
 		return fmt.Errorf("rendering %q: %w", rev.Slug, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/sshblog/sshblog/internal/blog"
+	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/termtext"
 )
 
@@ -55,6 +56,9 @@ func cmdPublish(c *call) error {
 	e, err := c.s.blog.Publish(c.ctx, c.id, src, opts)
 	if err != nil {
 		return err
+	}
+	if w := render.Check(src); w != "" {
+		fmt.Fprintln(c.sess.Stderr(), errorLine("publish", errors.New(w)))
 	}
 	_, err = fmt.Fprintf(c.stdout, "published %s rev %d\n", e.Slug, e.Rev)
 	return err
