@@ -8,13 +8,13 @@ COPY go.mod go.sum ./
 COPY third_party ./third_party
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/sshd ./cmd/sshd
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/sshblog ./cmd/sshd
 
 FROM gcr.io/distroless/static-debian12:nonroot
-COPY --from=build /out/sshd /sshd
+COPY --from=build /out/sshblog /sshblog
 ENV BLOG_ADDR=:23234 BLOG_DATA=/data BLOG_KEYS=/data/keys
 VOLUME /data
 EXPOSE 23234
 USER nonroot:nonroot
-HEALTHCHECK --interval=30s --timeout=5s CMD ["/sshd", "health"]
-ENTRYPOINT ["/sshd"]
+HEALTHCHECK --interval=30s --timeout=5s CMD ["/sshblog", "health"]
+ENTRYPOINT ["/sshblog"]

@@ -12,8 +12,8 @@ import (
 	"time"
 )
 
-// sshd runs the binary with args and returns its output.
-func sshd(t *testing.T, args ...string) (string, error) {
+// sshblog runs the binary with args and returns its output.
+func sshblog(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	out, err := exec.Command(binary, args...).CombinedOutput()
 	return string(out), err
@@ -61,9 +61,9 @@ func TestBackupWhilePublishingAndRestore(t *testing.T) {
 		}
 	}()
 	live := filepath.Join(dir, "live.db")
-	out, err := sshd(t, "backup", live, "--data", b.data, "--addr", b.addr)
+	out, err := sshblog(t, "backup", live, "--data", b.data, "--addr", b.addr)
 	if err != nil || !strings.Contains(out, "from the running server") {
-		t.Fatalf("sshd backup while running: %v: %s", err, out)
+		t.Fatalf("sshblog backup while running: %v: %s", err, out)
 	}
 	viaSSH := ash.must(b, "", "backup")
 	wantFail(t, "backup by a reader", reader.run(b, "", "backup"), "permission denied: not an author")
@@ -71,7 +71,7 @@ func TestBackupWhilePublishingAndRestore(t *testing.T) {
 	wg.Wait()
 
 	// Each live copy opens as a blog of its own.
-	for name, db := range map[string]string{"sshd backup": live, "ssh backup": writeFile(t, dir, "ssh.db", viaSSH)} {
+	for name, db := range map[string]string{"sshblog backup": live, "ssh backup": writeFile(t, dir, "ssh.db", viaSSH)} {
 		r := restore(t, db)
 		if ls := reader.must(r, "", "ls"); !strings.Contains(ls, seedSlug) || !strings.Contains(ls, "post-0") {
 			t.Errorf("%s restored: ls = %q", name, ls)
@@ -84,9 +84,9 @@ func TestBackupWhilePublishingAndRestore(t *testing.T) {
 	history := reader.must(b, "", "history", "post-1")
 	b.stop()
 	cold := filepath.Join(dir, "cold.db")
-	out, err = sshd(t, "backup", cold, "--data", b.data, "--addr", b.addr)
+	out, err = sshblog(t, "backup", cold, "--data", b.data, "--addr", b.addr)
 	if err != nil || !strings.Contains(out, "no server was running") {
-		t.Fatalf("sshd backup while stopped: %v: %s", err, out)
+		t.Fatalf("sshblog backup while stopped: %v: %s", err, out)
 	}
 	r := restore(t, cold)
 	if got := reader.must(r, "", "ls"); got != final {
@@ -109,7 +109,7 @@ func writeFile(t *testing.T, dir, name, content string) string {
 func TestHealthAndGracefulStop(t *testing.T) {
 	b := newBlog(t)
 	b.start()
-	if out, err := sshd(t, "health", "--addr", b.addr); err != nil || out != "ok\n" {
+	if out, err := sshblog(t, "health", "--addr", b.addr); err != nil || out != "ok\n" {
 		t.Errorf("health of a running blog: %v: %q", err, out)
 	}
 	// A reader is in the TUI when the server is told to stop.
@@ -124,7 +124,7 @@ func TestHealthAndGracefulStop(t *testing.T) {
 		t.Errorf("SIGTERM took %v to stop the server", d)
 	}
 	s.waitText("restarting")
-	if out, err := sshd(t, "health", "--addr", b.addr); err == nil {
+	if out, err := sshblog(t, "health", "--addr", b.addr); err == nil {
 		t.Errorf("health of a stopped blog succeeded: %q", out)
 	}
 }

@@ -1,4 +1,4 @@
-// Package e2e tests the real sshd binary on a loopback port with the real
+// Package e2e tests the real sshblog binary (built from cmd/sshd) on a loopback port with the real
 // OpenSSH client, and its screens through tmux.
 package e2e
 
@@ -19,7 +19,7 @@ import (
 	"time"
 )
 
-// binary is the sshd built once for all tests.
+// binary is sshblog, built once for all tests.
 var binary string
 
 // TestMain builds the binary once. Without the OpenSSH client or tmux the
@@ -42,11 +42,11 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		os.Exit(1)
 	}
-	binary = filepath.Join(dir, "sshd")
+	binary = filepath.Join(dir, "sshblog")
 	build := exec.Command("go", "build", "-race", "-o", binary, "../cmd/sshd")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: building sshd:", err)
+		fmt.Fprintln(os.Stderr, "e2e: building sshblog:", err)
 		os.Exit(1)
 	}
 	code := m.Run()
@@ -54,7 +54,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// blog is a running sshd.
+// blog is a running sshblog.
 type blog struct {
 	t    *testing.T
 	dir  string // working directory
@@ -147,13 +147,13 @@ func startAs(b *blog, cmd *exec.Cmd) {
 	case addr, ok := <-found:
 		if !ok {
 			b.cmd.Wait()
-			b.t.Fatalf("sshd exited before listening:\n%s", b.log)
+			b.t.Fatalf("sshblog exited before listening:\n%s", b.log)
 		}
 		b.addr = addr
 		b.port = addr[strings.LastIndex(addr, ":")+1:]
 	case <-time.After(30 * time.Second):
 		b.cmd.Process.Kill()
-		b.t.Fatalf("sshd did not listen within 30s:\n%s", b.log)
+		b.t.Fatalf("sshblog did not listen within 30s:\n%s", b.log)
 	}
 	b.t.Cleanup(b.stop)
 }
@@ -169,15 +169,15 @@ func (b *blog) stop() {
 	select {
 	case err := <-done:
 		if err != nil {
-			b.t.Errorf("sshd exited with %v:\n%s", err, b.log)
+			b.t.Errorf("sshblog exited with %v:\n%s", err, b.log)
 		}
 	case <-time.After(10 * time.Second):
 		b.cmd.Process.Kill()
 		<-done
-		b.t.Errorf("sshd did not stop within 10s of SIGINT")
+		b.t.Errorf("sshblog did not stop within 10s of SIGINT")
 	}
 	if strings.Contains(b.log.String(), "panic") {
-		b.t.Errorf("sshd logged a panic:\n%s", b.log)
+		b.t.Errorf("sshblog logged a panic:\n%s", b.log)
 	}
 }
 

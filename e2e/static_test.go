@@ -28,7 +28,7 @@ func TestStaticBinaryRunsAsNobody(t *testing.T) {
 	if err := os.Chmod(dir, 0o777); err != nil {
 		t.Fatal(err)
 	}
-	bin := filepath.Join(dir, "sshd")
+	bin := filepath.Join(dir, "sshblog")
 	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, "../cmd/sshd")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
@@ -57,7 +57,7 @@ func TestStaticBinaryRunsAsNobody(t *testing.T) {
 		cmd.Dir = work
 		return cmd
 	}
-	if out, err := nobody("--version").CombinedOutput(); err != nil || !strings.HasPrefix(string(out), "sshd ") {
+	if out, err := nobody("--version").CombinedOutput(); err != nil || !strings.HasPrefix(string(out), "sshblog ") {
 		t.Errorf("--version as nobody: %v: %s", err, out)
 	}
 	b := &blog{t: t, dir: work, data: filepath.Join(work, "data"), keys: filepath.Join(work, "keys")}

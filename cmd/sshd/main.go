@@ -1,4 +1,6 @@
-// Command sshd serves the blog over SSH.
+// Command sshd is sshblog: it serves the blog over SSH. Build it as
+// sshblog (go build -o sshblog ./cmd/sshd), never as sshd, so that it does
+// not shadow OpenSSH's server on a PATH.
 //
 // With no configuration it listens on :23234, keeps its data in ./data and
 // reads authors' keys from ./keys. Settings come from a YAML file
@@ -34,16 +36,16 @@ func main() {
 		if errors.Is(err, config.ErrDone) {
 			return
 		}
-		fmt.Fprintln(os.Stderr, "sshd:", err)
+		fmt.Fprintln(os.Stderr, "sshblog:", err)
 		os.Exit(1)
 	}
 }
 
-// runBackup is `sshd backup FILE [flags]`: a consistent copy of the
+// runBackup is `sshblog backup FILE [flags]`: a consistent copy of the
 // database, taken from the running server if there is one.
 func runBackup(args []string, getenv func(string) string, stdout io.Writer) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		return errors.New("usage: sshd backup FILE [--data DIR] [--addr ADDR] [other settings]")
+		return errors.New("usage: sshblog backup FILE [--data DIR] [--addr ADDR] [other settings]")
 	}
 	cfg, err := config.Load(args[1:], getenv, stdout)
 	if err != nil {
@@ -61,7 +63,7 @@ func runBackup(args []string, getenv func(string) string, stdout io.Writer) erro
 	return nil
 }
 
-// runHealth is `sshd health [flags]`: exit 0 if the blog at the configured
+// runHealth is `sshblog health [flags]`: exit 0 if the blog at the configured
 // address answers, 1 if not.
 func runHealth(args []string, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := config.Load(args, getenv, stdout)

@@ -76,24 +76,24 @@ func TestExits(t *testing.T) {
 		stdout string // a regular expression; "" for nothing
 		stderr string // a regular expression for the one line; "" for nothing
 	}{
-		{name: "version", args: []string{"--version"}, stdout: `^sshd \S+ \(\S+\)\n$`},
-		{name: "help", args: []string{"--help"}, stdout: `(?s)^Usage: sshd .*--max-sessions-per-ip +BLOG_MAX_SESSIONS_PER_IP +max-sessions-per-ip: +20\n`},
+		{name: "version", args: []string{"--version"}, stdout: `^sshblog \S+ \(\S+\)\n$`},
+		{name: "help", args: []string{"--help"}, stdout: `(?s)^Usage: sshblog .*--max-sessions-per-ip +BLOG_MAX_SESSIONS_PER_IP +max-sessions-per-ip: +20\n`},
 		{
 			name: "print-config", env: []string{"BLOG_CONFIG=" + good, "BLOG_MAX_SESSIONS=6"}, args: []string{"--print-config", "--log-level=debug"},
 			stdout: `(?s)\ntitle: "From the file" +# file ` + regexp.QuoteMeta(good) + `\n.*\nmax-sessions: 6 +# BLOG_MAX_SESSIONS\n.*\nlog-level: debug +# --log-level\n\z`,
 		},
-		{name: "negative limit", args: []string{"--max-sessions=-1"}, code: 1, stderr: `^sshd: setting max-sessions \(from --max-sessions\): "-1" is negative`},
-		{name: "unknown key", args: []string{"--config", unknown}, code: 1, stderr: `^sshd: config file ` + regexp.QuoteMeta(unknown) + `: line 2: unknown setting "max_sessions"`},
-		{name: "syntax error", env: []string{"BLOG_CONFIG=" + broken}, code: 1, stderr: `^sshd: config file ` + regexp.QuoteMeta(broken) + `: line 1: `},
-		{name: "bad address", env: []string{"BLOG_ADDR=nowhere"}, code: 1, stderr: `^sshd: setting addr \(from BLOG_ADDR\): "nowhere" is not host:port`},
-		{name: "unknown time zone", args: []string{"--timezone", "Nowhere/Town"}, code: 1, stderr: `^sshd: setting timezone \(from --timezone\): "Nowhere/Town" is not a known time zone`},
-		{name: "unknown log level", args: []string{"--log-level", "loud"}, code: 1, stderr: `^sshd: setting log-level \(from --log-level\): "loud" is not a log level`},
-		{name: "unknown log format", env: []string{"BLOG_LOG_FORMAT=xml"}, code: 1, stderr: `^sshd: setting log-format \(from BLOG_LOG_FORMAT\): "xml" is not text or json`},
+		{name: "negative limit", args: []string{"--max-sessions=-1"}, code: 1, stderr: `^sshblog: setting max-sessions \(from --max-sessions\): "-1" is negative`},
+		{name: "unknown key", args: []string{"--config", unknown}, code: 1, stderr: `^sshblog: config file ` + regexp.QuoteMeta(unknown) + `: line 2: unknown setting "max_sessions"`},
+		{name: "syntax error", env: []string{"BLOG_CONFIG=" + broken}, code: 1, stderr: `^sshblog: config file ` + regexp.QuoteMeta(broken) + `: line 1: `},
+		{name: "bad address", env: []string{"BLOG_ADDR=nowhere"}, code: 1, stderr: `^sshblog: setting addr \(from BLOG_ADDR\): "nowhere" is not host:port`},
+		{name: "unknown time zone", args: []string{"--timezone", "Nowhere/Town"}, code: 1, stderr: `^sshblog: setting timezone \(from --timezone\): "Nowhere/Town" is not a known time zone`},
+		{name: "unknown log level", args: []string{"--log-level", "loud"}, code: 1, stderr: `^sshblog: setting log-level \(from --log-level\): "loud" is not a log level`},
+		{name: "unknown log format", env: []string{"BLOG_LOG_FORMAT=xml"}, code: 1, stderr: `^sshblog: setting log-format \(from BLOG_LOG_FORMAT\): "xml" is not text or json`},
 		{
 			name: "keys folder", args: []string{"--data", filepath.Join(dir, "data"), "--keys", filepath.Join(dir, "file", "keys")}, code: 1,
-			stderr: `^sshd: setting keys \(from --keys\): creating the folder: mkdir ` + regexp.QuoteMeta(filepath.Join(dir, "file")) + `: not a directory`,
+			stderr: `^sshblog: setting keys \(from --keys\): creating the folder: mkdir ` + regexp.QuoteMeta(filepath.Join(dir, "file")) + `: not a directory`,
 		},
-		{name: "unknown flag", args: []string{"--verbose"}, code: 1, stderr: `^sshd: flag provided but not defined: -verbose`},
+		{name: "unknown flag", args: []string{"--verbose"}, code: 1, stderr: `^sshblog: flag provided but not defined: -verbose`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -195,7 +195,7 @@ func (b *Service) Import(ctx context.Context, id Identity, r io.Reader, opts Imp
 	}
 	outcomes, err := b.st.PutMany(ctx, changes)
 	if err != nil {
-		return ImportResult{}, fmt.Errorf("storing the imported posts: %w", err)
+		return ImportResult{}, b.storeError("importing", "the posts", err)
 	}
 	for i, o := range outcomes {
 		switch {

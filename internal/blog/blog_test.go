@@ -5,10 +5,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -545,5 +548,19 @@ func TestSeriesAndByline(t *testing.T) {
 	posts, err := b.Series(ctx, reader, "회고")
 	if err != nil || len(posts) != 3 || posts[0].Slug != "jan" || posts[2].Slug != "mar" {
 		t.Errorf("Series = %+v, %v", posts, err)
+	}
+}
+
+func TestStorageErrorsNameNoPath(t *testing.T) {
+	b, _, _ := newBlog(t, Config{})
+	full := fmt.Errorf("store: writing hello: %w", &os.PathError{Op: "write", Path: "/srv/secret/data/blog.db", Err: syscall.ENOSPC})
+	err := b.storeError("publishing", "hello", full)
+	if !errors.Is(err, ErrStorage) || err.Error() != "the server's disk is full; nothing was stored" {
+		t.Errorf("a full disk: %v", err)
+	}
+	other := fmt.Errorf("store: writing hello: %w", &os.PathError{Op: "write", Path: "/srv/secret/data/blog.db", Err: syscall.EIO})
+	err = b.storeError("publishing", "hello", other)
+	if !errors.Is(err, ErrStorage) || strings.Contains(err.Error(), "/srv") {
+		t.Errorf("another failure: %v", err)
 	}
 }

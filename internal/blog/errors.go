@@ -1,10 +1,12 @@
 package blog
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/sshblog/sshblog/internal/post"
 	"github.com/sshblog/sshblog/internal/store"
@@ -25,6 +27,9 @@ var (
 	// ErrInvalid: a request the blog's rules do not allow (a bad slug, a
 	// post that does not parse, a revision that cannot be restored).
 	ErrInvalid = errors.New("invalid request")
+	// ErrStorage: the server's storage failed (a full disk, a damaged
+	// file). Its message names no server path; the log has the details.
+	ErrStorage = errors.New("storage failed")
 )
 
 // Error is a refusal: Msg says what was wrong, on one line, and Kind is one
@@ -73,10 +78,11 @@ func invalid(err error) error {
 	return &Error{Kind: kind, Msg: err.Error(), Err: err}
 }
 
-// storeError words a store's refusal for slug: not found and conflicts
-// become refusals; anything else (the disk, the database) is returned as it
-// is, wrapped with what was being done.
-func storeError(doing, slug string, err error) error {
+// storeError words a store's error for slug, for whoever asked: not found
+// and conflicts become refusals; a full disk and any other failure of the
+// storage become ErrStorage with a message that names no server path (the
+// error itself, which may, goes to the log).
+func (b *Service) storeError(doing, slug string, err error) error {
 	switch {
 	case err == nil:
 		return nil
@@ -89,8 +95,14 @@ func storeError(doing, slug string, err error) error {
 		}
 		msg = strings.TrimPrefix(msg, store.ErrConflict.Error()+": ")
 		return &Error{Kind: ErrConflict, Msg: "conflict: " + msg + "; fetch it again and retry", Err: err}
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
 	}
-	return fmt.Errorf("%s %s: %w", doing, slug, err)
+	b.log.Error("storage failed", "doing", doing, "slug", slug, "err", err)
+	if errors.Is(err, syscall.ENOSPC) {
+		return &Error{Kind: ErrStorage, Msg: "the server's disk is full; nothing was stored", Err: err}
+	}
+	return &Error{Kind: ErrStorage, Msg: fmt.Sprintf("%s %s failed on the server; see its log", doing, slug), Err: err}
 }
 
 // Ref names a post or one revision of it, as SLUG or SLUG@REV.

@@ -50,7 +50,7 @@ func (b *Service) Entry(id Identity, slug string) (store.Entry, error) {
 func (b *Service) Get(ctx context.Context, id Identity, slug string) (store.Revision, error) {
 	r, err := b.Reader(id).Get(ctx, slug)
 	if err != nil {
-		return store.Revision{}, storeError("reading", slug, err)
+		return store.Revision{}, b.storeError("reading", slug, err)
 	}
 	return r, nil
 }
@@ -96,7 +96,7 @@ func (b *Service) History(ctx context.Context, id Identity, slug string) ([]stor
 	}
 	revs, err := b.st.History(ctx, e.Slug)
 	if err != nil {
-		return nil, storeError("reading the history of", e.Slug, err)
+		return nil, b.storeError("reading the history of", e.Slug, err)
 	}
 	return revs, nil
 }

@@ -60,7 +60,7 @@ func (b *Service) Publish(ctx context.Context, id Identity, src []byte, opts Pub
 	}
 	e, err := b.st.Put(ctx, store.Change{Post: p, Author: id.Author, IfRev: opts.IfRev})
 	if err != nil {
-		return store.Entry{}, storeError("publishing", p.Slug, err)
+		return store.Entry{}, b.storeError("publishing", p.Slug, err)
 	}
 	b.log.Info("write", "action", "publish", "slug", e.Slug, "rev", e.Rev, "author", id.Author)
 	b.addAliases(ctx, e.Slug, p.Aliases)
@@ -93,7 +93,7 @@ func (b *Service) Remove(ctx context.Context, id Identity, slug string, ifRev *u
 	}
 	e, err := b.st.Remove(ctx, slug, id.Author, ifRev)
 	if err != nil {
-		return store.Entry{}, storeError("removing", slug, err)
+		return store.Entry{}, b.storeError("removing", slug, err)
 	}
 	b.log.Info("write", "action", "remove", "slug", e.Slug, "rev", e.Rev, "author", id.Author)
 	return e, nil
@@ -120,7 +120,7 @@ func (b *Service) Rename(ctx context.Context, id Identity, oldSlug, newSlug stri
 	case errors.Is(err, store.ErrConflict):
 		return store.Entry{}, &Error{Kind: ErrConflict, Msg: fmt.Sprintf("%q already exists", newSlug), Err: err}
 	case err != nil:
-		return store.Entry{}, storeError("renaming", oldSlug, err)
+		return store.Entry{}, b.storeError("renaming", oldSlug, err)
 	}
 	b.log.Info("write", "action", "rename", "from", oldSlug, "slug", e.Slug, "rev", e.Rev, "author", id.Author)
 	b.renameStats(ctx, from, e.Slug)
@@ -151,7 +151,7 @@ func (b *Service) Revert(ctx context.Context, id Identity, slug string, rev uint
 	cur := e.Rev
 	ne, err := b.st.Put(ctx, store.Change{Post: p, Author: id.Author, IfRev: &cur, Action: store.Reverted})
 	if err != nil {
-		return store.Entry{}, storeError("reverting", e.Slug, err)
+		return store.Entry{}, b.storeError("reverting", e.Slug, err)
 	}
 	b.log.Info("write", "action", "revert", "slug", ne.Slug, "rev", ne.Rev, "to", rev, "author", id.Author)
 	return ne, nil

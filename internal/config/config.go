@@ -1,4 +1,4 @@
-// Package config reads sshd's settings. Each setting comes from four
+// Package config reads sshblog's settings. Each setting comes from four
 // layers, a later one winning over an earlier one:
 //
 //  1. its default;
@@ -144,7 +144,7 @@ var ErrDone = errors.New("config: done")
 // fault.
 func Load(args []string, getenv func(string) string, stdout io.Writer) (Config, error) {
 	all := settings()
-	fset := flag.NewFlagSet("sshd", flag.ContinueOnError)
+	fset := flag.NewFlagSet("sshblog", flag.ContinueOnError)
 	fset.SetOutput(io.Discard)
 	fset.Usage = func() {}
 	flags := make([]*string, len(all))
@@ -158,10 +158,10 @@ func Load(args []string, getenv func(string) string, stdout io.Writer) (Config, 
 		if errors.Is(err, flag.ErrHelp) {
 			return Config{}, done(writeUsage(stdout, all))
 		}
-		return Config{}, fmt.Errorf("%w (sshd --help lists the flags)", err)
+		return Config{}, fmt.Errorf("%w (sshblog --help lists the flags)", err)
 	}
 	if fset.NArg() > 0 {
-		return Config{}, fmt.Errorf("unexpected argument %q (sshd --help lists the flags)", fset.Arg(0))
+		return Config{}, fmt.Errorf("unexpected argument %q (sshblog --help lists the flags)", fset.Arg(0))
 	}
 	if *version {
 		_, err := fmt.Fprintln(stdout, Version())
@@ -224,9 +224,9 @@ func done(err error) error {
 // variable, YAML key, default and usage, then the other flags.
 func writeUsage(w io.Writer, all []setting) error {
 	var b strings.Builder
-	b.WriteString(`Usage: sshd [flags]
+	b.WriteString(`Usage: sshblog [flags]
 
-sshd serves the blog over SSH. Each setting is taken from, the later winning:
+sshblog serves the blog over SSH. Each setting is taken from, the later winning:
 its default; the YAML file named by --config or BLOG_CONFIG; its environment
 variable (empty counts as unset); its flag. In the file, a setting's key is
 its flag's name, in kebab-case: "max-sessions: 200". Durations are written
@@ -275,7 +275,7 @@ func writeConfig(w io.Writer, all []setting, c *Config) error {
 		width = max(width, utf8.RuneCountInString(lines[i]))
 	}
 	var b strings.Builder
-	b.WriteString("# sshd's effective configuration; sshd --config FILE reads it back.\n")
+	b.WriteString("# sshblog's effective configuration; sshblog --config FILE reads it back.\n")
 	for i, s := range all {
 		fmt.Fprintf(&b, "%-*s  # %s\n", width, lines[i], comment(c.Source(s.name)))
 	}

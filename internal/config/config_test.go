@@ -530,7 +530,7 @@ func TestVersion(t *testing.T) {
 	if _, err := Load([]string{"--version", "--max-sessions", "-1"}, env{"BLOG_CONFIG": "/nonexistent"}.get, &out); !errors.Is(err, ErrDone) {
 		t.Fatalf("Load(--version) = %v, want ErrDone", err)
 	}
-	if !regexp.MustCompile(`^sshd \S+ \(\S+\)\n$`).MatchString(out.String()) {
+	if !regexp.MustCompile(`^sshblog \S+ \(\S+\)\n$`).MatchString(out.String()) {
 		t.Errorf("--version printed %q", out.String())
 	}
 
@@ -546,17 +546,17 @@ func TestVersion(t *testing.T) {
 		info *debug.BuildInfo
 		want string
 	}{
-		{"no build info", nil, "sshd dev (dev)"},
-		{"devel", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "sshd dev (dev)"},
+		{"no build info", nil, "sshblog dev (dev)"},
+		{"devel", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "sshblog dev (dev)"},
 		{"release", &debug.BuildInfo{
 			Main:     debug.Module{Version: "v1.2.3"},
 			Settings: setting("vcs.revision", "0123456789abcdef0123456789abcdef01234567", "vcs.modified", "false"),
-		}, "sshd v1.2.3 (0123456789ab)"},
+		}, "sshblog v1.2.3 (0123456789ab)"},
 		{"modified", &debug.BuildInfo{
 			Main:     debug.Module{Version: "v1.2.4-0.20260101000000-0123456789ab+dirty"},
 			Settings: setting("vcs.modified", "true", "vcs.revision", "0123456789abcdef0123456789abcdef01234567"),
-		}, "sshd v1.2.4-0.20260101000000-0123456789ab+dirty (0123456789ab-dirty)"},
-		{"short revision", &debug.BuildInfo{Settings: setting("vcs.revision", "abc")}, "sshd dev (abc)"},
+		}, "sshblog v1.2.4-0.20260101000000-0123456789ab+dirty (0123456789ab-dirty)"},
+		{"short revision", &debug.BuildInfo{Settings: setting("vcs.revision", "abc")}, "sshblog dev (abc)"},
 	}
 	for _, tt := range tests {
 		if got := versionLine(tt.info); got != tt.want {

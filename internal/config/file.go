@@ -141,7 +141,7 @@ func hint(key string, all []setting) string {
 			return fmt.Sprintf(" (did you mean %s?)", s.name)
 		}
 	}
-	return " (sshd --help lists the settings)"
+	return " (sshblog --help lists the settings)"
 }
 
 // yamlError words an error of the YAML parser as one line.

@@ -5,7 +5,7 @@ import (
 	"runtime/debug"
 )
 
-// Version returns the line sshd --version prints, "sshd VERSION (COMMIT)",
+// Version returns the line sshblog --version prints, "sshblog VERSION (COMMIT)",
 // read from the binary's build information: the main module's version and
 // the VCS revision it was built from, marked -dirty if the work tree had
 // changes. Either is "dev" when the build does not record it, as in go run
@@ -39,5 +39,5 @@ func versionLine(info *debug.BuildInfo) string {
 			}
 		}
 	}
-	return fmt.Sprintf("sshd %s (%s)", version, commit)
+	return fmt.Sprintf("sshblog %s (%s)", version, commit)
 }

@@ -40,6 +40,57 @@ const (
 	maxCost = 16000
 )
 
+// roughCost estimates the work of rendering src at width from its lines
+// alone, before anything is parsed (goldmark's tree of a MiB of nested
+// quotes takes over 100 MiB): a block is a run of lines at one depth,
+// counted as cost counts it, its depth the quote markers and list
+// indentation that start its first line, capped as the render caps it.
+// It is a quick first look: a document under it is still measured on its
+// tree.
+func roughCost(src []byte, width int) int {
+	limit := depthFor(width)
+	total, prev := 0, -1
+	for line := range strings.Lines(string(src)) {
+		d, rest := lineDepth(line)
+		if strings.TrimSpace(rest) == "" {
+			prev = -1
+			continue
+		}
+		d = min(d, limit)
+		if d != prev {
+			total += 1 + d*d/5
+			prev = d
+		}
+		total += len(line) / 256
+	}
+	return total
+}
+
+// lineDepth counts the quote markers and list indentation (two spaces a
+// level) that start line, and returns the rest of it.
+func lineDepth(line string) (int, string) {
+	d, spaces := 0, 0
+	for i := 0; i < len(line); i++ {
+		switch line[i] {
+		case '>':
+			d++
+			spaces = 0
+		case ' ':
+			spaces++
+		case '\t':
+			spaces += 4
+		case '-', '*', '+':
+			if i+1 < len(line) && line[i+1] == ' ' {
+				return d + spaces/2 + 1, line[i+1:]
+			}
+			return d + spaces/2, line[i:]
+		default:
+			return d + spaces/2, line[i:]
+		}
+	}
+	return d, ""
+}
+
 // errTooCostly is the refusal of a document estimated over maxCost.
 var errTooCostly = errors.New("too costly to render")
 
@@ -85,6 +136,13 @@ func walkBlocks(n ast.Node, fn func(ast.Node, int)) {
 			stack = append(stack, at{c, d})
 		}
 	}
+}
+
+// depthFor is the deepest nesting rendered at width columns: MaxDepth, or
+// less on a narrow terminal, where each level takes two columns and the
+// text must keep room (at 40 columns, 10 levels leave it 18).
+func depthFor(width int) int {
+	return min(MaxDepth, max(2, (width-20)/2))
 }
 
 // flattenDeep is a goldmark AST transformer that caps the nesting of block
@@ -171,6 +229,9 @@ func hoist(parent, c ast.Node) ast.Node {
 // written: it returns one line for its author (the post is stored either
 // way: the text is theirs), or "" when it renders as it is.
 func Check(markdown []byte) string {
+	if roughCost(markdown, MaxWidth) > maxCost {
+		return "warning: this post is too large to render in time; readers see it as plain text"
+	}
 	md := goldmark.New(goldmark.WithExtensions(extension.GFM, extension.DefinitionList))
 	doc := md.Parser().Parse(text.NewReader([]byte(termtext.Sanitize(string(markdown)))))
 	deepest := 0

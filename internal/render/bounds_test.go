@@ -121,6 +121,12 @@ func TestTooCostlyIsPlainTextAtOnce(t *testing.T) {
 	if err != nil || !strings.HasPrefix(out, "(this post is too large to render") && !strings.HasPrefix(out, "(this post takes too long") {
 		t.Errorf("%v, %.100q", err, out)
 	}
+	if c := roughCost(seedBody(t), 80); c > maxCost/10 {
+		t.Errorf("the seed post is estimated at %d", c)
+	}
+	if c := roughCost(md, 80); c <= maxCost {
+		t.Errorf("a MiB of deep quotes is estimated at %d, under %d", c, maxCost)
+	}
 	seed := []byte("# 제목\n\n" + strings.Repeat("보통 길이의 문단입니다. ", 20) + "\n\n")
 	if w := Check(bytesRepeat(seed, 200)); w != "" {
 		t.Errorf("a long ordinary post: Check = %q", w)

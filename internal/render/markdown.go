@@ -53,6 +53,9 @@ func markdownToTerminal(markdown []byte, width int, style Style) (out string, er
 	}()
 
 	src := []byte(expandTabs(termtext.Sanitize(string(markdown))))
+	if roughCost(src, width) > maxCost {
+		return "", errTooCostly
+	}
 	md := newMarkdown(cfg, width)
 	doc := md.Parser().Parse(text.NewReader(src))
 	if c := cost(doc); c > maxCost {
@@ -78,7 +81,7 @@ func newMarkdown(cfg glamouransi.StyleConfig, width int) goldmark.Markdown {
 		goldmark.WithExtensions(extension.GFM, extension.DefinitionList),
 		goldmark.WithParserOptions(
 			parser.WithAutoHeadingID(),
-			parser.WithASTTransformers(util.Prioritized(flattenDeep{MaxDepth}, 100), util.Prioritized(asciiLinks{}, 0)),
+			parser.WithASTTransformers(util.Prioritized(flattenDeep{depthFor(width)}, 100), util.Prioritized(asciiLinks{}, 0)),
 		),
 	)
 	md.SetRenderer(renderer.NewRenderer(

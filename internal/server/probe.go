@@ -10,7 +10,7 @@ import (
 )
 
 // Probe checks that a blog answers at addr: it connects and reads the SSH
-// version line. It is what `sshd health` runs for Docker's HEALTHCHECK and
+// version line. It is what `sshblog health` runs for Docker's HEALTHCHECK and
 // systemd.
 func Probe(ctx context.Context, addr string) error {
 	d := net.Dialer{Timeout: 3 * time.Second}
