@@ -16,7 +16,7 @@ require (
 	github.com/mattn/go-runewidth v0.0.30
 	github.com/pkg/sftp v1.13.12
 	github.com/rivo/uniseg v0.4.7
-	github.com/yuin/goldmark v1.7.8
+	github.com/yuin/goldmark v1.8.7
 	go.etcd.io/bbolt v1.5.0
 	golang.org/x/crypto v0.59.0
 	golang.org/x/sync v0.25.0
