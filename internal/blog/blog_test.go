@@ -564,3 +564,23 @@ func TestStorageErrorsNameNoPath(t *testing.T) {
 		t.Errorf("another failure: %v", err)
 	}
 }
+
+func TestTags(t *testing.T) {
+	ctx := context.Background()
+	b, _, _ := newBlog(t, Config{})
+	publish(t, b, ash, "a", "---\ntitle: a\ndate: 2024-01-01\ntags: [회고, Go]\n---\nx\n")
+	publish(t, b, ash, "b", "---\ntitle: b\ndate: 2024-02-01\ntags: [go]\n---\nx\n")
+	publish(t, b, ash, "c", "---\ntitle: c\ntags: [회고, secret]\ndraft: true\n---\nx\n")
+	publish(t, b, ash, "about", "---\ntitle: about\npage: true\ntags: [Go]\n---\nx\n")
+	tags, err := b.Tags(ctx, reader)
+	if err != nil || len(tags) != 2 || !strings.EqualFold(tags[0].Name, "go") || tags[0].Posts != 2 || tags[1] != (Tag{"회고", 1}) {
+		t.Errorf("Tags = %+v, %v", tags, err)
+	}
+	if tags, _ := b.Tags(ctx, ash); len(tags) != 3 {
+		t.Errorf("an author's tags = %+v, want the draft's too", tags)
+	}
+	es, err := b.Tagged(ctx, reader, "GO")
+	if err != nil || len(es) != 2 || es[0].Slug != "b" || es[1].Slug != "a" {
+		t.Errorf("Tagged(GO) = %+v, %v", es, err)
+	}
+}

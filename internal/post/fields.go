@@ -36,6 +36,7 @@ func (m *Meta) setFrontMatter(fm map[string]any, loc *time.Location) error {
 	m.Aliases = r.list("aliases")
 	m.Draft = r.flag("draft") || strings.EqualFold(r.text("status"), "draft") || r.isFalse("published")
 	m.Page = r.flag("page")
+	m.Lang = r.text("lang", "language")
 	return r.err
 }
 

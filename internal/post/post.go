@@ -23,6 +23,7 @@ type Meta struct {
 	Aliases     []string  // other slugs this post answers to
 	Draft       bool      // draft: true, status: draft or published: false
 	Page        bool      // page: true: a standing page (about, now), not a dated post
+	Lang        string    // the post's language (lang or language), such as ko; empty: the blog's
 }
 
 // Post is a parsed markdown document.
