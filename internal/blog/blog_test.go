@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/store"
 )
 
@@ -521,7 +522,7 @@ func TestSeriesAndByline(t *testing.T) {
 	publish(t, b, ash, "apr", part("apr", "2024-04-30", "draft: true\n"))
 	publish(t, b, ash, "other", "---\ntitle: other\n---\nbody\n")
 
-	byline := func(id Identity, slug string) Byline {
+	byline := func(id Identity, slug string) render.Byline {
 		t.Helper()
 		p, r, err := b.Post(ctx, id, slug)
 		if err != nil {

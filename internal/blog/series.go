@@ -4,9 +4,9 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/sshblog/sshblog/internal/post"
+	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/store"
 )
 
@@ -36,30 +36,13 @@ func (b *Service) Series(ctx context.Context, id Identity, name string) ([]store
 	return out, nil
 }
 
-// Byline is what a post's header says about it, the same in every front
-// end: the pager, `read`, the web page.
-type Byline struct {
-	Title  string
-	Date   time.Time // zero when the post has none
-	Author string    // the front matter's author, else whoever wrote the revision; empty for the built-in posts
-	Tags   []string
-	Image  string // the featured image's URL, as written
-	// Series is the post's series, with its place in it among the posts
-	// the reader may see (from 1) and how many those are; empty when the
-	// post is in none.
-	Series      string
-	SeriesIndex int
-	SeriesLen   int
-	Prev, Next  string // the slugs before and after it in its series, if any
-}
-
 // SeedAuthor is the author recorded on the built-in posts the blog is
 // seeded with; headers name no author for them.
 const SeedAuthor = "sshblog"
 
 // Byline returns the header of the post p at revision r, as id sees it.
-func (b *Service) Byline(ctx context.Context, id Identity, p *post.Post, r store.Revision) (Byline, error) {
-	bl := Byline{
+func (b *Service) Byline(ctx context.Context, id Identity, p *post.Post, r store.Revision) (render.Byline, error) {
+	bl := render.Byline{
 		Title: p.Title, Date: p.Date, Author: p.Author, Tags: p.Tags, Image: p.Image,
 	}
 	if bl.Author == "" && r.Author != SeedAuthor && r.Author != "system" {

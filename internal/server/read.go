@@ -114,60 +114,11 @@ func cmdRead(c *call) error {
 		if err != nil {
 			return err
 		}
-		out = header(bl, c.s.blog.Location(), w) + out
+		out = render.HeaderText(bl, c.s.blog.Location(), w) + out
 	}
 	c.s.blog.CountRead(c.id, blog.Visit{Slug: rev.Slug, Source: stats.SSH})
 	_, err = io.WriteString(c.stdout, out)
 	return err
-}
-
-// header is the lines `read` prints above a post, as the reader's pager
-// shows them: the title; the date, author and tags; the series; the
-// featured image; a rule. No line is wider than width.
-func header(bl blog.Byline, loc *time.Location, width int) string {
-	inner := max(1, width-2*headerMargin)
-	var lines []string
-	title := termtext.SanitizeLine(bl.Title)
-	lines = append(lines, termtext.Wrap(title, inner)...)
-	var info []string
-	if !bl.Date.IsZero() {
-		info = append(info, bl.Date.In(loc).Format("2006-01-02"))
-	}
-	if a := termtext.SanitizeLine(bl.Author); a != "" {
-		info = append(info, a)
-	}
-	if len(bl.Tags) > 0 {
-		tags := make([]string, 0, len(bl.Tags))
-		for _, t := range bl.Tags {
-			tags = append(tags, "#"+termtext.SanitizeLine(t))
-		}
-		info = append(info, strings.Join(tags, " "))
-	}
-	if len(info) > 0 {
-		lines = append(lines, termtext.Wrap(strings.Join(info, " · "), inner)...)
-	}
-	if bl.Series != "" {
-		lines = append(lines, termtext.Wrap(seriesLine(bl), inner)...)
-	}
-	if img := termtext.SanitizeLine(bl.Image); img != "" {
-		lines = append(lines, termtext.Truncate("image: "+img, inner, "…"))
-	}
-	lines = append(lines, strings.Repeat("─", inner))
-	pad := strings.Repeat(" ", headerMargin)
-	var b strings.Builder
-	b.WriteByte('\n')
-	for _, l := range lines {
-		b.WriteString(pad + l + "\n")
-	}
-	return b.String()
-}
-
-// headerMargin is the header's left margin, glamour's document margin.
-const headerMargin = 2
-
-// seriesLine is "series NAME, 2 of 5".
-func seriesLine(bl blog.Byline) string {
-	return fmt.Sprintf("series %s, %d of %d", termtext.SanitizeLine(bl.Series), bl.SeriesIndex, bl.SeriesLen)
 }
 
 func cmdHistory(c *call) error {
