@@ -61,6 +61,7 @@ type blog struct {
 	data string // data folder
 	keys string // keys folder
 	addr string // host:port it listens on
+	http string // host:port of its web front end, if on
 	port string
 	cmd  *exec.Cmd
 	log  *syncBuffer
@@ -96,7 +97,7 @@ func newBlog(t *testing.T, env ...string) *blog {
 	return b
 }
 
-var listening = regexp.MustCompile(`msg=listening addr=(\S+)`)
+var listening = regexp.MustCompile(`msg=listening addr=(\S+) http=(\S*)`)
 
 // start runs the binary on a free loopback port with the blog's folders
 // and extra args, and waits until it listens.
@@ -119,7 +120,8 @@ func startAs(b *blog, cmd *exec.Cmd) {
 	b.cmd = cmd
 	// Tests make many connections a minute from one address: lift the
 	// per-address limits unless a test sets them.
-	b.cmd.Env = append(os.Environ(), "BLOG_CONNECTS_PER_IP=0", "BLOG_MAX_SESSIONS_PER_IP=0")
+	// The web listens on a free loopback port too.
+	b.cmd.Env = append(os.Environ(), "BLOG_CONNECTS_PER_IP=0", "BLOG_MAX_SESSIONS_PER_IP=0", "BLOG_HTTP_ADDR=127.0.0.1:0")
 	b.cmd.Env = append(b.cmd.Env, b.env...)
 	log := &syncBuffer{}
 	b.log = log
@@ -129,7 +131,7 @@ func startAs(b *blog, cmd *exec.Cmd) {
 	if err := b.cmd.Start(); err != nil {
 		b.t.Fatal(err)
 	}
-	found := make(chan string, 1)
+	found := make(chan []string, 1)
 	go func() {
 		sc := bufio.NewScanner(pr)
 		sent := false
@@ -137,19 +139,20 @@ func startAs(b *blog, cmd *exec.Cmd) {
 			line := sc.Text()
 			log.Write([]byte(line + "\n"))
 			if m := listening.FindStringSubmatch(line); m != nil && !sent {
-				found <- m[1]
+				found <- m[1:]
 				sent = true
 			}
 		}
 		close(found)
 	}()
 	select {
-	case addr, ok := <-found:
+	case addrs, ok := <-found:
 		if !ok {
 			b.cmd.Wait()
 			b.t.Fatalf("sshblog exited before listening:\n%s", b.log)
 		}
-		b.addr = addr
+		addr := addrs[0]
+		b.addr, b.http = addr, addrs[1]
 		b.port = addr[strings.LastIndex(addr, ":")+1:]
 	case <-time.After(30 * time.Second):
 		b.cmd.Process.Kill()

@@ -106,10 +106,14 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) er
 	defer a.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	l, err := app.Listen(cfg.Addr, cfg.ProxyProtocol)
+	ls, err := a.Listen()
 	if err != nil {
 		return err
 	}
-	log.Info("listening", "addr", l.Addr().String(), "data", cfg.Data, "title", cfg.Title)
-	return a.Serve(ctx, l, shutdownGrace)
+	web := ""
+	if ls.Web != nil {
+		web = ls.Web.Addr().String()
+	}
+	log.Info("listening", "addr", ls.SSH.Addr().String(), "http", web, "data", cfg.Data, "title", cfg.Title)
+	return a.Serve(ctx, ls, shutdownGrace)
 }

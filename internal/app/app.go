@@ -22,6 +22,7 @@ import (
 	"github.com/sshblog/sshblog/internal/server"
 	"github.com/sshblog/sshblog/internal/stats"
 	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/web"
 	"github.com/sshblog/sshblog/posts"
 )
 
@@ -32,6 +33,9 @@ type App struct {
 	Blog     *blog.Service
 	Renderer *render.Renderer
 	SSH      *server.Server
+	Web      *web.Server // nil when the web is off
+
+	cfg config.Config
 
 	log *slog.Logger
 }
@@ -57,6 +61,9 @@ func Open(cfg config.Config, log *slog.Logger) (*App, error) {
 
 // open makes the App over an open store.
 func open(cfg config.Config, db *store.DB, log *slog.Logger) (*App, error) {
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		return nil, errors.New("settings tls-cert and tls-key go together: set both, or neither")
+	}
 	builtin, err := posts.Load(cfg.Location)
 	if err != nil {
 		return nil, err
@@ -101,27 +108,79 @@ func open(cfg config.Config, db *store.DB, log *slog.Logger) (*App, error) {
 		counts.Close(context.Background())
 		return nil, err
 	}
-	return &App{Store: db, Stats: counts, Blog: b, Renderer: renderer, SSH: srv, log: log}, nil
+	a := &App{Store: db, Stats: counts, Blog: b, Renderer: renderer, SSH: srv, cfg: cfg, log: log}
+	if cfg.HTTPAddr != "" {
+		a.Web, err = web.New(b, renderer, web.Config{
+			Title: cfg.Title, Description: cfg.Description, BaseURL: cfg.BaseURL, Lang: cfg.Lang,
+			SSHAddr: cfg.Addr, RatePerSecond: cfg.HTTPRate, Log: log,
+		})
+		if err != nil {
+			counts.Close(context.Background())
+			return nil, err
+		}
+	}
+	return a, nil
 }
 
-// Serve serves the blog over SSH on l until ctx is done or serving fails;
-// then it stops, giving open sessions up to grace to finish.
-func (a *App) Serve(ctx context.Context, l net.Listener, grace time.Duration) error {
-	served := make(chan error, 1)
-	go func() { served <- a.SSH.Serve(l) }()
+// Listeners are where the front ends listen.
+type Listeners struct {
+	SSH net.Listener
+	Web net.Listener // nil: no web
+}
+
+// Listen opens the listeners cfg names.
+func (a *App) Listen() (Listeners, error) {
+	var ls Listeners
+	var err error
+	if ls.SSH, err = Listen(a.cfg.Addr, a.cfg.ProxyProtocol); err != nil {
+		return Listeners{}, err
+	}
+	if a.Web != nil {
+		if ls.Web, err = Listen(a.cfg.HTTPAddr, a.cfg.ProxyProtocol); err != nil {
+			ls.SSH.Close()
+			return Listeners{}, err
+		}
+	}
+	return ls, nil
+}
+
+// Serve serves the blog on ls until ctx is done or a front end fails; then
+// it stops both, giving open sessions and requests up to grace to finish.
+func (a *App) Serve(ctx context.Context, ls Listeners, grace time.Duration) error {
+	served := make(chan error, 2)
+	running := 1
+	go func() { served <- a.SSH.Serve(ls.SSH) }()
+	if a.Web != nil && ls.Web != nil {
+		running++
+		go func() { served <- a.Web.Serve(ls.Web, a.cfg.TLSCert, a.cfg.TLSKey) }()
+	}
+	var err error
 	select {
-	case err := <-served:
-		return err
+	case err = <-served:
+		running--
 	case <-ctx.Done():
 	}
 	a.log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
+	var stops []error
 	if err := a.SSH.Shutdown(sctx); err != nil && !errors.Is(err, ssh.ErrServerClosed) {
-		return fmt.Errorf("shutting down: %w", err)
+		stops = append(stops, fmt.Errorf("shutting down SSH: %w", err))
 	}
-	<-served
-	return nil
+	if a.Web != nil {
+		if err := a.Web.Shutdown(sctx); err != nil {
+			stops = append(stops, fmt.Errorf("shutting down the web: %w", err))
+		}
+	}
+	for range running {
+		if e := <-served; e != nil && !errors.Is(e, ssh.ErrServerClosed) && err == nil {
+			err = e
+		}
+	}
+	if errors.Is(err, ssh.ErrServerClosed) {
+		err = nil
+	}
+	return errors.Join(append(stops, err)...)
 }
 
 // Close writes the read counts not yet written and closes the store. Call

@@ -36,7 +36,7 @@ func serve(t *testing.T, trusted []string) string {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, l, time.Second) }()
+	go func() { done <- a.Serve(ctx, Listeners{SSH: l}, time.Second) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {

@@ -64,6 +64,13 @@ type Config struct {
 	MaxSessionsPerIP int // open connections at once from one address; 0: no limit
 	ConnectsPerIP    int // new connections per minute from one address; 0: no limit
 
+	HTTPAddr string  // the web's address; "" turns the web off
+	BaseURL  string  // the blog's address on the web, for absolute links; "" for each request's
+	Lang     string  // the blog's language, for web pages
+	TLSCert  string  // with TLSKey, serve HTTPS directly
+	TLSKey   string  // the TLS certificate's private key
+	HTTPRate float64 // web requests a second per address; 0: no limit
+
 	// ProxyProtocol lists the load balancers (addresses or CIDR ranges)
 	// whose connections carry a PROXY protocol header; empty: none.
 	ProxyProtocol []string

@@ -3,8 +3,11 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/netip"
+	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -80,6 +83,12 @@ func settings() []setting {
 		field("render-cache", "64MiB", "rendered posts kept for all readers; the process grows by about 2.5 times this as it fills (0: render every time)", func(c *Config) *int64 { return &c.RenderCache }, parseSize, formatSize),
 		count("render-jobs", "0", "posts rendered at once; more wait in a short line, then get plain text (0: the number of CPUs)", func(c *Config) *int { return &c.RenderJobs }),
 		field("max-import", "256MiB", "the largest archive the import command reads, such as 64MiB or 1GiB", func(c *Config) *int64 { return &c.MaxImport }, parseSize, formatSize),
+		field("http-addr", ":8080", "address of the web front end (pages, feeds, curl); empty: no web", func(c *Config) *string { return &c.HTTPAddr }, parseOptionalAddr, ident).quoted(),
+		field("base-url", "", "the blog's address on the web, such as https://blog.example, for absolute links in feeds and pages; empty: the address each request was made to", func(c *Config) *string { return &c.BaseURL }, parseBaseURL, ident).quoted(),
+		field("lang", "en", "the blog's language for web pages (a post's front matter lang overrides it), such as en or ko", func(c *Config) *string { return &c.Lang }, parseLang, ident),
+		text("tls-cert", "", "a TLS certificate file: with tls-key, the web serves HTTPS itself; empty: plain HTTP, behind a proxy that does TLS", func(c *Config) *string { return &c.TLSCert }),
+		text("tls-key", "", "the TLS certificate's private key file", func(c *Config) *string { return &c.TLSKey }),
+		field("http-rate", "20", "web requests a second one address may make, in bursts of twice that (0: no limit)", func(c *Config) *float64 { return &c.HTTPRate }, parseRate, formatRate),
 		field("proxy-protocol", "", "load balancers (addresses or CIDR ranges, comma-separated) whose connections open with a PROXY protocol header giving the client's address; empty: off", func(c *Config) *[]string { return &c.ProxyProtocol }, parseRanges, formatRanges).quoted(),
 		field("stats", "on", "count reads of each post, without storing who read (see SECURITY.md): on or off", func(c *Config) *bool { return &c.Stats }, parseOnOff, formatOnOff),
 		count("stats-days", "400", "days of read counts kept; older days are deleted", func(c *Config) *int { return &c.StatsDays }),
@@ -243,6 +252,50 @@ func oneOf(options ...string) func(string) (string, error) {
 		return "", fmt.Errorf("%q is not %s", v, orList(options))
 	}
 }
+
+// parseOptionalAddr is parseAddr, or empty for none.
+func parseOptionalAddr(v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	return parseAddr(v)
+}
+
+// parseBaseURL reads an absolute http or https URL, without a trailing
+// slash; empty is none.
+func parseBaseURL(v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("%q is not an address such as https://blog.example", v)
+	}
+	return strings.TrimRight(v, "/"), nil
+}
+
+// parseLang reads a language tag such as en, ko or pt-BR.
+func parseLang(v string) (string, error) {
+	if !langTag.MatchString(v) {
+		return "", fmt.Errorf("%q is not a language tag such as en or ko", v)
+	}
+	return v, nil
+}
+
+// langTag matches the language tags lang accepts (BCP 47, simply).
+var langTag = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
+
+// parseRate reads a rate of 0 or more.
+func parseRate(v string) (float64, error) {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+		return 0, fmt.Errorf("%q is not a number of requests a second, 0 or more", v)
+	}
+	return f, nil
+}
+
+// formatRate writes a rate as parseRate reads it.
+func formatRate(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
 // parseRanges reads a comma-separated list of IP addresses and CIDR ranges;
 // empty or "off" is none.

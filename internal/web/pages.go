@@ -1,0 +1,475 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"html/template"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sshblog/sshblog/internal/blog"
+	"github.com/sshblog/sshblog/internal/render"
+	"github.com/sshblog/sshblog/internal/stats"
+	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/termtext"
+)
+
+// anyone is who every web request acts as: a reader with no key.
+var anyone = blog.Identity{}
+
+// defaultWidth is the width of a post for a terminal without ?width=N.
+const defaultWidth = 80
+
+// perPage is how many posts a list page shows.
+const perPage = 20
+
+// site is what every page knows of the blog.
+type site struct {
+	Title, Description string
+	URL                string // absolute, no trailing slash
+	SSH                string // how to reach the blog in a terminal: ssh [-p PORT] HOST
+}
+
+// view is what a page's template is given.
+type view struct {
+	Blog        site
+	Lang        string
+	Title       string
+	Description string
+	Canonical   string
+	Image       string
+	TagFeed     *tagLink
+	Heading     string
+	Posts       []postLink
+	Pages       []postLink
+	Newer       string
+	Older       string
+	Tags        []tagLink
+	Post        *postView
+}
+
+// postLink is a post in a list.
+type postLink struct {
+	URL, Title, Description string
+	Date                    time.Time
+	DateText                string
+}
+
+// tagLink is a tag and where its posts are.
+type tagLink struct {
+	Name, URL string
+	Posts     int
+}
+
+// postView is one post's page.
+type postView struct {
+	Title, Author, Lang, Series, SSH string
+	Date                             time.Time
+	DateText                         string
+	Tags                             []tagLink
+	Body                             template.HTML
+}
+
+// base is the blog's absolute address for r.
+func (s *Server) base(r *http.Request) string {
+	if s.cfg.BaseURL != "" {
+		return s.cfg.BaseURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// site returns what pages know of the blog, for r.
+func (s *Server) site(r *http.Request) site {
+	base := s.base(r)
+	return site{Title: s.cfg.Title, Description: s.cfg.Description, URL: base, SSH: s.sshCommand(base)}
+}
+
+// sshCommand is "ssh HOST" or "ssh -p PORT HOST" for the blog at base.
+func (s *Server) sshCommand(base string) string {
+	host, port, err := net.SplitHostPort(s.cfg.SSHAddr)
+	if err != nil {
+		host, port = "", "22"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		if u, err := url.Parse(base); err == nil {
+			host = u.Hostname()
+		}
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port == "" || port == "22" {
+		return "ssh " + host
+	}
+	return "ssh -p " + port + " " + host
+}
+
+// wantsText reports whether r comes from a terminal: curl, Wget or HTTPie,
+// or anything that does not ask for HTML.
+func wantsText(r *http.Request) bool {
+	ua := r.Header.Get("User-Agent")
+	for _, p := range []string{"curl/", "Wget/", "HTTPie/"} {
+		if strings.HasPrefix(ua, p) {
+			return true
+		}
+	}
+	accept := r.Header.Get("Accept")
+	return !strings.Contains(accept, "text/html") && !strings.Contains(accept, "application/xhtml")
+}
+
+// cached serves the page kept under key, building it first if need be.
+// The key holds everything the page depends on besides the blog itself.
+func (s *Server) cached(w http.ResponseWriter, r *http.Request, key string, build func() (*page, error)) {
+	if s.cfg.BaseURL == "" {
+		key = s.base(r) + " " + key // links are made from the request's host
+	}
+	p, ok := s.cache.get(key)
+	if !ok {
+		var err error
+		if p, err = build(); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.cache.put(key, p)
+	}
+	p.write(w, r)
+}
+
+// fail answers an error: the same page for every post a visitor may not
+// see, and a one-line 500 for the rest (the details go to the log).
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, blog.ErrNotFound) {
+		s.notFound(w, r)
+		return
+	}
+	s.log.Error("web", "path", r.URL.Path, "err", err)
+	http.Error(w, "the blog could not answer; try again later", http.StatusInternalServerError)
+}
+
+// notFound is the one 404 page, for unknown, draft, scheduled and removed
+// posts alike.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	if wantsText(r) {
+		http.Error(w, "no such post", http.StatusNotFound)
+		return
+	}
+	body, err := s.html("notfound", view{Blog: s.site(r), Lang: s.cfg.Lang, Title: "Not found", Canonical: s.base(r) + "/"})
+	if err != nil {
+		http.Error(w, "not found", http.StatusNotFound)
+		return
+	}
+	newPage(http.StatusNotFound, "text/html; charset=utf-8", body, time.Time{}).write(w, r)
+}
+
+// html executes the template of a kind of page.
+func (s *Server) html(kind string, v view) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := s.kinds[kind].ExecuteTemplate(&buf, "layout", v); err != nil {
+		return nil, fmt.Errorf("writing the %s page: %w", kind, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// dateText is how pages show a date: in the blog's time zone.
+func (s *Server) dateText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(s.blog.Location()).Format("2006-01-02")
+}
+
+// link is a post as a list shows it.
+func (s *Server) link(e store.Entry) postLink {
+	return postLink{URL: postPath(e), Title: titleOf(e), Description: e.Description, Date: e.Date, DateText: s.dateText(e.Date)}
+}
+
+// postPath is where a post or page lives.
+func postPath(e store.Entry) string {
+	if e.Page {
+		return "/pages/" + url.PathEscape(e.Slug)
+	}
+	return "/posts/" + url.PathEscape(e.Slug)
+}
+
+// tagPath is where a tag's posts are listed.
+func tagPath(tag string) string { return "/tags/" + url.PathEscape(tag) }
+
+// titleOf is a post's title, or its slug.
+func titleOf(e store.Entry) string {
+	if e.Title != "" {
+		return e.Title
+	}
+	return e.Slug
+}
+
+// newest is the latest change among es.
+func newest(es []store.Entry) time.Time {
+	var t time.Time
+	for _, e := range es {
+		if e.Updated.After(t) {
+			t = e.Updated
+		}
+	}
+	return t
+}
+
+// split separates dated posts from standing pages.
+func split(es []store.Entry) (posts, pages []store.Entry) {
+	for _, e := range es {
+		if e.Page {
+			pages = append(pages, e)
+		} else {
+			posts = append(posts, e)
+		}
+	}
+	return posts, pages
+}
+
+func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+	n, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	n = max(n, 1)
+	if wantsText(r) {
+		s.cached(w, r, "text /", func() (*page, error) { return s.indexText(r) })
+		return
+	}
+	s.cached(w, r, "html /?page="+strconv.Itoa(n), func() (*page, error) { return s.indexHTML(r, n) })
+}
+
+// indexText is the posts as `ssh HOST ls` prints them.
+func (s *Server) indexText(r *http.Request) (*page, error) {
+	es, err := s.blog.List(r.Context(), anyone)
+	if err != nil {
+		return nil, err
+	}
+	posts, _ := split(es)
+	var b strings.Builder
+	for _, e := range posts {
+		date := e.Date
+		if date.IsZero() {
+			date = e.Updated
+		}
+		fmt.Fprintf(&b, "%s\t%s\t%s\n", s.dateText(date), termtext.SanitizeLine(e.Slug), termtext.SanitizeLine(e.Title))
+	}
+	return newPage(http.StatusOK, "text/plain; charset=utf-8", []byte(b.String()), newest(es)), nil
+}
+
+// indexHTML is page n of the posts, newest first.
+func (s *Server) indexHTML(r *http.Request, n int) (*page, error) {
+	es, err := s.blog.List(r.Context(), anyone)
+	if err != nil {
+		return nil, err
+	}
+	posts, pages := split(es)
+	from := (n - 1) * perPage
+	if from >= len(posts) && n > 1 {
+		return nil, &blog.Error{Kind: blog.ErrNotFound, Msg: "no such page"}
+	}
+	v := view{Blog: s.site(r), Lang: s.cfg.Lang, Description: s.cfg.Description, Canonical: s.base(r) + "/"}
+	for _, e := range posts[from:min(from+perPage, len(posts))] {
+		v.Posts = append(v.Posts, s.link(e))
+	}
+	if n == 1 {
+		for _, e := range pages {
+			v.Pages = append(v.Pages, s.link(e))
+		}
+	} else {
+		v.Canonical += "?page=" + strconv.Itoa(n)
+		v.Newer = "/?page=" + strconv.Itoa(n-1)
+		if n == 2 {
+			v.Newer = "/"
+		}
+	}
+	if from+perPage < len(posts) {
+		v.Older = "/?page=" + strconv.Itoa(n+1)
+	}
+	body, err := s.html("list", v)
+	if err != nil {
+		return nil, err
+	}
+	return newPage(http.StatusOK, "text/html; charset=utf-8", body, newest(es)), nil
+}
+
+func (s *Server) post(w http.ResponseWriter, r *http.Request) { s.entry(w, r, false) }
+func (s *Server) page(w http.ResponseWriter, r *http.Request) { s.entry(w, r, true) }
+
+// entry serves /posts/SLUG, /posts/SLUG.md and /pages/SLUG: the post, or a
+// redirect to where it lives now (a renamed post, an alias, a page asked
+// for as a post).
+func (s *Server) entry(w http.ResponseWriter, r *http.Request, asPage bool) {
+	name := r.PathValue("name")
+	slug, markdown := strings.CutSuffix(name, ".md")
+	e, err := s.blog.Entry(anyone, slug)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if e.Slug != slug || e.Page != asPage {
+		to := postPath(e)
+		if markdown {
+			to += ".md"
+		}
+		http.Redirect(w, r, to, http.StatusMovedPermanently)
+		return
+	}
+	switch {
+	case markdown:
+		s.cached(w, r, "md "+slug, func() (*page, error) { return s.source(r, e) })
+	case wantsText(r):
+		width := defaultWidth
+		if n, err := strconv.Atoi(r.URL.Query().Get("width")); err == nil {
+			width = min(max(n, render.MinWidth), render.MaxWidth)
+		}
+		s.cached(w, r, "text "+slug+" "+strconv.Itoa(width), func() (*page, error) { return s.postText(r, slug, width) })
+	default:
+		s.cached(w, r, "html "+slug, func() (*page, error) { return s.postHTML(r, slug) })
+	}
+	s.blog.CountRead(blog.Identity{Addr: clientAddr(r)}, blog.Visit{Slug: e.Slug, Source: stats.Web, UserAgent: r.UserAgent(), Referer: r.Referer()})
+}
+
+// source is a post's markdown as stored.
+func (s *Server) source(r *http.Request, e store.Entry) (*page, error) {
+	rev, err := s.blog.Get(r.Context(), anyone, e.Slug)
+	if err != nil {
+		return nil, err
+	}
+	return newPage(http.StatusOK, "text/markdown; charset=utf-8", rev.Source, e.Updated), nil
+}
+
+// postText is a post as `read SLUG --width N` prints it.
+func (s *Server) postText(r *http.Request, slug string, width int) (*page, error) {
+	p, rev, err := s.blog.Post(r.Context(), anyone, slug)
+	if err != nil {
+		return nil, err
+	}
+	bl, err := s.blog.Byline(r.Context(), anyone, p, rev)
+	if err != nil {
+		return nil, err
+	}
+	key := render.Key{ID: blog.Ref{Slug: rev.Slug, Rev: rev.Rev}.String(), Width: width, Style: render.Plain}
+	out, err := s.renderer.RenderContext(r.Context(), key, p.Body)
+	if err != nil {
+		return nil, err
+	}
+	return newPage(http.StatusOK, "text/plain; charset=utf-8", []byte(render.HeaderText(bl, s.blog.Location(), width)+out), rev.Time), nil
+}
+
+// postHTML is a post's page.
+func (s *Server) postHTML(r *http.Request, slug string) (*page, error) {
+	p, rev, err := s.blog.Post(r.Context(), anyone, slug)
+	if err != nil {
+		return nil, err
+	}
+	bl, err := s.blog.Byline(r.Context(), anyone, p, rev)
+	if err != nil {
+		return nil, err
+	}
+	body, err := s.body.render(p.Body)
+	if err != nil {
+		return nil, err
+	}
+	base := s.base(r)
+	pv := &postView{Title: titleOf(store.Entry{Meta: p.Meta}), Author: bl.Author, Lang: p.Lang, Series: bl.SeriesLine(),
+		Date: p.Date, DateText: s.dateText(p.Date), Body: body,
+		SSH: s.sshCommand(base) + " read " + p.Slug}
+	if pv.Series != "" {
+		pv.Series = strings.TrimPrefix(pv.Series, "series ")
+	}
+	for _, t := range p.Tags {
+		pv.Tags = append(pv.Tags, tagLink{Name: t, URL: tagPath(t)})
+	}
+	lang := s.cfg.Lang
+	if p.Lang != "" {
+		lang = p.Lang
+	}
+	e := store.Entry{Meta: p.Meta}
+	v := view{Blog: s.site(r), Lang: lang, Title: pv.Title, Description: p.Description,
+		Canonical: base + postPath(e), Image: absolute(base, p.Image), Post: pv}
+	html, err := s.html("post", v)
+	if err != nil {
+		return nil, err
+	}
+	return newPage(http.StatusOK, "text/html; charset=utf-8", html, rev.Time), nil
+}
+
+// absolute makes a link from a post absolute on base; only http(s) links
+// are kept.
+func absolute(base, link string) string {
+	if link == "" {
+		return ""
+	}
+	u, err := url.Parse(link)
+	if err != nil {
+		return ""
+	}
+	b, err := url.Parse(base + "/")
+	if err != nil {
+		return ""
+	}
+	abs := b.ResolveReference(u)
+	if abs.Scheme != "http" && abs.Scheme != "https" {
+		return ""
+	}
+	return abs.String()
+}
+
+func (s *Server) tags(w http.ResponseWriter, r *http.Request) {
+	s.cached(w, r, "html /tags/", func() (*page, error) {
+		tags, err := s.blog.Tags(r.Context(), anyone)
+		if err != nil {
+			return nil, err
+		}
+		v := view{Blog: s.site(r), Lang: s.cfg.Lang, Title: "Tags", Canonical: s.base(r) + "/tags/"}
+		for _, t := range tags {
+			v.Tags = append(v.Tags, tagLink{Name: t.Name, URL: tagPath(t.Name), Posts: t.Posts})
+		}
+		body, err := s.html("tags", v)
+		if err != nil {
+			return nil, err
+		}
+		return newPage(http.StatusOK, "text/html; charset=utf-8", body, time.Time{}), nil
+	})
+}
+
+func (s *Server) tag(w http.ResponseWriter, r *http.Request) {
+	tag := r.PathValue("tag")
+	s.cached(w, r, "html /tags/"+tag, func() (*page, error) {
+		es, err := s.blog.Tagged(r.Context(), anyone, tag)
+		if err != nil {
+			return nil, err
+		}
+		if len(es) == 0 {
+			return nil, &blog.Error{Kind: blog.ErrNotFound, Msg: "no such tag"}
+		}
+		base := s.base(r)
+		v := view{Blog: s.site(r), Lang: s.cfg.Lang, Title: "#" + tag, Heading: "#" + tag, Canonical: base + tagPath(tag),
+			TagFeed: &tagLink{Name: tag, URL: base + tagPath(tag) + "/feed.xml"}}
+		for _, e := range es {
+			v.Posts = append(v.Posts, s.link(e))
+		}
+		body, err := s.html("list", v)
+		if err != nil {
+			return nil, err
+		}
+		return newPage(http.StatusOK, "text/html; charset=utf-8", body, newest(es)), nil
+	})
+}
+
+func (s *Server) robots(w http.ResponseWriter, r *http.Request) {
+	s.cached(w, r, "robots", func() (*page, error) {
+		body := "User-agent: *\nAllow: /\nSitemap: " + s.base(r) + "/sitemap.xml\n"
+		return newPage(http.StatusOK, "text/plain; charset=utf-8", []byte(body), time.Time{}), nil
+	})
+}
+
+func (s *Server) style(w http.ResponseWriter, r *http.Request) {
+	newPage(http.StatusOK, "text/css; charset=utf-8", s.css, time.Time{}).write(w, r)
+}

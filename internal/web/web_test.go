@@ -1,0 +1,432 @@
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/xml"
+	"flag"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+
+	"github.com/sshblog/sshblog/internal/blog"
+	"github.com/sshblog/sshblog/internal/render"
+	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/termtext"
+	"github.com/sshblog/sshblog/posts"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+var ash = blog.Identity{Author: "ash"}
+
+// site is a blog served over HTTP on loopback, with the built-in posts.
+type testSite struct {
+	t    *testing.T
+	url  string
+	blog *blog.Service
+}
+
+// newSite serves a new blog in a temporary folder.
+func newSite(t *testing.T, cfg Config) *testSite {
+	t.Helper()
+	if err := termtext.Pin(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(filepath.Join(t.TempDir(), "blog.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	seed, err := posts.Load(time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Seed(context.Background(), seed, blog.SeedAuthor); err != nil {
+		t.Fatal(err)
+	}
+	b := blog.New(db, blog.Config{Location: time.UTC})
+	if cfg.Title == "" {
+		cfg.Title = "테스트 블로그"
+	}
+	if cfg.SSHAddr == "" {
+		cfg.SSHAddr = ":2222"
+	}
+	s, err := New(b, render.New(1<<20), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(l, "", "") }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s.Shutdown(ctx)
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	return &testSite{t: t, url: "http://" + l.Addr().String(), blog: b}
+}
+
+// publish publishes src as ash.
+func (s *testSite) publish(slug, src string) {
+	s.t.Helper()
+	if _, err := s.blog.Publish(context.Background(), ash, []byte(src), blog.PublishOptions{Slug: slug}); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// response is what a request got.
+type response struct {
+	status int
+	header http.Header
+	body   string
+}
+
+// browser is a browser's headers; curl is curl's.
+var (
+	browser = map[string]string{"User-Agent": "Mozilla/5.0 (X11; Linux x86_64)", "Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+	curl    = map[string]string{"User-Agent": "curl/8.5.0", "Accept": "*/*"}
+)
+
+// get requests path with headers, following no redirect.
+func (s *testSite) get(path string, headers map[string]string) response {
+	s.t.Helper()
+	req, err := http.NewRequest("GET", s.url+path, nil)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req.Header.Set("Accept-Encoding", req.Header.Get("Accept-Encoding")) // no transparent gzip unless asked
+	if req.Header.Get("Accept-Encoding") == "" {
+		req.Header.Set("Accept-Encoding", "identity")
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return response{resp.StatusCode, resp.Header, string(body)}
+}
+
+const seedSlug = "march-2024-retrospective"
+
+func TestRoutes(t *testing.T) {
+	s := newSite(t, Config{})
+	s.publish("about", "---\ntitle: About\npage: true\n---\n이 블로그는...\n")
+	s.publish("draft", "---\ntitle: Draft\ndraft: true\n---\nnot yet\n")
+	s.publish("later", "---\ntitle: Later\ndate: 2999-01-01\n---\nnot yet\n")
+	s.publish("gone", "---\ntitle: Gone\n---\ngone\n")
+	if _, err := s.blog.Remove(context.Background(), ash, "gone", nil); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, c := range []struct {
+		path, ctype string
+		status      int
+		has         []string
+	}{
+		{"/", "text/html", 200, []string{"24년 3월 회고", `href="/posts/` + seedSlug + `"`, `href="/pages/about"`, `rel="alternate" type="application/atom+xml"`}},
+		{"/posts/" + seedSlug, "text/html", 200, []string{"<h1>24년 3월 회고</h1>", "달리기", "ssh -p 2222 127.0.0.1 read " + seedSlug, `<link rel="canonical" href="` + s.url + `/posts/` + seedSlug + `">`, `property="og:image"`, `property="article:published_time" content="2024-04-14T00:00:00Z"`, `href="/tags/%ED%9A%8C%EA%B3%A0"`}},
+		{"/posts/" + seedSlug + ".md", "text/markdown", 200, []string{"title: '24년 3월 회고'"}},
+		{"/pages/about", "text/html", 200, []string{"이 블로그는"}},
+		{"/tags/", "text/html", 200, []string{"#회고"}},
+		{"/tags/회고", "text/html", 200, []string{"24년 3월 회고", `/tags/%ED%9A%8C%EA%B3%A0/feed.xml`}},
+		{"/tags/회고/feed.xml", "application/atom+xml", 200, []string{"<feed"}},
+		{"/feed.xml", "application/atom+xml", 200, []string{"<feed", "24년 3월 회고"}},
+		{"/sitemap.xml", "application/xml", 200, []string{"<urlset", "/posts/" + seedSlug, "/pages/about"}},
+		{"/robots.txt", "text/plain", 200, []string{"Sitemap: " + s.url + "/sitemap.xml"}},
+		{"/style.css", "text/css", 200, []string{"word-break: keep-all", "Noto Sans CJK KR", "prefers-color-scheme: dark", ".chroma"}},
+		{"/?page=9", "text/html", 404, nil},
+		{"/tags/nothing", "text/html", 404, nil},
+		{"/nothing", "text/html", 404, nil},
+	} {
+		r := s.get(c.path, browser)
+		if r.status != c.status || !strings.HasPrefix(r.header.Get("Content-Type"), c.ctype) {
+			t.Errorf("%s: %d %s, want %d %s", c.path, r.status, r.header.Get("Content-Type"), c.status, c.ctype)
+		}
+		for _, want := range c.has {
+			if !strings.Contains(r.body, want) {
+				t.Errorf("%s lacks %q", c.path, want)
+			}
+		}
+	}
+
+	// Drafts, scheduled, removed and unknown posts: the same 404 page.
+	want := s.get("/posts/nothing", browser)
+	for _, slug := range []string{"draft", "later", "gone"} {
+		r := s.get("/posts/"+slug, browser)
+		if r.status != 404 || r.body != want.body {
+			t.Errorf("/posts/%s: %d, and a 404 page of its own", slug, r.status)
+		}
+		if r := s.get("/posts/"+slug+".md", browser); r.status != 404 {
+			t.Errorf("/posts/%s.md: %d", slug, r.status)
+		}
+		if strings.Contains(s.get("/sitemap.xml", nil).body, "/posts/"+slug) || strings.Contains(s.get("/feed.xml", nil).body, "/posts/"+slug) {
+			t.Errorf("%s is in the sitemap or the feed", slug)
+		}
+	}
+}
+
+func TestRedirects(t *testing.T) {
+	s := newSite(t, Config{})
+	s.publish("old-name", "---\ntitle: Moving\n---\n움직이는 글\n")
+	if _, err := s.blog.Rename(context.Background(), ash, "old-name", "new-name"); err != nil {
+		t.Fatal(err)
+	}
+	s.publish("about", "---\ntitle: About\npage: true\naliases: [/about-me/]\n---\nx\n")
+	for from, to := range map[string]string{
+		"/posts/old-name":    "/posts/new-name",
+		"/posts/old-name.md": "/posts/new-name.md",
+		"/posts/about":       "/pages/about",
+		"/pages/new-name":    "/posts/new-name",
+		"/posts/about-me":    "/pages/about",
+	} {
+		r := s.get(from, browser)
+		if r.status != http.StatusMovedPermanently || r.header.Get("Location") != to {
+			t.Errorf("%s: %d to %q, want 301 to %s", from, r.status, r.header.Get("Location"), to)
+		}
+	}
+}
+
+func TestHeadersCachingAndGzip(t *testing.T) {
+	s := newSite(t, Config{})
+	path := "/posts/" + seedSlug
+	r := s.get(path, browser)
+	for k, v := range map[string]string{
+		"X-Content-Type-Options": "nosniff",
+		"Referrer-Policy":        "strict-origin-when-cross-origin",
+	} {
+		if r.header.Get(k) != v {
+			t.Errorf("%s = %q", k, r.header.Get(k))
+		}
+	}
+	if csp := r.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "script-src") {
+		t.Errorf("CSP = %q", csp)
+	}
+	etag := r.header.Get("ETag")
+	if etag == "" || r.header.Get("Last-Modified") == "" {
+		t.Fatalf("no validators: %v", r.header)
+	}
+	if r2 := s.get(path, merge(browser, "If-None-Match", etag)); r2.status != http.StatusNotModified || r2.body != "" {
+		t.Errorf("If-None-Match: %d", r2.status)
+	}
+	if r2 := s.get(path, merge(browser, "If-Modified-Since", r.header.Get("Last-Modified"))); r2.status != http.StatusNotModified {
+		t.Errorf("If-Modified-Since: %d", r2.status)
+	}
+	z := s.get(path, merge(browser, "Accept-Encoding", "gzip"))
+	if z.header.Get("Content-Encoding") != "gzip" || len(z.body) >= len(r.body) {
+		t.Fatalf("gzip: %q, %d bytes of %d", z.header.Get("Content-Encoding"), len(z.body), len(r.body))
+	}
+	zr, err := gzip.NewReader(strings.NewReader(z.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unzipped, _ := io.ReadAll(zr)
+	if string(unzipped) != r.body {
+		t.Error("the gzipped page differs")
+	}
+	// A change shows at once: the page kept is dropped.
+	s.publish(seedSlug, strings.Replace(mustRead(t, s.get(path+".md", nil).body), "달리기를 시작했다", "걷기를 시작했다", 1))
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(s.get(path, browser).body, "걷기를 시작했다") {
+		if time.Now().After(deadline) {
+			t.Fatal("an edit did not show on the web")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if r3 := s.get(path, merge(browser, "If-None-Match", etag)); r3.status != http.StatusOK {
+		t.Errorf("after an edit, the old ETag still matches: %d", r3.status)
+	}
+}
+
+// mustRead returns s; it marks where a test reads a body it relies on.
+func mustRead(t *testing.T, s string) string {
+	t.Helper()
+	if s == "" {
+		t.Fatal("empty body")
+	}
+	return s
+}
+
+// merge returns h with one more header.
+func merge(h map[string]string, k, v string) map[string]string {
+	out := map[string]string{k: v}
+	for hk, hv := range h {
+		out[hk] = hv
+	}
+	return out
+}
+
+func TestTerminalsGetText(t *testing.T) {
+	s := newSite(t, Config{})
+	for _, headers := range []map[string]string{curl, {"User-Agent": "Wget/1.21"}, {"User-Agent": "HTTPie/3.2"}, {"Accept": "text/plain"}} {
+		r := s.get("/", headers)
+		if r.status != 200 || r.body != "2024-04-14\t"+seedSlug+"\t24년 3월 회고\n" {
+			t.Errorf("/ for %v: %d %q", headers, r.status, r.body)
+		}
+	}
+	for _, width := range []string{"", "?width=40", "?width=120", "?width=5"} {
+		r := s.get("/posts/"+seedSlug+width, curl)
+		if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/plain") {
+			t.Fatalf("%s: %d %s", width, r.status, r.header.Get("Content-Type"))
+		}
+		if strings.ContainsRune(r.body, 0x1b) {
+			t.Errorf("%s: an escape sequence", width)
+		}
+		max := map[string]int{"": 80, "?width=40": 40, "?width=120": 120, "?width=5": render.MinWidth}[width]
+		for i, l := range strings.Split(r.body, "\n") {
+			if w := termtext.Width(l); w > max {
+				t.Errorf("%s: line %d is %d columns", width, i+1, w)
+			}
+		}
+		if !strings.Contains(r.body, "24년 3월 회고") || !strings.Contains(r.body, "달리기") {
+			t.Errorf("%s: %.200q", width, r.body)
+		}
+	}
+}
+
+func TestHostileContentIsNeutralised(t *testing.T) {
+	s := newSite(t, Config{})
+	s.publish("evil", "---\ntitle: \"<script>alert(1)</script> 제목\"\ndescription: '\"><script>x</script>'\ntags: [\"<b>x</b>\"]\nfeatured_image: 'javascript:alert(3)'\n---\n"+
+		"<script>alert(2)</script>\n\n<img src=x onerror=alert(4)>\n\n[a](javascript:alert(5)) [b](javascript&colon;alert(6)) [c](JaVaScRiPt:alert(7))\n\n"+
+		"<a href=\"javascript:alert(8)\">d</a> <iframe src=//evil></iframe>\n")
+	// In the feed, titles and summaries are text (escaped, shown as text by
+	// readers); the content is HTML, and is looked at decoded.
+	f, err := gofeed.NewParser().ParseString(s.get("/feed.xml", nil).body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/posts/evil", "feed content", "/", "/tags/", "/feed.xml"} {
+		body := ""
+		switch path {
+		case "feed content":
+			for _, it := range f.Items {
+				body += it.Content
+			}
+		case "/feed.xml":
+			body = s.get(path, nil).body // as sent: nothing unescaped
+		default:
+			body = s.get(path, browser).body
+		}
+		for _, bad := range []string{"<script", "onerror", "javascript:", "javascript&colon;", "<iframe", "alert(3)"} {
+			if strings.Contains(strings.ToLower(body), strings.ToLower(bad)) {
+				t.Errorf("%s holds %q", path, bad)
+			}
+		}
+	}
+}
+
+func TestFeedsParseAndValidate(t *testing.T) {
+	s := newSite(t, Config{BaseURL: "https://blog.example"})
+	s.publish("hello", "---\ntitle: 안녕\ndate: 2024-05-01\ntags: [회고]\ndescription: 첫 글\n---\n본문 **굵게**\n")
+	p := gofeed.NewParser()
+	for _, path := range []string{"/feed.xml", "/tags/회고/feed.xml"} {
+		r := s.get(path, nil)
+		f, err := p.ParseString(r.body)
+		if err != nil {
+			t.Fatalf("%s does not parse: %v", path, err)
+		}
+		if f.FeedType != "atom" || f.FeedLink != "https://blog.example"+strings.ReplaceAll(path, "회고", "%ED%9A%8C%EA%B3%A0") && f.FeedLink != "https://blog.example"+path {
+			t.Errorf("%s: type %s, self %s", path, f.FeedType, f.FeedLink)
+		}
+		if f.UpdatedParsed == nil || len(f.Items) != 2 {
+			t.Fatalf("%s: updated %v, %d items", path, f.Updated, len(f.Items))
+		}
+		seenIDs := map[string]bool{}
+		for _, it := range f.Items {
+			// What the W3C validator checks of ids, dates and links.
+			if !strings.HasPrefix(it.GUID, "tag:blog.example,") || seenIDs[it.GUID] {
+				t.Errorf("%s: id %q", path, it.GUID)
+			}
+			seenIDs[it.GUID] = true
+			if it.PublishedParsed == nil || it.UpdatedParsed == nil {
+				t.Errorf("%s: %q has no RFC 3339 dates", path, it.Title)
+			}
+			if !strings.HasPrefix(it.Link, "https://blog.example/posts/") {
+				t.Errorf("%s: link %q is not absolute", path, it.Link)
+			}
+			if it.Content == "" {
+				t.Errorf("%s: %q has no content", path, it.Title)
+			}
+		}
+		if f.Items[0].Title != "안녕" || f.Items[0].Description != "첫 글" || !strings.Contains(f.Items[0].Content, "<strong>굵게</strong>") {
+			t.Errorf("%s: newest entry %+v", path, f.Items[0])
+		}
+	}
+	// An entry's id survives a rename.
+	before := s.get("/feed.xml", nil).body
+	if _, err := s.blog.Rename(context.Background(), ash, "hello", "greetings"); err != nil {
+		t.Fatal(err)
+	}
+	fb, _ := p.ParseString(before)
+	fa, _ := p.ParseString(s.get("/feed.xml", nil).body)
+	if fa.Items[0].GUID != fb.Items[0].GUID || !strings.HasSuffix(fa.Items[0].Link, "/posts/greetings") {
+		t.Errorf("after a rename: id %q (was %q), link %q", fa.Items[0].GUID, fb.Items[0].GUID, fa.Items[0].Link)
+	}
+	var urls struct {
+		URLs []struct {
+			Loc string `xml:"loc"`
+		} `xml:"url"`
+	}
+	if err := xml.Unmarshal([]byte(s.get("/sitemap.xml", nil).body), &urls); err != nil || len(urls.URLs) < 3 {
+		t.Errorf("sitemap: %v, %d urls", err, len(urls.URLs))
+	}
+	for _, u := range urls.URLs {
+		if !strings.HasPrefix(u.Loc, "https://blog.example/") {
+			t.Errorf("sitemap url %q", u.Loc)
+		}
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	s := newSite(t, Config{RatePerSecond: 1})
+	codes := map[int]int{}
+	for range 6 {
+		codes[s.get("/robots.txt", nil).status]++
+	}
+	if codes[200] < 1 || codes[429] < 1 || codes[200] > 3 {
+		t.Errorf("6 quick requests at 1 a second: %v", codes)
+	}
+}
+
+func TestGoldenSeedPage(t *testing.T) {
+	s := newSite(t, Config{BaseURL: "https://blog.example", SSHAddr: "blog.example:22", Lang: "ko"})
+	got := s.get("/posts/"+seedSlug, browser).body
+	path := filepath.Join("testdata", "seed.html")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test -run TestGoldenSeedPage -update writes it)", err)
+	}
+	if !bytes.Equal(want, []byte(got)) {
+		t.Errorf("the seed post's page changed (a markdown library upgrade?); if that is right, run with -update and review the diff of %s", path)
+	}
+	if !strings.Contains(got, `<html lang="ko">`) || !strings.Contains(got, "<code>ssh blog.example read "+seedSlug+"</code>") {
+		t.Errorf("lang or ssh line: %.400s", got)
+	}
+}
