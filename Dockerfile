@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Build: docker build -t sshblog .
-# Run:   docker run -d -p 22:23234 -v sshblog:/data -v "$PWD/keys:/data/keys:ro" sshblog
+# Run:   docker run -d -p 22:23234 -p 80:8080 -v sshblog:/data -v "$PWD/keys:/data/keys:ro" sshblog
 
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
@@ -12,9 +12,9 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/sshblog ./cmd/sshd
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/sshblog /sshblog
-ENV BLOG_ADDR=:23234 BLOG_DATA=/data BLOG_KEYS=/data/keys
+ENV BLOG_ADDR=:23234 BLOG_HTTP_ADDR=:8080 BLOG_DATA=/data BLOG_KEYS=/data/keys
 VOLUME /data
-EXPOSE 23234
+EXPOSE 23234 8080
 USER nonroot:nonroot
 HEALTHCHECK --interval=30s --timeout=5s CMD ["/sshblog", "health"]
 ENTRYPOINT ["/sshblog"]
