@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Runs every test of sshblog: vet, then the race-checked unit and end-to-end
-# tests. The end-to-end tests need the OpenSSH client and tmux; as root with
-# apt-get this installs them when they are missing.
+# tests. The end-to-end tests need the OpenSSH client and tmux, the web's
+# browser test Chromium and a CJK font; as root with apt-get this installs
+# them when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 command -v ssh >/dev/null || missing+=(openssh-client)
 command -v tmux >/dev/null || missing+=(tmux)
+command -v chromium >/dev/null || missing+=(chromium)
+[ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing ${missing[*]}"
