@@ -30,13 +30,14 @@ var ash = blog.Identity{Author: "ash"}
 
 // site is a blog served over HTTP on loopback, with the built-in posts.
 type testSite struct {
-	t    *testing.T
+	t    testing.TB
 	url  string
 	blog *blog.Service
+	srv  *Server
 }
 
 // newSite serves a new blog in a temporary folder.
-func newSite(t *testing.T, cfg Config) *testSite {
+func newSite(t testing.TB, cfg Config) *testSite {
 	t.Helper()
 	if err := termtext.Pin(); err != nil {
 		t.Fatal(err)
@@ -78,7 +79,7 @@ func newSite(t *testing.T, cfg Config) *testSite {
 			t.Errorf("serve: %v", err)
 		}
 	})
-	return &testSite{t: t, url: "http://" + l.Addr().String(), blog: b}
+	return &testSite{t: t, url: "http://" + l.Addr().String(), blog: b, srv: s}
 }
 
 // publish publishes src as ash.

@@ -1,0 +1,62 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// newBenchSite is a blog of n Korean and English posts besides the seed.
+func newBenchSite(b *testing.B, n int) *testSite {
+	b.Helper()
+	s := newSite(b, Config{BaseURL: "https://blog.example"})
+	var body strings.Builder
+	for range 40 {
+		body.WriteString("서울의 봄에 관한 글입니다. Notes on Go, SSH and terminals, with **bold** and `code`.\n\n")
+	}
+	for i := range n {
+		s.publish(fmt.Sprintf("post-%04d", i), fmt.Sprintf("---\ntitle: 글 %d\ndate: 2024-01-%02d\ntags: [회고, go]\n---\n%s", i, 1+i%28, body.String()))
+	}
+	return s
+}
+
+// serve runs one request through the handler, as a browser makes it.
+func serve(b *testing.B, h http.Handler, path string) {
+	req := httptest.NewRequest("GET", path, nil)
+	req.Header.Set("Accept", "text/html")
+	req.Header.Set("User-Agent", "Mozilla/5.0")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Code != http.StatusOK {
+		b.Fatalf("%s: %d", path, w.Code)
+	}
+}
+
+// BenchmarkPages serves a post page, the list and the feed with the pages
+// kept, and a post rendered for the first time; the handler runs in this
+// process (no network), so the figures are the server's own work.
+func BenchmarkPages(b *testing.B) {
+	const posts = 3000
+	s := newBenchSite(b, posts)
+	h := s.srv.Handler()
+	for _, path := range []string{"/posts/post-0001", "/", "/feed.xml"} {
+		b.Run(strings.Trim(path, "/")+"-kept", func(b *testing.B) {
+			serve(b, h, path)
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					serve(b, h, path)
+				}
+			})
+		})
+	}
+	b.Run("post-first-render", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := range b.N {
+			s.srv.cache.clear()
+			serve(b, h, fmt.Sprintf("/posts/post-%04d", i%posts))
+		}
+	})
+}
