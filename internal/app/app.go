@@ -109,6 +109,14 @@ func open(cfg config.Config, db *store.DB, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a := &App{Store: db, Stats: counts, Blog: b, Renderer: renderer, SSH: srv, cfg: cfg, log: log}
+	go func() { // the search index is built now, not by the first search
+		start := time.Now()
+		if err := b.IndexPosts(context.Background()); err != nil {
+			log.Warn("search index not built; the first search builds it", "err", err)
+			return
+		}
+		log.Info("search index built", "took", time.Since(start).Round(time.Millisecond))
+	}()
 	if cfg.HTTPAddr != "" {
 		a.Web, err = web.New(b, renderer, web.Config{
 			Title: cfg.Title, Description: cfg.Description, BaseURL: cfg.BaseURL, Lang: cfg.Lang,

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/sshblog/sshblog/internal/post"
+	"github.com/sshblog/sshblog/internal/search"
 	"github.com/sshblog/sshblog/internal/stats"
 	"github.com/sshblog/sshblog/internal/store"
 )
@@ -70,9 +71,10 @@ type Config struct {
 
 // Service is the blog. It is safe for concurrent use.
 type Service struct {
-	st  Store
-	cfg Config
-	log *slog.Logger
+	st   Store
+	cfg  Config
+	log  *slog.Logger
+	find finder
 }
 
 // New returns the blog kept in st.
@@ -87,7 +89,7 @@ func New(st Store, cfg Config) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{st: st, cfg: cfg, log: log}
+	return &Service{st: st, cfg: cfg, log: log, find: finder{index: search.New()}}
 }
 
 // Location returns the blog's time zone.

@@ -45,7 +45,9 @@ func (e usageError) Error() string { return e.msg }
 // commands lists every command, in the order help shows them.
 func (s *Server) commands() []command {
 	return []command{
-		{"ls", "", "list the posts, newest first: DATE<TAB>SLUG<TAB>TITLE", false, cmdList},
+		{"ls", "[--tag TAG]", "list the posts, newest first: DATE<TAB>SLUG<TAB>TITLE", false, cmdList},
+		{"search", "WORDS [--limit N]", "find posts, best first: DATE<TAB>SLUG<TAB>TITLE<TAB>SNIPPET", false, cmdSearch},
+		{"tags", "", "list the tags: TAG<TAB>POSTS", false, cmdTags},
 		{"cat", "SLUG[@REV]", "print a post's markdown as stored (or revision REV)", false, cmdCat},
 		{"read", "SLUG [--width N] [--body]", "print a post rendered for the terminal, after its header (--body: without)", false, cmdRead},
 		{"history", "SLUG", "list a post's revisions: REV<TAB>TIME<TAB>AUTHOR<TAB>WHAT", false, cmdHistory},

@@ -213,7 +213,7 @@ func TestReadCommands(t *testing.T) {
 		}
 	}
 	cb.fails(t, r, "", "frobnicate", `sshblog: unknown command "frobnicate"; try `+"`help`")
-	cb.fails(t, r, "", "ls \x1b[2J", "sshblog: ls: takes no arguments")
+	cb.fails(t, r, "", "ls \x1b[2J", "sshblog: ls: takes no arguments but --tag TAG")
 }
 
 func TestWriteCommands(t *testing.T) {
@@ -347,5 +347,38 @@ func TestHostilePostsAreBounded(t *testing.T) {
 		if !strings.Contains(out, "바닥") {
 			t.Errorf("the text under %d quotes is lost: %.300q", n, out)
 		}
+	}
+}
+
+func TestFindCommands(t *testing.T) {
+	cb := newCommandBlog(t)
+	a, r := cb.author, cb.reader
+	cb.ok(t, a, "---\ntitle: 아침 운동\ndate: 2024-03-01\ntags: [회고, 운동]\n---\n요즘 달리기를 시작했다.\n", "publish run")
+	cb.ok(t, a, "---\ntitle: 여행\ndate: 2024-02-01\ntags: [회고]\n---\n서울에서 달리기는 처음이다.\n", "publish trip")
+	cb.ok(t, a, "---\ntitle: 초안\ndraft: true\ntags: [비밀]\n---\n달리기 초안\n", "publish draft")
+
+	got := cb.ok(t, r, "", "search 달리기")
+	lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "2024-0") || !strings.Contains(got, "\trun\t아침 운동\t요즘 달리기를 시작했다.") || !strings.Contains(got, "\ttrip\t여행\t서울에서 달리기는 처음이다.") {
+		t.Errorf("search as a reader = %q", got)
+	}
+	if got := cb.ok(t, a, "", "search 달리기 --limit 5"); strings.Count(got, "\n") != 3 {
+		t.Errorf("search as an author = %q, want the draft too", got)
+	}
+	if got := cb.ok(t, r, "", "search 서울 달리기"); !strings.HasPrefix(got, "2024-02-01\ttrip\t") || strings.Count(got, "\n") != 1 {
+		t.Errorf("search for two words = %q", got)
+	}
+	cb.fails(t, r, "", "search", "sshblog: search: expected words to search for")
+	if got := cb.ok(t, r, "", "tags"); got != "회고\t2\n운동\t1\n" {
+		t.Errorf("tags = %q", got)
+	}
+	if got := cb.ok(t, r, "", "ls --tag 운동"); got != "2024-03-01\trun\t아침 운동\n" {
+		t.Errorf("ls --tag = %q", got)
+	}
+	// The index follows an edit and a removal at once.
+	cb.ok(t, a, "---\ntitle: 아침 운동\ndate: 2024-03-01\n---\n이제 걷기만 한다.\n", "publish run")
+	cb.ok(t, a, "", "rm trip")
+	if got := cb.ok(t, r, "", "search 달리기"); got != "" {
+		t.Errorf("after an edit and a removal, search = %q", got)
 	}
 }

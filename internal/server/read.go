@@ -17,24 +17,29 @@ import (
 // The commands that read: they print what the blog lets the caller see.
 
 func cmdList(c *call) error {
-	if len(c.args) != 0 {
-		return usageError{"takes no arguments"}
-	}
-	entries, err := c.s.blog.List(c.ctx, c.id)
+	fs := flag.NewFlagSet("ls", flag.ContinueOnError)
+	tag := fs.String("tag", "", "")
+	args, err := c.flags(fs)
 	if err != nil {
 		return err
 	}
-	now, loc := c.s.blog.Now(), c.s.blog.Location()
+	if len(args) != 0 {
+		return usageError{"takes no arguments but --tag TAG"}
+	}
+	entries, err := c.s.blog.List(c.ctx, c.id)
+	if *tag != "" {
+		entries, err = c.s.blog.Tagged(c.ctx, c.id, *tag)
+	}
+	if err != nil {
+		return err
+	}
+	now := c.s.blog.Now()
 	var b strings.Builder
 	for _, e := range entries {
 		if e.Page {
 			continue // pages are not dated posts
 		}
-		date := e.Date
-		if date.IsZero() {
-			date = e.Updated
-		}
-		b.WriteString(date.In(loc).Format("2006-01-02"))
+		b.WriteString(dateOf(c, e.Date, e.Updated))
 		b.WriteByte('\t')
 		b.WriteString(termtext.SanitizeLine(e.Slug))
 		b.WriteByte('\t')
@@ -49,6 +54,15 @@ func cmdList(c *call) error {
 	}
 	_, err = io.WriteString(c.stdout, b.String())
 	return err
+}
+
+// dateOf is a post's date as commands print it, in the blog's time zone:
+// its front matter's, or else when it was last written.
+func dateOf(c *call, date, updated time.Time) string {
+	if date.IsZero() {
+		date = updated
+	}
+	return date.In(c.s.blog.Location()).Format("2006-01-02")
 }
 
 func cmdCat(c *call) error {

@@ -473,3 +473,37 @@ func (s *Server) robots(w http.ResponseWriter, r *http.Request) {
 func (s *Server) style(w http.ResponseWriter, r *http.Request) {
 	newPage(http.StatusOK, "text/css; charset=utf-8", s.css, time.Time{}).write(w, r)
 }
+
+// maxQuery bounds a search query, in bytes.
+const maxQuery = 200
+
+// search is /search?q=WORDS: the posts that match, best first, each with
+// the line where it matched. Results are not kept: queries are many.
+func (s *Server) search(w http.ResponseWriter, r *http.Request) {
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if len(q) > maxQuery {
+		http.Error(w, "the query is too long", http.StatusBadRequest)
+		return
+	}
+	v := view{Blog: s.site(r), Lang: s.cfg.Lang, Title: "search", Heading: "“" + q + "”", Canonical: s.base(r) + "/search"}
+	if q != "" {
+		hits, err := s.blog.Search(r.Context(), anyone, q, perPage, 120)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, h := range hits {
+			l := s.link(h.Entry)
+			l.Description = h.Snippet
+			v.Posts = append(v.Posts, l)
+		}
+	}
+	body, err := s.html("list", v)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(body)
+}

@@ -158,6 +158,8 @@ func TestRoutes(t *testing.T) {
 		{"/sitemap.xml", "application/xml", 200, []string{"<urlset", "/posts/" + seedSlug, "/pages/about"}},
 		{"/robots.txt", "text/plain", 200, []string{"Sitemap: " + s.url + "/sitemap.xml"}},
 		{"/style.css", "text/css", 200, []string{"word-break: keep-all", "Noto Sans CJK KR", "prefers-color-scheme: dark", ".chroma"}},
+		{"/search?q=달리기", "text/html", 200, []string{`href="/posts/` + seedSlug + `"`, `<span class="meta">달리기</span>`}},
+		{"/search?q=초안없음", "text/html", 200, []string{"Nothing here yet."}},
 		{"/?page=9", "text/html", 404, nil},
 		{"/tags/nothing", "text/html", 404, nil},
 		{"/nothing", "text/html", 404, nil},

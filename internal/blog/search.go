@@ -1,0 +1,90 @@
+package blog
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/sshblog/sshblog/internal/post"
+	"github.com/sshblog/sshblog/internal/search"
+	"github.com/sshblog/sshblog/internal/store"
+)
+
+// finder keeps the search index in step with the store.
+type finder struct {
+	mu    sync.Mutex // one sync at a time
+	index *search.Index
+}
+
+// SearchHit is a post that matches a search, with where it matched.
+type SearchHit struct {
+	store.Entry
+	search.Hit
+}
+
+// Search returns the posts id may see that match query, best first, at
+// most limit of them (0: 20), with a snippet of at most width columns (0:
+// 80) around the first match. Drafts and scheduled posts are found for
+// authors only, as everywhere.
+func (b *Service) Search(ctx context.Context, id Identity, query string, limit, width int) ([]SearchHit, error) {
+	entries, err := b.syncIndex(ctx)
+	if err != nil {
+		return nil, err
+	}
+	hits := b.find.index.Search(query, search.Options{
+		Limit:        limit,
+		SnippetWidth: width,
+		Visible: func(slug string) bool {
+			e, ok := entries[slug]
+			return ok && b.CanSee(id, e)
+		},
+	})
+	out := make([]SearchHit, 0, len(hits))
+	for _, h := range hits {
+		out = append(out, SearchHit{Entry: entries[h.Slug], Hit: h})
+	}
+	return out, nil
+}
+
+// IndexPosts brings the search index up to date now, rather than at the
+// first search: a server calls it as it starts.
+func (b *Service) IndexPosts(ctx context.Context) error {
+	_, err := b.syncIndex(ctx)
+	return err
+}
+
+// syncIndex brings the index in step with the store's current posts: a
+// post whose revision changed is indexed again, one removed or renamed
+// away is dropped. Unchanged posts cost a map lookup each, so it runs
+// before every search; it returns the posts by slug.
+func (b *Service) syncIndex(ctx context.Context) (map[string]store.Entry, error) {
+	b.find.mu.Lock()
+	defer b.find.mu.Unlock()
+	all := b.st.AllEntries()
+	entries := make(map[string]store.Entry, len(all))
+	for _, e := range all {
+		if e.Removed {
+			continue
+		}
+		entries[e.Slug] = e
+		if rev, ok := b.find.index.Rev(e.Slug); ok && rev == e.Rev {
+			continue
+		}
+		r, err := b.st.Revision(ctx, e.Slug, e.Rev)
+		if err != nil {
+			return nil, fmt.Errorf("indexing %s: %w", e.Slug, err)
+		}
+		p, err := post.Parse(r.Source, post.Options{Slug: e.Slug, Location: b.cfg.Location})
+		if err != nil { // stored posts parse; index the source if one does not
+			b.find.index.Put(search.Doc{Slug: e.Slug, Rev: e.Rev, Title: e.Title, Tags: e.Tags, Body: string(r.Source)})
+			continue
+		}
+		b.find.index.Put(search.Doc{Slug: e.Slug, Rev: e.Rev, Title: p.Title, Tags: p.Tags, Body: string(p.Body)})
+	}
+	for _, slug := range b.find.index.Slugs() {
+		if _, ok := entries[slug]; !ok {
+			b.find.index.Delete(slug)
+		}
+	}
+	return entries, nil
+}
