@@ -26,9 +26,9 @@ func TestKorean(t *testing.T) {
 	x.Put(Doc{Slug: "mixed", Title: "Go로 SSH 블로그", Body: "SSH를 통해 읽는 블로그를 Go로 만들었다."})
 	x.Put(Doc{Slug: "wide", Title: "전각", Body: "ＡＢＣ 회사의 ＳＳＨ 서버"})
 	for _, c := range []struct{ query, want string }{
-		{"달리기", "run"},      // particles stuck to the noun: 달리기를, 달리기는
-		{"서울", "seoul"},      // 서울에서
-		{"탔", "seoul"},       // one syllable
+		{"달리기", "run"},        // particles stuck to the noun: 달리기를, 달리기는
+		{"서울", "seoul"},       // 서울에서
+		{"탔", "seoul"},        // one syllable
 		{"ssh", "mixed wide"}, // SSH를 splits at the script change; ＳＳＨ folds
 		{"SSH 블로그", "mixed"},
 		{"abc", "wide"},
