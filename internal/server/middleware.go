@@ -12,6 +12,9 @@ import (
 	bm "charm.land/wish/v2/bubbletea"
 
 	"github.com/sshblog/sshblog/internal/blog"
+	"github.com/sshblog/sshblog/internal/post"
+	"github.com/sshblog/sshblog/internal/render"
+	"github.com/sshblog/sshblog/internal/stats"
 	"github.com/sshblog/sshblog/internal/store"
 	"github.com/sshblog/sshblog/internal/termtext"
 	"github.com/sshblog/sshblog/internal/tui"
@@ -176,8 +179,14 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	pty, _, _ := sess.Pty()
 	id := IdentityFrom(sess.Context())
 	opts := tui.Options{
-		Title:    s.cfg.Title,
-		Posts:    s.blog.Reader(id),
+		Title: s.cfg.Title,
+		Posts: s.blog.Reader(id),
+		Byline: func(ctx context.Context, p *post.Post, rev store.Revision) (render.Byline, error) {
+			return s.blog.Byline(ctx, id, p, rev)
+		},
+		Opened: func(slug string) {
+			s.blog.CountRead(id, blog.Visit{Slug: slug, Source: stats.SSH})
+		},
 		Renderer: s.renderer,
 		Location: s.blog.Location(),
 		Shared:   s.shared,

@@ -385,7 +385,7 @@ func (m *Model) closeEditor() tea.Cmd {
 		if en, ok := m.entry(p.rev.Slug); ok && en.Rev != p.rev.Rev {
 			p.seq++
 			p.keep = true
-			cmd = tea.Batch(cmd, loadPost(m.posts, m.loc, p.seq, p.rev.Slug))
+			cmd = tea.Batch(cmd, loadPost(m.source(), p.seq, p.rev.Slug))
 		}
 	}
 	return cmd
@@ -538,7 +538,7 @@ func (m *Model) setPreviewContent(keep bool) {
 		if title == "" {
 			title = "(no title)"
 		}
-		b.WriteString(strings.Join(m.postHeader(w, title, meta, author), "\n"))
+		b.WriteString(strings.Join(m.postHeader(w, title, meta, author, ""), "\n"))
 		b.WriteByte('\n')
 	}
 	inner := w - 2*marginWidth(w)
@@ -751,7 +751,7 @@ func askLine(q string, width int) string {
 // postHeader is a post's header as the pager shows it, every line at most w
 // columns: a blank line, the title (wrapped), the date, author and tags
 // (wrapped), the featured image as a link, and a rule.
-func (m *Model) postHeader(w int, title string, meta post.Meta, author string) []string {
+func (m *Model) postHeader(w int, title string, meta post.Meta, author, series string) []string {
 	if w < 1 {
 		return nil
 	}
@@ -771,6 +771,9 @@ func (m *Model) postHeader(w int, title string, meta post.Meta, author string) [
 		for _, l := range wrap(info, inner) {
 			lines = append(lines, ind+m.st.postMeta.Render(l))
 		}
+	}
+	for _, l := range wrap(series, inner) {
+		lines = append(lines, ind+m.st.postMeta.Render(l))
 	}
 	if img := termtext.SanitizeLine(meta.Image); img != "" {
 		lines = append(lines, ind+imageLine(img, inner, m.st.postImage))

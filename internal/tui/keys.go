@@ -17,27 +17,32 @@ type keyMap struct {
 	Back      key.Binding // the pager: back to the list
 	Next      key.Binding // the pager: the next post in the list
 	Prev      key.Binding
-	Top       key.Binding
-	Bottom    key.Binding
-	Pages     key.Binding // the list: between the dated posts and the pages
-	Edit      key.Binding // authors, the list and the pager: edit the post
-	New       key.Binding // authors, the list: write a new post
+	// The pager: the next and previous post of the open post's series.
+	SeriesNext key.Binding
+	SeriesPrev key.Binding
+	Top        key.Binding
+	Bottom     key.Binding
+	Pages      key.Binding // the list: between the dated posts and the pages
+	Edit       key.Binding // authors, the list and the pager: edit the post
+	New        key.Binding // authors, the list: write a new post
 }
 
 func newKeyMap() keyMap {
 	return keyMap{
-		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
-		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
-		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "more")),
-		Open:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
-		Back:      key.NewBinding(key.WithKeys("q", "esc"), key.WithHelp("q/esc", "back to the list")),
-		Next:      key.NewBinding(key.WithKeys("n", "]"), key.WithHelp("n/]", "next post")),
-		Prev:      key.NewBinding(key.WithKeys("p", "["), key.WithHelp("p/[", "previous post")),
-		Top:       key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g/home", "top")),
-		Bottom:    key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G/end", "bottom")),
-		Pages:     key.NewBinding(key.WithKeys("tab", "P"), key.WithHelp("tab", "pages")),
-		Edit:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit")),
-		New:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new")),
+		ForceQuit:  key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+		Quit:       key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "more")),
+		Open:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+		Back:       key.NewBinding(key.WithKeys("q", "esc"), key.WithHelp("q/esc", "back to the list")),
+		Next:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next post")),
+		Prev:       key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "previous post")),
+		SeriesNext: key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "next in series")),
+		SeriesPrev: key.NewBinding(key.WithKeys("["), key.WithHelp("[", "previous in series")),
+		Top:        key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g/home", "top")),
+		Bottom:     key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G/end", "bottom")),
+		Pages:      key.NewBinding(key.WithKeys("tab", "P"), key.WithHelp("tab", "pages")),
+		Edit:       key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit")),
+		New:        key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new")),
 	}
 }
 
@@ -182,7 +187,7 @@ func (m *Model) pagerHelp() helpKeys {
 	return helpKeys{
 		full: [][]key.Binding{
 			{s.Down, s.Up, s.PageDown, s.PageUp, s.HalfPageDown, s.HalfPageUp},
-			{m.keys.Top, m.keys.Bottom, s.Left, s.Right, m.keys.Next, m.keys.Prev},
+			{m.keys.Top, m.keys.Bottom, s.Left, s.Right, m.keys.Next, m.keys.Prev, m.keys.SeriesNext, m.keys.SeriesPrev},
 			{edit, m.keys.Back, m.keys.ForceQuit, less},
 		},
 	}

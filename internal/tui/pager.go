@@ -30,11 +30,12 @@ type pager struct {
 	post  *post.Post  // the parsed post; nil until it loads
 	rev   store.Revision
 
-	keep    bool       // the load in flight is a reload: keep the scroll position
-	body    string     // the rendered body
-	bodyKey render.Key // what body (or err) is the outcome of
-	busy    bool       // a render is in flight
-	err     string     // why the post cannot be shown: one sanitised line
+	byline  render.Byline // the series the post is in, and its place; from the blog when it loads
+	keep    bool          // the load in flight is a reload: keep the scroll position
+	body    string        // the rendered body
+	bodyKey render.Key    // what body (or err) is the outcome of
+	busy    bool          // a render is in flight
+	err     string        // why the post cannot be shown: one sanitised line
 
 	vp viewport.Model
 }
@@ -93,10 +94,24 @@ func (p *pager) author() string {
 
 // loaded answers a request to open a post.
 type postMsg struct {
-	seq  int
-	rev  store.Revision
-	post *post.Post
-	err  error
+	seq    int
+	rev    store.Revision
+	post   *post.Post
+	byline render.Byline
+	err    error
+}
+
+// postSource is where the pager reads posts from: the posts the session may
+// see, and the blog's word on a post's series.
+type postSource struct {
+	posts  store.Reader
+	loc    *time.Location
+	byline BylineFunc
+}
+
+// source returns where the session reads posts.
+func (m *Model) source() postSource {
+	return postSource{posts: m.posts, loc: m.loc, byline: m.byline}
 }
 
 // rendered answers a request to render a body.
@@ -107,27 +122,33 @@ type renderedMsg struct {
 }
 
 // loadPost starts reading the current revision of slug.
-func loadPost(posts store.Reader, loc *time.Location, seq int, slug string) tea.Cmd {
-	return func() tea.Msg { return readPost(posts, loc, seq, slug) }
+func loadPost(src postSource, seq int, slug string) tea.Cmd {
+	return func() tea.Msg { return readPost(src, seq, slug) }
 }
 
 // readPost reads and parses the current revision of slug, as the answer to
 // request seq. It is the only place a body is read.
-func readPost(posts store.Reader, loc *time.Location, seq int, slug string) postMsg {
-	if posts == nil {
+func readPost(src postSource, seq int, slug string) postMsg {
+	if src.posts == nil {
 		return postMsg{seq: seq, err: store.ErrNotFound}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	rev, err := posts.Get(ctx, slug)
+	rev, err := src.posts.Get(ctx, slug)
 	if err != nil {
 		return postMsg{seq: seq, err: fmt.Errorf("reading %s: %w", slug, err)}
 	}
-	p, err := post.Parse(rev.Source, post.Options{Slug: rev.Slug, Location: loc})
+	p, err := post.Parse(rev.Source, post.Options{Slug: rev.Slug, Location: src.loc})
 	if err != nil {
 		return postMsg{seq: seq, err: fmt.Errorf("reading %s: %w", rev.Slug, err)}
 	}
-	return postMsg{seq: seq, rev: rev, post: p}
+	msg := postMsg{seq: seq, rev: rev, post: p}
+	if src.byline != nil && p.Series != "" {
+		if bl, err := src.byline(ctx, p, rev); err == nil {
+			msg.byline = bl
+		}
+	}
+	return msg
 }
 
 // renderBody renders a post's markdown. A renderer that panics fails this
@@ -216,7 +237,14 @@ func (m *Model) applyPost(msg postMsg) tea.Cmd {
 		m.setPagerContent(keep)
 		return nil
 	}
-	p.post, p.rev, p.err = msg.post, msg.rev, ""
+	p.post, p.rev, p.byline, p.err = msg.post, msg.rev, msg.byline, ""
+	if m.opened != nil && !m.counted[msg.rev.Slug] {
+		if m.counted == nil {
+			m.counted = map[string]bool{}
+		}
+		m.counted[msg.rev.Slug] = true
+		m.opened(msg.rev.Slug)
+	}
 	if !keep {
 		p.body = "" // a new revision keeps showing the old until it renders
 	}
@@ -309,7 +337,7 @@ func margin(w int) string { return strings.Repeat(" ", marginWidth(w)) }
 // pagerHeader is the open post's header; see postHeader.
 func (m *Model) pagerHeader(w int) []string {
 	p := &m.pager
-	return m.postHeader(w, p.title(), p.meta(), p.author())
+	return m.postHeader(w, p.title(), p.meta(), p.author(), p.byline.SeriesLine())
 }
 
 // imageLine is "image: URL", cut to width, and a hyperlink to the image in

@@ -24,6 +24,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/sshblog/sshblog/internal/post"
 	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/store"
 	"github.com/sshblog/sshblog/internal/termtext"
@@ -58,7 +59,18 @@ type Options struct {
 	// Start is the screen the session opens on: the list, unless it asks
 	// for the editor (which only an author gets).
 	Start Start
+
+	// Byline, when set, says which series an opened post is in and where:
+	// the pager shows "series NAME, 2 of 5" and [ and ] move within it.
+	Byline BylineFunc
+	// Opened, when set, is told the first time in the session that each
+	// post is opened (read counting). It must not block.
+	Opened func(slug string)
 }
+
+// BylineFunc returns the header of the post p at revision rev, as the
+// session's reader sees it (the blog's Byline).
+type BylineFunc func(ctx context.Context, p *post.Post, rev store.Revision) (render.Byline, error)
 
 // SaveFunc parses src, a post's whole markdown, and stores it as the next
 // revision of the post named slug, by the session's author. An empty slug
@@ -128,6 +140,9 @@ type listMsg struct {
 type Model struct {
 	title    string // the blog's, sanitised
 	posts    store.Reader
+	byline   BylineFunc
+	opened   func(slug string)
+	counted  map[string]bool // posts opened in this session, counted once
 	renderer Renderer
 	loc      *time.Location
 	author   string
@@ -184,6 +199,8 @@ func New(opts Options) *Model {
 	m := &Model{
 		title:    termtext.SanitizeLine(opts.Title),
 		posts:    opts.Posts,
+		byline:   opts.Byline,
+		opened:   opts.Opened,
 		renderer: opts.Renderer,
 		loc:      loc,
 		author:   opts.Author,
@@ -411,6 +428,10 @@ func (m *Model) pagerKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.open(m.list.Index() + 1)
 	case key.Matches(msg, m.keys.Prev):
 		return m.open(m.list.Index() - 1)
+	case key.Matches(msg, m.keys.SeriesNext):
+		return m.openSlug(m.pager.byline.Next)
+	case key.Matches(msg, m.keys.SeriesPrev):
+		return m.openSlug(m.pager.byline.Prev)
 	case key.Matches(msg, m.keys.Edit) && m.canEdit():
 		return m.openEditor(m.pager.slug(), false, pagerScreen)
 	case key.Matches(msg, m.keys.Top):
@@ -447,7 +468,22 @@ func (m *Model) open(index int) tea.Cmd {
 	m.setPagerContent(false)
 	// Reading the post here rather than in a command, with its render when
 	// it is cached, shows it in the next frame instead of "Loading…" first.
-	return m.applyPost(readPost(m.posts, m.loc, p.seq, it.entry.Slug))
+	return m.applyPost(readPost(m.source(), p.seq, it.entry.Slug))
+}
+
+// openSlug opens the post called slug, putting the list's cursor on it
+// (and leaving a filter that hides it). An empty slug does nothing.
+func (m *Model) openSlug(slug string) tea.Cmd {
+	if slug == "" {
+		return nil
+	}
+	if !m.selectPost(slug) || m.selectedSlug() != slug {
+		m.list.ResetFilter()
+		if !m.selectPost(slug) || m.selectedSlug() != slug {
+			return nil
+		}
+	}
+	return m.open(m.list.Index())
 }
 
 // closePager goes back to the list, as it was left. The pager lets go of
@@ -518,7 +554,7 @@ func (m *Model) applyList(msg listMsg) tea.Cmd {
 			if e.Slug == p.rev.Slug && e.Rev != p.rev.Rev {
 				p.seq++
 				p.keep = true
-				return loadPost(m.posts, m.loc, p.seq, e.Slug)
+				return loadPost(m.source(), p.seq, e.Slug)
 			}
 		}
 	}

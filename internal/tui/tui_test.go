@@ -591,17 +591,17 @@ func TestNextAndPrevious(t *testing.T) {
 	if !strings.Contains(h.plain(), "달리기") {
 		t.Fatalf("n opened:\n%s", h.plain())
 	}
-	h.press("]")
+	h.press("n")
 	if !strings.Contains(h.plain(), "First post.") {
-		t.Fatalf("] opened:\n%s", h.plain())
+		t.Fatalf("n opened:\n%s", h.plain())
 	}
 	h.press("n") // the last post: stays
 	if !strings.Contains(h.plain(), "First post.") {
 		t.Fatalf("n at the end opened:\n%s", h.plain())
 	}
-	h.press("p", "[")
+	h.press("p", "p")
 	if !strings.Contains(h.plain(), "문단입니다") {
-		t.Fatalf("p, [ opened:\n%s", h.plain())
+		t.Fatalf("p, p opened:\n%s", h.plain())
 	}
 	h.press("q")
 	if h.m.selectedSlug() != "newest" {
@@ -1067,5 +1067,47 @@ func TestBackLetsGoOfThePost(t *testing.T) {
 	h.press("enter")
 	if !strings.Contains(h.plain(), "문단입니다") {
 		t.Errorf("the post does not open again:\n%s", h.plain())
+	}
+}
+
+func TestSeriesAndReadCounting(t *testing.T) {
+	st := newFakeStore()
+	st.put(t, "jan", []byte("---\ntitle: 1월 회고\ndate: 2024-01-31\nseries: 회고\n---\n일월 본문\n"))
+	st.put(t, "feb", []byte("---\ntitle: 2월 회고\ndate: 2024-02-29\nseries: 회고\n---\n이월 본문\n"))
+	st.put(t, "other", mdPost("다른 글", "2024-03-15", nil, "다른 본문\n"))
+	series := map[string]render.Byline{
+		"jan": {Series: "회고", SeriesIndex: 1, SeriesLen: 2, Next: "feb"},
+		"feb": {Series: "회고", SeriesIndex: 2, SeriesLen: 2, Prev: "jan"},
+	}
+	var opened []string
+	r := &recorder{Renderer: newRenderer(t)}
+	h := &harness{t: t, st: st, r: r}
+	h.m = New(Options{Title: blogTitle, Posts: st, Renderer: r, Location: time.UTC, Width: 60, Height: 20,
+		Byline: func(_ context.Context, p *post.Post, rev store.Revision) (render.Byline, error) {
+			return series[rev.Slug], nil
+		},
+		Opened: func(slug string) { opened = append(opened, slug) },
+	})
+	h.run(h.m.Init())
+	h.send(tea.WindowSizeMsg{Width: 60, Height: 20})
+	h.press("down", "down", "enter") // the oldest: jan
+	if v := h.plain(); !strings.Contains(v, "일월 본문") || !strings.Contains(v, "series 회고, 1 of 2") {
+		t.Fatalf("jan in the pager:\n%s", v)
+	}
+	h.press("]")
+	if v := h.plain(); !strings.Contains(v, "이월 본문") || !strings.Contains(v, "series 회고, 2 of 2") {
+		t.Fatalf("] opened:\n%s", v)
+	}
+	h.press("]") // the last of the series: stays
+	if !strings.Contains(h.plain(), "이월 본문") {
+		t.Fatalf("] at the end of the series:\n%s", h.plain())
+	}
+	h.press("[", "[")
+	if !strings.Contains(h.plain(), "일월 본문") {
+		t.Fatalf("[ opened:\n%s", h.plain())
+	}
+	h.press("q", "up", "up", "enter", "q") // other
+	if strings.Join(opened, " ") != "jan feb other" {
+		t.Errorf("reads counted: %v, want each post once", opened)
 	}
 }
