@@ -195,6 +195,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	}
 	if id.IsAuthor() {
 		opts.Author = id.Author
+		opts.Stats = s.postReads(id)
 		opts.Save = func(ctx context.Context, slug string, src []byte, ifRev uint64) (store.Entry, error) {
 			return s.blog.Publish(ctx, id, src, blog.PublishOptions{Slug: slug, IfRev: &ifRev})
 		}

@@ -20,6 +20,7 @@ type keyMap struct {
 	// The pager: the next and previous post of the open post's series.
 	SeriesNext key.Binding
 	SeriesPrev key.Binding
+	Stats      key.Binding // an author's stats screen
 	Top        key.Binding
 	Bottom     key.Binding
 	Pages      key.Binding // the list: between the dated posts and the pages
@@ -38,6 +39,7 @@ func newKeyMap() keyMap {
 		Prev:       key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "previous post")),
 		SeriesNext: key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "next in series")),
 		SeriesPrev: key.NewBinding(key.WithKeys("["), key.WithHelp("[", "previous in series")),
+		Stats:      key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "reads")),
 		Top:        key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g/home", "top")),
 		Bottom:     key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G/end", "bottom")),
 		Pages:      key.NewBinding(key.WithKeys("tab", "P"), key.WithHelp("tab", "pages")),
@@ -164,6 +166,8 @@ func (m *Model) listHelp() helpKeys {
 	edit.SetEnabled(m.canEdit() && len(m.list.VisibleItems()) > 0)
 	newPost := m.keys.New
 	newPost.SetEnabled(m.canEdit())
+	reads := m.keys.Stats
+	reads.SetEnabled(m.canSeeStats())
 	// An author's keys take the room of "move", which every reader knows.
 	move.SetEnabled(move.Enabled() && !m.canEdit())
 	return helpKeys{
@@ -171,7 +175,7 @@ func (m *Model) listHelp() helpKeys {
 		full: [][]key.Binding{
 			{lk.CursorUp, lk.CursorDown, lk.NextPage, lk.PrevPage, lk.GoToStart, lk.GoToEnd},
 			{open, kind, lk.Filter, lk.ClearFilter},
-			{edit, newPost},
+			{edit, newPost, reads},
 			{m.keys.Quit, more},
 		},
 	}

@@ -66,6 +66,8 @@ type Options struct {
 	// Opened, when set, is told the first time in the session that each
 	// post is opened (read counting). It must not block.
 	Opened func(slug string)
+	// Stats gives an author's session the stats screen (s); see StatsFunc.
+	Stats StatsFunc
 }
 
 // BylineFunc returns the header of the post p at revision rev, as the
@@ -117,6 +119,7 @@ const (
 	listScreen screen = iota
 	pagerScreen
 	editorScreen
+	statsView
 )
 
 // listHeaderHeight is the lines above the list: the blog's title, the
@@ -142,6 +145,8 @@ type Model struct {
 	posts    store.Reader
 	byline   BylineFunc
 	opened   func(slug string)
+	statsFn  StatsFunc
+	stats    statsScreen
 	counted  map[string]bool // posts opened in this session, counted once
 	renderer Renderer
 	loc      *time.Location
@@ -201,6 +206,7 @@ func New(opts Options) *Model {
 		posts:    opts.Posts,
 		byline:   opts.Byline,
 		opened:   opts.Opened,
+		statsFn:  opts.Stats,
 		renderer: opts.Renderer,
 		loc:      loc,
 		author:   opts.Author,
@@ -312,6 +318,8 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.applySaved(msg)
 	case previewMsg:
 		return m, m.applyPreview(msg)
+	case statsMsg:
+		return m, m.applyStats(msg)
 	case tea.KeyPressMsg:
 		switch {
 		case m.screen == editorScreen:
@@ -320,6 +328,8 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, tea.Quit
 		case m.screen == pagerScreen:
 			return m, m.pagerKey(msg)
+		case m.screen == statsView:
+			return m, m.statsKey(msg)
 		}
 		return m, m.listKey(msg)
 	case tea.PasteMsg:
@@ -395,6 +405,8 @@ func (m *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		case key.Matches(msg, m.keys.New) && m.canEdit():
 			return m.openEditor("", m.showPages, listScreen)
+		case key.Matches(msg, m.keys.Stats) && m.canSeeStats():
+			return m.openStats()
 		}
 	}
 	// Moving, paging and filtering are the list's. While a filter is being
@@ -683,6 +695,8 @@ func (m *Model) resize(w, h int) tea.Cmd {
 		return m.requestRender()
 	case editorScreen:
 		return m.layoutEditor()
+	case statsView:
+		m.setStatsContent()
 	}
 	return nil
 }
@@ -712,6 +726,8 @@ func (m *Model) layout() {
 	vp.SetWidth(m.width)
 	vp.SetHeight(max(0, m.height-1-ph))
 	vp.SetYOffset(vp.YOffset()) // back in range if the viewport grew
+	m.stats.vp.SetWidth(m.width)
+	m.stats.vp.SetHeight(m.height)
 }
 
 // helpView is the short or the full help, at most width columns wide where
@@ -817,6 +833,9 @@ func (m *Model) draw() tea.View {
 			content = m.editorView()
 			cursor = m.editorCursor()
 			title = joinNonEmpty(" · ", m.edit.windowTitle(), m.title)
+		case statsView:
+			content = m.statsContent()
+			title = joinNonEmpty(" · ", "reads", m.title)
 		default:
 			content = m.listView()
 		}

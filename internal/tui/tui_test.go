@@ -1111,3 +1111,42 @@ func TestSeriesAndReadCounting(t *testing.T) {
 		t.Errorf("reads counted: %v, want each post once", opened)
 	}
 }
+
+func TestStatsScreen(t *testing.T) {
+	for _, width := range []int{40, 80} {
+		st := newFakeStore()
+		st.put(t, "hello", mdPost("안녕하세요 아주 긴 제목의 글입니다", "2024-01-02", nil, "x\n"))
+		daily := make([]int, 30)
+		daily[29], daily[20] = 7, 3
+		calls := 0
+		r := &recorder{Renderer: newRenderer(t)}
+		h := &harness{t: t, st: st, r: r}
+		h.m = New(Options{Title: blogTitle, Posts: st, Renderer: r, Location: time.UTC, Width: width, Height: 20, Author: "ash",
+			Stats: func(context.Context) ([]PostReads, error) {
+				calls++
+				return []PostReads{{Slug: "hello", Title: "안녕하세요 아주 긴 제목의 글입니다", Week: 7, Month: 10, All: 12, Readers: 4, Daily: daily}}, nil
+			}})
+		h.run(h.m.Init())
+		h.send(tea.WindowSizeMsg{Width: width, Height: 20})
+		h.press("s")
+		v := h.plain()
+		if calls != 1 || !strings.Contains(v, "Reads") || !strings.Contains(v, "30d 10 · 7d 7 · all 12") || !strings.ContainsAny(v, "▁▂▃▄▅▆▇█") {
+			t.Errorf("%d columns: the stats screen:\n%s", width, v)
+		}
+		for i, l := range strings.Split(v, "\n") {
+			if w := termtext.Width(l); w > width {
+				t.Errorf("%d columns: line %d is %d wide", width, i+1, w)
+			}
+		}
+		h.press("q")
+		if !strings.Contains(h.plain(), "1 post") {
+			t.Errorf("q did not go back to the list:\n%s", h.plain())
+		}
+	}
+	// A reader has no stats screen.
+	h := seeded(t, 80, 24)
+	h.press("s")
+	if strings.Contains(h.plain(), "Reads") {
+		t.Errorf("a reader opened the stats screen")
+	}
+}
