@@ -184,6 +184,19 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		Byline: func(ctx context.Context, p *post.Post, rev store.Revision) (render.Byline, error) {
 			return s.blog.Byline(ctx, id, p, rev)
 		},
+		Search: func(query string) []tui.Found {
+			ctx, cancel := context.WithTimeout(sess.Context(), searchTimeout)
+			defer cancel()
+			hits, err := s.blog.Search(ctx, id, query, searchHits, snippetWidth)
+			if err != nil {
+				return nil
+			}
+			found := make([]tui.Found, len(hits))
+			for i, h := range hits {
+				found[i] = tui.Found{Slug: h.Entry.Slug, Snippet: h.Snippet}
+			}
+			return found
+		},
 		Opened: func(slug string) {
 			s.blog.CountRead(id, blog.Visit{Slug: slug, Source: stats.SSH})
 		},

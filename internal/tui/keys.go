@@ -21,6 +21,7 @@ type keyMap struct {
 	SeriesNext key.Binding
 	SeriesPrev key.Binding
 	Stats      key.Binding // an author's stats screen
+	PrevMatch  key.Binding // the pager opened from a search: the previous match (n is the next)
 	Top        key.Binding
 	Bottom     key.Binding
 	Pages      key.Binding // the list: between the dated posts and the pages
@@ -40,6 +41,7 @@ func newKeyMap() keyMap {
 		SeriesNext: key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "next in series")),
 		SeriesPrev: key.NewBinding(key.WithKeys("["), key.WithHelp("[", "previous in series")),
 		Stats:      key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "reads")),
+		PrevMatch:  key.NewBinding(key.WithKeys("N"), key.WithHelp("n/N", "next/previous match")),
 		Top:        key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g/home", "top")),
 		Bottom:     key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G/end", "bottom")),
 		Pages:      key.NewBinding(key.WithKeys("tab", "P"), key.WithHelp("tab", "pages")),

@@ -219,6 +219,7 @@ func initList(l *list.Model, d list.ItemDelegate) {
 type delegate struct {
 	st       *styles
 	showDesc bool
+	found    map[string]string // while searching: the line each post matched in, by slug
 }
 
 // Height implements list.ItemDelegate.
@@ -259,9 +260,13 @@ func (d delegate) Render(w io.Writer, m list.Model, index int, li list.Item) {
 	if m.FilterState() != list.Unfiltered {
 		terms = filterTerms(m.FilterValue())
 	}
+	second := meta.Render(termtext.Truncate(it.meta, tw, ellipsis))
+	if snip, ok := d.found[it.entry.Slug]; ok && terms != nil && snip != "" {
+		second = highlight(snip, terms, tw, meta, d.st.match.Inherit(meta))
+	}
 	lines := []string{
 		gutter + highlight(it.title, terms, tw, title, d.st.match.Inherit(title)),
-		gutter + meta.Render(termtext.Truncate(it.meta, tw, ellipsis)),
+		gutter + second,
 	}
 	if d.showDesc {
 		lines = append(lines, gutter+desc.Render(termtext.Truncate(it.desc, tw, ellipsis)))

@@ -31,6 +31,9 @@ type pager struct {
 	rev   store.Revision
 
 	byline  render.Byline // the series the post is in, and its place; from the blog when it loads
+	terms   []string      // the search the post was opened from, if any
+	matches []int         // the lines of the content where terms are found
+	jumped  bool          // the pager went to the first match once
 	keep    bool          // the load in flight is a reload: keep the scroll position
 	body    string        // the rendered body
 	bodyKey render.Key    // what body (or err) is the outcome of
@@ -276,6 +279,9 @@ func (m *Model) applyRender(msg renderedMsg) tea.Cmd {
 		// cuts its lines until the right one lands.
 		p.body, p.bodyKey, p.err = msg.out, msg.key, ""
 		m.setPagerContent(true)
+		if !p.jumped && len(p.terms) > 0 {
+			p.jumped = m.jumpToMatch(0)
+		}
 	}
 	return m.requestRender()
 }
@@ -303,7 +309,9 @@ func (m *Model) setPagerContent(keep bool) {
 	default:
 		b.WriteString(p.body)
 	}
-	p.vp.SetContent(b.String())
+	content := b.String()
+	p.vp.SetContent(content)
+	p.matches = matchLines(content, p.terms)
 	// Sideways only when the body is wider than the window: in windows
 	// narrower than the renderer's minimum, and until a resize's render
 	// lands.

@@ -68,6 +68,9 @@ type Options struct {
 	Opened func(slug string)
 	// Stats gives an author's session the stats screen (s); see StatsFunc.
 	Stats StatsFunc
+	// Search, when set, makes the list's filter find posts by their bodies
+	// too; see SearchFunc.
+	Search SearchFunc
 }
 
 // BylineFunc returns the header of the post p at revision rev, as the
@@ -147,6 +150,7 @@ type Model struct {
 	opened   func(slug string)
 	statsFn  StatsFunc
 	stats    statsScreen
+	search   SearchFunc
 	counted  map[string]bool // posts opened in this session, counted once
 	renderer Renderer
 	loc      *time.Location
@@ -207,6 +211,7 @@ func New(opts Options) *Model {
 		byline:   opts.Byline,
 		opened:   opts.Opened,
 		statsFn:  opts.Stats,
+		search:   opts.Search,
 		renderer: opts.Renderer,
 		loc:      loc,
 		author:   opts.Author,
@@ -374,6 +379,7 @@ func (m *Model) refilter() {
 	if state == list.Unfiltered {
 		return
 	}
+	m.searchBodies()
 	m.list.SetFilterText(m.list.FilterValue()) // filters, and applies the filter
 	if state == list.Filtering {
 		m.list.SetFilterState(list.Filtering)
@@ -436,6 +442,10 @@ func (m *Model) pagerKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, m.keys.Help):
 		m.showPagerHelp = !m.showPagerHelp
 		m.layout()
+	case len(m.pager.terms) > 0 && key.Matches(msg, m.keys.Next):
+		m.jumpToMatch(1) // opened from a search: n and N go from match to match
+	case len(m.pager.terms) > 0 && key.Matches(msg, m.keys.PrevMatch):
+		m.jumpToMatch(-1)
 	case key.Matches(msg, m.keys.Next):
 		return m.open(m.list.Index() + 1)
 	case key.Matches(msg, m.keys.Prev):
@@ -475,6 +485,10 @@ func (m *Model) open(index int) tea.Cmd {
 	p.entry, p.post, p.rev = it.entry, nil, store.Revision{}
 	p.keep, p.body, p.err = false, "", ""
 	p.bodyKey = render.Key{}
+	p.terms, p.matches, p.jumped = nil, nil, false
+	if m.search != nil && m.list.FilterState() != list.Unfiltered {
+		p.terms = filterTerms(m.list.FilterValue())
+	}
 	m.screen = pagerScreen
 	m.layout()
 	m.setPagerContent(false)

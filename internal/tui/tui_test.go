@@ -1150,3 +1150,54 @@ func TestStatsScreen(t *testing.T) {
 		t.Errorf("a reader opened the stats screen")
 	}
 }
+
+func TestSearchBodies(t *testing.T) {
+	st := newFakeStore()
+	st.put(t, "run", mdPost("아침 운동", "2024-03-01", nil, strings.Repeat("앞 문단입니다.\n\n", 30)+"요즘 달리기를 시작했다.\n\n"+strings.Repeat("중간 문단.\n\n", 30)+"달리기는 좋다.\n"))
+	st.put(t, "trip", mdPost("여행", "2024-02-01", nil, "서울에서 달리기는 처음이다.\n"))
+	st.put(t, "other", mdPost("다른 글", "2024-01-01", nil, "아무 내용\n"))
+	var queries []string
+	r := &recorder{Renderer: newRenderer(t)}
+	h := &harness{t: t, st: st, r: r}
+	h.m = New(Options{Title: blogTitle, Posts: st, Renderer: r, Location: time.UTC, Width: 60, Height: 20,
+		Search: func(q string) []Found {
+			queries = append(queries, q)
+			if q != "달리기" {
+				return nil
+			}
+			// The blog's index ranks trip first here.
+			return []Found{{Slug: "trip", Snippet: "서울에서 달리기는 처음이다."}, {Slug: "run", Snippet: "요즘 달리기를 시작했다."}}
+		}})
+	h.run(h.m.Init())
+	h.send(tea.WindowSizeMsg{Width: 60, Height: 20})
+	h.press("/")
+	h.m.Update(tea.PasteMsg{Content: "달리기"})
+	h.press("enter")
+	v := h.plain()
+	if !strings.Contains(v, "2 posts") && !strings.Contains(v, "“달리기”") {
+		t.Logf("status: %s", v)
+	}
+	iTrip, iRun := strings.Index(v, "여행"), strings.Index(v, "아침 운동")
+	if iTrip < 0 || iRun < 0 || iTrip > iRun || strings.Contains(v, "다른 글") {
+		t.Fatalf("the search's posts in its order:\n%s", v)
+	}
+	if !strings.Contains(v, "요즘 달리기를 시작했다.") || !strings.Contains(v, "서울에서 달리기는 처음이다.") {
+		t.Errorf("no snippets:\n%s", v)
+	}
+	h.press("down", "enter") // run: its first match is far down
+	v = h.plain()
+	if !strings.Contains(v, "요즘 달리기를 시작했다.") || strings.Contains(v, "2024-03-01") {
+		t.Fatalf("the post did not open at its first match:\n%s", v)
+	}
+	h.press("n")
+	if v := h.plain(); !strings.Contains(v, "달리기는 좋다.") {
+		t.Errorf("n did not go to the next match:\n%s", v)
+	}
+	h.press("N")
+	if v := h.plain(); !strings.Contains(v, "요즘 달리기를 시작했다.") {
+		t.Errorf("N did not go back:\n%s", v)
+	}
+	if len(queries) == 0 {
+		t.Error("the search was never asked")
+	}
+}

@@ -1,0 +1,41 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestSearchAndTags finds a word of the seed post's body with `search` and
+// in the reader, and lists tags, through the real binary and ssh.
+func TestSearchAndTags(t *testing.T) {
+	b := newBlog(t)
+	ash, reader := newClient(t, "ash"), newClient(t, "reader")
+	b.addAuthor("ash", ash)
+	b.start()
+	ash.must(b, "---\ntitle: 서울 여행\ndate: 2024-02-01\ntags: [여행]\n---\n서울에서 달리기는 처음이다.\n", "publish", "trip")
+
+	got := reader.must(b, "", "search", "성북천")
+	if !strings.HasPrefix(got, "2024-04-14\t"+seedSlug+"\t24년 3월 회고\t") || !strings.Contains(got, "성북천") {
+		t.Errorf("search 성북천 = %q", got)
+	}
+	if got := reader.must(b, "", "search", "달리기"); strings.Count(got, "\n") != 2 {
+		t.Errorf("search 달리기 = %q, want both posts", got)
+	}
+	if got := reader.must(b, "", "tags"); !strings.Contains(got, "회고\t1\n") || !strings.Contains(got, "여행\t1\n") {
+		t.Errorf("tags = %q", got)
+	}
+
+	for _, width := range []int{40, 80} {
+		s := newScreen(t, width, 24, reader.sshCommandLine(b))
+		s.waitText("24년 3월 회고")
+		s.keys("/")
+		s.text("성북천")
+		s.keys("Enter")
+		s.waitText("성북천을") // the line where it matched, under the title
+		checkScreen(t, "search results", s.capture(), width)
+		s.keys("Enter")
+		s.waitText("성북천을 매일") // the pager, at the match
+		checkScreen(t, "the post at its match", s.capture(), width)
+		s.keys("q", "q")
+	}
+}
