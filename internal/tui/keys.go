@@ -22,6 +22,7 @@ type keyMap struct {
 	SeriesPrev key.Binding
 	Stats      key.Binding // an author's stats screen
 	PrevMatch  key.Binding // the pager opened from a search: the previous match (n is the next)
+	Tags       key.Binding // the list: the tags screen
 	Top        key.Binding
 	Bottom     key.Binding
 	Pages      key.Binding // the list: between the dated posts and the pages
@@ -42,6 +43,7 @@ func newKeyMap() keyMap {
 		SeriesPrev: key.NewBinding(key.WithKeys("["), key.WithHelp("[", "previous in series")),
 		Stats:      key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "reads")),
 		PrevMatch:  key.NewBinding(key.WithKeys("N"), key.WithHelp("n/N", "next/previous match")),
+		Tags:       key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "tags")),
 		Top:        key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g/home", "top")),
 		Bottom:     key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G/end", "bottom")),
 		Pages:      key.NewBinding(key.WithKeys("tab", "P"), key.WithHelp("tab", "pages")),
@@ -176,7 +178,7 @@ func (m *Model) listHelp() helpKeys {
 		short: []key.Binding{move, open, edit, newPost, kind, lk.Filter, lk.ClearFilter, more, m.keys.Quit},
 		full: [][]key.Binding{
 			{lk.CursorUp, lk.CursorDown, lk.NextPage, lk.PrevPage, lk.GoToStart, lk.GoToEnd},
-			{open, kind, lk.Filter, lk.ClearFilter},
+			{open, kind, lk.Filter, lk.ClearFilter, m.keys.Tags},
 			{edit, newPost, reads},
 			{m.keys.Quit, more},
 		},

@@ -123,6 +123,7 @@ const (
 	pagerScreen
 	editorScreen
 	statsView
+	tagsView
 )
 
 // listHeaderHeight is the lines above the list: the blog's title, the
@@ -151,6 +152,8 @@ type Model struct {
 	statsFn  StatsFunc
 	stats    statsScreen
 	search   SearchFunc
+	tags     tagsScreen
+	tag      string          // the list shows only the posts with this tag, if any
 	counted  map[string]bool // posts opened in this session, counted once
 	renderer Renderer
 	loc      *time.Location
@@ -335,6 +338,8 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.pagerKey(msg)
 		case m.screen == statsView:
 			return m, m.statsKey(msg)
+		case m.screen == tagsView:
+			return m, m.tagsKey(msg)
 		}
 		return m, m.listKey(msg)
 	case tea.PasteMsg:
@@ -413,6 +418,15 @@ func (m *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {
 			return m.openEditor("", m.showPages, listScreen)
 		case key.Matches(msg, m.keys.Stats) && m.canSeeStats():
 			return m.openStats()
+		case key.Matches(msg, m.keys.Tags):
+			if m.tag != "" {
+				m.showTag("")
+				return nil
+			}
+			return m.openTags()
+		case m.tag != "" && !m.list.IsFiltered() && msg.Code == tea.KeyEscape:
+			m.showTag("")
+			return nil
 		}
 	}
 	// Moving, paging and filtering are the list's. While a filter is being
@@ -589,7 +603,7 @@ func (m *Model) applyList(msg listMsg) tea.Cmd {
 
 // setItems gives the list the posts or the pages, whichever it shows.
 func (m *Model) setItems() {
-	items := m.postItems
+	items := m.tagged(m.postItems)
 	if m.showPages {
 		items = m.pageItems
 	}
@@ -850,6 +864,9 @@ func (m *Model) draw() tea.View {
 		case statsView:
 			content = m.statsContent()
 			title = joinNonEmpty(" · ", "reads", m.title)
+		case tagsView:
+			content = m.tagsContent()
+			title = joinNonEmpty(" · ", "tags", m.title)
 		default:
 			content = m.listView()
 		}
@@ -913,6 +930,8 @@ func (m *Model) listStatus(width int) string {
 		s = "Loading…"
 	case m.list.SettingFilter():
 		return termtext.Truncate(m.list.FilterInput.View(), width, ellipsis)
+	case m.tag != "" && !m.list.IsFiltered() && !m.showPages:
+		s = fmt.Sprintf("#%s · %s · esc all posts", termtext.SanitizeLine(m.tag), countPosts(len(m.list.Items())))
 	case m.list.IsFiltered():
 		count := countPosts
 		if m.showPages {

@@ -1201,3 +1201,29 @@ func TestSearchBodies(t *testing.T) {
 		t.Error("the search was never asked")
 	}
 }
+
+func TestTagsScreen(t *testing.T) {
+	for _, width := range []int{40, 80} {
+		h := seeded(t, width, 24) // tags: the seed's essay, 회고, retrospective; meta; news, 한국어
+		h.press("t")
+		v := h.plain()
+		if !strings.Contains(v, "#회고 1") || !strings.Contains(v, "#meta 1") || !strings.Contains(v, "tags") {
+			t.Fatalf("%d columns: the tags screen:\n%s", width, v)
+		}
+		for i, l := range strings.Split(v, "\n") {
+			if w := termtext.Width(l); w > width {
+				t.Errorf("%d columns: line %d is %d wide", width, i+1, w)
+			}
+		}
+		// One post each: by name, essay, then meta.
+		h.press("down", "enter")
+		v = h.plain()
+		if !strings.Contains(v, "#meta · 1 post") || !strings.Contains(v, "Hello, world") || strings.Contains(v, "24년 3월 회고") {
+			t.Fatalf("%d columns: the posts of #meta:\n%s", width, v)
+		}
+		h.press("esc")
+		if v := h.plain(); !strings.Contains(v, "3 posts") {
+			t.Errorf("%d columns: esc did not show every post again:\n%s", width, v)
+		}
+	}
+}
