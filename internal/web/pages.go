@@ -8,11 +8,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/sshblog/sshblog/internal/blog"
+	"github.com/sshblog/sshblog/internal/post"
 	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/stats"
 	"github.com/sshblog/sshblog/internal/store"
@@ -155,9 +157,29 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	http.Error(w, "the blog could not answer; try again later", http.StatusInternalServerError)
 }
 
+// oldAddress redirects an address a post had on the blog this one replaced
+// (a Jekyll /2024/02/01/SLUG/, a Hugo /posts/SLUG/, an Astro /blog/SLUG/):
+// its last part names the post, by its slug or an alias. It reports
+// whether it answered.
+func (s *Server) oldAddress(w http.ResponseWriter, r *http.Request) bool {
+	last := path.Base(strings.TrimSuffix(strings.TrimSuffix(r.URL.Path, "/"), ".html"))
+	if last == "." || last == "/" || post.CheckSlug(last) != nil {
+		return false
+	}
+	e, err := s.blog.Entry(anyone, last)
+	if err != nil {
+		return false
+	}
+	http.Redirect(w, r, postPath(e), http.StatusMovedPermanently)
+	return true
+}
+
 // notFound is the one 404 page, for unknown, draft, scheduled and removed
-// posts alike.
+// posts alike. An old address of a post is sent to where it is now.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet && !strings.HasPrefix(r.URL.Path, "/posts/") && !strings.HasPrefix(r.URL.Path, "/pages/") && s.oldAddress(w, r) {
+		return
+	}
 	if wantsText(r) {
 		http.Error(w, "no such post", http.StatusNotFound)
 		return
