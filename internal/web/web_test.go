@@ -205,9 +205,9 @@ func TestRedirects(t *testing.T) {
 		"/pages/new-name":    "/posts/new-name",
 		"/posts/about-me":    "/pages/about",
 		// Addresses from the blog this one replaced: Jekyll, Hugo, Astro.
-		"/2024/02/01/new-name/":      "/posts/new-name",
-		"/blog/old-name/":            "/posts/new-name",
-		"/2024/02/01/new-name.html":  "/posts/new-name",
+		"/2024/02/01/new-name/":     "/posts/new-name",
+		"/blog/old-name/":           "/posts/new-name",
+		"/2024/02/01/new-name.html": "/posts/new-name",
 	} {
 		r := s.get(from, browser)
 		if r.status != http.StatusMovedPermanently || r.header.Get("Location") != to {
