@@ -43,6 +43,11 @@ type DB struct {
 	now  func() time.Time
 
 	snap atomic.Pointer[snapshot]
+	// snapMu orders writes with the snapshot: a write that patches the
+	// snapshot (replace) holds it shared from its commit to its patch; a
+	// write that rebuilds the snapshot from the file (reload) holds it
+	// exclusively, so no patch is lost under a rebuild.
+	snapMu sync.RWMutex
 
 	mu      sync.Mutex    // guards changed
 	changed chan struct{} // closed and replaced after each committed write
@@ -377,7 +382,9 @@ func (db *DB) Rename(ctx context.Context, oldSlug, newSlug, author string) (Entr
 		return Entry{}, fmt.Errorf("store: rename: %s already has that name", oldSlug)
 	}
 	var e Entry
-	err := db.bolt.Batch(func(tx *bolt.Tx) error {
+	db.snapMu.Lock()
+	defer db.snapMu.Unlock()
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		posts, allRevs, aliases := tx.Bucket(bucketPosts), tx.Bucket(bucketRevisions), tx.Bucket(bucketAliases)
 		v := posts.Get([]byte(oldSlug))
 		if v == nil {
@@ -466,6 +473,8 @@ func (db *DB) write(ctx context.Context, what, slug string, ifRev *uint64, chang
 		return Entry{}, err
 	}
 	var e Entry
+	db.snapMu.RLock()
+	defer db.snapMu.RUnlock()
 	err := db.bolt.Batch(func(tx *bolt.Tx) error {
 		cur, err := currentEntry(tx, slug)
 		if err != nil {
@@ -562,6 +571,9 @@ func writeError(what string, err error) error {
 func (db *DB) replace(e Entry) {
 	for {
 		old := db.snap.Load()
+		if have, ok := old.bySlug[e.Slug]; ok && have.Rev > e.Rev {
+			return // a later write of the same post got here first
+		}
 		s := &snapshot{
 			bySlug:  make(map[string]Entry, len(old.bySlug)+1),
 			aliases: old.aliases,
@@ -608,6 +620,8 @@ func (db *DB) Seed(ctx context.Context, ps []*post.Post, author string) (int, er
 		}
 	}
 	n := 0
+	db.snapMu.Lock()
+	defer db.snapMu.Unlock()
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		if k, _ := tx.Bucket(bucketPosts).Cursor().First(); k != nil {
 			return nil

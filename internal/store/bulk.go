@@ -36,6 +36,7 @@ func (db *DB) PutMany(ctx context.Context, changes []Change) ([]Outcome, error) 
 		}
 		end := min(start+bulkChunk, len(changes))
 		var written []Entry
+		db.snapMu.RLock()
 		err := db.bolt.Update(func(tx *bolt.Tx) error {
 			written = written[:0]
 			for i := start; i < end; i++ {
@@ -50,11 +51,14 @@ func (db *DB) PutMany(ctx context.Context, changes []Change) ([]Outcome, error) 
 			}
 			return nil
 		})
+		if err == nil {
+			for _, e := range written {
+				db.replace(e)
+			}
+		}
+		db.snapMu.RUnlock()
 		if err != nil {
 			return out, writeError("bulk write", err)
-		}
-		for _, e := range written {
-			db.replace(e)
 		}
 		if len(written) > 0 {
 			db.notify()
@@ -129,6 +133,8 @@ func (db *DB) Restore(ctx context.Context, slug string, revs []Revision, meta po
 	last := revs[len(revs)-1]
 	e := Entry{Meta: meta, Rev: last.Rev, Size: int64(len(last.Source)), Updated: last.Time, By: last.Author, Removed: last.Action == Removed}
 	e.Slug = slug
+	db.snapMu.RLock()
+	defer db.snapMu.RUnlock()
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketPosts).Get([]byte(slug)) != nil {
 			return fmt.Errorf("%w: %s already exists", ErrConflict, slug)
@@ -162,6 +168,8 @@ func (db *DB) AddAlias(ctx context.Context, alias, slug string) error {
 	if err := post.CheckSlug(alias); err != nil {
 		return fmt.Errorf("store: alias: %w", err)
 	}
+	db.snapMu.Lock()
+	defer db.snapMu.Unlock()
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketPosts).Get([]byte(alias)) != nil {
 			return fmt.Errorf("%w: a post is named %s", ErrConflict, alias)
