@@ -1,8 +1,10 @@
 // Package store keeps the blog's posts and every revision of them.
 //
 // Posts are never changed in place: each write appends an immutable revision
-// and moves the post's current pointer, so nothing is ever lost. The
-// implementation here is a single bbolt file.
+// and moves the post's current pointer, so nothing is ever lost. Store is
+// what the program asks of a store; DB, here, keeps it in a single bbolt
+// file, and package etcdstore keeps it in an etcd cluster. Package storetest
+// holds the suite both pass.
 package store
 
 import (
