@@ -289,7 +289,7 @@ func (db *DB) Revision(ctx context.Context, slug string, rev uint64) (Revision, 
 			return fmt.Errorf("%w: %s has no revision %d", ErrNotFound, slug, rev)
 		}
 		var err error
-		r, err = decodeRevision(slug, rev, v)
+		r, err = DecodeRevision(slug, rev, v)
 		return err
 	})
 	return r, err
@@ -309,7 +309,7 @@ func (db *DB) History(ctx context.Context, slug string) ([]Revision, error) {
 			return fmt.Errorf("%w: %s", ErrNotFound, slug)
 		}
 		return b.ForEach(func(k, v []byte) error {
-			r, err := decodeRevision(slug, binary.BigEndian.Uint64(k), v)
+			r, err := DecodeRevision(slug, binary.BigEndian.Uint64(k), v)
 			if err != nil {
 				return err
 			}
@@ -413,7 +413,7 @@ func (db *DB) Rename(ctx context.Context, oldSlug, newSlug, author string) (Entr
 		if err != nil {
 			return fmt.Errorf("moving history: %w", err)
 		}
-		prev, err := decodeRevision(oldSlug, cur.Rev, last)
+		prev, err := DecodeRevision(oldSlug, cur.Rev, last)
 		if err != nil {
 			return err
 		}
@@ -533,7 +533,7 @@ func appendRevisions(tx *bolt.Tx, e Entry, revs ...Revision) error {
 		if b.Get(k) != nil {
 			return fmt.Errorf("revision %d of %s already exists", r.Rev, e.Slug)
 		}
-		if err := b.Put(k, encodeRevision(r)); err != nil {
+		if err := b.Put(k, EncodeRevision(r)); err != nil {
 			return fmt.Errorf("appending revision %d of %s: %w", r.Rev, e.Slug, err)
 		}
 	}
@@ -661,9 +661,9 @@ type revisionHeader struct {
 	Action Action    `json:"action"`
 }
 
-// encodeRevision lays out a revision record: a JSON header line, then the
-// source.
-func encodeRevision(r Revision) []byte {
+// EncodeRevision lays out a revision record as every store keeps it: a JSON
+// header line (author, time, action), then the markdown, unencoded.
+func EncodeRevision(r Revision) []byte {
 	h, _ := json.Marshal(revisionHeader{Author: r.Author, Time: r.Time, Action: r.Action}) // cannot fail: plain fields
 	out := make([]byte, 0, len(h)+1+len(r.Source))
 	out = append(out, h...)
@@ -671,9 +671,10 @@ func encodeRevision(r Revision) []byte {
 	return append(out, r.Source...)
 }
 
-// decodeRevision reads a record written by encodeRevision. The source is
-// copied out of bbolt's memory, which is only valid inside the transaction.
-func decodeRevision(slug string, rev uint64, v []byte) (Revision, error) {
+// DecodeRevision reads a record written by EncodeRevision as revision rev of
+// slug. The source is copied: v may be memory that is only valid for a while
+// (bbolt's, inside a transaction).
+func DecodeRevision(slug string, rev uint64, v []byte) (Revision, error) {
 	head, src, ok := bytes.Cut(v, []byte{'\n'})
 	if !ok {
 		return Revision{}, fmt.Errorf("revision %d of %s is damaged: no header", rev, slug)

@@ -92,7 +92,7 @@ func (db *DB) putInTx(tx *bolt.Tx, c Change) (Outcome, error) {
 	if cur != nil && !cur.Removed {
 		if b := tx.Bucket(bucketRevisions).Bucket([]byte(c.Post.Slug)); b != nil {
 			if v := b.Get(revKey(cur.Rev)); v != nil {
-				if r, err := decodeRevision(c.Post.Slug, cur.Rev, v); err == nil && bytes.Equal(r.Source, c.Post.Source) {
+				if r, err := DecodeRevision(c.Post.Slug, cur.Rev, v); err == nil && bytes.Equal(r.Source, c.Post.Source) {
 					return Outcome{Entry: *cur, Unchanged: true}, nil
 				}
 			}
