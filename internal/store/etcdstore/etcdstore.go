@@ -50,13 +50,17 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/sshblog/sshblog/internal/post"
 	"github.com/sshblog/sshblog/internal/store"
@@ -474,8 +478,12 @@ func (s *Store) History(ctx context.Context, slug string) ([]store.Revision, err
 		return nil, readError(it.Slug, err)
 	}
 	out := make([]store.Revision, 0, len(resp.Kvs))
-	for i, kv := range resp.Kvs {
-		r, err := store.DecodeRevision(it.Slug, uint64(i+1), kv.Value)
+	for _, kv := range resp.Kvs {
+		rev, err := strconv.ParseUint(strings.TrimPrefix(string(kv.Key), s.revPrefix(it.ID)), 16, 64)
+		if err != nil {
+			return nil, fmt.Errorf("etcdstore: a revision of %s has a damaged key: %w", it.Slug, err)
+		}
+		r, err := store.DecodeRevision(it.Slug, rev, kv.Value)
 		if err != nil {
 			return nil, err
 		}
@@ -495,8 +503,15 @@ func readError(slug string, err error) error {
 
 // unreachable reports whether err means etcd could not be reached in time.
 func unreachable(err error) bool {
-	return errors.Is(err, context.DeadlineExceeded) || clientv3.IsConnCanceled(err) ||
-		strings.Contains(err.Error(), "Unavailable") || strings.Contains(err.Error(), "no leader")
+	if errors.Is(err, context.DeadlineExceeded) || clientv3.IsConnCanceled(err) ||
+		errors.Is(err, rpctypes.ErrNoLeader) || errors.Is(err, rpctypes.ErrGRPCNoLeader) {
+		return true
+	}
+	switch status.Code(err) {
+	case codes.Unavailable, codes.DeadlineExceeded:
+		return true
+	}
+	return false
 }
 
 // writeError describes a failed write for the writer, who may be an SSH

@@ -2,6 +2,7 @@ package etcdstore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -222,5 +223,40 @@ func TestLargePostFits(t *testing.T) {
 	}
 	if h, err := s.History(ctx, "bigger"); err != nil || len(h) != 3 {
 		t.Errorf("history = %d revisions, %v", len(h), err)
+	}
+}
+
+func TestExportIsOneRevision(t *testing.T) {
+	ctx := context.Background()
+	e := startEtcd(t)
+	s := e.open(t, "/blog", nil)
+	for _, slug := range []string{"a", "b"} {
+		if _, err := s.Put(ctx, store.Change{Post: storetest.Parse(t, slug, "# "+slug+"\n"), Author: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf strings.Builder
+	if _, err := s.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	var head struct {
+		Rev    int64  `json:"etcd_revision"`
+		Prefix string `json:"prefix"`
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &head); err != nil || head.Rev == 0 || head.Prefix != "/blog/" {
+		t.Fatalf("export header %q: %v", lines[0], err)
+	}
+	keys := map[string]bool{}
+	for _, l := range lines[1:] {
+		var kv struct{ Key string }
+		if err := json.Unmarshal([]byte(l), &kv); err != nil {
+			t.Fatal(err)
+		}
+		keys[kv.Key] = true
+	}
+	// meta/schema, two posts and their two revisions.
+	if len(keys) != 5 || !keys["posts/a"] || !keys["posts/b"] || !keys["meta/schema"] {
+		t.Errorf("exported keys %v", keys)
 	}
 }
