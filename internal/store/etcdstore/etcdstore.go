@@ -121,7 +121,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	prefix := strings.TrimSuffix(cfg.Prefix, "/") + "/"
 	s := &Store{
 		prefix:  prefix,
-		timeout: cmp(cfg.RequestTimeout, 5*time.Second),
+		timeout: orDefault(cfg.RequestTimeout, 5*time.Second),
 		now:     cfg.Now,
 		changed: make(chan struct{}),
 		done:    make(chan struct{}),
@@ -132,7 +132,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	cli, err := clientv3.New(clientv3.Config{
 		Endpoints:   cfg.Endpoints,
 		TLS:         cfg.TLS,
-		DialTimeout: cmp(cfg.DialTimeout, 5*time.Second),
+		DialTimeout: orDefault(cfg.DialTimeout, 5*time.Second),
 		Context:     context.WithoutCancel(ctx),
 		Logger:      zap.NewNop(),
 		// A post of post.MaxSize and its record fit in one request.
@@ -158,8 +158,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	return s, nil
 }
 
-// cmp returns d, or def when d is zero.
-func cmp(d, def time.Duration) time.Duration {
+// orDefault returns d, or def when d is not positive.
+func orDefault(d, def time.Duration) time.Duration {
 	if d <= 0 {
 		return def
 	}
