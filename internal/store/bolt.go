@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -41,6 +43,11 @@ type DB struct {
 	now  func() time.Time
 
 	snap atomic.Pointer[snapshot]
+	// snapMu orders writes with the snapshot: a write that patches the
+	// snapshot (replace) holds it shared from its commit to its patch; a
+	// write that rebuilds the snapshot from the file (reload) holds it
+	// exclusively, so no patch is lost under a rebuild.
+	snapMu sync.RWMutex
 
 	mu      sync.Mutex    // guards changed
 	changed chan struct{} // closed and replaced after each committed write
@@ -282,7 +289,7 @@ func (db *DB) Revision(ctx context.Context, slug string, rev uint64) (Revision, 
 			return fmt.Errorf("%w: %s has no revision %d", ErrNotFound, slug, rev)
 		}
 		var err error
-		r, err = decodeRevision(slug, rev, v)
+		r, err = DecodeRevision(slug, rev, v)
 		return err
 	})
 	return r, err
@@ -302,7 +309,7 @@ func (db *DB) History(ctx context.Context, slug string) ([]Revision, error) {
 			return fmt.Errorf("%w: %s", ErrNotFound, slug)
 		}
 		return b.ForEach(func(k, v []byte) error {
-			r, err := decodeRevision(slug, binary.BigEndian.Uint64(k), v)
+			r, err := DecodeRevision(slug, binary.BigEndian.Uint64(k), v)
 			if err != nil {
 				return err
 			}
@@ -336,7 +343,7 @@ func (db *DB) Put(ctx context.Context, c Change) (Entry, error) {
 	if err := post.CheckSlug(c.Post.Slug); err != nil {
 		return Entry{}, fmt.Errorf("store: put: %w", err)
 	}
-	return db.write(ctx, c.Post.Slug, c.IfRev, func(cur *Entry) (Entry, Revision, error) {
+	return db.write(ctx, "writing "+c.Post.Slug, c.Post.Slug, c.IfRev, func(cur *Entry) (Entry, Revision, error) {
 		action := c.Action
 		if action == "" {
 			action = Published
@@ -353,7 +360,7 @@ func (db *DB) Put(ctx context.Context, c Change) (Entry, error) {
 // earlier revision can be made current again with Put and Action Reverted.
 func (db *DB) Remove(ctx context.Context, slug, author string, ifRev *uint64) (Entry, error) {
 	slug = db.snap.Load().resolve(slug)
-	return db.write(ctx, slug, ifRev, func(cur *Entry) (Entry, Revision, error) {
+	return db.write(ctx, "removing "+slug, slug, ifRev, func(cur *Entry) (Entry, Revision, error) {
 		if cur == nil || cur.Removed {
 			return Entry{}, Revision{}, fmt.Errorf("%w: %s", ErrNotFound, slug)
 		}
@@ -375,7 +382,9 @@ func (db *DB) Rename(ctx context.Context, oldSlug, newSlug, author string) (Entr
 		return Entry{}, fmt.Errorf("store: rename: %s already has that name", oldSlug)
 	}
 	var e Entry
-	err := db.bolt.Batch(func(tx *bolt.Tx) error {
+	db.snapMu.Lock()
+	defer db.snapMu.Unlock()
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		posts, allRevs, aliases := tx.Bucket(bucketPosts), tx.Bucket(bucketRevisions), tx.Bucket(bucketAliases)
 		v := posts.Get([]byte(oldSlug))
 		if v == nil {
@@ -404,7 +413,7 @@ func (db *DB) Rename(ctx context.Context, oldSlug, newSlug, author string) (Entr
 		if err != nil {
 			return fmt.Errorf("moving history: %w", err)
 		}
-		prev, err := decodeRevision(oldSlug, cur.Rev, last)
+		prev, err := DecodeRevision(oldSlug, cur.Rev, last)
 		if err != nil {
 			return err
 		}
@@ -412,27 +421,17 @@ func (db *DB) Rename(ctx context.Context, oldSlug, newSlug, author string) (Entr
 		e = cur
 		e.Slug, e.Rev, e.Updated, e.By = newSlug, cur.Rev+1, now, author
 		r := Revision{Slug: newSlug, Rev: e.Rev, Author: author, Time: now, Action: Renamed, Source: prev.Source}
-		if err := to.Put(revKey(r.Rev), encodeRevision(r)); err != nil {
-			return err
-		}
-		ev, err := json.Marshal(e)
-		if err != nil {
-			return err
-		}
-		if err := posts.Put([]byte(newSlug), ev); err != nil {
+		if err := appendRevisions(tx, e, r); err != nil {
 			return err
 		}
 		if err := posts.Delete([]byte(oldSlug)); err != nil {
-			return err
+			return fmt.Errorf("dropping the old name: %w", err)
 		}
 		if err := allRevs.DeleteBucket([]byte(oldSlug)); err != nil {
-			return err
+			return fmt.Errorf("dropping the old history: %w", err)
 		}
-		// The new name is a post now, no longer an alias; the old name
-		// becomes one, and aliases that led to the old name follow it.
-		if err := aliases.Delete([]byte(newSlug)); err != nil {
-			return err
-		}
+		// The old name becomes an alias, and aliases that led to the old
+		// name follow it.
 		if err := aliases.Put([]byte(oldSlug), []byte(newSlug)); err != nil {
 			return err
 		}
@@ -444,10 +443,7 @@ func (db *DB) Rename(ctx context.Context, oldSlug, newSlug, author string) (Entr
 		})
 	})
 	if err != nil {
-		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) {
-			return Entry{}, err
-		}
-		return Entry{}, fmt.Errorf("store: renaming %s: %w", oldSlug, err)
+		return Entry{}, writeError("renaming "+oldSlug, err)
 	}
 	if err := db.reload(); err != nil {
 		return e, fmt.Errorf("store: renaming %s: %w", oldSlug, err)
@@ -469,21 +465,20 @@ func (db *DB) newRevision(p *post.Post, cur *Entry, author string, action Action
 	return e, r
 }
 
-// write runs one change in a bbolt transaction: it checks IfRev, appends the
-// revision, moves the current pointer, and then updates the snapshot.
-func (db *DB) write(ctx context.Context, slug string, ifRev *uint64, change func(cur *Entry) (Entry, Revision, error)) (Entry, error) {
+// write runs one change in a bbolt transaction: it checks IfRev, lets change
+// build the next entry and revision from the current entry, and commits them
+// with appendRevisions. what names the change in errors.
+func (db *DB) write(ctx context.Context, what, slug string, ifRev *uint64, change func(cur *Entry) (Entry, Revision, error)) (Entry, error) {
 	if err := ctx.Err(); err != nil {
 		return Entry{}, err
 	}
 	var e Entry
+	db.snapMu.RLock()
+	defer db.snapMu.RUnlock()
 	err := db.bolt.Batch(func(tx *bolt.Tx) error {
-		posts := tx.Bucket(bucketPosts)
-		var cur *Entry
-		if v := posts.Get([]byte(slug)); v != nil {
-			cur = new(Entry)
-			if err := json.Unmarshal(v, cur); err != nil {
-				return fmt.Errorf("decoding post %q: %w", slug, err)
-			}
+		cur, err := currentEntry(tx, slug)
+		if err != nil {
+			return err
 		}
 		if ifRev != nil {
 			var have uint64
@@ -495,46 +490,90 @@ func (db *DB) write(ctx context.Context, slug string, ifRev *uint64, change func
 			}
 		}
 		var r Revision
-		var err error
 		e, r, err = change(cur)
 		if err != nil {
 			return err
 		}
-		revs, err := tx.Bucket(bucketRevisions).CreateBucketIfNotExists([]byte(slug))
-		if err != nil {
-			return err
-		}
-		if revs.Get(revKey(r.Rev)) != nil {
-			return fmt.Errorf("revision %d of %s already exists", r.Rev, slug)
-		}
-		if err := revs.Put(revKey(r.Rev), encodeRevision(r)); err != nil {
-			return err
-		}
-		v, err := json.Marshal(e)
-		if err != nil {
-			return err
-		}
-		if err := posts.Put([]byte(slug), v); err != nil {
-			return err
-		}
-		// A post of that name shadows an alias of the same name.
-		return tx.Bucket(bucketAliases).Delete([]byte(slug))
+		return appendRevisions(tx, e, r)
 	})
 	if err != nil {
-		if errors.Is(err, ErrConflict) || errors.Is(err, ErrNotFound) {
-			return Entry{}, err
-		}
-		return Entry{}, fmt.Errorf("store: writing %s: %w", slug, err)
+		return Entry{}, writeError(what, err)
 	}
 	db.replace(e)
 	db.notify()
 	return e, nil
 }
 
+// currentEntry reads the current entry of slug, or nil if there is no post
+// of that name.
+func currentEntry(tx *bolt.Tx, slug string) (*Entry, error) {
+	v := tx.Bucket(bucketPosts).Get([]byte(slug))
+	if v == nil {
+		return nil, nil
+	}
+	e := new(Entry)
+	if err := json.Unmarshal(v, e); err != nil {
+		return nil, fmt.Errorf("decoding post %s: %w", slug, err)
+	}
+	return e, nil
+}
+
+// appendRevisions is the one way a post changes: it appends revs (new
+// revision numbers only; a stored revision is never overwritten) to the
+// history of e.Slug and moves the post's current pointer to e. A post of
+// that name shadows an alias of the same name, so the alias goes.
+func appendRevisions(tx *bolt.Tx, e Entry, revs ...Revision) error {
+	slug := []byte(e.Slug)
+	b, err := tx.Bucket(bucketRevisions).CreateBucketIfNotExists(slug)
+	if err != nil {
+		return fmt.Errorf("making the history of %s: %w", e.Slug, err)
+	}
+	for _, r := range revs {
+		k := revKey(r.Rev)
+		if b.Get(k) != nil {
+			return fmt.Errorf("revision %d of %s already exists", r.Rev, e.Slug)
+		}
+		if err := b.Put(k, EncodeRevision(r)); err != nil {
+			return fmt.Errorf("appending revision %d of %s: %w", r.Rev, e.Slug, err)
+		}
+	}
+	v, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("encoding post %s: %w", e.Slug, err)
+	}
+	if err := tx.Bucket(bucketPosts).Put(slug, v); err != nil {
+		return fmt.Errorf("moving the current revision of %s: %w", e.Slug, err)
+	}
+	if err := tx.Bucket(bucketAliases).Delete(slug); err != nil {
+		return fmt.Errorf("dropping the alias %s: %w", e.Slug, err)
+	}
+	return nil
+}
+
+// writeError describes a failed write for whoever made it, who may be an SSH
+// client: a full disk is ErrDiskFull, conflicts and missing posts are
+// returned as they are, and file paths are left out of anything else.
+func writeError(what string, err error) error {
+	switch {
+	case errors.Is(err, syscall.ENOSPC):
+		return ErrDiskFull
+	case errors.Is(err, ErrConflict), errors.Is(err, ErrNotFound):
+		return err
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = fmt.Errorf("%s: %w", pe.Op, pe.Err)
+	}
+	return fmt.Errorf("store: %s: %w", what, err)
+}
+
 // replace swaps the snapshot for one with e as the current entry of its slug.
 func (db *DB) replace(e Entry) {
 	for {
 		old := db.snap.Load()
+		if have, ok := old.bySlug[e.Slug]; ok && have.Rev > e.Rev {
+			return // a later write of the same post got here first
+		}
 		s := &snapshot{
 			bySlug:  make(map[string]Entry, len(old.bySlug)+1),
 			aliases: old.aliases,
@@ -572,29 +611,24 @@ func (db *DB) Seed(ctx context.Context, ps []*post.Post, author string) (int, er
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
+	for _, p := range ps {
+		if p == nil {
+			return 0, errors.New("store: seeding: no post")
+		}
+		if err := post.CheckSlug(p.Slug); err != nil {
+			return 0, fmt.Errorf("store: seeding: %w", err)
+		}
+	}
 	n := 0
+	db.snapMu.Lock()
+	defer db.snapMu.Unlock()
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		posts := tx.Bucket(bucketPosts)
-		if k, _ := posts.Cursor().First(); k != nil {
+		if k, _ := tx.Bucket(bucketPosts).Cursor().First(); k != nil {
 			return nil
 		}
 		for _, p := range ps {
-			if err := post.CheckSlug(p.Slug); err != nil {
-				return err
-			}
 			e, r := db.newRevision(p, nil, author, Published)
-			revs, err := tx.Bucket(bucketRevisions).CreateBucketIfNotExists([]byte(p.Slug))
-			if err != nil {
-				return err
-			}
-			if err := revs.Put(revKey(r.Rev), encodeRevision(r)); err != nil {
-				return err
-			}
-			v, err := json.Marshal(e)
-			if err != nil {
-				return err
-			}
-			if err := posts.Put([]byte(p.Slug), v); err != nil {
+			if err := appendRevisions(tx, e, r); err != nil {
 				return err
 			}
 			n++
@@ -602,7 +636,7 @@ func (db *DB) Seed(ctx context.Context, ps []*post.Post, author string) (int, er
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("store: seeding: %w", err)
+		return 0, writeError("seeding", err)
 	}
 	if n > 0 {
 		if err := db.reload(); err != nil {
@@ -627,9 +661,9 @@ type revisionHeader struct {
 	Action Action    `json:"action"`
 }
 
-// encodeRevision lays out a revision record: a JSON header line, then the
-// source.
-func encodeRevision(r Revision) []byte {
+// EncodeRevision lays out a revision record as every store keeps it: a JSON
+// header line (author, time, action), then the markdown, unencoded.
+func EncodeRevision(r Revision) []byte {
 	h, _ := json.Marshal(revisionHeader{Author: r.Author, Time: r.Time, Action: r.Action}) // cannot fail: plain fields
 	out := make([]byte, 0, len(h)+1+len(r.Source))
 	out = append(out, h...)
@@ -637,9 +671,10 @@ func encodeRevision(r Revision) []byte {
 	return append(out, r.Source...)
 }
 
-// decodeRevision reads a record written by encodeRevision. The source is
-// copied out of bbolt's memory, which is only valid inside the transaction.
-func decodeRevision(slug string, rev uint64, v []byte) (Revision, error) {
+// DecodeRevision reads a record written by EncodeRevision as revision rev of
+// slug. The source is copied: v may be memory that is only valid for a while
+// (bbolt's, inside a transaction).
+func DecodeRevision(slug string, rev uint64, v []byte) (Revision, error) {
 	head, src, ok := bytes.Cut(v, []byte{'\n'})
 	if !ok {
 		return Revision{}, fmt.Errorf("revision %d of %s is damaged: no header", rev, slug)

@@ -3,9 +3,12 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"sync"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -34,7 +37,7 @@ func mustParse(t *testing.T, slug, src string) *post.Post {
 	return p
 }
 
-func TestPutGetList(t *testing.T) {
+func TestReopenKeepsEverything(t *testing.T) {
 	ctx := context.Background()
 	db, path := open(t)
 	old := mustParse(t, "old", "---\ntitle: Old\ndate: 2020-01-01\n---\nold body\n")
@@ -91,83 +94,6 @@ func TestPutGetList(t *testing.T) {
 	}
 }
 
-func TestGetMissing(t *testing.T) {
-	db, _ := open(t)
-	if _, err := db.Get(context.Background(), "nope"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("err = %v, want ErrNotFound", err)
-	}
-}
-
-func TestIfRevConflict(t *testing.T) {
-	ctx := context.Background()
-	db, _ := open(t)
-	p := mustParse(t, "a", "# A\n")
-	zero := uint64(0)
-	if _, err := db.Put(ctx, Change{Post: p, Author: "x", IfRev: &zero}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Put(ctx, Change{Post: p, Author: "x", IfRev: &zero}); !errors.Is(err, ErrConflict) {
-		t.Errorf("second put with IfRev 0: %v, want ErrConflict", err)
-	}
-	one := uint64(1)
-	if e, err := db.Put(ctx, Change{Post: p, Author: "x", IfRev: &one}); err != nil || e.Rev != 2 {
-		t.Errorf("put with IfRev 1: %+v %v", e, err)
-	}
-}
-
-func TestConcurrentPutsLoseNothing(t *testing.T) {
-	ctx := context.Background()
-	db, _ := open(t)
-	const writers, each = 10, 20
-	var wg sync.WaitGroup
-	for w := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range each {
-				if _, err := db.Put(ctx, Change{Post: mustParse(t, "shared", "# shared\n"), Author: string(rune('a' + w))}); err != nil {
-					t.Error(err)
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	h, err := db.History(ctx, "shared")
-	if err != nil || len(h) != writers*each {
-		t.Errorf("history has %d revisions (%v), want %d", len(h), err, writers*each)
-	}
-}
-
-func TestSeedOnlyWhenEmpty(t *testing.T) {
-	ctx := context.Background()
-	db, _ := open(t)
-	seed := []*post.Post{mustParse(t, "hello", "# Hello\n")}
-	if n, err := db.Seed(ctx, seed, "sshblog"); err != nil || n != 1 {
-		t.Fatalf("seed = %d, %v", n, err)
-	}
-	if n, err := db.Seed(ctx, seed, "sshblog"); err != nil || n != 0 {
-		t.Errorf("second seed = %d, %v; want 0", n, err)
-	}
-}
-
-func TestChangedIsClosedOnWrite(t *testing.T) {
-	db, _ := open(t)
-	ch := db.Changed()
-	select {
-	case <-ch:
-		t.Fatal("closed before any write")
-	default:
-	}
-	if _, err := db.Put(context.Background(), Change{Post: mustParse(t, "a", "# A\n"), Author: "x"}); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-ch:
-	case <-time.After(time.Second):
-		t.Fatal("not closed after a write")
-	}
-}
-
 func TestBackupOpensAsAStore(t *testing.T) {
 	ctx := context.Background()
 	db, _ := open(t)
@@ -191,5 +117,22 @@ func TestBackupOpensAsAStore(t *testing.T) {
 	r, err := copyDB.Get(ctx, "a")
 	if err != nil || string(r.Source) != "# 가나다\n" {
 		t.Errorf("the copy has %q, %v", r.Source, err)
+	}
+}
+
+func TestWriteErrorsNameNoFile(t *testing.T) {
+	full := &fs.PathError{Op: "write", Path: "/srv/blog/blog.db", Err: syscall.ENOSPC}
+	err := writeError("writing a", fmt.Errorf("committing: %w", full))
+	if !errors.Is(err, ErrDiskFull) || err.Error() != "the server's disk is full; nothing was stored" {
+		t.Errorf("a full disk: %v", err)
+	}
+	other := &fs.PathError{Op: "sync", Path: "/srv/blog/blog.db", Err: syscall.EIO}
+	err = writeError("writing a", other)
+	if strings.Contains(err.Error(), "/srv") || !errors.Is(err, syscall.EIO) {
+		t.Errorf("an I/O error: %v", err)
+	}
+	conflict := fmt.Errorf("%w: a is at revision 2, not 1", ErrConflict)
+	if err := writeError("writing a", conflict); err != conflict {
+		t.Errorf("a conflict became %v", err)
 	}
 }

@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -37,6 +36,7 @@ func (db *DB) PutMany(ctx context.Context, changes []Change) ([]Outcome, error) 
 		}
 		end := min(start+bulkChunk, len(changes))
 		var written []Entry
+		db.snapMu.RLock()
 		err := db.bolt.Update(func(tx *bolt.Tx) error {
 			written = written[:0]
 			for i := start; i < end; i++ {
@@ -51,11 +51,14 @@ func (db *DB) PutMany(ctx context.Context, changes []Change) ([]Outcome, error) 
 			}
 			return nil
 		})
-		if err != nil {
-			return out, fmt.Errorf("store: bulk write: %w", err)
+		if err == nil {
+			for _, e := range written {
+				db.replace(e)
+			}
 		}
-		for _, e := range written {
-			db.replace(e)
+		db.snapMu.RUnlock()
+		if err != nil {
+			return out, writeError("bulk write", err)
 		}
 		if len(written) > 0 {
 			db.notify()
@@ -73,23 +76,25 @@ func (db *DB) putInTx(tx *bolt.Tx, c Change) (Outcome, error) {
 	if err := post.CheckSlug(c.Post.Slug); err != nil {
 		return Outcome{Err: err}, nil
 	}
-	slug := []byte(c.Post.Slug)
-	posts := tx.Bucket(bucketPosts)
-	var cur *Entry
-	if v := posts.Get(slug); v != nil {
-		cur = new(Entry)
-		if err := json.Unmarshal(v, cur); err != nil {
-			return Outcome{}, fmt.Errorf("decoding post %q: %w", slug, err)
-		}
-	}
-	revs, err := tx.Bucket(bucketRevisions).CreateBucketIfNotExists(slug)
+	cur, err := currentEntry(tx, c.Post.Slug)
 	if err != nil {
 		return Outcome{}, err
 	}
+	if c.IfRev != nil {
+		var have uint64
+		if cur != nil {
+			have = cur.Rev
+		}
+		if have != *c.IfRev {
+			return Outcome{Err: fmt.Errorf("%w: %s is at revision %d, not %d", ErrConflict, c.Post.Slug, have, *c.IfRev)}, nil
+		}
+	}
 	if cur != nil && !cur.Removed {
-		if v := revs.Get(revKey(cur.Rev)); v != nil {
-			if r, err := decodeRevision(c.Post.Slug, cur.Rev, v); err == nil && bytes.Equal(r.Source, c.Post.Source) {
-				return Outcome{Entry: *cur, Unchanged: true}, nil
+		if b := tx.Bucket(bucketRevisions).Bucket([]byte(c.Post.Slug)); b != nil {
+			if v := b.Get(revKey(cur.Rev)); v != nil {
+				if r, err := DecodeRevision(c.Post.Slug, cur.Rev, v); err == nil && bytes.Equal(r.Source, c.Post.Source) {
+					return Outcome{Entry: *cur, Unchanged: true}, nil
+				}
 			}
 		}
 	}
@@ -101,17 +106,7 @@ func (db *DB) putInTx(tx *bolt.Tx, c Change) (Outcome, error) {
 		}
 	}
 	e, r := db.newRevision(c.Post, cur, c.Author, action)
-	if err := revs.Put(revKey(r.Rev), encodeRevision(r)); err != nil {
-		return Outcome{}, err
-	}
-	v, err := json.Marshal(e)
-	if err != nil {
-		return Outcome{}, err
-	}
-	if err := posts.Put(slug, v); err != nil {
-		return Outcome{}, err
-	}
-	if err := tx.Bucket(bucketAliases).Delete(slug); err != nil {
+	if err := appendRevisions(tx, e, r); err != nil {
 		return Outcome{}, err
 	}
 	return Outcome{Entry: e}, nil
@@ -138,27 +133,16 @@ func (db *DB) Restore(ctx context.Context, slug string, revs []Revision, meta po
 	last := revs[len(revs)-1]
 	e := Entry{Meta: meta, Rev: last.Rev, Size: int64(len(last.Source)), Updated: last.Time, By: last.Author, Removed: last.Action == Removed}
 	e.Slug = slug
+	db.snapMu.RLock()
+	defer db.snapMu.RUnlock()
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketPosts).Get([]byte(slug)) != nil {
 			return fmt.Errorf("%w: %s already exists", ErrConflict, slug)
 		}
-		b, err := tx.Bucket(bucketRevisions).CreateBucketIfNotExists([]byte(slug))
-		if err != nil {
-			return err
-		}
-		for _, r := range revs {
-			if err := b.Put(revKey(r.Rev), encodeRevision(r)); err != nil {
-				return err
-			}
-		}
-		v, err := json.Marshal(e)
-		if err != nil {
-			return err
-		}
-		return tx.Bucket(bucketPosts).Put([]byte(slug), v)
+		return appendRevisions(tx, e, revs...)
 	})
 	if err != nil {
-		return Entry{}, fmt.Errorf("store: restore %s: %w", slug, err)
+		return Entry{}, writeError("restoring "+slug, err)
 	}
 	db.replace(e)
 	db.notify()
@@ -184,6 +168,8 @@ func (db *DB) AddAlias(ctx context.Context, alias, slug string) error {
 	if err := post.CheckSlug(alias); err != nil {
 		return fmt.Errorf("store: alias: %w", err)
 	}
+	db.snapMu.Lock()
+	defer db.snapMu.Unlock()
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketPosts).Get([]byte(alias)) != nil {
 			return fmt.Errorf("%w: a post is named %s", ErrConflict, alias)
@@ -191,9 +177,13 @@ func (db *DB) AddAlias(ctx context.Context, alias, slug string) error {
 		return tx.Bucket(bucketAliases).Put([]byte(alias), []byte(slug))
 	})
 	if err != nil {
-		return fmt.Errorf("store: alias %s: %w", alias, err)
+		return writeError("adding the alias "+alias, err)
 	}
-	return db.reload()
+	if err := db.reload(); err != nil {
+		return fmt.Errorf("store: adding the alias %s: %w", alias, err)
+	}
+	db.notify()
+	return nil
 }
 
 // AllEntries returns every post, removed ones included, newest first.
@@ -211,7 +201,7 @@ func (db *DB) WriteTo(w io.Writer) (int64, error) {
 		return err
 	})
 	if err != nil {
-		return n, fmt.Errorf("store: backup: %w", err)
+		return n, writeError("backup", err)
 	}
 	return n, nil
 }

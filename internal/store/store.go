@@ -1,13 +1,16 @@
 // Package store keeps the blog's posts and every revision of them.
 //
 // Posts are never changed in place: each write appends an immutable revision
-// and moves the post's current pointer, so nothing is ever lost. The
-// implementation here is a single bbolt file.
+// and moves the post's current pointer, so nothing is ever lost. Store is
+// what the program asks of a store; DB, here, keeps it in a single bbolt
+// file, and package etcdstore keeps it in an etcd cluster. Package storetest
+// holds the suite both pass.
 package store
 
 import (
 	"context"
 	"errors"
+	"io"
 	"time"
 
 	"github.com/sshblog/sshblog/internal/post"
@@ -17,6 +20,13 @@ import (
 var (
 	ErrNotFound = errors.New("no such post")
 	ErrConflict = errors.New("revision conflict")
+	// ErrDiskFull is returned when a write failed because the server ran
+	// out of disk space. Its message is meant for the writer and names no
+	// file.
+	ErrDiskFull = errors.New("the server's disk is full; nothing was stored")
+	// ErrUnavailable is returned by a networked store when it cannot reach
+	// its servers: reads go on from memory, writes are refused.
+	ErrUnavailable = errors.New("the blog's store is unreachable; nothing was stored")
 )
 
 // Action says what a revision did to its post.
@@ -62,3 +72,73 @@ type Reader interface {
 	// aliases. A removed post is ErrNotFound.
 	Get(ctx context.Context, slug string) (Revision, error)
 }
+
+// Catalog reads posts and their history, as writers and the admin see them.
+type Catalog interface {
+	Reader
+	// Public is the blog as readers see it: no drafts, nothing scheduled.
+	Public() Reader
+	// Entry returns the current metadata of slug, following aliases.
+	// Removed posts are returned too, with Removed set.
+	Entry(slug string) (Entry, bool)
+	// Revision returns revision rev of the post named slug (no aliases).
+	Revision(ctx context.Context, slug string, rev uint64) (Revision, error)
+	// History returns every revision of slug, oldest first, without sources.
+	History(ctx context.Context, slug string) ([]Revision, error)
+	// Len reports how many posts the store holds, removed ones included.
+	Len() int
+	// Now is the store's clock, which decides what is scheduled.
+	Now() time.Time
+}
+
+// Writer changes posts; every change is a new revision.
+type Writer interface {
+	// Put stores c.Post as the next revision of its post.
+	Put(ctx context.Context, c Change) (Entry, error)
+	// Remove hides slug behind a tombstone revision.
+	Remove(ctx context.Context, slug, author string, ifRev *uint64) (Entry, error)
+	// Rename moves a post and its history to newSlug, keeping oldSlug as
+	// an alias.
+	Rename(ctx context.Context, oldSlug, newSlug, author string) (Entry, error)
+	// AddAlias makes alias lead to slug, unless a post is named alias.
+	AddAlias(ctx context.Context, alias, slug string) error
+}
+
+// Archive is what import, export, seeding and backup need.
+type Archive interface {
+	// AllEntries returns every post, removed ones included, newest first.
+	AllEntries() []Entry
+	// Aliases returns every alias and the slug it leads to, by alias.
+	Aliases() [][2]string
+	// PutMany stores many changes in few transactions.
+	PutMany(ctx context.Context, changes []Change) ([]Outcome, error)
+	// Restore writes a post's whole exported history; the post must not
+	// exist yet.
+	Restore(ctx context.Context, slug string, revs []Revision, meta post.Meta) (Entry, error)
+	// Seed stores ps as the first revisions of an empty store.
+	Seed(ctx context.Context, ps []*post.Post, author string) (int, error)
+	// WriteTo writes a consistent snapshot of the whole store to w.
+	WriteTo(w io.Writer) (int64, error)
+}
+
+// Watcher tells when to refresh open sessions.
+type Watcher interface {
+	// Changed returns a channel closed at the next committed write,
+	// wherever it was made.
+	Changed() <-chan struct{}
+	// NextScheduled returns when the next scheduled post becomes public.
+	NextScheduled(now time.Time) (time.Time, bool)
+}
+
+// Store is everything the program asks of its storage. The bbolt DB and the
+// etcd store both implement it.
+type Store interface {
+	Catalog
+	Writer
+	Archive
+	Watcher
+	io.Closer
+}
+
+// DB is a Store.
+var _ Store = (*DB)(nil)

@@ -1,0 +1,269 @@
+package etcdstore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/sshblog/sshblog/internal/post"
+	"github.com/sshblog/sshblog/internal/store"
+)
+
+// Bounds of one transaction of a bulk write: etcd refuses more than 128
+// operations (--max-txn-ops) or 1.5 MiB (--max-request-bytes) by default.
+const (
+	maxTxnOps   = 120
+	maxTxnBytes = 1 << 20
+)
+
+// PutMany stores many changes in transactions of bounded size. A change
+// whose source equals its post's current source writes nothing. It returns
+// one outcome per change, in order; an error only when the store fails.
+func (s *Store) PutMany(ctx context.Context, changes []store.Change) ([]store.Outcome, error) {
+	out := make([]store.Outcome, len(changes))
+	type pending struct {
+		i   int
+		rec record
+		ops []clientv3.Op
+		cmp clientv3.Cmp
+	}
+	var batch []pending
+	ops, size := 0, 0
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		var cmps []clientv3.Cmp
+		var all []clientv3.Op
+		for _, p := range batch {
+			cmps = append(cmps, p.cmp)
+			all = append(all, p.ops...)
+		}
+		tctx, cancel := context.WithTimeout(ctx, s.timeout)
+		resp, err := s.cli.Txn(tctx).If(cmps...).Then(all...).Commit()
+		cancel()
+		if err != nil {
+			return err
+		}
+		if resp.Succeeded {
+			recs := make([]record, 0, len(batch))
+			gone := map[string]string{}
+			for _, p := range batch {
+				out[p.i] = store.Outcome{Entry: p.rec.Entry}
+				recs = append(recs, p.rec)
+				gone[p.rec.Slug] = ""
+			}
+			s.commit(resp.Header.Revision, recs, nil, gone)
+		} else {
+			// Someone wrote one of these posts meanwhile: one at a time.
+			for _, p := range batch {
+				o, err := s.putOne(ctx, changes[p.i])
+				if err != nil {
+					return err
+				}
+				out[p.i] = o
+			}
+		}
+		batch, ops, size = batch[:0], 0, 0
+		return nil
+	}
+	for i, c := range changes {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		if c.Post == nil {
+			out[i].Err = errors.New("no post")
+			continue
+		}
+		if err := post.CheckSlug(c.Post.Slug); err != nil {
+			out[i].Err = err
+			continue
+		}
+		if c.IfRev != nil || len(c.Post.Source) > maxTxnBytes/2 {
+			if err := flush(); err != nil {
+				return out, writeError("bulk write", err)
+			}
+			o, err := s.putOne(ctx, c)
+			if err != nil {
+				return out, err
+			}
+			out[i] = o
+			continue
+		}
+		cur, unchanged, err := s.unchanged(ctx, c.Post)
+		if err != nil {
+			return out, writeError("bulk write", err)
+		}
+		if unchanged {
+			out[i] = store.Outcome{Entry: cur.Entry, Unchanged: true}
+			continue
+		}
+		var mod int64
+		if it, ok := s.snap.Load().items[c.Post.Slug]; ok {
+			mod = it.mod
+		}
+		action := c.Action
+		if action == "" {
+			action = store.Published
+			if cur != nil {
+				action = store.Edited
+			}
+		}
+		rec, rev := s.newRevision(c.Post, cur, c.Author, action)
+		o, err := s.appendOps(rec, rev)
+		if err != nil {
+			return out, err
+		}
+		if ops+len(o) > maxTxnOps || size+len(c.Post.Source) > maxTxnBytes {
+			if err := flush(); err != nil {
+				return out, writeError("bulk write", err)
+			}
+		}
+		batch = append(batch, pending{i: i, rec: rec, ops: o, cmp: clientv3.Compare(clientv3.ModRevision(s.postKey(c.Post.Slug)), "=", mod)})
+		ops += len(o)
+		size += len(c.Post.Source) + 512
+	}
+	if err := flush(); err != nil {
+		return out, writeError("bulk write", err)
+	}
+	return out, nil
+}
+
+// putOne is one change of a bulk write on its own.
+func (s *Store) putOne(ctx context.Context, c store.Change) (store.Outcome, error) {
+	if _, unchanged, err := s.unchanged(ctx, c.Post); err != nil {
+		return store.Outcome{}, writeError("bulk write", err)
+	} else if unchanged {
+		e, _ := s.Entry(c.Post.Slug)
+		return store.Outcome{Entry: e, Unchanged: true}, nil
+	}
+	e, err := s.Put(ctx, c)
+	if errors.Is(err, store.ErrConflict) {
+		return store.Outcome{Err: err}, nil
+	}
+	if err != nil {
+		return store.Outcome{}, err
+	}
+	return store.Outcome{Entry: e}, nil
+}
+
+// unchanged returns p's post as the snapshot has it, and whether its current
+// source is p's.
+func (s *Store) unchanged(ctx context.Context, p *post.Post) (*record, bool, error) {
+	it, ok := s.snap.Load().items[p.Slug]
+	if !ok {
+		return nil, false, nil
+	}
+	if it.Removed || it.Size != int64(len(p.Source)) {
+		return &it.record, false, nil
+	}
+	r, err := s.revision(ctx, it.record, it.Rev)
+	if err != nil {
+		return nil, false, err
+	}
+	return &it.record, bytes.Equal(r.Source, p.Source), nil
+}
+
+// Restore writes a post's whole history, as exported. The post must not
+// exist yet. The revisions go first, in bounded transactions under a fresh
+// id nothing points at; the post's record last, in one transaction.
+func (s *Store) Restore(ctx context.Context, slug string, revs []store.Revision, meta post.Meta) (store.Entry, error) {
+	if err := post.CheckSlug(slug); err != nil {
+		return store.Entry{}, fmt.Errorf("etcdstore: restore: %w", err)
+	}
+	if len(revs) == 0 {
+		return store.Entry{}, fmt.Errorf("etcdstore: restore %s: no revisions", slug)
+	}
+	for i, r := range revs {
+		if r.Rev != uint64(i+1) {
+			return store.Entry{}, fmt.Errorf("etcdstore: restore %s: revision %d is missing", slug, i+1)
+		}
+	}
+	if s.exists(ctx, slug) {
+		return store.Entry{}, fmt.Errorf("%w: %s already exists", store.ErrConflict, slug)
+	}
+	last := revs[len(revs)-1]
+	rec := record{ID: newID(), Entry: store.Entry{Meta: meta, Rev: last.Rev, Size: int64(len(last.Source)), Updated: last.Time, By: last.Author, Removed: last.Action == store.Removed}}
+	rec.Slug = slug
+	var ops []clientv3.Op
+	size := 0
+	put := func() error {
+		if len(ops) == 0 {
+			return nil
+		}
+		tctx, cancel := context.WithTimeout(ctx, s.timeout)
+		defer cancel()
+		_, err := s.cli.Txn(tctx).Then(ops...).Commit()
+		ops, size = ops[:0], 0
+		return err
+	}
+	for _, r := range revs[:len(revs)-1] {
+		if len(ops) >= maxTxnOps || size+len(r.Source) > maxTxnBytes {
+			if err := put(); err != nil {
+				return store.Entry{}, writeError("restoring "+slug, err)
+			}
+		}
+		ops = append(ops, clientv3.OpPut(s.revKey(rec.ID, r.Rev), string(store.EncodeRevision(r))))
+		size += len(r.Source) + 256
+	}
+	if err := put(); err != nil {
+		return store.Entry{}, writeError("restoring "+slug, err)
+	}
+	final, err := s.appendOps(rec, last)
+	if err != nil {
+		return store.Entry{}, err
+	}
+	tctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	resp, err := s.cli.Txn(tctx).If(clientv3.Compare(clientv3.CreateRevision(s.postKey(slug)), "=", 0)).Then(final...).Commit()
+	if err != nil {
+		return store.Entry{}, writeError("restoring "+slug, err)
+	}
+	if !resp.Succeeded {
+		return store.Entry{}, fmt.Errorf("%w: %s already exists", store.ErrConflict, slug)
+	}
+	s.commit(resp.Header.Revision, []record{rec}, nil, map[string]string{slug: ""})
+	return rec.Entry, nil
+}
+
+// Seed stores ps as the first revisions of an empty blog, in one
+// transaction, authored by author. It does nothing if the blog holds any
+// post. It reports how many posts it stored.
+func (s *Store) Seed(ctx context.Context, ps []*post.Post, author string) (int, error) {
+	var ops []clientv3.Op
+	var recs []record
+	for _, p := range ps {
+		if p == nil {
+			return 0, errors.New("etcdstore: seeding: no post")
+		}
+		if err := post.CheckSlug(p.Slug); err != nil {
+			return 0, fmt.Errorf("etcdstore: seeding: %w", err)
+		}
+		rec, rev := s.newRevision(p, nil, author, store.Published)
+		o, err := s.appendOps(rec, rev)
+		if err != nil {
+			return 0, err
+		}
+		ops = append(ops, o...)
+		recs = append(recs, rec)
+	}
+	if len(ops) > maxTxnOps {
+		return 0, fmt.Errorf("etcdstore: seeding: %d posts are too many for one transaction", len(ps))
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	// The compare holds over the whole range: no post exists.
+	none := clientv3.Compare(clientv3.CreateRevision(s.prefix+"posts/"), "=", 0).WithPrefix()
+	resp, err := s.cli.Txn(ctx).If(none).Then(ops...).Commit()
+	if err != nil {
+		return 0, writeError("seeding", err)
+	}
+	if !resp.Succeeded {
+		return 0, nil
+	}
+	s.commit(resp.Header.Revision, recs, nil, nil)
+	return len(recs), nil
+}

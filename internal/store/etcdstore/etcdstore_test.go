@@ -1,0 +1,262 @@
+package etcdstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.etcd.io/etcd/server/v3/embed"
+	"go.uber.org/zap"
+
+	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/store/storetest"
+)
+
+// etcd is a single-node etcd server running in the test process.
+type etcd struct {
+	dir          string
+	client, peer string
+	srv          *embed.Etcd
+}
+
+// freePort returns a port free on 127.0.0.1 a moment ago.
+func freePort(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// startEtcd starts an etcd server in a temporary folder; it stops with the
+// test.
+func startEtcd(t testing.TB) *etcd {
+	t.Helper()
+	e := &etcd{dir: t.TempDir(), client: freePort(t), peer: freePort(t)}
+	e.start(t)
+	t.Cleanup(e.stop)
+	return e
+}
+
+func (e *etcd) start(t testing.TB) {
+	t.Helper()
+	cfg := embed.NewConfig()
+	cfg.Name = "test"
+	cfg.Dir = e.dir
+	cu, pu := &url.URL{Scheme: "http", Host: e.client}, &url.URL{Scheme: "http", Host: e.peer}
+	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{*cu}, []url.URL{*cu}
+	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{*pu}, []url.URL{*pu}
+	cfg.InitialCluster = "test=" + pu.String()
+	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
+	cfg.MaxRequestBytes = 4 << 20
+	srv, err := embed.StartEtcd(cfg)
+	if err != nil {
+		t.Fatalf("starting etcd: %v", err)
+	}
+	select {
+	case <-srv.Server.ReadyNotify():
+	case <-time.After(20 * time.Second):
+		srv.Close()
+		t.Fatal("etcd did not start")
+	}
+	e.srv = srv
+}
+
+func (e *etcd) stop() {
+	if e.srv != nil {
+		e.srv.Close()
+		e.srv = nil
+	}
+}
+
+// open opens a store on prefix; it closes with the test.
+func (e *etcd) open(t testing.TB, prefix string, now func() time.Time) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), Config{Endpoints: []string{e.client}, Prefix: prefix, Now: now, RequestTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	e := startEtcd(t)
+	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
+		return e.open(t, "/blogs/"+t.Name(), now)
+	})
+}
+
+// waitFor polls cond for up to a second.
+func waitFor(cond func() bool) bool {
+	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if cond() {
+			return true
+		}
+	}
+	return cond()
+}
+
+func TestTwoServersOneBlog(t *testing.T) {
+	ctx := context.Background()
+	e := startEtcd(t)
+	a, b := e.open(t, "/blog", nil), e.open(t, "/blog", nil)
+	other := e.open(t, "/other-blog", nil)
+	changed := b.Changed()
+	if _, err := a.Put(ctx, store.Change{Post: storetest.Parse(t, "hello", "# 안녕\n"), Author: "ash"}); err != nil {
+		t.Fatal(err)
+	}
+	seen := waitFor(func() bool {
+		l, _ := b.List(ctx)
+		return len(l) == 1 && l[0].Slug == "hello"
+	})
+	if !seen {
+		t.Fatal("the other server did not see the post within a second")
+	}
+	select {
+	case <-changed:
+	default:
+		t.Error("the other server's Changed was not closed")
+	}
+	if r, err := b.Get(ctx, "hello"); err != nil || string(r.Source) != "# 안녕\n" {
+		t.Errorf("the other server reads %q, %v", r.Source, err)
+	}
+	if _, err := a.Rename(ctx, "hello", "hi", "ash"); err != nil {
+		t.Fatal(err)
+	}
+	if !waitFor(func() bool { e, ok := b.Entry("hello"); return ok && e.Slug == "hi" }) {
+		t.Error("the other server did not follow the rename")
+	}
+	if other.Len() != 0 {
+		t.Errorf("another blog on the cluster sees %d posts", other.Len())
+	}
+
+	// Both race to edit revision 2 (the rename): exactly one wins.
+	const racers = 8
+	var wins, conflicts atomic.Int32
+	var wg sync.WaitGroup
+	for i := range racers {
+		s := a
+		if i%2 == 1 {
+			s = b
+		}
+		wg.Go(func() {
+			rev := uint64(2)
+			_, err := s.Put(ctx, store.Change{Post: storetest.Parse(t, "hi", fmt.Sprintf("# %d\n", i)), Author: "x", IfRev: &rev})
+			switch {
+			case err == nil:
+				wins.Add(1)
+			case errors.Is(err, store.ErrConflict):
+				conflicts.Add(1)
+			default:
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if wins.Load() != 1 || conflicts.Load() != racers-1 {
+		t.Errorf("%d wins and %d conflicts, want 1 and %d", wins.Load(), conflicts.Load(), racers-1)
+	}
+}
+
+func TestEtcdDownAndBack(t *testing.T) {
+	ctx := context.Background()
+	e := startEtcd(t)
+	s := e.open(t, "/blog", nil)
+	if _, err := s.Put(ctx, store.Change{Post: storetest.Parse(t, "a", "# a\n"), Author: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	e.stop()
+	if l, err := s.List(ctx); err != nil || len(l) != 1 {
+		t.Errorf("list with etcd down: %v %v", l, err)
+	}
+	_, err := s.Put(ctx, store.Change{Post: storetest.Parse(t, "b", "# b\n"), Author: "x"})
+	if !errors.Is(err, store.ErrUnavailable) || err.Error() != "the blog's store is unreachable; nothing was stored" {
+		t.Errorf("put with etcd down: %v", err)
+	}
+	e.start(t)
+	// Another server writes once etcd is back; this one catches up.
+	other := e.open(t, "/blog", nil)
+	if _, err := other.Put(ctx, store.Change{Post: storetest.Parse(t, "c", "# c\n"), Author: "y"}); err != nil {
+		t.Fatal(err)
+	}
+	if !waitFor(func() bool { _, ok := s.Entry("c"); return ok }) {
+		// The client may take a few seconds to redial.
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			if _, ok := s.Entry("c"); ok {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if _, ok := s.Entry("c"); !ok {
+			t.Fatal("the store did not catch up after etcd came back")
+		}
+	}
+	if _, err := s.Put(ctx, store.Change{Post: storetest.Parse(t, "b", "# b\n"), Author: "x"}); err != nil {
+		t.Errorf("put after etcd came back: %v", err)
+	}
+}
+
+func TestLargePostFits(t *testing.T) {
+	ctx := context.Background()
+	e := startEtcd(t)
+	s := e.open(t, "/blog", nil)
+	body := "# big\n" + strings.Repeat("가나다라마바사아자차카타파하\n", (1<<20)/43)
+	for i := range 2 {
+		if _, err := s.Put(ctx, store.Change{Post: storetest.Parse(t, "big", body+fmt.Sprint(i)), Author: "x"}); err != nil {
+			t.Fatalf("put %d of a %d-byte post: %v", i, len(body), err)
+		}
+	}
+	if _, err := s.Rename(ctx, "big", "bigger", "x"); err != nil {
+		t.Fatalf("renaming a big post: %v", err)
+	}
+	if h, err := s.History(ctx, "bigger"); err != nil || len(h) != 3 {
+		t.Errorf("history = %d revisions, %v", len(h), err)
+	}
+}
+
+func TestExportIsOneRevision(t *testing.T) {
+	ctx := context.Background()
+	e := startEtcd(t)
+	s := e.open(t, "/blog", nil)
+	for _, slug := range []string{"a", "b"} {
+		if _, err := s.Put(ctx, store.Change{Post: storetest.Parse(t, slug, "# "+slug+"\n"), Author: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf strings.Builder
+	if _, err := s.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	var head struct {
+		Rev    int64  `json:"etcd_revision"`
+		Prefix string `json:"prefix"`
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &head); err != nil || head.Rev == 0 || head.Prefix != "/blog/" {
+		t.Fatalf("export header %q: %v", lines[0], err)
+	}
+	keys := map[string]bool{}
+	for _, l := range lines[1:] {
+		var kv struct{ Key string }
+		if err := json.Unmarshal([]byte(l), &kv); err != nil {
+			t.Fatal(err)
+		}
+		keys[kv.Key] = true
+	}
+	// meta/schema, two posts and their two revisions.
+	if len(keys) != 5 || !keys["posts/a"] || !keys["posts/b"] || !keys["meta/schema"] {
+		t.Errorf("exported keys %v", keys)
+	}
+}
