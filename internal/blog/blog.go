@@ -12,7 +12,6 @@ package blog
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"time"
 
@@ -21,36 +20,6 @@ import (
 	"github.com/sshblog/sshblog/internal/stats"
 	"github.com/sshblog/sshblog/internal/store"
 )
-
-// Store is what the blog needs from its storage; *store.DB is one.
-type Store interface {
-	store.Reader
-	// Public is the blog as readers see it: no drafts, nothing scheduled.
-	Public() store.Reader
-	// Entry returns the current metadata of slug, following aliases.
-	Entry(slug string) (store.Entry, bool)
-	Revision(ctx context.Context, slug string, rev uint64) (store.Revision, error)
-	History(ctx context.Context, slug string) ([]store.Revision, error)
-	// Now is the store's clock, which decides what is scheduled.
-	Now() time.Time
-
-	Put(ctx context.Context, c store.Change) (store.Entry, error)
-	Remove(ctx context.Context, slug, author string, ifRev *uint64) (store.Entry, error)
-	Rename(ctx context.Context, oldSlug, newSlug, author string) (store.Entry, error)
-	AddAlias(ctx context.Context, alias, slug string) error
-
-	AllEntries() []store.Entry
-	Aliases() [][2]string
-	PutMany(ctx context.Context, changes []store.Change) ([]store.Outcome, error)
-	Restore(ctx context.Context, slug string, revs []store.Revision, meta post.Meta) (store.Entry, error)
-	// WriteTo writes a consistent copy of the database.
-	WriteTo(w io.Writer) (int64, error)
-
-	// Changed returns a channel closed at the next committed write.
-	Changed() <-chan struct{}
-	// NextScheduled returns when the next scheduled post becomes public.
-	NextScheduled(now time.Time) (time.Time, bool)
-}
 
 // Config holds the blog's rules that are settings.
 type Config struct {
@@ -71,14 +40,15 @@ type Config struct {
 
 // Service is the blog. It is safe for concurrent use.
 type Service struct {
-	st   Store
+	st   store.Store
 	cfg  Config
 	log  *slog.Logger
 	find finder
 }
 
-// New returns the blog kept in st.
-func New(st Store, cfg Config) *Service {
+// New returns the blog kept in st: a bbolt file (*store.DB) or etcd
+// (*etcdstore.Store).
+func New(st store.Store, cfg Config) *Service {
 	if cfg.Location == nil {
 		cfg.Location = time.Local
 	}

@@ -99,8 +99,11 @@ func (b *Service) storeError(doing, slug string, err error) error {
 		return err
 	}
 	b.log.Error("storage failed", "doing", doing, "slug", slug, "err", err)
-	if errors.Is(err, syscall.ENOSPC) {
-		return &Error{Kind: ErrStorage, Msg: "the server's disk is full; nothing was stored", Err: err}
+	switch {
+	case errors.Is(err, store.ErrDiskFull), errors.Is(err, syscall.ENOSPC):
+		return &Error{Kind: ErrStorage, Msg: store.ErrDiskFull.Error(), Err: err}
+	case errors.Is(err, store.ErrUnavailable):
+		return &Error{Kind: ErrStorage, Msg: store.ErrUnavailable.Error(), Err: err}
 	}
 	return &Error{Kind: ErrStorage, Msg: fmt.Sprintf("%s %s failed on the server; see its log", doing, slug), Err: err}
 }
