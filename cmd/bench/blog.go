@@ -104,7 +104,12 @@ func startBlog(dir string, generated, nAuthors int, cacheBytes int64, logTo io.W
 	if err != nil {
 		return nil, err
 	}
-	b.app, b.db, b.renderer, b.srv = a, a.Store, a.Renderer, a.SSH
+	db, ok := a.Store.(*store.DB)
+	if !ok {
+		a.Close()
+		return nil, errors.New("the bench runs on the bbolt store")
+	}
+	b.app, b.db, b.renderer, b.srv = a, db, a.Renderer, a.SSH
 	if err := b.serve(); err != nil {
 		a.Close()
 		return nil, err

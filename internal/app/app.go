@@ -6,11 +6,14 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math"
 	"net"
+	"os"
 	"time"
 
 	"charm.land/ssh"
@@ -22,13 +25,14 @@ import (
 	"github.com/sshblog/sshblog/internal/server"
 	"github.com/sshblog/sshblog/internal/stats"
 	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/store/etcdstore"
 	"github.com/sshblog/sshblog/internal/web"
 	"github.com/sshblog/sshblog/posts"
 )
 
 // App is one running blog.
 type App struct {
-	Store    *store.DB
+	Store    store.Store
 	Stats    *stats.Recorder // nil when stats are off
 	Blog     *blog.Service
 	Renderer *render.Renderer
@@ -47,7 +51,7 @@ func Open(cfg config.Config, log *slog.Logger) (*App, error) {
 	if err := cfg.MakeFolders(); err != nil {
 		return nil, err
 	}
-	db, err := store.Open(cfg.DatabasePath())
+	db, err := openStore(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -59,8 +63,56 @@ func Open(cfg config.Config, log *slog.Logger) (*App, error) {
 	return a, nil
 }
 
+// openStore opens the store cfg names: the bbolt file in the data folder,
+// or the blog's keys in an etcd cluster.
+func openStore(cfg config.Config) (store.Store, error) {
+	endpoints := cfg.EtcdEndpoints()
+	if endpoints == nil {
+		return store.Open(cfg.DatabasePath())
+	}
+	tlsCfg, err := etcdTLS(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), etcdOpenTimeout)
+	defer cancel()
+	return etcdstore.Open(ctx, etcdstore.Config{Endpoints: endpoints, Prefix: cfg.StorePrefix, TLS: tlsCfg})
+}
+
+// etcdOpenTimeout is how long a start waits for the etcd cluster.
+const etcdOpenTimeout = 15 * time.Second
+
+// etcdTLS is the TLS client setup the etcd settings name, or nil.
+func etcdTLS(cfg config.Config) (*tls.Config, error) {
+	if cfg.EtcdCA == "" && cfg.EtcdCert == "" && cfg.EtcdKey == "" {
+		return nil, nil
+	}
+	if (cfg.EtcdCert == "") != (cfg.EtcdKey == "") {
+		return nil, errors.New("settings etcd-cert and etcd-key go together: set both, or neither")
+	}
+	t := &tls.Config{MinVersion: tls.VersionTLS12}
+	if cfg.EtcdCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.EtcdCert, cfg.EtcdKey)
+		if err != nil {
+			return nil, fmt.Errorf("etcd-cert: %w", err)
+		}
+		t.Certificates = []tls.Certificate{cert}
+	}
+	if cfg.EtcdCA != "" {
+		pem, err := os.ReadFile(cfg.EtcdCA)
+		if err != nil {
+			return nil, fmt.Errorf("etcd-ca: %w", err)
+		}
+		t.RootCAs = x509.NewCertPool()
+		if !t.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("etcd-ca: %s holds no PEM certificate", cfg.EtcdCA)
+		}
+	}
+	return t, nil
+}
+
 // open makes the App over an open store.
-func open(cfg config.Config, db *store.DB, log *slog.Logger) (*App, error) {
+func open(cfg config.Config, db store.Store, log *slog.Logger) (*App, error) {
 	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
 		return nil, errors.New("settings tls-cert and tls-key go together: set both, or neither")
 	}
@@ -83,7 +135,11 @@ func open(cfg config.Config, db *store.DB, log *slog.Logger) (*App, error) {
 	}
 	var counts *stats.Recorder
 	if cfg.Stats {
-		counts = stats.New(db, stats.Options{Location: cfg.Location, Days: cfg.StatsDays})
+		if st, ok := db.(stats.Store); ok {
+			counts = stats.New(st, stats.Options{Location: cfg.Location, Days: cfg.StatsDays})
+		} else {
+			log.Warn("read statistics are kept in the bbolt store only; with etcd they are off")
+		}
 	}
 	b := blog.New(db, blog.Config{
 		Location:    cfg.Location,

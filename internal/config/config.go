@@ -64,6 +64,14 @@ type Config struct {
 	MaxSessionsPerIP int // open connections at once from one address; 0: no limit
 	ConnectsPerIP    int // new connections per minute from one address; 0: no limit
 
+	// Store is where the blog is kept: "bolt" (the file in Data) or
+	// "etcd://HOST:2379[,HOST:2379...]".
+	Store       string
+	StorePrefix string // the key prefix of this blog in etcd
+	EtcdCA      string // with etcd: the CA certificate file that signs the cluster's
+	EtcdCert    string // with etcd: this server's client certificate file
+	EtcdKey     string // with etcd: its private key file
+
 	HTTPAddr string  // the web's address; "" turns the web off
 	BaseURL  string  // the blog's address on the web, for absolute links; "" for each request's
 	Lang     string  // the blog's language, for web pages
@@ -91,6 +99,16 @@ func (c Config) HostKeyPath() string {
 		return c.HostKey
 	}
 	return filepath.Join(c.Data, "host_ed25519")
+}
+
+// EtcdEndpoints returns the cluster's addresses when Store names etcd, or
+// nil for the bbolt file.
+func (c Config) EtcdEndpoints() []string {
+	rest, ok := strings.CutPrefix(c.Store, "etcd://")
+	if !ok {
+		return nil
+	}
+	return strings.Split(rest, ",")
 }
 
 // DatabasePath is the bbolt file.

@@ -83,6 +83,11 @@ func settings() []setting {
 		field("render-cache", "64MiB", "rendered posts kept for all readers; the process grows by about 2.5 times this as it fills (0: render every time)", func(c *Config) *int64 { return &c.RenderCache }, parseSize, formatSize),
 		count("render-jobs", "0", "posts rendered at once; more wait in a short line, then get plain text (0: the number of CPUs)", func(c *Config) *int { return &c.RenderJobs }),
 		field("max-import", "256MiB", "the largest archive the import command reads, such as 64MiB or 1GiB", func(c *Config) *int64 { return &c.MaxImport }, parseSize, formatSize),
+		field("store", "bolt", "where the blog is kept: bolt (the file in data) or etcd://HOST:2379[,HOST:2379...] (several servers share one blog)", func(c *Config) *string { return &c.Store }, parseStore, ident).quoted(),
+		text("store-prefix", "/sshblog", "with etcd: the blog's key prefix, so that several blogs share a cluster", func(c *Config) *string { return &c.StorePrefix }),
+		text("etcd-ca", "", "with etcd: the CA certificate file of the cluster (TLS)", func(c *Config) *string { return &c.EtcdCA }),
+		text("etcd-cert", "", "with etcd: this server's client certificate file (TLS)", func(c *Config) *string { return &c.EtcdCert }),
+		text("etcd-key", "", "with etcd: the client certificate's private key file", func(c *Config) *string { return &c.EtcdKey }),
 		field("http-addr", ":8080", "address of the web front end (pages, feeds, curl); empty: no web", func(c *Config) *string { return &c.HTTPAddr }, parseOptionalAddr, ident).quoted(),
 		field("base-url", "", "the blog's address on the web, such as https://blog.example, for absolute links in feeds and pages; empty: the address each request was made to", func(c *Config) *string { return &c.BaseURL }, parseBaseURL, ident).quoted(),
 		field("lang", "en", "the blog's language for web pages (a post's front matter lang overrides it), such as en or ko", func(c *Config) *string { return &c.Lang }, parseLang, ident),
@@ -251,6 +256,23 @@ func oneOf(options ...string) func(string) (string, error) {
 		}
 		return "", fmt.Errorf("%q is not %s", v, orList(options))
 	}
+}
+
+// parseStore reads bolt or etcd://HOST:PORT[,HOST:PORT...].
+func parseStore(v string) (string, error) {
+	if v == "bolt" {
+		return v, nil
+	}
+	rest, ok := strings.CutPrefix(v, "etcd://")
+	if !ok || rest == "" {
+		return "", fmt.Errorf("%q is not bolt or etcd://HOST:2379[,HOST:2379...]", v)
+	}
+	for _, ep := range strings.Split(rest, ",") {
+		if _, err := parseAddr(ep); err != nil {
+			return "", fmt.Errorf("%q: %w", v, err)
+		}
+	}
+	return v, nil
 }
 
 // parseOptionalAddr is parseAddr, or empty for none.

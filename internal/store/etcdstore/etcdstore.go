@@ -96,6 +96,8 @@ type Store struct {
 
 	cancel context.CancelFunc // stops the watch
 	done   chan struct{}      // closed when the watch has stopped
+
+	bodies *bodies // revisions read, and every current one
 }
 
 var _ store.Store = (*Store)(nil)
@@ -125,6 +127,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		now:     cfg.Now,
 		changed: make(chan struct{}),
 		done:    make(chan struct{}),
+		bodies:  newBodies(bodiesBytes),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -234,6 +237,11 @@ func (s *Store) load(ctx context.Context) (int64, error) {
 	s.mu.Lock()
 	s.snap.Store(newSnapshot(items, aliases))
 	s.mu.Unlock()
+	records := make([]record, 0, len(items))
+	for _, it := range items {
+		records = append(records, it.record)
+	}
+	s.prefetch(records)
 	return resp.Header.Revision, nil
 }
 
@@ -278,6 +286,8 @@ func (s *Store) apply(events []*clientv3.Event) {
 	old := s.snap.Load()
 	items, aliases := maps.Clone(old.items), maps.Clone(old.aliases)
 	changed := false
+	var fetch []record
+	defer func() { s.prefetch(fetch) }()
 	for _, ev := range events {
 		k := string(ev.Kv.Key)
 		switch {
@@ -299,6 +309,7 @@ func (s *Store) apply(events []*clientv3.Event) {
 				continue // not a record this build can read; leave it out
 			}
 			items[slug] = item{record: r, mod: ev.Kv.ModRevision}
+			fetch = append(fetch, r)
 			changed = true
 		case strings.HasPrefix(k, s.prefix+"aliases/"):
 			alias := strings.TrimPrefix(k, s.prefix+"aliases/")
@@ -333,6 +344,7 @@ func (s *Store) commit(mod int64, put []record, gone []string, aliases map[strin
 		}
 		items[r.Slug] = item{record: r, mod: mod}
 	}
+	s.prefetch(put)
 	for _, slug := range gone {
 		if have, ok := items[slug]; ok && have.mod < mod {
 			delete(items, slug)
@@ -453,15 +465,20 @@ func (s *Store) Revision(ctx context.Context, slug string, rev uint64) (store.Re
 
 // revision reads revision rev of the post r.
 func (s *Store) revision(ctx context.Context, r record, rev uint64) (store.Revision, error) {
+	key := s.revKey(r.ID, rev)
+	if v, ok := s.bodies.get(key); ok {
+		return store.DecodeRevision(r.Slug, rev, v)
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	resp, err := s.cli.Get(ctx, s.revKey(r.ID, rev))
+	resp, err := s.cli.Get(ctx, key)
 	if err != nil {
 		return store.Revision{}, readError(r.Slug, err)
 	}
 	if len(resp.Kvs) == 0 {
 		return store.Revision{}, fmt.Errorf("%w: %s has no revision %d", store.ErrNotFound, r.Slug, rev)
 	}
+	s.bodies.put(key, resp.Kvs[0].Value)
 	return store.DecodeRevision(r.Slug, rev, resp.Kvs[0].Value)
 }
 

@@ -1,0 +1,164 @@
+package e2e
+
+import (
+	"net"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.etcd.io/etcd/server/v3/embed"
+	"go.uber.org/zap"
+)
+
+// etcdServer is a real single-node etcd, run in the test process (the etcd
+// server module's embed), on loopback.
+type etcdServer struct {
+	dir, client, peer string
+	srv               *embed.Etcd
+}
+
+// freeAddr returns a loopback address that was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// startEtcd starts etcd in a temporary folder; it stops after the test's
+// blogs.
+func startEtcd(t *testing.T) *etcdServer {
+	t.Helper()
+	e := &etcdServer{dir: t.TempDir(), client: freeAddr(t), peer: freeAddr(t)}
+	e.start(t)
+	t.Cleanup(e.stop)
+	return e
+}
+
+func (e *etcdServer) start(t *testing.T) {
+	t.Helper()
+	cfg := embed.NewConfig()
+	cfg.Name, cfg.Dir = "e2e", e.dir
+	cu, pu := url.URL{Scheme: "http", Host: e.client}, url.URL{Scheme: "http", Host: e.peer}
+	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{cu}, []url.URL{cu}
+	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{pu}, []url.URL{pu}
+	cfg.InitialCluster = "e2e=" + pu.String()
+	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
+	srv, err := embed.StartEtcd(cfg)
+	if err != nil {
+		t.Fatalf("starting etcd: %v", err)
+	}
+	select {
+	case <-srv.Server.ReadyNotify():
+	case <-time.After(30 * time.Second):
+		srv.Close()
+		t.Fatal("etcd did not start")
+	}
+	e.srv = srv
+}
+
+func (e *etcdServer) stop() {
+	if e.srv != nil {
+		e.srv.Close()
+		e.srv = nil
+	}
+}
+
+// TestTwoServersOneEtcd runs two sshblog processes on one etcd, sharing the
+// host key and the keys folder: a publish through one is read through the
+// other, in a pipe and in the reader; --if-rev races from both let exactly
+// one win; with etcd down, reads go on and writes fail with one line; when
+// it is back, both catch up without a restart.
+func TestTwoServersOneEtcd(t *testing.T) {
+	e := startEtcd(t)
+	a, b := newBlog(t, "BLOG_STORE=etcd://"+e.client), newBlog(t)
+	b.env, b.keys = a.env, a.keys // one keys folder for both
+	hostKey := filepath.Join(a.dir, "host_key")
+	ash, reader := newClient(t, "ash"), newClient(t, "reader")
+	a.addAuthor("ash", ash)
+	a.start("--host-key", hostKey)
+	b.start("--host-key", hostKey)
+
+	// The first server seeded the blog; the second found it there.
+	if got := reader.must(b, "", "ls"); !strings.Contains(got, seedSlug) {
+		t.Fatalf("ls through the second server: %q", got)
+	}
+	s := newScreen(t, 80, 24, reader.sshCommandLine(b))
+	s.waitText("24년 3월 회고")
+
+	start := time.Now()
+	ash.must(a, hello, "publish", "hello")
+	for {
+		if r := reader.run(b, "", "cat", "hello"); r.code == 0 && r.stdout == hello {
+			t.Logf("a publish through one server was read through the other after %v", time.Since(start).Round(time.Millisecond))
+			break
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("the post never reached the second server")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	s.waitText("안녕하세요") // the open reader's list, without a key pressed
+
+	// --if-rev races from both servers: one wins, the other is told.
+	var wg sync.WaitGroup
+	results := make([]result, 8)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			srv := a
+			if i%2 == 1 {
+				srv = b
+			}
+			results[i] = ash.run(srv, strings.Replace(hello, "첫 글입니다.", "경쟁", 1), "publish", "hello", "--if-rev", "1")
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for _, r := range results {
+		switch {
+		case r.code == 0:
+			won++
+		case !strings.Contains(r.stderr, "conflict"):
+			t.Errorf("a racer failed otherwise: %q", r.stderr)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d of 8 --if-rev racers won, want 1", won)
+	}
+
+	// etcd goes away: what was read is still served, writes say why.
+	e.stop()
+	if got := reader.must(b, "", "cat", "hello"); !strings.Contains(got, "경쟁") {
+		t.Errorf("cat with etcd down: %q", got)
+	}
+	wantFail(t, "publish with etcd down", ash.run(a, hello, "publish", "down"), "unreachable; nothing was stored")
+	// It comes back; both servers go on without a restart.
+	e.start(t)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		r := ash.run(a, hello, "publish", "back")
+		if r.code == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no write after etcd came back: %q", r.stderr)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if r := reader.run(b, "", "cat", "back"); r.code == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the second server did not catch up")
+		}
+	}
+}

@@ -1,0 +1,89 @@
+package etcdstore
+
+import (
+	"container/list"
+	"context"
+	"sync"
+)
+
+// bodiesBytes bounds the revisions a store keeps in memory.
+const bodiesBytes = 64 << 20
+
+// bodies keeps revisions read from etcd, least recently used out first.
+// Revisions never change once written, so a kept one is never stale; and a
+// server that loses etcd goes on serving the posts it has: every current
+// revision is fetched as soon as the server learns of it.
+type bodies struct {
+	max   int
+	mu    sync.Mutex
+	byKey map[string]*list.Element // values are *body
+	lru   list.List
+	bytes int
+}
+
+// body is one kept revision record.
+type body struct {
+	key   string
+	value []byte
+}
+
+func newBodies(max int) *bodies {
+	return &bodies{max: max, byKey: map[string]*list.Element{}}
+}
+
+// get returns the record kept under key.
+func (b *bodies) get(key string) ([]byte, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	el, ok := b.byKey[key]
+	if !ok {
+		return nil, false
+	}
+	b.lru.MoveToFront(el)
+	return el.Value.(*body).value, true
+}
+
+// put keeps the record value of key.
+func (b *bodies) put(key string, value []byte) {
+	size := len(key) + len(value)
+	if size > b.max {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := b.byKey[key]; ok {
+		return
+	}
+	for b.bytes+size > b.max && b.lru.Len() > 0 {
+		old := b.lru.Remove(b.lru.Back()).(*body)
+		delete(b.byKey, old.key)
+		b.bytes -= len(old.key) + len(old.value)
+	}
+	b.byKey[key] = b.lru.PushFront(&body{key: key, value: value})
+	b.bytes += size
+}
+
+// prefetch reads the current revisions of records into the cache, in the
+// background: the server then has them if etcd goes away.
+func (s *Store) prefetch(records []record) {
+	if len(records) == 0 {
+		return
+	}
+	go func() {
+		for _, r := range records {
+			if r.Removed {
+				continue
+			}
+			key := s.revKey(r.ID, r.Rev)
+			if _, ok := s.bodies.get(key); ok {
+				continue
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+			resp, err := s.cli.Get(ctx, key)
+			cancel()
+			if err == nil && len(resp.Kvs) > 0 {
+				s.bodies.put(key, resp.Kvs[0].Value)
+			}
+		}
+	}()
+}
