@@ -50,6 +50,7 @@ type blog struct {
 	renderer *render.Renderer // the server's render cache
 	srv      *server.Server
 	addr     string
+	web      string // the web front end's address
 	hostKey  gossh.PublicKey
 	author   gossh.Signer // a key in the keys folder: authors[0]'s
 	authors  []blogAuthor // every author in the keys folder, one key each
@@ -88,6 +89,8 @@ func startBlog(dir string, generated, nAuthors int, cacheBytes int64, logTo io.W
 		ScreenRelease:    screenRelease,
 		MaxImport:        maxImport,
 		RenderCache:      cacheBytes,
+		HTTPAddr:         "127.0.0.1:0", // the web runs too, as cmd/sshd's default
+		Lang:             "en",
 		Stats:            true, // as cmd/sshd's default: reads are counted
 		StatsDays:        400,
 	}
@@ -179,6 +182,16 @@ func (b *blog) serve() error {
 	go pprof.Do(ctx, pprof.Labels("server", "blog"), func(context.Context) {
 		b.served <- b.srv.Serve(countingListener{Listener: l, n: b.conns})
 	})
+	if b.app.Web != nil {
+		wl, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		b.web = wl.Addr().String()
+		go pprof.Do(ctx, pprof.Labels("server", "blog"), func(context.Context) {
+			_ = b.app.Web.Serve(wl, "", "")
+		})
+	}
 	return nil
 }
 
@@ -212,6 +225,9 @@ func (b *blog) findNewest(ctx context.Context) error {
 // shutdown stops the server, waiting for sessions until ctx is done, and
 // closes the store.
 func (b *blog) shutdown(ctx context.Context) error {
+	if b.app.Web != nil {
+		_ = b.app.Web.Shutdown(ctx)
+	}
 	err := b.srv.Shutdown(ctx)
 	if errors.Is(err, ssh.ErrServerClosed) {
 		err = nil
