@@ -39,3 +39,28 @@ func TestSearchAndTags(t *testing.T) {
 		s.keys("q", "q")
 	}
 }
+
+// TestFollowALinkToAnImportedPost follows the seed post's link to its
+// sibling on the blog it was imported from (ash84.io/2024/03/10/...) to the
+// post imported here, and comes back, through real ssh and tmux.
+func TestFollowALinkToAnImportedPost(t *testing.T) {
+	b := newBlog(t)
+	ash, reader := newClient(t, "ash"), newClient(t, "reader")
+	b.addAuthor("ash", ash)
+	b.start()
+	archive := makeTar(t, false, [][2]string{{"_posts/2024-03-10-february-2024-retrospective.md", "---\ntitle: 24년 2월 회고\ndate: 2024-03-10\n---\n이월의 회고입니다.\n"}})
+	ash.must(b, archive, "import")
+
+	s := newScreen(t, 80, 24, reader.sshCommandLine(b))
+	s.waitText("24년 3월 회고")
+	s.keys("/")
+	s.text("3월 회고")
+	s.keys("Enter", "Enter")
+	s.waitText("달리기")
+	s.keys("BTab") // the last link: 24년 2월 회고
+	s.waitText("→ https://ash84.io/2024/03/10/february-2024-retrospective/")
+	s.keys("Enter")
+	s.waitText("이월의 회고입니다.")
+	s.keys("BSpace")
+	s.waitText("달리기")
+}

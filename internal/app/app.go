@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"math"
 	"net"
+	"net/url"
 	"os"
 	"time"
 
@@ -153,6 +154,7 @@ func open(cfg config.Config, db store.Store, log *slog.Logger) (*App, error) {
 		Title:            cfg.Title,
 		Description:      cfg.Description,
 		HostKey:          hostKey,
+		WebHost:          hostOf(cfg.BaseURL),
 		HandshakeTimeout: cfg.HandshakeTimeout,
 		IdleTimeout:      cfg.IdleTimeout,
 		ScreenRelease:    cfg.ScreenRelease,
@@ -254,4 +256,14 @@ func (a *App) Close() error {
 	defer cancel()
 	err := a.Stats.Close(ctx)
 	return errors.Join(err, a.Store.Close())
+}
+
+// hostOf is the host name of an address such as https://blog.example, or
+// "" for none.
+func hostOf(base string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
 }

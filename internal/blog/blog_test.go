@@ -585,3 +585,28 @@ func TestTags(t *testing.T) {
 		t.Errorf("Tagged(GO) = %+v, %v", es, err)
 	}
 }
+
+func TestResolveLink(t *testing.T) {
+	b, _, _ := newBlog(t, Config{})
+	publish(t, b, ash, "january-2024-retrospective", "---\ntitle: 1월\ndate: 2024-02-01\n---\nx\n")
+	publish(t, b, ash, "about", "---\ntitle: about\npage: true\n---\nx\n")
+	publish(t, b, ash, "secret", "---\ntitle: s\ndraft: true\n---\nx\n")
+	for link, want := range map[string]string{
+		"https://ash84.io/2024/02/01/january-2024-retrospective/": "january-2024-retrospective", // the old blog's address
+		"/posts/january-2024-retrospective":                       "january-2024-retrospective",
+		"january-2024-retrospective":                              "january-2024-retrospective",
+		"../january-2024-retrospective/":                          "january-2024-retrospective",
+		"https://blog.example/pages/about":                        "about",
+		"https://ash84.io/blog/january-2024-retrospective.html":   "january-2024-retrospective",
+		"https://github.com/x/about":                              "", // another site's page called about
+		"https://blog.example/posts/secret":                       "", // a draft, for a reader
+		"mailto:a@b.c":                                            "",
+		"javascript:alert(1)":                                     "",
+		"/posts/nothing":                                          "",
+	} {
+		got, ok := b.ResolveLink(reader, link, "blog.example")
+		if got != want || ok != (want != "") {
+			t.Errorf("ResolveLink(%q) = %q, %v; want %q", link, got, ok, want)
+		}
+	}
+}

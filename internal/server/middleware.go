@@ -197,6 +197,9 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 			}
 			return found
 		},
+		Links: func(url string) (string, bool) {
+			return s.blog.ResolveLink(id, url, s.cfg.WebHost)
+		},
 		Opened: func(slug string) {
 			s.blog.CountRead(id, blog.Visit{Slug: slug, Source: stats.SSH})
 		},

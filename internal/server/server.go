@@ -29,6 +29,9 @@ type Config struct {
 	Title       string       // the blog's title
 	Description string       // the blog's one-line description
 	HostKey     gossh.Signer // the server's host key
+	// WebHost is the blog's own host name on the web (from base-url): a
+	// link to it in a post leads to a post of the blog. Empty: none.
+	WebHost string
 
 	HandshakeTimeout time.Duration // cut clients that have not finished the handshake by then
 	IdleTimeout      time.Duration // cut connections with no traffic for this long

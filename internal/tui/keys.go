@@ -23,6 +23,10 @@ type keyMap struct {
 	Stats      key.Binding // an author's stats screen
 	PrevMatch  key.Binding // the pager opened from a search: the previous match (n is the next)
 	Tags       key.Binding // the list: the tags screen
+	NextLink   key.Binding // the pager: the next and previous link of the post
+	PrevLink   key.Binding
+	Follow     key.Binding // the pager: follow the chosen link
+	History    key.Binding // the pager: back to the post a link was followed from
 	Top        key.Binding
 	Bottom     key.Binding
 	Pages      key.Binding // the list: between the dated posts and the pages
@@ -44,6 +48,10 @@ func newKeyMap() keyMap {
 		Stats:      key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "reads")),
 		PrevMatch:  key.NewBinding(key.WithKeys("N"), key.WithHelp("n/N", "next/previous match")),
 		Tags:       key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "tags")),
+		NextLink:   key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab/shift+tab", "links")),
+		PrevLink:   key.NewBinding(key.WithKeys("shift+tab")),
+		Follow:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "follow the link")),
+		History:    key.NewBinding(key.WithKeys("backspace"), key.WithHelp("backspace", "back")),
 		Top:        key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g/home", "top")),
 		Bottom:     key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G/end", "bottom")),
 		Pages:      key.NewBinding(key.WithKeys("tab", "P"), key.WithHelp("tab", "pages")),
@@ -196,6 +204,7 @@ func (m *Model) pagerHelp() helpKeys {
 		full: [][]key.Binding{
 			{s.Down, s.Up, s.PageDown, s.PageUp, s.HalfPageDown, s.HalfPageUp},
 			{m.keys.Top, m.keys.Bottom, s.Left, s.Right, m.keys.Next, m.keys.Prev, m.keys.SeriesNext, m.keys.SeriesPrev},
+			{m.keys.NextLink, m.keys.Follow, m.keys.History},
 			{edit, m.keys.Back, m.keys.ForceQuit, less},
 		},
 	}

@@ -31,6 +31,9 @@ type pager struct {
 	rev   store.Revision
 
 	byline  render.Byline // the series the post is in, and its place; from the blog when it loads
+	links   []link        // the post's links, in order
+	link    int           // the chosen link, or -1
+	content string        // what the viewport shows, for finding a link's line
 	terms   []string      // the search the post was opened from, if any
 	matches []int         // the lines of the content where terms are found
 	jumped  bool          // the pager went to the first match once
@@ -101,6 +104,7 @@ type postMsg struct {
 	rev    store.Revision
 	post   *post.Post
 	byline render.Byline
+	links  []link
 	err    error
 }
 
@@ -145,7 +149,7 @@ func readPost(src postSource, seq int, slug string) postMsg {
 	if err != nil {
 		return postMsg{seq: seq, err: fmt.Errorf("reading %s: %w", rev.Slug, err)}
 	}
-	msg := postMsg{seq: seq, rev: rev, post: p}
+	msg := postMsg{seq: seq, rev: rev, post: p, links: postLinks(p.Body)}
 	if src.byline != nil && p.Series != "" {
 		if bl, err := src.byline(ctx, p, rev); err == nil {
 			msg.byline = bl
@@ -240,7 +244,10 @@ func (m *Model) applyPost(msg postMsg) tea.Cmd {
 		m.setPagerContent(keep)
 		return nil
 	}
-	p.post, p.rev, p.byline, p.err = msg.post, msg.rev, msg.byline, ""
+	if !keep || p.link >= len(msg.links) {
+		p.link = -1
+	}
+	p.post, p.rev, p.byline, p.links, p.err = msg.post, msg.rev, msg.byline, msg.links, ""
 	if m.opened != nil && !m.counted[msg.rev.Slug] {
 		if m.counted == nil {
 			m.counted = map[string]bool{}
@@ -310,6 +317,7 @@ func (m *Model) setPagerContent(keep bool) {
 		b.WriteString(p.body)
 	}
 	content := b.String()
+	p.content = content
 	p.vp.SetContent(content)
 	p.matches = matchLines(content, p.terms)
 	// Sideways only when the body is wider than the window: in windows
@@ -381,6 +389,12 @@ func (m *Model) statusBar(w int) string {
 	pct := fmt.Sprintf(" %3.f%% ", math.Round(m.pager.vp.ScrollPercent()*100))
 	hint := " ? help "
 	title := " " + m.pager.title() + " "
+	switch p := &m.pager; {
+	case m.pagerNote != "":
+		title = " " + m.pagerNote + " "
+	case p.link >= 0 && p.link < len(p.links):
+		title = fmt.Sprintf(" → %s (%d/%d) ", termtext.SanitizeLine(p.links[p.link].url), p.link+1, len(p.links))
+	}
 	const minTitle = 12
 	if lipgloss.Width(pct)+lipgloss.Width(hint)+minTitle > w {
 		hint = ""

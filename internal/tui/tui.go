@@ -71,6 +71,9 @@ type Options struct {
 	// Search, when set, makes the list's filter find posts by their bodies
 	// too; see SearchFunc.
 	Search SearchFunc
+	// Links, when set, lets enter follow a link of a post to another post
+	// of the blog; see LinkFunc.
+	Links LinkFunc
 }
 
 // BylineFunc returns the header of the post p at revision rev, as the
@@ -145,22 +148,25 @@ type listMsg struct {
 // and for authors an editor. Make one per session with [New]; its methods
 // are called by one Bubble Tea program.
 type Model struct {
-	title    string // the blog's, sanitised
-	posts    store.Reader
-	byline   BylineFunc
-	opened   func(slug string)
-	statsFn  StatsFunc
-	stats    statsScreen
-	search   SearchFunc
-	tags     tagsScreen
-	tag      string          // the list shows only the posts with this tag, if any
-	counted  map[string]bool // posts opened in this session, counted once
-	renderer Renderer
-	loc      *time.Location
-	author   string
-	save     SaveFunc
-	shared   *Shared
-	startCmd tea.Cmd // what Init starts besides reading the list
+	title     string // the blog's, sanitised
+	posts     store.Reader
+	byline    BylineFunc
+	opened    func(slug string)
+	statsFn   StatsFunc
+	stats     statsScreen
+	search    SearchFunc
+	resolve   LinkFunc
+	history   []string // the posts the reader followed links from, last last
+	pagerNote string   // one line for the pager's status bar, until the next key
+	tags      tagsScreen
+	tag       string          // the list shows only the posts with this tag, if any
+	counted   map[string]bool // posts opened in this session, counted once
+	renderer  Renderer
+	loc       *time.Location
+	author    string
+	save      SaveFunc
+	shared    *Shared
+	startCmd  tea.Cmd // what Init starts besides reading the list
 
 	width, height int
 	dark          bool    // the terminal's background, dark until it says
@@ -215,6 +221,7 @@ func New(opts Options) *Model {
 		opened:   opts.Opened,
 		statsFn:  opts.Stats,
 		search:   opts.Search,
+		resolve:  opts.Links,
 		renderer: opts.Renderer,
 		loc:      loc,
 		author:   opts.Author,
@@ -450,8 +457,20 @@ func (m *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {
 // pagerKey handles a key on the pager screen.
 func (m *Model) pagerKey(msg tea.KeyPressMsg) tea.Cmd {
 	vp := &m.pager.vp
+	m.pagerNote = ""
 	switch {
+	case key.Matches(msg, m.keys.NextLink):
+		m.moveLink(1)
+	case key.Matches(msg, m.keys.PrevLink):
+		m.moveLink(-1)
+	case key.Matches(msg, m.keys.Follow) && m.pager.link >= 0:
+		if cmd, ok := m.followLink(); ok {
+			return cmd
+		}
+	case key.Matches(msg, m.keys.History):
+		return m.goBack()
 	case key.Matches(msg, m.keys.Back):
+		m.history = nil
 		m.closePager()
 	case key.Matches(msg, m.keys.Help):
 		m.showPagerHelp = !m.showPagerHelp
@@ -500,6 +519,7 @@ func (m *Model) open(index int) tea.Cmd {
 	p.keep, p.body, p.err = false, "", ""
 	p.bodyKey = render.Key{}
 	p.terms, p.matches, p.jumped = nil, nil, false
+	p.links, p.link = nil, -1
 	if m.search != nil && m.list.FilterState() != list.Unfiltered {
 		p.terms = filterTerms(m.list.FilterValue())
 	}

@@ -1227,3 +1227,37 @@ func TestTagsScreen(t *testing.T) {
 		}
 	}
 }
+
+func TestLinksAndHistory(t *testing.T) {
+	st := newFakeStore()
+	st.put(t, "mar", mdPost("3월 회고", "2024-03-31", nil, "본문.\n\n24년 다른 회고들:\n\n- [24년 1월 회고](https://ash84.io/2024/02/01/jan/)\n- [깃허브](https://github.com/x)\n"))
+	st.put(t, "jan", mdPost("1월 회고", "2024-01-31", nil, "일월의 글.\n"))
+	r := &recorder{Renderer: newRenderer(t)}
+	h := &harness{t: t, st: st, r: r}
+	h.m = New(Options{Title: blogTitle, Posts: st, Renderer: r, Location: time.UTC, Width: 70, Height: 20,
+		Links: func(url string) (string, bool) {
+			if strings.HasSuffix(url, "/jan/") {
+				return "jan", true
+			}
+			return "", false
+		}})
+	h.run(h.m.Init())
+	h.send(tea.WindowSizeMsg{Width: 70, Height: 20})
+	h.press("enter") // mar, the newest
+	h.press("tab")
+	if v := h.plain(); !strings.Contains(v, "→ https://ash84.io/2024/02/01/jan/ (1/2)") {
+		t.Fatalf("tab did not choose the first link:\n%s", v)
+	}
+	h.press("tab", "enter") // the second link leaves the blog: shown, not followed
+	if v := h.plain(); !strings.Contains(v, "outside the blog: https://github.com/x") || !strings.Contains(v, "본문.") {
+		t.Fatalf("an outside link:\n%s", v)
+	}
+	h.press("shift+tab", "enter")
+	if v := h.plain(); !strings.Contains(v, "일월의 글.") {
+		t.Fatalf("enter did not follow the link to jan:\n%s", v)
+	}
+	h.press("backspace")
+	if v := h.plain(); !strings.Contains(v, "본문.") {
+		t.Fatalf("backspace did not come back:\n%s", v)
+	}
+}
