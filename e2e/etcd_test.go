@@ -1,74 +1,14 @@
 package e2e
 
 import (
-	"net"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"go.etcd.io/etcd/server/v3/embed"
-	"go.uber.org/zap"
+	"github.com/sshblog/sshblog/internal/store/etcdtest"
 )
-
-// etcdServer is a real single-node etcd, run in the test process (the etcd
-// server module's embed), on loopback.
-type etcdServer struct {
-	dir, client, peer string
-	srv               *embed.Etcd
-}
-
-// freeAddr returns a loopback address that was free a moment ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// startEtcd starts etcd in a temporary folder; it stops after the test's
-// blogs.
-func startEtcd(t *testing.T) *etcdServer {
-	t.Helper()
-	e := &etcdServer{dir: t.TempDir(), client: freeAddr(t), peer: freeAddr(t)}
-	e.start(t)
-	t.Cleanup(e.stop)
-	return e
-}
-
-func (e *etcdServer) start(t *testing.T) {
-	t.Helper()
-	cfg := embed.NewConfig()
-	cfg.Name, cfg.Dir = "e2e", e.dir
-	cu, pu := url.URL{Scheme: "http", Host: e.client}, url.URL{Scheme: "http", Host: e.peer}
-	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{cu}, []url.URL{cu}
-	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{pu}, []url.URL{pu}
-	cfg.InitialCluster = "e2e=" + pu.String()
-	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
-	srv, err := embed.StartEtcd(cfg)
-	if err != nil {
-		t.Fatalf("starting etcd: %v", err)
-	}
-	select {
-	case <-srv.Server.ReadyNotify():
-	case <-time.After(30 * time.Second):
-		srv.Close()
-		t.Fatal("etcd did not start")
-	}
-	e.srv = srv
-}
-
-func (e *etcdServer) stop() {
-	if e.srv != nil {
-		e.srv.Close()
-		e.srv = nil
-	}
-}
 
 // TestTwoServersOneEtcd runs two sshblog processes on one etcd, sharing the
 // host key and the keys folder: a publish through one is read through the
@@ -76,8 +16,8 @@ func (e *etcdServer) stop() {
 // one win; with etcd down, reads go on and writes fail with one line; when
 // it is back, both catch up without a restart.
 func TestTwoServersOneEtcd(t *testing.T) {
-	e := startEtcd(t)
-	a, b := newBlog(t, "BLOG_STORE=etcd://"+e.client), newBlog(t)
+	e := etcdtest.Start(t)
+	a, b := newBlog(t, "BLOG_STORE=etcd://"+e.Client), newBlog(t)
 	b.env, b.keys = a.env, a.keys // one keys folder for both
 	hostKey := filepath.Join(a.dir, "host_key")
 	ash, reader := newClient(t, "ash"), newClient(t, "reader")
@@ -135,13 +75,13 @@ func TestTwoServersOneEtcd(t *testing.T) {
 	}
 
 	// etcd goes away: what was read is still served, writes say why.
-	e.stop()
+	e.Stop()
 	if got := reader.must(b, "", "cat", "hello"); !strings.Contains(got, "경쟁") {
 		t.Errorf("cat with etcd down: %q", got)
 	}
 	wantFail(t, "publish with etcd down", ash.run(a, hello, "publish", "down"), "unreachable; nothing was stored")
 	// It comes back; both servers go on without a restart.
-	e.start(t)
+	e.Restart(t)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		r := ash.run(a, hello, "publish", "back")

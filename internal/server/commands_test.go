@@ -58,7 +58,11 @@ func newSigner(t *testing.T) gossh.Signer {
 }
 
 // newCommandBlog serves a blog in a temporary folder on loopback.
-func newCommandBlog(t *testing.T) *commandBlog {
+func newCommandBlog(t *testing.T) *commandBlog { return newCommandBlogLimited(t, 0) }
+
+// newCommandBlogLimited is newCommandBlog with posts of at most maxPost
+// bytes (0: the default).
+func newCommandBlogLimited(t *testing.T, maxPost int64) *commandBlog {
 	t.Helper()
 	db, err := store.Open(filepath.Join(t.TempDir(), "blog.db"))
 	if err != nil {
@@ -68,7 +72,7 @@ func newCommandBlog(t *testing.T) *commandBlog {
 	ashKey, readerKey := newSigner(t), newSigner(t)
 	counts := stats.New(db, stats.Options{Location: time.UTC})
 	t.Cleanup(func() { counts.Close(context.Background()) })
-	b := blog.New(db, blog.Config{Location: time.UTC, Stats: counts})
+	b := blog.New(db, blog.Config{Location: time.UTC, Stats: counts, MaxPostSize: maxPost})
 	srv, err := New(Config{Title: "테스트 블로그", HostKey: newSigner(t)}, b, render.New(1<<20), keyAuthors{ashKey.PublicKey()}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -98,6 +102,12 @@ type result struct {
 // do runs cmd as the client cfg with stdin.
 func (cb *commandBlog) do(t *testing.T, cfg *gossh.ClientConfig, stdin string, cmd string) result {
 	t.Helper()
+	return cb.doReader(t, cfg, strings.NewReader(stdin), cmd)
+}
+
+// doReader runs cmd as the client cfg with stdin from r.
+func (cb *commandBlog) doReader(t *testing.T, cfg *gossh.ClientConfig, r io.Reader, cmd string) result {
+	t.Helper()
 	client, err := gossh.Dial("tcp", cb.addr, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -109,7 +119,7 @@ func (cb *commandBlog) do(t *testing.T, cfg *gossh.ClientConfig, stdin string, c
 	}
 	defer sess.Close()
 	var out, errOut bytes.Buffer
-	sess.Stdin, sess.Stdout, sess.Stderr = strings.NewReader(stdin), &out, &errOut
+	sess.Stdin, sess.Stdout, sess.Stderr = r, &out, &errOut
 	err = sess.Run(cmd)
 	var exit *gossh.ExitError
 	code := 0

@@ -244,9 +244,13 @@ func (db *DB) Len() int {
 }
 
 // resolve follows aliases from slug to the post's current slug.
-func (s *snapshot) resolve(slug string) string {
-	for range 16 { // aliases may chain after several renames; bound the walk
-		next, ok := s.aliases[slug]
+func (s *snapshot) resolve(slug string) string { return ResolveAlias(s.aliases, slug) }
+
+// ResolveAlias follows aliases (old slug to new) from slug to the slug it
+// leads to now. Aliases chain after several renames; the walk is bounded.
+func ResolveAlias(aliases map[string]string, slug string) string {
+	for range 16 {
+		next, ok := aliases[slug]
 		if !ok {
 			break
 		}

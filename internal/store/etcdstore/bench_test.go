@@ -53,7 +53,7 @@ func BenchmarkOpen10k(b *testing.B) {
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		o, err := Open(ctx, Config{Endpoints: []string{e.client}, Prefix: "/bench"})
+		o, err := Open(ctx, Config{Endpoints: []string{e.Client}, Prefix: "/bench"})
 		if err != nil {
 			b.Fatal(err)
 		}

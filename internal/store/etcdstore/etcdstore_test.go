@@ -5,84 +5,31 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"go.etcd.io/etcd/server/v3/embed"
-	"go.uber.org/zap"
-
 	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/store/etcdtest"
 	"github.com/sshblog/sshblog/internal/store/storetest"
 )
 
-// etcd is a single-node etcd server running in the test process.
-type etcd struct {
-	dir          string
-	client, peer string
-	srv          *embed.Etcd
-}
+// etcd is a real single-node etcd in the test process.
+type etcd struct{ *etcdtest.Server }
 
-// freePort returns a port free on 127.0.0.1 a moment ago.
-func freePort(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
+// startEtcd starts etcd; it stops with the test.
+func startEtcd(t testing.TB) etcd { return etcd{etcdtest.Start(t)} }
 
-// startEtcd starts an etcd server in a temporary folder; it stops with the
-// test.
-func startEtcd(t testing.TB) *etcd {
-	t.Helper()
-	e := &etcd{dir: t.TempDir(), client: freePort(t), peer: freePort(t)}
-	e.start(t)
-	t.Cleanup(e.stop)
-	return e
-}
-
-func (e *etcd) start(t testing.TB) {
-	t.Helper()
-	cfg := embed.NewConfig()
-	cfg.Name = "test"
-	cfg.Dir = e.dir
-	cu, pu := &url.URL{Scheme: "http", Host: e.client}, &url.URL{Scheme: "http", Host: e.peer}
-	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{*cu}, []url.URL{*cu}
-	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{*pu}, []url.URL{*pu}
-	cfg.InitialCluster = "test=" + pu.String()
-	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
-	cfg.MaxRequestBytes = 4 << 20
-	srv, err := embed.StartEtcd(cfg)
-	if err != nil {
-		t.Fatalf("starting etcd: %v", err)
-	}
-	select {
-	case <-srv.Server.ReadyNotify():
-	case <-time.After(20 * time.Second):
-		srv.Close()
-		t.Fatal("etcd did not start")
-	}
-	e.srv = srv
-}
-
-func (e *etcd) stop() {
-	if e.srv != nil {
-		e.srv.Close()
-		e.srv = nil
-	}
-}
+// stop and start stop etcd and bring it back.
+func (e etcd) stop()              { e.Stop() }
+func (e etcd) start(t testing.TB) { e.Restart(t) }
 
 // open opens a store on prefix; it closes with the test.
-func (e *etcd) open(t testing.TB, prefix string, now func() time.Time) *Store {
+func (e etcd) open(t testing.TB, prefix string, now func() time.Time) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), Config{Endpoints: []string{e.client}, Prefix: prefix, Now: now, RequestTimeout: time.Second})
+	s, err := Open(context.Background(), Config{Endpoints: []string{e.Client}, Prefix: prefix, Now: now, RequestTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,16 +57,7 @@ func sortTime(e store.Entry) time.Time {
 }
 
 // resolve follows aliases from slug to the post's current slug.
-func (s *snapshot) resolve(slug string) string {
-	for range 16 { // aliases may chain; bound the walk
-		next, ok := s.aliases[slug]
-		if !ok {
-			break
-		}
-		slug = next
-	}
-	return slug
-}
+func (s *snapshot) resolve(slug string) string { return store.ResolveAlias(s.aliases, slug) }
 
 // lookup returns the post named slug, following aliases.
 func (s *snapshot) lookup(slug string) (item, bool) {
