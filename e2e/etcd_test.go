@@ -102,3 +102,33 @@ func TestTwoServersOneEtcd(t *testing.T) {
 		}
 	}
 }
+
+// TestMigrateBoltToEtcd moves a blog from its bbolt file to etcd with
+// `sshblog migrate`, twice (the second takes nothing again), and serves it
+// from etcd.
+func TestMigrateBoltToEtcd(t *testing.T) {
+	old := newBlog(t)
+	ash, reader := newClient(t, "ash"), newClient(t, "reader")
+	old.addAuthor("ash", ash)
+	old.start()
+	ash.must(old, hello, "publish", "hello")
+	ash.must(old, "", "mv", "hello", "greetings")
+	old.stop()
+
+	e := etcdtest.Start(t)
+	db := filepath.Join(old.data, "blog.db")
+	for _, want := range []string{"copied 2 posts and 1 aliases, 0 already there", "copied 0 posts and 0 aliases, 2 already there"} {
+		out, err := sshblog(t, "migrate", "--from", "bolt:"+db, "--to", "etcd://"+e.Client)
+		if err != nil || !strings.Contains(out, want) {
+			t.Fatalf("migrate: %v: %q, want %q", err, out, want)
+		}
+	}
+	b := newBlog(t, "BLOG_STORE=etcd://"+e.Client)
+	b.start()
+	if got := reader.must(b, "", "cat", "hello"); got != hello {
+		t.Errorf("cat by the old name on etcd: %q", got)
+	}
+	if got := reader.must(b, "", "history", "greetings"); strings.Count(got, "\n") != 2 {
+		t.Errorf("the history on etcd: %q", got)
+	}
+}

@@ -25,6 +25,7 @@ import (
 	"github.com/sshblog/sshblog/internal/backup"
 	"github.com/sshblog/sshblog/internal/config"
 	"github.com/sshblog/sshblog/internal/server"
+	"github.com/sshblog/sshblog/internal/store"
 	"github.com/sshblog/sshblog/internal/termtext"
 )
 
@@ -63,6 +64,50 @@ func runBackup(args []string, getenv func(string) string, stdout io.Writer) erro
 	return nil
 }
 
+// runMigrate is `sshblog migrate --from STORE --to STORE [settings]`: every
+// post, revision and alias copied from one store to the other, checked
+// byte for byte; run again, it takes up a copy that stopped half-way.
+func runMigrate(args []string, getenv func(string) string, stdout io.Writer) error {
+	var from, to string
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case (a == "--from" || a == "--to") && i+1 < len(args):
+			if a == "--from" {
+				from = args[i+1]
+			} else {
+				to = args[i+1]
+			}
+			i++
+		default:
+			rest = append(rest, a)
+		}
+	}
+	if from == "" || to == "" {
+		return errors.New("usage: sshblog migrate --from bolt:PATH|etcd://HOST:2379 --to bolt:PATH|etcd://HOST:2379 [--store-prefix P] [other settings]")
+	}
+	cfg, err := config.Load(rest, getenv, stdout)
+	if err != nil {
+		return err
+	}
+	src, err := app.OpenStore(from, cfg)
+	if err != nil {
+		return fmt.Errorf("opening %s: %w", from, err)
+	}
+	defer src.Close()
+	dst, err := app.OpenStore(to, cfg)
+	if err != nil {
+		return fmt.Errorf("opening %s: %w", to, err)
+	}
+	defer dst.Close()
+	res, err := store.Copy(context.Background(), src, dst)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "copied %d posts and %d aliases, %d already there; every revision checked\n", res.Copied, res.Aliases, res.Skipped)
+	return nil
+}
+
 // runHealth is `sshblog health [flags]`: exit 0 if the blog at the configured
 // address answers, 1 if not.
 func runHealth(args []string, getenv func(string) string, stdout io.Writer) error {
@@ -92,6 +137,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) er
 			return runBackup(args[1:], getenv, stdout)
 		case "health":
 			return runHealth(args[1:], getenv, stdout)
+		case "migrate":
+			return runMigrate(args[1:], getenv, stdout)
 		}
 	}
 	cfg, err := config.Load(args, getenv, stdout)

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"charm.land/ssh"
@@ -62,6 +63,20 @@ func Open(cfg config.Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+// OpenStore opens a store named as migrate names them: bolt:PATH (a
+// bbolt file) or etcd://HOST:2379[,...] (with cfg's prefix and TLS
+// settings).
+func OpenStore(spec string, cfg config.Config) (store.Store, error) {
+	if path, ok := strings.CutPrefix(spec, "bolt:"); ok && path != "" {
+		return store.Open(path)
+	}
+	if !strings.HasPrefix(spec, "etcd://") {
+		return nil, fmt.Errorf("%q is not bolt:PATH or etcd://HOST:2379[,HOST:2379...]", spec)
+	}
+	cfg.Store = spec
+	return openStore(cfg)
 }
 
 // openStore opens the store cfg names: the bbolt file in the data folder,

@@ -1,0 +1,114 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+)
+
+// CopyResult is what Copy did.
+type CopyResult struct {
+	Copied  int // posts copied with all their revisions
+	Skipped int // posts the target had already, at the same revision
+	Aliases int // aliases copied
+}
+
+// Copy copies every post of from, with all its revisions (removed posts
+// too), and every alias, into to; then it checks that to holds every
+// revision of from byte for byte. A post to has already at the same
+// revision is left as it is, so a copy that stopped half-way is taken up
+// again by running it once more; a post to has at another revision is an
+// error, and nothing of it is written.
+func Copy(ctx context.Context, from, to Store) (CopyResult, error) {
+	var res CopyResult
+	for _, e := range from.AllEntries() {
+		if have, ok := to.Entry(e.Slug); ok && have.Slug == e.Slug {
+			if have.Rev != e.Rev {
+				return res, fmt.Errorf("copying %s: the target has it at revision %d, the source at %d", e.Slug, have.Rev, e.Rev)
+			}
+			res.Skipped++
+			continue
+		}
+		revs, err := revisions(ctx, from, e.Slug)
+		if err != nil {
+			return res, err
+		}
+		if _, err := to.Restore(ctx, e.Slug, revs, e.Meta); err != nil {
+			return res, fmt.Errorf("copying %s: %w", e.Slug, err)
+		}
+		res.Copied++
+	}
+	for _, a := range from.Aliases() {
+		if _, ok := to.Entry(a[0]); ok {
+			continue // the alias is there, or a post of that name
+		}
+		if err := to.AddAlias(ctx, a[0], a[1]); err != nil {
+			return res, fmt.Errorf("copying the alias %s: %w", a[0], err)
+		}
+		res.Aliases++
+	}
+	return res, Verify(ctx, from, to)
+}
+
+// revisions reads every revision of slug from s, with its source.
+func revisions(ctx context.Context, s Store, slug string) ([]Revision, error) {
+	hist, err := s.History(ctx, slug)
+	if err != nil {
+		return nil, fmt.Errorf("reading the history of %s: %w", slug, err)
+	}
+	out := make([]Revision, len(hist))
+	for i, h := range hist {
+		r, err := s.Revision(ctx, slug, h.Rev)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s@%d: %w", slug, h.Rev, err)
+		}
+		out[i] = r
+	}
+	return out, nil
+}
+
+// Verify checks that to holds every post, revision and alias of from: the
+// same revisions, by the same authors, with the same sources (compared by
+// SHA-256).
+func Verify(ctx context.Context, from, to Store) error {
+	for _, e := range from.AllEntries() {
+		have, ok := to.Entry(e.Slug)
+		if !ok || have.Slug != e.Slug || have.Rev != e.Rev || have.Removed != e.Removed {
+			return fmt.Errorf("verifying %s: the target does not have it at revision %d", e.Slug, e.Rev)
+		}
+		a, err := revisions(ctx, from, e.Slug)
+		if err != nil {
+			return err
+		}
+		b, err := revisions(ctx, to, e.Slug)
+		if err != nil {
+			return err
+		}
+		if len(a) != len(b) {
+			return fmt.Errorf("verifying %s: %d revisions, the target has %d", e.Slug, len(a), len(b))
+		}
+		for i := range a {
+			ha, hb := sha256.Sum256(a[i].Source), sha256.Sum256(b[i].Source)
+			if a[i].Rev != b[i].Rev || a[i].Author != b[i].Author || a[i].Action != b[i].Action || !bytes.Equal(ha[:], hb[:]) {
+				return fmt.Errorf("verifying %s: revision %d differs in the target", e.Slug, a[i].Rev)
+			}
+		}
+	}
+	aliases := aliasMap(from.Aliases())
+	for _, al := range from.Aliases() {
+		if e, ok := to.Entry(al[0]); !ok || e.Slug != ResolveAlias(aliases, al[0]) {
+			return fmt.Errorf("verifying the alias %s: the target does not lead it to %s", al[0], al[1])
+		}
+	}
+	return nil
+}
+
+// aliasMap makes a map of alias pairs.
+func aliasMap(pairs [][2]string) map[string]string {
+	m := make(map[string]string, len(pairs))
+	for _, p := range pairs {
+		m[p[0]] = p[1]
+	}
+	return m
+}
