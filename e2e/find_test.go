@@ -64,3 +64,34 @@ func TestFollowALinkToAnImportedPost(t *testing.T) {
 	s.keys("BSpace")
 	s.waitText("달리기")
 }
+
+// TestTagsAndSeriesScreens opens the tags screen and a post of a series in
+// the reader at 40 and 80 columns.
+func TestTagsAndSeriesScreens(t *testing.T) {
+	b := newBlog(t)
+	ash, reader := newClient(t, "ash"), newClient(t, "reader")
+	b.addAuthor("ash", ash)
+	b.start()
+	ash.must(b, "---\ntitle: 1월 회고\ndate: 2024-01-31\nseries: 24년 회고\ntags: [회고]\n---\n일월.\n", "publish", "jan")
+	ash.must(b, "---\ntitle: 2월 회고\ndate: 2024-02-29\nseries: 24년 회고\ntags: [회고]\n---\n이월.\n", "publish", "feb")
+	if got := reader.must(b, "", "read", "feb", "--width", "40"); !strings.Contains(got, "series 24년 회고, 2 of 2") {
+		t.Errorf("read's series line: %q", got)
+	}
+	for _, width := range []int{40, 80} {
+		s := newScreen(t, width, 24, reader.sshCommandLine(b))
+		s.waitText("24년 3월 회고")
+		s.keys("t")
+		s.waitText("#회고 3")
+		checkScreen(t, "tags", s.capture(), width)
+		s.keys("Enter")
+		s.waitText("#회고 · 3 posts")
+		s.keys("/")
+		s.text("2월")
+		s.keys("Enter", "Enter")
+		s.waitText("series 24년 회고, 2 of 2")
+		checkScreen(t, "a post of a series", s.capture(), width)
+		s.keys("[")
+		s.waitText("일월.")
+		s.keys("q", "q")
+	}
+}
