@@ -91,6 +91,7 @@ func startBlog(dir string, generated, nAuthors int, cacheBytes int64, logTo io.W
 		RenderCache:      cacheBytes,
 		HTTPAddr:         "127.0.0.1:0", // the web runs too, as cmd/sshd's default
 		Lang:             "en",
+		Hyperlinks:       true,
 		Stats:            true, // as cmd/sshd's default: reads are counted
 		StatsDays:        400,
 	}

@@ -164,7 +164,7 @@ func open(cfg config.Config, db store.Store, log *slog.Logger) (*App, error) {
 		Log:         log,
 		Stats:       counts,
 	})
-	renderer := render.New(int(min(cfg.RenderCache, math.MaxInt)), render.WithConcurrency(cfg.RenderJobs))
+	renderer := render.New(int(min(cfg.RenderCache, math.MaxInt)), render.WithConcurrency(cfg.RenderJobs), render.WithHyperlinks(cfg.Hyperlinks))
 	srv, err := server.New(server.Config{
 		Title:            cfg.Title,
 		Description:      cfg.Description,

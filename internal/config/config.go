@@ -59,6 +59,7 @@ type Config struct {
 	MaxImport        int64         // bytes
 	RenderCache      int64         // bytes of rendered posts kept; 0: none
 	RenderJobs       int           // renders at once; 0: the number of CPUs
+	Hyperlinks       bool          // links in rendered posts are OSC 8 hyperlinks in terminals
 
 	MaxSessions      int // open connections at once, in total; 0: no limit
 	MaxSessionsPerIP int // open connections at once from one address; 0: no limit

@@ -82,6 +82,7 @@ func settings() []setting {
 		field("max-post-size", "1MiB", "the largest post accepted, at most 1MiB", func(c *Config) *int64 { return &c.MaxPostSize }, parsePostSize, formatSize),
 		field("render-cache", "64MiB", "rendered posts kept for all readers; the process grows by about 2.5 times this as it fills (0: render every time)", func(c *Config) *int64 { return &c.RenderCache }, parseSize, formatSize),
 		count("render-jobs", "0", "posts rendered at once; more wait in a short line, then get plain text (0: the number of CPUs)", func(c *Config) *int { return &c.RenderJobs }),
+		field("hyperlinks", "on", "links in posts are clickable (OSC 8) in terminals that know them, over ssh -t only: on or off", func(c *Config) *bool { return &c.Hyperlinks }, parseOnOff, formatOnOff),
 		field("max-import", "256MiB", "the largest archive the import command reads, such as 64MiB or 1GiB", func(c *Config) *int64 { return &c.MaxImport }, parseSize, formatSize),
 		field("store", "bolt", "where the blog is kept: bolt (the file in data) or etcd://HOST:2379[,HOST:2379...] (several servers share one blog)", func(c *Config) *string { return &c.Store }, parseStore, ident).quoted(),
 		text("store-prefix", "/sshblog", "with etcd: the blog's key prefix, so that several blogs share a cluster", func(c *Config) *string { return &c.StorePrefix }),

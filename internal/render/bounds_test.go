@@ -226,3 +226,15 @@ func TestAtMostNRendersAndABoundedQueue(t *testing.T) {
 		t.Errorf("slots %d, queue %d after every release", len(r.slots), len(r.queue))
 	}
 }
+
+func TestWithoutHyperlinks(t *testing.T) {
+	md := []byte("[링크](https://example.com/가) and <https://example.com/x>\n")
+	on, err := New(0).RenderContext(context.Background(), Key{ID: "l", Width: 80, Style: Dark}, md)
+	if err != nil || !strings.Contains(on, "\x1b]8;") {
+		t.Fatalf("no hyperlinks by default: %q, %v", on, err)
+	}
+	off, err := New(0, WithHyperlinks(false)).RenderContext(context.Background(), Key{ID: "l", Width: 80, Style: Dark}, md)
+	if err != nil || strings.Contains(off, "\x1b]8;") || !strings.Contains(off, "링크") {
+		t.Errorf("with hyperlinks off: %q, %v", off, err)
+	}
+}

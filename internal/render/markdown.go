@@ -279,6 +279,30 @@ func clean(s string, styled bool) string {
 	return string(append(out, s[done:]...))
 }
 
+// withoutHyperlinks returns s without its OSC 8 hyperlink sequences; the
+// text they wrap stays.
+func withoutHyperlinks(s string) string {
+	const start = "\x1b]8;"
+	if !strings.Contains(s, start) {
+		return s
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(s, start)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		n := osc8Len(s[i:])
+		if n == 0 { // not a whole sequence: left as clean left it
+			b.WriteString(start)
+			n = len(start)
+		}
+		s = s[i+n:]
+	}
+}
+
 // sgrLen returns the length of the SGR sequence (ESC [ params m) at the
 // start of s, or 0 if there is none.
 func sgrLen(s string) int {

@@ -92,6 +92,7 @@ type Stats struct {
 type Renderer struct {
 	maxBytes int
 	flight   singleflight.Group
+	noLinks  bool          // leave out OSC 8 hyperlinks
 	slots    chan struct{} // one per render running
 	queue    chan struct{} // one per render running or waiting for a slot
 	budget   time.Duration
@@ -155,6 +156,13 @@ func WithConcurrency(n int) Option {
 	}
 }
 
+// WithHyperlinks says whether styled renderings keep Glamour's OSC 8
+// hyperlinks, which terminals that know them make clickable (the default)
+// and others ignore.
+func WithHyperlinks(on bool) Option {
+	return func(r *Renderer) { r.noLinks = !on }
+}
+
 // withBudget sets how long callers wait (tests shorten it).
 func withBudget(d time.Duration) Option {
 	return func(r *Renderer) { r.budget = d }
@@ -203,6 +211,9 @@ func (r *Renderer) RenderContext(ctx context.Context, key Key, markdown []byte) 
 		out, err := markdownToTerminal(markdown, key.Width, key.Style)
 		if err != nil {
 			return "", err
+		}
+		if r.noLinks {
+			out = withoutHyperlinks(out)
 		}
 		if len(out) > MaxOutput {
 			return nil, errTooLarge
