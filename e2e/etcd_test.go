@@ -76,8 +76,10 @@ func TestTwoServersOneEtcd(t *testing.T) {
 		t.Errorf("%d of 8 --if-rev racers won, want 1", won)
 	}
 
-	// etcd goes away: what was read is still served, writes say why.
+	// etcd goes away: what was read is still served, writes say why, and
+	// the open reader says so.
 	e.Stop()
+	s.waitText("store is away")
 	if got := reader.must(b, "", "cat", "hello"); !strings.Contains(got, "경쟁") {
 		t.Errorf("cat with etcd down: %q", got)
 	}
@@ -103,6 +105,7 @@ func TestTwoServersOneEtcd(t *testing.T) {
 			t.Fatal("the second server did not catch up")
 		}
 	}
+	s.waitFor("the notice gone", func(screen string) bool { return !strings.Contains(screen, "store is away") })
 }
 
 // TestMigrateBoltToEtcd moves a blog from its bbolt file to etcd with

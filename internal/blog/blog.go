@@ -99,3 +99,11 @@ func (b *Service) Watch(ctx context.Context, fn func()) {
 		fn()
 	}
 }
+
+// Unreachable reports whether the blog's store has lost its cluster (etcd):
+// the posts read so far are still served, and writes are refused, until
+// it is back. A bbolt file is never unreachable.
+func (b *Service) Unreachable() bool {
+	u, ok := b.st.(interface{ Unreachable() bool })
+	return ok && u.Unreachable()
+}

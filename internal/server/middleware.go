@@ -200,6 +200,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		Links: func(url string) (string, bool) {
 			return s.blog.ResolveLink(id, url, s.cfg.WebHost)
 		},
+		Unreachable: s.blog.Unreachable,
 		Opened: func(slug string) {
 			s.blog.CountRead(id, blog.Visit{Slug: slug, Source: stats.SSH})
 		},

@@ -74,6 +74,9 @@ type Options struct {
 	// Links, when set, lets enter follow a link of a post to another post
 	// of the blog; see LinkFunc.
 	Links LinkFunc
+	// Unreachable, when set, says whether the blog's store is away; the
+	// list then says so on its status line.
+	Unreachable func() bool
 }
 
 // BylineFunc returns the header of the post p at revision rev, as the
@@ -156,8 +159,9 @@ type Model struct {
 	stats     statsScreen
 	search    SearchFunc
 	resolve   LinkFunc
-	history   []string // the posts the reader followed links from, last last
-	pagerNote string   // one line for the pager's status bar, until the next key
+	away      func() bool // the blog's store is away (etcd)
+	history   []string    // the posts the reader followed links from, last last
+	pagerNote string      // one line for the pager's status bar, until the next key
 	tags      tagsScreen
 	tag       string          // the list shows only the posts with this tag, if any
 	counted   map[string]bool // posts opened in this session, counted once
@@ -222,6 +226,7 @@ func New(opts Options) *Model {
 		statsFn:  opts.Stats,
 		search:   opts.Search,
 		resolve:  opts.Links,
+		away:     opts.Unreachable,
 		renderer: opts.Renderer,
 		loc:      loc,
 		author:   opts.Author,
@@ -939,6 +944,9 @@ func (m *Model) brandLine(width int) string {
 	return m.st.brand.Padding(0, 1).Render(termtext.Truncate(m.title, width-2, ellipsis))
 }
 
+// awayNotice is the list's status line while the blog's store is away.
+const awayNotice = "The blog's store is away: these are the posts as they were."
+
 // listStatus is the line under the title: a notice if there is one, the
 // filter being typed, the filter in effect, or the number of posts.
 func (m *Model) listStatus(width int) string {
@@ -946,6 +954,8 @@ func (m *Model) listStatus(width int) string {
 	switch {
 	case m.notice != "":
 		return m.st.notice.Render(termtext.Truncate(m.notice, width, ellipsis))
+	case m.away != nil && m.away():
+		return m.st.notice.Render(termtext.Truncate(awayNotice, width, ellipsis))
 	case !m.listReady:
 		s = "Loading…"
 	case m.list.SettingFilter():

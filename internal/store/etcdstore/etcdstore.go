@@ -98,6 +98,8 @@ type Store struct {
 	done   chan struct{}      // closed when the watch has stopped
 
 	bodies *bodies // revisions read, and every current one
+
+	down atomic.Bool // the watch is broken and etcd has not answered since
 }
 
 var _ store.Store = (*Store)(nil)
@@ -158,7 +160,35 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	wctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	go s.watch(wctx, rev)
+	go s.heartbeat(wctx)
 	return s, nil
+}
+
+// heartbeatEvery is how often a store asks etcd whether it is there, so
+// that readers learn soon that it is not (and that it is back).
+const heartbeatEvery = 2 * time.Second
+
+// heartbeat notes whether etcd answers, and tells the store's watchers when
+// that changes, until ctx ends.
+func (s *Store) heartbeat(ctx context.Context) {
+	t := time.NewTicker(heartbeatEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		rctx, cancel := context.WithTimeout(ctx, heartbeatEvery/2)
+		_, err := s.cli.Get(rctx, s.prefix+"meta/schema")
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		if down := err != nil; s.down.Swap(down) != down {
+			s.notify()
+		}
+	}
 }
 
 // orDefault returns d, or def when d is not positive.
@@ -265,8 +295,12 @@ func (s *Store) watch(ctx context.Context, rev int64) {
 			r, err := s.load(ctx)
 			if err == nil {
 				rev = r
+				s.down.Store(false)
 				s.notify()
 				break
+			}
+			if !s.down.Swap(true) {
+				s.notify() // readers are told the store is away
 			}
 			select {
 			case <-ctx.Done():
@@ -413,6 +447,10 @@ func (s *Store) Entry(slug string) (store.Entry, bool) {
 	it, ok := s.snap.Load().lookup(slug)
 	return it.Entry, ok
 }
+
+// Unreachable reports whether the store has lost etcd: it then serves what
+// it has read, and refuses writes, until etcd answers again.
+func (s *Store) Unreachable() bool { return s.down.Load() }
 
 // Now returns the store's clock's time.
 func (s *Store) Now() time.Time { return s.now() }
