@@ -154,7 +154,7 @@ func open(cfg config.Config, db store.Store, log *slog.Logger) (*App, error) {
 		if st, ok := db.(stats.Store); ok {
 			counts = stats.New(st, stats.Options{Location: cfg.Location, Days: cfg.StatsDays})
 		} else {
-			log.Warn("read statistics are kept in the bbolt store only; with etcd they are off")
+			log.Warn("this store keeps no read statistics; they are off")
 		}
 	}
 	b := blog.New(db, blog.Config{

@@ -20,7 +20,7 @@ import (
 //	stats/<slug>/<YYYYMMDD>/<source> -> counts
 //
 // one nested bucket per post, so a post's days are one range and a rename
-// moves one bucket. The counts are numbers only (see encodeCount): no
+// moves one bucket. The counts are numbers only (see EncodeCount): no
 // reader is named in them.
 var bucketStats = []byte("stats")
 
@@ -41,23 +41,23 @@ func (db *DB) AddStatCounts(ctx context.Context, counts []stats.Count) error {
 			return err
 		}
 		for _, c := range counts {
-			if err := checkCount(c); err != nil {
+			if err := CheckCount(c); err != nil {
 				return err
 			}
 			b, err := root.CreateBucketIfNotExists([]byte(c.Slug))
 			if err != nil {
 				return fmt.Errorf("post %q: %w", c.Slug, err)
 			}
-			k := statKey(c.Day, c.Source)
+			k := StatKey(c.Day, c.Source)
 			if v := b.Get(k); v != nil {
-				old, err := decodeCount(v)
+				old, err := DecodeCount(v)
 				if err != nil {
 					return fmt.Errorf("post %q, %s: %w", c.Slug, k, err)
 				}
 				old.Add(c)
 				c = old
 			}
-			if err := b.Put(k, encodeCount(c)); err != nil {
+			if err := b.Put(k, EncodeCount(c)); err != nil {
 				return err
 			}
 		}
@@ -83,16 +83,16 @@ func (db *DB) StatCounts(ctx context.Context, from, to stats.Day, slug string) (
 		}
 		each := func(name []byte, b *bolt.Bucket) error {
 			c := b.Cursor()
-			lo := statKey(from, 0)[:8]
+			lo := StatKey(from, 0)[:8]
 			for k, v := c.Seek(lo); k != nil; k, v = c.Next() {
-				day, src, err := parseStatKey(k)
+				day, src, err := ParseStatKey(k)
 				if err != nil {
 					return fmt.Errorf("post %q: %w", name, err)
 				}
 				if day > to {
 					break
 				}
-				n, err := decodeCount(v)
+				n, err := DecodeCount(v)
 				if err != nil {
 					return fmt.Errorf("post %q, %s: %w", name, k, err)
 				}
@@ -123,7 +123,7 @@ func (db *DB) PruneStats(ctx context.Context, before stats.Day) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	limit := statKey(before, 0)[:8]
+	limit := StatKey(before, 0)[:8]
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		root := tx.Bucket(bucketStats)
 		if root == nil {
@@ -181,19 +181,19 @@ func (db *DB) RenameStats(ctx context.Context, oldSlug, newSlug string) error {
 			return err
 		}
 		err = from.ForEach(func(k, v []byte) error {
-			n, err := decodeCount(v)
+			n, err := DecodeCount(v)
 			if err != nil {
 				return fmt.Errorf("%s: %w", k, err)
 			}
 			if old := to.Get(k); old != nil {
-				o, err := decodeCount(old)
+				o, err := DecodeCount(old)
 				if err != nil {
 					return fmt.Errorf("%s: %w", k, err)
 				}
 				o.Add(n)
 				n = o
 			}
-			return to.Put(bytes.Clone(k), encodeCount(n))
+			return to.Put(bytes.Clone(k), EncodeCount(n))
 		})
 		if err != nil {
 			return err
@@ -206,8 +206,8 @@ func (db *DB) RenameStats(ctx context.Context, oldSlug, newSlug string) error {
 	return nil
 }
 
-// checkCount rejects a count its key cannot hold.
-func checkCount(c stats.Count) error {
+// CheckCount rejects a count its key cannot hold.
+func CheckCount(c stats.Count) error {
 	if c.Slug == "" || len(c.Slug) > bolt.MaxKeySize {
 		return fmt.Errorf("a count with a slug of %d bytes", len(c.Slug))
 	}
@@ -220,8 +220,8 @@ func checkCount(c stats.Count) error {
 	return nil
 }
 
-// statKey is YYYYMMDD/source.
-func statKey(d stats.Day, s stats.Source) []byte {
+// StatKey is the key of a day's count from a source, within a post: YYYYMMDD/source.
+func StatKey(d stats.Day, s stats.Source) []byte {
 	y, m, dd := d.Date()
 	k := make([]byte, 0, 16)
 	k = appendPadded(k, y, 4)
@@ -240,8 +240,8 @@ func appendPadded(b []byte, n, width int) []byte {
 	return append(b, s...)
 }
 
-// parseStatKey reads a key statKey wrote.
-func parseStatKey(k []byte) (stats.Day, stats.Source, error) {
+// ParseStatKey reads a key StatKey wrote.
+func ParseStatKey(k []byte) (stats.Day, stats.Source, error) {
 	if len(k) < 10 || k[8] != '/' {
 		return 0, 0, fmt.Errorf("malformed key %q", k)
 	}
@@ -256,10 +256,10 @@ func parseStatKey(k []byte) (stats.Day, stats.Source, error) {
 	return stats.DateDay(n/10000, time.Month(n/100%100), n%100), src, nil
 }
 
-// encodeCount writes c's numbers: a version byte, then uvarints reads,
+// EncodeCount writes c's numbers: a version byte, then uvarints reads,
 // uniques, bots, the number of referrers, and for each its domain's length,
 // the domain and its reads, domains sorted.
-func encodeCount(c stats.Count) []byte {
+func EncodeCount(c stats.Count) []byte {
 	b := make([]byte, 0, 16+len(c.Referrers)*24)
 	b = append(b, countVersion)
 	b = binary.AppendUvarint(b, uint64(max(c.Reads, 0)))
@@ -289,8 +289,8 @@ func encodeCount(c stats.Count) []byte {
 // errCorrupt is a count that does not decode.
 var errCorrupt = errors.New("corrupt read count")
 
-// decodeCount reads what encodeCount wrote. It never panics.
-func decodeCount(v []byte) (stats.Count, error) {
+// DecodeCount reads what EncodeCount wrote. It never panics.
+func DecodeCount(v []byte) (stats.Count, error) {
 	var c stats.Count
 	if len(v) == 0 || v[0] != countVersion {
 		return c, fmt.Errorf("%w: unknown version", errCorrupt)
