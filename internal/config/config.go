@@ -251,8 +251,9 @@ func done(err error) error {
 func writeUsage(w io.Writer, all []setting) error {
 	var b strings.Builder
 	b.WriteString(`Usage: sshblog [flags]
+       sshblog health | backup FILE | migrate --from STORE --to STORE [flags]
 
-sshblog serves the blog over SSH. Each setting is taken from, the later winning:
+sshblog serves the blog over SSH and the web. Each setting is taken from, the later winning:
 its default; the YAML file named by --config or BLOG_CONFIG; its environment
 variable (empty counts as unset); its flag. In the file, a setting's key is
 its flag's name, in kebab-case: "max-sessions: 200". Durations are written
