@@ -24,52 +24,7 @@ const (
 // one outcome per change, in order; an error only when the store fails.
 func (s *Store) PutMany(ctx context.Context, changes []store.Change) ([]store.Outcome, error) {
 	out := make([]store.Outcome, len(changes))
-	type pending struct {
-		i   int
-		rec record
-		ops []clientv3.Op
-		cmp clientv3.Cmp
-	}
-	var batch []pending
-	ops, size := 0, 0
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		var cmps []clientv3.Cmp
-		var all []clientv3.Op
-		for _, p := range batch {
-			cmps = append(cmps, p.cmp)
-			all = append(all, p.ops...)
-		}
-		tctx, cancel := context.WithTimeout(ctx, s.timeout)
-		resp, err := s.cli.Txn(tctx).If(cmps...).Then(all...).Commit()
-		cancel()
-		if err != nil {
-			return err
-		}
-		if resp.Succeeded {
-			recs := make([]record, 0, len(batch))
-			gone := map[string]string{}
-			for _, p := range batch {
-				out[p.i] = store.Outcome{Entry: p.rec.Entry}
-				recs = append(recs, p.rec)
-				gone[p.rec.Slug] = ""
-			}
-			s.commit(resp.Header.Revision, recs, nil, gone)
-		} else {
-			// Someone wrote one of these posts meanwhile: one at a time.
-			for _, p := range batch {
-				o, err := s.putOne(ctx, changes[p.i])
-				if err != nil {
-					return err
-				}
-				out[p.i] = o
-			}
-		}
-		batch, ops, size = batch[:0], 0, 0
-		return nil
-	}
+	bt := &bulkTxn{s: s, changes: changes, out: out}
 	for i, c := range changes {
 		if err := ctx.Err(); err != nil {
 			return out, err
@@ -83,7 +38,7 @@ func (s *Store) PutMany(ctx context.Context, changes []store.Change) ([]store.Ou
 			continue
 		}
 		if c.IfRev != nil || len(c.Post.Source) > maxTxnBytes/2 {
-			if err := flush(); err != nil {
+			if err := bt.flush(ctx); err != nil {
 				return out, writeError("bulk write", err)
 			}
 			o, err := s.putOne(ctx, c)
@@ -93,43 +48,113 @@ func (s *Store) PutMany(ctx context.Context, changes []store.Change) ([]store.Ou
 			out[i] = o
 			continue
 		}
-		cur, unchanged, err := s.unchanged(ctx, c.Post)
-		if err != nil {
-			return out, writeError("bulk write", err)
-		}
-		if unchanged {
-			out[i] = store.Outcome{Entry: cur.Entry, Unchanged: true}
-			continue
-		}
-		var mod int64
-		if it, ok := s.snap.Load().items[c.Post.Slug]; ok {
-			mod = it.mod
-		}
-		action := c.Action
-		if action == "" {
-			action = store.Published
-			if cur != nil {
-				action = store.Edited
-			}
-		}
-		rec, rev := s.newRevision(c.Post, cur, c.Author, action)
-		o, err := s.appendOps(rec, rev)
-		if err != nil {
+		if err := bt.add(ctx, i); err != nil {
 			return out, err
 		}
-		if ops+len(o) > maxTxnOps || size+len(c.Post.Source) > maxTxnBytes {
-			if err := flush(); err != nil {
-				return out, writeError("bulk write", err)
-			}
-		}
-		batch = append(batch, pending{i: i, rec: rec, ops: o, cmp: clientv3.Compare(clientv3.ModRevision(s.postKey(c.Post.Slug)), "=", mod)})
-		ops += len(o)
-		size += len(c.Post.Source) + 512
 	}
-	if err := flush(); err != nil {
+	if err := bt.flush(ctx); err != nil {
 		return out, writeError("bulk write", err)
 	}
 	return out, nil
+}
+
+// bulkTxn gathers the changes of a PutMany into transactions of at most
+// maxTxnOps operations and maxTxnBytes bytes.
+type bulkTxn struct {
+	s       *Store
+	changes []store.Change
+	out     []store.Outcome
+
+	batch     []bulkChange
+	ops, size int
+}
+
+// bulkChange is one change waiting in a bulk transaction.
+type bulkChange struct {
+	i   int // its index in changes
+	rec record
+	ops []clientv3.Op
+	cmp clientv3.Cmp
+}
+
+// add puts change i in the transaction, flushing first if it would not
+// fit; a change to a post with the same source is answered at once.
+func (bt *bulkTxn) add(ctx context.Context, i int) error {
+	s, c := bt.s, bt.changes[i]
+	cur, unchanged, err := s.unchanged(ctx, c.Post)
+	if err != nil {
+		return writeError("bulk write", err)
+	}
+	if unchanged {
+		bt.out[i] = store.Outcome{Entry: cur.Entry, Unchanged: true}
+		return nil
+	}
+	var mod int64
+	if it, ok := s.snap.Load().items[c.Post.Slug]; ok {
+		mod = it.mod
+	}
+	action := c.Action
+	if action == "" {
+		action = store.Published
+		if cur != nil {
+			action = store.Edited
+		}
+	}
+	rec, rev := s.newRevision(c.Post, cur, c.Author, action)
+	o, err := s.appendOps(rec, rev)
+	if err != nil {
+		return err
+	}
+	if bt.ops+len(o) > maxTxnOps || bt.size+len(c.Post.Source) > maxTxnBytes {
+		if err := bt.flush(ctx); err != nil {
+			return writeError("bulk write", err)
+		}
+	}
+	bt.batch = append(bt.batch, bulkChange{i: i, rec: rec, ops: o, cmp: clientv3.Compare(clientv3.ModRevision(s.postKey(c.Post.Slug)), "=", mod)})
+	bt.ops += len(o)
+	bt.size += len(c.Post.Source) + 512
+	return nil
+}
+
+// flush commits the gathered changes in one transaction; if another
+// server wrote one of their posts meanwhile, they go one at a time.
+func (bt *bulkTxn) flush(ctx context.Context) error {
+	if len(bt.batch) == 0 {
+		return nil
+	}
+	s := bt.s
+	var cmps []clientv3.Cmp
+	var all []clientv3.Op
+	for _, p := range bt.batch {
+		cmps = append(cmps, p.cmp)
+		all = append(all, p.ops...)
+	}
+	tctx, cancel := context.WithTimeout(ctx, s.timeout)
+	resp, err := s.cli.Txn(tctx).If(cmps...).Then(all...).Commit()
+	cancel()
+	if err != nil {
+		return err
+	}
+	if resp.Succeeded {
+		recs := make([]record, 0, len(bt.batch))
+		gone := map[string]string{}
+		for _, p := range bt.batch {
+			bt.out[p.i] = store.Outcome{Entry: p.rec.Entry}
+			recs = append(recs, p.rec)
+			gone[p.rec.Slug] = ""
+		}
+		s.commit(resp.Header.Revision, recs, nil, gone)
+	} else {
+		for _, p := range bt.batch {
+			o, err := s.putOne(ctx, bt.changes[p.i])
+			if err != nil {
+				return err
+			}
+			bt.out[p.i] = o
+		}
+	}
+	bt.batch, bt.ops, bt.size = bt.batch[:0], 0, 0
+	return nil
 }
 
 // putOne is one change of a bulk write on its own.
