@@ -94,15 +94,7 @@ func (s *snapshot) publicAt(now time.Time) *publicList {
 		return l
 	}
 	l := &publicList{from: now}
-	for _, e := range s.entries {
-		switch {
-		case e.IsPublic(now):
-			l.entries = append(l.entries, e)
-		case e.IsScheduled(now) && (l.until.IsZero() || e.Date.Before(l.until)):
-			l.until = e.Date
-		}
-	}
-	l.entries = slices.Clip(l.entries)
+	l.entries, l.until = PublicAt(s.entries, now)
 	s.public.Store(l)
 	return l
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -15,6 +16,21 @@ func (e Entry) IsPublic(now time.Time) bool {
 // IsScheduled reports whether the post will become public by itself later.
 func (e Entry) IsScheduled(now time.Time) bool {
 	return !e.Removed && !e.Draft && e.Date.After(now)
+}
+
+// PublicAt returns the entries of es that are public at now, in their
+// order, and when the earliest scheduled one among them comes due (zero
+// when none is): until then the list stays as it is.
+func PublicAt(es []Entry, now time.Time) (public []Entry, until time.Time) {
+	for _, e := range es {
+		switch {
+		case e.IsPublic(now):
+			public = append(public, e)
+		case e.IsScheduled(now) && (until.IsZero() || e.Date.Before(until)):
+			until = e.Date
+		}
+	}
+	return slices.Clip(public), until
 }
 
 // Public is the blog as readers see it: drafts and posts dated in the future

@@ -72,15 +72,7 @@ func (s *snapshot) publicAt(now time.Time) ([]store.Entry, time.Time) {
 		return l.entries, l.until
 	}
 	l := &publicList{from: now}
-	for _, e := range s.all {
-		switch {
-		case e.IsPublic(now):
-			l.entries = append(l.entries, e)
-		case e.IsScheduled(now) && (l.until.IsZero() || e.Date.Before(l.until)):
-			l.until = e.Date
-		}
-	}
-	l.entries = slices.Clip(l.entries)
+	l.entries, l.until = store.PublicAt(s.all, now)
 	s.public.Store(l)
 	return l.entries, l.until
 }
