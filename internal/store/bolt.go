@@ -30,6 +30,7 @@ var (
 	bucketRevisions = []byte("revisions") // slug -> bucket: big-endian uint64 rev -> revision record
 	bucketAliases   = []byte("aliases")   // old slug -> new slug
 	bucketMeta      = []byte("meta")      // "schema" -> version
+	bucketProposals = []byte("proposals") // slug -> bucket: big-endian uint64 n -> proposal record
 )
 
 // schemaVersion is written to meta/schema when a file is created.
@@ -126,7 +127,7 @@ func Open(path string, opts ...Option) (*DB, error) {
 		o(db)
 	}
 	err = b.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketPosts, bucketRevisions, bucketAliases, bucketMeta} {
+		for _, name := range [][]byte{bucketPosts, bucketRevisions, bucketAliases, bucketMeta, bucketProposals} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -476,14 +477,8 @@ func (db *DB) write(ctx context.Context, what, slug string, ifRev *uint64, chang
 		if err != nil {
 			return err
 		}
-		if ifRev != nil {
-			var have uint64
-			if cur != nil {
-				have = cur.Rev
-			}
-			if have != *ifRev {
-				return fmt.Errorf("%w: %s is at revision %d, not %d", ErrConflict, slug, have, *ifRev)
-			}
+		if err := checkIfRev(slug, cur, ifRev); err != nil {
+			return err
 		}
 		var r Revision
 		e, r, err = change(cur)

@@ -80,14 +80,8 @@ func (db *DB) putInTx(tx *bolt.Tx, c Change) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	if c.IfRev != nil {
-		var have uint64
-		if cur != nil {
-			have = cur.Rev
-		}
-		if have != *c.IfRev {
-			return Outcome{Err: fmt.Errorf("%w: %s is at revision %d, not %d", ErrConflict, c.Post.Slug, have, *c.IfRev)}, nil
-		}
+	if err := checkIfRev(c.Post.Slug, cur, c.IfRev); err != nil {
+		return Outcome{Err: err}, nil
 	}
 	if cur != nil && !cur.Removed {
 		if b := tx.Bucket(bucketRevisions).Bucket([]byte(c.Post.Slug)); b != nil {

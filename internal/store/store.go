@@ -137,6 +137,7 @@ type Store interface {
 	Writer
 	Archive
 	Watcher
+	Reviews
 	io.Closer
 }
 

@@ -9,6 +9,8 @@
 //	P/posts/SLUG           JSON record: the post's store.Entry and its id
 //	P/revisions/ID/%016x   one revision, encoded as by store.EncodeRevision
 //	P/aliases/OLD          NEW
+//	P/proposals/SLUG/%016x a proposal waiting for review, or closed (review.go)
+//	P/open/SLUG/%016x      "" while that proposal is open
 //
 // A post's history is kept under a stable id given when the post is first
 // written, not under its slug. A rename is then one transaction whatever the
@@ -345,6 +347,8 @@ func (s *Store) apply(events []*clientv3.Event) {
 			items[slug] = item{record: r, mod: ev.Kv.ModRevision}
 			fetch = append(fetch, r)
 			changed = true
+		case strings.HasPrefix(k, s.prefix+"open/"):
+			changed = true // a proposal was made or closed: authors' lists show it
 		case strings.HasPrefix(k, s.prefix+"aliases/"):
 			alias := strings.TrimPrefix(k, s.prefix+"aliases/")
 			if ev.Type == clientv3.EventTypeDelete {

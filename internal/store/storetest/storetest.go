@@ -40,6 +40,8 @@ func Run(t *testing.T, open Opener) {
 		{"Restore", testRestore},
 		{"SeedOnlyWhenEmpty", testSeed},
 		{"WriteTo", testWriteTo},
+		{"ProposalsWaitForReview", testProposalsWaitForReview},
+		{"ApproveOnce", testApproveOnce},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, open) })

@@ -1,0 +1,288 @@
+package etcdstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/sshblog/sshblog/internal/post"
+	"github.com/sshblog/sshblog/internal/store"
+)
+
+// Proposals are kept under two more prefixes:
+//
+//	P/proposals/SLUG/%016x  a proposal, encoded as by store.EncodeProposal
+//	P/open/SLUG/%016x       "" while that proposal is open
+//
+// The open keys lie in the watched range (between meta/ and posts/), so
+// every server hears of a proposal made or closed elsewhere; the records,
+// with their bodies, are read only when asked for.
+
+func (s *Store) proposalPrefix(slug string) string { return s.prefix + "proposals/" + slug + "/" }
+func (s *Store) proposalKey(slug string, n uint64) string {
+	return fmt.Sprintf("%s%016x", s.proposalPrefix(slug), n)
+}
+func (s *Store) openKey(slug string, n uint64) string {
+	return fmt.Sprintf("%sopen/%s/%016x", s.prefix, slug, n)
+}
+
+// Propose stores c.Post as a new open proposal of its slug. See
+// store.Reviews.
+func (s *Store) Propose(ctx context.Context, c store.Change) (store.Proposal, error) {
+	if c.Post == nil {
+		return store.Proposal{}, errors.New("etcdstore: propose: no post")
+	}
+	if err := post.CheckSlug(c.Post.Slug); err != nil {
+		return store.Proposal{}, fmt.Errorf("etcdstore: propose: %w", err)
+	}
+	for {
+		p, retry, err := s.proposeOnce(ctx, c)
+		if err != nil {
+			return store.Proposal{}, writeError("proposing "+c.Post.Slug, err)
+		}
+		if !retry {
+			s.notify()
+			return p, nil
+		}
+	}
+}
+
+func (s *Store) proposeOnce(ctx context.Context, c store.Change) (store.Proposal, bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	slug := c.Post.Slug
+	cur, mod, err := s.current(ctx, slug)
+	if err != nil {
+		return store.Proposal{}, false, err
+	}
+	var have uint64
+	if cur != nil {
+		have = cur.Rev
+	}
+	if c.IfRev != nil && have != *c.IfRev {
+		return store.Proposal{}, false, fmt.Errorf("%w: %s is at revision %d, not %d", store.ErrConflict, slug, have, *c.IfRev)
+	}
+	last, err := s.lastProposal(ctx, slug)
+	if err != nil {
+		return store.Proposal{}, false, err
+	}
+	p := store.Proposal{Slug: slug, N: store.NextProposal(have, last), Author: c.Author, Time: s.now(), Base: have, State: store.Proposed, Source: c.Post.Source}
+	key := s.proposalKey(slug, p.N)
+	resp, err := s.cli.Txn(ctx).If(
+		clientv3.Compare(clientv3.ModRevision(s.postKey(slug)), "=", mod),
+		clientv3.Compare(clientv3.CreateRevision(key), "=", 0),
+	).Then(
+		clientv3.OpPut(key, string(store.EncodeProposal(p))),
+		clientv3.OpPut(s.openKey(slug, p.N), ""),
+	).Commit()
+	if err != nil {
+		return store.Proposal{}, false, err
+	}
+	if !resp.Succeeded && c.IfRev != nil {
+		return store.Proposal{}, false, fmt.Errorf("%w: %s changed meanwhile", store.ErrConflict, slug)
+	}
+	return p, !resp.Succeeded, nil
+}
+
+// lastProposal returns the number of slug's latest proposal, 0 if none.
+func (s *Store) lastProposal(ctx context.Context, slug string) (uint64, error) {
+	resp, err := s.cli.Get(ctx, s.proposalPrefix(slug), clientv3.WithPrefix(), clientv3.WithKeysOnly(),
+		clientv3.WithSort(clientv3.SortByKey, clientv3.SortDescend), clientv3.WithLimit(1))
+	if err != nil || len(resp.Kvs) == 0 {
+		return 0, err
+	}
+	return parseN(string(resp.Kvs[0].Key))
+}
+
+// parseN reads the number at the end of a proposal or open key.
+func parseN(key string) (uint64, error) {
+	i := strings.LastIndexByte(key, '/')
+	n, err := strconv.ParseUint(key[i+1:], 16, 64)
+	if err != nil {
+		return 0, fmt.Errorf("a proposal key %q is damaged", key)
+	}
+	return n, nil
+}
+
+// OpenProposals returns every open proposal, oldest first, without sources.
+func (s *Store) OpenProposals(ctx context.Context) ([]store.Proposal, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	resp, err := s.cli.Get(ctx, s.prefix+"open/", clientv3.WithPrefix(), clientv3.WithKeysOnly())
+	if err != nil {
+		return nil, readError("proposals", err)
+	}
+	var out []store.Proposal
+	for _, kv := range resp.Kvs {
+		rest := strings.TrimPrefix(string(kv.Key), s.prefix+"open/")
+		slug, _, _ := strings.Cut(rest, "/")
+		n, err := parseN(rest)
+		if err != nil {
+			return nil, err
+		}
+		p, _, err := s.proposal(ctx, slug, n, false)
+		if err != nil {
+			return nil, err
+		}
+		if p.Open() {
+			out = append(out, p)
+		}
+	}
+	store.SortProposals(out)
+	return out, nil
+}
+
+// Proposals returns every proposal of slug, oldest first, without sources.
+func (s *Store) Proposals(ctx context.Context, slug string) ([]store.Proposal, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	resp, err := s.cli.Get(ctx, s.proposalPrefix(slug), clientv3.WithPrefix())
+	if err != nil {
+		return nil, readError(slug, err)
+	}
+	out := make([]store.Proposal, 0, len(resp.Kvs))
+	for _, kv := range resp.Kvs {
+		n, err := parseN(string(kv.Key))
+		if err != nil {
+			return nil, err
+		}
+		p, err := store.DecodeProposal(slug, n, kv.Value, false)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	store.SortProposals(out)
+	return out, nil
+}
+
+// Proposal returns proposal n of slug with its source.
+func (s *Store) Proposal(ctx context.Context, slug string, n uint64) (store.Proposal, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	p, _, err := s.proposal(ctx, slug, n, true)
+	return p, err
+}
+
+// proposal reads proposal n of slug and its key's ModRevision.
+func (s *Store) proposal(ctx context.Context, slug string, n uint64, source bool) (store.Proposal, int64, error) {
+	resp, err := s.cli.Get(ctx, s.proposalKey(slug, n))
+	if err != nil {
+		return store.Proposal{}, 0, readError(slug, err)
+	}
+	if len(resp.Kvs) == 0 {
+		return store.Proposal{}, 0, fmt.Errorf("%w: %s has no proposal %d", store.ErrNotFound, slug, n)
+	}
+	p, err := store.DecodeProposal(slug, n, resp.Kvs[0].Value, source)
+	return p, resp.Kvs[0].ModRevision, err
+}
+
+// Annotate adds note to proposal n of slug. See store.Reviews.
+func (s *Store) Annotate(ctx context.Context, slug string, n uint64, note store.Note) (store.Proposal, error) {
+	for {
+		p, retry, err := s.annotateOnce(ctx, slug, n, note)
+		if errors.Is(err, store.ErrClosed) {
+			return store.Proposal{}, err
+		}
+		if err != nil {
+			return store.Proposal{}, writeError("annotating a proposal of "+slug, err)
+		}
+		if !retry {
+			s.notify()
+			p.Source = nil
+			return p, nil
+		}
+	}
+}
+
+func (s *Store) annotateOnce(ctx context.Context, slug string, n uint64, note store.Note) (store.Proposal, bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	old, mod, err := s.proposal(ctx, slug, n, true)
+	if err != nil {
+		return store.Proposal{}, false, err
+	}
+	p, err := store.CloseProposal(old, note)
+	if err != nil {
+		return store.Proposal{}, false, err
+	}
+	key := s.proposalKey(slug, n)
+	ops := []clientv3.Op{clientv3.OpPut(key, string(store.EncodeProposal(p)))}
+	if !p.Open() {
+		ops = append(ops, clientv3.OpDelete(s.openKey(slug, n)))
+	}
+	resp, err := s.cli.Txn(ctx).If(clientv3.Compare(clientv3.ModRevision(key), "=", mod)).Then(ops...).Commit()
+	if err != nil {
+		return store.Proposal{}, false, err
+	}
+	return p, !resp.Succeeded, nil
+}
+
+// Approve writes c as the post's next revision and closes proposal n, in
+// one transaction. See store.Reviews.
+func (s *Store) Approve(ctx context.Context, n uint64, approver string, c store.Change) (store.Entry, error) {
+	if c.Post == nil {
+		return store.Entry{}, errors.New("etcdstore: approve: no post")
+	}
+	if err := post.CheckSlug(c.Post.Slug); err != nil {
+		return store.Entry{}, fmt.Errorf("etcdstore: approve: %w", err)
+	}
+	for {
+		e, retry, err := s.approveOnce(ctx, n, approver, c)
+		if errors.Is(err, store.ErrClosed) {
+			return store.Entry{}, err
+		}
+		if err != nil {
+			return store.Entry{}, writeError("approving a proposal of "+c.Post.Slug, err)
+		}
+		if !retry {
+			return e, nil
+		}
+	}
+}
+
+func (s *Store) approveOnce(ctx context.Context, n uint64, approver string, c store.Change) (store.Entry, bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	slug := c.Post.Slug
+	p, pmod, err := s.proposal(ctx, slug, n, true)
+	if err != nil {
+		return store.Entry{}, false, err
+	}
+	cur, mod, err := s.current(ctx, slug)
+	if err != nil {
+		return store.Entry{}, false, err
+	}
+	if c.IfRev != nil && (cur == nil && *c.IfRev != 0 || cur != nil && cur.Rev != *c.IfRev) {
+		return store.Entry{}, false, fmt.Errorf("%w: %s is not at revision %d", store.ErrConflict, slug, *c.IfRev)
+	}
+	next, rev := s.newRevision(c.Post, cur, c.Author, store.Approved)
+	if p, err = store.CloseProposal(p, store.Note{Author: approver, Time: rev.Time, Action: store.Approved, Rev: rev.Rev}); err != nil {
+		return store.Entry{}, false, err
+	}
+	ops, err := s.appendOps(next, rev)
+	if err != nil {
+		return store.Entry{}, false, err
+	}
+	key := s.proposalKey(slug, n)
+	ops = append(ops, clientv3.OpPut(key, string(store.EncodeProposal(p))), clientv3.OpDelete(s.openKey(slug, n)))
+	resp, err := s.cli.Txn(ctx).If(
+		clientv3.Compare(clientv3.ModRevision(s.postKey(slug)), "=", mod),
+		clientv3.Compare(clientv3.ModRevision(key), "=", pmod),
+	).Then(ops...).Commit()
+	if err != nil {
+		return store.Entry{}, false, err
+	}
+	if !resp.Succeeded {
+		if c.IfRev != nil {
+			return store.Entry{}, false, fmt.Errorf("%w: %s changed meanwhile", store.ErrConflict, slug)
+		}
+		return store.Entry{}, true, nil
+	}
+	s.commit(resp.Header.Revision, []record{next}, nil, map[string]string{slug: ""})
+	return next.Entry, false, nil
+}
