@@ -163,6 +163,8 @@ func open(cfg config.Config, db store.Store, log *slog.Logger) (*App, error) {
 		MaxImport:   cfg.MaxImport,
 		Log:         log,
 		Stats:       counts,
+		Review:      cfg.Review,
+		Authors:     func() int { return len(keys.Names()) },
 	})
 	renderer := render.New(int(min(cfg.RenderCache, math.MaxInt)), render.WithConcurrency(cfg.RenderJobs), render.WithHyperlinks(cfg.Hyperlinks))
 	srv, err := server.New(server.Config{

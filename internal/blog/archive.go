@@ -3,6 +3,7 @@ package blog
 import (
 	"archive/tar"
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"context"
 	"errors"
@@ -140,6 +141,7 @@ type ImportOptions struct {
 // ImportResult is what an import did.
 type ImportResult struct {
 	Imported int      // posts stored or restored
+	Proposed int      // posts stored as proposals, when the blog requires a review
 	Skipped  []string // "PATH: reason", one for each file left out
 	Ignored  int      // files that are not markdown
 }
@@ -167,6 +169,10 @@ func (b *Service) Import(ctx context.Context, id Identity, r io.Reader, opts Imp
 		}
 	}
 	res := ImportResult{Skipped: set.skipped, Ignored: set.ignored}
+	if b.Reviewing() {
+		b.proposeImport(ctx, id, set, &res)
+		return res, nil
+	}
 	restored := map[string]bool{}
 	for slug, revs := range set.histories {
 		if _, exists := b.st.Entry(slug); exists {
@@ -214,6 +220,34 @@ func (b *Service) Import(ctx context.Context, id Identity, r io.Reader, opts Imp
 	}
 	b.log.Info("write", "action", "import", "imported", res.Imported, "skipped", len(res.Skipped), "author", id.Author)
 	return res, nil
+}
+
+// proposeImport stores each post of set that differs from what readers see
+// as a proposal: with review required, an import is reviewed post by post.
+// Exported histories are not restored; their current text is proposed.
+func (b *Service) proposeImport(ctx context.Context, id Identity, set *importSet, res *ImportResult) {
+	for slug := range set.histories {
+		if !slices.ContainsFunc(set.files, func(f importFile) bool { return f.slug == slug }) {
+			res.Skipped = append(res.Skipped, "revisions/"+slug+": histories are not restored while review is required")
+		}
+	}
+	for _, f := range set.files {
+		p, err := b.parse(f.src, f.slug)
+		if err != nil {
+			res.Skipped = append(res.Skipped, f.path+": "+err.Error())
+			continue
+		}
+		if cur, err := b.st.Get(ctx, p.Slug); err == nil && bytes.Equal(cur.Source, p.Source) {
+			res.Skipped = append(res.Skipped, f.path+": unchanged")
+			continue
+		}
+		if _, err := b.propose(ctx, id, p, nil); err != nil {
+			res.Skipped = append(res.Skipped, f.path+": "+err.Error())
+			continue
+		}
+		res.Proposed++
+	}
+	b.log.Info("write", "action", "import", "proposed", res.Proposed, "skipped", len(res.Skipped), "author", id.Author)
 }
 
 // restore writes an exported history of slug into the store.

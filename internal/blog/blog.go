@@ -36,6 +36,11 @@ type Config struct {
 	Log *slog.Logger
 	// Stats counts reads; nil counts none (the stats setting is off).
 	Stats *stats.Recorder
+	// Review makes authors' changes wait for another author's review (the
+	// review setting), when Authors reports two or more.
+	Review bool
+	// Authors reports how many authors the blog has now; nil means none.
+	Authors func() int
 }
 
 // Service is the blog. It is safe for concurrent use.

@@ -82,7 +82,7 @@ func publish(t *testing.T, b *Service, id Identity, slug, src string) store.Entr
 	if err != nil {
 		t.Fatalf("publish %s: %v", slug, err)
 	}
-	return e
+	return e.Entry
 }
 
 func rev(n uint64) *uint64 { return &n }

@@ -38,33 +38,47 @@ func (b *Service) ReadPost(r io.Reader) ([]byte, error) {
 
 // Publish parses src, a post's whole markdown, and stores it as the next
 // revision of its post, by id's author. Aliases in its front matter are made
-// to lead to it. It returns the post's new entry.
-func (b *Service) Publish(ctx context.Context, id Identity, src []byte, opts PublishOptions) (store.Entry, error) {
+// to lead to it. When the blog requires a review (see Reviewing) it stores a
+// proposal instead, and readers see nothing new until it is approved.
+func (b *Service) Publish(ctx context.Context, id Identity, src []byte, opts PublishOptions) (Published, error) {
 	if !id.IsAuthor() {
-		return store.Entry{}, refuse(ErrNotAuthor, "%s", ErrNotAuthor)
+		return Published{}, refuse(ErrNotAuthor, "%s", ErrNotAuthor)
 	}
-	if opts.Slug != "" {
-		if err := post.CheckSlug(opts.Slug); err != nil {
-			return store.Entry{}, invalid(err)
-		}
-	}
-	p, err := post.Parse(src, post.Options{Slug: opts.Slug, Location: b.cfg.Location, MaxSize: int(b.cfg.MaxPostSize)})
+	p, err := b.parse(src, opts.Slug)
 	if err != nil {
-		return store.Entry{}, invalid(err)
+		return Published{}, err
 	}
-	if p.Slug == "" {
-		return store.Entry{}, refuse(ErrInvalid, "no slug: name one, or give the post a title or a slug in its front matter")
-	}
-	if err := post.CheckSlug(p.Slug); err != nil {
-		return store.Entry{}, invalid(err)
+	if b.Reviewing() {
+		return b.propose(ctx, id, p, opts.IfRev)
 	}
 	e, err := b.st.Put(ctx, store.Change{Post: p, Author: id.Author, IfRev: opts.IfRev})
 	if err != nil {
-		return store.Entry{}, b.storeError("publishing", p.Slug, err)
+		return Published{}, b.storeError("publishing", p.Slug, err)
 	}
 	b.log.Info("write", "action", "publish", "slug", e.Slug, "rev", e.Rev, "author", id.Author)
 	b.addAliases(ctx, e.Slug, p.Aliases)
-	return e, nil
+	return Published{Entry: e}, nil
+}
+
+// parse reads src as a post named slug (empty: named by its front matter
+// or title), within the blog's limits.
+func (b *Service) parse(src []byte, slug string) (*post.Post, error) {
+	if slug != "" {
+		if err := post.CheckSlug(slug); err != nil {
+			return nil, invalid(err)
+		}
+	}
+	p, err := post.Parse(src, post.Options{Slug: slug, Location: b.cfg.Location, MaxSize: int(b.cfg.MaxPostSize)})
+	if err != nil {
+		return nil, invalid(err)
+	}
+	if p.Slug == "" {
+		return nil, refuse(ErrInvalid, "no slug: name one, or give the post a title or a slug in its front matter")
+	}
+	if err := post.CheckSlug(p.Slug); err != nil {
+		return nil, invalid(err)
+	}
+	return p, nil
 }
 
 // addAliases makes the front matter's aliases lead to slug. Hugo writes them

@@ -87,6 +87,10 @@ type Config struct {
 	Stats     bool // count reads of each post
 	StatsDays int  // days of read counts kept
 
+	// Review makes authors' publishes wait for another author's approval
+	// (the review setting: off or required).
+	Review bool
+
 	LogFormat string     // "text" or "json"
 	LogLevel  slog.Level // the least important level logged
 

@@ -140,6 +140,7 @@ func samples() map[string]struct{ in, out string } {
 		"tls-key":             {"/etc/blog/key.pem", "/etc/blog/key.pem"},
 		"http-rate":           {"5.5", "5.5"},
 		"stats":               {"Off", "off"},
+		"review":              {"Required", "required"},
 		"stats-days":          {"30", "30"},
 		"log-format":          {"JSON", "json"},
 		"log-level":           {"Debug", "debug"},

@@ -98,6 +98,7 @@ func settings() []setting {
 		field("proxy-protocol", "", "load balancers (addresses or CIDR ranges, comma-separated) whose connections open with a PROXY protocol header giving the client's address; empty: off", func(c *Config) *[]string { return &c.ProxyProtocol }, parseRanges, formatRanges).quoted(),
 		field("stats", "on", "count reads of each post, without storing who read (see SECURITY.md): on or off", func(c *Config) *bool { return &c.Stats }, parseOnOff, formatOnOff),
 		count("stats-days", "400", "days of read counts kept; older days are deleted", func(c *Config) *int { return &c.StatsDays }),
+		field("review", "off", "required: an author's publish is a proposal until another author approves it (no effect with one author); off: published at once", func(c *Config) *bool { return &c.Review }, parseReview, formatReview),
 		field("log-format", "text", "how log lines are written: text or json", func(c *Config) *string { return &c.LogFormat }, oneOf("text", "json"), ident),
 		field("log-level", "info", "the least important log lines written: debug, info, warn or error", func(c *Config) *slog.Level { return &c.LogLevel }, parseLevel, formatLevel),
 	}
@@ -404,4 +405,23 @@ func parsePostSize(v string) (int64, error) {
 		return 0, fmt.Errorf("%q is not between 1KiB and 1MiB", v)
 	}
 	return n, nil
+}
+
+// parseReview reads the review setting: off or required.
+func parseReview(v string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "off", "":
+		return false, nil
+	case "required":
+		return true, nil
+	}
+	return false, fmt.Errorf("want off or required, not %q", v)
+}
+
+// formatReview writes the review setting back.
+func formatReview(required bool) string {
+	if required {
+		return "required"
+	}
+	return "off"
 }

@@ -46,7 +46,11 @@ func cmdImport(c *call) error {
 	if res.Ignored > 0 {
 		fmt.Fprintf(&b, "ignored %d files that are not markdown\n", res.Ignored)
 	}
-	fmt.Fprintf(&b, "imported %d, skipped %d\n", res.Imported, len(res.Skipped))
+	if res.Proposed > 0 {
+		fmt.Fprintf(&b, "proposed %d (they need a review: see `review`), skipped %d\n", res.Proposed, len(res.Skipped))
+	} else {
+		fmt.Fprintf(&b, "imported %d, skipped %d\n", res.Imported, len(res.Skipped))
+	}
 	_, err = io.WriteString(c.stdout, b.String())
 	return err
 }

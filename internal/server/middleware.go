@@ -213,9 +213,17 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	if id.IsAuthor() {
 		opts.Author = id.Author
 		opts.Stats = s.postReads(id)
-		opts.Save = func(ctx context.Context, slug string, src []byte, ifRev uint64) (store.Entry, error) {
-			return s.blog.Publish(ctx, id, src, blog.PublishOptions{Slug: slug, IfRev: &ifRev})
+		opts.Save = func(ctx context.Context, slug string, src []byte, ifRev uint64) (tui.Saved, error) {
+			res, err := s.blog.Publish(ctx, id, src, blog.PublishOptions{Slug: slug, IfRev: &ifRev})
+			if err != nil {
+				return tui.Saved{}, err
+			}
+			if p := res.Proposal; p != nil {
+				return tui.Saved{Slug: p.Slug, Proposed: p.N}, nil
+			}
+			return tui.Saved{Slug: res.Slug, Entry: res.Entry}, nil
 		}
+		opts.Review = reviewer{s.blog, id}
 		switch cmd := sess.Command(); {
 		case len(cmd) == 1 && cmd[0] == "new":
 			opts.Start = tui.Start{New: true}

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/stats"
+	"github.com/sshblog/sshblog/internal/store"
 	"github.com/sshblog/sshblog/internal/termtext"
 )
 
@@ -141,15 +143,59 @@ func cmdHistory(c *call) error {
 		return err
 	}
 	revs, err := c.s.blog.History(c.ctx, c.id, slug)
-	if err != nil {
+	var props []store.Proposal
+	if c.id.IsAuthor() {
+		if name, rerr := c.s.blog.Resolve(c.id, slug); rerr == nil {
+			slug = name
+		}
+		props, _ = c.s.blog.Proposals(c.ctx, c.id, slug)
+	}
+	if err != nil && len(props) == 0 {
 		return err
 	}
-	var b strings.Builder
-	for _, r := range revs {
-		fmt.Fprintf(&b, "%d\t%s\t%s\t%s\n", r.Rev, r.Time.In(c.s.blog.Location()).Format(time.RFC3339), termtext.SanitizeLine(r.Author), r.Action)
-	}
-	_, err = io.WriteString(c.stdout, b.String())
+	_, err = io.WriteString(c.stdout, historyLines(revs, props, c.s.blog.Location()))
 	return err
+}
+
+// historyLines lays out a post's revisions, and for authors what became of
+// its proposals, oldest first: REV<TAB>TIME<TAB>AUTHOR<TAB>WHAT. A line
+// about a proposal that wrote no revision has "-" for REV.
+func historyLines(revs []store.Revision, props []store.Proposal, loc *time.Location) string {
+	type line struct {
+		at   time.Time
+		text string
+	}
+	var lines []line
+	add := func(rev string, at time.Time, author, what string) {
+		lines = append(lines, line{at, fmt.Sprintf("%s\t%s\t%s\t%s\n", rev, at.In(loc).Format(time.RFC3339), termtext.SanitizeLine(author), termtext.SanitizeLine(what))})
+	}
+	approvedBy := map[uint64]string{} // revision -> "approved N (by NAME)"
+	for _, p := range props {
+		add("-", p.Time, p.Author, fmt.Sprintf("proposed %d", p.N))
+		for _, n := range p.Notes {
+			switch n.Action {
+			case store.Approved:
+				approvedBy[n.Rev] = fmt.Sprintf("approved %d (by %s)", p.N, n.Author)
+			case store.Rejected:
+				add("-", n.Time, n.Author, strings.TrimSuffix(fmt.Sprintf("rejected %d: %s", p.N, n.Text), ": "))
+			default:
+				add("-", n.Time, n.Author, fmt.Sprintf("commented on %d: %s", p.N, n.Text))
+			}
+		}
+	}
+	for _, r := range revs {
+		what := string(r.Action)
+		if a, ok := approvedBy[r.Rev]; ok && r.Action == store.Approved {
+			what = a
+		}
+		add(strconv.FormatUint(r.Rev, 10), r.Time, r.Author, what)
+	}
+	slices.SortStableFunc(lines, func(a, b line) int { return a.at.Compare(b.at) })
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString(l.text)
+	}
+	return b.String()
 }
 
 func cmdDiff(c *call) error {

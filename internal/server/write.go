@@ -53,14 +53,18 @@ func cmdPublish(c *call) error {
 		return err
 	}
 	defer release() // the blog keeps a copy, not src
-	e, err := c.s.blog.Publish(c.ctx, c.id, src, opts)
+	res, err := c.s.blog.Publish(c.ctx, c.id, src, opts)
 	if err != nil {
 		return err
 	}
 	if w := render.Check(src); w != "" {
 		fmt.Fprintln(c.sess.Stderr(), errorLine("publish", errors.New(w)))
 	}
-	_, err = fmt.Fprintf(c.stdout, "published %s rev %d\n", e.Slug, e.Rev)
+	if p := res.Proposal; p != nil {
+		_, err = fmt.Fprintf(c.stdout, "proposed %s rev %d (needs a review)\n", p.Slug, p.N)
+		return err
+	}
+	_, err = fmt.Fprintf(c.stdout, "published %s rev %d\n", res.Slug, res.Rev)
 	return err
 }
 

@@ -83,7 +83,7 @@ type editLoadedMsg struct {
 type savedMsg struct {
 	seq   int
 	text  string // what was saved
-	entry store.Entry
+	saved Saved
 	err   error
 }
 
@@ -319,8 +319,8 @@ func (m *Model) saveEdit() tea.Cmd {
 		}()
 		ctx, cancel := context.WithTimeout(context.Background(), saveTimeout)
 		defer cancel()
-		entry, err := save(ctx, slug, []byte(text), rev)
-		return savedMsg{seq: seq, text: text, entry: entry, err: err}
+		saved, err := save(ctx, slug, []byte(text), rev)
+		return savedMsg{seq: seq, text: text, saved: saved, err: err}
 	}
 }
 
@@ -335,13 +335,19 @@ func (m *Model) applySaved(msg savedMsg) tea.Cmd {
 		e.setMsg(saveError(msg.err, e.slug, e.rev), true)
 		return nil
 	}
-	if msg.entry.Slug != "" {
-		e.slug = msg.entry.Slug
+	if msg.saved.Slug != "" {
+		e.slug = msg.saved.Slug
 	}
-	e.rev, e.newer = msg.entry.Rev, 0
-	entry := msg.entry
-	e.saved = &entry
 	e.buf.rebase(msg.text)
+	if n := msg.saved.Proposed; n != 0 {
+		// Readers still see the revision the edit started from: the next
+		// save is another proposal on the same one.
+		e.setMsg(fmt.Sprintf("Proposed %s rev %d: it needs a review.", e.slug, n), false)
+		return m.loadList()
+	}
+	e.rev, e.newer = msg.saved.Entry.Rev, 0
+	entry := msg.saved.Entry
+	e.saved = &entry
 	e.setMsg(fmt.Sprintf("Saved %s rev %d.", e.slug, e.rev), false)
 	return m.loadList()
 }

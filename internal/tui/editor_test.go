@@ -33,28 +33,29 @@ type saver struct {
 	fail  error // if set, Save fails with it
 }
 
-func (s *saver) save(ctx context.Context, slug string, src []byte, ifRev uint64) (store.Entry, error) {
+func (s *saver) save(ctx context.Context, slug string, src []byte, ifRev uint64) (Saved, error) {
 	s.mu.Lock()
 	s.calls = append(s.calls, saveCall{slug, string(src), ifRev})
 	fail := s.fail
 	s.mu.Unlock()
 	if fail != nil {
-		return store.Entry{}, fail
+		return Saved{}, fail
 	}
 	p, err := post.Parse(src, post.Options{Slug: slug, Location: time.UTC})
 	if err != nil {
-		return store.Entry{}, err
+		return Saved{}, err
 	}
 	if p.Slug == "" {
-		return store.Entry{}, errors.New("no slug: give the post a title or a slug")
+		return Saved{}, errors.New("no slug: give the post a title or a slug")
 	}
 	if cur := s.st.rev(p.Slug); cur != ifRev {
-		return store.Entry{}, fmt.Errorf("%w: %s is at rev %d", store.ErrConflict, p.Slug, cur)
+		return Saved{}, fmt.Errorf("%w: %s is at rev %d", store.ErrConflict, p.Slug, cur)
 	}
 	s.st.putRaw(store.Entry{Meta: p.Meta}, p.Source)
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
-	return s.st.entries[p.Slug], nil
+	e := s.st.entries[p.Slug]
+	return Saved{Slug: e.Slug, Entry: e}, nil
 }
 
 func (s *saver) last(t testing.TB) saveCall {

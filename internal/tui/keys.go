@@ -32,6 +32,9 @@ type keyMap struct {
 	Pages      key.Binding // the list: between the dated posts and the pages
 	Edit       key.Binding // authors, the list and the pager: edit the post
 	New        key.Binding // authors, the list: write a new post
+	Review     key.Binding // authors, the list: the proposals waiting for a review
+	Approve    key.Binding // the review screen: approve the proposal shown
+	Reject     key.Binding // and reject it
 }
 
 func newKeyMap() keyMap {
@@ -57,6 +60,9 @@ func newKeyMap() keyMap {
 		Pages:      key.NewBinding(key.WithKeys("tab", "P"), key.WithHelp("tab", "pages")),
 		Edit:       key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit")),
 		New:        key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new")),
+		Review:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "review")),
+		Approve:    key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "approve")),
+		Reject:     key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "reject")),
 	}
 }
 
@@ -180,6 +186,8 @@ func (m *Model) listHelp() helpKeys {
 	newPost.SetEnabled(m.canEdit())
 	reads := m.keys.Stats
 	reads.SetEnabled(m.canSeeStats())
+	review := m.keys.Review
+	review.SetEnabled(m.canReview())
 	// An author's keys take the room of "move", which every reader knows.
 	move.SetEnabled(move.Enabled() && !m.canEdit())
 	return helpKeys{
@@ -187,7 +195,7 @@ func (m *Model) listHelp() helpKeys {
 		full: [][]key.Binding{
 			{lk.CursorUp, lk.CursorDown, lk.NextPage, lk.PrevPage, lk.GoToStart, lk.GoToEnd},
 			{open, kind, lk.Filter, lk.ClearFilter, m.keys.Tags},
-			{edit, newPost, reads},
+			{edit, newPost, reads, review},
 			{m.keys.Quit, more},
 		},
 	}

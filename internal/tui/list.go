@@ -220,6 +220,7 @@ type delegate struct {
 	st       *styles
 	showDesc bool
 	found    map[string]string // while searching: the line each post matched in, by slug
+	marks    map[string]string // for authors: "to review" or "proposed", by slug
 }
 
 // Height implements list.ItemDelegate.
@@ -260,7 +261,7 @@ func (d delegate) Render(w io.Writer, m list.Model, index int, li list.Item) {
 	if m.FilterState() != list.Unfiltered {
 		terms = filterTerms(m.FilterValue())
 	}
-	second := meta.Render(termtext.Truncate(it.meta, tw, ellipsis))
+	second := meta.Render(termtext.Truncate(joinNonEmpty(" · ", d.marks[it.entry.Slug], it.meta), tw, ellipsis))
 	if snip, ok := d.found[it.entry.Slug]; ok && terms != nil && snip != "" {
 		second = highlight(snip, terms, tw, meta, d.st.match.Inherit(meta))
 	}

@@ -10,8 +10,6 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-
-	"github.com/sshblog/sshblog/internal/store"
 )
 
 func TestSharedItems(t *testing.T) {
@@ -160,7 +158,7 @@ func TestSharedFirstView(t *testing.T) {
 	}
 
 	author := opts
-	author.Author, author.Save = "ash", func(context.Context, string, []byte, uint64) (store.Entry, error) { return store.Entry{}, nil }
+	author.Author, author.Save = "ash", func(context.Context, string, []byte, uint64) (Saved, error) { return Saved{}, nil }
 	narrow := opts
 	narrow.Width = 30
 	for what, o := range map[string]Options{"an author": author, "30 columns": narrow} {

@@ -49,6 +49,10 @@ type styles struct {
 	text        textarea.Styles
 	info        lipgloss.Style // "saved hello rev 3"
 
+	// The review screen's diff.
+	added   lipgloss.Style
+	removed lipgloss.Style
+
 	help help.Styles
 }
 
@@ -116,6 +120,8 @@ func newStyles(dark bool) styles {
 
 		barModified: lipgloss.NewStyle().Foreground(accent).Background(barBg).Bold(true),
 		info:        lipgloss.NewStyle().Foreground(accent),
+		added:       lipgloss.NewStyle().Foreground(ld(lipgloss.Color("#1F7A1F"), lipgloss.Color("#7BD88F"))),
+		removed:     lipgloss.NewStyle().Foreground(red),
 
 		help: help.DefaultStyles(dark),
 	}

@@ -68,6 +68,9 @@ type Options struct {
 	Opened func(slug string)
 	// Stats gives an author's session the stats screen (s); see StatsFunc.
 	Stats StatsFunc
+	// Review gives an author's session the review screen (r) and the
+	// marks on the list of the posts with a proposal waiting.
+	Review Reviewer
 	// Search, when set, makes the list's filter find posts by their bodies
 	// too; see SearchFunc.
 	Search SearchFunc
@@ -100,7 +103,21 @@ type BylineFunc func(ctx context.Context, p *post.Post, rev store.Revision) (ren
 // server's is post.Parse, then store.Put with IfRev set. After a save the
 // session reads the list again by itself; other sessions learn of it by
 // [ReloadMsg].
-type SaveFunc func(ctx context.Context, slug string, src []byte, ifRev uint64) (store.Entry, error)
+//
+// When the blog requires a review, Save stores a proposal instead and says
+// so in Saved.Proposed; the post's entry is then the one readers still see.
+type SaveFunc func(ctx context.Context, slug string, src []byte, ifRev uint64) (Saved, error)
+
+// Saved is what a save did.
+type Saved struct {
+	// Slug is the post's name.
+	Slug string
+	// Entry is the post's new entry, when the save was published.
+	Entry store.Entry
+	// Proposed numbers the proposal the save made instead, when the blog
+	// requires a review; 0 when the save was published.
+	Proposed uint64
+}
 
 // Start says which screen a session opens on. The zero value is the list.
 // The editor opened this way ends the session when it closes, as an
@@ -130,6 +147,7 @@ const (
 	editorScreen
 	statsView
 	tagsView
+	reviewView
 )
 
 // listHeaderHeight is the lines above the list: the blog's title, the
@@ -157,6 +175,9 @@ type Model struct {
 	opened    func(slug string)
 	statsFn   StatsFunc
 	stats     statsScreen
+	reviewer  Reviewer
+	review    reviewScreen
+	toReview  int // posts with a proposal by someone else waiting
 	search    SearchFunc
 	resolve   LinkFunc
 	away      func() bool // the blog's store is away (etcd)
@@ -224,6 +245,7 @@ func New(opts Options) *Model {
 		byline:   opts.Byline,
 		opened:   opts.Opened,
 		statsFn:  opts.Stats,
+		reviewer: opts.Review,
 		search:   opts.Search,
 		resolve:  opts.Links,
 		away:     opts.Unreachable,
@@ -340,6 +362,12 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.applyPreview(msg)
 	case statsMsg:
 		return m, m.applyStats(msg)
+	case proposalsMsg:
+		return m, m.applyProposals(msg)
+	case proposalDiffMsg:
+		return m, m.applyProposalDiff(msg)
+	case decidedMsg:
+		return m, m.applyDecided(msg)
 	case tea.KeyPressMsg:
 		switch {
 		case m.screen == editorScreen:
@@ -352,6 +380,8 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.statsKey(msg)
 		case m.screen == tagsView:
 			return m, m.tagsKey(msg)
+		case m.screen == reviewView:
+			return m, m.reviewKey(msg)
 		}
 		return m, m.listKey(msg)
 	case tea.PasteMsg:
@@ -430,6 +460,8 @@ func (m *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {
 			return m.openEditor("", m.showPages, listScreen)
 		case key.Matches(msg, m.keys.Stats) && m.canSeeStats():
 			return m.openStats()
+		case key.Matches(msg, m.keys.Review) && m.canReview():
+			return m.openReview()
 		case key.Matches(msg, m.keys.Tags):
 			if m.tag != "" {
 				m.showTag("")
@@ -568,7 +600,11 @@ func (m *Model) closePager() {
 func (m *Model) loadList() tea.Cmd {
 	m.listSeq++
 	seq, posts := m.listSeq, m.posts
-	return func() tea.Msg { return readList(posts, seq) }
+	read := func() tea.Msg { return readList(posts, seq) }
+	if m.canReview() {
+		return tea.Batch(read, m.loadProposals())
+	}
+	return read
 }
 
 // readList reads the list of posts, as the answer to request seq.
@@ -750,6 +786,8 @@ func (m *Model) resize(w, h int) tea.Cmd {
 		return m.layoutEditor()
 	case statsView:
 		m.setStatsContent()
+	case reviewView:
+		m.relayoutProposal()
 	}
 	return nil
 }
@@ -892,6 +930,9 @@ func (m *Model) draw() tea.View {
 		case tagsView:
 			content = m.tagsContent()
 			title = joinNonEmpty(" · ", "tags", m.title)
+		case reviewView:
+			content = m.reviewContent()
+			title = joinNonEmpty(" · ", "review", m.title)
 		default:
 			content = m.listView()
 		}
@@ -973,6 +1014,9 @@ func (m *Model) listStatus(width int) string {
 		return m.kindsLine(width)
 	case len(m.list.Items()) > 0:
 		s = countPosts(len(m.list.Items()))
+	}
+	if m.toReview > 0 && !m.list.SettingFilter() {
+		s = joinNonEmpty(" · ", s, fmt.Sprintf("%d to review (r)", m.toReview))
 	}
 	return m.st.status.Render(termtext.Truncate(s, width, ellipsis))
 }
