@@ -94,11 +94,23 @@ func cmdReject(c *call) error {
 	if err != nil {
 		return err
 	}
-	slug, n, err := slugAndNumber(args)
+	// ssh joins its arguments with spaces, so --why "not yet" arrives as
+	// two words: every word after SLUG [N] is part of the reason.
+	if len(args) < 1 {
+		return usageError{"expected SLUG [N] [--why TEXT]"}
+	}
+	rest := args[1:]
+	if len(rest) > 0 {
+		if _, err := strconv.ParseUint(rest[0], 10, 64); err == nil {
+			rest = rest[1:]
+		}
+	}
+	slug, n, err := slugAndNumber(args[:len(args)-len(rest)])
 	if err != nil {
 		return err
 	}
-	p, err := c.s.blog.Reject(c.ctx, c.id, slug, n, *why)
+	reason := strings.TrimSpace(*why + " " + strings.Join(rest, " "))
+	p, err := c.s.blog.Reject(c.ctx, c.id, slug, n, reason)
 	if err != nil {
 		return err
 	}

@@ -290,6 +290,9 @@ func New(opts Options) *Model {
 func (m *Model) Init() tea.Cmd {
 	cmd := m.startCmd
 	m.startCmd = nil
+	if m.canReview() {
+		cmd = tea.Batch(cmd, m.loadProposals()) // the marks on the list
+	}
 	return tea.Batch(tea.RequestBackgroundColor, cmd)
 }
 
