@@ -332,7 +332,7 @@ func TestStatsCommand(t *testing.T) {
 		t.Fatalf("stats = %q", got)
 	}
 	// One reader (one key) read hello twice today: 2 reads, 1 reader-day.
-	if want := "hello\t2\t1\t2\t1\t2\t1\t"; lines[1] != want && lines[2] != want {
+	if want := "hello\t2\t1\t2\t1\t2\t1\tssh 2\t"; lines[1] != want && lines[2] != want {
 		t.Errorf("stats = %q, want a line %q", got, want)
 	}
 	day := cb.ok(t, a, "", "stats hello")

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sshblog/sshblog/internal/blog"
+	"github.com/sshblog/sshblog/internal/stats"
 	"github.com/sshblog/sshblog/internal/termtext"
 	"github.com/sshblog/sshblog/internal/tui"
 )
@@ -37,18 +38,29 @@ func statsAll(c *call) error {
 		return err
 	}
 	var b strings.Builder
-	b.WriteString("POST\tREADS 7D\tREADERS 7D\tREADS 30D\tREADERS 30D\tREADS\tREADERS\tREFERRERS\n")
+	b.WriteString("POST\tREADS 7D\tREADERS 7D\tREADS 30D\tREADERS 30D\tREADS\tREADERS\tSOURCES\tREFERRERS\n")
 	for _, s := range sums {
 		refs := make([]string, 0, len(s.Referrers))
 		for _, r := range s.Referrers {
 			refs = append(refs, fmt.Sprintf("%s %d", termtext.SanitizeLine(r.Domain), r.Reads))
 		}
-		fmt.Fprintf(&b, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", termtext.SanitizeLine(s.Slug),
+		fmt.Fprintf(&b, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", termtext.SanitizeLine(s.Slug),
 			s.Week.Reads, s.Week.Uniques, s.Month.Reads, s.Month.Uniques, s.All.Reads, s.All.Uniques,
-			strings.Join(refs, ", "))
+			sourcesLine(s.BySource), strings.Join(refs, ", "))
 	}
 	_, err = io.WriteString(c.stdout, b.String())
 	return err
+}
+
+// sourcesLine words where a post's reads came from: "ssh 3, web 2, feed 1".
+func sourcesLine(by map[stats.Source]stats.Totals) string {
+	var parts []string
+	for _, src := range []stats.Source{stats.SSH, stats.Web, stats.Feed} {
+		if t := by[src]; t.Reads > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", src, t.Reads))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // statsPost prints one post's reads by day, oldest first.

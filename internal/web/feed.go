@@ -140,7 +140,7 @@ func (s *Server) atomEntry(ctx context.Context, base, host string, e store.Entry
 		ID:        "tag:" + host + "," + born.Format("2006-01-02") + ":post:" + strconv.FormatInt(born.UnixNano(), 10),
 		Published: published.UTC().Format(time.RFC3339),
 		Updated:   rev.Time.UTC().Format(time.RFC3339),
-		Link:      atomLink{Rel: "alternate", Type: "text/html", Href: base + postPath(e)},
+		Link:      atomLink{Rel: "alternate", Type: "text/html", Href: base + postPath(e) + "?" + fromFeed},
 		Summary:   p.Description,
 		Content:   atomText{Type: "html", Body: string(body)},
 	}

@@ -354,8 +354,17 @@ func (s *Server) entry(w http.ResponseWriter, r *http.Request, asPage bool) {
 	default:
 		s.cached(w, r, "html "+slug, func() (*page, error) { return s.postHTML(r, slug) })
 	}
-	s.blog.CountRead(blog.Identity{Addr: clientAddr(r)}, blog.Visit{Slug: e.Slug, Source: stats.Web, UserAgent: r.UserAgent(), Referer: r.Referer()})
+	src := stats.Web
+	if r.URL.RawQuery == fromFeed {
+		src = stats.Feed
+	}
+	s.blog.CountRead(blog.Identity{Addr: clientAddr(r)}, blog.Visit{Slug: e.Slug, Source: src, UserAgent: r.UserAgent(), Referer: r.Referer()})
 }
+
+// fromFeed is the query the feeds' links to posts carry, so that a read
+// that came from a feed reader is counted as one (source "feed"). It names
+// the feed, never the reader; the page's canonical address has no query.
+const fromFeed = "from=feed"
 
 // source is a post's markdown as stored.
 func (s *Server) source(r *http.Request, e store.Entry) (*page, error) {
