@@ -122,7 +122,7 @@ func TestMigrateBoltToEtcd(t *testing.T) {
 
 	e := etcdtest.Start(t)
 	db := filepath.Join(old.data, "blog.db")
-	for _, want := range []string{"copied 2 posts and 1 aliases, 0 already there", "copied 0 posts and 0 aliases, 2 already there"} {
+	for _, want := range []string{"copied 2 posts, 1 aliases and 0 proposals, 0 posts already there", "copied 0 posts, 0 aliases and 0 proposals, 2 posts already there"} {
 		out, err := sshblog(t, "migrate", "--from", "bolt:"+db, "--to", "etcd://"+e.Client)
 		if err != nil || !strings.Contains(out, want) {
 			t.Fatalf("migrate: %v: %q, want %q", err, out, want)

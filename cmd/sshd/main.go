@@ -104,7 +104,7 @@ func runMigrate(args []string, getenv func(string) string, stdout io.Writer) err
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "copied %d posts and %d aliases, %d already there; every revision checked\n", res.Copied, res.Aliases, res.Skipped)
+	fmt.Fprintf(stdout, "copied %d posts, %d aliases and %d proposals, %d posts already there; every revision checked\n", res.Copied, res.Aliases, res.Proposals, res.Skipped)
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -59,9 +60,43 @@ func (db *DB) OpenProposals(ctx context.Context) ([]Proposal, error) {
 	return db.proposals(ctx, nil, true)
 }
 
-// Proposals returns every proposal of slug, oldest first, without sources.
+// Proposals returns every proposal of slug ("": of the blog), oldest
+// first, without sources.
 func (db *DB) Proposals(ctx context.Context, slug string) ([]Proposal, error) {
-	return db.proposals(ctx, []byte(slug), false)
+	var name []byte
+	if slug != "" {
+		name = []byte(slug)
+	}
+	return db.proposals(ctx, name, false)
+}
+
+// RestoreProposal stores p as another store kept it. See Reviews.
+func (db *DB) RestoreProposal(ctx context.Context, p Proposal) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := post.CheckSlug(p.Slug); err != nil {
+		return fmt.Errorf("store: restoring a proposal: %w", err)
+	}
+	v := EncodeProposal(p)
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		b, err := tx.Bucket(bucketProposals).CreateBucketIfNotExists([]byte(p.Slug))
+		if err != nil {
+			return err
+		}
+		if have := b.Get(revKey(p.N)); have != nil {
+			if bytes.Equal(have, v) {
+				return nil
+			}
+			return fmt.Errorf("%w: %s has another proposal %d", ErrConflict, p.Slug, p.N)
+		}
+		return b.Put(revKey(p.N), v)
+	})
+	if err != nil {
+		return writeError("restoring a proposal of "+p.Slug, err)
+	}
+	db.notify()
+	return nil
 }
 
 // proposals reads the proposals of one slug, or of every slug when slug is

@@ -12,6 +12,9 @@ type CopyResult struct {
 	Copied  int // posts copied with all their revisions
 	Skipped int // posts the target had already, at the same revision
 	Aliases int // aliases copied
+	// Proposals counts the proposals copied, open and closed, with their
+	// notes.
+	Proposals int
 }
 
 // Copy copies every post of from, with all its revisions (removed posts
@@ -48,7 +51,30 @@ func Copy(ctx context.Context, from, to Store) (CopyResult, error) {
 		}
 		res.Aliases++
 	}
+	n, err := copyProposals(ctx, from, to)
+	res.Proposals = n
+	if err != nil {
+		return res, err
+	}
 	return res, Verify(ctx, from, to)
+}
+
+// copyProposals copies every proposal of from into to.
+func copyProposals(ctx context.Context, from, to Store) (int, error) {
+	ps, err := from.Proposals(ctx, "")
+	if err != nil {
+		return 0, fmt.Errorf("reading the proposals: %w", err)
+	}
+	for _, p := range ps {
+		full, err := from.Proposal(ctx, p.Slug, p.N)
+		if err != nil {
+			return 0, fmt.Errorf("reading proposal %d of %s: %w", p.N, p.Slug, err)
+		}
+		if err := to.RestoreProposal(ctx, full); err != nil {
+			return 0, fmt.Errorf("copying proposal %d of %s: %w", p.N, p.Slug, err)
+		}
+	}
+	return len(ps), nil
 }
 
 // revisions reads every revision of slug from s, with its source.
@@ -95,10 +121,33 @@ func Verify(ctx context.Context, from, to Store) error {
 			}
 		}
 	}
+	if err := verifyProposals(ctx, from, to); err != nil {
+		return err
+	}
 	aliases := aliasMap(from.Aliases())
 	for _, al := range from.Aliases() {
 		if e, ok := to.Entry(al[0]); !ok || e.Slug != ResolveAlias(aliases, al[0]) {
 			return fmt.Errorf("verifying the alias %s: the target does not lead it to %s", al[0], al[1])
+		}
+	}
+	return nil
+}
+
+// verifyProposals checks that to holds every proposal of from, byte for
+// byte.
+func verifyProposals(ctx context.Context, from, to Store) error {
+	ps, err := from.Proposals(ctx, "")
+	if err != nil {
+		return fmt.Errorf("verifying the proposals: %w", err)
+	}
+	for _, p := range ps {
+		a, err := from.Proposal(ctx, p.Slug, p.N)
+		if err != nil {
+			return fmt.Errorf("verifying proposal %d of %s: %w", p.N, p.Slug, err)
+		}
+		b, err := to.Proposal(ctx, p.Slug, p.N)
+		if err != nil || !bytes.Equal(EncodeProposal(a), EncodeProposal(b)) {
+			return fmt.Errorf("verifying proposal %d of %s: the target does not have it as it is", p.N, p.Slug)
 		}
 	}
 	return nil

@@ -67,7 +67,7 @@ type Reviews interface {
 	// without sources.
 	OpenProposals(ctx context.Context) ([]Proposal, error)
 	// Proposals returns every proposal of slug, open or closed, oldest
-	// first, without sources.
+	// first, without sources; slug "" means every proposal of the blog.
 	Proposals(ctx context.Context, slug string) ([]Proposal, error)
 	// Proposal returns proposal n of slug with its source.
 	Proposal(ctx context.Context, slug string, n uint64) (Proposal, error)
@@ -80,6 +80,10 @@ type Reviews interface {
 	// c.Post.Slug with a note by approver, in one transaction: either both
 	// are stored or neither. c.IfRev is checked as Put checks it.
 	Approve(ctx context.Context, n uint64, approver string, c Change) (Entry, error)
+	// RestoreProposal stores p, with its state and notes, as it was kept in
+	// another store (migrate). A proposal already there byte for byte is
+	// left alone; one that differs is ErrConflict.
+	RestoreProposal(ctx context.Context, p Proposal) error
 }
 
 // proposalHeader is the JSON line that starts a stored proposal; the

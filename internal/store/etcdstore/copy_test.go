@@ -44,6 +44,30 @@ func TestCopyBoltToEtcdAndBack(t *testing.T) {
 	for i := range 30 {
 		put(fmt.Sprintf("post-%02d", i), "# post\n\n본문\n")
 	}
+	// Proposals: one open for a new post, one approved with a comment, one
+	// rejected.
+	propose := func(slug, src, author string) store.Proposal {
+		t.Helper()
+		p, _ := post.Parse([]byte(src), post.Options{Slug: slug, Location: time.UTC})
+		prop, err := from.Propose(ctx, store.Change{Post: p, Author: author})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return prop
+	}
+	propose("new-one", "# 새 글\n", "ash")
+	ok := propose("post-00", "# post\n\n고침\n", "ash")
+	if _, err := from.Annotate(ctx, "post-00", ok.N, store.Note{Author: "misty", Action: store.Commented, Text: "좋아요"}); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := post.Parse([]byte("# post\n\n고침\n"), post.Options{Slug: "post-00", Location: time.UTC})
+	if _, err := from.Approve(ctx, ok.N, "misty", store.Change{Post: p, Author: "ash"}); err != nil {
+		t.Fatal(err)
+	}
+	no := propose("post-01", "# no\n", "misty")
+	if _, err := from.Annotate(ctx, "post-01", no.N, store.Note{Author: "ash", Action: store.Rejected, Text: "아니요"}); err != nil {
+		t.Fatal(err)
+	}
 
 	e := startEtcd(t)
 	mid := e.open(t, "/copy", nil)
@@ -51,7 +75,7 @@ func TestCopyBoltToEtcdAndBack(t *testing.T) {
 	if err != nil {
 		t.Fatalf("bolt to etcd: %v", err)
 	}
-	if res.Copied != 32 || res.Aliases != 1 {
+	if res.Copied != 32 || res.Aliases != 1 || res.Proposals != 3 {
 		t.Errorf("bolt to etcd: %+v", res)
 	}
 	again, err := store.Copy(ctx, from, mid)
@@ -69,11 +93,20 @@ func TestCopyBoltToEtcdAndBack(t *testing.T) {
 	if err := store.Verify(ctx, from, back); err != nil {
 		t.Errorf("the round trip: %v", err)
 	}
+	if open, err := back.OpenProposals(ctx); err != nil || len(open) != 1 || open[0].Slug != "new-one" {
+		t.Errorf("open proposals after the round trip: %+v, %v", open, err)
+	}
+	if open, err := mid.OpenProposals(ctx); err != nil || len(open) != 1 || open[0].Slug != "new-one" {
+		t.Errorf("open proposals on etcd: %+v, %v", open, err)
+	}
+	if all, _ := back.Proposals(ctx, "post-01"); len(all) != 1 || all[0].State != store.Rejected || all[0].Notes[0].Text != "아니요" {
+		t.Errorf("the rejected proposal after the round trip: %+v", all)
+	}
 	if r, err := back.Get(ctx, "hello"); err != nil || r.Slug != "greetings" || !strings.Contains(string(r.Source), "고친 글") {
 		t.Errorf("the alias after the round trip: %+v, %v", r, err)
 	}
 	// A target that went its own way is refused, not overwritten.
-	p, _ := post.Parse([]byte("# other\n"), post.Options{Slug: "greetings", Location: time.UTC})
+	p, _ = post.Parse([]byte("# other\n"), post.Options{Slug: "greetings", Location: time.UTC})
 	if _, err := back.Put(ctx, store.Change{Post: p, Author: "kim"}); err != nil {
 		t.Fatal(err)
 	}

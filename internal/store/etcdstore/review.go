@@ -136,21 +136,28 @@ func (s *Store) OpenProposals(ctx context.Context) ([]store.Proposal, error) {
 	return out, nil
 }
 
-// Proposals returns every proposal of slug, oldest first, without sources.
+// Proposals returns every proposal of slug ("": of the blog), oldest
+// first, without sources.
 func (s *Store) Proposals(ctx context.Context, slug string) ([]store.Proposal, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	resp, err := s.cli.Get(ctx, s.proposalPrefix(slug), clientv3.WithPrefix())
+	prefix := s.proposalPrefix(slug)
+	if slug == "" {
+		prefix = s.prefix + "proposals/"
+	}
+	resp, err := s.cli.Get(ctx, prefix, clientv3.WithPrefix())
 	if err != nil {
 		return nil, readError(slug, err)
 	}
 	out := make([]store.Proposal, 0, len(resp.Kvs))
 	for _, kv := range resp.Kvs {
-		n, err := parseN(string(kv.Key))
+		key := strings.TrimPrefix(string(kv.Key), s.prefix+"proposals/")
+		name, _, _ := strings.Cut(key, "/")
+		n, err := parseN(key)
 		if err != nil {
 			return nil, err
 		}
-		p, err := store.DecodeProposal(slug, n, kv.Value, false)
+		p, err := store.DecodeProposal(name, n, kv.Value, false)
 		if err != nil {
 			return nil, err
 		}
@@ -158,6 +165,32 @@ func (s *Store) Proposals(ctx context.Context, slug string) ([]store.Proposal, e
 	}
 	store.SortProposals(out)
 	return out, nil
+}
+
+// RestoreProposal stores p as another store kept it. See store.Reviews.
+func (s *Store) RestoreProposal(ctx context.Context, p store.Proposal) error {
+	if err := post.CheckSlug(p.Slug); err != nil {
+		return fmt.Errorf("etcdstore: restoring a proposal: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	key, v := s.proposalKey(p.Slug, p.N), string(store.EncodeProposal(p))
+	ops := []clientv3.Op{clientv3.OpPut(key, v)}
+	if p.Open() {
+		ops = append(ops, clientv3.OpPut(s.openKey(p.Slug, p.N), ""))
+	}
+	resp, err := s.cli.Txn(ctx).If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0)).Then(ops...).Else(clientv3.OpGet(key)).Commit()
+	if err != nil {
+		return writeError("restoring a proposal of "+p.Slug, err)
+	}
+	if !resp.Succeeded {
+		if kvs := resp.Responses[0].GetResponseRange().Kvs; len(kvs) == 1 && string(kvs[0].Value) != v {
+			return fmt.Errorf("%w: %s has another proposal %d", store.ErrConflict, p.Slug, p.N)
+		}
+		return nil
+	}
+	s.notify()
+	return nil
 }
 
 // Proposal returns proposal n of slug with its source.
