@@ -207,11 +207,15 @@ func (b *Service) Import(ctx context.Context, id Identity, r io.Reader, opts Imp
 		switch {
 		case o.Err != nil:
 			res.Skipped = append(res.Skipped, paths[i]+": "+o.Err.Error())
+			continue
 		case o.Unchanged:
 			res.Skipped = append(res.Skipped, paths[i]+": unchanged")
 		default:
 			res.Imported++
 		}
+		// The post's old names (front matter aliases, and its slug there
+		// when the file named it otherwise) keep leading to it.
+		b.addAliases(ctx, o.Entry.Slug, changes[i].Post.Aliases)
 	}
 	for _, a := range set.aliases {
 		if err := b.st.AddAlias(ctx, a[0], a[1]); err != nil {

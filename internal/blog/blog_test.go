@@ -610,3 +610,34 @@ func TestResolveLink(t *testing.T) {
 		}
 	}
 }
+
+// TestImportKeepsOldAddresses: an imported post answers to the names it had
+// on the blog it came from: its front matter's slug when the file named it
+// otherwise, and its aliases; so old links lead to it.
+func TestImportKeepsOldAddresses(t *testing.T) {
+	ctx := context.Background()
+	b, _, _ := newBlog(t, Config{})
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, f := range [][2]string{
+		{"_posts/2024-02-01-january-2024-retrospective.md", "---\ntitle: 1월 회고\nslug: jan-2024\n---\n본문\n"},
+		{"content/posts/hugo-post.md", "---\ntitle: Hugo\naliases: [/posts/hugo-old-name/]\n---\nbody\n"},
+	} {
+		tw.WriteHeader(&tar.Header{Name: f[0], Mode: 0o644, Size: int64(len(f[1])), Typeflag: tar.TypeReg})
+		tw.Write([]byte(f[1]))
+	}
+	tw.Close()
+	if res, err := b.Import(ctx, ash, &buf, ImportOptions{}); err != nil || res.Imported != 2 {
+		t.Fatalf("import = %+v, %v", res, err)
+	}
+	for link, want := range map[string]string{
+		"https://ash84.io/2024/02/01/jan-2024/":                   "january-2024-retrospective",
+		"https://ash84.io/2024/02/01/january-2024-retrospective/": "january-2024-retrospective",
+		"https://old.example/posts/hugo-old-name/":                "hugo-post",
+		"/posts/hugo-old-name":                                    "hugo-post",
+	} {
+		if got, ok := b.ResolveLink(reader, link, "blog.example"); !ok || got != want {
+			t.Errorf("ResolveLink(%q) = %q, %v; want %q", link, got, ok, want)
+		}
+	}
+}

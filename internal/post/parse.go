@@ -3,6 +3,7 @@ package post
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"time"
 
 	"golang.org/x/text/unicode/norm"
@@ -97,6 +98,11 @@ func Parse(src []byte, opts Options) (*Post, error) {
 	}
 	switch {
 	case opts.Slug != "":
+		// The front matter's slug was the post's address where it came
+		// from (an imported blog): it answers as an alias.
+		if p.Slug != "" && p.Slug != opts.Slug && CheckSlug(p.Slug) == nil && !slices.Contains(p.Aliases, p.Slug) {
+			p.Aliases = append(p.Aliases, p.Slug)
+		}
 		p.Slug = opts.Slug
 	case p.Slug == "":
 		p.Slug = MakeSlug(title)

@@ -214,7 +214,7 @@ aliases: [old, older]
 		{name: "empty front matter", fm: "", body: "text", slug: "x", want: Meta{Slug: "x", Title: "x"}},
 		{name: "comments only", fm: "# nothing here\n", slug: "x", want: Meta{Slug: "x", Title: "x"}},
 		{name: "null document", fm: "~\n", slug: "x", want: Meta{Slug: "x", Title: "x"}},
-		{name: "Options.Slug wins", fm: "title: T\nslug: fm\n", slug: "opt", want: Meta{Slug: "opt", Title: "T"}},
+		{name: "Options.Slug wins; the front matter slug is an alias", fm: "title: T\nslug: fm\n", slug: "opt", want: Meta{Slug: "opt", Title: "T", Aliases: []string{"fm"}}},
 		{name: "front matter slug", fm: "title: T\nslug: ' fm '\n", want: Meta{Slug: "fm", Title: "T"}},
 		{name: "heading title", body: "intro\n\n## Not this\n#NotThis\n    # indented code\n   # The Title #\n# Second\n", want: Meta{Slug: "the-title", Title: "The Title"}},
 		{name: "heading in a code fence", body: "```md\n# Not this\n```\n~~~~\n# Nor this\n~~~\n~~~~\n# Yes\n", want: Meta{Slug: "yes", Title: "Yes"}},
