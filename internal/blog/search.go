@@ -12,8 +12,14 @@ import (
 
 // finder keeps the search index in step with the store.
 type finder struct {
-	mu    sync.Mutex // one sync at a time
+	mu    sync.Mutex // one sync at a time; guards what follows
 	index *search.Index
+
+	// The posts by slug as of the last sync, and the store's change
+	// channel taken before it: while that is open, nothing was written
+	// since, and a search needs no sync. The map is never changed.
+	entries map[string]store.Entry
+	changed <-chan struct{}
 }
 
 // SearchHit is a post that matches a search, with where it matched.
@@ -55,11 +61,20 @@ func (b *Service) IndexPosts(ctx context.Context) error {
 
 // syncIndex brings the index in step with the store's current posts: a
 // post whose revision changed is indexed again, one removed or renamed
-// away is dropped. Unchanged posts cost a map lookup each, so it runs
-// before every search; it returns the posts by slug.
+// away is dropped. It runs before every search, and costs nothing when no
+// write was committed since the last (an unchanged post costs a map lookup
+// otherwise); it returns the posts by slug, a map nobody may change.
 func (b *Service) syncIndex(ctx context.Context) (map[string]store.Entry, error) {
 	b.find.mu.Lock()
 	defer b.find.mu.Unlock()
+	if b.find.changed != nil {
+		select {
+		case <-b.find.changed:
+		default:
+			return b.find.entries, nil
+		}
+	}
+	changed := b.st.Changed() // before reading: a write after this closes it
 	all := b.st.AllEntries()
 	entries := make(map[string]store.Entry, len(all))
 	for _, e := range all {
@@ -86,5 +101,6 @@ func (b *Service) syncIndex(ctx context.Context) (map[string]store.Entry, error)
 			b.find.index.Delete(slug)
 		}
 	}
+	b.find.entries, b.find.changed = entries, changed
 	return entries, nil
 }
