@@ -388,7 +388,7 @@ func TestFeedsParseAndValidate(t *testing.T) {
 	}
 	fb, _ := p.ParseString(before)
 	fa, _ := p.ParseString(s.get("/feed.xml", nil).body)
-	if fa.Items[0].GUID != fb.Items[0].GUID || !strings.HasSuffix(fa.Items[0].Link, "/posts/greetings") {
+	if fa.Items[0].GUID != fb.Items[0].GUID || !strings.HasSuffix(fa.Items[0].Link, "/posts/greetings?from=feed") {
 		t.Errorf("after a rename: id %q (was %q), link %q", fa.Items[0].GUID, fb.Items[0].GUID, fa.Items[0].Link)
 	}
 	var urls struct {
