@@ -68,6 +68,7 @@ type options struct {
 	cpuprofile     string
 	memprofile     string
 	serverLog      string
+	store          string
 
 	// The soak test's; see runSoak in soak.go.
 	soak           time.Duration
@@ -109,6 +110,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.limit, "limit", 15*time.Minute, "time limit of the whole run")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run to `file`")
 	fs.StringVar(&o.memprofile, "memprofile", "", "write a heap profile to `file` while the blog's sessions are held (with -hold 0, at the end; with -soak, at the soak's end, to file.warm after the warm-up and to file.after once the clients hung up)")
+	fs.StringVar(&o.store, "store", storeBolt, "the blog's store: bolt (a bbolt file, cmd/sshd's default) or etcd (a real single-node etcd started in this process on loopback ports, the blog's store setting etcd://127.0.0.1:PORT)")
 	fs.StringVar(&o.serverLog, "serverlog", "", "write the blog server's log to `file` (default: discard it)")
 	fs.DurationVar(&o.soak, "soak", 0, "if positive, run the soak test instead of the measurements: a warm-up, then this long (-limit then defaults to this plus 5m)")
 	fs.IntVar(&o.readers, "readers", 500, "soak: concurrent reader sessions browsing the TUI")
@@ -146,6 +148,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		{"-warmup", o.warmup > 0}, {"-think-min", o.thinkMin > 0}, {"-think-max", o.thinkMax >= o.thinkMin},
 		{"-reconnect", o.reconnect >= 0 && o.reconnect <= 1}, {"-publish-pause", o.publishPause >= 0}, {"-settle", o.settle > 0},
 		{"-goroutine-slack", o.goroutineSlack >= 0}, {"-rss-slack", o.rssSlack >= 0},
+		{"-store", o.store == storeBolt || o.store == storeEtcd},
 	} {
 		if !c.ok {
 			return o, fmt.Errorf("%s is out of range", c.name)
@@ -227,15 +230,22 @@ func run(ctx context.Context, o options, out, progress io.Writer) (err error) {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	storeSetting, stopStore, err := startStore(dir, o.store)
+	if err != nil {
+		return err
+	}
+	defer stopStore() // after the blog's shutdown, deferred below
+	setup := blogSetup{dir: dir, store: storeSetting, generated: o.posts, authors: 1, cacheBytes: o.renderCacheMiB << 20, logTo: logTo}
 	if o.soak > 0 {
-		return runSoak(ctx, o, dir, logTo, out, progress)
+		setup.authors = o.soakAuthors
+		return runSoak(ctx, o, setup, out, progress)
 	}
 
 	env := readMachine()
 	busy0, _ := machineBusy()
 	self0, _ := cpuTime()
 	start := time.Now()
-	b, err := startBlog(dir, o.posts, 1, o.renderCacheMiB<<20, logTo)
+	b, err := startBlog(setup)
 	if err != nil {
 		return fmt.Errorf("starting the blog: %w", err)
 	}

@@ -79,6 +79,9 @@ func (r *results) print(out io.Writer) {
 	o := r.opts
 	fmt.Fprintf(out, "\nsshblog bench: %d CPUs (%s), %s\n", r.env.CPUs, r.env.Model, r.env.Go)
 	fmt.Fprintf(out, "blog: %d public posts (%d generated), newest %q; terminal xterm-256color 80x24\n", r.posts, o.posts, r.newest)
+	if o.store == storeEtcd {
+		fmt.Fprintf(out, "store: etcd, one node in this process on loopback (its CPU and memory are the process's, under both servers' runs)\n")
+	}
 	fmt.Fprintf(out, "clients and both servers share this process: absolute times include the clients' work\n")
 	if r.wall > 0 {
 		capacity := r.wall.Seconds() * float64(r.env.CPUs)
@@ -204,8 +207,14 @@ func (r *results) printHolds(w io.Writer) {
 	fmt.Fprintf(w, "idle CPU over %v, the screens' release included (%s)\t%v = %.1f%% of a CPU\t%v = %.1f%%\t\t\t\n",
 		o.idle, held, hb.IdleCPU.Round(time.Millisecond), 100*bi, hf.IdleCPU.Round(time.Millisecond), 100*fi)
 	bs, fs := cpuShare(hb.SteadyCPU, hb.Steady), cpuShare(hf.SteadyCPU, hf.Steady)
-	fmt.Fprintf(w, "idle CPU, the last %v\t%v = %.1f%% of a CPU\t%v = %.1f%%\t\t< %.0f%% of a CPU\t%s\n",
-		hb.Steady.Round(time.Second), hb.SteadyCPU.Round(time.Millisecond), 100*bs, hf.SteadyCPU.Round(time.Millisecond), 100*fs, 100*idleCPUTarget, yes(bs < idleCPUTarget))
+	// An etcd in this process ticks all the while, under both servers'
+	// sessions: with it, the target is judged on the blog's excess.
+	over, judged := "", bs
+	if o.store == storeEtcd {
+		over, judged = " over bare", bs-fs
+	}
+	fmt.Fprintf(w, "idle CPU, the last %v\t%v = %.1f%% of a CPU\t%v = %.1f%%\t\t< %.0f%% of a CPU%s\t%s\n",
+		hb.Steady.Round(time.Second), hb.SteadyCPU.Round(time.Millisecond), 100*bs, hf.SteadyCPU.Round(time.Millisecond), 100*fs, 100*idleCPUTarget, over, yes(judged < idleCPUTarget))
 	fmt.Fprintf(w, "  time to open the held sessions\t%v\t%v\t\t\t\n", hb.Open.Round(time.Millisecond), hf.Open.Round(time.Millisecond))
 	fmt.Fprintf(w, "  all ended by the server after hang-up\t%s\t%s\t\t\t\n", yes(hb.Drained), yes(hf.Drained))
 }

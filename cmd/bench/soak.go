@@ -54,6 +54,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/sshblog/sshblog/internal/app"
 	"github.com/sshblog/sshblog/internal/store"
 )
 
@@ -167,9 +168,9 @@ type soakSample struct {
 
 // runSoak runs the soak test in dir and prints its report to out and its
 // progress to progress. It returns errSoakFailed if a check failed.
-func runSoak(ctx context.Context, o options, dir string, logTo, out, progress io.Writer) (err error) {
+func runSoak(ctx context.Context, o options, setup blogSetup, out, progress io.Writer) (err error) {
 	env := readMachine()
-	b, err := startBlog(dir, o.posts, o.soakAuthors, o.renderCacheMiB<<20, logTo)
+	b, err := startBlog(setup)
 	if err != nil {
 		return fmt.Errorf("starting the blog: %w", err)
 	}
@@ -353,7 +354,7 @@ func runSoak(ctx context.Context, o options, dir string, logTo, out, progress io
 	if serr != nil {
 		s.errs.add("shutdown", serr)
 	}
-	db, err := store.Open(b.dbPath)
+	db, err := app.OpenStore(b.dbSpec, b.cfg)
 	if err != nil {
 		r.reopened = writeCheck{err: fmt.Errorf("reopening the store: %w", err)}
 	} else {
@@ -964,7 +965,7 @@ func (c *writeCheck) note(format string, args ...any) {
 }
 
 // verifyWrites reads every acknowledged revision back from db.
-func verifyWrites(ctx context.Context, db *store.DB, authors []authorStats) writeCheck {
+func verifyWrites(ctx context.Context, db store.Store, authors []authorStats) writeCheck {
 	var c writeCheck
 	for _, a := range authors {
 		var prev uint64
