@@ -63,6 +63,8 @@ type options struct {
 	publishes      int
 	uploadMiB      int64
 	renderCacheMiB int64
+	searchPosts    int
+	searchQueries  int
 	timeout        time.Duration
 	limit          time.Duration
 	cpuprofile     string
@@ -106,6 +108,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.publishes, "publishes", 800, "publishes in total, shared by the authors")
 	fs.Int64Var(&o.renderCacheMiB, "render-cache", 64, fmt.Sprintf("MiB of rendered posts the blog's render cache keeps (cmd/sshd's render-cache setting defaults to 64; with -soak the default is %d, so that the cache is full by the end of the warm-up)", soakRenderCacheMiB))
 	fs.Int64Var(&o.uploadMiB, "upload", 100, "MiB an author sends to \"publish big\" in the upload abuse run (0 to skip)")
+	fs.IntVar(&o.searchPosts, "search", 3000, "generated posts in the search phase's own store (0 to skip the phase)")
+	fs.IntVar(&o.searchQueries, "search-queries", 300, "searches in the search phase, one at a time")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "time limit of one session")
 	fs.DurationVar(&o.limit, "limit", 15*time.Minute, "time limit of the whole run")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run to `file`")
@@ -148,7 +152,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		{"-warmup", o.warmup > 0}, {"-think-min", o.thinkMin > 0}, {"-think-max", o.thinkMax >= o.thinkMin},
 		{"-reconnect", o.reconnect >= 0 && o.reconnect <= 1}, {"-publish-pause", o.publishPause >= 0}, {"-settle", o.settle > 0},
 		{"-goroutine-slack", o.goroutineSlack >= 0}, {"-rss-slack", o.rssSlack >= 0},
-		{"-store", o.store == storeBolt || o.store == storeEtcd},
+		{"-store", o.store == storeBolt || o.store == storeEtcd}, {"-search", o.searchPosts >= 0 && o.searchPosts <= 9999}, {"-search-queries", o.searchQueries > 0},
 	} {
 		if !c.ok {
 			return o, fmt.Errorf("%s is out of range", c.name)
@@ -281,6 +285,7 @@ func run(ctx context.Context, o options, out, progress io.Writer) (err error) {
 		blogT:  target{name: "blog", addr: b.addr, config: clientConfig(reader, b.hostKey), marker: []byte(b.newest.Title)},
 		bareT:  target{name: "bare", addr: bare.Addr(), config: clientConfig(reader, bare.HostKey()), marker: []byte(bareLine[:len(bareLine)-2])},
 		author: authorCfg,
+		setup:  setup,
 		res:    newResults(o, env),
 		log:    progress,
 	}
@@ -308,6 +313,7 @@ type bench struct {
 	blogT  target            // readers of the blog
 	bareT  target            // readers of the bare server
 	author *ssh.ClientConfig // the blog's author
+	setup  blogSetup         // how the blog was made
 	res    *results
 	log    io.Writer // progress
 }
@@ -349,6 +355,13 @@ func (bn *bench) run(ctx context.Context) error {
 			return fmt.Errorf("upload: %w", err)
 		}
 		bn.say("upload: %d bytes sent, answer %q", bn.res.upload.Sent, bn.res.upload.Answer)
+	}
+	if o.searchPosts > 0 {
+		var err error
+		if bn.res.search, err = runSearch(ctx, bn.setup.dir, bn.setup.store, o.searchPosts, o.searchQueries); err != nil {
+			return fmt.Errorf("search: %w", err)
+		}
+		bn.say("search: %d posts indexed in %v, %d queries", bn.res.search.Posts, bn.res.search.Build.Round(time.Millisecond), len(bn.res.search.All))
 	}
 	if o.memprofile != "" && o.hold == 0 {
 		return writeHeapProfile(o.memprofile)

@@ -67,6 +67,7 @@ type results struct {
 	others  time.Duration // CPU time the machine's other processes used
 	publish publishResult
 	upload  uploadResult
+	search  searchResult
 }
 
 // newResults returns empty results of a run with options o on env.
@@ -131,6 +132,9 @@ func (r *results) print(out io.Writer) {
 		}
 	}
 	r.printSteps(out)
+	if o.searchPosts > 0 {
+		r.search.print(out, o.searchPosts)
+	}
 	for _, e := range []struct {
 		what string
 		f    failures
