@@ -186,8 +186,8 @@ func main() {
 	}
 }
 
-// run sets everything up, runs each measurement, prints the table to out
-// and progress to progress, and takes everything down.
+// run sets everything up, runs each measurement (or the soak), prints the
+// table to out and progress to progress, and takes everything down.
 func run(ctx context.Context, o options, out, progress io.Writer) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, o.limit)
 	defer cancel()
@@ -203,20 +203,11 @@ func run(ctx context.Context, o options, out, progress io.Writer) (err error) {
 	if err := raiseFileLimit(uint64(need)); err != nil {
 		return err
 	}
-	if o.cpuprofile != "" {
-		f, err := os.Create(o.cpuprofile)
-		if err != nil {
-			return err
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			f.Close()
-			return err
-		}
-		defer func() {
-			pprof.StopCPUProfile()
-			err = errors.Join(err, f.Close())
-		}()
+	stopProfile, err := startCPUProfile(o.cpuprofile)
+	if err != nil {
+		return err
 	}
+	defer func() { err = errors.Join(err, stopProfile()) }()
 	logTo := io.Discard
 	if o.serverLog != "" {
 		f, err := os.Create(o.serverLog)
@@ -238,13 +229,38 @@ func run(ctx context.Context, o options, out, progress io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	defer stopStore() // after the blog's shutdown, deferred below
+	defer stopStore() // after the blog's shutdown
 	setup := blogSetup{dir: dir, store: storeSetting, generated: o.posts, authors: 1, cacheBytes: o.renderCacheMiB << 20, logTo: logTo}
 	if o.soak > 0 {
 		setup.authors = o.soakAuthors
 		return runSoak(ctx, o, setup, out, progress)
 	}
+	return runMeasures(ctx, o, setup, out, progress)
+}
 
+// startCPUProfile starts a CPU profile to path, if not empty, and returns
+// the function that stops it.
+func startCPUProfile(path string) (stop func() error, err error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
+	}, nil
+}
+
+// runMeasures starts the blog and the bare server, runs the measurements
+// and prints the table to out.
+func runMeasures(ctx context.Context, o options, setup blogSetup, out, progress io.Writer) (err error) {
 	env := readMachine()
 	busy0, _ := machineBusy()
 	self0, _ := cpuTime()
@@ -258,36 +274,14 @@ func run(ctx context.Context, o options, out, progress io.Writer) (err error) {
 		defer scancel()
 		err = errors.Join(err, b.shutdown(sctx))
 	}()
-	bare, err := newBareServer("127.0.0.1:0", handshakeTimeout)
-	if err != nil {
-		return fmt.Errorf("starting the bare server: %w", err)
-	}
-	bareDone := make(chan error, 1)
-	go pprof.Do(context.Background(), pprof.Labels("server", "bare"), func(context.Context) {
-		bareDone <- bare.Serve()
-	})
-	defer func() {
-		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer scancel()
-		err = errors.Join(err, bare.Shutdown(sctx), <-bareDone)
-	}()
-
-	reader, err := newKey()
+	bare, stopBare, err := startBare()
 	if err != nil {
 		return err
 	}
-	authorCfg := clientConfig(b.author, b.hostKey)
-	authorCfg.User = authorName
-	bn := &bench{
-		opts:   o,
-		blog:   b,
-		bare:   bare,
-		blogT:  target{name: "blog", addr: b.addr, config: clientConfig(reader, b.hostKey), marker: []byte(b.newest.Title)},
-		bareT:  target{name: "bare", addr: bare.Addr(), config: clientConfig(reader, bare.HostKey()), marker: []byte(bareLine[:len(bareLine)-2])},
-		author: authorCfg,
-		setup:  setup,
-		res:    newResults(o, env),
-		log:    progress,
+	defer func() { err = errors.Join(err, stopBare()) }()
+	bn, err := newBench(o, setup, b, bare, newResults(o, env), progress)
+	if err != nil {
+		return err
 	}
 	bn.say("blog on %s (%d posts; newest %q), bare server on %s", b.addr, b.posts, b.newest.Title, bare.Addr())
 	if err := bn.run(ctx); err != nil {
@@ -303,6 +297,45 @@ func run(ctx context.Context, o options, out, progress io.Writer) (err error) {
 	}
 	bn.res.print(out)
 	return nil
+}
+
+// startBare starts the bare server on a loopback port and returns the
+// function that stops it.
+func startBare() (*bareServer, func() error, error) {
+	bare, err := newBareServer("127.0.0.1:0", handshakeTimeout)
+	if err != nil {
+		return nil, nil, fmt.Errorf("starting the bare server: %w", err)
+	}
+	done := make(chan error, 1)
+	go pprof.Do(context.Background(), pprof.Labels("server", "bare"), func(context.Context) {
+		done <- bare.Serve()
+	})
+	return bare, func() error {
+		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer scancel()
+		return errors.Join(bare.Shutdown(sctx), <-done)
+	}, nil
+}
+
+// newBench makes the clients' settings for the blog b and the bare server.
+func newBench(o options, setup blogSetup, b *blog, bare *bareServer, res *results, progress io.Writer) (*bench, error) {
+	reader, err := newKey()
+	if err != nil {
+		return nil, err
+	}
+	authorCfg := clientConfig(b.author, b.hostKey)
+	authorCfg.User = authorName
+	return &bench{
+		opts:   o,
+		blog:   b,
+		bare:   bare,
+		blogT:  target{name: "blog", addr: b.addr, config: clientConfig(reader, b.hostKey), marker: []byte(b.newest.Title)},
+		bareT:  target{name: "bare", addr: bare.Addr(), config: clientConfig(reader, bare.HostKey()), marker: []byte(bareLine[:len(bareLine)-2])},
+		author: authorCfg,
+		setup:  setup,
+		res:    res,
+		log:    progress,
+	}, nil
 }
 
 // bench is one run's servers, clients and results.

@@ -104,17 +104,10 @@ func (r *results) print(out io.Writer) {
 		p := r.publish
 		fmt.Fprintf(w, "publishes/s (%d authors, %d acked, %d failed)\t%.0f\t\t\t>= %.0f/s\t%s\n",
 			p.Authors, p.Acked, p.Failed.N, p.PerSecond(), publishRateTarget, yes(p.PerSecond() >= publishRateTarget && p.Failed.N == 0))
-		fmt.Fprintf(w, "  publish latency p50 / p99\t%s / %s\t\t\t\t\n", ms(p.Latency.quantile(0.5)), ms(p.Latency.quantile(0.99)))
+		fmt.Fprintf(w, "  publish latency p50 / p99\t%s\t\t\t\t\n", p.Latency.p50p99())
 	}
 	if o.uploadMiB > 0 {
-		u := r.upload
-		refused := u.ExitCode == 1 && strings.Contains(u.Answer, "too large")
-		fmt.Fprintf(w, "%d MiB upload to publish: RSS growth\t%s\t\t\t< %d MiB, refused\t%s\n",
-			o.uploadMiB, mib(u.Growth()), uploadGrowthTarget>>20, yes(refused && u.Growth() < uploadGrowthTarget))
-		fmt.Fprintf(w, "  accepted from the client before the refusal\t%s in %v\t\t\t\t\n", mib(u.Sent), u.Took.Round(time.Millisecond))
-		fmt.Fprintf(w, "  RSS kept after it, settled\t%s\t\t\t\t\n", mib(int64(u.After)-int64(u.Before)))
-		fmt.Fprintf(w, "  Go heap allocated until the hang-up (GCs)\t%s (%d)\t\t\t\t\n", mib(int64(u.Heap.Allocated)), u.Heap.GCs)
-		fmt.Fprintf(w, "  Go heap live before it, GC goal\t%s, %s\t\t\t\t\n", mib(int64(u.Heap.Live)), mib(int64(u.Heap.Goal)))
+		r.printUpload(w)
 	}
 	w.Flush()
 	if o.opens > 0 && r.opens.Cached.quantile(0.99) > openP99Target {
@@ -148,6 +141,18 @@ func (r *results) print(out io.Writer) {
 			fmt.Fprintf(out, "%s: %d failed; the first: %v\n", e.what, e.f.N, e.f.First)
 		}
 	}
+}
+
+// printUpload writes the rows of the oversized upload.
+func (r *results) printUpload(w io.Writer) {
+	u := r.upload
+	refused := u.ExitCode == 1 && strings.Contains(u.Answer, "too large")
+	fmt.Fprintf(w, "%d MiB upload to publish: RSS growth\t%s\t\t\t< %d MiB, refused\t%s\n",
+		r.opts.uploadMiB, mib(u.Growth()), uploadGrowthTarget>>20, yes(refused && u.Growth() < uploadGrowthTarget))
+	fmt.Fprintf(w, "  accepted from the client before the refusal\t%s in %v\t\t\t\t\n", mib(u.Sent), u.Took.Round(time.Millisecond))
+	fmt.Fprintf(w, "  RSS kept after it, settled\t%s\t\t\t\t\n", mib(int64(u.After)-int64(u.Before)))
+	fmt.Fprintf(w, "  Go heap allocated until the hang-up (GCs)\t%s (%d)\t\t\t\t\n", mib(int64(u.Heap.Allocated)), u.Heap.GCs)
+	fmt.Fprintf(w, "  Go heap live before it, GC goal\t%s, %s\t\t\t\t\n", mib(int64(u.Heap.Live)), mib(int64(u.Heap.Goal)))
 }
 
 // printFrames writes the rows of the first-frame runs.
@@ -231,9 +236,9 @@ func (r *results) printOpens(w io.Writer) {
 	p99 := op.Cached.quantile(0.99)
 	fmt.Fprintf(w, "open post p99, cached (client-measured)\t%s\t\t\t<= %v server side\t%s\n", ms(p99), openP99Target, boundMet(p99))
 	mp99 := md.Open.quantile(0.99)
-	fmt.Fprintf(w, "  model alone p50 / p99 (Update+store+cache+View, wall)\t%s / %s\t\t\t<= %v\t%s\n", ms(md.Open.quantile(0.5)), ms(mp99), openP99Target, yes(mp99 <= openP99Target && md.Failed.N == 0))
+	fmt.Fprintf(w, "  model alone p50 / p99 (Update+store+cache+View, wall)\t%s\t\t\t<= %v\t%s\n", md.Open.p50p99(), openP99Target, yes(mp99 <= openP99Target && md.Failed.N == 0))
 	fmt.Fprintf(w, "  posts rendered during the opens\t%d\t\t\t1\t%s\n", r.renders, yes(r.renders <= 1))
-	fmt.Fprintf(w, "first frame, model alone p50 / p99 (New+list+View, wall)\t%s / %s\t\t\t\t\n", ms(md.Frame.quantile(0.5)), ms(md.Frame.quantile(0.99)))
+	fmt.Fprintf(w, "first frame, model alone p50 / p99 (New+list+View, wall)\t%s\t\t\t\t\n", md.Frame.p50p99())
 }
 
 // boundMet judges a target against a client-measured upper bound: met if
