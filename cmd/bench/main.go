@@ -9,8 +9,10 @@
 // fixed concurrency, the memory and idle CPU of held sessions, the time to
 // open a post, the rate of publishes by several authors, and what an
 // oversized upload does to memory (its client runs in a child process, so
-// that the memory measured is the server's alone); and prints a table with
-// the targets.
+// that the memory measured is the server's alone), and what search costs
+// over 3,000 posts (search.go); and prints a table with the targets. With
+// -store etcd the blog runs on a real single-node etcd started in the
+// process (etcd.go).
 //
 // Usage:
 //
