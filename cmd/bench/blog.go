@@ -20,7 +20,9 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/sshblog/sshblog/internal/app"
+	blogpkg "github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/config"
+	"github.com/sshblog/sshblog/internal/post"
 	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/server"
 	"github.com/sshblog/sshblog/internal/store"
@@ -46,16 +48,17 @@ const blogTitle = "sshblog bench"
 // with its store in a temporary folder.
 type blog struct {
 	app      *app.App
-	db       *store.DB
+	db       store.Store
 	renderer *render.Renderer // the server's render cache
 	srv      *server.Server
 	addr     string
 	web      string // the web front end's address
 	hostKey  gossh.PublicKey
-	author   gossh.Signer // a key in the keys folder: authors[0]'s
-	authors  []blogAuthor // every author in the keys folder, one key each
-	dbPath   string       // the store's file
-	conns    *connCounter // the connections the server accepted
+	author   gossh.Signer  // a key in the keys folder: authors[0]'s
+	authors  []blogAuthor  // every author in the keys folder, one key each
+	cfg      config.Config // what the blog was opened with
+	dbSpec   string        // the store as app.OpenStore names it: bolt:PATH or etcd://HOST:PORT
+	conns    *connCounter  // the connections the server accepted
 
 	newest     store.Entry // the newest public post, first in the list
 	bodyMarker string      // a word that shows the newest post is open
@@ -72,12 +75,37 @@ type blogAuthor struct {
 	signer gossh.Signer
 }
 
-// startBlog starts the blog as cmd/sshd does (app.Open), in dir: a bbolt
-// store seeded with the built-in posts and generated ones, a host key, a
-// keys folder with nAuthors generated authors (at least one), and the
-// render cache; and serves it on a loopback port. The server logs to logTo.
-func startBlog(dir string, generated, nAuthors int, cacheBytes int64, logTo io.Writer) (*blog, error) {
-	loc := time.UTC
+// blogSetup is what startBlog makes.
+type blogSetup struct {
+	dir        string    // the temporary folder the blog lives in
+	store      string    // the store setting: "bolt", or etcd://HOST:PORT (see startStore)
+	generated  int       // posts generated on top of the built-in ones
+	authors    int       // authors with a key each, at least one
+	cacheBytes int64     // the render cache's bound
+	logTo      io.Writer // the server's log
+}
+
+// startStore starts what the store named by -store needs: nothing for
+// bbolt, an embedded etcd with its data in dir for etcd. It returns the
+// blog's store setting and a function that stops what it started, to call
+// after the blog is shut down.
+func startStore(dir, kind string) (setting string, stop func(), err error) {
+	if kind != storeEtcd {
+		return storeBolt, func() {}, nil
+	}
+	e, err := startEtcd(dir)
+	if err != nil {
+		return "", nil, err
+	}
+	return e.spec(), e.close, nil
+}
+
+// startBlog starts the blog as cmd/sshd does (app.Open), in s.dir: a store
+// (the bbolt file, or the etcd s.store names) seeded with the built-in
+// posts and generated ones, a host key, a keys folder with generated
+// authors, and the render cache; and serves it on a loopback port.
+func startBlog(s blogSetup) (*blog, error) {
+	dir, loc := s.dir, time.UTC
 	cfg := config.Config{
 		Data:             filepath.Join(dir, "data"),
 		Keys:             filepath.Join(dir, "keys"),
@@ -88,32 +116,35 @@ func startBlog(dir string, generated, nAuthors int, cacheBytes int64, logTo io.W
 		IdleTimeout:      idleTimeout,
 		ScreenRelease:    screenRelease,
 		MaxImport:        maxImport,
-		RenderCache:      cacheBytes,
+		RenderCache:      s.cacheBytes,
 		HTTPAddr:         "127.0.0.1:0", // the web runs too, as cmd/sshd's default
 		Lang:             "en",
 		Hyperlinks:       true,
 		Stats:            true, // as cmd/sshd's default: reads are counted
 		StatsDays:        400,
+		Store:            s.store,
+		StorePrefix:      "/sshblog", // the setting's default
 	}
-	b := &blog{dbPath: cfg.DatabasePath(), conns: &connCounter{}, served: make(chan error, 1)}
-	if err := seed(cfg.DatabasePath(), generated, loc); err != nil {
+	b := &blog{cfg: cfg, dbSpec: s.store, conns: &connCounter{}, served: make(chan error, 1)}
+	if s.store == storeBolt {
+		b.dbSpec = "bolt:" + cfg.DatabasePath()
+	}
+	if err := cfg.MakeFolders(); err != nil {
 		return nil, err
 	}
-	authors, err := writeAuthors(cfg.Keys, max(nAuthors, 1))
+	if err := seed(b.dbSpec, cfg, s.generated); err != nil {
+		return nil, err
+	}
+	authors, err := writeAuthors(cfg.Keys, max(s.authors, 1))
 	if err != nil {
 		return nil, err
 	}
 	b.authors, b.author = authors, authors[0].signer
-	a, err := app.Open(cfg, slog.New(slog.NewTextHandler(logTo, nil)))
+	a, err := app.Open(cfg, slog.New(slog.NewTextHandler(s.logTo, nil)))
 	if err != nil {
 		return nil, err
 	}
-	db, ok := a.Store.(*store.DB)
-	if !ok {
-		a.Close()
-		return nil, errors.New("the bench runs on the bbolt store")
-	}
-	b.app, b.db, b.renderer, b.srv = a, db, a.Renderer, a.SSH
+	b.app, b.db, b.renderer, b.srv = a, a.Store, a.Renderer, a.SSH
 	if err := b.serve(); err != nil {
 		a.Close()
 		return nil, err
@@ -121,23 +152,46 @@ func startBlog(dir string, generated, nAuthors int, cacheBytes int64, logTo io.W
 	return b, nil
 }
 
-// seed fills a new store at path with the built-in posts and generated
-// ones, before the blog opens it.
-func seed(path string, generated int, loc *time.Location) error {
-	builtin, err := posts.Load(loc)
+// seed fills the new store spec names (as app.OpenStore names them) with
+// the built-in posts, as a new blog is seeded, and then the generated ones
+// in bulk, as an import stores them (etcd's seed is one transaction, too
+// small for them), before the blog opens it.
+func seed(spec string, cfg config.Config, generated int) error {
+	builtin, err := posts.Load(cfg.Location)
 	if err != nil {
 		return err
 	}
-	gen, err := generatePosts(generated, loc)
+	gen, err := generatePosts(generated, cfg.Location)
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(path)
+	db, err := app.OpenStore(spec, cfg)
 	if err != nil {
 		return err
 	}
-	_, err = db.Seed(context.Background(), append(builtin, gen...), "sshblog")
-	return errors.Join(err, db.Close())
+	return errors.Join(fill(db, builtin, gen), db.Close())
+}
+
+// fill seeds db with builtin and stores gen after them.
+func fill(db store.Store, builtin, gen []*post.Post) error {
+	ctx := context.Background()
+	if _, err := db.Seed(ctx, builtin, blogpkg.SeedAuthor); err != nil {
+		return err
+	}
+	changes := make([]store.Change, len(gen))
+	for i, p := range gen {
+		changes[i] = store.Change{Post: p, Author: blogpkg.SeedAuthor}
+	}
+	outcomes, err := db.PutMany(ctx, changes)
+	if err != nil {
+		return err
+	}
+	for i, o := range outcomes {
+		if o.Err != nil {
+			return fmt.Errorf("storing generated post %s: %w", gen[i].Slug, o.Err)
+		}
+	}
+	return nil
 }
 
 // writeAuthors makes n authors with keys of their own in the keys folder.
@@ -224,7 +278,7 @@ func (b *blog) findNewest(ctx context.Context) error {
 }
 
 // shutdown stops the server, waiting for sessions until ctx is done, and
-// closes the store.
+// closes the blog: its read counts are written and its store closed.
 func (b *blog) shutdown(ctx context.Context) error {
 	if b.app.Web != nil {
 		_ = b.app.Web.Shutdown(ctx)
@@ -240,7 +294,7 @@ func (b *blog) shutdown(ctx context.Context) error {
 		}
 	case <-ctx.Done():
 	}
-	return errors.Join(err, b.db.Close())
+	return errors.Join(err, b.app.Close())
 }
 
 // connCounter counts the connections a server accepted and those it has

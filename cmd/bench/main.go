@@ -9,8 +9,10 @@
 // fixed concurrency, the memory and idle CPU of held sessions, the time to
 // open a post, the rate of publishes by several authors, and what an
 // oversized upload does to memory (its client runs in a child process, so
-// that the memory measured is the server's alone); and prints a table with
-// the targets.
+// that the memory measured is the server's alone), and what search costs
+// over 3,000 posts (search.go); and prints a table with the targets. With
+// -store etcd the blog runs on a real single-node etcd started in the
+// process (etcd.go).
 //
 // Usage:
 //
@@ -63,11 +65,14 @@ type options struct {
 	publishes      int
 	uploadMiB      int64
 	renderCacheMiB int64
+	searchPosts    int
+	searchQueries  int
 	timeout        time.Duration
 	limit          time.Duration
 	cpuprofile     string
 	memprofile     string
 	serverLog      string
+	store          string
 
 	// The soak test's; see runSoak in soak.go.
 	soak           time.Duration
@@ -105,10 +110,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.publishes, "publishes", 800, "publishes in total, shared by the authors")
 	fs.Int64Var(&o.renderCacheMiB, "render-cache", 64, fmt.Sprintf("MiB of rendered posts the blog's render cache keeps (cmd/sshd's render-cache setting defaults to 64; with -soak the default is %d, so that the cache is full by the end of the warm-up)", soakRenderCacheMiB))
 	fs.Int64Var(&o.uploadMiB, "upload", 100, "MiB an author sends to \"publish big\" in the upload abuse run (0 to skip)")
+	fs.IntVar(&o.searchPosts, "search", 3000, "generated posts in the search phase's own store (0 to skip the phase)")
+	fs.IntVar(&o.searchQueries, "search-queries", 300, "searches in the search phase, one at a time")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "time limit of one session")
 	fs.DurationVar(&o.limit, "limit", 15*time.Minute, "time limit of the whole run")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run to `file`")
 	fs.StringVar(&o.memprofile, "memprofile", "", "write a heap profile to `file` while the blog's sessions are held (with -hold 0, at the end; with -soak, at the soak's end, to file.warm after the warm-up and to file.after once the clients hung up)")
+	fs.StringVar(&o.store, "store", storeBolt, "the blog's store: bolt (a bbolt file, cmd/sshd's default) or etcd (a real single-node etcd started in this process on loopback ports, the blog's store setting etcd://127.0.0.1:PORT)")
 	fs.StringVar(&o.serverLog, "serverlog", "", "write the blog server's log to `file` (default: discard it)")
 	fs.DurationVar(&o.soak, "soak", 0, "if positive, run the soak test instead of the measurements: a warm-up, then this long (-limit then defaults to this plus 5m)")
 	fs.IntVar(&o.readers, "readers", 500, "soak: concurrent reader sessions browsing the TUI")
@@ -146,6 +154,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		{"-warmup", o.warmup > 0}, {"-think-min", o.thinkMin > 0}, {"-think-max", o.thinkMax >= o.thinkMin},
 		{"-reconnect", o.reconnect >= 0 && o.reconnect <= 1}, {"-publish-pause", o.publishPause >= 0}, {"-settle", o.settle > 0},
 		{"-goroutine-slack", o.goroutineSlack >= 0}, {"-rss-slack", o.rssSlack >= 0},
+		{"-store", o.store == storeBolt || o.store == storeEtcd}, {"-search", o.searchPosts >= 0 && o.searchPosts <= 9999}, {"-search-queries", o.searchQueries > 0},
 	} {
 		if !c.ok {
 			return o, fmt.Errorf("%s is out of range", c.name)
@@ -179,8 +188,8 @@ func main() {
 	}
 }
 
-// run sets everything up, runs each measurement, prints the table to out
-// and progress to progress, and takes everything down.
+// run sets everything up, runs each measurement (or the soak), prints the
+// table to out and progress to progress, and takes everything down.
 func run(ctx context.Context, o options, out, progress io.Writer) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, o.limit)
 	defer cancel()
@@ -196,20 +205,11 @@ func run(ctx context.Context, o options, out, progress io.Writer) (err error) {
 	if err := raiseFileLimit(uint64(need)); err != nil {
 		return err
 	}
-	if o.cpuprofile != "" {
-		f, err := os.Create(o.cpuprofile)
-		if err != nil {
-			return err
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			f.Close()
-			return err
-		}
-		defer func() {
-			pprof.StopCPUProfile()
-			err = errors.Join(err, f.Close())
-		}()
+	stopProfile, err := startCPUProfile(o.cpuprofile)
+	if err != nil {
+		return err
 	}
+	defer func() { err = errors.Join(err, stopProfile()) }()
 	logTo := io.Discard
 	if o.serverLog != "" {
 		f, err := os.Create(o.serverLog)
@@ -227,15 +227,47 @@ func run(ctx context.Context, o options, out, progress io.Writer) (err error) {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	if o.soak > 0 {
-		return runSoak(ctx, o, dir, logTo, out, progress)
+	storeSetting, stopStore, err := startStore(dir, o.store)
+	if err != nil {
+		return err
 	}
+	defer stopStore() // after the blog's shutdown
+	setup := blogSetup{dir: dir, store: storeSetting, generated: o.posts, authors: 1, cacheBytes: o.renderCacheMiB << 20, logTo: logTo}
+	if o.soak > 0 {
+		setup.authors = o.soakAuthors
+		return runSoak(ctx, o, setup, out, progress)
+	}
+	return runMeasures(ctx, o, setup, out, progress)
+}
 
+// startCPUProfile starts a CPU profile to path, if not empty, and returns
+// the function that stops it.
+func startCPUProfile(path string) (stop func() error, err error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
+	}, nil
+}
+
+// runMeasures starts the blog and the bare server, runs the measurements
+// and prints the table to out.
+func runMeasures(ctx context.Context, o options, setup blogSetup, out, progress io.Writer) (err error) {
 	env := readMachine()
 	busy0, _ := machineBusy()
 	self0, _ := cpuTime()
 	start := time.Now()
-	b, err := startBlog(dir, o.posts, 1, o.renderCacheMiB<<20, logTo)
+	b, err := startBlog(setup)
 	if err != nil {
 		return fmt.Errorf("starting the blog: %w", err)
 	}
@@ -244,35 +276,14 @@ func run(ctx context.Context, o options, out, progress io.Writer) (err error) {
 		defer scancel()
 		err = errors.Join(err, b.shutdown(sctx))
 	}()
-	bare, err := newBareServer("127.0.0.1:0", handshakeTimeout)
-	if err != nil {
-		return fmt.Errorf("starting the bare server: %w", err)
-	}
-	bareDone := make(chan error, 1)
-	go pprof.Do(context.Background(), pprof.Labels("server", "bare"), func(context.Context) {
-		bareDone <- bare.Serve()
-	})
-	defer func() {
-		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer scancel()
-		err = errors.Join(err, bare.Shutdown(sctx), <-bareDone)
-	}()
-
-	reader, err := newKey()
+	bare, stopBare, err := startBare()
 	if err != nil {
 		return err
 	}
-	authorCfg := clientConfig(b.author, b.hostKey)
-	authorCfg.User = authorName
-	bn := &bench{
-		opts:   o,
-		blog:   b,
-		bare:   bare,
-		blogT:  target{name: "blog", addr: b.addr, config: clientConfig(reader, b.hostKey), marker: []byte(b.newest.Title)},
-		bareT:  target{name: "bare", addr: bare.Addr(), config: clientConfig(reader, bare.HostKey()), marker: []byte(bareLine[:len(bareLine)-2])},
-		author: authorCfg,
-		res:    newResults(o, env),
-		log:    progress,
+	defer func() { err = errors.Join(err, stopBare()) }()
+	bn, err := newBench(o, setup, b, bare, newResults(o, env), progress)
+	if err != nil {
+		return err
 	}
 	bn.say("blog on %s (%d posts; newest %q), bare server on %s", b.addr, b.posts, b.newest.Title, bare.Addr())
 	if err := bn.run(ctx); err != nil {
@@ -290,6 +301,45 @@ func run(ctx context.Context, o options, out, progress io.Writer) (err error) {
 	return nil
 }
 
+// startBare starts the bare server on a loopback port and returns the
+// function that stops it.
+func startBare() (*bareServer, func() error, error) {
+	bare, err := newBareServer("127.0.0.1:0", handshakeTimeout)
+	if err != nil {
+		return nil, nil, fmt.Errorf("starting the bare server: %w", err)
+	}
+	done := make(chan error, 1)
+	go pprof.Do(context.Background(), pprof.Labels("server", "bare"), func(context.Context) {
+		done <- bare.Serve()
+	})
+	return bare, func() error {
+		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer scancel()
+		return errors.Join(bare.Shutdown(sctx), <-done)
+	}, nil
+}
+
+// newBench makes the clients' settings for the blog b and the bare server.
+func newBench(o options, setup blogSetup, b *blog, bare *bareServer, res *results, progress io.Writer) (*bench, error) {
+	reader, err := newKey()
+	if err != nil {
+		return nil, err
+	}
+	authorCfg := clientConfig(b.author, b.hostKey)
+	authorCfg.User = authorName
+	return &bench{
+		opts:   o,
+		blog:   b,
+		bare:   bare,
+		blogT:  target{name: "blog", addr: b.addr, config: clientConfig(reader, b.hostKey), marker: []byte(b.newest.Title)},
+		bareT:  target{name: "bare", addr: bare.Addr(), config: clientConfig(reader, bare.HostKey()), marker: []byte(bareLine[:len(bareLine)-2])},
+		author: authorCfg,
+		setup:  setup,
+		res:    res,
+		log:    progress,
+	}, nil
+}
+
 // bench is one run's servers, clients and results.
 type bench struct {
 	opts   options
@@ -298,6 +348,7 @@ type bench struct {
 	blogT  target            // readers of the blog
 	bareT  target            // readers of the bare server
 	author *ssh.ClientConfig // the blog's author
+	setup  blogSetup         // how the blog was made
 	res    *results
 	log    io.Writer // progress
 }
@@ -339,6 +390,13 @@ func (bn *bench) run(ctx context.Context) error {
 			return fmt.Errorf("upload: %w", err)
 		}
 		bn.say("upload: %d bytes sent, answer %q", bn.res.upload.Sent, bn.res.upload.Answer)
+	}
+	if o.searchPosts > 0 {
+		var err error
+		if bn.res.search, err = runSearch(ctx, bn.setup.dir, bn.setup.store, o.searchPosts, o.searchQueries); err != nil {
+			return fmt.Errorf("search: %w", err)
+		}
+		bn.say("search: %d posts indexed in %v, %d queries", bn.res.search.Posts, bn.res.search.Build.Round(time.Millisecond), len(bn.res.search.All))
 	}
 	if o.memprofile != "" && o.hold == 0 {
 		return writeHeapProfile(o.memprofile)

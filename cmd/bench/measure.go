@@ -225,3 +225,8 @@ func (d distribution) quantile(q float64) time.Duration {
 	i := int(math.Ceil(q*float64(len(d)))) - 1
 	return d[min(max(i, 0), len(d)-1)]
 }
+
+// p50p99 is "p50 / p99" of d, in milliseconds.
+func (d distribution) p50p99() string {
+	return ms(d.quantile(0.5)) + " / " + ms(d.quantile(0.99))
+}

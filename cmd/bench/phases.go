@@ -87,38 +87,20 @@ func runFrames(ctx context.Context, t target, n, concurrency int, duration, time
 		ctx, cancel = context.WithTimeout(ctx, duration)
 		defer cancel()
 	}
-	var next atomic.Int64
-	type worker struct {
-		stages []stages
-		failed failures
-	}
-	workers := make([]worker, concurrency)
 	cpu0, _ := cpuTime()
 	start := time.Now()
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			pprof.Do(ctx, pprof.Labels("client", t.name), func(ctx context.Context) {
-				for next.Add(1) <= int64(n) && ctx.Err() == nil {
-					tm, st, err := openTerm(ctx, t, time.Now().Add(timeout))
-					if err != nil {
-						workers[w].failed.add(err)
-						continue
-					}
-					tm.Close()
-					workers[w].stages = append(workers[w].stages, st)
-				}
-			})
-		})
-	}
-	wg.Wait()
-	r := frameResult{Wall: time.Since(start)}
+	var r frameResult
+	r.Stages, r.Failed = sessions(ctx, t.name, n, concurrency, func(ctx context.Context) (stages, error) {
+		tm, st, err := openTerm(ctx, t, time.Now().Add(timeout))
+		if err != nil {
+			return st, err
+		}
+		tm.Close()
+		return st, nil
+	})
+	r.Wall = time.Since(start)
 	if cpu1, err := cpuTime(); err == nil {
 		r.CPU = cpu1 - cpu0
-	}
-	for _, w := range workers {
-		r.Stages = append(r.Stages, w.stages...)
-		r.Failed.merge(w.failed)
 	}
 	r.sum()
 	return r
@@ -183,44 +165,23 @@ func runHold(ctx context.Context, t target, k, concurrency int, idle, timeout ti
 	if !ok {
 		holdUntil = time.Now().Add(10 * time.Minute)
 	}
-	terms := make([]*term, k)
-	fails := make([]failures, concurrency)
-	var next atomic.Int64
 	start := time.Now()
-	var wg sync.WaitGroup
-	for w := range concurrency {
-		wg.Go(func() {
-			pprof.Do(ctx, pprof.Labels("client", t.name+"-hold"), func(ctx context.Context) {
-				for i := next.Add(1) - 1; i < int64(k) && ctx.Err() == nil; i = next.Add(1) - 1 {
-					tm, _, err := openTerm(ctx, t, time.Now().Add(timeout))
-					if err != nil {
-						fails[w].add(err)
-						continue
-					}
-					tm.forget()
-					tm.conn.SetDeadline(holdUntil)
-					terms[i] = tm
-				}
-			})
-		})
-	}
-	wg.Wait()
-	r.Open = time.Since(start)
-	defer func() {
+	terms, failed := sessions(ctx, t.name+"-hold", k, concurrency, func(ctx context.Context) (*term, error) {
+		tm, _, err := openTerm(ctx, t, time.Now().Add(timeout))
+		if err != nil {
+			return nil, err
+		}
+		tm.forget()
+		tm.conn.SetDeadline(holdUntil)
+		return tm, nil
+	})
+	r.Open, r.Failed, r.Held = time.Since(start), failed, len(terms)
+	hangUp := sync.OnceFunc(func() {
 		for _, tm := range terms {
-			if tm != nil {
-				tm.Close()
-			}
+			tm.Close()
 		}
-	}()
-	for _, f := range fails {
-		r.Failed.merge(f)
-	}
-	for _, tm := range terms {
-		if tm != nil {
-			r.Held++
-		}
-	}
+	})
+	defer hangUp()
 	// Let the sessions finish starting (a TUI asks the terminal questions
 	// and reads the list) before sampling.
 	if err := sleep(ctx, time.Second); err != nil {
@@ -234,42 +195,46 @@ func runHold(ctx context.Context, t target, k, concurrency int, idle, timeout ti
 			return r, err
 		}
 	}
+	if err := r.idle(ctx, idle); err != nil {
+		return r, err
+	}
+	if r.Rested, err = settledMem(); err != nil {
+		return r, err
+	}
+	hangUp()
+	r.Drained = waitGoroutines(ctx, r.Before.Goroutines+16, drainLimit)
+	return r, nil
+}
+
+// idle measures the process's CPU over idle with the sessions held, in
+// all and after the blog's sessions gave back their screens.
+func (r *holdResult) idle(ctx context.Context, idle time.Duration) error {
 	cpu0, err := cpuTime()
 	if err != nil {
-		return r, err
+		return err
 	}
 	idleStart := time.Now()
 	// The blog's sessions wake once, at screenRelease, to give back their
 	// copy of the screen: the CPU after that is the idle sessions' own.
 	released := min(screenRelease+2*time.Second, idle/2)
 	if err := sleep(ctx, released); err != nil {
-		return r, err
+		return err
 	}
 	cpuMid, err := cpuTime()
 	if err != nil {
-		return r, err
+		return err
 	}
 	steadyStart := time.Now()
 	if err := sleep(ctx, idle-released); err != nil {
-		return r, err
+		return err
 	}
 	cpu1, err := cpuTime()
 	if err != nil {
-		return r, err
+		return err
 	}
 	r.Idle, r.IdleCPU = time.Since(idleStart), cpu1-cpu0
 	r.Steady, r.SteadyCPU = time.Since(steadyStart), cpu1-cpuMid
-	if r.Rested, err = settledMem(); err != nil {
-		return r, err
-	}
-	for i, tm := range terms {
-		if tm != nil {
-			tm.Close()
-			terms[i] = nil
-		}
-	}
-	r.Drained = waitGoroutines(ctx, r.Before.Goroutines+16, drainLimit)
-	return r, nil
+	return nil
 }
 
 // waitGoroutines waits until at most n goroutines are left, for up to
@@ -384,42 +349,25 @@ func (r publishResult) PerSecond() float64 {
 // the post on stdin, one after another. The phase must end within limit.
 func runPublishes(ctx context.Context, addr string, cfg *ssh.ClientConfig, authors, total int, limit time.Duration) publishResult {
 	r := publishResult{Authors: authors}
-	type worker struct {
-		latency []time.Duration
-		failed  failures
-	}
-	workers := make([]worker, authors)
 	deadline := time.Now().Add(limit)
 	start := time.Now()
-	var wg sync.WaitGroup
-	for a := range authors {
-		wg.Go(func() {
-			pprof.Do(ctx, pprof.Labels("client", "publish"), func(ctx context.Context) {
-				w := &workers[a]
-				client, _, _, err := dial(ctx, addr, cfg, deadline)
-				if err != nil {
-					w.failed.add(err)
-					return
-				}
-				defer client.Close()
-				for i := a; i < total && ctx.Err() == nil; i += authors {
-					t0 := time.Now()
-					if err := publishOne(client, fmt.Sprintf("pub-%d-%d", a, i), a, i); err != nil {
-						w.failed.add(err)
-						continue
-					}
-					w.latency = append(w.latency, time.Since(t0))
-				}
-			})
-		})
-	}
-	wg.Wait()
-	r.Wall = time.Since(start)
-	var all []time.Duration
-	for _, w := range workers {
-		all = append(all, w.latency...)
-		r.Failed.merge(w.failed)
-	}
+	all, failed := workers(ctx, "publish", authors, func(ctx context.Context, a int, keep func(time.Duration), fail func(error)) {
+		client, _, _, err := dial(ctx, addr, cfg, deadline)
+		if err != nil {
+			fail(err)
+			return
+		}
+		defer client.Close()
+		for i := a; i < total && ctx.Err() == nil; i += authors {
+			t0 := time.Now()
+			if err := publishOne(client, fmt.Sprintf("pub-%d-%d", a, i), a, i); err != nil {
+				fail(err)
+				continue
+			}
+			keep(time.Since(t0))
+		}
+	})
+	r.Wall, r.Failed = time.Since(start), failed
 	r.Acked = len(all)
 	r.Latency = newDistribution(all)
 	return r

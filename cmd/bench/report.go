@@ -67,6 +67,7 @@ type results struct {
 	others  time.Duration // CPU time the machine's other processes used
 	publish publishResult
 	upload  uploadResult
+	search  searchResult
 }
 
 // newResults returns empty results of a run with options o on env.
@@ -79,6 +80,9 @@ func (r *results) print(out io.Writer) {
 	o := r.opts
 	fmt.Fprintf(out, "\nsshblog bench: %d CPUs (%s), %s\n", r.env.CPUs, r.env.Model, r.env.Go)
 	fmt.Fprintf(out, "blog: %d public posts (%d generated), newest %q; terminal xterm-256color 80x24\n", r.posts, o.posts, r.newest)
+	if o.store == storeEtcd {
+		fmt.Fprintf(out, "store: etcd, one node in this process on loopback (its CPU and memory are the process's, under both servers' runs)\n")
+	}
 	fmt.Fprintf(out, "clients and both servers share this process: absolute times include the clients' work\n")
 	if r.wall > 0 {
 		capacity := r.wall.Seconds() * float64(r.env.CPUs)
@@ -100,17 +104,10 @@ func (r *results) print(out io.Writer) {
 		p := r.publish
 		fmt.Fprintf(w, "publishes/s (%d authors, %d acked, %d failed)\t%.0f\t\t\t>= %.0f/s\t%s\n",
 			p.Authors, p.Acked, p.Failed.N, p.PerSecond(), publishRateTarget, yes(p.PerSecond() >= publishRateTarget && p.Failed.N == 0))
-		fmt.Fprintf(w, "  publish latency p50 / p99\t%s / %s\t\t\t\t\n", ms(p.Latency.quantile(0.5)), ms(p.Latency.quantile(0.99)))
+		fmt.Fprintf(w, "  publish latency p50 / p99\t%s\t\t\t\t\n", p.Latency.p50p99())
 	}
 	if o.uploadMiB > 0 {
-		u := r.upload
-		refused := u.ExitCode == 1 && strings.Contains(u.Answer, "too large")
-		fmt.Fprintf(w, "%d MiB upload to publish: RSS growth\t%s\t\t\t< %d MiB, refused\t%s\n",
-			o.uploadMiB, mib(u.Growth()), uploadGrowthTarget>>20, yes(refused && u.Growth() < uploadGrowthTarget))
-		fmt.Fprintf(w, "  accepted from the client before the refusal\t%s in %v\t\t\t\t\n", mib(u.Sent), u.Took.Round(time.Millisecond))
-		fmt.Fprintf(w, "  RSS kept after it, settled\t%s\t\t\t\t\n", mib(int64(u.After)-int64(u.Before)))
-		fmt.Fprintf(w, "  Go heap allocated until the hang-up (GCs)\t%s (%d)\t\t\t\t\n", mib(int64(u.Heap.Allocated)), u.Heap.GCs)
-		fmt.Fprintf(w, "  Go heap live before it, GC goal\t%s, %s\t\t\t\t\n", mib(int64(u.Heap.Live)), mib(int64(u.Heap.Goal)))
+		r.printUpload(w)
 	}
 	w.Flush()
 	if o.opens > 0 && r.opens.Cached.quantile(0.99) > openP99Target {
@@ -128,6 +125,9 @@ func (r *results) print(out io.Writer) {
 		}
 	}
 	r.printSteps(out)
+	if o.searchPosts > 0 {
+		r.search.print(out, o.searchPosts)
+	}
 	for _, e := range []struct {
 		what string
 		f    failures
@@ -141,6 +141,18 @@ func (r *results) print(out io.Writer) {
 			fmt.Fprintf(out, "%s: %d failed; the first: %v\n", e.what, e.f.N, e.f.First)
 		}
 	}
+}
+
+// printUpload writes the rows of the oversized upload.
+func (r *results) printUpload(w io.Writer) {
+	u := r.upload
+	refused := u.ExitCode == 1 && strings.Contains(u.Answer, "too large")
+	fmt.Fprintf(w, "%d MiB upload to publish: RSS growth\t%s\t\t\t< %d MiB, refused\t%s\n",
+		r.opts.uploadMiB, mib(u.Growth()), uploadGrowthTarget>>20, yes(refused && u.Growth() < uploadGrowthTarget))
+	fmt.Fprintf(w, "  accepted from the client before the refusal\t%s in %v\t\t\t\t\n", mib(u.Sent), u.Took.Round(time.Millisecond))
+	fmt.Fprintf(w, "  RSS kept after it, settled\t%s\t\t\t\t\n", mib(int64(u.After)-int64(u.Before)))
+	fmt.Fprintf(w, "  Go heap allocated until the hang-up (GCs)\t%s (%d)\t\t\t\t\n", mib(int64(u.Heap.Allocated)), u.Heap.GCs)
+	fmt.Fprintf(w, "  Go heap live before it, GC goal\t%s, %s\t\t\t\t\n", mib(int64(u.Heap.Live)), mib(int64(u.Heap.Goal)))
 }
 
 // printFrames writes the rows of the first-frame runs.
@@ -204,8 +216,14 @@ func (r *results) printHolds(w io.Writer) {
 	fmt.Fprintf(w, "idle CPU over %v, the screens' release included (%s)\t%v = %.1f%% of a CPU\t%v = %.1f%%\t\t\t\n",
 		o.idle, held, hb.IdleCPU.Round(time.Millisecond), 100*bi, hf.IdleCPU.Round(time.Millisecond), 100*fi)
 	bs, fs := cpuShare(hb.SteadyCPU, hb.Steady), cpuShare(hf.SteadyCPU, hf.Steady)
-	fmt.Fprintf(w, "idle CPU, the last %v\t%v = %.1f%% of a CPU\t%v = %.1f%%\t\t< %.0f%% of a CPU\t%s\n",
-		hb.Steady.Round(time.Second), hb.SteadyCPU.Round(time.Millisecond), 100*bs, hf.SteadyCPU.Round(time.Millisecond), 100*fs, 100*idleCPUTarget, yes(bs < idleCPUTarget))
+	// An etcd in this process ticks all the while, under both servers'
+	// sessions: with it, the target is judged on the blog's excess.
+	over, judged := "", bs
+	if o.store == storeEtcd {
+		over, judged = " over bare", bs-fs
+	}
+	fmt.Fprintf(w, "idle CPU, the last %v\t%v = %.1f%% of a CPU\t%v = %.1f%%\t\t< %.0f%% of a CPU%s\t%s\n",
+		hb.Steady.Round(time.Second), hb.SteadyCPU.Round(time.Millisecond), 100*bs, hf.SteadyCPU.Round(time.Millisecond), 100*fs, 100*idleCPUTarget, over, yes(judged < idleCPUTarget))
 	fmt.Fprintf(w, "  time to open the held sessions\t%v\t%v\t\t\t\n", hb.Open.Round(time.Millisecond), hf.Open.Round(time.Millisecond))
 	fmt.Fprintf(w, "  all ended by the server after hang-up\t%s\t%s\t\t\t\n", yes(hb.Drained), yes(hf.Drained))
 }
@@ -218,9 +236,9 @@ func (r *results) printOpens(w io.Writer) {
 	p99 := op.Cached.quantile(0.99)
 	fmt.Fprintf(w, "open post p99, cached (client-measured)\t%s\t\t\t<= %v server side\t%s\n", ms(p99), openP99Target, boundMet(p99))
 	mp99 := md.Open.quantile(0.99)
-	fmt.Fprintf(w, "  model alone p50 / p99 (Update+store+cache+View, wall)\t%s / %s\t\t\t<= %v\t%s\n", ms(md.Open.quantile(0.5)), ms(mp99), openP99Target, yes(mp99 <= openP99Target && md.Failed.N == 0))
+	fmt.Fprintf(w, "  model alone p50 / p99 (Update+store+cache+View, wall)\t%s\t\t\t<= %v\t%s\n", md.Open.p50p99(), openP99Target, yes(mp99 <= openP99Target && md.Failed.N == 0))
 	fmt.Fprintf(w, "  posts rendered during the opens\t%d\t\t\t1\t%s\n", r.renders, yes(r.renders <= 1))
-	fmt.Fprintf(w, "first frame, model alone p50 / p99 (New+list+View, wall)\t%s / %s\t\t\t\t\n", ms(md.Frame.quantile(0.5)), ms(md.Frame.quantile(0.99)))
+	fmt.Fprintf(w, "first frame, model alone p50 / p99 (New+list+View, wall)\t%s\t\t\t\t\n", md.Frame.p50p99())
 }
 
 // boundMet judges a target against a client-measured upper bound: met if

@@ -54,6 +54,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/sshblog/sshblog/internal/app"
 	"github.com/sshblog/sshblog/internal/store"
 )
 
@@ -118,8 +119,11 @@ type soakRun struct {
 	b         *blog
 	readerCfg *ssh.ClientConfig
 	markers   [numMarkers][]byte
-	longest   int       // the longest marker's length
-	hardStop  time.Time // every client connection's deadline
+	longest   int           // the longest marker's length
+	hardStop  time.Time     // every client connection's deadline
+	start     time.Time     // when the soak began
+	busy0     time.Duration // the machine's CPU time then
+	self0     time.Duration // the process's
 	log       io.Writer
 	gate      gate // pauses the clients for the warm-up's sample
 
@@ -165,11 +169,11 @@ type soakSample struct {
 	acked    int64 // publishes acknowledged so far
 }
 
-// runSoak runs the soak test in dir and prints its report to out and its
-// progress to progress. It returns errSoakFailed if a check failed.
-func runSoak(ctx context.Context, o options, dir string, logTo, out, progress io.Writer) (err error) {
-	env := readMachine()
-	b, err := startBlog(dir, o.posts, o.soakAuthors, o.renderCacheMiB<<20, logTo)
+// runSoak runs the soak test on the blog setup makes and prints its
+// report to out and its progress to progress. It returns errSoakFailed if
+// a check failed.
+func runSoak(ctx context.Context, o options, setup blogSetup, out, progress io.Writer) (err error) {
+	b, err := startBlog(setup)
 	if err != nil {
 		return fmt.Errorf("starting the blog: %w", err)
 	}
@@ -181,9 +185,61 @@ func runSoak(ctx context.Context, o options, dir string, logTo, out, progress io
 			err = errors.Join(err, b.shutdown(sctx))
 		}
 	}()
-	key, err := newKey()
+	s, err := newSoakRun(o, b, progress)
 	if err != nil {
 		return err
+	}
+	r := &soakReport{opts: o, env: readMachine(), posts: b.posts, body: b.bodyMarker}
+	s.say("blog on %s (%d posts, %d authors); soak of %v with %d readers and %d authors", b.addr, b.posts, len(b.authors), o.soak, o.readers, o.soakAuthors)
+
+	// The baseline: the server up, no session yet.
+	if err := sleep(ctx, 500*time.Millisecond); err != nil {
+		return err
+	}
+	if r.base, err = settledMem(); err != nil {
+		return err
+	}
+	s.busy0, _ = machineBusy()
+	s.self0, _ = cpuTime()
+	s.start = time.Now()
+	// The soak runs o.soak after the warm-up, which takes at most
+	// maxWarmup; the clients' connections end by hardStop in any case.
+	maxWarmup := o.warmup + 3*o.timeout + quietFor
+	s.hardStop = s.start.Add(maxWarmup + o.soak + 2*o.timeout + quietFor + endMargin)
+	soakCtx, stopSoak := context.WithCancel(ctx)
+	defer stopSoak()
+	endTimer := time.AfterFunc(maxWarmup+o.soak, stopSoak)
+	defer endTimer.Stop()
+
+	c := s.startClients(ctx, soakCtx)
+	defer func() {
+		c.hangUp()
+		waitGroup(&c.gone, 30*time.Second)
+	}()
+	if err := s.warmUp(ctx, soakCtx, r); err != nil {
+		return err
+	}
+	endTimer.Reset(o.soak)
+	if err := s.end(ctx, soakCtx, r, c); err != nil {
+		return err
+	}
+	if err := s.hangUpAll(ctx, r, c); err != nil {
+		return err
+	}
+	running = false
+	s.verify(ctx, r, c)
+	r.errs = s.errs.snapshot()
+	if !r.print(out) {
+		return errSoakFailed
+	}
+	return nil
+}
+
+// newSoakRun makes the soak's clients' settings for the blog b.
+func newSoakRun(o options, b *blog, progress io.Writer) (*soakRun, error) {
+	key, err := newKey()
+	if err != nil {
+		return nil, err
 	}
 	s := &soakRun{
 		o:         o,
@@ -195,75 +251,71 @@ func runSoak(ctx context.Context, o options, dir string, logTo, out, progress io
 	for _, m := range s.markers {
 		s.longest = max(s.longest, len(m))
 	}
-	r := &soakReport{opts: o, env: env, posts: b.posts, body: b.bodyMarker}
-	s.say("blog on %s (%d posts, %d authors); soak of %v with %d readers and %d authors", b.addr, b.posts, len(b.authors), o.soak, o.readers, o.soakAuthors)
+	return s, nil
+}
 
-	// The baseline: the server up, no session yet.
-	if err := sleep(ctx, 500*time.Millisecond); err != nil {
-		return err
-	}
-	if r.base, err = settledMem(); err != nil {
-		return err
-	}
-	busy0, _ := machineBusy()
-	self0, _ := cpuTime()
-	start := time.Now()
-	// The soak runs o.soak after the warm-up, which takes at most
-	// maxWarmup; the clients' connections end by hardStop in any case.
-	maxWarmup := o.warmup + 3*o.timeout + quietFor
-	s.hardStop = start.Add(maxWarmup + o.soak + 2*o.timeout + quietFor + endMargin)
-	soakCtx, stopSoak := context.WithCancel(ctx)
-	defer stopSoak()
-	endTimer := time.AfterFunc(maxWarmup+o.soak, stopSoak)
-	defer endTimer.Stop()
+// soakClients are the soak's running clients.
+type soakClients struct {
+	hangUp  func()         // lets the clients hang up; safe to call again
+	stopped sync.WaitGroup // until every client stopped its work
+	gone    sync.WaitGroup // until every client hung up
+	readers []readerStats
+	authors []authorStats
+	sampled chan []soakSample // the samples taken while the clients ran
+}
 
+// startClients starts the readers, the authors and the memory sampler.
+// They work until soakCtx is done, and hang up on c.hangUp.
+func (s *soakRun) startClients(ctx, soakCtx context.Context) *soakClients {
+	o := s.o
 	release := make(chan struct{}) // the clients may hang up
-	hangUpAll := sync.OnceFunc(func() { close(release) })
-	var stopped, gone sync.WaitGroup
-	defer func() {
-		hangUpAll()
-		waitGroup(&gone, 30*time.Second)
-	}()
+	c := &soakClients{
+		hangUp:  sync.OnceFunc(func() { close(release) }),
+		readers: make([]readerStats, o.readers),
+		authors: make([]authorStats, o.soakAuthors),
+		sampled: make(chan []soakSample, 1),
+	}
 	s.gate.active = o.readers + o.soakAuthors
 	leave := func() {
 		s.gate.leave()
-		stopped.Done()
+		c.stopped.Done()
 	}
-	readers := make([]readerStats, o.readers)
-	for i := range readers {
-		stopped.Add(1)
-		gone.Go(func() {
+	for i := range c.readers {
+		c.stopped.Add(1)
+		c.gone.Go(func() {
 			pprof.Do(ctx, pprof.Labels("client", "soak-reader"), func(ctx context.Context) {
 				// Readers connect over the first half of the warm-up.
 				delay := time.Duration(int64(o.warmup/2) * int64(i) / int64(max(o.readers, 1)))
-				s.reader(ctx, soakCtx, i, delay, &readers[i], leave, release)
+				s.reader(ctx, soakCtx, i, delay, &c.readers[i], leave, release)
 			})
 		})
 	}
-	authors := make([]authorStats, o.soakAuthors)
-	for i := range authors {
-		stopped.Add(1)
-		gone.Go(func() {
+	for i := range c.authors {
+		c.stopped.Add(1)
+		c.gone.Go(func() {
 			pprof.Do(ctx, pprof.Labels("client", "soak-author"), func(ctx context.Context) {
-				s.author(ctx, soakCtx, i, &authors[i], leave, release)
+				s.author(ctx, soakCtx, i, &c.authors[i], leave, release)
 			})
 		})
 	}
-	sampled := make(chan []soakSample, 1)
-	go func() { sampled <- s.sample(soakCtx, start) }()
+	go func() { c.sampled <- s.sample(soakCtx, s.start) }()
+	return c
+}
 
-	// After the warm-up, once every reader has been through a whole round
-	// (within -timeout more: a loaded machine may take longer), so that
-	// every session holds what it will hold for the rest of the soak, the
-	// readers stop on the list between two rounds and the authors between
-	// two publishes; when the server has had quietFor to
-	// finish what they asked, memory is sampled and they go on.
+// warmUp waits out the warm-up and samples memory after it: once every
+// reader has been through a whole round (within -timeout more: a loaded
+// machine may take longer), so that every session holds what it will hold
+// for the rest of the soak, and the render cache is mostly full, the
+// readers stop on the list between two rounds and the authors between two
+// publishes; when the server has had quietFor to finish what they asked,
+// memory is sampled and they go on.
+func (s *soakRun) warmUp(ctx, soakCtx context.Context, r *soakReport) error {
+	o, b := s.o, s.b
 	if err := sleep(ctx, o.warmup); err != nil {
 		return err
 	}
 	waitUntil(soakCtx, o.timeout, func() bool { return s.warmed.Load() >= int64(o.readers) })
 	r.warmConnected, r.warmRounded = s.connected.Load(), s.warmed.Load()
-	// And the render cache mostly full (within -timeout more).
 	cacheBound := o.renderCacheMiB << 20
 	waitUntil(soakCtx, o.timeout, func() bool { return float64(b.renderer.Stats().Bytes) >= cacheFull*float64(cacheBound) })
 	paused := time.Now()
@@ -272,7 +324,8 @@ func runSoak(ctx context.Context, o options, dir string, logTo, out, progress io
 	if err := sleep(ctx, quietFor); err != nil {
 		return err
 	}
-	r.warmAt = time.Since(start)
+	r.warmAt = time.Since(s.start)
+	var err error
 	if r.warm, err = settledMem(); err != nil {
 		return err
 	}
@@ -285,33 +338,37 @@ func runSoak(ctx context.Context, o options, dir string, logTo, out, progress io
 	}
 	s.gate.open()
 	r.paused = time.Since(paused)
-	r.resumedAt = time.Since(start)
-	endTimer.Reset(o.soak)
+	r.resumedAt = time.Since(s.start)
 	s.say("warm-up over at %v: %d reader sessions open, RSS %s, heap %s, %d goroutines; the clients paused %v for it",
 		r.warmAt.Round(time.Millisecond), r.warmSessions, mibU(r.warm.RSS), mibU(r.warm.HeapLive), r.warm.Goroutines, r.paused.Round(time.Millisecond))
+	return nil
+}
 
-	// The end: the readers finish the round they are in, the authors the
-	// publish, then they stay connected while memory is sampled, as after
-	// the warm-up.
+// end waits for the soak's end: the readers finish the round they are in,
+// the authors the publish, then they stay connected while memory is
+// sampled, as after the warm-up.
+func (s *soakRun) end(ctx, soakCtx context.Context, r *soakReport, c *soakClients) error {
+	o := s.o
 	<-soakCtx.Done()
-	r.wall = time.Since(start)
+	r.wall = time.Since(s.start)
 	busy1, err1 := machineBusy()
 	self1, err2 := cpuTime()
 	if err1 == nil && err2 == nil {
-		r.self, r.others = self1-self0, max(busy1-busy0-(self1-self0), 0)
+		r.self, r.others = self1-s.self0, max(busy1-s.busy0-(self1-s.self0), 0)
 	}
-	if !waitGroup(&stopped, o.timeout+10*time.Second) {
+	if !waitGroup(&c.stopped, o.timeout+10*time.Second) {
 		// Their tallies are still being written: no report.
 		return fmt.Errorf("some clients did not stop within %v of the soak's end", o.timeout+10*time.Second)
 	}
-	r.samples = <-sampled
+	r.samples = <-c.sampled
 	if err := sleep(ctx, quietFor); err != nil {
 		return err
 	}
+	var err error
 	if r.end, err = settledMem(); err != nil {
 		return err
 	}
-	r.endCache = b.renderer.Stats()
+	r.endCache = s.b.renderer.Stats()
 	r.endSessions = s.opened.Load() - s.closed.Load()
 	if o.memprofile != "" {
 		if err := writeHeapProfile(o.memprofile); err != nil {
@@ -320,15 +377,21 @@ func runSoak(ctx context.Context, o options, dir string, logTo, out, progress io
 	}
 	s.say("soak over after %v: %d reader sessions open, RSS %s, heap %s, %d goroutines",
 		r.wall.Round(time.Millisecond), r.endSessions, mibU(r.end.RSS), mibU(r.end.HeapLive), r.end.Goroutines)
+	return nil
+}
 
-	// Hang up, and let the server end its sessions.
-	hangUpAll()
+// hangUpAll hangs up every client, lets the server end its sessions and
+// samples memory after.
+func (s *soakRun) hangUpAll(ctx context.Context, r *soakReport, c *soakClients) error {
+	o, b := s.o, s.b
+	c.hangUp()
 	closing := time.Now()
-	if !waitGroup(&gone, 30*time.Second) {
+	if !waitGroup(&c.gone, 30*time.Second) {
 		s.errs.add("end", errors.New("some clients did not hang up within 30s"))
 	}
 	waitSettled(ctx, b.conns, r.base.Goroutines+uint64(o.goroutineSlack), o.settle)
 	r.settleTook = time.Since(closing)
+	var err error
 	if r.after, err = settledMem(); err != nil {
 		return err
 	}
@@ -341,32 +404,30 @@ func runSoak(ctx context.Context, o options, dir string, logTo, out, progress io
 	r.opened, r.closed = s.opened.Load(), s.closed.Load()
 	s.say("clients gone; after %v: %d connections open on the server, %d goroutines (baseline %d)",
 		r.settleTook.Round(time.Millisecond), r.serverOpen, r.after.Goroutines, r.base.Goroutines)
+	return nil
+}
 
-	// Every acknowledged revision, from the live store, then from the file
-	// after a clean shutdown.
-	r.readers, r.authors = readers, authors
-	r.live = verifyWrites(ctx, b.db, authors)
+// verify reads every acknowledged revision back, from the live store,
+// then, after the blog's clean shutdown, from the store opened again.
+func (s *soakRun) verify(ctx context.Context, r *soakReport, c *soakClients) {
+	b := s.b
+	r.readers, r.authors = c.readers, c.authors
+	r.live = verifyWrites(ctx, b.db, c.authors)
 	sctx, scancel := context.WithTimeout(ctx, 10*time.Second)
 	serr := b.shutdown(sctx)
 	scancel()
-	running = false
 	if serr != nil {
 		s.errs.add("shutdown", serr)
 	}
-	db, err := store.Open(b.dbPath)
+	db, err := app.OpenStore(b.dbSpec, b.cfg)
 	if err != nil {
 		r.reopened = writeCheck{err: fmt.Errorf("reopening the store: %w", err)}
-	} else {
-		r.reopened = verifyWrites(ctx, db, authors)
-		if err := db.Close(); err != nil {
-			s.errs.add("shutdown", err)
-		}
+		return
 	}
-	r.errs = s.errs.snapshot()
-	if !r.print(out) {
-		return errSoakFailed
+	r.reopened = verifyWrites(ctx, db, c.authors)
+	if err := db.Close(); err != nil {
+		s.errs.add("shutdown", err)
 	}
-	return nil
 }
 
 // say reports progress.
@@ -964,7 +1025,7 @@ func (c *writeCheck) note(format string, args ...any) {
 }
 
 // verifyWrites reads every acknowledged revision back from db.
-func verifyWrites(ctx context.Context, db *store.DB, authors []authorStats) writeCheck {
+func verifyWrites(ctx context.Context, db store.Store, authors []authorStats) writeCheck {
 	var c writeCheck
 	for _, a := range authors {
 		var prev uint64

@@ -61,6 +61,14 @@ type soakReport struct {
 // print writes the report and the checks, and reports whether every check
 // passed.
 func (r *soakReport) print(out io.Writer) bool {
+	r.printHead(out)
+	r.printClients(out)
+	r.printMemory(out)
+	return r.printChecks(out)
+}
+
+// printHead writes what ran, on what, and how memory was sampled.
+func (r *soakReport) printHead(out io.Writer) {
 	o := r.opts
 	fmt.Fprintf(out, "\nsshblog soak: %v, %d readers, %d authors; %d CPUs (%s), %s\n", o.soak, o.readers, o.soakAuthors, r.env.CPUs, r.env.Model, r.env.Go)
 	fmt.Fprintf(out, "blog: %d public posts (%d generated) and the authors' soak-N; readers: xterm-256color 80x24, %v to %v between keys, reconnect %.0f%% of rounds; a post is open when %q shows\n",
@@ -77,18 +85,30 @@ func (r *soakReport) print(out io.Writer) bool {
 	fmt.Fprintf(out, "memory is sampled with every session open and idle: after the warm-up (%d of %d readers through a round by %v) the clients paused for %v (%s, the readers on the list), then went on for the soak's %v; at the end they finish their round and stop; then the server gets %v and a GC\n",
 		r.warmRounded, o.readers, r.warmAt.Round(time.Millisecond), r.paused.Round(time.Millisecond), parked, o.soak, quietFor)
 	fmt.Fprintln(out)
+}
 
+// acked is the number of publishes acknowledged.
+func (r *soakReport) acked() int {
+	n := 0
+	for _, a := range r.authors {
+		n += len(a.acks)
+	}
+	return n
+}
+
+// printClients writes what the readers and authors did and how long it
+// took.
+func (r *soakReport) printClients(out io.Writer) {
 	var first, open, back, pubLat []time.Duration
 	var keys, rounds, reconnects int
 	for _, st := range r.readers {
 		first, open, back = append(first, st.firstList...), append(open, st.open...), append(back, st.back...)
 		keys, rounds, reconnects = keys+st.keys, rounds+st.rounds, reconnects+st.reconnects
 	}
-	acked := 0
 	for _, a := range r.authors {
 		pubLat = append(pubLat, a.latency...)
-		acked += len(a.acks)
 	}
+	acked := r.acked()
 	secs := max((r.wall - r.paused).Seconds(), 1e-9)
 	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(w, "readers\t\n")
@@ -101,9 +121,14 @@ func (r *soakReport) print(out io.Writer) bool {
 	fmt.Fprintf(w, "  publishes acknowledged\t%d (%.0f/s)\n", acked, float64(acked)/secs)
 	fmt.Fprintf(w, "  publish latency, p50 / p99 / max\t%s\n", spread(pubLat))
 	w.Flush()
+}
 
+// printMemory writes the settled memory samples and those taken while the
+// clients ran.
+func (r *soakReport) printMemory(out io.Writer) {
+	o := r.opts
 	fmt.Fprintln(out)
-	w = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(w, "memory (clients paused, GC'd)\tbaseline\twarm-up (%v)\tend (%v)\tchange\tafter hang-up\t\n", r.warmAt.Round(time.Second), r.wall.Round(time.Second))
 	row := func(name string, f func(memSample) uint64, format func(uint64) string, delta func(int64) string) {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t\n", name, format(f(r.base)), format(f(r.warm)), format(f(r.end)),
@@ -133,8 +158,11 @@ func (r *soakReport) print(out io.Writer) bool {
 		}
 		w.Flush()
 	}
+}
 
-	// The checks.
+// printChecks writes the checks and reports whether every one passed.
+func (r *soakReport) printChecks(out io.Writer) bool {
+	o := r.opts
 	fmt.Fprintln(out)
 	pass := true
 	check := func(ok bool, format string, args ...any) {
@@ -146,7 +174,7 @@ func (r *soakReport) print(out io.Writer) bool {
 	}
 	n := r.errs.total()
 	check(n == 0, "errors: %d%s", n, errorKinds(r.errs))
-	check(r.live.ok() && r.reopened.ok(), "lost writes: %s", writeSummary(r.live, r.reopened, acked))
+	check(r.live.ok() && r.reopened.ok(), "lost writes: %s", writeSummary(r.live, r.reopened, r.acked()))
 	// The check is on the process's own memory as the system counts it
 	// while the clients run, anonymous RSS, less the render cache's count:
 	// the cache is bounded, and may still be filling with the authors' new
