@@ -111,7 +111,7 @@ func (m *Model) openEditor(slug string, page bool, back screen) tea.Cmd {
 	}
 	m.editSeq++
 	e := &editor{back: back, slug: slug, page: page, seq: m.editSeq, buf: newBuffer()}
-	e.buf.ta.SetStyles(m.st.text)
+	e.buf.ta.SetStyles(m.st.Text)
 	e.pv.vp = viewport.New()
 	e.pv.vp.KeyMap = newScrollKeyMap()
 	e.pv.vp.MouseWheelEnabled = false
@@ -550,9 +550,9 @@ func (m *Model) setPreviewContent(keep bool) {
 	inner := w - 2*marginWidth(w)
 	switch {
 	case pv.err != "":
-		b.WriteString("\n" + margin(w) + m.st.notice.Render(termtext.Truncate("Cannot preview: "+pv.err, inner, ellipsis)) + "\n")
+		b.WriteString("\n" + margin(w) + m.st.Notice.Render(termtext.Truncate("Cannot preview: "+pv.err, inner, ellipsis)) + "\n")
 	case pv.body == "":
-		b.WriteString("\n" + margin(w) + m.st.postMeta.Render(termtext.Truncate("Rendering…", inner, ellipsis)) + "\n")
+		b.WriteString("\n" + margin(w) + m.st.PostMeta.Render(termtext.Truncate("Rendering…", inner, ellipsis)) + "\n")
 	default:
 		b.WriteString(pv.body)
 	}
@@ -708,8 +708,8 @@ func (m *Model) editorTitle(w int) string {
 	room := w - width(name, info)
 	tail = termtext.Truncate(tail, room, "")
 	gap := max(0, room-width(tail, right))
-	return m.st.barTitle.Render(name) + m.st.bar.Render(info) + m.st.barModified.Render(tail) +
-		m.st.bar.Render(strings.Repeat(" ", gap)) + m.st.barPercent.Render(right)
+	return m.st.BarTitle.Render(name) + m.st.Bar.Render(info) + m.st.BarModified.Render(tail) +
+		m.st.Bar.Render(strings.Repeat(" ", gap)) + m.st.BarPercent.Render(right)
 }
 
 // editorStatus is the editor's bottom line: a question, a message, or the
@@ -719,17 +719,17 @@ func (m *Model) editorStatus(w int) string {
 	k := m.editKeys
 	switch {
 	case e.ask == askClose:
-		return m.st.notice.Render(askLine("Discard your changes?", w))
+		return m.st.Notice.Render(askLine("Discard your changes?", w))
 	case e.ask == askQuit:
-		return m.st.notice.Render(askLine("Quit and discard your changes?", w))
+		return m.st.Notice.Render(askLine("Quit and discard your changes?", w))
 	case e.saving:
-		return m.st.status.Render(termtext.Truncate("Saving…", w, ellipsis))
+		return m.st.Status.Render(termtext.Truncate("Saving…", w, ellipsis))
 	case e.loading:
-		return m.st.status.Render(termtext.Truncate("Loading…", w, ellipsis))
+		return m.st.Status.Render(termtext.Truncate("Loading…", w, ellipsis))
 	case e.msg != "" && e.msgErr:
-		return m.st.notice.Render(termtext.Truncate(e.msg, w, ellipsis))
+		return m.st.Notice.Render(termtext.Truncate(e.msg, w, ellipsis))
 	case e.msg != "":
-		return m.st.info.Render(termtext.Truncate(e.msg, w, ellipsis))
+		return m.st.Info.Render(termtext.Truncate(e.msg, w, ellipsis))
 	}
 	var keys []key.Binding
 	switch {
@@ -766,7 +766,7 @@ func (m *Model) postHeader(w int, title string, meta post.Meta, author, series s
 
 	lines := []string{""}
 	for _, l := range wrap(title, inner) {
-		lines = append(lines, ind+m.st.postTitle.Render(l))
+		lines = append(lines, ind+m.st.PostTitle.Render(l))
 	}
 	info := joinNonEmpty(" · ",
 		formatDate(meta.Date, m.loc),
@@ -775,15 +775,15 @@ func (m *Model) postHeader(w int, title string, meta post.Meta, author, series s
 	)
 	if info != "" {
 		for _, l := range wrap(info, inner) {
-			lines = append(lines, ind+m.st.postMeta.Render(l))
+			lines = append(lines, ind+m.st.PostMeta.Render(l))
 		}
 	}
 	for _, l := range wrap(series, inner) {
-		lines = append(lines, ind+m.st.postMeta.Render(l))
+		lines = append(lines, ind+m.st.PostMeta.Render(l))
 	}
 	if img := termtext.SanitizeLine(meta.Image); img != "" {
-		lines = append(lines, ind+imageLine(img, inner, m.st.postImage))
+		lines = append(lines, ind+imageLine(img, inner, m.st.PostImage))
 	}
-	lines = append(lines, ind+m.st.rule.Render(strings.Repeat("─", inner)))
+	lines = append(lines, ind+m.st.Rule.Render(strings.Repeat("─", inner)))
 	return lines
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sshblog/sshblog/internal/store"
 	"github.com/sshblog/sshblog/internal/termtext"
+	"github.com/sshblog/sshblog/internal/tui/theme"
 )
 
 // ellipsis ends every line cut to fit the window.
@@ -217,7 +218,7 @@ func initList(l *list.Model, d list.ItemDelegate) {
 // delegate draws the posts in the list: the title, then the date and tags,
 // then (when any post has one) the description, each cut to the width.
 type delegate struct {
-	st       *styles
+	st       *theme.Styles
 	showDesc bool
 	found    map[string]string // while searching: the line each post matched in, by slug
 	marks    map[string]string // for authors: "to review" or "proposed", by slug
@@ -246,11 +247,11 @@ func (d delegate) Render(w io.Writer, m list.Model, index int, li list.Item) {
 	width := m.Width()
 	selected := index == m.Index()
 
-	title, meta, desc := d.st.title, d.st.meta, d.st.desc
+	title, meta, desc := d.st.Title, d.st.Meta, d.st.Desc
 	gutter := "  "
 	if selected {
-		title, meta, desc = d.st.selTitle, d.st.selMeta, d.st.selDesc
-		gutter = d.st.gutter.Render("│") + " "
+		title, meta, desc = d.st.SelTitle, d.st.SelMeta, d.st.SelDesc
+		gutter = d.st.Gutter.Render("│") + " "
 	}
 	if width < 8 {
 		gutter = ""
@@ -263,10 +264,10 @@ func (d delegate) Render(w io.Writer, m list.Model, index int, li list.Item) {
 	}
 	second := meta.Render(termtext.Truncate(joinNonEmpty(" · ", d.marks[it.entry.Slug], it.meta), tw, ellipsis))
 	if snip, ok := d.found[it.entry.Slug]; ok && terms != nil && snip != "" {
-		second = highlight(snip, terms, tw, meta, d.st.match.Inherit(meta))
+		second = highlight(snip, terms, tw, meta, d.st.Match.Inherit(meta))
 	}
 	lines := []string{
-		gutter + highlight(it.title, terms, tw, title, d.st.match.Inherit(title)),
+		gutter + highlight(it.title, terms, tw, title, d.st.Match.Inherit(title)),
 		gutter + second,
 	}
 	if d.showDesc {

@@ -310,9 +310,9 @@ func (m *Model) setPagerContent(keep bool) {
 	b.WriteByte('\n')
 	switch {
 	case p.err != "":
-		b.WriteString("\n" + margin(w) + m.st.notice.Render(termtext.Truncate(p.err, w-2*marginWidth(w), ellipsis)) + "\n")
+		b.WriteString("\n" + margin(w) + m.st.Notice.Render(termtext.Truncate(p.err, w-2*marginWidth(w), ellipsis)) + "\n")
 	case p.body == "":
-		b.WriteString("\n" + margin(w) + m.st.postMeta.Render(termtext.Truncate("Loading…", w-2*marginWidth(w), ellipsis)) + "\n")
+		b.WriteString("\n" + margin(w) + m.st.PostMeta.Render(termtext.Truncate("Loading…", w-2*marginWidth(w), ellipsis)) + "\n")
 	default:
 		b.WriteString(p.body)
 	}
@@ -405,10 +405,10 @@ func (m *Model) statusBar(w int) string {
 	room := w - lipgloss.Width(pct) - lipgloss.Width(hint)
 	title = termtext.Truncate(title, room, ellipsis)
 	gap := max(0, room-lipgloss.Width(title))
-	return m.st.barTitle.Render(title) +
-		m.st.bar.Render(strings.Repeat(" ", gap)) +
-		m.st.barPercent.Render(pct) +
-		m.st.barHelp.Render(hint)
+	return m.st.BarTitle.Render(title) +
+		m.st.Bar.Render(strings.Repeat(" ", gap)) +
+		m.st.BarPercent.Render(pct) +
+		m.st.BarHelp.Render(hint)
 }
 
 // errorLine makes an error fit for the screen: one sanitised line.

@@ -268,11 +268,11 @@ func (m *Model) diffLines(diff string) string {
 		line = termtext.Truncate(termtext.SanitizeLine(strings.TrimSuffix(line, "\n")), w, ellipsis)
 		switch {
 		case strings.HasPrefix(line, "+++"), strings.HasPrefix(line, "---"), strings.HasPrefix(line, "@@"):
-			line = m.st.postMeta.Render(line)
+			line = m.st.PostMeta.Render(line)
 		case strings.HasPrefix(line, "+"):
-			line = m.st.added.Render(line)
+			line = m.st.Added.Render(line)
 		case strings.HasPrefix(line, "-"):
-			line = m.st.removed.Render(line)
+			line = m.st.Removed.Render(line)
 		}
 		b.WriteString(line + "\n")
 	}
@@ -289,9 +289,9 @@ func (m *Model) proposalHeader() []string {
 	p := rv.shown
 	w := max(1, m.width)
 	cut := func(s string) string { return termtext.Truncate(termtext.SanitizeLine(s), w, ellipsis) }
-	lines := []string{m.st.postTitle.Render(cut(fmt.Sprintf("%s rev %d by %s · %s ago", p.Slug, p.N, p.Author, ago(time.Since(p.Time)))))}
+	lines := []string{m.st.PostTitle.Render(cut(fmt.Sprintf("%s rev %d by %s · %s ago", p.Slug, p.N, p.Author, ago(time.Since(p.Time)))))}
 	for _, n := range p.Notes {
-		lines = append(lines, m.st.postMeta.Render(cut(n.Author+": "+noteText(n))))
+		lines = append(lines, m.st.PostMeta.Render(cut(n.Author+": "+noteText(n))))
 	}
 	status := "a approve · x reject · esc back"
 	switch {
@@ -302,9 +302,9 @@ func (m *Model) proposalHeader() []string {
 	case rv.msg != "":
 		status = rv.msg
 	}
-	style := m.st.status
+	style := m.st.Status
 	if rv.confirm != "" {
-		style = m.st.notice
+		style = m.st.Notice
 	}
 	return append(lines, style.Render(cut(status)), "")
 }
@@ -350,9 +350,9 @@ func (m *Model) reviewContent() string {
 	case rv.msg != "":
 		status = rv.msg
 	}
-	lines := []string{m.brandLine(iw), m.st.status.Render(termtext.Truncate(status, iw, ellipsis)), ""}
+	lines := []string{m.brandLine(iw), m.st.Status.Render(termtext.Truncate(status, iw, ellipsis)), ""}
 	if !rv.loading && len(rv.props) == 0 {
-		lines = append(lines, m.st.empty.Render(termtext.Truncate("Nothing to review.", iw, ellipsis)))
+		lines = append(lines, m.st.Empty.Render(termtext.Truncate("Nothing to review.", iw, ellipsis)))
 	}
 	room := max(1, (m.height-len(lines))/2)
 	rv.top = min(rv.top, rv.cursor)
@@ -372,9 +372,9 @@ func (m *Model) reviewContent() string {
 		}
 		meta = termtext.Truncate(termtext.SanitizeLine(meta), max(1, iw-2), ellipsis)
 		if i == rv.cursor {
-			lines = append(lines, m.st.gutter.Render("│")+" "+m.st.selTitle.Render(name), m.st.gutter.Render("│")+" "+m.st.selMeta.Render(meta))
+			lines = append(lines, m.st.Gutter.Render("│")+" "+m.st.SelTitle.Render(name), m.st.Gutter.Render("│")+" "+m.st.SelMeta.Render(meta))
 		} else {
-			lines = append(lines, "  "+m.st.title.Render(name), "  "+m.st.meta.Render(meta))
+			lines = append(lines, "  "+m.st.Title.Render(name), "  "+m.st.Meta.Render(meta))
 		}
 	}
 	return indent(strings.Join(lines, "\n"), mw)

@@ -100,8 +100,8 @@ func (m *Model) setStatsContent() {
 	ind := margin(w)
 	inner := max(1, w-2*marginWidth(w))
 	var lines []string
-	lines = append(lines, "", ind+m.st.postTitle.Render(termtext.Truncate("Reads", inner, ellipsis)),
-		ind+m.st.postMeta.Render(termtext.Truncate("the last 30 days, and all days kept · q back", inner, ellipsis)), "")
+	lines = append(lines, "", ind+m.st.PostTitle.Render(termtext.Truncate("Reads", inner, ellipsis)),
+		ind+m.st.PostMeta.Render(termtext.Truncate("the last 30 days, and all days kept · q back", inner, ellipsis)), "")
 	switch {
 	case m.stats.loading:
 		lines = append(lines, ind+"Counting…")
@@ -118,14 +118,14 @@ func (m *Model) setStatsContent() {
 		if title == "" {
 			title = termtext.SanitizeLine(r.Slug)
 		}
-		lines = append(lines, ind+m.st.postTitle.Render(termtext.Truncate(title, inner, ellipsis)))
+		lines = append(lines, ind+m.st.PostTitle.Render(termtext.Truncate(title, inner, ellipsis)))
 		spark := stats.Sparkline(r.Daily, min(sparkDays, max(8, inner/2)))
 		line := spark + " " + figures(r)
 		if termtext.Width(line) > inner { // narrow: the figures under the sparkline
-			lines = append(lines, ind+m.st.postMeta.Render(spark))
+			lines = append(lines, ind+m.st.PostMeta.Render(spark))
 			line = figures(r)
 		}
-		lines = append(lines, ind+m.st.postMeta.Render(termtext.Truncate(line, inner, ellipsis)), "")
+		lines = append(lines, ind+m.st.PostMeta.Render(termtext.Truncate(line, inner, ellipsis)), "")
 	}
 	m.stats.vp.SetContent(strings.Join(lines, "\n"))
 }

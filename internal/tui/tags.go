@@ -114,7 +114,7 @@ func (m *Model) tagsContent() string {
 	mw := listMargin(m.width)
 	iw := max(0, m.width-2*mw)
 	t := &m.tags
-	lines := []string{m.brandLine(iw), m.st.status.Render(termtext.Truncate(fmt.Sprintf("%d tags · enter shows the posts of one · esc back", len(t.tags)), iw, ellipsis)), ""}
+	lines := []string{m.brandLine(iw), m.st.Status.Render(termtext.Truncate(fmt.Sprintf("%d tags · enter shows the posts of one · esc back", len(t.tags)), iw, ellipsis)), ""}
 	room := max(1, m.height-len(lines))
 	if t.cursor < t.top {
 		t.top = t.cursor
@@ -123,16 +123,16 @@ func (m *Model) tagsContent() string {
 		t.top = t.cursor - room + 1
 	}
 	if len(t.tags) == 0 {
-		lines = append(lines, m.st.empty.Render("No tags yet."))
+		lines = append(lines, m.st.Empty.Render("No tags yet."))
 	}
 	for i := t.top; i < len(t.tags) && i < t.top+room; i++ {
 		tc := t.tags[i]
 		count := fmt.Sprintf(" %d", tc.posts)
 		name := "#" + termtext.Truncate(tc.name, max(1, iw-3-termtext.Width(count)), ellipsis)
 		if i == t.cursor {
-			lines = append(lines, m.st.gutter.Render("│")+" "+m.st.selTitle.Render(name)+m.st.status.Render(count))
+			lines = append(lines, m.st.Gutter.Render("│")+" "+m.st.SelTitle.Render(name)+m.st.Status.Render(count))
 		} else {
-			lines = append(lines, "  "+m.st.title.Render(name)+m.st.status.Render(count))
+			lines = append(lines, "  "+m.st.Title.Render(name)+m.st.Status.Render(count))
 		}
 	}
 	return indent(strings.Join(lines, "\n"), mw)

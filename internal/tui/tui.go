@@ -28,6 +28,7 @@ import (
 	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/store"
 	"github.com/sshblog/sshblog/internal/termtext"
+	"github.com/sshblog/sshblog/internal/tui/theme"
 )
 
 // Renderer renders a post's markdown for the terminal; no line of the result
@@ -194,8 +195,8 @@ type Model struct {
 	startCmd  tea.Cmd // what Init starts besides reading the list
 
 	width, height int
-	dark          bool    // the terminal's background, dark until it says
-	st            *styles // shared: see stylesFor
+	dark          bool          // the terminal's background, dark until it says
+	st            *theme.Styles // shared: see stylesFor
 	keys          keyMap
 	editKeys      editorKeys
 	help          help.Model
@@ -766,13 +767,13 @@ func (m *Model) setDark(dark bool) tea.Cmd {
 // components that draw with them.
 func (m *Model) setStyles(dark bool) {
 	m.dark = dark
-	m.st = stylesFor(dark)
+	m.st = theme.For(dark)
 	m.delegate.st = m.st
-	m.help.Styles = m.st.help
-	m.list.Styles = m.st.list
-	m.list.FilterInput.SetStyles(m.st.filterInput)
+	m.help.Styles = m.st.Help
+	m.list.Styles = m.st.List
+	m.list.FilterInput.SetStyles(m.st.FilterInput)
 	if m.edit != nil {
-		m.edit.buf.ta.SetStyles(m.st.text)
+		m.edit.buf.ta.SetStyles(m.st.Text)
 	}
 }
 
@@ -958,9 +959,9 @@ func (m *Model) listView() string {
 	switch {
 	case !m.listReady:
 	case len(m.list.Items()) == 0:
-		top = append(top, m.st.empty.Render(termtext.Truncate("No posts yet.", iw, ellipsis)))
+		top = append(top, m.st.Empty.Render(termtext.Truncate("No posts yet.", iw, ellipsis)))
 	case len(m.list.VisibleItems()) == 0:
-		top = append(top, m.st.empty.Render(termtext.Truncate("Nothing matches.", iw, ellipsis)))
+		top = append(top, m.st.Empty.Render(termtext.Truncate("Nothing matches.", iw, ellipsis)))
 	default:
 		top = append(top, strings.Split(m.list.View(), "\n")...)
 		if p := m.paginationLine(iw); p != "" {
@@ -983,9 +984,9 @@ func (m *Model) brandLine(width int) string {
 		return ""
 	}
 	if width < 3 {
-		return m.st.brand.Render(termtext.Truncate(m.title, width, ellipsis))
+		return m.st.Brand.Render(termtext.Truncate(m.title, width, ellipsis))
 	}
-	return m.st.brand.Padding(0, 1).Render(termtext.Truncate(m.title, width-2, ellipsis))
+	return m.st.Brand.Padding(0, 1).Render(termtext.Truncate(m.title, width-2, ellipsis))
 }
 
 // awayNotice is the list's status line while the blog's store is away.
@@ -997,9 +998,9 @@ func (m *Model) listStatus(width int) string {
 	var s string
 	switch {
 	case m.notice != "":
-		return m.st.notice.Render(termtext.Truncate(m.notice, width, ellipsis))
+		return m.st.Notice.Render(termtext.Truncate(m.notice, width, ellipsis))
 	case m.away != nil && m.away():
-		return m.st.notice.Render(termtext.Truncate(awayNotice, width, ellipsis))
+		return m.st.Notice.Render(termtext.Truncate(awayNotice, width, ellipsis))
 	case !m.listReady:
 		s = "Loading…"
 	case m.list.SettingFilter():
@@ -1021,7 +1022,7 @@ func (m *Model) listStatus(width int) string {
 	if m.toReview > 0 && !m.list.SettingFilter() {
 		s = joinNonEmpty(" · ", s, fmt.Sprintf("%d to review (r)", m.toReview))
 	}
-	return m.st.status.Render(termtext.Truncate(s, width, ellipsis))
+	return m.st.Status.Render(termtext.Truncate(s, width, ellipsis))
 }
 
 // kindsLine is the status line when there are pages: "3 posts · 2 pages",
@@ -1034,13 +1035,13 @@ func (m *Model) kindsLine(width int) string {
 		if m.showPages {
 			s = pages
 		}
-		return m.st.kindOn.Render(termtext.Truncate(s, width, ellipsis))
+		return m.st.KindOn.Render(termtext.Truncate(s, width, ellipsis))
 	}
-	on, off := m.st.kindOn, m.st.kindOff
+	on, off := m.st.KindOn, m.st.KindOff
 	if m.showPages {
-		return off.Render(posts) + m.st.status.Render(sep) + on.Render(pages)
+		return off.Render(posts) + m.st.Status.Render(sep) + on.Render(pages)
 	}
-	return on.Render(posts) + m.st.status.Render(sep) + off.Render(pages)
+	return on.Render(posts) + m.st.Status.Render(sep) + off.Render(pages)
 }
 
 // paginationLine shows which page of the list is shown: a dot a page, or
@@ -1051,11 +1052,11 @@ func (m *Model) paginationLine(width int) string {
 		return ""
 	}
 	if p.TotalPages > width {
-		return m.st.status.Render(termtext.Truncate(fmt.Sprintf("%d/%d", p.Page+1, p.TotalPages), width, ""))
+		return m.st.Status.Render(termtext.Truncate(fmt.Sprintf("%d/%d", p.Page+1, p.TotalPages), width, ""))
 	}
 	page := min(max(p.Page, 0), p.TotalPages-1)
-	off := m.st.list.InactivePaginationDot.String()
-	return strings.Repeat(off, page) + m.st.list.ActivePaginationDot.String() + strings.Repeat(off, p.TotalPages-page-1)
+	off := m.st.List.InactivePaginationDot.String()
+	return strings.Repeat(off, page) + m.st.List.ActivePaginationDot.String() + strings.Repeat(off, p.TotalPages-page-1)
 }
 
 // pagerView draws the pager: the post, the status bar, and the help if it
