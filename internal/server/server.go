@@ -63,6 +63,14 @@ type Server struct {
 	mu       sync.Mutex                // guards programs
 	programs map[*tea.Program]*reloads // open TUI sessions, told about changes
 	closing  atomic.Bool               // Shutdown has begun
+
+	// serving is set when Serve is called, and accepting closed when it
+	// first waits for a connection: by then the SSH server tracks its
+	// listener, and Shutdown may wait for it (before, charm.land/ssh's
+	// Shutdown waits on a WaitGroup that Serve is about to add to: a race).
+	serving      atomic.Bool
+	accepting    chan struct{}
+	acceptingNow sync.Once
 }
 
 // firstFrames is how many first frames of TUI sessions the server keeps:
@@ -85,7 +93,7 @@ func New(cfg Config, b *blog.Service, renderer *render.Renderer, authors Authors
 		frames:   tea.NewFirstFrames(firstFrames),
 		authors:  authors,
 		log:      log,
-		programs: map[*tea.Program]*reloads{},
+		programs: map[*tea.Program]*reloads{}, accepting: make(chan struct{}),
 	}
 	srv, err := wish.NewServer(
 		wish.WithVersion("sshblog"),
@@ -145,7 +153,27 @@ func (s *Server) Serve(l net.Listener) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go s.watch(ctx)
-	return s.ssh.Serve(newLimitListener(l, s.log, s.cfg.MaxSessions, s.cfg.MaxSessionsPerIP, s.cfg.ConnectsPerIP))
+	s.serving.Store(true)
+	ready := func() { s.acceptingNow.Do(func() { close(s.accepting) }) }
+	if s.closing.Load() { // Shutdown came first
+		ready()
+		_ = l.Close()
+		return ssh.ErrServerClosed
+	}
+	l = newLimitListener(l, s.log, s.cfg.MaxSessions, s.cfg.MaxSessionsPerIP, s.cfg.ConnectsPerIP)
+	return s.ssh.Serve(&firstAccept{Listener: l, first: ready})
+}
+
+// firstAccept calls first when its Accept is first called.
+type firstAccept struct {
+	net.Listener
+	first func()
+}
+
+// Accept implements net.Listener.
+func (l *firstAccept) Accept() (net.Conn, error) {
+	l.first()
+	return l.Listener.Accept()
 }
 
 // Shutdown stops accepting connections, tells open TUI sessions to end, and
@@ -157,6 +185,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		go p.Send(tui.ShutdownMsg{})
 	}
 	s.mu.Unlock()
+	if s.serving.Load() {
+		select { // Serve has been called: let it set up before stopping it
+		case <-s.accepting:
+		case <-ctx.Done():
+		}
+	}
 	err := s.ssh.Shutdown(ctx)
 	if errors.Is(err, context.DeadlineExceeded) {
 		return s.ssh.Close()
