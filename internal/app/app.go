@@ -27,6 +27,7 @@ import (
 	"github.com/sshblog/sshblog/internal/server"
 	"github.com/sshblog/sshblog/internal/stats"
 	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/store/boltstore"
 	"github.com/sshblog/sshblog/internal/store/etcdstore"
 	"github.com/sshblog/sshblog/internal/web"
 	"github.com/sshblog/sshblog/posts"
@@ -70,7 +71,7 @@ func Open(cfg config.Config, log *slog.Logger) (*App, error) {
 // settings).
 func OpenStore(spec string, cfg config.Config) (store.Store, error) {
 	if path, ok := strings.CutPrefix(spec, "bolt:"); ok && path != "" {
-		return store.Open(path)
+		return boltstore.Open(path)
 	}
 	if !strings.HasPrefix(spec, "etcd://") {
 		return nil, fmt.Errorf("%q is not bolt:PATH or etcd://HOST:2379[,HOST:2379...]", spec)
@@ -84,7 +85,7 @@ func OpenStore(spec string, cfg config.Config) (store.Store, error) {
 func openStore(cfg config.Config) (store.Store, error) {
 	endpoints := cfg.EtcdEndpoints()
 	if endpoints == nil {
-		return store.Open(cfg.DatabasePath())
+		return boltstore.Open(cfg.DatabasePath())
 	}
 	tlsCfg, err := etcdTLS(cfg)
 	if err != nil {

@@ -19,9 +19,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sshblog/sshblog/internal/store/boltstore"
 	gossh "golang.org/x/crypto/ssh"
-
-	"github.com/sshblog/sshblog/internal/store"
 )
 
 // Source says where a blog is: its address, its host key and its database.
@@ -64,7 +63,7 @@ func write(ctx context.Context, src Source, w io.Writer) (string, error) {
 	if !errors.Is(err, syscall.ECONNREFUSED) {
 		return "", err
 	}
-	db, err := store.Open(src.Database)
+	db, err := boltstore.Open(src.Database)
 	if err != nil {
 		return "", err
 	}

@@ -51,7 +51,7 @@ type Service struct {
 	find finder
 }
 
-// New returns the blog kept in st: a bbolt file (*store.DB) or etcd
+// New returns the blog kept in st: a bbolt file (*boltstore.DB) or etcd
 // (*etcdstore.Store).
 func New(st store.Store, cfg Config) *Service {
 	if cfg.Location == nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/store/boltstore"
 )
 
 // The identities of the tests: an author, another author, a reader, an
@@ -61,10 +62,10 @@ func (c *clock) set(t time.Time) {
 
 // newBlog returns a blog over a real bbolt store in a temporary folder,
 // whose clock reads 2024-04-01 noon UTC until set.
-func newBlog(t *testing.T, cfg Config) (*Service, *store.DB, *clock) {
+func newBlog(t *testing.T, cfg Config) (*Service, *boltstore.DB, *clock) {
 	t.Helper()
 	clk := &clock{t: time.Date(2024, 4, 1, 12, 0, 0, 0, time.UTC)}
-	db, err := store.Open(filepath.Join(t.TempDir(), "blog.db"), store.WithClock(clk.now))
+	db, err := boltstore.Open(filepath.Join(t.TempDir(), "blog.db"), boltstore.WithClock(clk.now))
 	if err != nil {
 		t.Fatal(err)
 	}

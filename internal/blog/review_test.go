@@ -9,10 +9,11 @@ import (
 	"testing"
 
 	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/store/boltstore"
 )
 
 // reviewed returns a blog that requires review, with n authors.
-func reviewed(t *testing.T, n int) (*Service, *store.DB, *clock) {
+func reviewed(t *testing.T, n int) (*Service, *boltstore.DB, *clock) {
 	t.Helper()
 	return newBlog(t, Config{Review: true, Authors: func() int { return n }})
 }

@@ -22,7 +22,7 @@ import (
 	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/stats"
-	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/store/boltstore"
 )
 
 // keyAuthors makes the holder of one key the author ash.
@@ -39,7 +39,7 @@ func (a keyAuthors) Author(key gossh.PublicKey) (string, bool) {
 // commandBlog is a real server on loopback with an author and a reader.
 type commandBlog struct {
 	addr           string
-	db             *store.DB
+	db             *boltstore.DB
 	author, reader *gossh.ClientConfig
 }
 
@@ -64,7 +64,7 @@ func newCommandBlog(t *testing.T) *commandBlog { return newCommandBlogLimited(t,
 // bytes (0: the default).
 func newCommandBlogLimited(t *testing.T, maxPost int64) *commandBlog {
 	t.Helper()
-	db, err := store.Open(filepath.Join(t.TempDir(), "blog.db"))
+	db, err := boltstore.Open(filepath.Join(t.TempDir(), "blog.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +304,7 @@ func TestArchiveCommands(t *testing.T) {
 	if err := os.WriteFile(copyPath, []byte(cb.ok(t, a, "", "backup")), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	backup, err := store.Open(copyPath)
+	backup, err := boltstore.Open(copyPath)
 	if err != nil {
 		t.Fatalf("the backup does not open: %v", err)
 	}

@@ -13,14 +13,14 @@ import (
 
 	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/render"
-	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/store/boltstore"
 )
 
 // TestShutdownRightAfterServe stops servers at once after starting them,
 // and before: Serve returns ErrServerClosed and Shutdown returns, with no
 // race between charm.land/ssh's Serve and Shutdown (run with -race).
 func TestShutdownRightAfterServe(t *testing.T) {
-	db, err := store.Open(filepath.Join(t.TempDir(), "blog.db"))
+	db, err := boltstore.Open(filepath.Join(t.TempDir(), "blog.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/sshblog/sshblog/internal/stats"
-	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/store/boltstore"
 )
 
 // TestCorruptCountIsAnError damages a stored count in every way a torn or
@@ -46,7 +46,7 @@ func TestCorruptCountIsAnError(t *testing.T) {
 	}
 	for _, v := range bad {
 		raw(func(b *bolt.Bucket) error { return b.Put(key, v) })
-		db, err := store.Open(path)
+		db, err := boltstore.Open(path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -60,7 +60,7 @@ func TestCorruptCountIsAnError(t *testing.T) {
 	}
 
 	raw(func(b *bolt.Bucket) error { return b.Put(key, good) })
-	db, err = store.Open(path)
+	db, err = boltstore.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}

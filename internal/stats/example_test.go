@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/sshblog/sshblog/internal/stats"
-	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/store/boltstore"
 )
 
 func ExampleSparkline() {
@@ -19,7 +19,7 @@ func ExampleSparkline() {
 // A server makes one Recorder beside its store, records each read its front
 // ends serve, and closes the Recorder before the store.
 func ExampleNew() {
-	db, err := store.Open("/var/lib/sshblog/blog.db")
+	db, err := boltstore.Open("/var/lib/sshblog/blog.db")
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/sshblog/sshblog/internal/stats"
-	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/store/boltstore"
 )
 
 // seoul is the blog's zone in these tests: a day there starts at 15:00 UTC.
@@ -37,10 +37,10 @@ func (c *clock) Set(t time.Time) {
 }
 
 // openStore opens a bbolt store in a temporary folder.
-func openStore(t testing.TB) (*store.DB, string) {
+func openStore(t testing.TB) (*boltstore.DB, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "blog.db")
-	db, err := store.Open(path)
+	db, err := boltstore.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func newRecorder(t testing.TB, st stats.Store, clk *clock, o stats.Options) *sta
 
 // countingStore counts the writes that reach the real store it wraps.
 type countingStore struct {
-	*store.DB
+	*boltstore.DB
 	adds   atomic.Int64
 	counts atomic.Int64
 }
@@ -77,7 +77,7 @@ func (s *countingStore) AddStatCounts(ctx context.Context, cs []stats.Count) err
 
 // stored returns the stored totals of slug (every post when "") over every
 // day, and its referrers.
-func stored(t testing.TB, db *store.DB, slug string) (stats.Totals, map[string]int) {
+func stored(t testing.TB, db *boltstore.DB, slug string) (stats.Totals, map[string]int) {
 	t.Helper()
 	cs, err := db.StatCounts(context.Background(), 0, 1<<30, slug)
 	if err != nil {
@@ -97,7 +97,7 @@ func stored(t testing.TB, db *store.DB, slug string) (stats.Totals, map[string]i
 }
 
 // storedOn returns the stored totals of slug on day d.
-func storedOn(t testing.TB, db *store.DB, slug string, d stats.Day) stats.Totals {
+func storedOn(t testing.TB, db *boltstore.DB, slug string, d stats.Day) stats.Totals {
 	t.Helper()
 	cs, err := db.StatCounts(context.Background(), d, d, slug)
 	if err != nil {

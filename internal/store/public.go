@@ -1,8 +1,6 @@
 package store
 
 import (
-	"context"
-	"fmt"
 	"slices"
 	"time"
 )
@@ -32,35 +30,3 @@ func PublicAt(es []Entry, now time.Time) (public []Entry, until time.Time) {
 	}
 	return slices.Clip(public), until
 }
-
-// Public is the blog as readers see it: drafts and posts dated in the future
-// are left out of List and are ErrNotFound to Get.
-func (db *DB) Public() Reader { return publicView{db} }
-
-// publicView filters a DB for readers.
-type publicView struct{ db *DB }
-
-func (v publicView) List(ctx context.Context) ([]Entry, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	return v.db.snap.Load().publicAt(v.db.now()).entries, nil
-}
-
-func (v publicView) Get(ctx context.Context, slug string) (Revision, error) {
-	e, ok := v.db.Entry(slug)
-	if !ok || !e.IsPublic(v.db.now()) {
-		return Revision{}, fmt.Errorf("%w: %s", ErrNotFound, slug)
-	}
-	return v.db.Revision(ctx, e.Slug, e.Rev)
-}
-
-// NextScheduled returns the earliest date after now at which a scheduled post
-// becomes public, so a server can wake its sessions then without polling.
-func (db *DB) NextScheduled(now time.Time) (time.Time, bool) {
-	next := db.snap.Load().publicAt(now).until
-	return next, !next.IsZero()
-}
-
-// Now returns the store's clock's time.
-func (db *DB) Now() time.Time { return db.now() }

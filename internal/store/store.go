@@ -2,9 +2,11 @@
 //
 // Posts are never changed in place: each write appends an immutable revision
 // and moves the post's current pointer, so nothing is ever lost. Store is
-// what the program asks of a store; DB, here, keeps it in a single bbolt
-// file, and package etcdstore keeps it in an etcd cluster. Package storetest
-// holds the suite both pass.
+// what the program asks of a store; package boltstore keeps it in a single
+// bbolt file, and package etcdstore in an etcd cluster. This package holds
+// what both share: the types, the record codecs, the order of the list and
+// what readers see at a time, and Copy (migrate). Package storetest holds
+// the suite both pass.
 package store
 
 import (
@@ -141,5 +143,21 @@ type Store interface {
 	io.Closer
 }
 
-// DB is a Store.
-var _ Store = (*DB)(nil)
+// Change is one write to the store.
+type Change struct {
+	Post   *post.Post // the parsed post
+	Author string     // who makes the change
+	// IfRev, when non-nil, makes the write fail with ErrConflict unless the
+	// post's current revision is *IfRev (0: the post must not exist yet).
+	IfRev *uint64
+	// Action is recorded in the revision; empty means Published for a new
+	// post and Edited for an existing one.
+	Action Action
+}
+
+// Outcome is what became of one change in a bulk write.
+type Outcome struct {
+	Entry     Entry // the post's new entry, when stored
+	Unchanged bool  // the post already had exactly this source; nothing was written
+	Err       error // why the change was refused
+}

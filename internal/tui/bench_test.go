@@ -11,13 +11,14 @@ import (
 	"github.com/sshblog/sshblog/internal/post"
 	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/store/boltstore"
 )
 
 // benchBlog is a real store holding n posts, a Korean title and a few
 // paragraphs each, one a day from 1990.
-func benchBlog(b *testing.B, n int) *store.DB {
+func benchBlog(b *testing.B, n int) *boltstore.DB {
 	b.Helper()
-	db, err := store.Open(filepath.Join(b.TempDir(), "blog.db"))
+	db, err := boltstore.Open(filepath.Join(b.TempDir(), "blog.db"))
 	if err != nil {
 		b.Fatal(err)
 	}

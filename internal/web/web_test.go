@@ -19,7 +19,7 @@ import (
 
 	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/render"
-	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/store/boltstore"
 	"github.com/sshblog/sshblog/internal/termtext"
 	"github.com/sshblog/sshblog/posts"
 )
@@ -42,7 +42,7 @@ func newSite(t testing.TB, cfg Config) *testSite {
 	if err := termtext.Pin(); err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(filepath.Join(t.TempDir(), "blog.db"))
+	db, err := boltstore.Open(filepath.Join(t.TempDir(), "blog.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

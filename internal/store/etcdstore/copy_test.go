@@ -10,6 +10,7 @@ import (
 
 	"github.com/sshblog/sshblog/internal/post"
 	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/store/boltstore"
 )
 
 // TestCopyBoltToEtcdAndBack copies a blog with edits, a rename, a removal
@@ -17,7 +18,7 @@ import (
 // every revision, and that a copy taken up again skips what is there.
 func TestCopyBoltToEtcdAndBack(t *testing.T) {
 	ctx := context.Background()
-	from, err := store.Open(filepath.Join(t.TempDir(), "blog.db"))
+	from, err := boltstore.Open(filepath.Join(t.TempDir(), "blog.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +83,7 @@ func TestCopyBoltToEtcdAndBack(t *testing.T) {
 	if err != nil || again.Copied != 0 || again.Skipped != 32 {
 		t.Errorf("copying again: %+v, %v", again, err)
 	}
-	back, err := store.Open(filepath.Join(t.TempDir(), "back.db"))
+	back, err := boltstore.Open(filepath.Join(t.TempDir(), "back.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package store_test
+package boltstore_test
 
 import (
 	"path/filepath"
@@ -6,13 +6,14 @@ import (
 	"time"
 
 	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/store/boltstore"
 	"github.com/sshblog/sshblog/internal/store/storetest"
 )
 
 // TestConformance runs the shared store suite against bbolt files.
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
-		db, err := store.Open(filepath.Join(t.TempDir(), "blog.db"), store.WithClock(now))
+		db, err := boltstore.Open(filepath.Join(t.TempDir(), "blog.db"), boltstore.WithClock(now))
 		if err != nil {
 			t.Fatal(err)
 		}

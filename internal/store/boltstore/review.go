@@ -1,4 +1,4 @@
-package store
+package boltstore
 
 import (
 	"bytes"
@@ -10,21 +10,22 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/sshblog/sshblog/internal/post"
+	"github.com/sshblog/sshblog/internal/store"
 )
 
 // Propose stores c.Post as a new open proposal of its slug. See Reviews.
-func (db *DB) Propose(ctx context.Context, c Change) (Proposal, error) {
+func (db *DB) Propose(ctx context.Context, c store.Change) (store.Proposal, error) {
 	if err := ctx.Err(); err != nil {
-		return Proposal{}, err
+		return store.Proposal{}, err
 	}
 	if c.Post == nil {
-		return Proposal{}, errors.New("store: propose: no post")
+		return store.Proposal{}, errors.New("store: propose: no post")
 	}
 	slug := c.Post.Slug
 	if err := post.CheckSlug(slug); err != nil {
-		return Proposal{}, fmt.Errorf("store: propose: %w", err)
+		return store.Proposal{}, fmt.Errorf("store: propose: %w", err)
 	}
-	var p Proposal
+	var p store.Proposal
 	err := db.bolt.Batch(func(tx *bolt.Tx) error {
 		cur, err := currentEntry(tx, slug)
 		if err != nil {
@@ -45,24 +46,24 @@ func (db *DB) Propose(ctx context.Context, c Change) (Proposal, error) {
 		if k, _ := b.Cursor().Last(); k != nil {
 			last = binary.BigEndian.Uint64(k)
 		}
-		p = Proposal{Slug: slug, N: NextProposal(have, last), Author: c.Author, Time: db.now(), Base: have, State: Proposed, Source: c.Post.Source}
-		return b.Put(revKey(p.N), EncodeProposal(p))
+		p = store.Proposal{Slug: slug, N: store.NextProposal(have, last), Author: c.Author, Time: db.now(), Base: have, State: store.Proposed, Source: c.Post.Source}
+		return b.Put(revKey(p.N), store.EncodeProposal(p))
 	})
 	if err != nil {
-		return Proposal{}, writeError("proposing "+slug, err)
+		return store.Proposal{}, writeError("proposing "+slug, err)
 	}
 	db.notify()
 	return p, nil
 }
 
 // OpenProposals returns every open proposal, oldest first, without sources.
-func (db *DB) OpenProposals(ctx context.Context) ([]Proposal, error) {
+func (db *DB) OpenProposals(ctx context.Context) ([]store.Proposal, error) {
 	return db.proposals(ctx, nil, true)
 }
 
 // Proposals returns every proposal of slug ("": of the blog), oldest
 // first, without sources.
-func (db *DB) Proposals(ctx context.Context, slug string) ([]Proposal, error) {
+func (db *DB) Proposals(ctx context.Context, slug string) ([]store.Proposal, error) {
 	var name []byte
 	if slug != "" {
 		name = []byte(slug)
@@ -71,14 +72,14 @@ func (db *DB) Proposals(ctx context.Context, slug string) ([]Proposal, error) {
 }
 
 // RestoreProposal stores p as another store kept it. See Reviews.
-func (db *DB) RestoreProposal(ctx context.Context, p Proposal) error {
+func (db *DB) RestoreProposal(ctx context.Context, p store.Proposal) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if err := post.CheckSlug(p.Slug); err != nil {
 		return fmt.Errorf("store: restoring a proposal: %w", err)
 	}
-	v := EncodeProposal(p)
+	v := store.EncodeProposal(p)
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		b, err := tx.Bucket(bucketProposals).CreateBucketIfNotExists([]byte(p.Slug))
 		if err != nil {
@@ -88,7 +89,7 @@ func (db *DB) RestoreProposal(ctx context.Context, p Proposal) error {
 			if bytes.Equal(have, v) {
 				return nil
 			}
-			return fmt.Errorf("%w: %s has another proposal %d", ErrConflict, p.Slug, p.N)
+			return fmt.Errorf("%w: %s has another proposal %d", store.ErrConflict, p.Slug, p.N)
 		}
 		return b.Put(revKey(p.N), v)
 	})
@@ -101,14 +102,14 @@ func (db *DB) RestoreProposal(ctx context.Context, p Proposal) error {
 
 // proposals reads the proposals of one slug, or of every slug when slug is
 // nil, leaving out closed ones if openOnly.
-func (db *DB) proposals(ctx context.Context, slug []byte, openOnly bool) ([]Proposal, error) {
+func (db *DB) proposals(ctx context.Context, slug []byte, openOnly bool) ([]store.Proposal, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var out []Proposal
+	var out []store.Proposal
 	each := func(name []byte, b *bolt.Bucket) error {
 		return b.ForEach(func(k, v []byte) error {
-			p, err := DecodeProposal(string(name), binary.BigEndian.Uint64(k), v, false)
+			p, err := store.DecodeProposal(string(name), binary.BigEndian.Uint64(k), v, false)
 			if err != nil {
 				return err
 			}
@@ -131,16 +132,16 @@ func (db *DB) proposals(ctx context.Context, slug []byte, openOnly bool) ([]Prop
 	if err != nil {
 		return nil, fmt.Errorf("store: reading proposals: %w", err)
 	}
-	SortProposals(out)
+	store.SortProposals(out)
 	return out, nil
 }
 
 // Proposal returns proposal n of slug with its source.
-func (db *DB) Proposal(ctx context.Context, slug string, n uint64) (Proposal, error) {
+func (db *DB) Proposal(ctx context.Context, slug string, n uint64) (store.Proposal, error) {
 	if err := ctx.Err(); err != nil {
-		return Proposal{}, err
+		return store.Proposal{}, err
 	}
-	var p Proposal
+	var p store.Proposal
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		var err error
 		p, err = proposalInTx(tx, slug, n, true)
@@ -150,51 +151,51 @@ func (db *DB) Proposal(ctx context.Context, slug string, n uint64) (Proposal, er
 }
 
 // proposalInTx reads proposal n of slug inside tx.
-func proposalInTx(tx *bolt.Tx, slug string, n uint64, source bool) (Proposal, error) {
+func proposalInTx(tx *bolt.Tx, slug string, n uint64, source bool) (store.Proposal, error) {
 	var v []byte
 	if b := tx.Bucket(bucketProposals).Bucket([]byte(slug)); b != nil {
 		v = b.Get(revKey(n))
 	}
 	if v == nil {
-		return Proposal{}, fmt.Errorf("%w: %s has no proposal %d", ErrNotFound, slug, n)
+		return store.Proposal{}, fmt.Errorf("%w: %s has no proposal %d", store.ErrNotFound, slug, n)
 	}
-	return DecodeProposal(slug, n, v, source)
+	return store.DecodeProposal(slug, n, v, source)
 }
 
 // putProposal stores p inside tx, over its earlier record: only its state
 // and notes change.
-func putProposal(tx *bolt.Tx, p Proposal) error {
+func putProposal(tx *bolt.Tx, p store.Proposal) error {
 	b := tx.Bucket(bucketProposals).Bucket([]byte(p.Slug))
 	if b == nil {
-		return fmt.Errorf("%w: %s has no proposal %d", ErrNotFound, p.Slug, p.N)
+		return fmt.Errorf("%w: %s has no proposal %d", store.ErrNotFound, p.Slug, p.N)
 	}
-	if err := b.Put(revKey(p.N), EncodeProposal(p)); err != nil {
+	if err := b.Put(revKey(p.N), store.EncodeProposal(p)); err != nil {
 		return fmt.Errorf("recording proposal %d of %s: %w", p.N, p.Slug, err)
 	}
 	return nil
 }
 
 // Annotate adds note to proposal n of slug. See Reviews.
-func (db *DB) Annotate(ctx context.Context, slug string, n uint64, note Note) (Proposal, error) {
+func (db *DB) Annotate(ctx context.Context, slug string, n uint64, note store.Note) (store.Proposal, error) {
 	if err := ctx.Err(); err != nil {
-		return Proposal{}, err
+		return store.Proposal{}, err
 	}
-	var p Proposal
+	var p store.Proposal
 	err := db.bolt.Batch(func(tx *bolt.Tx) error {
 		old, err := proposalInTx(tx, slug, n, true)
 		if err != nil {
 			return err
 		}
-		if p, err = CloseProposal(old, note); err != nil {
+		if p, err = store.CloseProposal(old, note); err != nil {
 			return err
 		}
 		return putProposal(tx, p)
 	})
 	if err != nil {
-		if errors.Is(err, ErrClosed) {
-			return Proposal{}, err
+		if errors.Is(err, store.ErrClosed) {
+			return store.Proposal{}, err
 		}
-		return Proposal{}, writeError("annotating a proposal of "+slug, err)
+		return store.Proposal{}, writeError("annotating a proposal of "+slug, err)
 	}
 	db.notify()
 	p.Source = nil
@@ -203,18 +204,18 @@ func (db *DB) Annotate(ctx context.Context, slug string, n uint64, note Note) (P
 
 // Approve writes c as the post's next revision and closes proposal n, in
 // one transaction. See Reviews.
-func (db *DB) Approve(ctx context.Context, n uint64, approver string, c Change) (Entry, error) {
+func (db *DB) Approve(ctx context.Context, n uint64, approver string, c store.Change) (store.Entry, error) {
 	if c.Post == nil {
-		return Entry{}, errors.New("store: approve: no post")
+		return store.Entry{}, errors.New("store: approve: no post")
 	}
 	slug := c.Post.Slug
 	if err := post.CheckSlug(slug); err != nil {
-		return Entry{}, fmt.Errorf("store: approve: %w", err)
+		return store.Entry{}, fmt.Errorf("store: approve: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
-		return Entry{}, err
+		return store.Entry{}, err
 	}
-	var e Entry
+	var e store.Entry
 	db.snapMu.RLock()
 	defer db.snapMu.RUnlock()
 	err := db.bolt.Batch(func(tx *bolt.Tx) error {
@@ -223,7 +224,7 @@ func (db *DB) Approve(ctx context.Context, n uint64, approver string, c Change) 
 			return err
 		}
 		if !p.Open() {
-			return fmt.Errorf("%w: proposal %d of %s was %s", ErrClosed, n, slug, p.State)
+			return fmt.Errorf("%w: proposal %d of %s was %s", store.ErrClosed, n, slug, p.State)
 		}
 		cur, err := currentEntry(tx, slug)
 		if err != nil {
@@ -232,21 +233,21 @@ func (db *DB) Approve(ctx context.Context, n uint64, approver string, c Change) 
 		if err := checkIfRev(slug, cur, c.IfRev); err != nil {
 			return err
 		}
-		var r Revision
-		e, r = db.newRevision(c.Post, cur, c.Author, Approved)
+		var r store.Revision
+		e, r = db.newRevision(c.Post, cur, c.Author, store.Approved)
 		if err := appendRevisions(tx, e, r); err != nil {
 			return err
 		}
-		if p, err = CloseProposal(p, Note{Author: approver, Time: r.Time, Action: Approved, Rev: e.Rev}); err != nil {
+		if p, err = store.CloseProposal(p, store.Note{Author: approver, Time: r.Time, Action: store.Approved, Rev: e.Rev}); err != nil {
 			return err
 		}
 		return putProposal(tx, p)
 	})
 	if err != nil {
-		if errors.Is(err, ErrClosed) {
-			return Entry{}, err
+		if errors.Is(err, store.ErrClosed) {
+			return store.Entry{}, err
 		}
-		return Entry{}, writeError("approving a proposal of "+slug, err)
+		return store.Entry{}, writeError("approving a proposal of "+slug, err)
 	}
 	db.replace(e)
 	db.notify()
@@ -255,7 +256,7 @@ func (db *DB) Approve(ctx context.Context, n uint64, approver string, c Change) 
 
 // checkIfRev is ErrConflict unless ifRev is nil or the post's current
 // revision (0 when cur is nil).
-func checkIfRev(slug string, cur *Entry, ifRev *uint64) error {
+func checkIfRev(slug string, cur *store.Entry, ifRev *uint64) error {
 	if ifRev == nil {
 		return nil
 	}
@@ -264,7 +265,7 @@ func checkIfRev(slug string, cur *Entry, ifRev *uint64) error {
 		have = cur.Rev
 	}
 	if have != *ifRev {
-		return fmt.Errorf("%w: %s is at revision %d, not %d", ErrConflict, slug, have, *ifRev)
+		return fmt.Errorf("%w: %s is at revision %d, not %d", store.ErrConflict, slug, have, *ifRev)
 	}
 	return nil
 }

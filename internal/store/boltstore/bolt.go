@@ -1,4 +1,9 @@
-package store
+// Package boltstore keeps the blog in a single bbolt file: the default store,
+// and the only one a blog needs on one machine. Every write is one bbolt
+// transaction, committed (fsync'd) before it returns; reads of the list are
+// served from an in-memory snapshot replaced after each write. The file's
+// layout is in the project README ("Where data lives").
+package boltstore
 
 import (
 	"bytes"
@@ -21,12 +26,13 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/sshblog/sshblog/internal/post"
+	"github.com/sshblog/sshblog/internal/store"
 )
 
 // The buckets of the bbolt file. See the package README section in the
 // project README for the layout.
 var (
-	bucketPosts     = []byte("posts")     // slug -> JSON Entry (current metadata, no body)
+	bucketPosts     = []byte("posts")     // slug -> JSON store.Entry (current metadata, no body)
 	bucketRevisions = []byte("revisions") // slug -> bucket: big-endian uint64 rev -> revision record
 	bucketAliases   = []byte("aliases")   // old slug -> new slug
 	bucketMeta      = []byte("meta")      // "schema" -> version
@@ -36,7 +42,7 @@ var (
 // schemaVersion is written to meta/schema when a file is created.
 const schemaVersion = "1"
 
-// DB is the bbolt implementation of the store. It is safe for concurrent
+// DB is the bbolt implementation of the  It is safe for concurrent
 // use. Reads of the post list are served from an in-memory snapshot that is
 // replaced after every committed write.
 type DB struct {
@@ -54,30 +60,33 @@ type DB struct {
 	changed chan struct{} // closed and replaced after each committed write
 }
 
+// DB is a store.Store.
+var _ store.Store = (*DB)(nil)
+
 // snapshot is an immutable view of the current posts.
 type snapshot struct {
-	entries []Entry          // every post, removed ones included, newest first
-	bySlug  map[string]Entry // the same, by slug
+	entries []store.Entry          // every post, removed ones included, newest first
+	bySlug  map[string]store.Entry // the same, by slug
 	aliases map[string]string
 
 	// The lists List and Public().List return, made on first use and
 	// shared by every caller: a session that starts does not copy the blog.
-	live   func() []Entry             // the posts not removed
+	live   func() []store.Entry       // the posts not removed
 	public atomic.Pointer[publicList] // the public posts, for a while
 }
 
 // publicList is the posts readers see from a time on, until the next
 // scheduled post comes due.
 type publicList struct {
-	entries     []Entry
+	entries     []store.Entry
 	from, until time.Time // until is zero when nothing is scheduled
 }
 
 // newSnapshot returns a snapshot of entries, sorted newest first.
-func newSnapshot(entries []Entry, bySlug map[string]Entry, aliases map[string]string) *snapshot {
+func newSnapshot(entries []store.Entry, bySlug map[string]store.Entry, aliases map[string]string) *snapshot {
 	s := &snapshot{entries: entries, bySlug: bySlug, aliases: aliases}
-	s.live = sync.OnceValue(func() []Entry {
-		out := make([]Entry, 0, len(s.entries))
+	s.live = sync.OnceValue(func() []store.Entry {
+		out := make([]store.Entry, 0, len(s.entries))
 		for _, e := range s.entries {
 			if !e.Removed {
 				out = append(out, e)
@@ -95,7 +104,7 @@ func (s *snapshot) publicAt(now time.Time) *publicList {
 		return l
 	}
 	l := &publicList{from: now}
-	l.entries, l.until = PublicAt(s.entries, now)
+	l.entries, l.until = store.PublicAt(s.entries, now)
 	s.public.Store(l)
 	return l
 }
@@ -157,10 +166,10 @@ func (db *DB) Close() error {
 
 // reload builds the snapshot from the file.
 func (db *DB) reload() error {
-	s := &snapshot{bySlug: map[string]Entry{}, aliases: map[string]string{}}
+	s := &snapshot{bySlug: map[string]store.Entry{}, aliases: map[string]string{}}
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		err := tx.Bucket(bucketPosts).ForEach(func(k, v []byte) error {
-			var e Entry
+			var e store.Entry
 			if err := json.Unmarshal(v, &e); err != nil {
 				return fmt.Errorf("decoding post %q: %w", k, err)
 			}
@@ -178,32 +187,13 @@ func (db *DB) reload() error {
 	if err != nil {
 		return err
 	}
-	s.entries = make([]Entry, 0, len(s.bySlug))
+	s.entries = make([]store.Entry, 0, len(s.bySlug))
 	for _, e := range s.bySlug {
 		s.entries = append(s.entries, e)
 	}
-	sortEntries(s.entries)
+	store.SortEntries(s.entries)
 	db.snap.Store(newSnapshot(s.entries, s.bySlug, s.aliases))
 	return nil
-}
-
-// sortEntries orders entries newest first; ties by slug.
-func sortEntries(es []Entry) {
-	slices.SortFunc(es, func(a, b Entry) int {
-		if c := b.sortTime().Compare(a.sortTime()); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Slug, b.Slug)
-	})
-}
-
-// sortTime is the time a post is listed under: its date, else when its
-// current revision was written.
-func (e Entry) sortTime() time.Time {
-	if !e.Date.IsZero() {
-		return e.Date
-	}
-	return e.Updated
 }
 
 // Changed returns a channel that is closed at the next committed write. One
@@ -224,7 +214,7 @@ func (db *DB) notify() {
 
 // List returns the current, non-removed posts, newest first, from the
 // in-memory snapshot. The slice is shared: callers must not modify it.
-func (db *DB) List(ctx context.Context) ([]Entry, error) {
+func (db *DB) List(ctx context.Context) ([]store.Entry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -237,24 +227,11 @@ func (db *DB) Len() int {
 }
 
 // resolve follows aliases from slug to the post's current slug.
-func (s *snapshot) resolve(slug string) string { return ResolveAlias(s.aliases, slug) }
-
-// ResolveAlias follows aliases (old slug to new) from slug to the slug it
-// leads to now. Aliases chain after several renames; the walk is bounded.
-func ResolveAlias(aliases map[string]string, slug string) string {
-	for range 16 {
-		next, ok := aliases[slug]
-		if !ok {
-			break
-		}
-		slug = next
-	}
-	return slug
-}
+func (s *snapshot) resolve(slug string) string { return store.ResolveAlias(s.aliases, slug) }
 
 // Entry returns the current metadata of slug, following aliases. Removed
 // posts are returned too, with Removed set.
-func (db *DB) Entry(slug string) (Entry, bool) {
+func (db *DB) Entry(slug string) (store.Entry, bool) {
 	s := db.snap.Load()
 	e, ok := s.bySlug[s.resolve(slug)]
 	return e, ok
@@ -262,31 +239,31 @@ func (db *DB) Entry(slug string) (Entry, bool) {
 
 // Get returns the current revision of slug, following aliases. A removed
 // post is ErrNotFound.
-func (db *DB) Get(ctx context.Context, slug string) (Revision, error) {
+func (db *DB) Get(ctx context.Context, slug string) (store.Revision, error) {
 	e, ok := db.Entry(slug)
 	if !ok || e.Removed {
-		return Revision{}, fmt.Errorf("%w: %s", ErrNotFound, slug)
+		return store.Revision{}, fmt.Errorf("%w: %s", store.ErrNotFound, slug)
 	}
 	return db.Revision(ctx, e.Slug, e.Rev)
 }
 
 // Revision returns revision rev of the post named slug (no alias lookup).
-func (db *DB) Revision(ctx context.Context, slug string, rev uint64) (Revision, error) {
+func (db *DB) Revision(ctx context.Context, slug string, rev uint64) (store.Revision, error) {
 	if err := ctx.Err(); err != nil {
-		return Revision{}, err
+		return store.Revision{}, err
 	}
-	var r Revision
+	var r store.Revision
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRevisions).Bucket([]byte(slug))
 		if b == nil {
-			return fmt.Errorf("%w: %s", ErrNotFound, slug)
+			return fmt.Errorf("%w: %s", store.ErrNotFound, slug)
 		}
 		v := b.Get(revKey(rev))
 		if v == nil {
-			return fmt.Errorf("%w: %s has no revision %d", ErrNotFound, slug, rev)
+			return fmt.Errorf("%w: %s has no revision %d", store.ErrNotFound, slug, rev)
 		}
 		var err error
-		r, err = DecodeRevision(slug, rev, v)
+		r, err = store.DecodeRevision(slug, rev, v)
 		return err
 	})
 	return r, err
@@ -294,19 +271,19 @@ func (db *DB) Revision(ctx context.Context, slug string, rev uint64) (Revision, 
 
 // History returns every revision of slug, oldest first, without their
 // sources.
-func (db *DB) History(ctx context.Context, slug string) ([]Revision, error) {
+func (db *DB) History(ctx context.Context, slug string) ([]store.Revision, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	slug = db.snap.Load().resolve(slug)
-	var out []Revision
+	var out []store.Revision
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRevisions).Bucket([]byte(slug))
 		if b == nil {
-			return fmt.Errorf("%w: %s", ErrNotFound, slug)
+			return fmt.Errorf("%w: %s", store.ErrNotFound, slug)
 		}
 		return b.ForEach(func(k, v []byte) error {
-			r, err := DecodeRevision(slug, binary.BigEndian.Uint64(k), v)
+			r, err := store.DecodeRevision(slug, binary.BigEndian.Uint64(k), v)
 			if err != nil {
 				return err
 			}
@@ -318,34 +295,22 @@ func (db *DB) History(ctx context.Context, slug string) ([]Revision, error) {
 	return out, err
 }
 
-// Change is one write to the store.
-type Change struct {
-	Post   *post.Post // the parsed post
-	Author string     // who makes the change
-	// IfRev, when non-nil, makes the write fail with ErrConflict unless the
-	// post's current revision is *IfRev (0: the post must not exist yet).
-	IfRev *uint64
-	// Action is recorded in the revision; empty means Published for a new
-	// post and Edited for an existing one.
-	Action Action
-}
-
 // Put stores c.Post as the next revision of the post named c.Post.Slug and
 // returns the post's new entry. The revision is committed (fsync'd) before
 // Put returns.
-func (db *DB) Put(ctx context.Context, c Change) (Entry, error) {
+func (db *DB) Put(ctx context.Context, c store.Change) (store.Entry, error) {
 	if c.Post == nil {
-		return Entry{}, errors.New("store: put: no post")
+		return store.Entry{}, errors.New("store: put: no post")
 	}
 	if err := post.CheckSlug(c.Post.Slug); err != nil {
-		return Entry{}, fmt.Errorf("store: put: %w", err)
+		return store.Entry{}, fmt.Errorf("store: put: %w", err)
 	}
-	return db.write(ctx, "writing "+c.Post.Slug, c.Post.Slug, c.IfRev, func(cur *Entry) (Entry, Revision, error) {
+	return db.write(ctx, "writing "+c.Post.Slug, c.Post.Slug, c.IfRev, func(cur *store.Entry) (store.Entry, store.Revision, error) {
 		action := c.Action
 		if action == "" {
-			action = Published
+			action = store.Published
 			if cur != nil {
-				action = Edited
+				action = store.Edited
 			}
 		}
 		e, r := db.newRevision(c.Post, cur, c.Author, action)
@@ -355,47 +320,47 @@ func (db *DB) Put(ctx context.Context, c Change) (Entry, error) {
 
 // Remove hides slug behind a tombstone revision. Nothing is erased: an
 // earlier revision can be made current again with Put and Action Reverted.
-func (db *DB) Remove(ctx context.Context, slug, author string, ifRev *uint64) (Entry, error) {
+func (db *DB) Remove(ctx context.Context, slug, author string, ifRev *uint64) (store.Entry, error) {
 	slug = db.snap.Load().resolve(slug)
-	return db.write(ctx, "removing "+slug, slug, ifRev, func(cur *Entry) (Entry, Revision, error) {
+	return db.write(ctx, "removing "+slug, slug, ifRev, func(cur *store.Entry) (store.Entry, store.Revision, error) {
 		if cur == nil || cur.Removed {
-			return Entry{}, Revision{}, fmt.Errorf("%w: %s", ErrNotFound, slug)
+			return store.Entry{}, store.Revision{}, fmt.Errorf("%w: %s", store.ErrNotFound, slug)
 		}
 		now := db.now()
 		e := *cur
 		e.Rev, e.Updated, e.By, e.Removed, e.Size = cur.Rev+1, now, author, true, 0
-		return e, Revision{Slug: slug, Rev: e.Rev, Author: author, Time: now, Action: Removed}, nil
+		return e, store.Revision{Slug: slug, Rev: e.Rev, Author: author, Time: now, Action: store.Removed}, nil
 	})
 }
 
 // Rename moves the post oldSlug, with all its history, to newSlug, and keeps
 // oldSlug as an alias of it. The move is recorded as a revision.
-func (db *DB) Rename(ctx context.Context, oldSlug, newSlug, author string) (Entry, error) {
+func (db *DB) Rename(ctx context.Context, oldSlug, newSlug, author string) (store.Entry, error) {
 	if err := post.CheckSlug(newSlug); err != nil {
-		return Entry{}, fmt.Errorf("store: rename: %w", err)
+		return store.Entry{}, fmt.Errorf("store: rename: %w", err)
 	}
 	oldSlug = db.snap.Load().resolve(oldSlug)
 	if oldSlug == newSlug {
-		return Entry{}, fmt.Errorf("store: rename: %s already has that name", oldSlug)
+		return store.Entry{}, fmt.Errorf("store: rename: %s already has that name", oldSlug)
 	}
-	var e Entry
+	var e store.Entry
 	db.snapMu.Lock()
 	defer db.snapMu.Unlock()
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		posts, allRevs, aliases := tx.Bucket(bucketPosts), tx.Bucket(bucketRevisions), tx.Bucket(bucketAliases)
 		v := posts.Get([]byte(oldSlug))
 		if v == nil {
-			return fmt.Errorf("%w: %s", ErrNotFound, oldSlug)
+			return fmt.Errorf("%w: %s", store.ErrNotFound, oldSlug)
 		}
 		if posts.Get([]byte(newSlug)) != nil {
-			return fmt.Errorf("%w: %s already exists", ErrConflict, newSlug)
+			return fmt.Errorf("%w: %s already exists", store.ErrConflict, newSlug)
 		}
-		var cur Entry
+		var cur store.Entry
 		if err := json.Unmarshal(v, &cur); err != nil {
 			return fmt.Errorf("decoding post %q: %w", oldSlug, err)
 		}
 		if cur.Removed {
-			return fmt.Errorf("%w: %s", ErrNotFound, oldSlug)
+			return fmt.Errorf("%w: %s", store.ErrNotFound, oldSlug)
 		}
 		from := allRevs.Bucket([]byte(oldSlug))
 		to, err := allRevs.CreateBucket([]byte(newSlug))
@@ -410,14 +375,14 @@ func (db *DB) Rename(ctx context.Context, oldSlug, newSlug, author string) (Entr
 		if err != nil {
 			return fmt.Errorf("moving history: %w", err)
 		}
-		prev, err := DecodeRevision(oldSlug, cur.Rev, last)
+		prev, err := store.DecodeRevision(oldSlug, cur.Rev, last)
 		if err != nil {
 			return err
 		}
 		now := db.now()
 		e = cur
 		e.Slug, e.Rev, e.Updated, e.By = newSlug, cur.Rev+1, now, author
-		r := Revision{Slug: newSlug, Rev: e.Rev, Author: author, Time: now, Action: Renamed, Source: prev.Source}
+		r := store.Revision{Slug: newSlug, Rev: e.Rev, Author: author, Time: now, Action: store.Renamed, Source: prev.Source}
 		if err := appendRevisions(tx, e, r); err != nil {
 			return err
 		}
@@ -440,7 +405,7 @@ func (db *DB) Rename(ctx context.Context, oldSlug, newSlug, author string) (Entr
 		})
 	})
 	if err != nil {
-		return Entry{}, writeError("renaming "+oldSlug, err)
+		return store.Entry{}, writeError("renaming "+oldSlug, err)
 	}
 	if err := db.reload(); err != nil {
 		return e, fmt.Errorf("store: renaming %s: %w", oldSlug, err)
@@ -450,26 +415,26 @@ func (db *DB) Rename(ctx context.Context, oldSlug, newSlug, author string) (Entr
 }
 
 // newRevision builds the entry and revision that make p current.
-func (db *DB) newRevision(p *post.Post, cur *Entry, author string, action Action) (Entry, Revision) {
+func (db *DB) newRevision(p *post.Post, cur *store.Entry, author string, action store.Action) (store.Entry, store.Revision) {
 	var rev uint64 = 1
 	if cur != nil {
 		rev = cur.Rev + 1
 	}
 	now := db.now()
-	e := Entry{Meta: p.Meta, Rev: rev, Size: int64(len(p.Source)), Updated: now, By: author}
+	e := store.Entry{Meta: p.Meta, Rev: rev, Size: int64(len(p.Source)), Updated: now, By: author}
 	e.Slug = p.Slug
-	r := Revision{Slug: p.Slug, Rev: rev, Author: author, Time: now, Action: action, Source: p.Source}
+	r := store.Revision{Slug: p.Slug, Rev: rev, Author: author, Time: now, Action: action, Source: p.Source}
 	return e, r
 }
 
 // write runs one change in a bbolt transaction: it checks IfRev, lets change
 // build the next entry and revision from the current entry, and commits them
 // with appendRevisions. what names the change in errors.
-func (db *DB) write(ctx context.Context, what, slug string, ifRev *uint64, change func(cur *Entry) (Entry, Revision, error)) (Entry, error) {
+func (db *DB) write(ctx context.Context, what, slug string, ifRev *uint64, change func(cur *store.Entry) (store.Entry, store.Revision, error)) (store.Entry, error) {
 	if err := ctx.Err(); err != nil {
-		return Entry{}, err
+		return store.Entry{}, err
 	}
-	var e Entry
+	var e store.Entry
 	db.snapMu.RLock()
 	defer db.snapMu.RUnlock()
 	err := db.bolt.Batch(func(tx *bolt.Tx) error {
@@ -480,7 +445,7 @@ func (db *DB) write(ctx context.Context, what, slug string, ifRev *uint64, chang
 		if err := checkIfRev(slug, cur, ifRev); err != nil {
 			return err
 		}
-		var r Revision
+		var r store.Revision
 		e, r, err = change(cur)
 		if err != nil {
 			return err
@@ -488,7 +453,7 @@ func (db *DB) write(ctx context.Context, what, slug string, ifRev *uint64, chang
 		return appendRevisions(tx, e, r)
 	})
 	if err != nil {
-		return Entry{}, writeError(what, err)
+		return store.Entry{}, writeError(what, err)
 	}
 	db.replace(e)
 	db.notify()
@@ -497,12 +462,12 @@ func (db *DB) write(ctx context.Context, what, slug string, ifRev *uint64, chang
 
 // currentEntry reads the current entry of slug, or nil if there is no post
 // of that name.
-func currentEntry(tx *bolt.Tx, slug string) (*Entry, error) {
+func currentEntry(tx *bolt.Tx, slug string) (*store.Entry, error) {
 	v := tx.Bucket(bucketPosts).Get([]byte(slug))
 	if v == nil {
 		return nil, nil
 	}
-	e := new(Entry)
+	e := new(store.Entry)
 	if err := json.Unmarshal(v, e); err != nil {
 		return nil, fmt.Errorf("decoding post %s: %w", slug, err)
 	}
@@ -513,7 +478,7 @@ func currentEntry(tx *bolt.Tx, slug string) (*Entry, error) {
 // revision numbers only; a stored revision is never overwritten) to the
 // history of e.Slug and moves the post's current pointer to e. A post of
 // that name shadows an alias of the same name, so the alias goes.
-func appendRevisions(tx *bolt.Tx, e Entry, revs ...Revision) error {
+func appendRevisions(tx *bolt.Tx, e store.Entry, revs ...store.Revision) error {
 	slug := []byte(e.Slug)
 	b, err := tx.Bucket(bucketRevisions).CreateBucketIfNotExists(slug)
 	if err != nil {
@@ -524,7 +489,7 @@ func appendRevisions(tx *bolt.Tx, e Entry, revs ...Revision) error {
 		if b.Get(k) != nil {
 			return fmt.Errorf("revision %d of %s already exists", r.Rev, e.Slug)
 		}
-		if err := b.Put(k, EncodeRevision(r)); err != nil {
+		if err := b.Put(k, store.EncodeRevision(r)); err != nil {
 			return fmt.Errorf("appending revision %d of %s: %w", r.Rev, e.Slug, err)
 		}
 	}
@@ -547,8 +512,8 @@ func appendRevisions(tx *bolt.Tx, e Entry, revs ...Revision) error {
 func writeError(what string, err error) error {
 	switch {
 	case errors.Is(err, syscall.ENOSPC):
-		return ErrDiskFull
-	case errors.Is(err, ErrConflict), errors.Is(err, ErrNotFound):
+		return store.ErrDiskFull
+	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound):
 		return err
 	}
 	var pe *fs.PathError
@@ -559,16 +524,16 @@ func writeError(what string, err error) error {
 }
 
 // replace swaps the snapshot for one with e as the current entry of its slug.
-func (db *DB) replace(e Entry) {
+func (db *DB) replace(e store.Entry) {
 	for {
 		old := db.snap.Load()
 		if have, ok := old.bySlug[e.Slug]; ok && have.Rev > e.Rev {
 			return // a later write of the same post got here first
 		}
 		s := &snapshot{
-			bySlug:  make(map[string]Entry, len(old.bySlug)+1),
+			bySlug:  make(map[string]store.Entry, len(old.bySlug)+1),
 			aliases: old.aliases,
-			entries: make([]Entry, 0, len(old.entries)+1),
+			entries: make([]store.Entry, 0, len(old.entries)+1),
 		}
 		if _, ok := old.aliases[e.Slug]; ok {
 			s.aliases = maps.Clone(old.aliases)
@@ -581,8 +546,8 @@ func (db *DB) replace(e Entry) {
 				s.entries = append(s.entries, x)
 			}
 		}
-		i, _ := slices.BinarySearchFunc(s.entries, e, func(a, b Entry) int {
-			if c := b.sortTime().Compare(a.sortTime()); c != 0 {
+		i, _ := slices.BinarySearchFunc(s.entries, e, func(a, b store.Entry) int {
+			if c := b.ListedAt().Compare(a.ListedAt()); c != 0 {
 				return c
 			}
 			return strings.Compare(a.Slug, b.Slug)
@@ -618,7 +583,7 @@ func (db *DB) Seed(ctx context.Context, ps []*post.Post, author string) (int, er
 			return nil
 		}
 		for _, p := range ps {
-			e, r := db.newRevision(p, nil, author, Published)
+			e, r := db.newRevision(p, nil, author, store.Published)
 			if err := appendRevisions(tx, e, r); err != nil {
 				return err
 			}
@@ -642,44 +607,4 @@ func (db *DB) Seed(ctx context.Context, ps []*post.Post, author string) (int, er
 // revision.
 func revKey(rev uint64) []byte {
 	return binary.BigEndian.AppendUint64(nil, rev)
-}
-
-// revisionHeader is the JSON line that starts a stored revision; the
-// markdown follows after a newline, unencoded.
-type revisionHeader struct {
-	Author string    `json:"author"`
-	Time   time.Time `json:"time"`
-	Action Action    `json:"action"`
-}
-
-// EncodeRevision lays out a revision record as every store keeps it: a JSON
-// header line (author, time, action), then the markdown, unencoded.
-func EncodeRevision(r Revision) []byte {
-	h, _ := json.Marshal(revisionHeader{Author: r.Author, Time: r.Time, Action: r.Action}) // cannot fail: plain fields
-	out := make([]byte, 0, len(h)+1+len(r.Source))
-	out = append(out, h...)
-	out = append(out, '\n')
-	return append(out, r.Source...)
-}
-
-// DecodeRevision reads a record written by EncodeRevision as revision rev of
-// slug. The source is copied: v may be memory that is only valid for a while
-// (bbolt's, inside a transaction).
-func DecodeRevision(slug string, rev uint64, v []byte) (Revision, error) {
-	head, src, ok := bytes.Cut(v, []byte{'\n'})
-	if !ok {
-		return Revision{}, fmt.Errorf("revision %d of %s is damaged: no header", rev, slug)
-	}
-	var h revisionHeader
-	if err := json.Unmarshal(head, &h); err != nil {
-		return Revision{}, fmt.Errorf("revision %d of %s is damaged: %w", rev, slug, err)
-	}
-	return Revision{
-		Slug:   slug,
-		Rev:    rev,
-		Author: h.Author,
-		Time:   h.Time,
-		Action: h.Action,
-		Source: bytes.Clone(src),
-	}, nil
 }

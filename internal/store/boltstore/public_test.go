@@ -1,4 +1,4 @@
-package store
+package boltstore
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sshblog/sshblog/internal/post"
+	"github.com/sshblog/sshblog/internal/store"
 )
 
 func TestListsAreShared(t *testing.T) {
@@ -21,12 +22,12 @@ func TestListsAreShared(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.Put(ctx, Change{Post: p, Author: "ash"}); err != nil {
+		if _, err := db.Put(ctx, store.Change{Post: p, Author: "ash"}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	put("one")
-	for name, r := range map[string]Reader{"list": db, "public-list": db.Public()} {
+	for name, r := range map[string]store.Reader{"list": db, "public-list": db.Public()} {
 		a, _ := r.List(ctx)
 		b, _ := r.List(ctx)
 		if len(a) == 0 || &a[0] != &b[0] {

@@ -1,4 +1,4 @@
-package store
+package boltstore
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/sshblog/sshblog/internal/post"
+	"github.com/sshblog/sshblog/internal/store"
 )
 
 // bulkChunk is how many posts one transaction of a bulk write holds: large
@@ -18,24 +19,17 @@ import (
 // that one transaction stays a few megabytes.
 const bulkChunk = 256
 
-// Outcome is what became of one change in a bulk write.
-type Outcome struct {
-	Entry     Entry // the post's new entry, when stored
-	Unchanged bool  // the post already had exactly this source; nothing was written
-	Err       error // why the change was refused
-}
-
 // PutMany stores many changes with few transactions. A change whose source
 // equals its post's current source writes nothing. It returns one outcome per
 // change, in order; an error is returned only when the store itself fails.
-func (db *DB) PutMany(ctx context.Context, changes []Change) ([]Outcome, error) {
-	out := make([]Outcome, len(changes))
+func (db *DB) PutMany(ctx context.Context, changes []store.Change) ([]store.Outcome, error) {
+	out := make([]store.Outcome, len(changes))
 	for start := 0; start < len(changes); start += bulkChunk {
 		if err := ctx.Err(); err != nil {
 			return out, err
 		}
 		end := min(start+bulkChunk, len(changes))
-		var written []Entry
+		var written []store.Entry
 		db.snapMu.RLock()
 		err := db.bolt.Update(func(tx *bolt.Tx) error {
 			written = written[:0]
@@ -69,74 +63,74 @@ func (db *DB) PutMany(ctx context.Context, changes []Change) ([]Outcome, error) 
 
 // putInTx applies one change inside tx. Problems with the change itself are
 // reported in the outcome; only store failures are returned as errors.
-func (db *DB) putInTx(tx *bolt.Tx, c Change) (Outcome, error) {
+func (db *DB) putInTx(tx *bolt.Tx, c store.Change) (store.Outcome, error) {
 	if c.Post == nil {
-		return Outcome{Err: fmt.Errorf("no post")}, nil
+		return store.Outcome{Err: fmt.Errorf("no post")}, nil
 	}
 	if err := post.CheckSlug(c.Post.Slug); err != nil {
-		return Outcome{Err: err}, nil
+		return store.Outcome{Err: err}, nil
 	}
 	cur, err := currentEntry(tx, c.Post.Slug)
 	if err != nil {
-		return Outcome{}, err
+		return store.Outcome{}, err
 	}
 	if err := checkIfRev(c.Post.Slug, cur, c.IfRev); err != nil {
-		return Outcome{Err: err}, nil
+		return store.Outcome{Err: err}, nil
 	}
 	if cur != nil && !cur.Removed {
 		if b := tx.Bucket(bucketRevisions).Bucket([]byte(c.Post.Slug)); b != nil {
 			if v := b.Get(revKey(cur.Rev)); v != nil {
-				if r, err := DecodeRevision(c.Post.Slug, cur.Rev, v); err == nil && bytes.Equal(r.Source, c.Post.Source) {
-					return Outcome{Entry: *cur, Unchanged: true}, nil
+				if r, err := store.DecodeRevision(c.Post.Slug, cur.Rev, v); err == nil && bytes.Equal(r.Source, c.Post.Source) {
+					return store.Outcome{Entry: *cur, Unchanged: true}, nil
 				}
 			}
 		}
 	}
 	action := c.Action
 	if action == "" {
-		action = Published
+		action = store.Published
 		if cur != nil {
-			action = Edited
+			action = store.Edited
 		}
 	}
 	e, r := db.newRevision(c.Post, cur, c.Author, action)
 	if err := appendRevisions(tx, e, r); err != nil {
-		return Outcome{}, err
+		return store.Outcome{}, err
 	}
-	return Outcome{Entry: e}, nil
+	return store.Outcome{Entry: e}, nil
 }
 
-// Restore writes a post's whole history, as exported, into the store. The
+// Restore writes a post's whole history, as exported, into the  The
 // post must not exist yet. revs must be numbered 1, 2, 3... in order; meta is
 // the metadata of the last revision that is not a removal.
-func (db *DB) Restore(ctx context.Context, slug string, revs []Revision, meta post.Meta) (Entry, error) {
+func (db *DB) Restore(ctx context.Context, slug string, revs []store.Revision, meta post.Meta) (store.Entry, error) {
 	if err := ctx.Err(); err != nil {
-		return Entry{}, err
+		return store.Entry{}, err
 	}
 	if err := post.CheckSlug(slug); err != nil {
-		return Entry{}, fmt.Errorf("store: restore: %w", err)
+		return store.Entry{}, fmt.Errorf("store: restore: %w", err)
 	}
 	if len(revs) == 0 {
-		return Entry{}, fmt.Errorf("store: restore %s: no revisions", slug)
+		return store.Entry{}, fmt.Errorf("store: restore %s: no revisions", slug)
 	}
 	for i, r := range revs {
 		if r.Rev != uint64(i+1) {
-			return Entry{}, fmt.Errorf("store: restore %s: revision %d is missing", slug, i+1)
+			return store.Entry{}, fmt.Errorf("store: restore %s: revision %d is missing", slug, i+1)
 		}
 	}
 	last := revs[len(revs)-1]
-	e := Entry{Meta: meta, Rev: last.Rev, Size: int64(len(last.Source)), Updated: last.Time, By: last.Author, Removed: last.Action == Removed}
+	e := store.Entry{Meta: meta, Rev: last.Rev, Size: int64(len(last.Source)), Updated: last.Time, By: last.Author, Removed: last.Action == store.Removed}
 	e.Slug = slug
 	db.snapMu.RLock()
 	defer db.snapMu.RUnlock()
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketPosts).Get([]byte(slug)) != nil {
-			return fmt.Errorf("%w: %s already exists", ErrConflict, slug)
+			return fmt.Errorf("%w: %s already exists", store.ErrConflict, slug)
 		}
 		return appendRevisions(tx, e, revs...)
 	})
 	if err != nil {
-		return Entry{}, writeError("restoring "+slug, err)
+		return store.Entry{}, writeError("restoring "+slug, err)
 	}
 	db.replace(e)
 	db.notify()
@@ -166,7 +160,7 @@ func (db *DB) AddAlias(ctx context.Context, alias, slug string) error {
 	defer db.snapMu.Unlock()
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketPosts).Get([]byte(alias)) != nil {
-			return fmt.Errorf("%w: a post is named %s", ErrConflict, alias)
+			return fmt.Errorf("%w: a post is named %s", store.ErrConflict, alias)
 		}
 		return tx.Bucket(bucketAliases).Put([]byte(alias), []byte(slug))
 	})
@@ -181,7 +175,7 @@ func (db *DB) AddAlias(ctx context.Context, alias, slug string) error {
 }
 
 // AllEntries returns every post, removed ones included, newest first.
-func (db *DB) AllEntries() []Entry {
+func (db *DB) AllEntries() []store.Entry {
 	return db.snap.Load().entries
 }
 

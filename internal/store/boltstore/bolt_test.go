@@ -1,4 +1,4 @@
-package store
+package boltstore
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sshblog/sshblog/internal/post"
+	"github.com/sshblog/sshblog/internal/store"
 )
 
 // open opens a store in a fresh temporary folder.
@@ -43,7 +44,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 	old := mustParse(t, "old", "---\ntitle: Old\ndate: 2020-01-01\n---\nold body\n")
 	newer := mustParse(t, "new", "---\ntitle: 새 글\ndate: 2024-01-01\n---\n본문\n")
 	for _, p := range []*post.Post{old, newer} {
-		e, err := db.Put(ctx, Change{Post: p, Author: "ash"})
+		e, err := db.Put(ctx, store.Change{Post: p, Author: "ash"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -62,13 +63,13 @@ func TestReopenKeepsEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(r.Source) != string(newer.Source) || r.Author != "ash" || r.Action != Published {
+	if string(r.Source) != string(newer.Source) || r.Author != "ash" || r.Action != store.Published {
 		t.Errorf("get = %+v", r)
 	}
 
 	// A second put is revision 2; revision 1 is still there.
 	edited := mustParse(t, "new", "---\ntitle: 고친 글\ndate: 2024-01-01\n---\n고친 본문\n")
-	e, err := db.Put(ctx, Change{Post: edited, Author: "kim"})
+	e, err := db.Put(ctx, store.Change{Post: edited, Author: "kim"})
 	if err != nil || e.Rev != 2 {
 		t.Fatalf("edit: %+v %v", e, err)
 	}
@@ -77,7 +78,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 		t.Errorf("revision 1 changed: %q %v", r1.Source, err)
 	}
 	h, err := db.History(ctx, "new")
-	if err != nil || len(h) != 2 || h[0].Action != Published || h[1].Action != Edited || h[1].Author != "kim" {
+	if err != nil || len(h) != 2 || h[0].Action != store.Published || h[1].Action != store.Edited || h[1].Author != "kim" {
 		t.Errorf("history = %+v %v", h, err)
 	}
 
@@ -97,7 +98,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 func TestBackupOpensAsAStore(t *testing.T) {
 	ctx := context.Background()
 	db, _ := open(t)
-	if _, err := db.Put(ctx, Change{Post: mustParse(t, "a", "# 가나다\n"), Author: "x"}); err != nil {
+	if _, err := db.Put(ctx, store.Change{Post: mustParse(t, "a", "# 가나다\n"), Author: "x"}); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "copy.db")
@@ -123,7 +124,7 @@ func TestBackupOpensAsAStore(t *testing.T) {
 func TestWriteErrorsNameNoFile(t *testing.T) {
 	full := &fs.PathError{Op: "write", Path: "/srv/blog/blog.db", Err: syscall.ENOSPC}
 	err := writeError("writing a", fmt.Errorf("committing: %w", full))
-	if !errors.Is(err, ErrDiskFull) || err.Error() != "the server's disk is full; nothing was stored" {
+	if !errors.Is(err, store.ErrDiskFull) || err.Error() != "the server's disk is full; nothing was stored" {
 		t.Errorf("a full disk: %v", err)
 	}
 	other := &fs.PathError{Op: "sync", Path: "/srv/blog/blog.db", Err: syscall.EIO}
@@ -131,7 +132,7 @@ func TestWriteErrorsNameNoFile(t *testing.T) {
 	if strings.Contains(err.Error(), "/srv") || !errors.Is(err, syscall.EIO) {
 		t.Errorf("an I/O error: %v", err)
 	}
-	conflict := fmt.Errorf("%w: a is at revision 2, not 1", ErrConflict)
+	conflict := fmt.Errorf("%w: a is at revision 2, not 1", store.ErrConflict)
 	if err := writeError("writing a", conflict); err != conflict {
 		t.Errorf("a conflict became %v", err)
 	}

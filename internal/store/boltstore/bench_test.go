@@ -1,4 +1,4 @@
-package store
+package boltstore
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sshblog/sshblog/internal/post"
+	"github.com/sshblog/sshblog/internal/store"
 )
 
 // benchStore is a store holding n posts of about 2 KB, one a day from 1990.
@@ -21,14 +22,14 @@ func benchStore(b *testing.B, n int) *DB {
 	b.Cleanup(func() { db.Close() })
 	start := time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)
 	body := strings.Repeat("동네를 달리며 생각한 것들. Notes on Go and SSH.\n\n", 30)
-	changes := make([]Change, n)
+	changes := make([]store.Change, n)
 	for i := range changes {
 		src := fmt.Sprintf("---\ntitle: 서울의 봄 %d\ndate: %s\ntags: [go, 회고]\n---\n%s", i, start.AddDate(0, 0, i).Format(time.DateOnly), body)
 		p, err := post.Parse([]byte(src), post.Options{Slug: fmt.Sprintf("post-%05d", i), Location: time.UTC})
 		if err != nil {
 			b.Fatal(err)
 		}
-		changes[i] = Change{Post: p, Author: "ash"}
+		changes[i] = store.Change{Post: p, Author: "ash"}
 	}
 	if _, err := db.PutMany(context.Background(), changes); err != nil {
 		b.Fatal(err)

@@ -1,0 +1,48 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// revisionHeader is the JSON line that starts a stored revision; the
+// markdown follows after a newline, unencoded.
+type revisionHeader struct {
+	Author string    `json:"author"`
+	Time   time.Time `json:"time"`
+	Action Action    `json:"action"`
+}
+
+// EncodeRevision lays out a revision record as every store keeps it: a JSON
+// header line (author, time, action), then the markdown, unencoded.
+func EncodeRevision(r Revision) []byte {
+	h, _ := json.Marshal(revisionHeader{Author: r.Author, Time: r.Time, Action: r.Action}) // cannot fail: plain fields
+	out := make([]byte, 0, len(h)+1+len(r.Source))
+	out = append(out, h...)
+	out = append(out, '\n')
+	return append(out, r.Source...)
+}
+
+// DecodeRevision reads a record written by EncodeRevision as revision rev of
+// slug. The source is copied: v may be memory that is only valid for a while
+// (bbolt's, inside a transaction).
+func DecodeRevision(slug string, rev uint64, v []byte) (Revision, error) {
+	head, src, ok := bytes.Cut(v, []byte{'\n'})
+	if !ok {
+		return Revision{}, fmt.Errorf("revision %d of %s is damaged: no header", rev, slug)
+	}
+	var h revisionHeader
+	if err := json.Unmarshal(head, &h); err != nil {
+		return Revision{}, fmt.Errorf("revision %d of %s is damaged: %w", rev, slug, err)
+	}
+	return Revision{
+		Slug:   slug,
+		Rev:    rev,
+		Author: h.Author,
+		Time:   h.Time,
+		Action: h.Action,
+		Source: bytes.Clone(src),
+	}, nil
+}
