@@ -42,7 +42,7 @@ var (
 // schemaVersion is written to meta/schema when a file is created.
 const schemaVersion = "1"
 
-// DB is the bbolt implementation of the  It is safe for concurrent
+// DB is the bbolt implementation of the store. It is safe for concurrent
 // use. Reads of the post list are served from an in-memory snapshot that is
 // replaced after every committed write.
 type DB struct {

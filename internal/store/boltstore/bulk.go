@@ -100,7 +100,7 @@ func (db *DB) putInTx(tx *bolt.Tx, c store.Change) (store.Outcome, error) {
 	return store.Outcome{Entry: e}, nil
 }
 
-// Restore writes a post's whole history, as exported, into the  The
+// Restore writes a post's whole history, as exported, into the store. The
 // post must not exist yet. revs must be numbered 1, 2, 3... in order; meta is
 // the metadata of the last revision that is not a removal.
 func (db *DB) Restore(ctx context.Context, slug string, revs []store.Revision, meta post.Meta) (store.Entry, error) {
