@@ -19,6 +19,7 @@ import (
 	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/store"
 	"github.com/sshblog/sshblog/internal/termtext"
+	"github.com/sshblog/sshblog/internal/tui/theme"
 )
 
 // saveTimeout bounds one save.
@@ -136,7 +137,7 @@ func newPostTemplate(today time.Time, page bool) (text string, row, col int) {
 	if page {
 		lines = append(lines, "page: true")
 	} else {
-		lines = append(lines, "date: "+today.Format(dateLayout), "tags: []")
+		lines = append(lines, "date: "+today.Format(theme.DateLayout), "tags: []")
 	}
 	lines = append(lines, "draft: true", "---", "", "")
 	return strings.Join(lines, "\n"), 1, len(`title: "`)
@@ -169,7 +170,7 @@ func (m *Model) applyEditLoad(msg editLoadedMsg) tea.Cmd {
 		if errors.Is(msg.err, store.ErrNotFound) {
 			e.setMsg(fmt.Sprintf("There is no post %q to edit.", termtext.SanitizeLine(e.slug)), true)
 		} else {
-			e.setMsg(errorLine(msg.err), true)
+			e.setMsg(theme.ErrorLine(msg.err), true)
 		}
 		return nil
 	}
@@ -516,7 +517,7 @@ func (m *Model) applyPreview(msg previewMsg) tea.Cmd {
 	}
 	pv.key = msg.key
 	if msg.err != nil {
-		pv.err = errorLine(msg.err)
+		pv.err = theme.ErrorLine(msg.err)
 	} else {
 		pv.body, pv.err = msg.out, ""
 	}
@@ -544,15 +545,15 @@ func (m *Model) setPreviewContent(keep bool) {
 		if title == "" {
 			title = "(no title)"
 		}
-		b.WriteString(strings.Join(m.postHeader(w, title, meta, author, ""), "\n"))
+		b.WriteString(strings.Join(theme.PostHeader(m.st, m.loc, w, title, meta, author, ""), "\n"))
 		b.WriteByte('\n')
 	}
-	inner := w - 2*marginWidth(w)
+	inner := w - 2*theme.MarginWidth(w)
 	switch {
 	case pv.err != "":
-		b.WriteString("\n" + margin(w) + m.st.Notice.Render(termtext.Truncate("Cannot preview: "+pv.err, inner, ellipsis)) + "\n")
+		b.WriteString("\n" + theme.Margin(w) + m.st.Notice.Render(termtext.Truncate("Cannot preview: "+pv.err, inner, theme.Ellipsis)) + "\n")
 	case pv.body == "":
-		b.WriteString("\n" + margin(w) + m.st.PostMeta.Render(termtext.Truncate("Rendering…", inner, ellipsis)) + "\n")
+		b.WriteString("\n" + theme.Margin(w) + m.st.PostMeta.Render(termtext.Truncate("Rendering…", inner, theme.Ellipsis)) + "\n")
 	default:
 		b.WriteString(pv.body)
 	}
@@ -703,7 +704,7 @@ func (m *Model) editorTitle(w int) string {
 		info = ""
 	}
 	if width(name, tail) > w {
-		name = termtext.Truncate(name, max(w-width(tail), min(w, 4)), ellipsis)
+		name = termtext.Truncate(name, max(w-width(tail), min(w, 4)), theme.Ellipsis)
 	}
 	room := w - width(name, info)
 	tail = termtext.Truncate(tail, room, "")
@@ -723,13 +724,13 @@ func (m *Model) editorStatus(w int) string {
 	case e.ask == askQuit:
 		return m.st.Notice.Render(askLine("Quit and discard your changes?", w))
 	case e.saving:
-		return m.st.Status.Render(termtext.Truncate("Saving…", w, ellipsis))
+		return m.st.Status.Render(termtext.Truncate("Saving…", w, theme.Ellipsis))
 	case e.loading:
-		return m.st.Status.Render(termtext.Truncate("Loading…", w, ellipsis))
+		return m.st.Status.Render(termtext.Truncate("Loading…", w, theme.Ellipsis))
 	case e.msg != "" && e.msgErr:
-		return m.st.Notice.Render(termtext.Truncate(e.msg, w, ellipsis))
+		return m.st.Notice.Render(termtext.Truncate(e.msg, w, theme.Ellipsis))
 	case e.msg != "":
-		return m.st.Info.Render(termtext.Truncate(e.msg, w, ellipsis))
+		return m.st.Info.Render(termtext.Truncate(e.msg, w, theme.Ellipsis))
 	}
 	var keys []key.Binding
 	switch {
@@ -751,39 +752,5 @@ func askLine(q string, width int) string {
 	if termtext.Width(q+answers) <= width {
 		return q + answers
 	}
-	return termtext.Truncate(termtext.Truncate(q, width-len(answers), ellipsis)+answers, width, "")
-}
-
-// postHeader is a post's header as the pager shows it, every line at most w
-// columns: a blank line, the title (wrapped), the date, author and tags
-// (wrapped), the featured image as a link, and a rule.
-func (m *Model) postHeader(w int, title string, meta post.Meta, author, series string) []string {
-	if w < 1 {
-		return nil
-	}
-	ind := margin(w)
-	inner := max(1, w-2*marginWidth(w))
-
-	lines := []string{""}
-	for _, l := range wrap(title, inner) {
-		lines = append(lines, ind+m.st.PostTitle.Render(l))
-	}
-	info := joinNonEmpty(" · ",
-		formatDate(meta.Date, m.loc),
-		termtext.SanitizeLine(author),
-		joinTags(meta.Tags),
-	)
-	if info != "" {
-		for _, l := range wrap(info, inner) {
-			lines = append(lines, ind+m.st.PostMeta.Render(l))
-		}
-	}
-	for _, l := range wrap(series, inner) {
-		lines = append(lines, ind+m.st.PostMeta.Render(l))
-	}
-	if img := termtext.SanitizeLine(meta.Image); img != "" {
-		lines = append(lines, ind+imageLine(img, inner, m.st.PostImage))
-	}
-	lines = append(lines, ind+m.st.Rule.Render(strings.Repeat("─", inner)))
-	return lines
+	return termtext.Truncate(termtext.Truncate(q, width-len(answers), theme.Ellipsis)+answers, width, "")
 }

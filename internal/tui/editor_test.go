@@ -15,6 +15,7 @@ import (
 
 	"github.com/sshblog/sshblog/internal/post"
 	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/tui/theme"
 )
 
 // saveCall is one call of a SaveFunc.
@@ -496,9 +497,9 @@ func TestEditPreview(t *testing.T) {
 
 func TestNewPost(t *testing.T) {
 	h, sv := seededAuthor(t, 80, 24)
-	before := time.Now().UTC().Format(dateLayout)
+	before := time.Now().UTC().Format(theme.DateLayout)
 	h.press("n")
-	after := time.Now().UTC().Format(dateLayout)
+	after := time.Now().UTC().Format(theme.DateLayout)
 	text := h.editText()
 	if text != "---\ntitle: \"\"\ndate: "+before+"\ntags: []\ndraft: true\n---\n\n" &&
 		text != "---\ntitle: \"\"\ndate: "+after+"\ntags: []\ndraft: true\n---\n\n" {

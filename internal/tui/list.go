@@ -20,12 +20,6 @@ import (
 	"github.com/sshblog/sshblog/internal/tui/theme"
 )
 
-// ellipsis ends every line cut to fit the window.
-const ellipsis = "…"
-
-// dateLayout is how dates are shown.
-const dateLayout = "2006-01-02"
-
 // item is one post in the list. Everything shown is sanitised once, when
 // the list is loaded, not on every frame.
 type item struct {
@@ -46,59 +40,26 @@ func newItem(e store.Entry, loc *time.Location) *item {
 	if it.title == "" {
 		it.title = slug
 	}
-	date := formatDate(e.Date, loc)
+	date := theme.FormatDate(e.Date, loc)
 	if date == "" && !e.Updated.IsZero() {
 		if e.Page {
-			date = "updated " + formatDate(e.Updated, loc) // pages are listed apart, by title
+			date = "updated " + theme.FormatDate(e.Updated, loc) // pages are listed apart, by title
 		} else {
-			date = formatDate(e.Updated, loc) // as `ls` shows it
+			date = theme.FormatDate(e.Updated, loc) // as `ls` shows it
 		}
 	}
 	draft := ""
 	if e.Draft {
 		draft = "draft"
 	}
-	tags := joinTags(e.Tags)
-	it.meta = joinNonEmpty(" · ", date, draft, tags)
+	tags := theme.JoinTags(e.Tags)
+	it.meta = theme.JoinNonEmpty(" · ", date, draft, tags)
 	it.folded = fold(norm.NFC.String(strings.Join([]string{it.title, tags, it.desc, slug}, "\n")))
 	return it
 }
 
 // FilterValue implements list.Item: the text the filter searches.
 func (i *item) FilterValue() string { return i.folded }
-
-// formatDate shows t as a day in loc, or nothing for the zero time.
-func formatDate(t time.Time, loc *time.Location) string {
-	if t.IsZero() {
-		return ""
-	}
-	if loc != nil {
-		t = t.In(loc)
-	}
-	return t.Format(dateLayout)
-}
-
-// joinTags sanitises tags and joins them with commas.
-func joinTags(tags []string) string {
-	clean := make([]string, 0, len(tags))
-	for _, t := range tags {
-		if t = termtext.SanitizeLine(t); t != "" {
-			clean = append(clean, t)
-		}
-	}
-	return strings.Join(clean, ", ")
-}
-
-// joinNonEmpty joins the parts that are not empty.
-func joinNonEmpty(sep string, parts ...string) string {
-	kept := parts[:0:0]
-	for _, p := range parts {
-		if p != "" {
-			kept = append(kept, p)
-		}
-	}
-	return strings.Join(kept, sep)
-}
 
 // fold lower-cases s rune by rune, so that rune offsets in the result are
 // offsets in s.
@@ -262,7 +223,7 @@ func (d delegate) Render(w io.Writer, m list.Model, index int, li list.Item) {
 	if m.FilterState() != list.Unfiltered {
 		terms = filterTerms(m.FilterValue())
 	}
-	second := meta.Render(termtext.Truncate(joinNonEmpty(" · ", d.marks[it.entry.Slug], it.meta), tw, ellipsis))
+	second := meta.Render(termtext.Truncate(theme.JoinNonEmpty(" · ", d.marks[it.entry.Slug], it.meta), tw, theme.Ellipsis))
 	if snip, ok := d.found[it.entry.Slug]; ok && terms != nil && snip != "" {
 		second = highlight(snip, terms, tw, meta, d.st.Match.Inherit(meta))
 	}
@@ -271,7 +232,7 @@ func (d delegate) Render(w io.Writer, m list.Model, index int, li list.Item) {
 		gutter + second,
 	}
 	if d.showDesc {
-		lines = append(lines, gutter+desc.Render(termtext.Truncate(it.desc, tw, ellipsis)))
+		lines = append(lines, gutter+desc.Render(termtext.Truncate(it.desc, tw, theme.Ellipsis)))
 	}
 	_, _ = io.WriteString(w, strings.Join(lines, "\n"))
 }
@@ -279,7 +240,7 @@ func (d delegate) Render(w io.Writer, m list.Model, index int, li list.Item) {
 // highlight cuts s to width and styles it, with the runes matching terms in
 // the matched style.
 func highlight(s string, terms []string, width int, base, matched lipgloss.Style) string {
-	s = termtext.Truncate(s, width, ellipsis)
+	s = termtext.Truncate(s, width, theme.Ellipsis)
 	idx := matchedRunes(s, terms)
 	if idx == nil {
 		return base.Render(s)

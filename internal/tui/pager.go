@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/url"
 	"strings"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/store"
 	"github.com/sshblog/sshblog/internal/termtext"
+	"github.com/sshblog/sshblog/internal/tui/theme"
 )
 
 // storeTimeout bounds one read from the store.
@@ -240,7 +240,7 @@ func (m *Model) applyPost(msg postMsg) tea.Cmd {
 			m.notice = "That post is no longer on the blog."
 			return m.loadList()
 		}
-		p.err = errorLine(msg.err)
+		p.err = theme.ErrorLine(msg.err)
 		m.setPagerContent(keep)
 		return nil
 	}
@@ -277,7 +277,7 @@ func (m *Model) applyRender(msg renderedMsg) tea.Cmd {
 	switch {
 	case msg.err != nil:
 		if msg.key == want {
-			p.err = errorLine(msg.err)
+			p.err = theme.ErrorLine(msg.err)
 			p.bodyKey = msg.key
 			m.setPagerContent(true)
 		}
@@ -310,9 +310,9 @@ func (m *Model) setPagerContent(keep bool) {
 	b.WriteByte('\n')
 	switch {
 	case p.err != "":
-		b.WriteString("\n" + margin(w) + m.st.Notice.Render(termtext.Truncate(p.err, w-2*marginWidth(w), ellipsis)) + "\n")
+		b.WriteString("\n" + theme.Margin(w) + m.st.Notice.Render(termtext.Truncate(p.err, w-2*theme.MarginWidth(w), theme.Ellipsis)) + "\n")
 	case p.body == "":
-		b.WriteString("\n" + margin(w) + m.st.PostMeta.Render(termtext.Truncate("Loading…", w-2*marginWidth(w), ellipsis)) + "\n")
+		b.WriteString("\n" + theme.Margin(w) + m.st.PostMeta.Render(termtext.Truncate("Loading…", w-2*theme.MarginWidth(w), theme.Ellipsis)) + "\n")
 	default:
 		b.WriteString(p.body)
 	}
@@ -338,46 +338,10 @@ func (m *Model) setPagerContent(keep bool) {
 	}
 }
 
-// marginWidth is the left margin of the pager's header: glamour's document
-// margin, so the header lines up with the body, or none in a very narrow
-// window.
-func marginWidth(w int) int {
-	if w < 20 {
-		return 0
-	}
-	return 2
-}
-
-func margin(w int) string { return strings.Repeat(" ", marginWidth(w)) }
-
 // pagerHeader is the open post's header; see postHeader.
 func (m *Model) pagerHeader(w int) []string {
 	p := &m.pager
-	return m.postHeader(w, p.title(), p.meta(), p.author(), p.byline.SeriesLine())
-}
-
-// imageLine is "image: URL", cut to width, and a hyperlink to the image in
-// terminals that have them (only for web URLs: the link is the author's).
-func imageLine(u string, width int, st lipgloss.Style) string {
-	const label = "image: "
-	text := termtext.Truncate(label+u, width, ellipsis)
-	if pu, err := url.Parse(u); err == nil && (pu.Scheme == "https" || pu.Scheme == "http") && pu.Host != "" {
-		st = st.Hyperlink(u)
-	}
-	return st.Render(text)
-}
-
-// wrap breaks one line of plain text into lines of at most width columns,
-// at spaces where it can and anywhere where it must.
-func wrap(s string, width int) []string {
-	if s == "" {
-		return nil
-	}
-	lines := strings.Split(lipgloss.Wrap(s, width, ""), "\n")
-	for i, l := range lines {
-		lines[i] = termtext.Truncate(strings.TrimRight(l, " "), width, "")
-	}
-	return lines
+	return theme.PostHeader(m.st, m.loc, w, p.title(), p.meta(), p.author(), p.byline.SeriesLine())
 }
 
 // statusBar is the pager's bottom line: the title, how far into the post the
@@ -403,18 +367,10 @@ func (m *Model) statusBar(w int) string {
 		pct = ""
 	}
 	room := w - lipgloss.Width(pct) - lipgloss.Width(hint)
-	title = termtext.Truncate(title, room, ellipsis)
+	title = termtext.Truncate(title, room, theme.Ellipsis)
 	gap := max(0, room-lipgloss.Width(title))
 	return m.st.BarTitle.Render(title) +
 		m.st.Bar.Render(strings.Repeat(" ", gap)) +
 		m.st.BarPercent.Render(pct) +
 		m.st.BarHelp.Render(hint)
-}
-
-// errorLine makes an error fit for the screen: one sanitised line.
-func errorLine(err error) string {
-	if errors.Is(err, store.ErrNotFound) {
-		return "That post is no longer on the blog."
-	}
-	return termtext.SanitizeLine(err.Error())
 }

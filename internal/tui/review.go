@@ -12,6 +12,7 @@ import (
 
 	"github.com/sshblog/sshblog/internal/store"
 	"github.com/sshblog/sshblog/internal/termtext"
+	"github.com/sshblog/sshblog/internal/tui/theme"
 )
 
 // The review screen (r): an author's list of the proposals waiting for a
@@ -112,7 +113,7 @@ func (m *Model) applyProposals(msg proposalsMsg) tea.Cmd {
 	rv := &m.review
 	rv.loading = false
 	if msg.err != nil {
-		rv.msg = errorLine(msg.err)
+		rv.msg = theme.ErrorLine(msg.err)
 		return nil
 	}
 	rv.props = msg.props
@@ -219,7 +220,7 @@ func (m *Model) applyProposalDiff(msg proposalDiffMsg) tea.Cmd {
 	}
 	rv := &m.review
 	if msg.err != nil {
-		rv.msg = errorLine(msg.err)
+		rv.msg = theme.ErrorLine(msg.err)
 		return nil
 	}
 	rv.shown, rv.diff = &msg.prop, msg.diff
@@ -245,7 +246,7 @@ func (m *Model) applyDecided(msg decidedMsg) tea.Cmd {
 	}
 	rv := &m.review
 	if msg.err != nil {
-		rv.msg = errorLine(msg.err)
+		rv.msg = theme.ErrorLine(msg.err)
 		return nil
 	}
 	rv.shown, rv.msg, rv.loading = nil, msg.line, true
@@ -265,7 +266,7 @@ func (m *Model) diffLines(diff string) string {
 	w := max(1, m.width)
 	var b strings.Builder
 	for line := range strings.Lines(diff) {
-		line = termtext.Truncate(termtext.SanitizeLine(strings.TrimSuffix(line, "\n")), w, ellipsis)
+		line = termtext.Truncate(termtext.SanitizeLine(strings.TrimSuffix(line, "\n")), w, theme.Ellipsis)
 		switch {
 		case strings.HasPrefix(line, "+++"), strings.HasPrefix(line, "---"), strings.HasPrefix(line, "@@"):
 			line = m.st.PostMeta.Render(line)
@@ -288,7 +289,7 @@ func (m *Model) proposalHeader() []string {
 	rv := &m.review
 	p := rv.shown
 	w := max(1, m.width)
-	cut := func(s string) string { return termtext.Truncate(termtext.SanitizeLine(s), w, ellipsis) }
+	cut := func(s string) string { return termtext.Truncate(termtext.SanitizeLine(s), w, theme.Ellipsis) }
 	lines := []string{m.st.PostTitle.Render(cut(fmt.Sprintf("%s rev %d by %s · %s ago", p.Slug, p.N, p.Author, ago(time.Since(p.Time)))))}
 	for _, n := range p.Notes {
 		lines = append(lines, m.st.PostMeta.Render(cut(n.Author+": "+noteText(n))))
@@ -350,9 +351,9 @@ func (m *Model) reviewContent() string {
 	case rv.msg != "":
 		status = rv.msg
 	}
-	lines := []string{m.brandLine(iw), m.st.Status.Render(termtext.Truncate(status, iw, ellipsis)), ""}
+	lines := []string{m.brandLine(iw), m.st.Status.Render(termtext.Truncate(status, iw, theme.Ellipsis)), ""}
 	if !rv.loading && len(rv.props) == 0 {
-		lines = append(lines, m.st.Empty.Render(termtext.Truncate("Nothing to review.", iw, ellipsis)))
+		lines = append(lines, m.st.Empty.Render(termtext.Truncate("Nothing to review.", iw, theme.Ellipsis)))
 	}
 	room := max(1, (m.height-len(lines))/2)
 	rv.top = min(rv.top, rv.cursor)
@@ -361,7 +362,7 @@ func (m *Model) reviewContent() string {
 	}
 	for i := rv.top; i < len(rv.props) && i < rv.top+room; i++ {
 		p := rv.props[i]
-		name := termtext.Truncate(termtext.SanitizeLine(fmt.Sprintf("%s rev %d", p.Slug, p.N)), max(1, iw-2), ellipsis)
+		name := termtext.Truncate(termtext.SanitizeLine(fmt.Sprintf("%s rev %d", p.Slug, p.N)), max(1, iw-2), theme.Ellipsis)
 		meta := fmt.Sprintf("by %s · %s ago", p.Author, ago(time.Since(p.Time)))
 		switch len(p.Notes) {
 		case 0:
@@ -370,7 +371,7 @@ func (m *Model) reviewContent() string {
 		default:
 			meta += fmt.Sprintf(" · %d notes", len(p.Notes))
 		}
-		meta = termtext.Truncate(termtext.SanitizeLine(meta), max(1, iw-2), ellipsis)
+		meta = termtext.Truncate(termtext.SanitizeLine(meta), max(1, iw-2), theme.Ellipsis)
 		if i == rv.cursor {
 			lines = append(lines, m.st.Gutter.Render("│")+" "+m.st.SelTitle.Render(name), m.st.Gutter.Render("│")+" "+m.st.SelMeta.Render(meta))
 		} else {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sshblog/sshblog/internal/stats"
 	"github.com/sshblog/sshblog/internal/termtext"
+	"github.com/sshblog/sshblog/internal/tui/theme"
 )
 
 // The stats screen: an author's look at who reads what, a line of figures
@@ -72,7 +73,7 @@ func (m *Model) applyStats(msg statsMsg) tea.Cmd {
 	m.stats.loading = false
 	m.stats.rows = msg.rows
 	if msg.err != nil {
-		m.stats.err = errorLine(msg.err)
+		m.stats.err = theme.ErrorLine(msg.err)
 	}
 	m.setStatsContent()
 	return nil
@@ -97,16 +98,16 @@ const sparkDays = 30
 // setStatsContent lays the figures out for the window's width.
 func (m *Model) setStatsContent() {
 	w := m.width
-	ind := margin(w)
-	inner := max(1, w-2*marginWidth(w))
+	ind := theme.Margin(w)
+	inner := max(1, w-2*theme.MarginWidth(w))
 	var lines []string
-	lines = append(lines, "", ind+m.st.PostTitle.Render(termtext.Truncate("Reads", inner, ellipsis)),
-		ind+m.st.PostMeta.Render(termtext.Truncate("the last 30 days, and all days kept · q back", inner, ellipsis)), "")
+	lines = append(lines, "", ind+m.st.PostTitle.Render(termtext.Truncate("Reads", inner, theme.Ellipsis)),
+		ind+m.st.PostMeta.Render(termtext.Truncate("the last 30 days, and all days kept · q back", inner, theme.Ellipsis)), "")
 	switch {
 	case m.stats.loading:
 		lines = append(lines, ind+"Counting…")
 	case m.stats.err != "":
-		lines = append(lines, ind+termtext.Truncate(m.stats.err, inner, ellipsis))
+		lines = append(lines, ind+termtext.Truncate(m.stats.err, inner, theme.Ellipsis))
 	case len(m.stats.rows) == 0:
 		lines = append(lines, ind+"No posts yet.")
 	}
@@ -118,14 +119,14 @@ func (m *Model) setStatsContent() {
 		if title == "" {
 			title = termtext.SanitizeLine(r.Slug)
 		}
-		lines = append(lines, ind+m.st.PostTitle.Render(termtext.Truncate(title, inner, ellipsis)))
+		lines = append(lines, ind+m.st.PostTitle.Render(termtext.Truncate(title, inner, theme.Ellipsis)))
 		spark := stats.Sparkline(r.Daily, min(sparkDays, max(8, inner/2)))
 		line := spark + " " + figures(r)
 		if termtext.Width(line) > inner { // narrow: the figures under the sparkline
 			lines = append(lines, ind+m.st.PostMeta.Render(spark))
 			line = figures(r)
 		}
-		lines = append(lines, ind+m.st.PostMeta.Render(termtext.Truncate(line, inner, ellipsis)), "")
+		lines = append(lines, ind+m.st.PostMeta.Render(termtext.Truncate(line, inner, theme.Ellipsis)), "")
 	}
 	m.stats.vp.SetContent(strings.Join(lines, "\n"))
 }

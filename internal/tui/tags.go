@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/sshblog/sshblog/internal/termtext"
+	"github.com/sshblog/sshblog/internal/tui/theme"
 )
 
 // The tags screen (t): the tags of the posts listed, most used first; enter
@@ -114,7 +115,7 @@ func (m *Model) tagsContent() string {
 	mw := listMargin(m.width)
 	iw := max(0, m.width-2*mw)
 	t := &m.tags
-	lines := []string{m.brandLine(iw), m.st.Status.Render(termtext.Truncate(fmt.Sprintf("%d tags · enter shows the posts of one · esc back", len(t.tags)), iw, ellipsis)), ""}
+	lines := []string{m.brandLine(iw), m.st.Status.Render(termtext.Truncate(fmt.Sprintf("%d tags · enter shows the posts of one · esc back", len(t.tags)), iw, theme.Ellipsis)), ""}
 	room := max(1, m.height-len(lines))
 	if t.cursor < t.top {
 		t.top = t.cursor
@@ -128,7 +129,7 @@ func (m *Model) tagsContent() string {
 	for i := t.top; i < len(t.tags) && i < t.top+room; i++ {
 		tc := t.tags[i]
 		count := fmt.Sprintf(" %d", tc.posts)
-		name := "#" + termtext.Truncate(tc.name, max(1, iw-3-termtext.Width(count)), ellipsis)
+		name := "#" + termtext.Truncate(tc.name, max(1, iw-3-termtext.Width(count)), theme.Ellipsis)
 		if i == t.cursor {
 			lines = append(lines, m.st.Gutter.Render("│")+" "+m.st.SelTitle.Render(name)+m.st.Status.Render(count))
 		} else {

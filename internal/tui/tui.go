@@ -634,7 +634,7 @@ func (m *Model) applyList(msg listMsg) tea.Cmd {
 	}
 	m.listOnView = msg.seq
 	if msg.err != nil {
-		m.notice = errorLine(msg.err)
+		m.notice = theme.ErrorLine(msg.err)
 		return nil
 	}
 	m.listReady = true
@@ -923,20 +923,20 @@ func (m *Model) draw() tea.View {
 		switch m.screen {
 		case pagerScreen:
 			content = m.pagerView()
-			title = joinNonEmpty(" · ", m.pager.title(), m.title)
+			title = theme.JoinNonEmpty(" · ", m.pager.title(), m.title)
 		case editorScreen:
 			content = m.editorView()
 			cursor = m.editorCursor()
-			title = joinNonEmpty(" · ", m.edit.windowTitle(), m.title)
+			title = theme.JoinNonEmpty(" · ", m.edit.windowTitle(), m.title)
 		case statsView:
 			content = m.statsContent()
-			title = joinNonEmpty(" · ", "reads", m.title)
+			title = theme.JoinNonEmpty(" · ", "reads", m.title)
 		case tagsView:
 			content = m.tagsContent()
-			title = joinNonEmpty(" · ", "tags", m.title)
+			title = theme.JoinNonEmpty(" · ", "tags", m.title)
 		case reviewView:
 			content = m.reviewContent()
-			title = joinNonEmpty(" · ", "review", m.title)
+			title = theme.JoinNonEmpty(" · ", "review", m.title)
 		default:
 			content = m.listView()
 		}
@@ -959,9 +959,9 @@ func (m *Model) listView() string {
 	switch {
 	case !m.listReady:
 	case len(m.list.Items()) == 0:
-		top = append(top, m.st.Empty.Render(termtext.Truncate("No posts yet.", iw, ellipsis)))
+		top = append(top, m.st.Empty.Render(termtext.Truncate("No posts yet.", iw, theme.Ellipsis)))
 	case len(m.list.VisibleItems()) == 0:
-		top = append(top, m.st.Empty.Render(termtext.Truncate("Nothing matches.", iw, ellipsis)))
+		top = append(top, m.st.Empty.Render(termtext.Truncate("Nothing matches.", iw, theme.Ellipsis)))
 	default:
 		top = append(top, strings.Split(m.list.View(), "\n")...)
 		if p := m.paginationLine(iw); p != "" {
@@ -984,9 +984,9 @@ func (m *Model) brandLine(width int) string {
 		return ""
 	}
 	if width < 3 {
-		return m.st.Brand.Render(termtext.Truncate(m.title, width, ellipsis))
+		return m.st.Brand.Render(termtext.Truncate(m.title, width, theme.Ellipsis))
 	}
-	return m.st.Brand.Padding(0, 1).Render(termtext.Truncate(m.title, width-2, ellipsis))
+	return m.st.Brand.Padding(0, 1).Render(termtext.Truncate(m.title, width-2, theme.Ellipsis))
 }
 
 // awayNotice is the list's status line while the blog's store is away.
@@ -998,13 +998,13 @@ func (m *Model) listStatus(width int) string {
 	var s string
 	switch {
 	case m.notice != "":
-		return m.st.Notice.Render(termtext.Truncate(m.notice, width, ellipsis))
+		return m.st.Notice.Render(termtext.Truncate(m.notice, width, theme.Ellipsis))
 	case m.away != nil && m.away():
-		return m.st.Notice.Render(termtext.Truncate(awayNotice, width, ellipsis))
+		return m.st.Notice.Render(termtext.Truncate(awayNotice, width, theme.Ellipsis))
 	case !m.listReady:
 		s = "Loading…"
 	case m.list.SettingFilter():
-		return termtext.Truncate(m.list.FilterInput.View(), width, ellipsis)
+		return termtext.Truncate(m.list.FilterInput.View(), width, theme.Ellipsis)
 	case m.tag != "" && !m.list.IsFiltered() && !m.showPages:
 		s = fmt.Sprintf("#%s · %s · esc all posts", termtext.SanitizeLine(m.tag), countPosts(len(m.list.Items())))
 	case m.list.IsFiltered():
@@ -1020,9 +1020,9 @@ func (m *Model) listStatus(width int) string {
 		s = countPosts(len(m.list.Items()))
 	}
 	if m.toReview > 0 && !m.list.SettingFilter() {
-		s = joinNonEmpty(" · ", s, fmt.Sprintf("%d to review (r)", m.toReview))
+		s = theme.JoinNonEmpty(" · ", s, fmt.Sprintf("%d to review (r)", m.toReview))
 	}
-	return m.st.Status.Render(termtext.Truncate(s, width, ellipsis))
+	return m.st.Status.Render(termtext.Truncate(s, width, theme.Ellipsis))
 }
 
 // kindsLine is the status line when there are pages: "3 posts · 2 pages",
@@ -1035,7 +1035,7 @@ func (m *Model) kindsLine(width int) string {
 		if m.showPages {
 			s = pages
 		}
-		return m.st.KindOn.Render(termtext.Truncate(s, width, ellipsis))
+		return m.st.KindOn.Render(termtext.Truncate(s, width, theme.Ellipsis))
 	}
 	on, off := m.st.KindOn, m.st.KindOff
 	if m.showPages {

@@ -438,7 +438,7 @@ func TestImageLineAtNarrowWidths(t *testing.T) {
 			if strings.Contains(l, "image: https://") {
 				found = true
 				if !strings.HasSuffix(strings.TrimRight(l, " "), "…") {
-					t.Errorf("%d: a cut URL must end with an ellipsis: %q", w, l)
+					t.Errorf("%d: a cut URL must end with an theme.Ellipsis: %q", w, l)
 				}
 			}
 		}
