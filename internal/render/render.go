@@ -26,6 +26,11 @@ const (
 	MaxWidth = 500
 )
 
+// WidthFor is the width a post is rendered at for a window w columns wide:
+// w, within MinWidth and MaxWidth. Below MinWidth the post is wider than
+// the window, which scrolls sideways.
+func WidthFor(w int) int { return min(max(w, MinWidth), MaxWidth) }
+
 // Style is a look for rendered markdown.
 type Style uint8
 

@@ -140,7 +140,7 @@ func (h *harness) editText() string {
 	if h.m.edit == nil {
 		h.t.Fatal("the editor is not open")
 	}
-	return h.m.edit.buf.text()
+	return h.m.edit.Text()
 }
 
 // openHello opens the post "hello" (the oldest) in the editor.
@@ -390,7 +390,7 @@ func TestEditEscAsks(t *testing.T) {
 		t.Error("the cursor shows in the text while asking")
 	}
 	h.press("n")
-	if h.m.screen != editorScreen || h.m.edit.ask != noQuestion || !strings.HasPrefix(h.editText(), "x---") {
+	if h.m.screen != editorScreen || h.m.edit.Asking() || !strings.HasPrefix(h.editText(), "x---") {
 		t.Fatalf("n did not go back to editing:\n%s", h.plain())
 	}
 	h.typeText("y") // a letter again
@@ -434,7 +434,7 @@ func TestEditWhileSaving(t *testing.T) {
 	h.typeText("b")   // typing goes on
 	h.send(ctrl('s')) // one save at a time
 	h.press("esc")    // not while saving
-	if h.m.screen != editorScreen || h.m.edit.ask != noQuestion {
+	if h.m.screen != editorScreen || h.m.edit.Asking() {
 		t.Fatal("esc while saving closed or asked")
 	}
 	h.run(cmd)
@@ -903,8 +903,9 @@ func TestEditorRandomKeys(t *testing.T) {
 }
 
 // BenchmarkKeystroke measures one key typed and the frame drawn after it,
-// in the middle of a post of 5,000 lines: in the editor, whose text area
-// holds a window of the post, and in a text area holding all of it.
+// in the middle of a post of 5,000 lines, in the editor, whose text area
+// holds a window of the post; editor.BenchmarkWholeTextarea is the same in a
+// text area holding all of it.
 func BenchmarkKeystroke(b *testing.B) {
 	src := bigPost(5000)
 	st := newFakeStore()
@@ -919,15 +920,6 @@ func BenchmarkKeystroke(b *testing.B) {
 		for i := 0; b.Loop(); i++ {
 			h.m.Update(keys[i%len(keys)])
 			_ = h.m.View()
-		}
-	})
-	b.Run("whole", func(b *testing.B) {
-		ta := plainTextarea(99, 38, src[:len(src)/2])
-		ta.InsertString(src[len(src)/2:])
-		b.ResetTimer()
-		for b.Loop() {
-			ta, _ = ta.Update(tea.KeyPressMsg{Code: '한', Text: "한"})
-			_ = ta.View()
 		}
 	})
 }

@@ -192,16 +192,9 @@ func (m *Model) renderKey() (k render.Key, ok bool) {
 	}
 	return render.Key{
 		ID:    fmt.Sprintf("%s@%d", p.rev.Slug, p.rev.Rev),
-		Width: renderWidth(p.vp.Width()),
+		Width: render.WidthFor(p.vp.Width()),
 		Style: style,
 	}, true
-}
-
-// renderWidth is the width a post is rendered at for a viewport: its own,
-// within the renderer's bounds. Below render.MinWidth the post is wider
-// than the window, and the pager scrolls sideways.
-func renderWidth(w int) int {
-	return min(max(w, render.MinWidth), render.MaxWidth)
 }
 
 // requestRender starts the render the pager needs, unless it has it; a

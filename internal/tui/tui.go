@@ -28,6 +28,7 @@ import (
 	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/store"
 	"github.com/sshblog/sshblog/internal/termtext"
+	"github.com/sshblog/sshblog/internal/tui/editor"
 	"github.com/sshblog/sshblog/internal/tui/theme"
 )
 
@@ -87,38 +88,11 @@ type Options struct {
 // session's reader sees it (the blog's Byline).
 type BylineFunc func(ctx context.Context, p *post.Post, rev store.Revision) (render.Byline, error)
 
-// SaveFunc parses src, a post's whole markdown, and stores it as the next
-// revision of the post named slug, by the session's author. An empty slug
-// means a new post, named by its front matter's slug or its title; the
-// answer's Slug is the post's name either way, and Rev its new revision.
-//
-// ifRev is the revision the edit started from: when the post's current
-// revision is another, Save stores nothing and returns an error wrapping
-// store.ErrConflict. An ifRev of 0 means the post must not exist yet.
-// Other errors are shown to the author on one line, sanitised, after "Not
-// saved:", so they should say what to fix: a post that does not parse, a
-// slug that is not allowed. (The editor words conflicts itself.)
-//
-// Save is called from a command, not from the model's Update, one call at
-// a time per session, with a context that ends after a time limit. The
-// server's is post.Parse, then store.Put with IfRev set. After a save the
-// session reads the list again by itself; other sessions learn of it by
-// [ReloadMsg].
-//
-// When the blog requires a review, Save stores a proposal instead and says
-// so in Saved.Proposed; the post's entry is then the one readers still see.
-type SaveFunc func(ctx context.Context, slug string, src []byte, ifRev uint64) (Saved, error)
+// SaveFunc stores an author's edit: see [editor.SaveFunc].
+type SaveFunc = editor.SaveFunc
 
-// Saved is what a save did.
-type Saved struct {
-	// Slug is the post's name.
-	Slug string
-	// Entry is the post's new entry, when the save was published.
-	Entry store.Entry
-	// Proposed numbers the proposal the save made instead, when the blog
-	// requires a review; 0 when the save was published.
-	Proposed uint64
-}
+// Saved is what a save did: see [editor.Saved].
+type Saved = editor.Saved
 
 // Start says which screen a session opens on. The zero value is the list.
 // The editor opened this way ends the session when it closes, as an
@@ -198,7 +172,6 @@ type Model struct {
 	dark          bool          // the terminal's background, dark until it says
 	st            *theme.Styles // shared: see stylesFor
 	keys          keyMap
-	editKeys      editorKeys
 	help          help.Model
 
 	screen        screen
@@ -222,8 +195,8 @@ type Model struct {
 
 	pager pager
 
-	edit    *editor // nil but on the editor screen
-	editSeq int     // numbers the editor's requests, across editors
+	edit     *editor.Model // nil but on the editor screen
+	editBack screen        // where closing the editor goes
 
 	// The last frame, drawn again only after a message that may change it.
 	frame tea.View
@@ -257,7 +230,6 @@ func New(opts Options) *Model {
 		shared:   opts.Shared,
 		dark:     true,
 		keys:     newKeyMap(),
-		editKeys: newEditorKeys(),
 		help:     help.New(),
 		pager:    newPager(),
 	}
@@ -269,8 +241,7 @@ func New(opts Options) *Model {
 	m.resize(opts.Width, opts.Height)
 	if opts.Start.Edit != "" || opts.Start.New {
 		if m.canEdit() {
-			m.startCmd = m.openEditor(opts.Start.Edit, false, listScreen)
-			m.edit.quit = true
+			m.startCmd = m.openEditor(opts.Start.Edit, false, true, listScreen)
 		} else {
 			m.notice = "Only the blog's authors can edit posts."
 		}
@@ -340,6 +311,11 @@ func (m *Model) quiet(msg tea.Msg) bool {
 
 // update is Update but for the frame's staleness.
 func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if m.edit != nil { // the editor's keys, pastes and answers
+		if cmd, ok := m.edit.Update(msg); ok {
+			return m, cmd
+		}
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		if msg.Width == m.width && msg.Height == m.height {
@@ -358,12 +334,10 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.applyPost(msg)
 	case renderedMsg:
 		return m, m.applyRender(msg)
-	case editLoadedMsg:
-		return m, m.applyEditLoad(msg)
-	case savedMsg:
-		return m, m.applySaved(msg)
-	case previewMsg:
-		return m, m.applyPreview(msg)
+	case editor.SavedMsg:
+		return m, m.loadList()
+	case editor.ClosedMsg:
+		return m, m.closeEditor(msg)
 	case statsMsg:
 		return m, m.applyStats(msg)
 	case proposalsMsg:
@@ -374,8 +348,6 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.applyDecided(msg)
 	case tea.KeyPressMsg:
 		switch {
-		case m.screen == editorScreen:
-			return m, m.editorKey(msg) // ctrl+c asks first if there are changes
 		case key.Matches(msg, m.keys.ForceQuit):
 			return m, tea.Quit
 		case m.screen == pagerScreen:
@@ -390,8 +362,6 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.listKey(msg)
 	case tea.PasteMsg:
 		switch m.screen {
-		case editorScreen:
-			return m, m.editorPaste(msg)
 		case pagerScreen:
 			return m, nil
 		}
@@ -457,11 +427,11 @@ func (m *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		case key.Matches(msg, m.keys.Edit) && m.canEdit():
 			if slug := m.selectedSlug(); slug != "" {
-				return m.openEditor(slug, false, listScreen)
+				return m.openEditor(slug, false, false, listScreen)
 			}
 			return nil
 		case key.Matches(msg, m.keys.New) && m.canEdit():
-			return m.openEditor("", m.showPages, listScreen)
+			return m.openEditor("", m.showPages, false, listScreen)
 		case key.Matches(msg, m.keys.Stats) && m.canSeeStats():
 			return m.openStats()
 		case key.Matches(msg, m.keys.Review) && m.canReview():
@@ -529,7 +499,7 @@ func (m *Model) pagerKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, m.keys.SeriesPrev):
 		return m.openSlug(m.pager.byline.Prev)
 	case key.Matches(msg, m.keys.Edit) && m.canEdit():
-		return m.openEditor(m.pager.slug(), false, pagerScreen)
+		return m.openEditor(m.pager.slug(), false, false, pagerScreen)
 	case key.Matches(msg, m.keys.Top):
 		vp.GotoTop()
 	case key.Matches(msg, m.keys.Bottom):
@@ -651,7 +621,9 @@ func (m *Model) applyList(msg listMsg) tea.Cmd {
 		m.selectSlug(cur, idx)
 	}
 	m.layout()
-	m.noticeNewer(msg.entries)
+	if m.edit != nil {
+		m.edit.NoticeNewer(msg.entries)
+	}
 
 	p := &m.pager
 	if m.screen == pagerScreen && p.post != nil {
@@ -755,10 +727,7 @@ func (m *Model) setDark(dark bool) tea.Cmd {
 		m.setPagerContent(true)
 		return m.requestRender()
 	case editorScreen:
-		if m.edit.pv.on {
-			m.setPreviewContent(true)
-			return m.requestPreview()
-		}
+		return m.edit.SetStyles(m.st, dark)
 	}
 	return nil
 }
@@ -772,9 +741,6 @@ func (m *Model) setStyles(dark bool) {
 	m.help.Styles = m.st.Help
 	m.list.Styles = m.st.List
 	m.list.FilterInput.SetStyles(m.st.FilterInput)
-	if m.edit != nil {
-		m.edit.buf.ta.SetStyles(m.st.Text)
-	}
 }
 
 // resize takes the window's new size. The open post is laid out again and
@@ -787,7 +753,7 @@ func (m *Model) resize(w, h int) tea.Cmd {
 		m.setPagerContent(true)
 		return m.requestRender()
 	case editorScreen:
-		return m.layoutEditor()
+		return m.edit.Resize(m.width, m.height)
 	case statsView:
 		m.setStatsContent()
 	case reviewView:
@@ -925,9 +891,9 @@ func (m *Model) draw() tea.View {
 			content = m.pagerView()
 			title = theme.JoinNonEmpty(" · ", m.pager.title(), m.title)
 		case editorScreen:
-			content = m.editorView()
-			cursor = m.editorCursor()
-			title = theme.JoinNonEmpty(" · ", m.edit.windowTitle(), m.title)
+			content = m.edit.View()
+			cursor = m.edit.Cursor()
+			title = theme.JoinNonEmpty(" · ", m.edit.WindowTitle(), m.title)
 		case statsView:
 			content = m.statsContent()
 			title = theme.JoinNonEmpty(" · ", "reads", m.title)

@@ -1,4 +1,10 @@
-package tui
+// Package editor is the screen where an author writes a post in the
+// reader: the whole markdown, front matter and all, in a text area, with a
+// title bar above and a status line below; or, at the press of a key, the
+// post as readers will see it. The reader (package tui) opens it, hands it
+// the keys and messages while it is shown, and is told when it saves and
+// when it closes.
+package editor
 
 import (
 	"context"
@@ -10,8 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/list"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 
@@ -22,8 +28,65 @@ import (
 	"github.com/sshblog/sshblog/internal/tui/theme"
 )
 
-// saveTimeout bounds one save.
-const saveTimeout = 30 * time.Second
+// saveTimeout bounds one save; loadTimeout one read of the post.
+const (
+	saveTimeout = 30 * time.Second
+	loadTimeout = 10 * time.Second
+)
+
+// Renderer renders a post's body for the preview.
+type Renderer interface {
+	Render(key render.Key, markdown []byte) (string, error)
+}
+
+// SaveFunc parses src, a post's whole markdown, and stores it as the next
+// revision of the post named slug, by the session's author. An empty slug
+// means a new post, named by its front matter's slug or its title; the
+// answer's Slug is the post's name either way.
+//
+// ifRev is the revision the edit started from: when the post's current
+// revision is another, Save stores nothing and returns an error wrapping
+// store.ErrConflict. An ifRev of 0 means the post must not exist yet.
+// Other errors are shown to the author on one line, sanitised, after "Not
+// saved:", so they should say what to fix: a post that does not parse, a
+// slug that is not allowed. (The editor words conflicts itself.)
+//
+// When the blog requires a review, Save stores a proposal instead and says
+// so in Saved.Proposed. Save is called from a command, not from Update, one
+// call at a time per editor, with a context that ends after a time limit.
+type SaveFunc func(ctx context.Context, slug string, src []byte, ifRev uint64) (Saved, error)
+
+// Saved is what a save did.
+type Saved struct {
+	// Slug is the post's name.
+	Slug string
+	// Entry is the post's new entry, when the save was published.
+	Entry store.Entry
+	// Proposed numbers the proposal the save made instead, when the blog
+	// requires a review; 0 when the save was published.
+	Proposed uint64
+}
+
+// Options say where the editor reads, saves and renders.
+type Options struct {
+	Author     string         // the session's author, for the preview's byline
+	Save       SaveFunc       // stores the text
+	Posts      store.Reader   // where a post to edit is read from
+	Renderer   Renderer       // renders the preview
+	Location   *time.Location // the time zone dates are shown in
+	ScrollKeys viewport.KeyMap
+}
+
+// SavedMsg tells the reader that the editor saved: the list may have
+// changed.
+type SavedMsg struct{ Slug string }
+
+// ClosedMsg tells the reader that the editor closed. Saved is set when a
+// save was published, so the reader shows that post.
+type ClosedMsg struct {
+	Slug  string
+	Saved bool
+}
 
 // question is what the editor is asking, if anything.
 type question int
@@ -34,11 +97,15 @@ const (
 	askQuit             // discard the changes and end the session?
 )
 
-// editor is the screen where an author writes a post: the whole markdown,
-// front matter and all, in a text area, with a title bar above and a status
-// line below; or, at the press of a key, the post as readers will see it.
-type editor struct {
-	back screen // where closing goes: the list or the pager
+// Model is the editor. Make one per post edited with [New].
+type Model struct {
+	opts          Options
+	st            *theme.Styles
+	dark          bool
+	width, height int
+	keys          Keys
+	help          help.Model
+
 	quit bool   // closing ends the session: it was started in the editor
 	slug string // the post's; empty for a new post until its first save
 	rev  uint64 // the revision the text is based on; 0 for a new post
@@ -73,8 +140,12 @@ type preview struct {
 	vp   viewport.Model
 }
 
+// The editor's own messages carry the editor that asked, so that an answer
+// for an editor since closed is dropped.
+
 // editLoadedMsg answers a request for the post to edit.
 type editLoadedMsg struct {
+	to  *Model
 	seq int
 	rev store.Revision
 	err error
@@ -82,6 +153,7 @@ type editLoadedMsg struct {
 
 // savedMsg answers a save.
 type savedMsg struct {
+	to    *Model
 	seq   int
 	text  string // what was saved
 	saved Saved
@@ -90,6 +162,7 @@ type savedMsg struct {
 
 // previewMsg answers a request for a preview.
 type previewMsg struct {
+	to   *Model
 	gen  int
 	post *post.Post // nil when the text does not parse
 	key  render.Key
@@ -97,36 +170,28 @@ type previewMsg struct {
 	err  error
 }
 
-// canEdit reports whether the session is an author's, with somewhere to
-// save to.
-func (m *Model) canEdit() bool {
-	return m.author != "" && m.save != nil
-}
-
-// openEditor opens the editor on the post named slug, or on a new post (a
-// new page if page is set) when slug is empty. Closing it goes back to
-// back.
-func (m *Model) openEditor(slug string, page bool, back screen) tea.Cmd {
-	if !m.canEdit() {
-		return nil
+// New opens an editor on the post named slug, or on a new post (a new page
+// if page is set) when slug is empty, in a window of w by h drawn with st.
+// With quit set, closing it ends the session. The command reads the post.
+func New(opts Options, slug string, page, quit bool, st *theme.Styles, dark bool, w, h int) (*Model, tea.Cmd) {
+	if opts.Location == nil {
+		opts.Location = time.Local
 	}
-	m.editSeq++
-	e := &editor{back: back, slug: slug, page: page, seq: m.editSeq, buf: newBuffer()}
-	e.buf.ta.SetStyles(m.st.Text)
+	e := &Model{opts: opts, st: st, dark: dark, keys: NewKeys(), help: help.New(), quit: quit, slug: slug, page: page, seq: 1, buf: newBuffer()}
+	e.help.Styles = st.Help
+	e.buf.ta.SetStyles(st.Text)
 	e.pv.vp = viewport.New()
-	e.pv.vp.KeyMap = newScrollKeyMap()
+	e.pv.vp.KeyMap = opts.ScrollKeys
 	e.pv.vp.MouseWheelEnabled = false
-	m.edit = e
-	m.screen = editorScreen
-	m.layoutEditor()
+	e.Resize(w, h)
 	if slug == "" {
-		text, row, col := newPostTemplate(time.Now().In(m.loc), page)
+		text, row, col := newPostTemplate(time.Now().In(opts.Location), page)
 		e.buf.load(text, row, col)
 		e.loaded = true
-		return nil
+		return e, nil
 	}
 	e.loading = true
-	return loadSource(m.posts, e.seq, slug)
+	return e, e.loadSource()
 }
 
 // newPostTemplate is the text of a new post: front matter with an empty
@@ -143,26 +208,26 @@ func newPostTemplate(today time.Time, page bool) (text string, row, col int) {
 	return strings.Join(lines, "\n"), 1, len(`title: "`)
 }
 
-// loadSource reads the current revision of slug, for editing.
-func loadSource(posts store.Reader, seq int, slug string) tea.Cmd {
+// loadSource reads the current revision of the post, for editing.
+func (e *Model) loadSource() tea.Cmd {
+	posts, seq, slug := e.opts.Posts, e.seq, e.slug
 	return func() tea.Msg {
 		if posts == nil {
-			return editLoadedMsg{seq: seq, err: store.ErrNotFound}
+			return editLoadedMsg{to: e, seq: seq, err: store.ErrNotFound}
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 		defer cancel()
 		rev, err := posts.Get(ctx, slug)
 		if err != nil {
-			return editLoadedMsg{seq: seq, err: fmt.Errorf("reading %s: %w", slug, err)}
+			return editLoadedMsg{to: e, seq: seq, err: fmt.Errorf("reading %s: %w", slug, err)}
 		}
-		return editLoadedMsg{seq: seq, rev: rev}
+		return editLoadedMsg{to: e, seq: seq, rev: rev}
 	}
 }
 
 // applyEditLoad takes the post to edit.
-func (m *Model) applyEditLoad(msg editLoadedMsg) tea.Cmd {
-	e := m.edit
-	if e == nil || msg.seq != e.seq || !e.loading {
+func (e *Model) applyEditLoad(msg editLoadedMsg) tea.Cmd {
+	if msg.to != e || msg.seq != e.seq || !e.loading {
 		return nil
 	}
 	e.loading = false
@@ -188,20 +253,20 @@ func (m *Model) applyEditLoad(msg editLoadedMsg) tea.Cmd {
 }
 
 // setMsg puts a line in the status bar. It stays until the text changes.
-func (e *editor) setMsg(s string, isErr bool) {
+func (e *Model) setMsg(s string, isErr bool) {
 	e.msg, e.msgErr, e.msgAt = termtext.SanitizeLine(s), isErr, e.buf.edits
 }
 
-// editorKey handles a key in the editor.
-func (m *Model) editorKey(msg tea.KeyPressMsg) tea.Cmd {
-	e, k := m.edit, m.editKeys
+// key handles a key in the editor.
+func (e *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := e.keys
 	if e.ask != noQuestion {
 		switch {
 		case key.Matches(msg, k.Yes):
 			if e.ask == askQuit {
 				return tea.Quit
 			}
-			return m.closeEditor()
+			return e.close()
 		case key.Matches(msg, k.No):
 			e.ask = noQuestion
 		case key.Matches(msg, k.Quit):
@@ -225,13 +290,13 @@ func (m *Model) editorKey(msg tea.KeyPressMsg) tea.Cmd {
 			e.ask = askClose
 			return nil
 		}
-		return m.closeEditor()
+		return e.close()
 	case !e.loaded:
 		return nil
 	case key.Matches(msg, k.Save):
-		return m.saveEdit()
+		return e.saveEdit()
 	case key.Matches(msg, k.Preview) || e.pv.on && msg.Code == tea.KeyEscape:
-		return m.togglePreview()
+		return e.togglePreview()
 	case e.pv.on:
 		e.pv.vp, _ = e.pv.vp.Update(msg)
 		return nil
@@ -239,7 +304,7 @@ func (m *Model) editorKey(msg tea.KeyPressMsg) tea.Cmd {
 		_, col := e.buf.position()
 		line := e.buf.currentLine()
 		w := termtext.Width(line[:byteOffset(line, col-1)])
-		m.insertText(strings.Repeat(" ", tabStop-w%tabStop))
+		e.insertText(strings.Repeat(" ", tabStop-w%tabStop))
 	default:
 		err := e.buf.guard(func() {
 			switch {
@@ -260,20 +325,18 @@ func (m *Model) editorKey(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// editorPaste handles a paste in the editor.
-func (m *Model) editorPaste(msg tea.PasteMsg) tea.Cmd {
-	e := m.edit
+// paste handles a paste in the editor.
+func (e *Model) paste(msg tea.PasteMsg) tea.Cmd {
 	if !e.loaded || e.pv.on || e.ask != noQuestion {
 		return nil
 	}
-	m.insertText(msg.Content)
+	e.insertText(msg.Content)
 	e.textChanged()
 	return nil
 }
 
 // insertText puts s at the cursor, or says why it cannot.
-func (m *Model) insertText(s string) {
-	e := m.edit
+func (e *Model) insertText(s string) {
 	var err error
 	if gerr := e.buf.guard(func() { err = e.buf.insert(s, post.MaxSize) }); gerr != nil {
 		err = gerr
@@ -284,22 +347,21 @@ func (m *Model) insertText(s string) {
 }
 
 // textChanged drops a message about an older text.
-func (e *editor) textChanged() {
+func (e *Model) textChanged() {
 	if e.msg != "" && e.msgAt != e.buf.edits {
 		e.msg, e.msgErr = "", false
 	}
 }
 
 // dirty reports whether closing the editor would lose something.
-func (e *editor) dirty() bool {
+func (e *Model) dirty() bool {
 	return e.loaded && e.buf.modified
 }
 
 // saveEdit saves the text as the post's next revision, based on the
 // revision the editing started from (or the last save), so that a
 // revision saved meanwhile by someone else is a conflict, not lost.
-func (m *Model) saveEdit() tea.Cmd {
-	e := m.edit
+func (e *Model) saveEdit() tea.Cmd {
 	switch {
 	case e.saving:
 		return nil
@@ -307,28 +369,26 @@ func (m *Model) saveEdit() tea.Cmd {
 		e.setMsg("No changes to save.", false)
 		return nil
 	}
-	m.editSeq++
-	e.seq = m.editSeq
+	e.seq++
 	e.saving = true
 	e.msg = ""
-	seq, save, slug, rev, text := e.seq, m.save, e.slug, e.rev, e.buf.text()
+	seq, save, slug, rev, text := e.seq, e.opts.Save, e.slug, e.rev, e.buf.text()
 	return func() (msg tea.Msg) {
 		defer func() {
 			if v := recover(); v != nil {
-				msg = savedMsg{seq: seq, text: text, err: fmt.Errorf("saving: panic: %v", v)}
+				msg = savedMsg{to: e, seq: seq, text: text, err: fmt.Errorf("saving: panic: %v", v)}
 			}
 		}()
 		ctx, cancel := context.WithTimeout(context.Background(), saveTimeout)
 		defer cancel()
 		saved, err := save(ctx, slug, []byte(text), rev)
-		return savedMsg{seq: seq, text: text, saved: saved, err: err}
+		return savedMsg{to: e, seq: seq, text: text, saved: saved, err: err}
 	}
 }
 
 // applySaved takes the answer to a save.
-func (m *Model) applySaved(msg savedMsg) tea.Cmd {
-	e := m.edit
-	if e == nil || msg.seq != e.seq || !e.saving {
+func (e *Model) applySaved(msg savedMsg) tea.Cmd {
+	if msg.to != e || msg.seq != e.seq || !e.saving {
 		return nil
 	}
 	e.saving = false
@@ -344,13 +404,19 @@ func (m *Model) applySaved(msg savedMsg) tea.Cmd {
 		// Readers still see the revision the edit started from: the next
 		// save is another proposal on the same one.
 		e.setMsg(fmt.Sprintf("Proposed %s rev %d: it needs a review.", e.slug, n), false)
-		return m.loadList()
+		return e.savedCmd()
 	}
 	e.rev, e.newer = msg.saved.Entry.Rev, 0
 	entry := msg.saved.Entry
 	e.saved = &entry
 	e.setMsg(fmt.Sprintf("Saved %s rev %d.", e.slug, e.rev), false)
-	return m.loadList()
+	return e.savedCmd()
+}
+
+// savedCmd tells the reader that the editor saved.
+func (e *Model) savedCmd() tea.Cmd {
+	msg := SavedMsg{Slug: e.slug}
+	return func() tea.Msg { return msg }
 }
 
 // saveError words a failed save for the status bar.
@@ -366,54 +432,19 @@ func saveError(err error, slug string, rev uint64) string {
 	return "Not saved: " + termtext.SanitizeLine(err.Error())
 }
 
-// closeEditor leaves the editor for where it was opened from, showing the
-// post that was saved, if any.
-func (m *Model) closeEditor() tea.Cmd {
-	e := m.edit
+// close ends the editor: the session, if it was started in the editor;
+// else back to the reader, told by ClosedMsg.
+func (e *Model) close() tea.Cmd {
 	if e.quit {
 		return tea.Quit
 	}
-	m.edit = nil
-	m.screen = e.back
-	if e.saved != nil && !m.selectPost(e.slug) {
-		m.pendingSlug = e.slug // the list has not been read since the save
-	}
-	m.layout()
-	if m.screen != pagerScreen {
-		return nil
-	}
-	// The pager was not drawn while the editor was open: the window may
-	// have changed, and the post may have a new revision, by this author
-	// or another.
-	p := &m.pager
-	m.setPagerContent(true)
-	cmd := m.requestRender()
-	if p.post != nil {
-		if en, ok := m.entry(p.rev.Slug); ok && en.Rev != p.rev.Rev {
-			p.seq++
-			p.keep = true
-			cmd = tea.Batch(cmd, loadPost(m.source(), p.seq, p.rev.Slug))
-		}
-	}
-	return cmd
+	msg := ClosedMsg{Slug: e.slug, Saved: e.saved != nil}
+	return func() tea.Msg { return msg }
 }
 
-// entry is what the list knows of the post named slug.
-func (m *Model) entry(slug string) (store.Entry, bool) {
-	for _, items := range [][]list.Item{m.postItems, m.pageItems} {
-		for _, li := range items {
-			if it, ok := li.(*item); ok && it.entry.Slug == slug {
-				return it.entry, true
-			}
-		}
-	}
-	return store.Entry{}, false
-}
-
-// noticeNewer tells the author when the list shows that someone else saved
+// NoticeNewer tells the author when the list shows that someone else saved
 // the post being edited: saving will then be refused.
-func (m *Model) noticeNewer(entries []store.Entry) {
-	e := m.edit
+func (e *Model) NoticeNewer(entries []store.Entry) {
 	if e == nil || e.slug == "" || e.saving || !e.loaded {
 		return
 	}
@@ -430,84 +461,83 @@ func (m *Model) noticeNewer(entries []store.Entry) {
 }
 
 // togglePreview turns the preview on or off.
-func (m *Model) togglePreview() tea.Cmd {
-	pv := &m.edit.pv
+func (e *Model) togglePreview() tea.Cmd {
+	pv := &e.pv
 	if pv.on {
 		pv.on = false
 		return nil
 	}
-	text := m.edit.buf.text()
+	text := e.buf.text()
 	pv.on = true
 	pv.gen++
 	if text != pv.text || pv.post == nil {
 		pv.text, pv.post, pv.body, pv.key, pv.err = text, nil, "", render.Key{}, ""
 	}
 	pv.busy = false // an answer in flight is for an older generation
-	m.setPreviewContent(false)
-	return m.requestPreview()
+	e.setPreviewContent(false)
+	return e.requestPreview()
 }
 
 // previewKey is the render the preview needs: its width and style. The ID
 // comes with the parsed body.
-func (m *Model) previewKey() render.Key {
+func (e *Model) previewKey() render.Key {
 	style := render.Dark
-	if !m.dark {
+	if !e.dark {
 		style = render.Light
 	}
-	return render.Key{Width: renderWidth(m.edit.pv.vp.Width()), Style: style}
+	return render.Key{Width: render.WidthFor(e.pv.vp.Width()), Style: style}
 }
 
 // requestPreview starts the render the preview needs, unless it has it or
 // one is in flight.
-func (m *Model) requestPreview() tea.Cmd {
-	pv := &m.edit.pv
-	want := m.previewKey()
+func (e *Model) requestPreview() tea.Cmd {
+	pv := &e.pv
+	want := e.previewKey()
 	if !pv.on || pv.busy || pv.vp.Width() < 1 || pv.err != "" && pv.post == nil ||
 		pv.key.Width == want.Width && pv.key.Style == want.Style {
 		return nil
 	}
 	pv.busy = true
-	slug := m.edit.slug
+	slug := e.slug
 	if slug == "" {
 		slug = "new"
 	}
-	return renderPreview(m.renderer, pv.gen, pv.text, pv.post, slug, m.loc, want)
+	return renderPreview(e, e.opts.Renderer, pv.gen, pv.text, pv.post, slug, e.opts.Location, want)
 }
 
 // renderPreview parses text, unless it is given parsed, and renders its
 // body. The render's ID is the hash of the body, so drafts share nothing
 // with revisions in the render cache, and identical drafts share one entry.
-func renderPreview(r Renderer, gen int, text string, parsed *post.Post, slug string, loc *time.Location, k render.Key) tea.Cmd {
+func renderPreview(to *Model, r Renderer, gen int, text string, parsed *post.Post, slug string, loc *time.Location, k render.Key) tea.Cmd {
 	return func() (msg tea.Msg) {
 		defer func() {
 			if v := recover(); v != nil {
-				msg = previewMsg{gen: gen, post: parsed, key: k, err: fmt.Errorf("preview: panic: %v", v)}
+				msg = previewMsg{to: to, gen: gen, post: parsed, key: k, err: fmt.Errorf("preview: panic: %v", v)}
 			}
 		}()
 		if parsed == nil {
 			p, err := post.Parse([]byte(text), post.Options{Slug: slug, Location: loc})
 			if err != nil {
-				return previewMsg{gen: gen, key: k, err: err}
+				return previewMsg{to: to, gen: gen, key: k, err: err}
 			}
 			parsed = p
 		}
 		sum := sha256.Sum256(parsed.Body)
 		k.ID = "draft:" + hex.EncodeToString(sum[:16])
 		if r == nil {
-			return previewMsg{gen: gen, post: parsed, key: k, err: errors.New("rendering: no renderer")}
+			return previewMsg{to: to, gen: gen, post: parsed, key: k, err: errors.New("rendering: no renderer")}
 		}
 		out, err := r.Render(k, parsed.Body)
 		if err != nil {
-			return previewMsg{gen: gen, post: parsed, key: k, err: fmt.Errorf("rendering: %w", err)}
+			return previewMsg{to: to, gen: gen, post: parsed, key: k, err: fmt.Errorf("rendering: %w", err)}
 		}
-		return previewMsg{gen: gen, post: parsed, key: k, out: out}
+		return previewMsg{to: to, gen: gen, post: parsed, key: k, out: out}
 	}
 }
 
 // applyPreview takes a rendered preview.
-func (m *Model) applyPreview(msg previewMsg) tea.Cmd {
-	e := m.edit
-	if e == nil || msg.gen != e.pv.gen {
+func (e *Model) applyPreview(msg previewMsg) tea.Cmd {
+	if msg.to != e || msg.gen != e.pv.gen {
 		return nil
 	}
 	pv := &e.pv
@@ -521,14 +551,14 @@ func (m *Model) applyPreview(msg previewMsg) tea.Cmd {
 	} else {
 		pv.body, pv.err = msg.out, ""
 	}
-	m.setPreviewContent(true)
-	return m.requestPreview()
+	e.setPreviewContent(true)
+	return e.requestPreview()
 }
 
 // setPreviewContent lays out the preview: the header the pager would show,
 // then the body, an error, or "Rendering…".
-func (m *Model) setPreviewContent(keep bool) {
-	pv := &m.edit.pv
+func (e *Model) setPreviewContent(keep bool) {
+	pv := &e.pv
 	w := pv.vp.Width()
 	frac := 0.0
 	if total := pv.vp.TotalLineCount(); total > 0 {
@@ -539,21 +569,21 @@ func (m *Model) setPreviewContent(keep bool) {
 		meta := pv.post.Meta
 		author := meta.Author
 		if author == "" {
-			author = m.author
+			author = e.opts.Author
 		}
 		title := termtext.SanitizeLine(meta.Title)
 		if title == "" {
 			title = "(no title)"
 		}
-		b.WriteString(strings.Join(theme.PostHeader(m.st, m.loc, w, title, meta, author, ""), "\n"))
+		b.WriteString(strings.Join(theme.PostHeader(e.st, e.opts.Location, w, title, meta, author, ""), "\n"))
 		b.WriteByte('\n')
 	}
 	inner := w - 2*theme.MarginWidth(w)
 	switch {
 	case pv.err != "":
-		b.WriteString("\n" + theme.Margin(w) + m.st.Notice.Render(termtext.Truncate("Cannot preview: "+pv.err, inner, theme.Ellipsis)) + "\n")
+		b.WriteString("\n" + theme.Margin(w) + e.st.Notice.Render(termtext.Truncate("Cannot preview: "+pv.err, inner, theme.Ellipsis)) + "\n")
 	case pv.body == "":
-		b.WriteString("\n" + theme.Margin(w) + m.st.PostMeta.Render(termtext.Truncate("Rendering…", inner, theme.Ellipsis)) + "\n")
+		b.WriteString("\n" + theme.Margin(w) + e.st.PostMeta.Render(termtext.Truncate("Rendering…", inner, theme.Ellipsis)) + "\n")
 	default:
 		b.WriteString(pv.body)
 	}
@@ -569,37 +599,33 @@ func (m *Model) setPreviewContent(keep bool) {
 	}
 }
 
-// layoutEditor sizes the editor to the window: the title bar and the
+// Resize lays the editor out for a window of w by h: the title bar and the
 // status line take a row each, the text or the preview the rest. The text
 // leaves the last column for the cursor at the end of a full line.
-func (m *Model) layoutEditor() tea.Cmd {
-	e := m.edit
-	if e == nil {
-		return nil
-	}
-	rows := max(1, m.height-2)
-	if err := e.buf.guard(func() { e.buf.setSize(m.width-1, rows) }); err != nil {
+func (e *Model) Resize(w, h int) tea.Cmd {
+	e.width, e.height = max(0, w), max(0, h)
+	rows := max(1, e.height-2)
+	if err := e.buf.guard(func() { e.buf.setSize(e.width-1, rows) }); err != nil {
 		e.setMsg(err.Error(), true)
 	}
 	vp := &e.pv.vp
-	if vp.Width() == m.width && vp.Height() == rows {
+	if vp.Width() == e.width && vp.Height() == rows {
 		return nil
 	}
-	vp.SetWidth(m.width)
+	vp.SetWidth(e.width)
 	vp.SetHeight(rows)
 	if !e.pv.on {
 		return nil
 	}
-	m.setPreviewContent(true)
-	return m.requestPreview()
+	e.setPreviewContent(true)
+	return e.requestPreview()
 }
 
-// editorView draws the editor: the title bar, the text or the preview, and
+// View draws the editor: the title bar, the text or the preview, and
 // the status line.
-func (m *Model) editorView() string {
-	e := m.edit
-	w, h := m.width, m.height
-	lines := []string{m.editorTitle(w)}
+func (e *Model) View() string {
+	w, h := e.width, e.height
+	lines := []string{e.titleBar(w)}
 	if rows := h - 2; rows > 0 {
 		var body string
 		switch {
@@ -618,16 +644,15 @@ func (m *Model) editorView() string {
 		}
 	}
 	if h > 1 {
-		lines = append(lines, m.editorStatus(w))
+		lines = append(lines, e.statusLine(w))
 	}
 	return strings.Join(lines, "\n")
 }
 
-// editorCursor is where the terminal's cursor goes: in the text, unless the
+// Cursor is where the terminal's cursor goes: in the text, unless the
 // text is not shown.
-func (m *Model) editorCursor() *tea.Cursor {
-	e := m.edit
-	if e == nil || !e.loaded || e.pv.on || e.ask != noQuestion || m.height < 3 || m.width < 2 {
+func (e *Model) Cursor() *tea.Cursor {
+	if e == nil || !e.loaded || e.pv.on || e.ask != noQuestion || e.height < 3 || e.width < 2 {
 		return nil
 	}
 	c := e.buf.cursorView()
@@ -635,15 +660,15 @@ func (m *Model) editorCursor() *tea.Cursor {
 		return nil
 	}
 	c.Position.Y++ // under the title bar
-	if c.Position.Y < 1 || c.Position.Y > m.height-2 {
+	if c.Position.Y < 1 || c.Position.Y > e.height-2 {
 		return nil
 	}
-	c.Position.X = min(max(c.Position.X, 0), m.width-1)
+	c.Position.X = min(max(c.Position.X, 0), e.width-1)
 	return c
 }
 
 // name is what the title bar calls the post.
-func (e *editor) name() string {
+func (e *Model) name() string {
 	switch {
 	case e.slug != "":
 		return termtext.SanitizeLine(e.slug)
@@ -653,21 +678,20 @@ func (e *editor) name() string {
 	return "New post"
 }
 
-// windowTitle is what the terminal's window is called while editing.
-func (e *editor) windowTitle() string {
+// WindowTitle is what the terminal's window is called while editing.
+func (e *Model) WindowTitle() string {
 	if e.slug == "" {
 		return e.name()
 	}
 	return "Editing " + e.name()
 }
 
-// editorTitle is the editor's top line: the post's slug and revision, and
+// titleBar is the editor's top line: the post's slug and revision, and
 // whether the text is modified, or that this is the preview; on the right,
 // where the cursor is, or how far into the preview. When the window is too
 // narrow, the right goes first, then the revision, then the slug is cut;
 // "modified" stays.
-func (m *Model) editorTitle(w int) string {
-	e := m.edit
+func (e *Model) titleBar(w int) string {
 	if w < 1 {
 		return ""
 	}
@@ -709,39 +733,38 @@ func (m *Model) editorTitle(w int) string {
 	room := w - width(name, info)
 	tail = termtext.Truncate(tail, room, "")
 	gap := max(0, room-width(tail, right))
-	return m.st.BarTitle.Render(name) + m.st.Bar.Render(info) + m.st.BarModified.Render(tail) +
-		m.st.Bar.Render(strings.Repeat(" ", gap)) + m.st.BarPercent.Render(right)
+	return e.st.BarTitle.Render(name) + e.st.Bar.Render(info) + e.st.BarModified.Render(tail) +
+		e.st.Bar.Render(strings.Repeat(" ", gap)) + e.st.BarPercent.Render(right)
 }
 
-// editorStatus is the editor's bottom line: a question, a message, or the
+// statusLine is the editor's bottom line: a question, a message, or the
 // keys.
-func (m *Model) editorStatus(w int) string {
-	e := m.edit
-	k := m.editKeys
+func (e *Model) statusLine(w int) string {
+	k := e.keys
 	switch {
 	case e.ask == askClose:
-		return m.st.Notice.Render(askLine("Discard your changes?", w))
+		return e.st.Notice.Render(askLine("Discard your changes?", w))
 	case e.ask == askQuit:
-		return m.st.Notice.Render(askLine("Quit and discard your changes?", w))
+		return e.st.Notice.Render(askLine("Quit and discard your changes?", w))
 	case e.saving:
-		return m.st.Status.Render(termtext.Truncate("Saving…", w, theme.Ellipsis))
+		return e.st.Status.Render(termtext.Truncate("Saving…", w, theme.Ellipsis))
 	case e.loading:
-		return m.st.Status.Render(termtext.Truncate("Loading…", w, theme.Ellipsis))
+		return e.st.Status.Render(termtext.Truncate("Loading…", w, theme.Ellipsis))
 	case e.msg != "" && e.msgErr:
-		return m.st.Notice.Render(termtext.Truncate(e.msg, w, theme.Ellipsis))
+		return e.st.Notice.Render(termtext.Truncate(e.msg, w, theme.Ellipsis))
 	case e.msg != "":
-		return m.st.Info.Render(termtext.Truncate(e.msg, w, theme.Ellipsis))
+		return e.st.Info.Render(termtext.Truncate(e.msg, w, theme.Ellipsis))
 	}
 	var keys []key.Binding
 	switch {
 	case !e.loaded:
 		keys = []key.Binding{k.Close, k.Quit}
 	case e.pv.on:
-		keys = []key.Binding{withHelp(k.Preview, "ctrl+r/esc", "edit"), m.pager.vp.KeyMap.Down, k.Save, withHelp(k.Close, "ctrl+q", "close")}
+		keys = []key.Binding{withHelp(k.Preview, "ctrl+r/esc", "edit"), e.opts.ScrollKeys.Down, k.Save, withHelp(k.Close, "ctrl+q", "close")}
 	default:
 		keys = []key.Binding{k.Save, k.Preview, k.Close}
 	}
-	h := m.help
+	h := e.help
 	h.SetWidth(w)
 	return h.ShortHelpView(keys)
 }
@@ -754,3 +777,41 @@ func askLine(q string, width int) string {
 	}
 	return termtext.Truncate(termtext.Truncate(q, width-len(answers), theme.Ellipsis)+answers, width, "")
 }
+
+// Update handles a message for the editor: a key or a paste while it is
+// shown, or the answer to one of its own requests. It reports whether the
+// message was the editor's.
+func (e *Model) Update(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		return e.key(msg), true
+	case tea.PasteMsg:
+		return e.paste(msg), true
+	case editLoadedMsg:
+		return e.applyEditLoad(msg), true
+	case savedMsg:
+		return e.applySaved(msg), true
+	case previewMsg:
+		return e.applyPreview(msg), true
+	}
+	return nil, false
+}
+
+// SetStyles draws the editor with st, for a dark or light background; an
+// open preview is rendered again to match.
+func (e *Model) SetStyles(st *theme.Styles, dark bool) tea.Cmd {
+	e.st, e.dark = st, dark
+	e.help.Styles = st.Help
+	e.buf.ta.SetStyles(st.Text)
+	if !e.pv.on {
+		return nil
+	}
+	e.setPreviewContent(true)
+	return e.requestPreview()
+}
+
+// Text is the text being edited.
+func (e *Model) Text() string { return e.buf.text() }
+
+// Asking reports whether the editor waits for a yes or a no.
+func (e *Model) Asking() bool { return e.ask != noQuestion }

@@ -1,4 +1,4 @@
-package tui
+package editor
 
 import (
 	"fmt"
@@ -134,5 +134,19 @@ func TestBufferGuard(t *testing.T) {
 	b.update(tea.KeyPressMsg{Code: '글', Text: "글"})
 	if !strings.Contains(b.text(), "한글") {
 		t.Error("the buffer does not work after a failure")
+	}
+}
+
+// BenchmarkWholeTextarea is a key typed and the frame drawn after it in the
+// middle of a text area holding a whole document of 5,000 lines: what the
+// buffer's window saves (tui.BenchmarkKeystroke is the same in the editor).
+func BenchmarkWholeTextarea(b *testing.B) {
+	src := docText(rand.New(rand.NewPCG(1, 2)), 5000, 8)
+	ta := plainTextarea(99, 38, src[:len(src)/2])
+	ta.InsertString(src[len(src)/2:])
+	b.ResetTimer()
+	for b.Loop() {
+		ta, _ = ta.Update(tea.KeyPressMsg{Code: '한', Text: "한"})
+		_ = ta.View()
 	}
 }
