@@ -342,7 +342,7 @@ func (m *Model) reviewContent() string {
 		m.layoutReview()
 		return strings.Join(append(m.proposalHeader(), rv.vp.View()), "\n")
 	}
-	mw := listMargin(m.width)
+	mw := theme.ListMargin(m.width)
 	iw := max(0, m.width-2*mw)
 	status := fmt.Sprintf("%d waiting for a review · enter shows one · esc back", len(rv.props))
 	switch {
@@ -351,7 +351,7 @@ func (m *Model) reviewContent() string {
 	case rv.msg != "":
 		status = rv.msg
 	}
-	lines := []string{m.brandLine(iw), m.st.Status.Render(termtext.Truncate(status, iw, theme.Ellipsis)), ""}
+	lines := []string{theme.BrandLine(m.st, m.title, iw), m.st.Status.Render(termtext.Truncate(status, iw, theme.Ellipsis)), ""}
 	if !rv.loading && len(rv.props) == 0 {
 		lines = append(lines, m.st.Empty.Render(termtext.Truncate("Nothing to review.", iw, theme.Ellipsis)))
 	}
@@ -378,5 +378,5 @@ func (m *Model) reviewContent() string {
 			lines = append(lines, "  "+m.st.Title.Render(name), "  "+m.st.Meta.Render(meta))
 		}
 	}
-	return indent(strings.Join(lines, "\n"), mw)
+	return theme.Indent(strings.Join(lines, "\n"), mw)
 }

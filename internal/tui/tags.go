@@ -112,10 +112,10 @@ func (m *Model) tagged(items []list.Item) []list.Item {
 
 // tagsContent draws the tags screen.
 func (m *Model) tagsContent() string {
-	mw := listMargin(m.width)
+	mw := theme.ListMargin(m.width)
 	iw := max(0, m.width-2*mw)
 	t := &m.tags
-	lines := []string{m.brandLine(iw), m.st.Status.Render(termtext.Truncate(fmt.Sprintf("%d tags · enter shows the posts of one · esc back", len(t.tags)), iw, theme.Ellipsis)), ""}
+	lines := []string{theme.BrandLine(m.st, m.title, iw), m.st.Status.Render(termtext.Truncate(fmt.Sprintf("%d tags · enter shows the posts of one · esc back", len(t.tags)), iw, theme.Ellipsis)), ""}
 	room := max(1, m.height-len(lines))
 	if t.cursor < t.top {
 		t.top = t.cursor
@@ -136,5 +136,5 @@ func (m *Model) tagsContent() string {
 			lines = append(lines, "  "+m.st.Title.Render(name)+m.st.Status.Render(count))
 		}
 	}
-	return indent(strings.Join(lines, "\n"), mw)
+	return theme.Indent(strings.Join(lines, "\n"), mw)
 }

@@ -762,17 +762,9 @@ func (m *Model) resize(w, h int) tea.Cmd {
 	return nil
 }
 
-// listMargin is the list screen's left and right margin.
-func listMargin(w int) int {
-	if w < 20 {
-		return 0
-	}
-	return 1
-}
-
 // layout gives the list and the pager the room the window leaves them.
 func (m *Model) layout() {
-	iw := max(0, m.width-2*listMargin(m.width))
+	iw := max(0, m.width-2*theme.ListMargin(m.width))
 	helpH := lipgloss.Height(m.helpView(m.listHelp(), m.showListHelp, iw))
 	lh := max(0, m.height-listHeaderHeight-listFooterHeight-helpH)
 	if m.list.Width() != iw || m.list.Height() != lh {
@@ -918,10 +910,10 @@ func (m *Model) draw() tea.View {
 // listView draws the list screen: the blog's title, the status line, the
 // posts (or why there are none), and the help at the bottom.
 func (m *Model) listView() string {
-	mw := listMargin(m.width)
+	mw := theme.ListMargin(m.width)
 	iw := max(0, m.width-2*mw)
 
-	top := []string{m.brandLine(iw), m.listStatus(iw), ""}
+	top := []string{theme.BrandLine(m.st, m.title, iw), m.listStatus(iw), ""}
 	switch {
 	case !m.listReady:
 	case len(m.list.Items()) == 0:
@@ -941,18 +933,7 @@ func (m *Model) listView() string {
 		lines = append(lines, "")
 	}
 	lines = append(lines, bottom...)
-	return indent(strings.Join(lines, "\n"), mw)
-}
-
-// brandLine is the blog's title, cut to width.
-func (m *Model) brandLine(width int) string {
-	if m.title == "" || width < 1 {
-		return ""
-	}
-	if width < 3 {
-		return m.st.Brand.Render(termtext.Truncate(m.title, width, theme.Ellipsis))
-	}
-	return m.st.Brand.Padding(0, 1).Render(termtext.Truncate(m.title, width-2, theme.Ellipsis))
+	return theme.Indent(strings.Join(lines, "\n"), mw)
 }
 
 // awayNotice is the list's status line while the blog's store is away.
@@ -1042,24 +1023,9 @@ func (m *Model) pagerView() string {
 // pagerHelpView is the pager's help, under the status bar, with the list's
 // margin.
 func (m *Model) pagerHelpView() string {
-	mw := listMargin(m.width)
+	mw := theme.ListMargin(m.width)
 	v := m.helpView(m.pagerHelp(), true, m.width-2*mw)
-	return indent(v, mw)
-}
-
-// indent puts n spaces before every line of s that is not empty.
-func indent(s string, n int) string {
-	if n <= 0 {
-		return s
-	}
-	pad := strings.Repeat(" ", n)
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		if l != "" {
-			lines[i] = pad + l
-		}
-	}
-	return strings.Join(lines, "\n")
+	return theme.Indent(v, mw)
 }
 
 // fit cuts s to at most width columns and height lines. It is the last

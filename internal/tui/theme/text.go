@@ -129,3 +129,37 @@ func PostHeader(st *Styles, loc *time.Location, w int, title string, meta post.M
 	lines = append(lines, ind+st.Rule.Render(strings.Repeat("─", inner)))
 	return lines
 }
+
+// ListMargin is the list screen's left and right margin.
+func ListMargin(w int) int {
+	if w < 20 {
+		return 0
+	}
+	return 1
+}
+
+// BrandLine is the blog's title, cut to width.
+func BrandLine(st *Styles, title string, width int) string {
+	if title == "" || width < 1 {
+		return ""
+	}
+	if width < 3 {
+		return st.Brand.Render(termtext.Truncate(title, width, Ellipsis))
+	}
+	return st.Brand.Padding(0, 1).Render(termtext.Truncate(title, width-2, Ellipsis))
+}
+
+// Indent puts n spaces before every line of s that is not empty.
+func Indent(s string, n int) string {
+	if n <= 0 {
+		return s
+	}
+	pad := strings.Repeat(" ", n)
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = pad + l
+		}
+	}
+	return strings.Join(lines, "\n")
+}
