@@ -29,6 +29,7 @@ import (
 	"github.com/sshblog/sshblog/internal/store"
 	"github.com/sshblog/sshblog/internal/termtext"
 	"github.com/sshblog/sshblog/internal/tui/editor"
+	"github.com/sshblog/sshblog/internal/tui/review"
 	"github.com/sshblog/sshblog/internal/tui/theme"
 )
 
@@ -151,8 +152,8 @@ type Model struct {
 	statsFn   StatsFunc
 	stats     statsScreen
 	reviewer  Reviewer
-	review    reviewScreen
-	toReview  int // posts with a proposal by someone else waiting
+	review    *review.Model // nil but on the review screen
+	toReview  int           // posts with a proposal by someone else waiting
 	search    SearchFunc
 	resolve   LinkFunc
 	away      func() bool // the blog's store is away (etcd)
@@ -263,7 +264,7 @@ func (m *Model) Init() tea.Cmd {
 	cmd := m.startCmd
 	m.startCmd = nil
 	if m.canReview() {
-		cmd = tea.Batch(cmd, m.loadProposals()) // the marks on the list
+		cmd = tea.Batch(cmd, m.loadMarks()) // the marks on the list
 	}
 	return tea.Batch(tea.RequestBackgroundColor, cmd)
 }
@@ -316,6 +317,11 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, cmd
 		}
 	}
+	if k, isKey := msg.(tea.KeyPressMsg); m.review != nil && !(isKey && key.Matches(k, m.keys.ForceQuit)) {
+		if cmd, ok := m.review.Update(msg); ok { // the review screen's keys and answers
+			return m, cmd
+		}
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		if msg.Width == m.width && msg.Height == m.height {
@@ -340,12 +346,16 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.closeEditor(msg)
 	case statsMsg:
 		return m, m.applyStats(msg)
-	case proposalsMsg:
-		return m, m.applyProposals(msg)
-	case proposalDiffMsg:
-		return m, m.applyProposalDiff(msg)
-	case decidedMsg:
-		return m, m.applyDecided(msg)
+	case marksMsg:
+		if msg.err == nil {
+			m.markProposals(msg.props)
+		}
+		return m, nil
+	case review.ClosedMsg:
+		m.closeReview()
+		return m, nil
+	case review.DecidedMsg:
+		return m, m.loadList()
 	case tea.KeyPressMsg:
 		switch {
 		case key.Matches(msg, m.keys.ForceQuit):
@@ -356,8 +366,6 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.statsKey(msg)
 		case m.screen == tagsView:
 			return m, m.tagsKey(msg)
-		case m.screen == reviewView:
-			return m, m.reviewKey(msg)
 		}
 		return m, m.listKey(msg)
 	case tea.PasteMsg:
@@ -576,7 +584,7 @@ func (m *Model) loadList() tea.Cmd {
 	seq, posts := m.listSeq, m.posts
 	read := func() tea.Msg { return readList(posts, seq) }
 	if m.canReview() {
-		return tea.Batch(read, m.loadProposals())
+		return tea.Batch(read, m.loadMarks())
 	}
 	return read
 }
@@ -728,6 +736,8 @@ func (m *Model) setDark(dark bool) tea.Cmd {
 		return m.requestRender()
 	case editorScreen:
 		return m.edit.SetStyles(m.st, dark)
+	case reviewView:
+		m.review.SetStyles(m.st)
 	}
 	return nil
 }
@@ -757,7 +767,7 @@ func (m *Model) resize(w, h int) tea.Cmd {
 	case statsView:
 		m.setStatsContent()
 	case reviewView:
-		m.relayoutProposal()
+		m.review.Resize(m.width, m.height)
 	}
 	return nil
 }
@@ -893,7 +903,7 @@ func (m *Model) draw() tea.View {
 			content = m.tagsContent()
 			title = theme.JoinNonEmpty(" · ", "tags", m.title)
 		case reviewView:
-			content = m.reviewContent()
+			content = m.review.View()
 			title = theme.JoinNonEmpty(" · ", "review", m.title)
 		default:
 			content = m.listView()
