@@ -291,7 +291,7 @@ func (r *Model) diffLines(diff string) string {
 // proposalHeader is the lines above a shown proposal's diff: what it is,
 // the notes left on it, and the keys or the question being asked.
 func (r *Model) proposalHeader() []string {
-		p := r.shown
+	p := r.shown
 	w := max(1, r.width)
 	cut := func(s string) string { return termtext.Truncate(termtext.SanitizeLine(s), w, theme.Ellipsis) }
 	lines := []string{r.st.PostTitle.Render(cut(fmt.Sprintf("%s rev %d by %s · %s ago", p.Slug, p.N, p.Author, ago(time.Since(p.Time)))))}
@@ -341,7 +341,7 @@ func ago(d time.Duration) string {
 
 // View draws the review screen.
 func (r *Model) View() string {
-		if r.shown != nil {
+	if r.shown != nil {
 		r.layoutView()
 		return strings.Join(append(r.proposalHeader(), r.vp.View()), "\n")
 	}
