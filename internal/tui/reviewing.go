@@ -29,13 +29,8 @@ func (m *Model) openReview() tea.Cmd {
 		Back: m.keys.Back, Close: m.keys.Review, Approve: m.keys.Approve, Reject: m.keys.Reject,
 	}
 	r, cmd := review.New(m.reviewer, m.author, m.title, keys, m.st, m.width, m.height)
-	m.review, m.screen = r, reviewView
+	m.showPanel(r, "review")
 	return cmd
-}
-
-// closeReview goes back to the list.
-func (m *Model) closeReview() {
-	m.review, m.screen = nil, listScreen
 }
 
 // marksMsg answers a request for the open proposals, for the list's marks.

@@ -29,7 +29,9 @@ import (
 	"github.com/sshblog/sshblog/internal/store"
 	"github.com/sshblog/sshblog/internal/termtext"
 	"github.com/sshblog/sshblog/internal/tui/editor"
+	"github.com/sshblog/sshblog/internal/tui/reads"
 	"github.com/sshblog/sshblog/internal/tui/review"
+	"github.com/sshblog/sshblog/internal/tui/tags"
 	"github.com/sshblog/sshblog/internal/tui/theme"
 )
 
@@ -121,9 +123,7 @@ const (
 	listScreen screen = iota
 	pagerScreen
 	editorScreen
-	statsView
-	tagsView
-	reviewView
+	panelScreen // a screen of its own package: the stats or the review screen (see panel)
 )
 
 // listHeaderHeight is the lines above the list: the blog's title, the
@@ -145,29 +145,28 @@ type listMsg struct {
 // and for authors an editor. Make one per session with [New]; its methods
 // are called by one Bubble Tea program.
 type Model struct {
-	title     string // the blog's, sanitised
-	posts     store.Reader
-	byline    BylineFunc
-	opened    func(slug string)
-	statsFn   StatsFunc
-	stats     statsScreen
-	reviewer  Reviewer
-	review    *review.Model // nil but on the review screen
-	toReview  int           // posts with a proposal by someone else waiting
-	search    SearchFunc
-	resolve   LinkFunc
-	away      func() bool // the blog's store is away (etcd)
-	history   []string    // the posts the reader followed links from, last last
-	pagerNote string      // one line for the pager's status bar, until the next key
-	tags      tagsScreen
-	tag       string          // the list shows only the posts with this tag, if any
-	counted   map[string]bool // posts opened in this session, counted once
-	renderer  Renderer
-	loc       *time.Location
-	author    string
-	save      SaveFunc
-	shared    *Shared
-	startCmd  tea.Cmd // what Init starts besides reading the list
+	title      string // the blog's, sanitised
+	posts      store.Reader
+	byline     BylineFunc
+	opened     func(slug string)
+	statsFn    StatsFunc
+	reviewer   Reviewer
+	panel      panel  // the screen shown on panelScreen, else nil
+	panelTitle string // its name, for the window's title
+	toReview   int    // posts with a proposal by someone else waiting
+	search     SearchFunc
+	resolve    LinkFunc
+	away       func() bool     // the blog's store is away (etcd)
+	history    []string        // the posts the reader followed links from, last last
+	pagerNote  string          // one line for the pager's status bar, until the next key
+	tag        string          // the list shows only the posts with this tag, if any
+	counted    map[string]bool // posts opened in this session, counted once
+	renderer   Renderer
+	loc        *time.Location
+	author     string
+	save       SaveFunc
+	shared     *Shared
+	startCmd   tea.Cmd // what Init starts besides reading the list
 
 	width, height int
 	dark          bool          // the terminal's background, dark until it says
@@ -317,8 +316,8 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, cmd
 		}
 	}
-	if k, isKey := msg.(tea.KeyPressMsg); m.review != nil && !(isKey && key.Matches(k, m.keys.ForceQuit)) {
-		if cmd, ok := m.review.Update(msg); ok { // the review screen's keys and answers
+	if k, isKey := msg.(tea.KeyPressMsg); m.panel != nil && !(isKey && key.Matches(k, m.keys.ForceQuit)) {
+		if cmd, ok := m.panel.Update(msg); ok { // the panel's keys and answers
 			return m, cmd
 		}
 	}
@@ -344,15 +343,17 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.loadList()
 	case editor.ClosedMsg:
 		return m, m.closeEditor(msg)
-	case statsMsg:
-		return m, m.applyStats(msg)
 	case marksMsg:
 		if msg.err == nil {
 			m.markProposals(msg.props)
 		}
 		return m, nil
-	case review.ClosedMsg:
-		m.closeReview()
+	case tags.ChosenMsg:
+		m.closePanel()
+		m.showTag(msg.Tag)
+		return m, nil
+	case review.ClosedMsg, reads.ClosedMsg, tags.ClosedMsg:
+		m.closePanel()
 		return m, nil
 	case review.DecidedMsg:
 		return m, m.loadList()
@@ -362,10 +363,6 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, tea.Quit
 		case m.screen == pagerScreen:
 			return m, m.pagerKey(msg)
-		case m.screen == statsView:
-			return m, m.statsKey(msg)
-		case m.screen == tagsView:
-			return m, m.tagsKey(msg)
 		}
 		return m, m.listKey(msg)
 	case tea.PasteMsg:
@@ -736,8 +733,8 @@ func (m *Model) setDark(dark bool) tea.Cmd {
 		return m.requestRender()
 	case editorScreen:
 		return m.edit.SetStyles(m.st, dark)
-	case reviewView:
-		m.review.SetStyles(m.st)
+	case panelScreen:
+		m.panel.SetStyles(m.st)
 	}
 	return nil
 }
@@ -764,10 +761,8 @@ func (m *Model) resize(w, h int) tea.Cmd {
 		return m.requestRender()
 	case editorScreen:
 		return m.edit.Resize(m.width, m.height)
-	case statsView:
-		m.setStatsContent()
-	case reviewView:
-		m.review.Resize(m.width, m.height)
+	case panelScreen:
+		m.panel.Resize(m.width, m.height)
 	}
 	return nil
 }
@@ -789,8 +784,6 @@ func (m *Model) layout() {
 	vp.SetWidth(m.width)
 	vp.SetHeight(max(0, m.height-1-ph))
 	vp.SetYOffset(vp.YOffset()) // back in range if the viewport grew
-	m.stats.vp.SetWidth(m.width)
-	m.stats.vp.SetHeight(m.height)
 }
 
 // helpView is the short or the full help, at most width columns wide where
@@ -896,15 +889,9 @@ func (m *Model) draw() tea.View {
 			content = m.edit.View()
 			cursor = m.edit.Cursor()
 			title = theme.JoinNonEmpty(" · ", m.edit.WindowTitle(), m.title)
-		case statsView:
-			content = m.statsContent()
-			title = theme.JoinNonEmpty(" · ", "reads", m.title)
-		case tagsView:
-			content = m.tagsContent()
-			title = theme.JoinNonEmpty(" · ", "tags", m.title)
-		case reviewView:
-			content = m.review.View()
-			title = theme.JoinNonEmpty(" · ", "review", m.title)
+		case panelScreen:
+			content = m.panel.View()
+			title = theme.JoinNonEmpty(" · ", m.panelTitle, m.title)
 		default:
 			content = m.listView()
 		}
