@@ -8,6 +8,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/sshblog/sshblog/internal/termtext"
+	"github.com/sshblog/sshblog/internal/tui/theme"
 )
 
 // Search in the reader: the list's filter (/) finds posts by their bodies
@@ -37,7 +38,7 @@ const minSearch = 2
 func searchFilter(found []Found) func(string, []string) []list.Rank {
 	rank := make(map[string]int, len(found))
 	for i, f := range found {
-		rank[fold(f.Slug)] = i
+		rank[theme.Fold(f.Slug)] = i
 	}
 	return func(filter string, targets []string) []list.Rank {
 		terms := filterTerms(filter)
@@ -90,7 +91,7 @@ func matchLines(content string, terms []string) []int {
 	}
 	var out []int
 	for i, line := range strings.Split(content, "\n") {
-		plain := fold(norm.NFC.String(ansi.Strip(line)))
+		plain := theme.Fold(norm.NFC.String(ansi.Strip(line)))
 		if containsAny(plain, terms) {
 			out = append(out, i)
 		}

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/sshblog/sshblog/internal/termtext"
+	"github.com/sshblog/sshblog/internal/tui/theme"
 )
 
 // Links in the pager: tab and shift+tab go from link to link of the post,
@@ -80,7 +81,7 @@ func (m *Model) moveLink(dir int) {
 		p.link = (p.link + dir + len(p.links)) % len(p.links)
 	}
 	l := p.links[p.link]
-	needle := fold(norm.NFC.String(strings.TrimSpace(l.text)))
+	needle := theme.Fold(norm.NFC.String(strings.TrimSpace(l.text)))
 	if needle == "" {
 		return
 	}

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"charm.land/bubbles/v2/list"
 	"charm.land/bubbles/v2/textinput"
@@ -54,22 +53,16 @@ func newItem(e store.Entry, loc *time.Location) *item {
 	}
 	tags := theme.JoinTags(e.Tags)
 	it.meta = theme.JoinNonEmpty(" · ", date, draft, tags)
-	it.folded = fold(norm.NFC.String(strings.Join([]string{it.title, tags, it.desc, slug}, "\n")))
+	it.folded = theme.Fold(norm.NFC.String(strings.Join([]string{it.title, tags, it.desc, slug}, "\n")))
 	return it
 }
 
 // FilterValue implements list.Item: the text the filter searches.
 func (i *item) FilterValue() string { return i.folded }
 
-// fold lower-cases s rune by rune, so that rune offsets in the result are
-// offsets in s.
-func fold(s string) string {
-	return strings.Map(unicode.ToLower, s)
-}
-
 // filterTerms splits a filter into the words every match must contain.
 func filterTerms(filter string) []string {
-	return strings.Fields(fold(norm.NFC.String(filter)))
+	return strings.Fields(theme.Fold(norm.NFC.String(filter)))
 }
 
 // filterPosts is the list's filter: a post matches when its title, tags,
@@ -102,7 +95,7 @@ func matchedRunes(s string, terms []string) []int {
 	if len(terms) == 0 {
 		return nil
 	}
-	hay := []rune(fold(s))
+	hay := []rune(theme.Fold(s))
 	hit := make([]bool, len(hay))
 	found := false
 	for _, t := range terms {
@@ -286,7 +279,7 @@ func splitKindsReusing(entries []store.Entry, loc *time.Location, reuse map[stri
 	}
 	slices.SortStableFunc(pages, func(a, b list.Item) int {
 		x, y := a.(*item), b.(*item)
-		if c := strings.Compare(fold(x.title), fold(y.title)); c != 0 {
+		if c := strings.Compare(theme.Fold(x.title), theme.Fold(y.title)); c != 0 {
 			return c
 		}
 		return strings.Compare(x.entry.Slug, y.entry.Slug)

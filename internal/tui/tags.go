@@ -11,6 +11,7 @@ import (
 
 	"github.com/sshblog/sshblog/internal/termtext"
 	"github.com/sshblog/sshblog/internal/tui/tags"
+	"github.com/sshblog/sshblog/internal/tui/theme"
 )
 
 // The reader's side of the tags screen (package tags): the tags it lists,
@@ -28,7 +29,7 @@ func (m *Model) listedTags() []tags.Count {
 			continue
 		}
 		for _, t := range it.entry.Tags {
-			k := fold(t)
+			k := theme.Fold(t)
 			i, seen := index[k]
 			if !seen {
 				i = len(out)
@@ -70,10 +71,10 @@ func (m *Model) tagged(items []list.Item) []list.Item {
 	if m.tag == "" {
 		return items
 	}
-	want := fold(m.tag)
+	want := theme.Fold(m.tag)
 	var out []list.Item
 	for _, li := range items {
-		if it, ok := li.(*item); ok && slices.ContainsFunc(it.entry.Tags, func(t string) bool { return fold(t) == want }) {
+		if it, ok := li.(*item); ok && slices.ContainsFunc(it.entry.Tags, func(t string) bool { return theme.Fold(t) == want }) {
 			out = append(out, li)
 		}
 	}

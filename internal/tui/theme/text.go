@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 
 	"charm.land/lipgloss/v2"
 	"github.com/sshblog/sshblog/internal/post"
@@ -162,4 +163,10 @@ func Indent(s string, n int) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// Fold lower-cases s rune by rune, so that rune offsets in the result are
+// offsets in s.
+func Fold(s string) string {
+	return strings.Map(unicode.ToLower, s)
 }
