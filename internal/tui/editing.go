@@ -51,17 +51,7 @@ func (m *Model) closeEditor(msg editor.ClosedMsg) tea.Cmd {
 	// The pager was not drawn while the editor was open: the window may
 	// have changed, and the post may have a new revision, by this author
 	// or another.
-	p := &m.pager
-	m.setPagerContent(true)
-	cmd := m.requestRender()
-	if p.post != nil {
-		if en, ok := m.entry(p.rev.Slug); ok && en.Rev != p.rev.Rev {
-			p.seq++
-			p.keep = true
-			cmd = tea.Batch(cmd, loadPost(m.source(), p.seq, p.rev.Slug))
-		}
-	}
-	return cmd
+	return m.pager.Redraw(m.entry)
 }
 
 // entry is what the list knows of the post named slug.

@@ -4,6 +4,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/list"
 	"charm.land/bubbles/v2/viewport"
+	"github.com/sshblog/sshblog/internal/tui/pager"
 )
 
 // keyMap holds the model's own bindings. Moving in the list and scrolling in
@@ -153,20 +154,15 @@ func (m *Model) listHelp() helpKeys {
 	}
 }
 
-// pagerHelp is the help for the pager. It has only the full form: the
-// status bar says where help is.
-func (m *Model) pagerHelp() helpKeys {
-	s := m.pager.vp.KeyMap
-	less := withHelp(m.keys.Help, "?", "less")
-	edit := withHelp(m.keys.Edit, "e", "edit this post")
-	edit.SetEnabled(m.canEdit())
-	return helpKeys{
-		full: [][]key.Binding{
-			{s.Down, s.Up, s.PageDown, s.PageUp, s.HalfPageDown, s.HalfPageUp},
-			{m.keys.Top, m.keys.Bottom, s.Left, s.Right, m.keys.Next, m.keys.Prev, m.keys.SeriesNext, m.keys.SeriesPrev},
-			{m.keys.NextLink, m.keys.Follow, m.keys.History},
-			{edit, m.keys.Back, m.keys.ForceQuit, less},
-		},
+// pagerKeys are the pager's bindings.
+func (m *Model) pagerKeys() pager.Keys {
+	k := m.keys
+	return pager.Keys{
+		ForceQuit: k.ForceQuit, Help: k.Help, Back: k.Back,
+		Next: k.Next, Prev: k.Prev, PrevMatch: k.PrevMatch,
+		SeriesNext: k.SeriesNext, SeriesPrev: k.SeriesPrev,
+		NextLink: k.NextLink, PrevLink: k.PrevLink, Follow: k.Follow, History: k.History,
+		Top: k.Top, Bottom: k.Bottom, Edit: k.Edit,
 	}
 }
 

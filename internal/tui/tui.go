@@ -24,26 +24,23 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
-	"github.com/sshblog/sshblog/internal/post"
-	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/store"
 	"github.com/sshblog/sshblog/internal/termtext"
 	"github.com/sshblog/sshblog/internal/tui/editor"
+	"github.com/sshblog/sshblog/internal/tui/pager"
 	"github.com/sshblog/sshblog/internal/tui/reads"
 	"github.com/sshblog/sshblog/internal/tui/review"
 	"github.com/sshblog/sshblog/internal/tui/tags"
 	"github.com/sshblog/sshblog/internal/tui/theme"
 )
 
-// Renderer renders a post's markdown for the terminal; no line of the result
-// may be wider than key.Width. *render.Renderer is one. Sessions share it, so
-// it must be safe for concurrent use.
-type Renderer interface {
-	Render(key render.Key, markdown []byte) (string, error)
-	// Cached returns Render's answer for key if it has it at hand, and
-	// otherwise false at once.
-	Cached(key render.Key) (string, bool)
-}
+// Renderer renders a post's markdown for the terminal: see
+// [pager.Renderer].
+type Renderer = pager.Renderer
+
+// LinkFunc says which post of the blog a link leads to: see
+// [pager.LinkFunc].
+type LinkFunc = pager.LinkFunc
 
 // Options configure a [Model].
 type Options struct {
@@ -87,9 +84,9 @@ type Options struct {
 	Unreachable func() bool
 }
 
-// BylineFunc returns the header of the post p at revision rev, as the
-// session's reader sees it (the blog's Byline).
-type BylineFunc func(ctx context.Context, p *post.Post, rev store.Revision) (render.Byline, error)
+// BylineFunc returns the header of a post, as the session's reader sees it:
+// see [pager.BylineFunc].
+type BylineFunc = pager.BylineFunc
 
 // SaveFunc stores an author's edit: see [editor.SaveFunc].
 type SaveFunc = editor.SaveFunc
@@ -134,6 +131,9 @@ const listHeaderHeight = 3
 // line, the pagination, and another blank line.
 const listFooterHeight = 3
 
+// storeTimeout bounds one read from the store.
+const storeTimeout = 10 * time.Second
+
 // listMsg answers a request for the list of posts.
 type listMsg struct {
 	seq     int
@@ -156,11 +156,8 @@ type Model struct {
 	toReview   int    // posts with a proposal by someone else waiting
 	search     SearchFunc
 	resolve    LinkFunc
-	away       func() bool     // the blog's store is away (etcd)
-	history    []string        // the posts the reader followed links from, last last
-	pagerNote  string          // one line for the pager's status bar, until the next key
-	tag        string          // the list shows only the posts with this tag, if any
-	counted    map[string]bool // posts opened in this session, counted once
+	away       func() bool // the blog's store is away (etcd)
+	tag        string      // the list shows only the posts with this tag, if any
 	renderer   Renderer
 	loc        *time.Location
 	author     string
@@ -193,7 +190,7 @@ type Model struct {
 	kindSlug    [2]string // by kind (posts, pages): the post under the cursor when last shown
 	pendingSlug string    // the post to put the cursor on when the list is read again
 
-	pager pager
+	pager *pager.Model // the post screen; kept for the session
 
 	edit     *editor.Model // nil but on the editor screen
 	editBack screen        // where closing the editor goes
@@ -231,13 +228,19 @@ func New(opts Options) *Model {
 		dark:     true,
 		keys:     newKeyMap(),
 		help:     help.New(),
-		pager:    newPager(),
 	}
 	m.delegate = &delegate{}
 
 	initList(&m.list, m.delegate)
 
 	m.setStyles(true)
+	m.pager = pager.New(pager.Options{
+		Posts: m.posts, Renderer: m.renderer, Byline: m.byline, Links: m.resolve, Opened: m.opened,
+		Location: m.loc, Step: m.step, Select: m.selectForPager, CanEdit: m.canEdit(),
+		Help: func(groups [][]key.Binding, width int) string {
+			return m.helpView(helpKeys{full: groups}, true, width)
+		},
+	}, m.pagerKeys(), newScrollKeyMap(), m.st, m.dark)
 	m.resize(opts.Width, opts.Height)
 	if opts.Start.Edit != "" || opts.Start.New {
 		if m.canEdit() {
@@ -316,6 +319,11 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, cmd
 		}
 	}
+	if _, isKey := msg.(tea.KeyPressMsg); !isKey {
+		if cmd, ok := m.pager.Update(msg); ok { // the pager's answers
+			return m, cmd
+		}
+	}
 	if k, isKey := msg.(tea.KeyPressMsg); m.panel != nil && !(isKey && key.Matches(k, m.keys.ForceQuit)) {
 		if cmd, ok := m.panel.Update(msg); ok { // the panel's keys and answers
 			return m, cmd
@@ -335,10 +343,16 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Quit
 	case listMsg:
 		return m, m.applyList(msg)
-	case postMsg:
-		return m, m.applyPost(msg)
-	case renderedMsg:
-		return m, m.applyRender(msg)
+	case pager.BackMsg:
+		m.screen = listScreen
+		m.layout()
+		return m, nil
+	case pager.GoneMsg:
+		m.closePager()
+		m.notice = "That post is no longer on the blog."
+		return m, m.loadList()
+	case pager.EditMsg:
+		return m, m.openEditor(msg.Slug, false, false, pagerScreen)
 	case editor.SavedMsg:
 		return m, m.loadList()
 	case editor.ClosedMsg:
@@ -362,7 +376,8 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		case key.Matches(msg, m.keys.ForceQuit):
 			return m, tea.Quit
 		case m.screen == pagerScreen:
-			return m, m.pagerKey(msg)
+			cmd, _ := m.pager.Update(msg)
+			return m, cmd
 		}
 		return m, m.listKey(msg)
 	case tea.PasteMsg:
@@ -470,107 +485,66 @@ func (m *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
-// pagerKey handles a key on the pager screen.
-func (m *Model) pagerKey(msg tea.KeyPressMsg) tea.Cmd {
-	vp := &m.pager.vp
-	m.pagerNote = ""
-	switch {
-	case key.Matches(msg, m.keys.NextLink):
-		m.moveLink(1)
-	case key.Matches(msg, m.keys.PrevLink):
-		m.moveLink(-1)
-	case key.Matches(msg, m.keys.Follow) && m.pager.link >= 0:
-		if cmd, ok := m.followLink(); ok {
-			return cmd
-		}
-	case key.Matches(msg, m.keys.History):
-		return m.goBack()
-	case key.Matches(msg, m.keys.Back):
-		m.history = nil
-		m.closePager()
-	case key.Matches(msg, m.keys.Help):
-		m.showPagerHelp = !m.showPagerHelp
-		m.layout()
-	case len(m.pager.terms) > 0 && key.Matches(msg, m.keys.Next):
-		m.jumpToMatch(1) // opened from a search: n and N go from match to match
-	case len(m.pager.terms) > 0 && key.Matches(msg, m.keys.PrevMatch):
-		m.jumpToMatch(-1)
-	case key.Matches(msg, m.keys.Next):
-		return m.open(m.list.Index() + 1)
-	case key.Matches(msg, m.keys.Prev):
-		return m.open(m.list.Index() - 1)
-	case key.Matches(msg, m.keys.SeriesNext):
-		return m.openSlug(m.pager.byline.Next)
-	case key.Matches(msg, m.keys.SeriesPrev):
-		return m.openSlug(m.pager.byline.Prev)
-	case key.Matches(msg, m.keys.Edit) && m.canEdit():
-		return m.openEditor(m.pager.slug(), false, false, pagerScreen)
-	case key.Matches(msg, m.keys.Top):
-		vp.GotoTop()
-	case key.Matches(msg, m.keys.Bottom):
-		vp.GotoBottom()
-	default:
-		*vp, _ = vp.Update(msg)
-	}
-	return nil
-}
-
 // open shows the post at index in the list as it is shown (filtered or
 // not). It reads the post at once; the body follows unless its render is
 // cached.
 func (m *Model) open(index int) tea.Cmd {
-	items := m.list.VisibleItems()
-	if index < 0 || index >= len(items) {
-		return nil
-	}
-	it, ok := items[index].(*item)
+	e, terms, ok := m.entryAt(index)
 	if !ok {
 		return nil
 	}
-	m.list.Select(index)
-
-	p := &m.pager
-	p.seq++
-	p.entry, p.post, p.rev = it.entry, nil, store.Revision{}
-	p.keep, p.body, p.err = false, "", ""
-	p.bodyKey = render.Key{}
-	p.terms, p.matches, p.jumped = nil, nil, false
-	p.links, p.link = nil, -1
-	if m.search != nil && m.list.FilterState() != list.Unfiltered {
-		p.terms = filterTerms(m.list.FilterValue())
-	}
 	m.screen = pagerScreen
 	m.layout()
-	m.setPagerContent(false)
-	// Reading the post here rather than in a command, with its render when
-	// it is cached, shows it in the next frame instead of "Loading…" first.
-	return m.applyPost(readPost(m.source(), p.seq, it.entry.Slug))
+	return m.pager.Open(e, terms)
 }
 
-// openSlug opens the post called slug, putting the list's cursor on it
-// (and leaving a filter that hides it). An empty slug does nothing.
-func (m *Model) openSlug(slug string) tea.Cmd {
-	if slug == "" {
-		return nil
+// entryAt puts the list's cursor on the post at index in the list as it is
+// shown, and returns it with the words of the list's search, if any.
+func (m *Model) entryAt(index int) (store.Entry, []string, bool) {
+	items := m.list.VisibleItems()
+	if index < 0 || index >= len(items) {
+		return store.Entry{}, nil, false
 	}
+	it, ok := items[index].(*item)
+	if !ok {
+		return store.Entry{}, nil, false
+	}
+	m.list.Select(index)
+	return it.entry, m.searchTerms(), true
+}
+
+// step is the pager's way to the next (delta 1) or previous post of the
+// list.
+func (m *Model) step(delta int) (store.Entry, []string, bool) {
+	return m.entryAt(m.list.Index() + delta)
+}
+
+// searchTerms are the words of the list's search, if it shows one: a post
+// opened from it starts at its first match.
+func (m *Model) searchTerms() []string {
+	if m.search != nil && m.list.FilterState() != list.Unfiltered {
+		return filterTerms(m.list.FilterValue())
+	}
+	return nil
+}
+
+// selectForPager puts the list's cursor on the post called slug (leaving a
+// filter that hides it), for the pager to open it.
+func (m *Model) selectForPager(slug string) (store.Entry, []string, bool) {
 	if !m.selectPost(slug) || m.selectedSlug() != slug {
 		m.list.ResetFilter()
 		if !m.selectPost(slug) || m.selectedSlug() != slug {
-			return nil
+			return store.Entry{}, nil, false
 		}
 	}
-	return m.open(m.list.Index())
+	return m.entryAt(m.list.Index())
 }
 
 // closePager goes back to the list, as it was left. The pager lets go of
 // the post (its source, its render, its lines): a reader idle on the list
 // holds none of it.
 func (m *Model) closePager() {
-	p := &m.pager
-	p.seq++ // drop the answer to a read in flight
-	p.post, p.rev, p.body, p.err = nil, store.Revision{}, "", ""
-	p.bodyKey = render.Key{}
-	p.vp.SetContent("")
+	m.pager.Close()
 	m.screen = listScreen
 	m.layout()
 }
@@ -630,15 +604,8 @@ func (m *Model) applyList(msg listMsg) tea.Cmd {
 		m.edit.NoticeNewer(msg.entries)
 	}
 
-	p := &m.pager
-	if m.screen == pagerScreen && p.post != nil {
-		for _, e := range msg.entries {
-			if e.Slug == p.rev.Slug && e.Rev != p.rev.Rev {
-				p.seq++
-				p.keep = true
-				return loadPost(m.source(), p.seq, e.Slug)
-			}
-		}
+	if m.screen == pagerScreen {
+		return m.pager.Reload(msg.entries)
 	}
 	return nil
 }
@@ -727,16 +694,14 @@ func (m *Model) setDark(dark bool) tea.Cmd {
 		return nil
 	}
 	m.setStyles(dark)
+	cmd := m.pager.SetStyles(m.st, dark) // renders the open post again, if any
 	switch m.screen {
-	case pagerScreen:
-		m.setPagerContent(true)
-		return m.requestRender()
 	case editorScreen:
-		return m.edit.SetStyles(m.st, dark)
+		return tea.Batch(cmd, m.edit.SetStyles(m.st, dark))
 	case panelScreen:
 		m.panel.SetStyles(m.st)
 	}
-	return nil
+	return cmd
 }
 
 // setStyles builds the styles for a background and hands them to the
@@ -757,8 +722,7 @@ func (m *Model) resize(w, h int) tea.Cmd {
 	m.layout()
 	switch m.screen {
 	case pagerScreen:
-		m.setPagerContent(true)
-		return m.requestRender()
+		return m.pager.Resize(m.width, m.height)
 	case editorScreen:
 		return m.edit.Resize(m.width, m.height)
 	case panelScreen:
@@ -775,15 +739,9 @@ func (m *Model) layout() {
 	if m.list.Width() != iw || m.list.Height() != lh {
 		m.list.SetSize(iw, lh)
 	}
-
-	ph := 0
-	if m.showPagerHelp {
-		ph = lipgloss.Height(m.pagerHelpView())
+	if m.pager != nil {
+		m.pager.SetSize(m.width, m.height)
 	}
-	vp := &m.pager.vp
-	vp.SetWidth(m.width)
-	vp.SetHeight(max(0, m.height-1-ph))
-	vp.SetYOffset(vp.YOffset()) // back in range if the viewport grew
 }
 
 // helpView is the short or the full help, at most width columns wide where
@@ -883,8 +841,8 @@ func (m *Model) draw() tea.View {
 	if m.width > 0 && m.height > 0 {
 		switch m.screen {
 		case pagerScreen:
-			content = m.pagerView()
-			title = theme.JoinNonEmpty(" · ", m.pager.title(), m.title)
+			content = m.pager.View()
+			title = theme.JoinNonEmpty(" · ", m.pager.Title(), m.title)
 		case editorScreen:
 			content = m.edit.View()
 			cursor = m.edit.Cursor()
@@ -1001,28 +959,6 @@ func (m *Model) paginationLine(width int) string {
 	page := min(max(p.Page, 0), p.TotalPages-1)
 	off := m.st.List.InactivePaginationDot.String()
 	return strings.Repeat(off, page) + m.st.List.ActivePaginationDot.String() + strings.Repeat(off, p.TotalPages-page-1)
-}
-
-// pagerView draws the pager: the post, the status bar, and the help if it
-// is asked for.
-func (m *Model) pagerView() string {
-	var parts []string
-	if m.pager.vp.Height() > 0 {
-		parts = append(parts, m.pager.vp.View())
-	}
-	parts = append(parts, m.statusBar(m.width))
-	if m.showPagerHelp {
-		parts = append(parts, m.pagerHelpView())
-	}
-	return strings.Join(parts, "\n")
-}
-
-// pagerHelpView is the pager's help, under the status bar, with the list's
-// margin.
-func (m *Model) pagerHelpView() string {
-	mw := theme.ListMargin(m.width)
-	v := m.helpView(m.pagerHelp(), true, m.width-2*mw)
-	return theme.Indent(v, mw)
 }
 
 // fit cuts s to at most width columns and height lines. It is the last

@@ -671,12 +671,12 @@ func TestReload(t *testing.T) {
 	h.press("enter", "d")
 	src := strings.Replace(string(seed(t)), "동네 달리기를", "동네 걷기를", 1)
 	h.st.put(t, seedSlug, []byte(src))
-	before := h.m.pager.vp.YOffset()
+	before := h.m.pager.Offset()
 	h.send(ReloadMsg{})
 	if v := h.plain(); !strings.Contains(v, "동네 걷기를") {
 		t.Errorf("the open post was not reloaded:\n%s", v)
 	}
-	if after := h.m.pager.vp.YOffset(); after != before {
+	if after := h.m.pager.Offset(); after != before {
 		t.Errorf("the reload moved the reader from line %d to %d", before, after)
 	}
 	if k := h.r.last(); k.ID != seedSlug+"@2" {
@@ -1055,14 +1055,12 @@ func TestSessionsShareNoListState(t *testing.T) {
 func TestBackLetsGoOfThePost(t *testing.T) {
 	h := seeded(t, 80, 24)
 	h.press("enter")
-	if !strings.Contains(h.plain(), "문단입니다") || len(h.m.pager.rev.Source) == 0 {
+	if !strings.Contains(h.plain(), "문단입니다") || len(h.m.pager.Revision().Source) == 0 {
 		t.Fatalf("the post did not open:\n%s", h.plain())
 	}
 	h.press("q")
-	p := h.m.pager
-	if p.post != nil || len(p.rev.Source) != 0 || p.body != "" || p.vp.TotalLineCount() > 1 {
-		t.Errorf("back on the list, the pager still holds the post: post %v, %d bytes of source, %d of render, %d lines",
-			p.post != nil, len(p.rev.Source), len(p.body), p.vp.TotalLineCount())
+	if h.m.pager.Holding() {
+		t.Error("back on the list, the pager still holds the post (its source, render or lines)")
 	}
 	h.press("enter")
 	if !strings.Contains(h.plain(), "문단입니다") {

@@ -1,4 +1,4 @@
-package tui
+package pager
 
 import (
 	"strings"
@@ -23,10 +23,6 @@ import (
 type link struct {
 	text, url string
 }
-
-// LinkFunc says which post of the blog a link leads to, if any (the
-// blog's ResolveLink for the session's reader).
-type LinkFunc func(url string) (slug string, ok bool)
 
 // maxLinks bounds the links the pager keeps of one post.
 const maxLinks = 500
@@ -67,8 +63,7 @@ func nodeText(n ast.Node, src []byte) string {
 
 // moveLink chooses the next (dir 1) or previous (dir -1) link of the open
 // post, and scrolls to where it is shown.
-func (m *Model) moveLink(dir int) {
-	p := &m.pager
+func (p *Model) moveLink(dir int) {
 	if len(p.links) == 0 {
 		return
 	}
@@ -102,30 +97,29 @@ func (m *Model) moveLink(dir int) {
 
 // followLink opens the post the chosen link leads to, keeping the one
 // open in the history; a link outside the blog is only shown.
-func (m *Model) followLink() (tea.Cmd, bool) {
-	p := &m.pager
-	if p.link < 0 || p.link >= len(p.links) || m.resolve == nil {
+func (p *Model) followLink() (tea.Cmd, bool) {
+	if p.link < 0 || p.link >= len(p.links) || p.opts.Links == nil {
 		return nil, false
 	}
-	slug, ok := m.resolve(p.links[p.link].url)
+	slug, ok := p.opts.Links(p.links[p.link].url)
 	if !ok {
-		m.pagerNote = "outside the blog: " + termtext.SanitizeLine(p.links[p.link].url)
+		p.note = "outside the blog: " + termtext.SanitizeLine(p.links[p.link].url)
 		return nil, true
 	}
 	from := p.slug()
-	cmd := m.openSlug(slug)
-	if cmd != nil || m.pager.slug() == slug {
-		m.history = append(m.history, from)
+	cmd := p.openSlug(slug)
+	if cmd != nil || p.slug() == slug {
+		p.history = append(p.history, from)
 	}
 	return cmd, true
 }
 
 // goBack opens the post the reader followed a link from.
-func (m *Model) goBack() tea.Cmd {
-	if len(m.history) == 0 {
+func (p *Model) goBack() tea.Cmd {
+	if len(p.history) == 0 {
 		return nil
 	}
-	slug := m.history[len(m.history)-1]
-	m.history = m.history[:len(m.history)-1]
-	return m.openSlug(slug)
+	slug := p.history[len(p.history)-1]
+	p.history = p.history[:len(p.history)-1]
+	return p.openSlug(slug)
 }
