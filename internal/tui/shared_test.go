@@ -10,6 +10,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/sshblog/sshblog/internal/tui/theme"
 )
 
 func TestSharedItems(t *testing.T) {
@@ -91,11 +92,11 @@ func TestSharedHelp(t *testing.T) {
 
 	keys := a.listHelp()
 	draws := 0
-	draw := func() string { draws++; return a.drawHelp(keys, false, 78) }
-	k := helpKey(keys, false, 78, a.dark)
+	draw := func() string { draws++; return theme.DrawHelp(a.help, keys.short, keys.full, false, 78) }
+	k := theme.HelpKey(keys.short, keys.full, false, 78, a.dark)
 	sh.help.m = nil
 	first := sh.helpLine(k, draw)
-	if got := b.shared.helpLine(helpKey(b.listHelp(), false, 78, b.dark), draw); got != first || draws != 1 {
+	if got := b.shared.helpLine(theme.HelpKey(b.listHelp().short, b.listHelp().full, false, 78, b.dark), draw); got != first || draws != 1 {
 		t.Errorf("a second session drew the help again (%d draws) or got another line", draws)
 	}
 	if want := alone.helpView(alone.listHelp(), false, 78); first != want {
@@ -106,10 +107,10 @@ func TestSharedHelp(t *testing.T) {
 	off.short = slices.Clone(off.short)
 	off.short[0].SetEnabled(false)
 	for what, other := range map[string]string{
-		"a key off":     helpKey(off, false, 78, a.dark),
-		"another width": helpKey(keys, false, 40, a.dark),
-		"light":         helpKey(keys, false, 78, !a.dark),
-		"the full help": helpKey(keys, true, 78, a.dark),
+		"a key off":     theme.HelpKey(off.short, off.full, false, 78, a.dark),
+		"another width": theme.HelpKey(keys.short, keys.full, false, 40, a.dark),
+		"light":         theme.HelpKey(keys.short, keys.full, false, 78, !a.dark),
+		"the full help": theme.HelpKey(keys.short, keys.full, true, 78, a.dark),
 	} {
 		if other == k {
 			t.Errorf("%s: same help key %q", what, k)

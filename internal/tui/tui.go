@@ -748,71 +748,9 @@ func (m *Model) layout() {
 // it can be. Full help's columns go side by side while they fit, and on to
 // more rows when they do not.
 func (m *Model) helpView(keys helpKeys, full bool, width int) string {
-	return m.shared.helpLine(helpKey(keys, full, width, m.dark), func() string {
-		return m.drawHelp(keys, full, width)
+	return m.shared.helpLine(theme.HelpKey(keys.short, keys.full, full, width, m.dark), func() string {
+		return theme.DrawHelp(m.help, keys.short, keys.full, full, width)
 	})
-}
-
-// helpKey says what a help view shows: the keys that are enabled, their
-// help, the width and the background. Two views with the same key are the
-// same.
-func helpKey(keys helpKeys, full bool, width int, dark bool) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%t %t %d", full, dark, width)
-	add := func(group []key.Binding) {
-		b.WriteByte('\x1d')
-		for _, k := range group {
-			if k.Enabled() {
-				h := k.Help()
-				b.WriteString(h.Key)
-				b.WriteByte('\x1f')
-				b.WriteString(h.Desc)
-				b.WriteByte('\x1e')
-			}
-		}
-	}
-	if full {
-		for _, g := range keys.full {
-			add(g)
-		}
-	} else {
-		add(keys.short)
-	}
-	return b.String()
-}
-
-// drawHelp draws what helpView shows.
-func (m *Model) drawHelp(keys helpKeys, full bool, width int) string {
-	h := m.help
-	h.SetWidth(width)
-	if !full {
-		return h.ShortHelpView(keys.short)
-	}
-	h.SetWidth(0) // whole columns; they are placed here
-	sep := h.Styles.FullSeparator.Render(h.FullSeparator)
-	var rows, row []string
-	rowWidth := 0
-	for _, group := range keys.full {
-		col := h.FullHelpView([][]key.Binding{group})
-		if col == "" {
-			continue
-		}
-		w := lipgloss.Width(col)
-		if len(row) > 0 && rowWidth+lipgloss.Width(sep)+w > width {
-			rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
-			row, rowWidth = nil, 0
-		}
-		if len(row) > 0 {
-			row = append(row, sep)
-			rowWidth += lipgloss.Width(sep)
-		}
-		row = append(row, col)
-		rowWidth += w
-	}
-	if len(row) > 0 {
-		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
-	}
-	return lipgloss.JoinVertical(lipgloss.Left, rows...)
 }
 
 // View returns the screen. No line is wider than the window and there are
