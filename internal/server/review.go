@@ -7,7 +7,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/store"
@@ -47,7 +46,7 @@ func cmdReview(c *call) error {
 		return err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s rev %d by %s, %s ago, %s\n", p.Slug, p.N, termtext.SanitizeLine(p.Author), age(c.s.blog.Now().Sub(p.Time)), proposalState(p))
+	fmt.Fprintf(&b, "%s rev %d by %s, %s ago, %s\n", p.Slug, p.N, termtext.SanitizeLine(p.Author), termtext.Ago(c.s.blog.Now().Sub(p.Time)), proposalState(p))
 	for _, n := range p.Notes {
 		fmt.Fprintf(&b, "  %s\n", noteLine(n))
 	}
@@ -68,7 +67,7 @@ func (c *call) listProposals() error {
 	now := c.s.blog.Now()
 	var b strings.Builder
 	for _, p := range ps {
-		fmt.Fprintf(&b, "%s\t%d\t%s\t%s\n", p.Slug, p.N, termtext.SanitizeLine(p.Author), age(now.Sub(p.Time)))
+		fmt.Fprintf(&b, "%s\t%d\t%s\t%s\n", p.Slug, p.N, termtext.SanitizeLine(p.Author), termtext.Ago(now.Sub(p.Time)))
 	}
 	_, err = io.WriteString(c.stdout, b.String())
 	return err
@@ -153,19 +152,6 @@ func noteLine(n store.Note) string {
 		what += ": " + n.Text
 	}
 	return termtext.SanitizeLine(n.Author) + " " + termtext.SanitizeLine(what)
-}
-
-// age words a duration as the review list shows it: 45s, 12m, 5h, 3d.
-func age(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", max(0, int(d.Seconds())))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d.Hours()))
-	}
-	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }
 
 // reviewer is the review screen's way to the blog, for one author.

@@ -155,6 +155,18 @@ type Change struct {
 	Action Action
 }
 
+// ActionFor is what the change records: its Action, or Published for a
+// new post (exists false) and Edited for an existing one.
+func (c Change) ActionFor(exists bool) Action {
+	switch {
+	case c.Action != "":
+		return c.Action
+	case exists:
+		return Edited
+	}
+	return Published
+}
+
 // Outcome is what became of one change in a bulk write.
 type Outcome struct {
 	Entry     Entry // the post's new entry, when stored

@@ -12,7 +12,9 @@
 package termtext
 
 import (
+	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
@@ -94,4 +96,18 @@ func Wrap(s string, width int) []string {
 		lines[i] = Truncate(strings.TrimRight(l, " "), width, "")
 	}
 	return lines
+}
+
+// Ago words how long ago something was, as lists show ages: 45s, 12m, 5h,
+// 3d.
+func Ago(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", max(0, int(d.Seconds())))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }

@@ -3,6 +3,7 @@ package termtext
 import (
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -136,6 +137,22 @@ func TestWrap(t *testing.T) {
 			if Width(l) > c.width {
 				t.Errorf("Wrap(%q, %d): %q is %d columns", c.in, c.width, l, Width(l))
 			}
+		}
+	}
+}
+
+func TestAgo(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		-time.Second:         "0s",
+		45 * time.Second:     "45s",
+		12 * time.Minute:     "12m",
+		5 * time.Hour:        "5h",
+		47 * time.Hour:       "47h",
+		72 * time.Hour:       "3d",
+		400 * 24 * time.Hour: "400d",
+	} {
+		if got := Ago(d); got != want {
+			t.Errorf("Ago(%v) = %q, want %q", d, got, want)
 		}
 	}
 }

@@ -306,13 +306,7 @@ func (db *DB) Put(ctx context.Context, c store.Change) (store.Entry, error) {
 		return store.Entry{}, fmt.Errorf("store: put: %w", err)
 	}
 	return db.write(ctx, "writing "+c.Post.Slug, c.Post.Slug, c.IfRev, func(cur *store.Entry) (store.Entry, store.Revision, error) {
-		action := c.Action
-		if action == "" {
-			action = store.Published
-			if cur != nil {
-				action = store.Edited
-			}
-		}
+		action := c.ActionFor(cur != nil)
 		e, r := db.newRevision(c.Post, cur, c.Author, action)
 		return e, r, nil
 	})

@@ -86,13 +86,7 @@ func (db *DB) putInTx(tx *bolt.Tx, c store.Change) (store.Outcome, error) {
 			}
 		}
 	}
-	action := c.Action
-	if action == "" {
-		action = store.Published
-		if cur != nil {
-			action = store.Edited
-		}
-	}
+	action := c.ActionFor(cur != nil)
 	e, r := db.newRevision(c.Post, cur, c.Author, action)
 	if err := appendRevisions(tx, e, r); err != nil {
 		return store.Outcome{}, err

@@ -93,13 +93,7 @@ func (bt *bulkTxn) add(ctx context.Context, i int) error {
 	if it, ok := s.snap.Load().items[c.Post.Slug]; ok {
 		mod = it.mod
 	}
-	action := c.Action
-	if action == "" {
-		action = store.Published
-		if cur != nil {
-			action = store.Edited
-		}
-	}
+	action := c.ActionFor(cur != nil)
 	rec, rev := s.newRevision(c.Post, cur, c.Author, action)
 	o, err := s.appendOps(rec, rev)
 	if err != nil {

@@ -704,13 +704,7 @@ func (s *Store) Put(ctx context.Context, c store.Change) (store.Entry, error) {
 		return store.Entry{}, fmt.Errorf("etcdstore: put: %w", err)
 	}
 	return s.write(ctx, "writing "+c.Post.Slug, c.Post.Slug, c.IfRev, func(cur *record) (record, store.Revision, error) {
-		action := c.Action
-		if action == "" {
-			action = store.Published
-			if cur != nil {
-				action = store.Edited
-			}
-		}
+		action := c.ActionFor(cur != nil)
 		r, rev := s.newRevision(c.Post, cur, c.Author, action)
 		return r, rev, nil
 	})

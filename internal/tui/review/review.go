@@ -294,7 +294,7 @@ func (r *Model) proposalHeader() []string {
 	p := r.shown
 	w := max(1, r.width)
 	cut := func(s string) string { return termtext.Truncate(termtext.SanitizeLine(s), w, theme.Ellipsis) }
-	lines := []string{r.st.PostTitle.Render(cut(fmt.Sprintf("%s rev %d by %s · %s ago", p.Slug, p.N, p.Author, ago(time.Since(p.Time)))))}
+	lines := []string{r.st.PostTitle.Render(cut(fmt.Sprintf("%s rev %d by %s · %s ago", p.Slug, p.N, p.Author, termtext.Ago(time.Since(p.Time)))))}
 	for _, n := range p.Notes {
 		lines = append(lines, r.st.PostMeta.Render(cut(n.Author+": "+noteText(n))))
 	}
@@ -326,19 +326,6 @@ func noteText(n store.Note) string {
 	return what
 }
 
-// ago words how long ago something was: 45s, 12m, 5h, 3d.
-func ago(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", max(0, int(d.Seconds())))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d.Hours()))
-	}
-	return fmt.Sprintf("%dd", int(d.Hours()/24))
-}
-
 // View draws the review screen.
 func (r *Model) View() string {
 	if r.shown != nil {
@@ -366,7 +353,7 @@ func (r *Model) View() string {
 	for i := r.top; i < len(r.props) && i < r.top+room; i++ {
 		p := r.props[i]
 		name := termtext.Truncate(termtext.SanitizeLine(fmt.Sprintf("%s rev %d", p.Slug, p.N)), max(1, iw-2), theme.Ellipsis)
-		meta := fmt.Sprintf("by %s · %s ago", p.Author, ago(time.Since(p.Time)))
+		meta := fmt.Sprintf("by %s · %s ago", p.Author, termtext.Ago(time.Since(p.Time)))
 		switch len(p.Notes) {
 		case 0:
 		case 1:
