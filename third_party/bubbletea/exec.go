@@ -100,6 +100,19 @@ func (c *osExecCommand) SetStderr(w io.Writer) {
 
 // exec runs an ExecCommand and delivers the results to the program as a Msg.
 func (p *Program) exec(c ExecCommand, fn ExecCallback) {
+	// Blank the current view before releasing the terminal so the renderer's
+	// final flush doesn't write the last View() output to stdout. Without
+	// this, the view content leaks to the terminal and persists after the
+	// subprocess exits. Terminal mode flags such as AltScreen are preserved so
+	// the screen mode is restored correctly when the program resumes. See #431.
+	if p.renderer != nil {
+		p.renderer.clearView()
+		// sshblog's fork: the view the model renders next must be drawn
+		// even if it is the one drawn before the blank. exec runs on the
+		// event loop, the only user of hasDrawn.
+		p.hasDrawn = false
+	}
+
 	if err := p.releaseTerminal(false); err != nil {
 		// If we can't release input, abort.
 		if fn != nil {

@@ -71,7 +71,7 @@ func TestCursedRendererForgetScreen(t *testing.T) {
 			v.AltScreen = alt
 			out.Reset()
 			r.render(v)
-			if err := r.flush(false); err != nil {
+			if _, err := r.flush(false); err != nil {
 				t.Fatal(err)
 			}
 			return out.String()
