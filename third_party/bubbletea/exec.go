@@ -107,10 +107,6 @@ func (p *Program) exec(c ExecCommand, fn ExecCallback) {
 	// the screen mode is restored correctly when the program resumes. See #431.
 	if p.renderer != nil {
 		p.renderer.clearView()
-		// sshblog's fork: the view the model renders next must be drawn
-		// even if it is the one drawn before the blank. exec runs on the
-		// event loop, the only user of hasDrawn.
-		p.hasDrawn = false
 	}
 
 	if err := p.releaseTerminal(false); err != nil {

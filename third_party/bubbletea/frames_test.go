@@ -6,44 +6,62 @@ import (
 	"time"
 )
 
-// countingRenderer counts flushes and does nothing else.
+// countingRenderer counts flushes and the frames they drew, and does
+// nothing else. A flush draws only when a frame is due (draw).
 type countingRenderer struct {
 	nilRenderer
+	due     atomic.Bool
 	flushes atomic.Int32
+	draws   atomic.Int32
 }
 
 func (r *countingRenderer) flush(bool) (bool, error) {
 	r.flushes.Add(1)
-	return true, nil
+	if r.due.Swap(false) {
+		r.draws.Add(1)
+		return true, nil
+	}
+	return false, nil
 }
 
-// TestRendererDrawsOnDemand checks sshblog's change to the renderer loop:
-// it sleeps until a frame is asked for, draws a request at once, and keeps a
-// flood of requests to fps frames a second (after a burst of frameBurst).
-func TestRendererDrawsOnDemand(t *testing.T) {
-	p := NewProgram(nil, WithFPS(20))
-	p.fps = 20 // what Run would set from the option
+// draw gives the renderer a frame to draw and wakes it, as render does.
+func (r *countingRenderer) draw(p *Program) {
+	r.due.Store(true)
+	p.wakeRenderer()
+}
+
+// TestRendererDrawsAtStart checks sshblog's change to the renderer loop:
+// the first frame is drawn as soon as the renderer starts, not at its first
+// tick, and without drawAtStart (upstream's way) it waits for the tick.
+func TestRendererDrawsAtStart(t *testing.T) {
+	const fps = 2 // a tick every 500ms
+
+	p := NewProgram(nil, WithFPS(fps))
+	p.fps = fps // what Run would set from the option
 	r := &countingRenderer{}
+	r.due.Store(true) // Run renders the first view before it starts the renderer
 	p.renderer = r
+	start := time.Now()
 	p.startRenderer()
 	defer p.stopRenderer(true)
-
-	time.Sleep(200 * time.Millisecond) // four frames' time
-	if n := r.flushes.Load(); n != 0 {
-		t.Fatalf("an idle renderer flushed %d times, want 0", n)
+	waitFor(t, func() bool { return r.draws.Load() == 1 })
+	if took := time.Since(start); took > 250*time.Millisecond {
+		t.Errorf("the first frame took %v, want it before the first tick (500ms)", took)
 	}
 
-	p.requestFrame()
-	waitFor(t, func() bool { return r.flushes.Load() == 1 })
-
-	// A request every millisecond for a second.
-	for start := time.Now(); time.Since(start) < time.Second; time.Sleep(time.Millisecond) {
-		p.requestFrame()
+	q := NewProgram(nil, WithFPS(fps))
+	q.fps = fps
+	q.drawAtStart = false
+	s := &countingRenderer{}
+	s.due.Store(true)
+	q.renderer = s
+	q.startRenderer()
+	defer q.stopRenderer(true)
+	time.Sleep(250 * time.Millisecond)
+	if n := s.flushes.Load(); n != 0 {
+		t.Errorf("without drawAtStart the renderer flushed %d times before its first tick", n)
 	}
-	time.Sleep(100 * time.Millisecond) // let the last one land
-	if n := r.flushes.Load() - 1; n < 10 || n > 20+frameBurst+2 {
-		t.Errorf("a second of requests at 20 frames/s made %d frames", n)
-	}
+	waitFor(t, func() bool { return s.draws.Load() == 1 })
 }
 
 // waitFor polls ok for up to five seconds.

@@ -26,29 +26,29 @@ func TestScreenReleaseTimer(t *testing.T) {
 	p := NewProgram(nil, WithScreenRelease(after))
 	p.fps = defaultFPS
 	r := &forgettingRenderer{}
+	r.due.Store(true) // the first frame, drawn as the renderer starts
 	p.renderer = r
 	p.startRenderer()
 	defer p.stopRenderer(true)
 
-	p.requestFrame()
-	waitFor(t, func() bool { return r.flushes.Load() == 1 })
+	waitFor(t, func() bool { return r.draws.Load() == 1 })
 	waitFor(t, func() bool { return r.forgets.Load() >= 1 })
 	time.Sleep(4 * after)
 	if n := r.forgets.Load(); n != 1 {
 		t.Fatalf("an idle renderer forgot the screen %d times, want once until the next frame", n)
 	}
-	p.requestFrame()
-	waitFor(t, func() bool { return r.flushes.Load() == 2 })
+	r.draw(p)
+	waitFor(t, func() bool { return r.draws.Load() == 2 })
 	waitFor(t, func() bool { return r.forgets.Load() == 2 })
 
 	q := NewProgram(nil)
 	q.fps = defaultFPS
 	kept := &forgettingRenderer{}
+	kept.due.Store(true)
 	q.renderer = kept
 	q.startRenderer()
 	defer q.stopRenderer(true)
-	q.requestFrame()
-	waitFor(t, func() bool { return kept.flushes.Load() == 1 })
+	waitFor(t, func() bool { return kept.draws.Load() == 1 })
 	time.Sleep(4 * after)
 	if n := kept.forgets.Load(); n != 0 {
 		t.Errorf("without WithScreenRelease the screen was forgotten %d times", n)

@@ -152,8 +152,8 @@ func TestViewModel(t *testing.T) {
 			)
 			// Draw only the last frame: these golden files were recorded
 			// when frames were drawn by a ticker that never fired before
-			// the program quit. (sshblog's fork draws on demand.)
-			p.frames = nil
+			// the program quit. (sshblog's fork draws the first frame at once.)
+			p.drawAtStart = false
 
 			go p.Send(append(sequenceMsg(testViewOptsCmds(test.opts...)), Quit))
 
@@ -204,8 +204,8 @@ func TestClearMsg(t *testing.T) {
 			)
 			// Draw only the last frame: these golden files were recorded
 			// when frames were drawn by a ticker that never fired before
-			// the program quit. (sshblog's fork draws on demand.)
-			p.frames = nil
+			// the program quit. (sshblog's fork draws the first frame at once.)
+			p.drawAtStart = false
 
 			go p.Send(append(test.cmds, Quit))
 

@@ -33,7 +33,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/term"
 	"github.com/muesli/cancelreader"
-	"golang.org/x/time/rate"
 )
 
 // ErrProgramPanic is returned by [Program.Run] when the program recovers from a panic.
@@ -561,13 +560,6 @@ type Program struct {
 	// modes keeps track of terminal modes that have been enabled or disabled.
 	ignoreSignals uint32
 
-	// frames asks the renderer goroutine for a frame: [Program.render] and
-	// [Program.execute] put a token in it when there is something to draw
-	// or write. It holds one token, so a burst of requests makes one frame.
-	// (sshblog's fork: upstream flushes on a ticker, fps times a second,
-	// whether or not anything changed. See PATCHES.md.)
-	frames chan struct{}
-
 	// screenRelease is how long the renderer waits after a frame before it
 	// forgets the screen; 0 is never. See [WithScreenRelease].
 	screenRelease time.Duration
@@ -576,20 +568,23 @@ type Program struct {
 	// nil. See [WithFirstFrames].
 	firstFrames *FirstFrames
 
-	// drawn is the last view render asked a frame for, and hasDrawn whether
-	// there is one: a view equal to it needs no frame. Only the event loop
-	// uses them.
-	drawn    View
-	hasDrawn bool
-
 	// size is the window size the renderer was last given.
 	size WindowSizeMsg
+
+	// drawAtStart makes the renderer draw a frame as soon as it starts,
+	// not at its first tick. NewProgram sets it; golden tests recorded
+	// without it clear it. (sshblog's fork: see PATCHES.md.)
+	drawAtStart bool
 
 	// once is used to stop the renderer.
 	once sync.Once
 
 	// rendererDone is used to stop the renderer.
 	rendererDone chan struct{}
+
+	// rendererWake wakes the renderer when it has stopped its ticker because
+	// nothing was changing. See [Program.startRenderer].
+	rendererWake chan struct{}
 
 	// Initial window size. Mainly used for testing.
 	width, height int
@@ -650,7 +645,8 @@ func NewProgram(model Model, opts ...ProgramOption) *Program {
 		errs:         make(chan error, 1),
 		finished:     make(chan struct{}),
 		rendererDone: make(chan struct{}),
-		frames:       make(chan struct{}, 1),
+		rendererWake: make(chan struct{}, 1),
+		drawAtStart:  true,
 	}
 
 	// Apply all options to the program.
@@ -846,12 +842,10 @@ func (p *Program) eventLoop(model Model, cmds chan Cmd) (Model, error) {
 						// The terminal supports synchronized output and it's
 						// currently disabled, so we can enable it on the renderer.
 						p.renderer.setSyncdUpdates(true)
-						p.requestFrame()
 					}
 				case ansi.ModeUnicodeCore:
 					if msg.Value == ansi.ModeReset || msg.Value == ansi.ModeSet || msg.Value == ansi.ModePermanentlySet {
 						p.renderer.setWidthMethod(ansi.GraphemeWidth)
-						p.requestFrame()
 					}
 				}
 
@@ -928,13 +922,10 @@ func (p *Program) eventLoop(model Model, cmds chan Cmd) (Model, error) {
 			case WindowSizeMsg:
 				// The size the program starts with comes as a message too:
 				// resizing to it would erase and draw the first frame again.
-				// The renderer draws nothing after a resize until it has
-				// the view rendered at the new size (upstream's viewStale):
-				// render asks for that frame even if the view is as before.
+				// (sshblog's fork.)
 				if msg != p.size {
 					p.size = msg
 					p.renderer.resize(msg.Width, msg.Height)
-					p.hasDrawn = false
 				}
 
 			case windowSizeMsg:
@@ -949,11 +940,9 @@ func (p *Program) eventLoop(model Model, cmds chan Cmd) (Model, error) {
 
 			case printLineMessage:
 				p.renderer.insertAbove(msg.messageBody) //nolint:errcheck,gosec
-				p.requestFrame()
 
 			case clearScreenMsg:
 				p.renderer.clearScreen()
-				p.requestFrame()
 
 			case ColorProfileMsg:
 				p.renderer.setColorProfile(msg.Profile)
@@ -976,12 +965,17 @@ func (p *Program) eventLoop(model Model, cmds chan Cmd) (Model, error) {
 // render renders the given view to the renderer.
 func (p *Program) render(model Model) {
 	if p.renderer != nil {
-		v := model.View()
-		p.renderer.render(v) // send view to renderer
-		if !p.hasDrawn || !viewEquals(&p.drawn, &v) {
-			p.drawn, p.hasDrawn = v, true
-			p.requestFrame()
-		}
+		p.renderer.render(model.View()) // send view to renderer
+		p.wakeRenderer()
+	}
+}
+
+// wakeRenderer restarts the renderer's ticker if it was stopped because
+// nothing was changing. It never blocks.
+func (p *Program) wakeRenderer() {
+	select {
+	case p.rendererWake <- struct{}{}:
+	default:
 	}
 }
 
@@ -1124,9 +1118,6 @@ func (p *Program) Run() (returnModel Model, returnErr error) {
 		p.shutdownOnce = sync.Once{}
 	}
 	p.ranOnce = true
-	// sshblog's fork: a new run draws its first view whatever the last run
-	// drew.
-	p.hasDrawn = false
 
 	p.handlers = channelHandlers{}
 	cmds := make(chan Cmd)
@@ -1380,7 +1371,7 @@ func (p *Program) execute(seq string) {
 	p.mu.Lock()
 	_, _ = p.outputBuf.WriteString(seq)
 	p.mu.Unlock()
-	p.requestFrame()
+	p.wakeRenderer()
 }
 
 // executeQuery writes a terminal query to the program output. Queries expect a
@@ -1557,7 +1548,6 @@ func (p *Program) RestoreTerminal() error {
 	}
 
 	p.startRenderer()
-	p.requestFrame() // draw the view again
 
 	// If the output is a terminal, it may have been resized while another
 	// process was at the foreground, in which case we may not have received
@@ -1595,29 +1585,15 @@ func (p *Program) Printf(template string, args ...any) {
 	})
 }
 
-// requestFrame asks the renderer goroutine to flush queued output and the
-// latest view. It never blocks.
-func (p *Program) requestFrame() {
-	select {
-	case p.frames <- struct{}{}:
-	default: // a frame is already due
-	}
-}
-
-// frameBurst is how many frames the renderer may draw at once before the
-// frame rate limit holds it back: a key pressed just after a frame is drawn
-// at once, while a flood of updates is still drawn at most fps times a
-// second.
-const frameBurst = 4
-
 // startRenderer starts the renderer.
-//
-// The renderer goroutine sleeps until a frame is requested, so an idle
-// program costs no CPU. Frames are drawn at once, fps a second on average
-// with bursts of frameBurst; requests made while it waits are drawn
-// together.
 func (p *Program) startRenderer() {
-	limit := rate.NewLimiter(rate.Limit(p.fps), frameBurst)
+	framerate := time.Second / time.Duration(p.fps)
+	// Stop ticking after about half a second of frames with nothing to draw.
+	idleFrames := max(p.fps/2, 1)
+
+	// Each run of the renderer gets its own ticker, so a goroutine that is
+	// still exiting can't stop the ticker of the next one.
+	ticker := time.NewTicker(framerate)
 
 	// Since the renderer can be restarted after a stop, we need to reset
 	// the done channel and its corresponding sync.Once.
@@ -1626,44 +1602,71 @@ func (p *Program) startRenderer() {
 	// Start the renderer.
 	p.renderer.start()
 	go func() {
-		wait := time.NewTimer(0)
-		defer wait.Stop()
+		defer ticker.Stop()
 
-		// idle fires when no frame was drawn for screenRelease; it is set
-		// again by the next frame, not before.
-		var idle *time.Timer
-		var idleC <-chan time.Time
+		// sshblog's fork: release fires when no frame was drawn for
+		// screenRelease; it is set again by the next frame, not before.
+		var release *time.Timer
+		var releaseC <-chan time.Time
 		if p.screenRelease > 0 {
-			idle = time.NewTimer(p.screenRelease)
-			defer idle.Stop()
-			idleC = idle.C
+			release = time.NewTimer(p.screenRelease)
+			defer release.Stop()
+			releaseC = release.C
+		}
+		// flush hands what the program queued to the renderer and draws
+		// the view, and reports whether it drew.
+		flush := func() bool {
+			_ = p.flushQueued()
+			drew, _ := p.renderer.flush(false)
+			if drew && release != nil {
+				release.Reset(p.screenRelease)
+			}
+			return drew
 		}
 
+		// sshblog's fork: the first frame (Run has rendered it already)
+		// does not wait for the first tick.
+		if p.drawAtStart {
+			flush()
+		}
+
+		var (
+			idle    int       // consecutive frames with nothing to draw
+			parked  bool      // whether the ticker is stopped
+			realign bool      // whether the ticker runs a shortened interval
+			last    time.Time // when the ticker last fired
+		)
 		for {
 			select {
 			case <-p.rendererDone:
 				return
-			case <-idleC:
+
+			case <-releaseC:
 				p.renderer.forgetScreen()
-				continue
-			case <-p.frames:
-			}
-			if d := limit.Reserve().Delay(); d > 0 {
-				wait.Reset(d)
-				select {
-				case <-p.rendererDone:
-					return
-				case <-wait.C:
+
+			case <-p.rendererWake:
+				if !parked {
+					continue
 				}
-			}
-			select {
-			case <-p.frames: // asked for while we waited: drawn now
-			default:
-			}
-			_ = p.flushQueued()
-			_, _ = p.renderer.flush(false)
-			if idle != nil {
-				idle.Reset(p.screenRelease)
+				// Resume on the same frame boundaries as if the ticker had
+				// never stopped, so frames are drawn exactly when they
+				// would have been.
+				parked, realign = false, true
+				ticker.Reset(framerate - time.Since(last)%framerate)
+
+			case last = <-ticker.C:
+				if realign {
+					realign = false
+					ticker.Reset(framerate)
+				}
+				if flush() {
+					idle = 0
+				} else if idle++; idle >= idleFrames {
+					// Nothing is changing. Stop waking up every frame until
+					// there is something to draw, see [Program.wakeRenderer].
+					ticker.Stop()
+					parked = true
+				}
 			}
 		}
 	}()
