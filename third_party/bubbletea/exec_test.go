@@ -206,7 +206,7 @@ func TestExecProcessDoesNotLeakViewOutput(t *testing.T) {
 	// Draw no frame but the ones at the hand-off and at shutdown, as the
 	// 1 fps ticker did: sshblog's fork draws the first view at once, which
 	// is EXEC_MARKER, before the subprocess is even started.
-	p.drawAtStart = false
+	p.drawAtOnce = false
 	if _, err := p.Run(); err != nil {
 		t.Fatalf("unexpected error: %v", err)
 	}
@@ -240,7 +240,7 @@ func TestExecProcessAltscreenNoLeak(t *testing.T) {
 	// Draw no frame but the ones at the hand-off and at shutdown, as the
 	// 1 fps ticker did: sshblog's fork draws the first view at once, which
 	// is EXEC_MARKER, before the subprocess is even started.
-	p.drawAtStart = false
+	p.drawAtOnce = false
 	if _, err := p.Run(); err != nil {
 		t.Fatalf("unexpected error: %v", err)
 	}

@@ -26,8 +26,8 @@ func TestScreenReleaseTimer(t *testing.T) {
 	p := NewProgram(nil, WithScreenRelease(after))
 	p.fps = defaultFPS
 	r := &forgettingRenderer{}
-	r.due.Store(true) // the first frame, drawn as the renderer starts
 	p.renderer = r
+	r.draw(p) // the first frame
 	p.startRenderer()
 	defer p.stopRenderer(true)
 
@@ -44,8 +44,8 @@ func TestScreenReleaseTimer(t *testing.T) {
 	q := NewProgram(nil)
 	q.fps = defaultFPS
 	kept := &forgettingRenderer{}
-	kept.due.Store(true)
 	q.renderer = kept
+	kept.draw(q)
 	q.startRenderer()
 	defer q.stopRenderer(true)
 	waitFor(t, func() bool { return kept.draws.Load() == 1 })

@@ -153,7 +153,7 @@ func TestViewModel(t *testing.T) {
 			// Draw only the last frame: these golden files were recorded
 			// when frames were drawn by a ticker that never fired before
 			// the program quit. (sshblog's fork draws the first frame at once.)
-			p.drawAtStart = false
+			p.drawAtOnce = false
 
 			go p.Send(append(sequenceMsg(testViewOptsCmds(test.opts...)), Quit))
 
@@ -205,7 +205,7 @@ func TestClearMsg(t *testing.T) {
 			// Draw only the last frame: these golden files were recorded
 			// when frames were drawn by a ticker that never fired before
 			// the program quit. (sshblog's fork draws the first frame at once.)
-			p.drawAtStart = false
+			p.drawAtOnce = false
 
 			go p.Send(append(test.cmds, Quit))
 

@@ -571,10 +571,11 @@ type Program struct {
 	// size is the window size the renderer was last given.
 	size WindowSizeMsg
 
-	// drawAtStart makes the renderer draw a frame as soon as it starts,
-	// not at its first tick. NewProgram sets it; golden tests recorded
-	// without it clear it. (sshblog's fork: see PATCHES.md.)
-	drawAtStart bool
+	// drawAtOnce makes the renderer draw a change at once, not at the next
+	// tick, when it drew nothing for a frame's time. NewProgram sets it;
+	// golden tests recorded without it clear it. (sshblog's fork: see
+	// PATCHES.md.)
+	drawAtOnce bool
 
 	// once is used to stop the renderer.
 	once sync.Once
@@ -646,7 +647,7 @@ func NewProgram(model Model, opts ...ProgramOption) *Program {
 		finished:     make(chan struct{}),
 		rendererDone: make(chan struct{}),
 		rendererWake: make(chan struct{}, 1),
-		drawAtStart:  true,
+		drawAtOnce:   true,
 	}
 
 	// Apply all options to the program.
@@ -1624,17 +1625,12 @@ func (p *Program) startRenderer() {
 			return drew
 		}
 
-		// sshblog's fork: the first frame (Run has rendered it already)
-		// does not wait for the first tick.
-		if p.drawAtStart {
-			flush()
-		}
-
 		var (
 			idle    int       // consecutive frames with nothing to draw
 			parked  bool      // whether the ticker is stopped
 			realign bool      // whether the ticker runs a shortened interval
 			last    time.Time // when the ticker last fired
+			drawn   time.Time // when a flush last drew (sshblog's fork)
 		)
 		for {
 			select {
@@ -1645,6 +1641,20 @@ func (p *Program) startRenderer() {
 				p.renderer.forgetScreen()
 
 			case <-p.rendererWake:
+				// sshblog's fork: a change that comes when nothing was drawn
+				// for a frame's time (a key after a pause, the first frame)
+				// is drawn at once, and the ticker restarts from now; one
+				// that comes sooner waits for the tick, so that frames are
+				// still drawn at most fps times a second.
+				if p.drawAtOnce && time.Since(drawn) >= framerate {
+					parked, realign, idle = false, false, 0
+					last = time.Now()
+					ticker.Reset(framerate)
+					if flush() {
+						drawn = last
+					}
+					continue
+				}
 				if !parked {
 					continue
 				}
@@ -1661,6 +1671,7 @@ func (p *Program) startRenderer() {
 				}
 				if flush() {
 					idle = 0
+					drawn = last
 				} else if idle++; idle >= idleFrames {
 					// Nothing is changing. Stop waking up every frame until
 					// there is something to draw, see [Program.wakeRenderer].
