@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 declare -A upstream=(
-  [bubbletea]="charm.land/bubbletea/v2@v2.1.1"
+  [bubbletea]="charm.land/bubbletea/v2@v2.1.2"
   [ultraviolet]="github.com/charmbracelet/ultraviolet@v0.0.0-20261008173134-6b8d4baf91b4"
 )
 
