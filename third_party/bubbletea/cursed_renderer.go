@@ -35,6 +35,7 @@ type cursedRenderer struct {
 	syncdUpdates  bool // whether to use synchronized output mode for updates
 	starting      bool // indicates whether the renderer is starting after being stopped
 	pendingErase  bool // an scr.Erase() is pending and hasn't been drained by flush yet
+	viewStale     bool // a resize occurred and we are waiting for render() to supply the new View
 	noInput       bool // whether input is disabled, in which case keyboard enhancement queries are pointless
 
 	// sshblog's fork: first frames shared with other programs, and the
@@ -111,6 +112,11 @@ func (s *cursedRenderer) start() {
 	// Mark that we're starting. This is used to restore some state when
 	// starting the renderer again after it was stopped.
 	s.starting = true
+
+	// close disables Unicode mode; restore it for negotiated grapheme widths.
+	if s.method == ansi.GraphemeWidth {
+		_, _ = s.scr.WriteString(ansi.SetModeUnicodeCore)
+	}
 
 	if s.lastView == nil {
 		return
@@ -344,9 +350,14 @@ func (s *cursedRenderer) forgetScreen() {
 }
 
 // flush implements renderer.
-func (s *cursedRenderer) flush(closing bool) error {
+func (s *cursedRenderer) flush(closing bool) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+
+	if !closing && s.viewStale {
+		// sshblog's fork: what was queued does not wait for the view.
+		return false, s.flushQueued()
+	}
 
 	view := s.view
 	frameArea := uv.Rect(0, 0, s.width, s.height)
@@ -369,14 +380,22 @@ func (s *cursedRenderer) flush(closing bool) error {
 		}
 	}
 
+	// An empty screen buffer has zero width as well as zero height.
+	if frameArea.Dy() == 0 {
+		frameArea.Max.X = 0
+	}
+
 	// Restore tab stops if we have tab optimizations enabled.
 	if s.starting && s.hardTabs {
 		_, _ = s.scr.WriteString(ansi.SetTabEvery8Columns)
 	}
 
-	if !s.starting && !closing && !s.pendingErase && s.lastView != nil && viewEquals(s.lastView, &view) && frameArea == s.area {
+	// Oversized inline frames retain only the rows that fit on the screen.
+	held := frameArea
+	held.Max.Y = min(held.Max.Y, s.height)
+	if !s.starting && !closing && !s.pendingErase && s.lastView != nil && viewEquals(s.lastView, &view) && held == s.area {
 		// No changes to the frame: write only what was queued.
-		return s.flushQueued()
+		return false, s.flushQueued()
 	}
 
 	// sshblog's fork: a first frame another program drew alike is written
@@ -386,11 +405,11 @@ func (s *cursedRenderer) flush(closing bool) error {
 	keepFrame := false
 	if s.firstFrames != nil && !closing && s.lastView == nil && s.buf.Len() == 0 {
 		if err := s.scr.Flush(); err != nil {
-			return fmt.Errorf("bubbletea: error flushing screen writer: %w", err)
+			return false, fmt.Errorf("bubbletea: error flushing screen writer: %w", err)
 		}
 		if frameKey, keepFrame = s.firstFrameKey(&view, s.buf.String()); keepFrame {
 			if out, ok := s.firstFrames.get(frameKey); ok {
-				return s.writeFirstFrame(view, frameArea, out)
+				return true, s.writeFirstFrame(view, frameArea, out)
 			}
 		}
 	}
@@ -606,7 +625,7 @@ func (s *cursedRenderer) flush(closing bool) error {
 	}
 
 	if err := s.scr.Flush(); err != nil {
-		return fmt.Errorf("bubbletea: error flushing screen writer: %w", err)
+		return true, fmt.Errorf("bubbletea: error flushing screen writer: %w", err)
 	}
 
 	// Check if we have any render updates to flush.
@@ -697,13 +716,13 @@ func (s *cursedRenderer) flush(closing bool) error {
 			s.logger.Printf("output: %q", buf.String())
 		}
 		if _, err := io.Copy(s.w, &buf); err != nil {
-			return fmt.Errorf("bubbletea: error flushing update to the writer: %w", err)
+			return true, fmt.Errorf("bubbletea: error flushing update to the writer: %w", err)
 		}
 	}
 
 	s.lastView = &view
 
-	return nil
+	return true, nil
 }
 
 // render implements renderer.
@@ -712,6 +731,7 @@ func (s *cursedRenderer) render(v View) {
 	defer s.mu.Unlock()
 
 	s.view = v
+	s.viewStale = false
 }
 
 // reset implements renderer.
@@ -760,6 +780,7 @@ func (s *cursedRenderer) resize(w, h int) {
 	s.scr.Resize(s.width, s.height)
 	s.pendingErase = true
 	s.changes++
+	s.viewStale = true
 	s.mu.Unlock()
 }
 
@@ -772,6 +793,18 @@ func (s *cursedRenderer) clearScreen() {
 	s.scr.Erase()
 	s.pendingErase = true
 	s.changes++
+	s.mu.Unlock()
+}
+
+// clearView implements renderer.
+func (s *cursedRenderer) clearView() {
+	s.mu.Lock()
+	// Blank the view content so the next flush writes nothing to the output.
+	// Terminal mode flags such as AltScreen are preserved so that the screen
+	// mode is restored correctly when the program resumes after the subprocess
+	// exits (see close and start). See issue #431.
+	s.view.Content = ""
+	s.view.Cursor = nil
 	s.mu.Unlock()
 }
 
@@ -850,6 +883,14 @@ func (s *cursedRenderer) insertAbove(str string) error {
 	var sb strings.Builder
 	w, h := s.area.Dx(), s.area.Dy()
 	_, y := s.scr.Position()
+	// Before the first flush, the cell buffer still has the terminal height
+	// rather than the height of the current inline view.
+	if s.lastView == nil && !s.view.AltScreen {
+		h = uv.NewStyledString(s.view.Content).Height()
+		if y < 0 {
+			y = 0
+		}
+	}
 
 	// We need to scroll the screen up by the number of lines in the queue.
 	sb.WriteByte('\r')
@@ -861,9 +902,14 @@ func (s *cursedRenderer) insertAbove(str string) error {
 	lines := strings.Split(str, "\n")
 	offset := len(lines)
 	for _, line := range lines {
-		lineWidth := ansi.StringWidth(line)
+		// Measure with the active screen buffer's width method: when the
+		// terminal doesn't enable Unicode-core mode the buffer stays on
+		// WcWidth, and grapheme semantics would count a different number of
+		// wrapped lines than the renderer. See
+		// https://github.com/charmbracelet/bubbletea/issues/1802.
+		lineWidth := s.method.StringWidth(line)
 		if w > 0 && lineWidth > w {
-			offset += (lineWidth / w)
+			offset += (lineWidth - 1) / w
 		}
 	}
 
@@ -878,8 +924,8 @@ func (s *cursedRenderer) insertAbove(str string) error {
 	sb.WriteString(ansi.CursorUp(up))
 	sb.WriteString(ansi.InsertLine(offset))
 	for _, line := range lines {
-		sb.WriteString(line)
 		sb.WriteString(ansi.EraseLineRight)
+		sb.WriteString(line)
 		sb.WriteString("\r\n")
 	}
 

@@ -25,7 +25,7 @@ func draw(t *testing.T, r *cursedRenderer, out *bytes.Buffer, content string) st
 	v.WindowTitle = "blog"
 	out.Reset()
 	r.render(v)
-	if err := r.flush(false); err != nil {
+	if _, err := r.flush(false); err != nil {
 		t.Fatal(err)
 	}
 	return out.String()
@@ -96,7 +96,7 @@ func TestFirstFramesKeepOnlyWhatTheyMay(t *testing.T) {
 	v.AltScreen = true
 	v.Cursor = NewCursor(1, 1)
 	r.render(v)
-	if err := r.flush(false); err != nil {
+	if _, err := r.flush(false); err != nil {
 		t.Fatal(err)
 	}
 	if len(c.frames) != 1 {

@@ -13,7 +13,6 @@ require (
 	github.com/lucasb-eyer/go-colorful v1.4.1
 	github.com/muesli/cancelreader v0.2.2
 	golang.org/x/sys v0.47.0
-	golang.org/x/time v0.16.0
 )
 
 require (

@@ -27,28 +27,28 @@ func TestScreenReleaseTimer(t *testing.T) {
 	p.fps = defaultFPS
 	r := &forgettingRenderer{}
 	p.renderer = r
+	r.draw(p) // the first frame
 	p.startRenderer()
 	defer p.stopRenderer(true)
 
-	p.requestFrame()
-	waitFor(t, func() bool { return r.flushes.Load() == 1 })
+	waitFor(t, func() bool { return r.draws.Load() == 1 })
 	waitFor(t, func() bool { return r.forgets.Load() >= 1 })
 	time.Sleep(4 * after)
 	if n := r.forgets.Load(); n != 1 {
 		t.Fatalf("an idle renderer forgot the screen %d times, want once until the next frame", n)
 	}
-	p.requestFrame()
-	waitFor(t, func() bool { return r.flushes.Load() == 2 })
+	r.draw(p)
+	waitFor(t, func() bool { return r.draws.Load() == 2 })
 	waitFor(t, func() bool { return r.forgets.Load() == 2 })
 
 	q := NewProgram(nil)
 	q.fps = defaultFPS
 	kept := &forgettingRenderer{}
 	q.renderer = kept
+	kept.draw(q)
 	q.startRenderer()
 	defer q.stopRenderer(true)
-	q.requestFrame()
-	waitFor(t, func() bool { return kept.flushes.Load() == 1 })
+	waitFor(t, func() bool { return kept.draws.Load() == 1 })
 	time.Sleep(4 * after)
 	if n := kept.forgets.Load(); n != 0 {
 		t.Errorf("without WithScreenRelease the screen was forgotten %d times", n)
@@ -71,7 +71,7 @@ func TestCursedRendererForgetScreen(t *testing.T) {
 			v.AltScreen = alt
 			out.Reset()
 			r.render(v)
-			if err := r.flush(false); err != nil {
+			if _, err := r.flush(false); err != nil {
 				t.Fatal(err)
 			}
 			return out.String()

@@ -138,6 +138,9 @@ func TestViewModel(t *testing.T) {
 
 			m := &testViewModel{testModel: &testModel{}}
 			p := NewProgram(m,
+				// Keep the renderer ticker from introducing intermediate frames into
+				// this golden-output test.
+				WithFPS(1),
 				// Set the initial window size for the program.
 				WithWindowSize(80, 24),
 				// Use ANSI256 to increase test coverage.
@@ -149,8 +152,8 @@ func TestViewModel(t *testing.T) {
 			)
 			// Draw only the last frame: these golden files were recorded
 			// when frames were drawn by a ticker that never fired before
-			// the program quit. (sshblog's fork draws on demand.)
-			p.frames = nil
+			// the program quit. (sshblog's fork draws the first frame at once.)
+			p.drawAtOnce = false
 
 			go p.Send(append(sequenceMsg(testViewOptsCmds(test.opts...)), Quit))
 
@@ -201,8 +204,8 @@ func TestClearMsg(t *testing.T) {
 			)
 			// Draw only the last frame: these golden files were recorded
 			// when frames were drawn by a ticker that never fired before
-			// the program quit. (sshblog's fork draws on demand.)
-			p.frames = nil
+			// the program quit. (sshblog's fork draws the first frame at once.)
+			p.drawAtOnce = false
 
 			go p.Send(append(test.cmds, Quit))
 

@@ -33,7 +33,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/term"
 	"github.com/muesli/cancelreader"
-	"golang.org/x/time/rate"
 )
 
 // ErrProgramPanic is returned by [Program.Run] when the program recovers from a panic.
@@ -524,7 +523,13 @@ type Program struct {
 	msgs         chan Msg
 	errs         chan error
 	finished     chan struct{}
+	runMu        sync.Mutex
 	shutdownOnce sync.Once
+	started      atomic.Bool
+
+	// ranOnce reports whether [Program.Run] has been called before, so its
+	// per-run state can be reinitialized on subsequent runs.
+	ranOnce bool
 
 	profile *colorprofile.Profile // the terminal color profile
 
@@ -540,7 +545,8 @@ type Program struct {
 	// the environment variables for the program, defaults to os.Environ().
 	environ uv.Environ
 	// the program's logger for debugging.
-	logger uv.Logger
+	logger    uv.Logger
+	tracePath string
 
 	// where to read inputs from, this will usually be os.Stdin.
 	input io.Reader
@@ -554,13 +560,6 @@ type Program struct {
 	// modes keeps track of terminal modes that have been enabled or disabled.
 	ignoreSignals uint32
 
-	// frames asks the renderer goroutine for a frame: [Program.render] and
-	// [Program.execute] put a token in it when there is something to draw
-	// or write. It holds one token, so a burst of requests makes one frame.
-	// (sshblog's fork: upstream flushes on a ticker, fps times a second,
-	// whether or not anything changed. See PATCHES.md.)
-	frames chan struct{}
-
 	// screenRelease is how long the renderer waits after a frame before it
 	// forgets the screen; 0 is never. See [WithScreenRelease].
 	screenRelease time.Duration
@@ -569,20 +568,24 @@ type Program struct {
 	// nil. See [WithFirstFrames].
 	firstFrames *FirstFrames
 
-	// drawn is the last view render asked a frame for, and hasDrawn whether
-	// there is one: a view equal to it needs no frame. Only the event loop
-	// uses them.
-	drawn    View
-	hasDrawn bool
-
 	// size is the window size the renderer was last given.
 	size WindowSizeMsg
+
+	// drawAtOnce makes the renderer draw a change at once, not at the next
+	// tick, when it drew nothing for a frame's time. NewProgram sets it;
+	// golden tests recorded without it clear it. (sshblog's fork: see
+	// PATCHES.md.)
+	drawAtOnce bool
 
 	// once is used to stop the renderer.
 	once sync.Once
 
 	// rendererDone is used to stop the renderer.
 	rendererDone chan struct{}
+
+	// rendererWake wakes the renderer when it has stopped its ticker because
+	// nothing was changing. See [Program.startRenderer].
+	rendererWake chan struct{}
 
 	// Initial window size. Mainly used for testing.
 	width, height int
@@ -641,8 +644,10 @@ func NewProgram(model Model, opts ...ProgramOption) *Program {
 		initialModel: model,
 		msgs:         make(chan Msg),
 		errs:         make(chan error, 1),
+		finished:     make(chan struct{}),
 		rendererDone: make(chan struct{}),
-		frames:       make(chan struct{}, 1),
+		rendererWake: make(chan struct{}, 1),
+		drawAtOnce:   true,
 	}
 
 	// Apply all options to the program.
@@ -676,10 +681,7 @@ func NewProgram(model Model, opts ...ProgramOption) *Program {
 
 	tracePath, traceOk := os.LookupEnv("TEA_TRACE")
 	if traceOk && len(tracePath) > 0 {
-		// We have a trace filepath.
-		if f, err := os.OpenFile(tracePath, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600); err == nil {
-			p.logger = log.New(f, "bubbletea: ", log.LstdFlags|log.Lshortfile)
-		}
+		p.tracePath = tracePath
 	}
 
 	return p
@@ -841,12 +843,10 @@ func (p *Program) eventLoop(model Model, cmds chan Cmd) (Model, error) {
 						// The terminal supports synchronized output and it's
 						// currently disabled, so we can enable it on the renderer.
 						p.renderer.setSyncdUpdates(true)
-						p.requestFrame()
 					}
 				case ansi.ModeUnicodeCore:
 					if msg.Value == ansi.ModeReset || msg.Value == ansi.ModeSet || msg.Value == ansi.ModePermanentlySet {
 						p.renderer.setWidthMethod(ansi.GraphemeWidth)
-						p.requestFrame()
 					}
 				}
 
@@ -923,10 +923,10 @@ func (p *Program) eventLoop(model Model, cmds chan Cmd) (Model, error) {
 			case WindowSizeMsg:
 				// The size the program starts with comes as a message too:
 				// resizing to it would erase and draw the first frame again.
+				// (sshblog's fork.)
 				if msg != p.size {
 					p.size = msg
 					p.renderer.resize(msg.Width, msg.Height)
-					p.requestFrame()
 				}
 
 			case windowSizeMsg:
@@ -941,11 +941,9 @@ func (p *Program) eventLoop(model Model, cmds chan Cmd) (Model, error) {
 
 			case printLineMessage:
 				p.renderer.insertAbove(msg.messageBody) //nolint:errcheck,gosec
-				p.requestFrame()
 
 			case clearScreenMsg:
 				p.renderer.clearScreen()
-				p.requestFrame()
 
 			case ColorProfileMsg:
 				p.renderer.setColorProfile(msg.Profile)
@@ -968,12 +966,17 @@ func (p *Program) eventLoop(model Model, cmds chan Cmd) (Model, error) {
 // render renders the given view to the renderer.
 func (p *Program) render(model Model) {
 	if p.renderer != nil {
-		v := model.View()
-		p.renderer.render(v) // send view to renderer
-		if !p.hasDrawn || !viewEquals(&p.drawn, &v) {
-			p.drawn, p.hasDrawn = v, true
-			p.requestFrame()
-		}
+		p.renderer.render(model.View()) // send view to renderer
+		p.wakeRenderer()
+	}
+}
+
+// wakeRenderer restarts the renderer's ticker if it was stopped because
+// nothing was changing. It never blocks.
+func (p *Program) wakeRenderer() {
+	select {
+	case p.rendererWake <- struct{}{}:
+	default:
 	}
 }
 
@@ -1081,26 +1084,64 @@ func (p *Program) Run() (returnModel Model, returnErr error) {
 		return nil, errors.New("bubbletea: InitialModel cannot be nil")
 	}
 
+	// Acquire runMu for the duration of initialization. Kill() will also
+	// acquire runMu before calling shutdown(), preventing data races between
+	// Run() writing to fields like p.handlers, p.renderer, and
+	// p.cancelReader and Kill() reading them.
+	p.runMu.Lock()
+	initialized := false
+	defer func() {
+		if !initialized {
+			p.runMu.Unlock()
+		}
+	}()
+
+	p.finished = make(chan struct{})
+	defer close(p.finished)
+
+	if p.tracePath != "" {
+		if f, err := os.OpenFile(p.tracePath, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600); err == nil {
+			defer f.Close() //nolint:errcheck
+			p.logger = log.New(f, "bubbletea: ", log.LstdFlags|log.Lshortfile)
+		}
+	}
+
 	// Initialize context and teardown channel.
+	//
+	// When a previous run already tore down its per-run state, recreate it so
+	// the Program can be run again. The context is only recreated after an
+	// actual run: replacing it unconditionally would swallow a
+	// [Program.Kill] issued before the program started, which works by
+	// cancelling the context created in NewProgram.
+	if p.ranOnce {
+		p.ctx, p.cancel = context.WithCancel(p.externalCtx)
+		p.errs = make(chan error, 1)
+		p.shutdownOnce = sync.Once{}
+	}
+	p.ranOnce = true
+
 	p.handlers = channelHandlers{}
 	cmds := make(chan Cmd)
 
-	p.finished = make(chan struct{})
-	defer func() {
-		close(p.finished)
-	}()
-
 	defer p.cancel()
+	p.started.Store(true)
 
 	if p.disableInput {
 		p.input = nil
 	} else if p.input == nil {
 		p.input = os.Stdin
 		if !term.IsTerminal(os.Stdin.Fd()) {
-			ttyIn, _, err := OpenTTY()
+			ttyIn, ttyOut, err := OpenTTY()
 			if err != nil {
 				return p.initialModel, fmt.Errorf("bubbletea: error opening TTY: %w", err)
 			}
+			// Nothing else owns these files: close them when Run returns so
+			// each Run doesn't leak a /dev/tty fd (on Windows, CONIN$ and
+			// CONOUT$ handles).
+			defer func() {
+				_ = ttyIn.Close()
+				_ = ttyOut.Close()
+			}()
 			p.input = ttyIn
 		}
 	}
@@ -1123,6 +1164,10 @@ func (p *Program) Run() (returnModel Model, returnErr error) {
 	// Check if output is a TTY before entering raw mode, hiding the cursor and
 	// so on.
 	if err := p.initTerminal(); err != nil {
+		// The input may already be in raw mode at this point (on Windows it
+		// is made raw before the output console-mode setup), so restore the
+		// terminal before returning the error.
+		_ = p.restoreTerminalState()
 		return p.initialModel, err
 	}
 
@@ -1132,6 +1177,7 @@ func (p *Program) Run() (returnModel Model, returnErr error) {
 		// Set the initial size of the terminal.
 		w, h, err := term.GetSize(p.ttyOutput.Fd())
 		if err != nil {
+			_ = p.restoreTerminalState()
 			return p.initialModel, fmt.Errorf("bubbletea: error getting terminal size: %w", err)
 		}
 
@@ -1190,6 +1236,7 @@ func (p *Program) Run() (returnModel Model, returnErr error) {
 	model := p.initialModel
 	if p.input != nil {
 		if err := p.initInputReader(false); err != nil {
+			_ = p.restoreTerminalState()
 			return model, err
 		}
 	}
@@ -1232,6 +1279,10 @@ func (p *Program) Run() (returnModel Model, returnErr error) {
 
 	// Process commands.
 	p.handlers.add(p.handleCommands(cmds))
+
+	// Initialization is complete. Release the lock so Kill() can proceed.
+	p.runMu.Unlock()
+	initialized = true
 
 	// Run event loop, handle updates and draw.
 	var err error
@@ -1289,13 +1340,25 @@ func (p *Program) Send(msg Msg) {
 // If the program is not running this will be a no-op, so it's safe to call
 // if the program is unstarted or has already exited.
 func (p *Program) Quit() {
+	if !p.started.Load() {
+		return
+	}
 	p.Send(Quit())
 }
 
 // Kill stops the program immediately and restores the former terminal state.
 // The final render that you would normally see when quitting will be skipped.
 // [program.Run] returns a [ErrProgramKilled] error.
+//
+// If [Program.Run] is concurrently initializing, Kill will wait for it to
+// finish before performing shutdown. This prevents data races that could
+// occur when Kill reads fields that Run is still setting up.
 func (p *Program) Kill() {
+	// Wait for Run() to finish initializing before calling shutdown().
+	// This prevents data races between Run() writing to fields like
+	// p.handlers, p.renderer, and p.cancelReader and Kill() reading them.
+	p.runMu.Lock()
+	defer p.runMu.Unlock()
 	p.shutdown(true)
 }
 
@@ -1309,7 +1372,7 @@ func (p *Program) execute(seq string) {
 	p.mu.Lock()
 	_, _ = p.outputBuf.WriteString(seq)
 	p.mu.Unlock()
-	p.requestFrame()
+	p.wakeRenderer()
 }
 
 // executeQuery writes a terminal query to the program output. Queries expect a
@@ -1422,14 +1485,14 @@ func (p *Program) recoverFromPanic(r interface{}) {
 	}
 }
 
-// recoverFromGoPanic recovers from a goroutine panic, prints a stack trace and
-// signals for the program to be killed and terminal restored to a usable state.
+// recoverFromGoPanic recovers from a goroutine panic, prints a stack trace,
+// restores the terminal to a usable state, and signals the program to be killed.
 func (p *Program) recoverFromGoPanic(r interface{}) {
 	select {
 	case p.errs <- ErrProgramPanic:
 	default:
 	}
-	p.cancel()
+	p.shutdown(true)
 	// We use "\r\n" to ensure the output is formatted even when restoring the
 	// terminal does not work or when raw mode is still active.
 	rec := strings.ReplaceAll(fmt.Sprintf("%s", r), "\n", "\r\n")
@@ -1457,9 +1520,8 @@ func (p *Program) releaseTerminal(reset bool) error {
 	atomic.StoreUint32(&p.ignoreSignals, 1)
 	if p.cancelReader != nil {
 		p.cancelReader.Cancel()
+		p.waitForReadLoop()
 	}
-
-	p.waitForReadLoop()
 
 	if p.renderer != nil {
 		p.stopRenderer(false)
@@ -1487,7 +1549,6 @@ func (p *Program) RestoreTerminal() error {
 	}
 
 	p.startRenderer()
-	p.requestFrame() // draw the view again
 
 	// If the output is a terminal, it may have been resized while another
 	// process was at the foreground, in which case we may not have received
@@ -1503,10 +1564,11 @@ func (p *Program) RestoreTerminal() error {
 // and will persist across renders by the Program.
 //
 // If the altscreen is active no output will be printed.
+// If the program has already exited this is a no-op.
 func (p *Program) Println(args ...any) {
-	p.msgs <- printLineMessage{
+	p.Send(printLineMessage{
 		messageBody: fmt.Sprint(args...),
-	}
+	})
 }
 
 // Printf prints above the Program. It takes a format template followed by
@@ -1517,35 +1579,22 @@ func (p *Program) Println(args ...any) {
 // its own line.
 //
 // If the altscreen is active no output will be printed.
+// If the program has already exited this is a no-op.
 func (p *Program) Printf(template string, args ...any) {
-	p.msgs <- printLineMessage{
+	p.Send(printLineMessage{
 		messageBody: fmt.Sprintf(template, args...),
-	}
+	})
 }
-
-// requestFrame asks the renderer goroutine to flush queued output and the
-// latest view. It never blocks.
-func (p *Program) requestFrame() {
-	select {
-	case p.frames <- struct{}{}:
-	default: // a frame is already due
-	}
-}
-
-// frameBurst is how many frames the renderer may draw at once before the
-// frame rate limit holds it back: a key pressed just after a frame is drawn
-// at once, while a flood of updates is still drawn at most fps times a
-// second.
-const frameBurst = 4
 
 // startRenderer starts the renderer.
-//
-// The renderer goroutine sleeps until a frame is requested, so an idle
-// program costs no CPU. Frames are drawn at once, fps a second on average
-// with bursts of frameBurst; requests made while it waits are drawn
-// together.
 func (p *Program) startRenderer() {
-	limit := rate.NewLimiter(rate.Limit(p.fps), frameBurst)
+	framerate := time.Second / time.Duration(p.fps)
+	// Stop ticking after about half a second of frames with nothing to draw.
+	idleFrames := max(p.fps/2, 1)
+
+	// Each run of the renderer gets its own ticker, so a goroutine that is
+	// still exiting can't stop the ticker of the next one.
+	ticker := time.NewTicker(framerate)
 
 	// Since the renderer can be restarted after a stop, we need to reset
 	// the done channel and its corresponding sync.Once.
@@ -1554,44 +1603,81 @@ func (p *Program) startRenderer() {
 	// Start the renderer.
 	p.renderer.start()
 	go func() {
-		wait := time.NewTimer(0)
-		defer wait.Stop()
+		defer ticker.Stop()
 
-		// idle fires when no frame was drawn for screenRelease; it is set
-		// again by the next frame, not before.
-		var idle *time.Timer
-		var idleC <-chan time.Time
+		// sshblog's fork: release fires when no frame was drawn for
+		// screenRelease; it is set again by the next frame, not before.
+		var release *time.Timer
+		var releaseC <-chan time.Time
 		if p.screenRelease > 0 {
-			idle = time.NewTimer(p.screenRelease)
-			defer idle.Stop()
-			idleC = idle.C
+			release = time.NewTimer(p.screenRelease)
+			defer release.Stop()
+			releaseC = release.C
+		}
+		// flush hands what the program queued to the renderer and draws
+		// the view, and reports whether it drew.
+		flush := func() bool {
+			_ = p.flushQueued()
+			drew, _ := p.renderer.flush(false)
+			if drew && release != nil {
+				release.Reset(p.screenRelease)
+			}
+			return drew
 		}
 
+		var (
+			idle    int       // consecutive frames with nothing to draw
+			parked  bool      // whether the ticker is stopped
+			realign bool      // whether the ticker runs a shortened interval
+			last    time.Time // when the ticker last fired
+			drawn   time.Time // when a flush last drew (sshblog's fork)
+		)
 		for {
 			select {
 			case <-p.rendererDone:
 				return
-			case <-idleC:
+
+			case <-releaseC:
 				p.renderer.forgetScreen()
-				continue
-			case <-p.frames:
-			}
-			if d := limit.Reserve().Delay(); d > 0 {
-				wait.Reset(d)
-				select {
-				case <-p.rendererDone:
-					return
-				case <-wait.C:
+
+			case <-p.rendererWake:
+				// sshblog's fork: a change that comes when nothing was drawn
+				// for a frame's time (a key after a pause, the first frame)
+				// is drawn at once, and the ticker restarts from now; one
+				// that comes sooner waits for the tick, so that frames are
+				// still drawn at most fps times a second.
+				if p.drawAtOnce && time.Since(drawn) >= framerate {
+					parked, realign, idle = false, false, 0
+					last = time.Now()
+					ticker.Reset(framerate)
+					if flush() {
+						drawn = last
+					}
+					continue
 				}
-			}
-			select {
-			case <-p.frames: // asked for while we waited: drawn now
-			default:
-			}
-			_ = p.flushQueued()
-			_ = p.renderer.flush(false)
-			if idle != nil {
-				idle.Reset(p.screenRelease)
+				if !parked {
+					continue
+				}
+				// Resume on the same frame boundaries as if the ticker had
+				// never stopped, so frames are drawn exactly when they
+				// would have been.
+				parked, realign = false, true
+				ticker.Reset(framerate - time.Since(last)%framerate)
+
+			case last = <-ticker.C:
+				if realign {
+					realign = false
+					ticker.Reset(framerate)
+				}
+				if flush() {
+					idle = 0
+					drawn = last
+				} else if idle++; idle >= idleFrames {
+					// Nothing is changing. Stop waking up every frame until
+					// there is something to draw, see [Program.wakeRenderer].
+					ticker.Stop()
+					parked = true
+				}
 			}
 		}
 	}()
@@ -1608,7 +1694,7 @@ func (p *Program) stopRenderer(kill bool) {
 
 	if !kill {
 		// flush locks the mutex
-		_ = p.renderer.flush(true)
+		_, _ = p.renderer.flush(true)
 	}
 
 	_ = p.renderer.close()
