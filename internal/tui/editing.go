@@ -6,6 +6,7 @@ import (
 
 	"github.com/sshblog/sshblog/internal/store"
 	"github.com/sshblog/sshblog/internal/tui/editor"
+	"github.com/sshblog/sshblog/internal/tui/items"
 )
 
 // The reader's side of the editor (package editor): opening it from the
@@ -56,10 +57,10 @@ func (m *Model) closeEditor(msg editor.ClosedMsg) tea.Cmd {
 
 // entry is what the list knows of the post named slug.
 func (m *Model) entry(slug string) (store.Entry, bool) {
-	for _, items := range [][]list.Item{m.postItems, m.pageItems} {
-		for _, li := range items {
-			if it, ok := li.(*item); ok && it.entry.Slug == slug {
-				return it.entry, true
+	for _, kind := range [][]list.Item{m.postItems, m.pageItems} {
+		for _, li := range kind {
+			if it, ok := li.(*items.Item); ok && it.Entry.Slug == slug {
+				return it.Entry, true
 			}
 		}
 	}

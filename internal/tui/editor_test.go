@@ -15,6 +15,7 @@ import (
 
 	"github.com/sshblog/sshblog/internal/post"
 	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/tui/items"
 	"github.com/sshblog/sshblog/internal/tui/theme"
 )
 
@@ -266,7 +267,7 @@ func TestEditKoreanAndSave(t *testing.T) {
 	if h.m.screen != listScreen || h.m.selectedSlug() != "hello" {
 		t.Fatalf("esc after saving: screen %v, cursor on %q", h.m.screen, h.m.selectedSlug())
 	}
-	if it, ok := h.m.list.SelectedItem().(*item); !ok || it.entry.Rev != 3 {
+	if it, ok := h.m.list.SelectedItem().(*items.Item); !ok || it.Entry.Rev != 3 {
 		t.Errorf("the list has %+v", h.m.list.SelectedItem())
 	}
 }

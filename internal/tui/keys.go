@@ -2,7 +2,6 @@ package tui
 
 import (
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/list"
 	"charm.land/bubbles/v2/viewport"
 	"github.com/sshblog/sshblog/internal/tui/pager"
 )
@@ -63,24 +62,6 @@ func newKeyMap() keyMap {
 		Review:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "review")),
 		Approve:    key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "approve")),
 		Reject:     key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "reject")),
-	}
-}
-
-// newListKeyMap is the list's bindings. Quitting, help and opening are left
-// unbound: the model handles them, because they depend on the screen.
-func newListKeyMap() list.KeyMap {
-	return list.KeyMap{
-		CursorUp:    key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		CursorDown:  key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		PrevPage:    key.NewBinding(key.WithKeys("left", "h", "pgup", "b", "u"), key.WithHelp("←/b/pgup", "previous page")),
-		NextPage:    key.NewBinding(key.WithKeys("right", "l", "pgdown", "f", "d", "space"), key.WithHelp("→/f/pgdn", "next page")),
-		GoToStart:   key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g/home", "first post")),
-		GoToEnd:     key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G/end", "last post")),
-		Filter:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
-		ClearFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
-
-		CancelWhileFiltering: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
-		AcceptWhileFiltering: key.NewBinding(key.WithKeys("enter", "tab", "shift+tab", "up", "down"), key.WithHelp("enter", "apply filter")),
 	}
 }
 

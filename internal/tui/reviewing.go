@@ -67,5 +67,5 @@ func (m *Model) markProposals(ps []store.Proposal) {
 			m.toReview++
 		}
 	}
-	m.delegate.marks = marks
+	m.delegate.Marks = marks
 }

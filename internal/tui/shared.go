@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/tui/items"
 )
 
 // Shared is what the sessions of one server share: the list's items, built
@@ -76,18 +77,18 @@ func NewShared() *Shared {
 // call's items and build.
 func (s *Shared) items(entries []store.Entry, loc *time.Location) (posts, pages []list.Item, build uint64) {
 	if s == nil {
-		posts, pages = splitKinds(entries, loc)
+		posts, pages = items.Split(entries, loc)
 		return posts, pages, 0
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.build == 0 || s.loc != loc || !sameRevisions(s.entries, entries) {
-		var reuse map[string]*item
+		var reuse map[string]*items.Item
 		if s.loc == loc {
 			reuse = itemsBySlug(s.posts, s.pages)
 		}
 		s.loc, s.entries = loc, entries
-		s.posts, s.pages = splitKindsReusing(entries, loc, reuse)
+		s.posts, s.pages = items.SplitReusing(entries, loc, reuse)
 		s.build++
 	}
 	return s.posts, s.pages, s.build
@@ -97,16 +98,16 @@ func (s *Shared) items(entries []store.Entry, loc *time.Location) (posts, pages 
 // build to take those whose post has not changed: a publish changes one
 // post, and rebuilding every item for it made garbage of the rest, and of
 // memory that sessions still held the old items in, holes.
-func itemsBySlug(lists ...[]list.Item) map[string]*item {
+func itemsBySlug(lists ...[]list.Item) map[string]*items.Item {
 	n := 0
 	for _, l := range lists {
 		n += len(l)
 	}
-	m := make(map[string]*item, n)
+	m := make(map[string]*items.Item, n)
 	for _, l := range lists {
 		for _, li := range l {
-			if it, ok := li.(*item); ok {
-				m[it.entry.Slug] = it
+			if it, ok := li.(*items.Item); ok {
+				m[it.Entry.Slug] = it
 			}
 		}
 	}

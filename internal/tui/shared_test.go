@@ -10,6 +10,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/sshblog/sshblog/internal/tui/items"
 	"github.com/sshblog/sshblog/internal/tui/theme"
 )
 
@@ -41,7 +42,7 @@ func TestSharedItems(t *testing.T) {
 	if len(a.postItems) != 3 || &a.postItems[0] != &b.postItems[0] {
 		t.Fatalf("after a new post: %d and %d posts, shared: %v", len(a.postItems), len(b.postItems), &a.postItems[0] == &b.postItems[0])
 	}
-	if got := a.postItems[0].(*item).title; got != "방금 올린 글" {
+	if got := a.postItems[0].(*items.Item).Title(); got != "방금 올린 글" {
 		t.Errorf("the newest item is %q", got)
 	}
 	if &models[0].postItems[0] == &a.postItems[0] {
@@ -49,23 +50,23 @@ func TestSharedItems(t *testing.T) {
 	}
 	// The posts that did not change keep their items; a new revision gets
 	// a new one.
-	old := map[string]*item{}
+	old := map[string]*items.Item{}
 	for _, li := range models[0].postItems {
-		old[li.(*item).entry.Slug] = li.(*item)
+		old[li.(*items.Item).Entry.Slug] = li.(*items.Item)
 	}
 	for _, li := range a.postItems[1:] {
-		if it := li.(*item); old[it.entry.Slug] != it {
-			t.Errorf("the unchanged post %q got a new item", it.entry.Slug)
+		if it := li.(*items.Item); old[it.Entry.Slug] != it {
+			t.Errorf("the unchanged post %q got a new item", it.Entry.Slug)
 		}
 	}
 	st.put(t, "hello", mdPost("Hello again", "2024-01-02", nil, "# Hello\n"))
 	c := open()
 	for _, li := range c.postItems {
-		it := li.(*item)
-		switch prev := old[it.entry.Slug]; {
-		case it.entry.Slug == "hello" && (it == prev || it.title != "Hello again"):
-			t.Errorf("the edited post kept its old item (%q)", it.title)
-		case it.entry.Slug == seedSlug && it != prev:
+		it := li.(*items.Item)
+		switch prev := old[it.Entry.Slug]; {
+		case it.Entry.Slug == "hello" && (it == prev || it.Title() != "Hello again"):
+			t.Errorf("the edited post kept its old item (%q)", it.Title())
+		case it.Entry.Slug == seedSlug && it != prev:
 			t.Error("the seed post got a new item when another post was edited")
 		}
 	}

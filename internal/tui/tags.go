@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/sshblog/sshblog/internal/termtext"
+	"github.com/sshblog/sshblog/internal/tui/items"
 	"github.com/sshblog/sshblog/internal/tui/tags"
 	"github.com/sshblog/sshblog/internal/tui/theme"
 )
@@ -24,11 +25,11 @@ func (m *Model) listedTags() []tags.Count {
 	index := map[string]int{}
 	var out []tags.Count
 	for _, li := range m.postItems {
-		it, ok := li.(*item)
+		it, ok := li.(*items.Item)
 		if !ok {
 			continue
 		}
-		for _, t := range it.entry.Tags {
+		for _, t := range it.Entry.Tags {
 			k := theme.Fold(t)
 			i, seen := index[k]
 			if !seen {
@@ -67,14 +68,14 @@ func (m *Model) showTag(tag string) {
 }
 
 // tagged keeps the items of posts tagged m.tag, or all when there is none.
-func (m *Model) tagged(items []list.Item) []list.Item {
+func (m *Model) tagged(all []list.Item) []list.Item {
 	if m.tag == "" {
-		return items
+		return all
 	}
 	want := theme.Fold(m.tag)
 	var out []list.Item
-	for _, li := range items {
-		if it, ok := li.(*item); ok && slices.ContainsFunc(it.entry.Tags, func(t string) bool { return theme.Fold(t) == want }) {
+	for _, li := range all {
+		if it, ok := li.(*items.Item); ok && slices.ContainsFunc(it.Entry.Tags, func(t string) bool { return theme.Fold(t) == want }) {
 			out = append(out, li)
 		}
 	}

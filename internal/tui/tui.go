@@ -27,6 +27,7 @@ import (
 	"github.com/sshblog/sshblog/internal/store"
 	"github.com/sshblog/sshblog/internal/termtext"
 	"github.com/sshblog/sshblog/internal/tui/editor"
+	"github.com/sshblog/sshblog/internal/tui/items"
 	"github.com/sshblog/sshblog/internal/tui/pager"
 	"github.com/sshblog/sshblog/internal/tui/reads"
 	"github.com/sshblog/sshblog/internal/tui/review"
@@ -176,7 +177,7 @@ type Model struct {
 	showPagerHelp bool
 
 	list       list.Model
-	delegate   *delegate
+	delegate   *items.Delegate
 	listReady  bool   // the store has answered once
 	listSeq    int    // the newest request for the list
 	listOnView int    // the request whose answer is shown
@@ -229,9 +230,9 @@ func New(opts Options) *Model {
 		keys:     newKeyMap(),
 		help:     help.New(),
 	}
-	m.delegate = &delegate{}
+	m.delegate = &items.Delegate{}
 
-	initList(&m.list, m.delegate)
+	items.Init(&m.list, m.delegate)
 
 	m.setStyles(true)
 	m.pager = pager.New(pager.Options{
@@ -501,16 +502,16 @@ func (m *Model) open(index int) tea.Cmd {
 // entryAt puts the list's cursor on the post at index in the list as it is
 // shown, and returns it with the words of the list's search, if any.
 func (m *Model) entryAt(index int) (store.Entry, []string, bool) {
-	items := m.list.VisibleItems()
-	if index < 0 || index >= len(items) {
+	shown := m.list.VisibleItems()
+	if index < 0 || index >= len(shown) {
 		return store.Entry{}, nil, false
 	}
-	it, ok := items[index].(*item)
+	it, ok := shown[index].(*items.Item)
 	if !ok {
 		return store.Entry{}, nil, false
 	}
 	m.list.Select(index)
-	return it.entry, m.searchTerms(), true
+	return it.Entry, m.searchTerms(), true
 }
 
 // step is the pager's way to the next (delta 1) or previous post of the
@@ -523,7 +524,7 @@ func (m *Model) step(delta int) (store.Entry, []string, bool) {
 // opened from it starts at its first match.
 func (m *Model) searchTerms() []string {
 	if m.search != nil && m.list.FilterState() != list.Unfiltered {
-		return filterTerms(m.list.FilterValue())
+		return items.Terms(m.list.FilterValue())
 	}
 	return nil
 }
@@ -612,13 +613,13 @@ func (m *Model) applyList(msg listMsg) tea.Cmd {
 
 // setItems gives the list the posts or the pages, whichever it shows.
 func (m *Model) setItems() {
-	items := m.tagged(m.postItems)
+	shown := m.tagged(m.postItems)
 	if m.showPages {
-		items = m.pageItems
+		shown = m.pageItems
 	}
-	m.delegate.showDesc = hasDescriptions(items)
+	m.delegate.ShowDesc = items.HasDescriptions(shown)
 	m.list.SetDelegate(m.delegate)
-	m.list.SetItems(items) // its command filters; refilter does it now
+	m.list.SetItems(shown) // its command filters; refilter does it now
 	m.refilter()
 }
 
@@ -645,12 +646,12 @@ func kindIndex(pages bool) int {
 // kind, and reports whether the list has it.
 func (m *Model) selectPost(slug string) bool {
 	for _, kind := range []bool{m.showPages, !m.showPages} {
-		items := m.postItems
+		shown := m.postItems
 		if kind {
-			items = m.pageItems
+			shown = m.pageItems
 		}
-		for _, li := range items {
-			if it, ok := li.(*item); ok && it.entry.Slug == slug {
+		for _, li := range shown {
+			if it, ok := li.(*items.Item); ok && it.Entry.Slug == slug {
 				m.setKind(kind)
 				m.selectSlug(slug, m.list.Index())
 				return true
@@ -662,8 +663,8 @@ func (m *Model) selectPost(slug string) bool {
 
 // selectedSlug is the slug of the post under the list's cursor, if any.
 func (m *Model) selectedSlug() string {
-	if it, ok := m.list.SelectedItem().(*item); ok {
-		return it.entry.Slug
+	if it, ok := m.list.SelectedItem().(*items.Item); ok {
+		return it.Entry.Slug
 	}
 	return ""
 }
@@ -671,20 +672,20 @@ func (m *Model) selectedSlug() string {
 // selectSlug puts the list's cursor on the post named slug, or, when it is
 // not shown, as near to index as the list allows.
 func (m *Model) selectSlug(slug string, index int) {
-	items := m.list.VisibleItems()
-	if len(items) == 0 {
+	shown := m.list.VisibleItems()
+	if len(shown) == 0 {
 		m.list.Select(0)
 		return
 	}
 	if slug != "" {
-		for i, li := range items {
-			if it, ok := li.(*item); ok && it.entry.Slug == slug {
+		for i, li := range shown {
+			if it, ok := li.(*items.Item); ok && it.Entry.Slug == slug {
 				m.list.Select(i)
 				return
 			}
 		}
 	}
-	m.list.Select(min(max(index, 0), len(items)-1))
+	m.list.Select(min(max(index, 0), len(shown)-1))
 }
 
 // setDark restyles for a dark or light background and renders the open post
@@ -709,7 +710,7 @@ func (m *Model) setDark(dark bool) tea.Cmd {
 func (m *Model) setStyles(dark bool) {
 	m.dark = dark
 	m.st = theme.For(dark)
-	m.delegate.st = m.st
+	m.delegate.St = m.st
 	m.help.Styles = m.st.Help
 	m.list.Styles = m.st.List
 	m.list.FilterInput.SetStyles(m.st.FilterInput)
@@ -846,18 +847,18 @@ func (m *Model) listStatus(width int) string {
 	case m.list.SettingFilter():
 		return termtext.Truncate(m.list.FilterInput.View(), width, theme.Ellipsis)
 	case m.tag != "" && !m.list.IsFiltered() && !m.showPages:
-		s = fmt.Sprintf("#%s · %s · esc all posts", termtext.SanitizeLine(m.tag), countPosts(len(m.list.Items())))
+		s = fmt.Sprintf("#%s · %s · esc all posts", termtext.SanitizeLine(m.tag), items.CountPosts(len(m.list.Items())))
 	case m.list.IsFiltered():
-		count := countPosts
+		count := items.CountPosts
 		if m.showPages {
-			count = countPages
+			count = items.CountPages
 		}
 		s = fmt.Sprintf("“%s” · %d of %s", termtext.SanitizeLine(m.list.FilterValue()),
 			len(m.list.VisibleItems()), count(len(m.list.Items())))
 	case len(m.pageItems) > 0:
 		return m.kindsLine(width)
 	case len(m.list.Items()) > 0:
-		s = countPosts(len(m.list.Items()))
+		s = items.CountPosts(len(m.list.Items()))
 	}
 	if m.toReview > 0 && !m.list.SettingFilter() {
 		s = theme.JoinNonEmpty(" · ", s, fmt.Sprintf("%d to review (r)", m.toReview))
@@ -868,7 +869,7 @@ func (m *Model) listStatus(width int) string {
 // kindsLine is the status line when there are pages: "3 posts · 2 pages",
 // the kind shown in bold.
 func (m *Model) kindsLine(width int) string {
-	posts, pages := countPosts(len(m.postItems)), countPages(len(m.pageItems))
+	posts, pages := items.CountPosts(len(m.postItems)), items.CountPages(len(m.pageItems))
 	sep := " · "
 	if termtext.Width(posts+sep+pages) > width {
 		s := posts
