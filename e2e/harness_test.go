@@ -285,3 +285,28 @@ func (c *client) sshCommandLine(b *blog, args ...string) string {
 	}
 	return "ssh " + strings.Join(quoted, " ")
 }
+
+// transfer runs scp or sftp (prog) against b as this client, with args
+// after the connection options and stdin as its input, and returns what it
+// printed.
+func (c *client) transfer(b *blog, prog, stdin string, args ...string) (string, error) {
+	all := append([]string{"-F", "/dev/null", "-P", b.port}, c.sshArgs(b)[4:]...)
+	cmd := exec.Command(prog, append(all, args...)...)
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// writeFiles returns a function that writes a file of the given content in
+// a temporary folder of t's and returns its path.
+func writeFiles(t *testing.T) func(name, content string) string {
+	dir := t.TempDir()
+	return func(name, content string) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+}

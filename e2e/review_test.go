@@ -3,9 +3,6 @@ package e2e
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -34,20 +31,10 @@ func reviewPost(title string) string {
 // post as it was; comments reach the proposer's history.
 func TestReviewEveryWritePath(t *testing.T) {
 	b, ash, lee, reader := reviewedBlog(t)
-	dir := t.TempDir()
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := writeFiles(t)
 	transfer := func(prog string, stdin string, args ...string) {
 		t.Helper()
-		all := append([]string{"-F", "/dev/null", "-P", b.port}, ash.sshArgs(b)[4:]...)
-		cmd := exec.Command(prog, append(all, args...)...)
-		cmd.Stdin = strings.NewReader(stdin)
-		if out, err := cmd.CombinedOutput(); err != nil {
+		if out, err := ash.transfer(b, prog, stdin, args...); err != nil {
 			t.Fatalf("%s: %v: %s", prog, err, out)
 		}
 	}

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -146,24 +145,13 @@ func TestScpAndSftp(t *testing.T) {
 	b.addAuthor("ash", ash)
 	b.start()
 	dir := t.TempDir()
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := writeFiles(t)
 	one := write("one.md", strings.Replace(hello, "안녕하세요", "하나", 1))
 	two := write("two.md", strings.Replace(hello, "안녕하세요", "둘", 1))
 	three := write("three.md", strings.Replace(hello, "안녕하세요", "셋", 1))
 	bad := write("bad.md", "# bad \x1b]52;c;aGk=\x07\n")
 
-	scp := func(c *client, args ...string) (string, error) {
-		all := append([]string{"-F", "/dev/null", "-P", b.port}, c.sshArgs(b)[4:]...)
-		all = append(all, args...)
-		out, err := exec.Command("scp", all...).CombinedOutput()
-		return string(out), err
-	}
+	scp := func(c *client, args ...string) (string, error) { return c.transfer(b, "scp", "", args...) }
 	host := "ash@127.0.0.1:"
 	// Today's scp speaks sftp; several files at once.
 	if out, err := scp(ash, one, two, host); err != nil {
@@ -214,12 +202,7 @@ func TestScpAndSftp(t *testing.T) {
 
 	// sftp: ls, get, put, rename, rm.
 	sftp := func(c *client, batch string) (string, error) {
-		all := append([]string{"-F", "/dev/null", "-P", b.port}, c.sshArgs(b)[4:]...)
-		all = append(all, "-b", "-", "ash@127.0.0.1")
-		cmd := exec.Command("sftp", all...)
-		cmd.Stdin = strings.NewReader(batch)
-		out, err := cmd.CombinedOutput()
-		return string(out), err
+		return c.transfer(b, "sftp", batch, "-b", "-", "ash@127.0.0.1")
 	}
 	got := filepath.Join(dir, "fetched.md")
 	out, err := sftp(ash, "ls -1\nget one.md "+got+"\nput "+one+" four.md\nrename two.md deux.md\nrm three.md\n")
