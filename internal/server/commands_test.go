@@ -25,13 +25,16 @@ import (
 	"github.com/sshblog/sshblog/internal/store/boltstore"
 )
 
-// keyAuthors makes the holder of one key the author ash.
-type keyAuthors struct{ ash gossh.PublicKey }
+// keyAuthors makes the holders of two keys the authors ash and lee.
+type keyAuthors struct{ ash, lee gossh.PublicKey }
 
-// Author returns ash for ash's key.
+// Author returns ash or lee for their keys.
 func (a keyAuthors) Author(key gossh.PublicKey) (string, bool) {
-	if bytes.Equal(key.Marshal(), a.ash.Marshal()) {
+	switch {
+	case bytes.Equal(key.Marshal(), a.ash.Marshal()):
 		return "ash", true
+	case a.lee != nil && bytes.Equal(key.Marshal(), a.lee.Marshal()):
+		return "lee", true
 	}
 	return "", false
 }
@@ -41,6 +44,7 @@ type commandBlog struct {
 	addr           string
 	db             *boltstore.DB
 	author, reader *gossh.ClientConfig
+	second         *gossh.ClientConfig // the author lee
 }
 
 // newSigner makes an ed25519 key.
@@ -64,16 +68,24 @@ func newCommandBlog(t *testing.T) *commandBlog { return newCommandBlogLimited(t,
 // bytes (0: the default).
 func newCommandBlogLimited(t *testing.T, maxPost int64) *commandBlog {
 	t.Helper()
+	return newCommandBlogWith(t, blog.Config{MaxPostSize: maxPost})
+}
+
+// newCommandBlogWith is newCommandBlog with the blog's rules in cfg (its
+// location, stats and authors' count are the test's).
+func newCommandBlogWith(t *testing.T, cfg blog.Config) *commandBlog {
+	t.Helper()
 	db, err := boltstore.Open(filepath.Join(t.TempDir(), "blog.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	ashKey, readerKey := newSigner(t), newSigner(t)
+	ashKey, leeKey, readerKey := newSigner(t), newSigner(t), newSigner(t)
 	counts := stats.New(db, stats.Options{Location: time.UTC})
 	t.Cleanup(func() { counts.Close(context.Background()) })
-	b := blog.New(db, blog.Config{Location: time.UTC, Stats: counts, MaxPostSize: maxPost})
-	srv, err := New(Config{Title: "테스트 블로그", HostKey: newSigner(t)}, b, render.New(1<<20), keyAuthors{ashKey.PublicKey()}, slog.New(slog.DiscardHandler))
+	cfg.Location, cfg.Stats, cfg.Authors = time.UTC, counts, func() int { return 2 }
+	b := blog.New(db, cfg)
+	srv, err := New(Config{Title: "테스트 블로그", HostKey: newSigner(t)}, b, render.New(1<<20), keyAuthors{ashKey.PublicKey(), leeKey.PublicKey()}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +102,7 @@ func newCommandBlogLimited(t *testing.T, maxPost int64) *commandBlog {
 	client := func(s gossh.Signer) *gossh.ClientConfig {
 		return &gossh.ClientConfig{User: "x", Auth: []gossh.AuthMethod{gossh.PublicKeys(s)}, HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 5 * time.Second}
 	}
-	return &commandBlog{addr: l.Addr().String(), db: db, author: client(ashKey), reader: client(readerKey)}
+	return &commandBlog{addr: l.Addr().String(), db: db, author: client(ashKey), reader: client(readerKey), second: client(leeKey)}
 }
 
 // result is what a command printed and its exit status.
