@@ -2,7 +2,7 @@
 // and the only one a blog needs on one machine. Every write is one bbolt
 // transaction, committed (fsync'd) before it returns; reads of the list are
 // served from an in-memory snapshot replaced after each write. The file's
-// layout is in the project README ("Where data lives").
+// layout is in the project README ("A byte on disk").
 package boltstore
 
 import (
@@ -29,8 +29,8 @@ import (
 	"github.com/sshblog/sshblog/internal/store"
 )
 
-// The buckets of the bbolt file. See the package README section in the
-// project README for the layout.
+// The buckets of the bbolt file; the project README ("A byte on disk")
+// describes the layout.
 var (
 	bucketPosts     = []byte("posts")     // slug -> JSON store.Entry (current metadata, no body)
 	bucketRevisions = []byte("revisions") // slug -> bucket: big-endian uint64 rev -> revision record
