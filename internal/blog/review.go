@@ -143,7 +143,9 @@ func (b *Service) Approve(ctx context.Context, id Identity, slug string, n uint6
 	if !p.Open() {
 		return store.Entry{}, p, refuse(ErrConflict, "%s proposal %d was %s already", slug, p.N, p.State)
 	}
-	if e, ok := b.st.Entry(slug); ok && e.Slug != slug {
+	// A proposal to edit a post renamed since leads nowhere; a new post
+	// under a name that is now an alias takes the name, as a publish does.
+	if e, ok := b.st.Entry(slug); ok && e.Slug != slug && p.Base != 0 {
 		return store.Entry{}, p, refuse(ErrConflict, "%s was renamed to %s after proposal %d: propose it again there", slug, e.Slug, p.N)
 	}
 	parsed, err := post.Parse(p.Source, post.Options{Slug: slug, Location: b.cfg.Location})

@@ -139,3 +139,29 @@ func TestReviewedImportProposesEachPost(t *testing.T) {
 		t.Errorf("open proposals = %+v", open)
 	}
 }
+
+// TestApproveAfterARename: a proposal to edit a post that was renamed since
+// is refused (it would start a new post under the old name); the post is
+// left as it is.
+func TestApproveAfterARename(t *testing.T) {
+	ctx := context.Background()
+	b, _, _ := reviewed(t, 2)
+	if _, err := b.Publish(ctx, ash, []byte("# 처음\n"), PublishOptions{Slug: "old"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := b.Approve(ctx, misty, "old", 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Publish(ctx, ash, []byte("# 고침\n"), PublishOptions{Slug: "old"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Rename(ctx, misty, "old", "new"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := b.Approve(ctx, misty, "old", 0); !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), "renamed to new") {
+		t.Errorf("approving an edit of a renamed post: %v", err)
+	}
+	if r, err := b.Get(ctx, reader, "new"); err != nil || !strings.Contains(string(r.Source), "처음") {
+		t.Errorf("the renamed post is %q, %v", r.Source, err)
+	}
+}
