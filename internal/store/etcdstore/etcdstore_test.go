@@ -207,3 +207,35 @@ func TestExportIsOneRevision(t *testing.T) {
 		t.Errorf("exported keys %v", keys)
 	}
 }
+
+// TestProposalsReachOtherServers: a proposal made through one server wakes
+// the other (whose readers' lists mark it), which lists it and can approve
+// it; the approval reaches the first.
+func TestProposalsReachOtherServers(t *testing.T) {
+	ctx := context.Background()
+	e := startEtcd(t)
+	a, b := e.open(t, "/blog", nil), e.open(t, "/blog", nil)
+	changed := b.Changed()
+	p, err := a.Propose(ctx, store.Change{Post: storetest.Parse(t, "new", "# 제안\n"), Author: "ash"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-changed:
+	case <-time.After(time.Second):
+		t.Error("the other server was not woken by a proposal")
+	}
+	open, err := b.OpenProposals(ctx)
+	if err != nil || len(open) != 1 || open[0].Slug != "new" || open[0].Author != "ash" {
+		t.Fatalf("the other server's open proposals: %+v, %v", open, err)
+	}
+	if _, err := b.Approve(ctx, p.N, "lee", store.Change{Post: storetest.Parse(t, "new", "# 제안\n"), Author: "ash"}); err != nil {
+		t.Fatal(err)
+	}
+	if !waitFor(func() bool { _, ok := a.Entry("new"); return ok }) {
+		t.Error("the approval did not reach the first server")
+	}
+	if open, _ := a.OpenProposals(ctx); len(open) != 0 {
+		t.Errorf("still open after the approval: %+v", open)
+	}
+}
