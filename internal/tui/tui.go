@@ -330,6 +330,9 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, cmd
 		}
 	}
+	if cmd, ok := m.fromScreen(msg); ok {
+		return m, cmd
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		if msg.Width == m.width && msg.Height == m.height {
@@ -344,34 +347,6 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Quit
 	case listMsg:
 		return m, m.applyList(msg)
-	case pager.BackMsg:
-		m.screen = listScreen
-		m.layout()
-		return m, nil
-	case pager.GoneMsg:
-		m.closePager()
-		m.notice = "That post is no longer on the blog."
-		return m, m.loadList()
-	case pager.EditMsg:
-		return m, m.openEditor(msg.Slug, false, false, pagerScreen)
-	case editor.SavedMsg:
-		return m, m.loadList()
-	case editor.ClosedMsg:
-		return m, m.closeEditor(msg)
-	case marksMsg:
-		if msg.err == nil {
-			m.markProposals(msg.props)
-		}
-		return m, nil
-	case tags.ChosenMsg:
-		m.closePanel()
-		m.showTag(msg.Tag)
-		return m, nil
-	case review.ClosedMsg, reads.ClosedMsg, tags.ClosedMsg:
-		m.closePanel()
-		return m, nil
-	case review.DecidedMsg:
-		return m, m.loadList()
 	case tea.KeyPressMsg:
 		switch {
 		case key.Matches(msg, m.keys.ForceQuit):
@@ -398,6 +373,43 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	// The rest (a paste into the filter, the filter's cursor) is the list's.
 	return m, m.updateList(msg)
+}
+
+// fromScreen handles what the screens report to the reader: the pager,
+// the editor and the panels say when they close, save or decide. It
+// reports whether msg was such a report.
+func (m *Model) fromScreen(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case pager.BackMsg:
+		m.screen = listScreen
+		m.layout()
+		return nil, true
+	case pager.GoneMsg:
+		m.closePager()
+		m.notice = "That post is no longer on the blog."
+		return m.loadList(), true
+	case pager.EditMsg:
+		return m.openEditor(msg.Slug, false, false, pagerScreen), true
+	case editor.SavedMsg:
+		return m.loadList(), true
+	case editor.ClosedMsg:
+		return m.closeEditor(msg), true
+	case marksMsg:
+		if msg.err == nil {
+			m.markProposals(msg.props)
+		}
+		return nil, true
+	case tags.ChosenMsg:
+		m.closePanel()
+		m.showTag(msg.Tag)
+		return nil, true
+	case review.ClosedMsg, reads.ClosedMsg, tags.ClosedMsg:
+		m.closePanel()
+		return nil, true
+	case review.DecidedMsg:
+		return m.loadList(), true
+	}
+	return nil, false
 }
 
 // updateList passes msg to the list. If it changed the filter being typed,

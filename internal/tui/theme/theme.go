@@ -3,6 +3,7 @@
 package theme
 
 import (
+	"image/color"
 	"sync"
 
 	"charm.land/bubbles/v2/help"
@@ -128,21 +129,7 @@ func newStyles(dark bool) Styles {
 		Help: help.DefaultStyles(dark),
 	}
 
-	// The text is in the terminal's own colours, the line with the cursor
-	// a shade off the background. The cursor is the terminal's, a bar
-	// between characters, and blinks if the terminal makes it.
-	plain := lipgloss.NewStyle()
-	state := textarea.StyleState{
-		Base: plain, Text: plain, LineNumber: plain, CursorLineNumber: plain,
-		CursorLine:  lipgloss.NewStyle().Background(ld(lipgloss.Color("#F2F2F2"), lipgloss.Color("#1C1C1C"))),
-		EndOfBuffer: plain, Placeholder: lipgloss.NewStyle().Foreground(dim), Prompt: plain,
-		Selection: lipgloss.NewStyle().Reverse(true),
-	}
-	s.Text = textarea.Styles{
-		Focused: state,
-		Blurred: state,
-		Cursor:  textarea.CursorStyle{Color: accent, Shape: tea.CursorBar, Blink: true},
-	}
+	s.Text = editorStyles(ld, accent, dim)
 
 	// The filter's cursor does not blink: a blinking cursor is a timer that
 	// wakes the session twice a second for as long as it is open.
@@ -157,4 +144,23 @@ func newStyles(dark bool) Styles {
 	s.List = list.DefaultStyles(dark)
 	s.List.Title = lipgloss.NewStyle()
 	return s
+}
+
+// editorStyles are the editor's. The text is in the terminal's own
+// colours, the line with the cursor a shade off the background. The cursor
+// is the terminal's, a bar between characters, and blinks if the terminal
+// makes it.
+func editorStyles(ld lipgloss.LightDarkFunc, accent, dim color.Color) textarea.Styles {
+	plain := lipgloss.NewStyle()
+	state := textarea.StyleState{
+		Base: plain, Text: plain, LineNumber: plain, CursorLineNumber: plain,
+		CursorLine:  lipgloss.NewStyle().Background(ld(lipgloss.Color("#F2F2F2"), lipgloss.Color("#1C1C1C"))),
+		EndOfBuffer: plain, Placeholder: lipgloss.NewStyle().Foreground(dim), Prompt: plain,
+		Selection: lipgloss.NewStyle().Reverse(true),
+	}
+	return textarea.Styles{
+		Focused: state,
+		Blurred: state,
+		Cursor:  textarea.CursorStyle{Color: accent, Shape: tea.CursorBar, Blink: true},
+	}
 }
