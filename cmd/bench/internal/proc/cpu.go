@@ -22,9 +22,9 @@ func CPUTime() (time.Duration, error) {
 // userHZ is the unit of the times in /proc/stat.
 const userHZ = 100
 
-// MachineBusy returns the CPU time all processes have used, from the
+// machineBusy returns the CPU time all processes have used, from the
 // first line of /proc/stat: user, nice, system, irq, softirq and steal.
-func MachineBusy() (time.Duration, error) {
+func machineBusy() (time.Duration, error) {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
 		return 0, err
@@ -55,7 +55,7 @@ type CPUMark struct {
 // MarkCPU notes the CPU time used so far.
 func MarkCPU() CPUMark {
 	self, err1 := CPUTime()
-	busy, err2 := MachineBusy()
+	busy, err2 := machineBusy()
 	return CPUMark{self: self, busy: busy, ok: err1 == nil && err2 == nil}
 }
 

@@ -39,8 +39,9 @@ type Bare struct {
 	closed bool
 }
 
-// newBare listens on addr with a fresh ed25519 host key.
-func newBare(addr string, handshakeTimeout time.Duration) (*Bare, error) {
+// newBare listens on addr with a fresh ed25519 host key; a handshake
+// must be done within timeout.
+func newBare(addr string, timeout time.Duration) (*Bare, error) {
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		return nil, err
@@ -57,13 +58,13 @@ func newBare(addr string, handshakeTimeout time.Duration) (*Bare, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Bare{config: cfg, hostKey: signer.PublicKey(), listener: l, handshakeTimeout: handshakeTimeout, conns: map[net.Conn]struct{}{}}, nil
+	return &Bare{config: cfg, hostKey: signer.PublicKey(), listener: l, handshakeTimeout: timeout, conns: map[net.Conn]struct{}{}}, nil
 }
 
 // StartBare starts the bare server on a loopback port and returns the
 // function that stops it.
 func StartBare() (*Bare, func() error, error) {
-	bare, err := newBare("127.0.0.1:0", HandshakeTimeout)
+	bare, err := newBare("127.0.0.1:0", handshakeTimeout)
 	if err != nil {
 		return nil, nil, fmt.Errorf("starting the bare server: %w", err)
 	}

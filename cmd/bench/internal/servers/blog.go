@@ -31,13 +31,12 @@ import (
 
 // The settings the blog runs with: those of cmd/sshd's defaults.
 const (
-	// HandshakeTimeout is both servers' limit on a handshake.
-	HandshakeTimeout = 20 * time.Second
 	// ScreenRelease is how long an idle session of the blog keeps its
 	// copy of the screen.
-	ScreenRelease = 10 * time.Second
-	idleTimeout   = 30 * time.Minute
-	maxImport     = 256 << 20
+	ScreenRelease    = 10 * time.Second
+	handshakeTimeout = 20 * time.Second // the bare server's too
+	idleTimeout      = 30 * time.Minute
+	maxImport        = 256 << 20
 )
 
 // AuthorName is the name of the blog's first author, keys/NAME.pub. The
@@ -101,7 +100,7 @@ func StartBlog(s Setup) (*Blog, error) {
 		HostKey:          filepath.Join(dir, "data", "host_key"),
 		Title:            Title,
 		Location:         time.UTC,
-		HandshakeTimeout: HandshakeTimeout,
+		HandshakeTimeout: handshakeTimeout,
 		IdleTimeout:      idleTimeout,
 		ScreenRelease:    ScreenRelease,
 		MaxImport:        maxImport,

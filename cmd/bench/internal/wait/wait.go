@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// PollEvery is how often Until checks its condition.
-const PollEvery = 50 * time.Millisecond
+// pollEvery is how often Until checks its condition.
+const pollEvery = 50 * time.Millisecond
 
 // Sleep waits for d or until ctx is done, whichever is first.
 func Sleep(ctx context.Context, d time.Duration) error {
@@ -24,15 +24,15 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// Until polls cond every PollEvery until it holds, for up to limit or
+// Until polls cond every pollEvery until it holds, for up to limit or
 // until ctx is done, and reports whether it held.
 func Until(ctx context.Context, limit time.Duration, cond func() bool) bool {
 	stop := time.Now().Add(limit)
-	for range limit/PollEvery + 1 { // and until stop
+	for range limit/pollEvery + 1 { // and until stop
 		if cond() {
 			return true
 		}
-		if !time.Now().Before(stop) || Sleep(ctx, PollEvery) != nil {
+		if !time.Now().Before(stop) || Sleep(ctx, pollEvery) != nil {
 			break
 		}
 	}
