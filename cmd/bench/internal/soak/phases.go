@@ -62,7 +62,7 @@ func (s *run) startClients(ctx, soakCtx context.Context) *fleet {
 }
 
 // warmUp waits out the warm-up and samples memory after it: once every
-// reader has been through a whole round (within -timeout more: a loaded
+// reader has been through a whole round (within Timeout more: a loaded
 // machine may take longer), so that every session holds what it will hold
 // for the rest of the soak, and the render cache is mostly full, the
 // readers stop on the list between two rounds and the authors between two
@@ -181,7 +181,7 @@ func (s *run) verify(ctx context.Context, r *report, f *fleet) {
 	}
 }
 
-// heapProfile writes a heap profile to -memprofile with suffix added, if
+// heapProfile writes a heap profile to MemProfile with suffix added, if
 // a profile was asked for.
 func (s *run) heapProfile(suffix string) error {
 	if s.c.MemProfile == "" {

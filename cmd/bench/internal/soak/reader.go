@@ -14,7 +14,7 @@ import (
 
 // reader is one reader: after delay it connects and goes round the keys
 // until soakCtx is done; then it calls stopped, waits for release and
-// hangs up. Steps already begun finish, within -timeout, under ctx.
+// hangs up. Steps already begun finish, within Timeout, under ctx.
 func (s *run) reader(ctx, soakCtx context.Context, id int, delay time.Duration, st *readerStats, stopped func(), release <-chan struct{}) {
 	var t *clients.Watched
 	defer func() {
@@ -148,7 +148,7 @@ func (s *run) round(ctx, soakCtx context.Context, t *clients.Watched, st *reader
 }
 
 // think pauses as a reader does before a key: a random time between
-// -think-min and -think-max, after waiting at the gate if it is closed. It
+// ThinkMin and ThinkMax, after waiting at the gate if it is closed. It
 // fails when soakCtx is done first.
 func (s *run) think(soakCtx context.Context, rng *rand.Rand) error {
 	if err := s.gate.wait(soakCtx); err != nil {

@@ -13,7 +13,7 @@ import (
 	"github.com/sshblog/sshblog/internal/render"
 )
 
-// rssFloor is the RSS growth the soak always allows, whatever -rss-slack
+// rssFloor is the RSS growth the soak always allows, whatever RSSSlack
 // says: small runs grow by a few MiB as the store's file grows.
 const rssFloor = 16 << 20
 

@@ -1,7 +1,8 @@
-// Package soak runs the soak test (-soak DURATION): many readers browsing
-// the blog's TUI and several authors publishing, all at once for that
-// long; then it checks for errors, lost writes, memory growth, sessions
-// left open and leaked goroutines, and prints a report.
+// Package soak runs the soak test (cmd/bench -soak DURATION; the flags
+// named below are Config's fields): many readers browsing the blog's TUI
+// and several authors publishing, all at once for that long; then it
+// checks for errors, lost writes, memory growth, sessions left open and
+// leaked goroutines, and prints a report.
 //
 // It starts the blog as the measurements do (with -soak-authors author
 // keys), then for a warm-up and DURATION more runs at once:
