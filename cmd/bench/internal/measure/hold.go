@@ -104,8 +104,9 @@ func (r *HoldResult) idle(ctx context.Context, idle time.Duration) error {
 		return err
 	}
 	idleStart := time.Now()
-	// The blog's sessions wake once, at servers.ScreenRelease, to give back their
-	// copy of the screen: the CPU after that is the idle sessions' own.
+	// The blog's sessions wake once, at servers.ScreenRelease, to give
+	// back their copy of the screen: the CPU after that is the idle
+	// sessions' own.
 	released := min(servers.ScreenRelease+2*time.Second, idle/2)
 	if err := wait.Sleep(ctx, released); err != nil {
 		return err

@@ -26,19 +26,19 @@
 // it could reach the built-in post at the bottom.
 //
 // It samples memory and goroutines after -warmup (once every reader has
-// been through a round and the render cache is mostly full) and at the end, both times with every session open and idle:
-// the readers stop on the list, between two rounds, and the authors between
-// two publishes (the pause is added to the soak), and
-// the server gets quietFor to finish what they asked (and every idle
-// session to give back its copy of the screen). Then it hangs up
-// every session, waits up to -settle for the server to end them, and
-// checks: no errors, every acknowledged revision stored with its exact
-// content (read back through store.Revision from the live store and again
-// after closing and reopening the file), RSS flat after the warm-up (the
-// VmRSS sampled every sampleEvery while the clients run, less the render
-// cache: its peak in the last quarter of the soak against the first), every
-// session closed, and goroutines back to the baseline taken before the
-// first session opened.
+// been through a round and the render cache is mostly full) and at the
+// end, both times with every session open and idle: the readers stop on
+// the list, between two rounds, and the authors between two publishes (the
+// pause is added to the soak), and the server gets quietFor to finish what
+// they asked (and every idle session to give back its copy of the screen).
+// Then it hangs up every session, waits up to -settle for the server to
+// end them, and checks: no errors, every acknowledged revision stored with
+// its exact content (read back through store.Revision from the live store
+// and again after closing and reopening the file), RSS flat after the
+// warm-up (the VmRSS sampled every sampleEvery while the clients run, less
+// the render cache: its peak in the last quarter of the soak against the
+// first), every session closed, and goroutines back to the baseline taken
+// before the first session opened.
 package soak
 
 import (

@@ -1,9 +1,10 @@
 package upload
 
 // The upload's client works in a process of its own: the bench starts
-// its own executable again with ClientEnv set, hands it the job on stdin and reads the outcome on stdout. The RSS the run measures is
-// then the server's alone: in this process the client's packets, every one
-// a fresh copy in x/crypto/ssh, would count as the server's memory.
+// its own executable again with ClientEnv set, hands it the job on stdin
+// and reads the outcome on stdout. The RSS the run measures is then the
+// server's alone: in this process the client's packets, every one a fresh
+// copy in x/crypto/ssh, would count as the server's memory.
 
 import (
 	"bytes"
