@@ -1,12 +1,14 @@
-package main
+package servers
 
 import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,22 +16,22 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// bareLine is all the bare server ever writes.
-const bareLine = "hello\r\n"
+// BareLine is all the bare server ever writes.
+const BareLine = "hello\r\n"
 
-// bareServer is the floor: the least an SSH server built on
+// Bare is the floor: the least an SSH server built on
 // golang.org/x/crypto/ssh can do for a terminal session. It accepts every
 // public key and one kind of channel, a session; it grants pty-req, env,
-// window-change, shell and exec; on shell or exec it writes bareLine and
+// window-change, shell and exec; on shell or exec it writes BareLine and
 // closes the session, or, while holding, keeps it open until the client
 // goes.
-type bareServer struct {
+type Bare struct {
 	config           *ssh.ServerConfig
 	hostKey          ssh.PublicKey
 	listener         net.Listener
 	handshakeTimeout time.Duration
 
-	hold atomic.Bool // keep sessions open after the line
+	hold atomic.Bool // keep sessions open after the line; see SetHold
 
 	wg     sync.WaitGroup // one per connection
 	mu     sync.Mutex     // guards conns and closed
@@ -37,8 +39,9 @@ type bareServer struct {
 	closed bool
 }
 
-// newBareServer listens on addr with a fresh ed25519 host key.
-func newBareServer(addr string, handshakeTimeout time.Duration) (*bareServer, error) {
+// newBare listens on addr with a fresh ed25519 host key; a handshake
+// must be done within timeout.
+func newBare(addr string, timeout time.Duration) (*Bare, error) {
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		return nil, err
@@ -55,17 +58,39 @@ func newBareServer(addr string, handshakeTimeout time.Duration) (*bareServer, er
 	if err != nil {
 		return nil, err
 	}
-	return &bareServer{config: cfg, hostKey: signer.PublicKey(), listener: l, handshakeTimeout: handshakeTimeout, conns: map[net.Conn]struct{}{}}, nil
+	return &Bare{config: cfg, hostKey: signer.PublicKey(), listener: l, handshakeTimeout: timeout, conns: map[net.Conn]struct{}{}}, nil
 }
 
+// StartBare starts the bare server on a loopback port and returns the
+// function that stops it.
+func StartBare() (*Bare, func() error, error) {
+	bare, err := newBare("127.0.0.1:0", handshakeTimeout)
+	if err != nil {
+		return nil, nil, fmt.Errorf("starting the bare server: %w", err)
+	}
+	done := make(chan error, 1)
+	go pprof.Do(context.Background(), pprof.Labels("server", "bare"), func(context.Context) {
+		done <- bare.serve()
+	})
+	return bare, func() error {
+		sctx, scancel := context.WithTimeout(context.Background(), stopLimit)
+		defer scancel()
+		return errors.Join(bare.shutdown(sctx), <-done)
+	}, nil
+}
+
+// SetHold says whether the server keeps its sessions open after the line,
+// until the client goes, or closes them.
+func (b *Bare) SetHold(hold bool) { b.hold.Store(hold) }
+
 // Addr is where the server listens.
-func (b *bareServer) Addr() string { return b.listener.Addr().String() }
+func (b *Bare) Addr() string { return b.listener.Addr().String() }
 
 // HostKey is the server's public host key.
-func (b *bareServer) HostKey() ssh.PublicKey { return b.hostKey }
+func (b *Bare) HostKey() ssh.PublicKey { return b.hostKey }
 
-// Serve accepts connections until Shutdown.
-func (b *bareServer) Serve() error {
+// serve accepts connections until Shutdown.
+func (b *Bare) serve() error {
 	for {
 		c, err := b.listener.Accept()
 		if err != nil {
@@ -88,7 +113,7 @@ func (b *bareServer) Serve() error {
 }
 
 // track registers an open connection; false after Shutdown.
-func (b *bareServer) track(c net.Conn) bool {
+func (b *Bare) track(c net.Conn) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
@@ -99,7 +124,7 @@ func (b *bareServer) track(c net.Conn) bool {
 }
 
 // untrack closes c and forgets it.
-func (b *bareServer) untrack(c net.Conn) {
+func (b *Bare) untrack(c net.Conn) {
 	c.Close()
 	b.mu.Lock()
 	delete(b.conns, c)
@@ -107,7 +132,7 @@ func (b *bareServer) untrack(c net.Conn) {
 }
 
 // handle serves one connection until it closes.
-func (b *bareServer) handle(c net.Conn) {
+func (b *Bare) handle(c net.Conn) {
 	if b.handshakeTimeout > 0 {
 		c.SetDeadline(time.Now().Add(b.handshakeTimeout))
 	}
@@ -138,7 +163,7 @@ func (b *bareServer) handle(c net.Conn) {
 }
 
 // session answers one session's requests until it closes.
-func (b *bareServer) session(ch ssh.Channel, reqs <-chan *ssh.Request) {
+func (b *Bare) session(ch ssh.Channel, reqs <-chan *ssh.Request) {
 	defer ch.Close()
 	started := false
 	for req := range reqs { // until the channel closes
@@ -151,7 +176,7 @@ func (b *bareServer) session(ch ssh.Channel, reqs <-chan *ssh.Request) {
 				continue
 			}
 			started = true
-			if _, err := io.WriteString(ch, bareLine); err != nil {
+			if _, err := io.WriteString(ch, BareLine); err != nil {
 				return
 			}
 			if b.hold.Load() {
@@ -166,9 +191,9 @@ func (b *bareServer) session(ch ssh.Channel, reqs <-chan *ssh.Request) {
 	}
 }
 
-// Shutdown stops accepting, closes every connection and waits for their
+// shutdown stops accepting, closes every connection and waits for their
 // goroutines until ctx is done.
-func (b *bareServer) Shutdown(ctx context.Context) error {
+func (b *Bare) shutdown(ctx context.Context) error {
 	b.mu.Lock()
 	b.closed = true
 	err := b.listener.Close()

@@ -1,4 +1,4 @@
-package main
+package upload
 
 import (
 	"bytes"
@@ -38,19 +38,19 @@ func TestUploadClientReadsItsJob(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close()
 
-	job, err := newUploadJob(addr, key, hostSigner.PublicKey(), 1<<20, time.Now().Add(10*time.Second))
+	j, err := newJob(addr, key, hostSigner.PublicKey(), 1<<20, time.Now().Add(10*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := json.Marshal(job)
+	in, err := json.Marshal(j)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	if err := uploadClient(bytes.NewReader(in), &out); err != nil {
+	if err := RunClient(bytes.NewReader(in), &out); err != nil {
 		t.Fatalf("the client failed on a good job: %v", err)
 	}
-	var o uploadOutcome
+	var o outcome
 	if err := json.Unmarshal(out.Bytes(), &o); err != nil {
 		t.Fatalf("the outcome %q: %v", out.String(), err)
 	}
@@ -58,7 +58,7 @@ func TestUploadClientReadsItsJob(t *testing.T) {
 		t.Errorf("outcome %+v, want nothing sent, no exit status and a connection error", o)
 	}
 
-	if err := uploadClient(strings.NewReader(`{"Key":"bm90IGEga2V5"}`), &out); err == nil {
+	if err := RunClient(strings.NewReader(`{"Key":"bm90IGEga2V5"}`), &out); err == nil {
 		t.Error("the client took a job without a usable key")
 	}
 }

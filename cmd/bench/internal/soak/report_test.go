@@ -1,16 +1,18 @@
-package main
+package soak
 
 import (
 	"testing"
 	"time"
+
+	"github.com/sshblog/sshblog/cmd/bench/internal/proc"
 )
 
 // samplesOf makes one sample every sampleEvery with these anonymous RSS
 // and render cache figures, in MiB.
-func samplesOf(anon, cache []uint64) []soakSample {
-	out := make([]soakSample, len(anon))
+func samplesOf(anon, cache []uint64) []sample {
+	out := make([]sample, len(anon))
 	for i := range anon {
-		out[i] = soakSample{at: time.Duration(i+1) * sampleEvery, mem: memSample{RSSAnon: anon[i] << 20}, cache: int(cache[i] << 20)}
+		out[i] = sample{at: time.Duration(i+1) * sampleEvery, mem: proc.Mem{RSSAnon: anon[i] << 20}, cache: int(cache[i] << 20)}
 	}
 	return out
 }

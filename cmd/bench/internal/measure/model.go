@@ -1,4 +1,4 @@
-package main
+package measure
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/sshblog/sshblog/cmd/bench/internal/tally"
 	"github.com/sshblog/sshblog/internal/store"
 	"github.com/sshblog/sshblog/internal/tui"
 )
@@ -20,13 +21,13 @@ const (
 	cmdLimit      = 5 * time.Second // one command's time, at most
 )
 
-// modelResult is the work of a session's model alone, in this process:
+// ModelResult is the work of a session's model alone, in this process:
 // no SSH, no Bubble Tea program, no frame rate. It is the server's own
 // time for a frame, which clients cannot see apart from the rest.
-type modelResult struct {
-	Frame  distribution // a new model until its view shows the newest title
-	Open   distribution // Enter on the list until the view shows the post's body
-	Failed failures
+type ModelResult struct {
+	Frame  tally.Distribution // a new model until its view shows the newest title
+	Open   tally.Distribution // Enter on the list until the view shows the post's body
+	Failed tally.Failures
 }
 
 // modelSession is what a session's model is given, as the server gives it.
@@ -42,20 +43,20 @@ type modelSession struct {
 // runModel makes n models one after another, as n sessions would, and
 // times their first frame and opening the newest post. The models share
 // the server's store and render cache.
-func runModel(ctx context.Context, s modelSession, n int) modelResult {
-	var r modelResult
+func runModel(ctx context.Context, s modelSession, n int) ModelResult {
+	var r ModelResult
 	var frames, opens []time.Duration
 	pprof.Do(ctx, pprof.Labels("client", "model"), func(ctx context.Context) {
 		for i := 0; i < n && ctx.Err() == nil; i++ {
 			f, o, err := s.once()
 			if err != nil {
-				r.Failed.add(err)
+				r.Failed.Add(err)
 				continue
 			}
 			frames, opens = append(frames, f), append(opens, o)
 		}
 	})
-	r.Frame, r.Open = newDistribution(frames), newDistribution(opens)
+	r.Frame, r.Open = tally.NewDistribution(frames), tally.NewDistribution(opens)
 	return r
 }
 

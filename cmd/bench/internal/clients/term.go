@@ -1,4 +1,9 @@
-package main
+// Package clients holds the SSH clients the bench drives servers with: a
+// terminal session opened as a terminal opens it (a PTY and a shell) and
+// timed to its first frame, or watched all along for markers in its
+// output; a `publish` command with a post on stdin; and running many
+// clients at once with their figures and failures gathered.
+package clients
 
 import (
 	"bytes"
@@ -16,27 +21,27 @@ import (
 // maxScreenBytes bounds what a client keeps of a session's output.
 const maxScreenBytes = 8 << 20
 
-// target is a server the load generator drives.
-type target struct {
-	name   string
-	addr   string
-	config *ssh.ClientConfig
-	marker []byte // output that shows the first frame is up
+// Target is a server the load generator drives.
+type Target struct {
+	Name   string // in reports and pprof labels: "blog" or "bare"
+	Addr   string // host:port
+	Config *ssh.ClientConfig
+	Marker []byte // output that shows the first frame is up
 }
 
-// clientConfig authenticates with signer and accepts only hostKey.
-func clientConfig(signer ssh.Signer, hostKey ssh.PublicKey) *ssh.ClientConfig {
+// Config logs in as user with signer and accepts only hostKey.
+func Config(user string, signer ssh.Signer, hostKey ssh.PublicKey) *ssh.ClientConfig {
 	return &ssh.ClientConfig{
-		User:            "reader",
+		User:            user,
 		Auth:            []ssh.AuthMethod{ssh.PublicKeys(signer)},
 		HostKeyCallback: ssh.FixedHostKey(hostKey),
 	}
 }
 
-// dial opens one TCP connection to addr and an SSH connection over it. The
+// Dial opens one TCP connection to addr and an SSH connection over it. The
 // connection's deadline is deadline. It returns when the TCP connection
 // was up.
-func dial(ctx context.Context, addr string, cfg *ssh.ClientConfig, deadline time.Time) (*ssh.Client, net.Conn, time.Time, error) {
+func Dial(ctx context.Context, addr string, cfg *ssh.ClientConfig, deadline time.Time) (*ssh.Client, net.Conn, time.Time, error) {
 	d := net.Dialer{Deadline: deadline}
 	c, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
@@ -52,8 +57,8 @@ func dial(ctx context.Context, addr string, cfg *ssh.ClientConfig, deadline time
 	return ssh.NewClient(sc, chans, reqs), c, connected, nil
 }
 
-// stages are when a terminal session reached each step, since it began.
-type stages struct {
+// Stages are when a terminal session reached each step, since it began.
+type Stages struct {
 	Connect   time.Duration // TCP connected
 	Handshake time.Duration // SSH handshake and public-key auth done
 	Shell     time.Duration // session open, PTY and shell granted
@@ -61,9 +66,9 @@ type stages struct {
 	Frame     time.Duration // the marker is on screen
 }
 
-// term is a client's interactive session: a PTY and a shell, as a terminal
+// Term is a client's interactive session: a PTY and a shell, as a terminal
 // opens them.
-type term struct {
+type Term struct {
 	conn   net.Conn
 	client *ssh.Client
 	sess   *ssh.Session
@@ -73,21 +78,21 @@ type term struct {
 	seen   int    // buf[:seen] has been searched and matched
 }
 
-// openTerm connects to t as a terminal would: TCP, handshake, a session,
+// OpenTerm connects to t as a terminal would: TCP, handshake, a session,
 // a PTY "xterm-256color" of 80x24 and a shell; then reads until t's marker
 // appears. Everything must be done by deadline, which stays set on the
 // connection.
-func openTerm(ctx context.Context, t target, deadline time.Time) (*term, stages, error) {
-	var st stages
+func OpenTerm(ctx context.Context, t Target, deadline time.Time) (*Term, Stages, error) {
+	var st Stages
 	start := time.Now()
-	client, conn, connected, err := dial(ctx, t.addr, t.config, deadline)
+	client, conn, connected, err := Dial(ctx, t.Addr, t.Config, deadline)
 	if err != nil {
 		return nil, st, err
 	}
 	st.Connect = connected.Sub(start)
 	st.Handshake = time.Since(start)
-	tm := &term{conn: conn, client: client}
-	if err := tm.shell(); err != nil {
+	tm := NewTerm(client, conn)
+	if err := tm.Shell(); err != nil {
 		tm.Close()
 		return nil, st, err
 	}
@@ -97,7 +102,7 @@ func openTerm(ctx context.Context, t target, deadline time.Time) (*term, stages,
 		return nil, st, fmt.Errorf("reading the first output: %w", err)
 	}
 	st.FirstByte = time.Since(start)
-	if err := tm.waitFor(t.marker); err != nil {
+	if err := tm.WaitFor(t.Marker); err != nil {
 		tm.Close()
 		return nil, st, fmt.Errorf("waiting for the first frame: %w", err)
 	}
@@ -105,8 +110,19 @@ func openTerm(ctx context.Context, t target, deadline time.Time) (*term, stages,
 	return tm, st, nil
 }
 
-// shell opens a session with a PTY and a shell.
-func (t *term) shell() error {
+// NewTerm is a terminal session on client, whose connection is conn,
+// before its shell is opened.
+func NewTerm(client *ssh.Client, conn net.Conn) *Term {
+	return &Term{conn: conn, client: client}
+}
+
+// SetDeadline sets the connection's deadline.
+func (t *Term) SetDeadline(deadline time.Time) error {
+	return t.conn.SetDeadline(deadline)
+}
+
+// Shell opens a session with a PTY and a shell.
+func (t *Term) Shell() error {
 	sess, err := t.client.NewSession()
 	if err != nil {
 		return fmt.Errorf("opening a session: %w", err)
@@ -129,7 +145,7 @@ func (t *term) shell() error {
 }
 
 // read appends one read's worth of output to t.buf.
-func (t *term) read() error {
+func (t *Term) read() error {
 	if len(t.buf) >= maxScreenBytes {
 		return fmt.Errorf("more than %d bytes of output", maxScreenBytes)
 	}
@@ -147,10 +163,10 @@ func (t *term) read() error {
 	return err
 }
 
-// waitFor reads until marker appears in output not matched before. Each
+// WaitFor reads until marker appears in output not matched before. Each
 // read is bounded by the connection's deadline, and the output kept by
 // maxScreenBytes.
-func (t *term) waitFor(marker []byte) error {
+func (t *Term) WaitFor(marker []byte) error {
 	from := t.seen
 	for {
 		if i := bytes.Index(t.buf[from:], marker); i >= 0 {
@@ -167,19 +183,19 @@ func (t *term) waitFor(marker []byte) error {
 	}
 }
 
-// forget drops the output read so far, so that a session held open keeps
+// Forget drops the output read so far, so that a session held open keeps
 // no more of it than the SSH library's own buffers.
-func (t *term) forget() {
+func (t *Term) Forget() {
 	t.buf, t.seen = nil, 0
 }
 
-// send writes keys to the session's input.
-func (t *term) send(keys string) error {
+// Send writes keys to the session's input.
+func (t *Term) Send(keys string) error {
 	_, err := io.WriteString(t.stdin, keys)
 	return err
 }
 
 // Close drops the connection, as a client whose terminal closes does.
-func (t *term) Close() error {
+func (t *Term) Close() error {
 	return t.client.Close()
 }

@@ -1,16 +1,22 @@
-package main
+package servers
 
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"time"
 	"unicode"
 
+	"github.com/sshblog/sshblog/internal/app"
+	"github.com/sshblog/sshblog/internal/blog"
+	"github.com/sshblog/sshblog/internal/config"
 	"github.com/sshblog/sshblog/internal/post"
 	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/posts"
 )
 
 // generatePosts makes n posts with Korean and English titles and bodies,
@@ -101,4 +107,66 @@ func listShows(entries []store.Entry, w string) bool {
 		}
 	}
 	return false
+}
+
+// OpenSeeded opens a new store as the store setting names it (StoreBolt:
+// the bbolt file in cfg.Data; or etcd://HOST:PORT under cfg.StorePrefix)
+// and fills it with the built-in posts, as a new blog is seeded, and then
+// generated posts in bulk, as an import stores them (etcd's seed is one
+// transaction, too small for them). It returns the store and every post
+// it holds, the built-in ones first.
+func OpenSeeded(setting string, cfg config.Config, generated int) (store.Store, []*post.Post, error) {
+	builtin, err := posts.Load(cfg.Location)
+	if err != nil {
+		return nil, nil, fmt.Errorf("loading the built-in posts: %w", err)
+	}
+	gen, err := generatePosts(generated, cfg.Location)
+	if err != nil {
+		return nil, nil, err
+	}
+	if setting == StoreBolt {
+		if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
+			return nil, nil, fmt.Errorf("making the store's folder: %w", err)
+		}
+	}
+	db, err := app.OpenStore(storeSpec(setting, cfg), cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("opening the store: %w", err)
+	}
+	if err := fill(db, builtin, gen); err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("seeding the store: %w", err)
+	}
+	return db, append(builtin, gen...), nil
+}
+
+// storeSpec is the store setting as app.OpenStore names it: bolt:PATH for
+// StoreBolt, the setting itself for etcd.
+func storeSpec(setting string, cfg config.Config) string {
+	if setting == StoreBolt {
+		return "bolt:" + cfg.DatabasePath()
+	}
+	return setting
+}
+
+// fill seeds db with builtin and stores gen after them.
+func fill(db store.Store, builtin, gen []*post.Post) error {
+	ctx := context.Background()
+	if _, err := db.Seed(ctx, builtin, blog.SeedAuthor); err != nil {
+		return err
+	}
+	changes := make([]store.Change, len(gen))
+	for i, p := range gen {
+		changes[i] = store.Change{Post: p, Author: blog.SeedAuthor}
+	}
+	outcomes, err := db.PutMany(ctx, changes)
+	if err != nil {
+		return err
+	}
+	for i, o := range outcomes {
+		if o.Err != nil {
+			return fmt.Errorf("storing generated post %s: %w", gen[i].Slug, o.Err)
+		}
+	}
+	return nil
 }

@@ -1,4 +1,4 @@
-package main
+package servers
 
 import (
 	"errors"
@@ -12,11 +12,26 @@ import (
 	"go.uber.org/zap"
 )
 
-// The stores -store names.
+// The kinds of store the blog can run on.
 const (
-	storeBolt = "bolt" // the bbolt file in the data folder, as cmd/sshd's default
-	storeEtcd = "etcd" // a real single-node etcd started in this process
+	StoreBolt = "bolt" // the bbolt file in the data folder, as cmd/sshd's default
+	StoreEtcd = "etcd" // a real single-node etcd started in this process
 )
+
+// StartStore starts what a store of that kind needs: nothing for
+// StoreBolt, an embedded etcd with its data in dir for StoreEtcd. It
+// returns the blog's store setting and a function that stops what it
+// started, to call after the blog is shut down.
+func StartStore(dir, kind string) (setting string, stop func(), err error) {
+	if kind != StoreEtcd {
+		return StoreBolt, func() {}, nil
+	}
+	e, err := startEtcd(dir)
+	if err != nil {
+		return "", nil, err
+	}
+	return e.spec(), e.close, nil
+}
 
 // etcdStartLimit is how long the embedded etcd may take to start.
 const etcdStartLimit = 30 * time.Second

@@ -1,10 +1,10 @@
-package main
+package upload
 
-// The upload abuse run's client works in a process of its own: the bench
-// starts its own executable again with uploadClientEnv set, hands it the
-// job on stdin and reads the outcome on stdout. The RSS the run measures is
-// then the server's alone: in this process the client's packets, every one
-// a fresh copy in x/crypto/ssh, would count as the server's memory.
+// The upload's client works in a process of its own: the bench starts
+// its own executable again with ClientEnv set, hands it the job on stdin
+// and reads the outcome on stdout. The RSS the run measures is then the
+// server's alone: in this process the client's packets, every one a fresh
+// copy in x/crypto/ssh, would count as the server's memory.
 
 import (
 	"bytes"
@@ -20,18 +20,20 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/sshblog/sshblog/cmd/bench/internal/clients"
 )
 
-// uploadClientEnv, set in the environment, makes the bench the upload's
-// client: it reads an uploadJob on stdin, runs it and writes an
-// uploadOutcome on stdout.
-const uploadClientEnv = "SSHBLOG_BENCH_UPLOAD_CLIENT"
+// ClientEnv, set in the environment, makes the bench the upload's
+// client: it reads a job on stdin, runs it and writes the outcome on
+// stdout (see RunClient).
+const ClientEnv = "SSHBLOG_BENCH_UPLOAD_CLIENT"
 
 // maxJobBytes bounds what the upload's client reads of its job.
 const maxJobBytes = 1 << 20
 
-// uploadJob is what the upload's client is asked to do.
-type uploadJob struct {
+// job is what the upload's client is asked to do.
+type job struct {
 	Addr     string    // the blog's address
 	Key      []byte    // the author's private key, OpenSSH PEM
 	HostKey  []byte    // the blog's host key, authorized_keys format
@@ -39,30 +41,30 @@ type uploadJob struct {
 	Deadline time.Time // the connection's deadline
 }
 
-// uploadOutcome is what the upload's client saw.
-type uploadOutcome struct {
+// outcome is what the upload's client saw.
+type outcome struct {
 	Sent   int64  // bytes the client got to send
 	Answer string // the server's output
 	Code   int    // the command's exit status; -1 if none
 	Err    string // why the upload could not be made, if it could not
 }
 
-// newUploadJob is the job of sending size bytes to `publish big` at addr
+// newJob is the job of sending size bytes to `publish big` at addr
 // as the author whose key is key.
-func newUploadJob(addr string, key ed25519.PrivateKey, hostKey ssh.PublicKey, size int64, deadline time.Time) (uploadJob, error) {
+func newJob(addr string, key ed25519.PrivateKey, hostKey ssh.PublicKey, size int64, deadline time.Time) (job, error) {
 	block, err := ssh.MarshalPrivateKey(key, "bench upload")
 	if err != nil {
-		return uploadJob{}, fmt.Errorf("encoding the author's key: %w", err)
+		return job{}, fmt.Errorf("encoding the author's key: %w", err)
 	}
-	return uploadJob{Addr: addr, Key: pem.EncodeToMemory(block), HostKey: ssh.MarshalAuthorizedKey(hostKey), Size: size, Deadline: deadline}, nil
+	return job{Addr: addr, Key: pem.EncodeToMemory(block), HostKey: ssh.MarshalAuthorizedKey(hostKey), Size: size, Deadline: deadline}, nil
 }
 
-// uploadElsewhere runs job in a child process and returns what it saw. It
+// runElsewhere runs j in a child process and returns what it saw. It
 // fails if the child could not be run; an upload that could not be made is
 // the outcome's Err.
-func uploadElsewhere(ctx context.Context, job uploadJob) (uploadOutcome, error) {
-	o := uploadOutcome{Code: -1}
-	b, err := json.Marshal(job)
+func runElsewhere(ctx context.Context, j job) (outcome, error) {
+	o := outcome{Code: -1}
+	b, err := json.Marshal(j)
 	if err != nil {
 		return o, fmt.Errorf("encoding the upload's job: %w", err)
 	}
@@ -71,9 +73,9 @@ func uploadElsewhere(ctx context.Context, job uploadJob) (uploadOutcome, error) 
 		return o, fmt.Errorf("finding the bench's executable: %w", err)
 	}
 	cmd := exec.CommandContext(ctx, exe)
-	cmd.Env = append(os.Environ(), uploadClientEnv+"=1")
+	cmd.Env = append(os.Environ(), ClientEnv+"=1")
 	cmd.Stdin = bytes.NewReader(b)
-	var out, errOut limitedBuffer
+	var out, errOut clients.LimitedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Run(); err != nil {
 		return o, fmt.Errorf("running the upload's client: %w: %s", err, strings.TrimSpace(errOut.String()))
@@ -84,30 +86,30 @@ func uploadElsewhere(ctx context.Context, job uploadJob) (uploadOutcome, error) 
 	return o, nil
 }
 
-// uploadClient is the child's side: it reads a job from in, runs it and
+// RunClient is the child's side: it reads a job from in, runs it and
 // writes the outcome to out.
-func uploadClient(in io.Reader, out io.Writer) error {
+func RunClient(in io.Reader, out io.Writer) error {
 	b, err := io.ReadAll(io.LimitReader(in, maxJobBytes))
 	if err != nil {
 		return fmt.Errorf("reading the job: %w", err)
 	}
-	var job uploadJob
-	if err := json.Unmarshal(b, &job); err != nil {
+	var j job
+	if err := json.Unmarshal(b, &j); err != nil {
 		return fmt.Errorf("reading the job: %w", err)
 	}
-	signer, err := ssh.ParsePrivateKey(job.Key)
+	signer, err := ssh.ParsePrivateKey(j.Key)
 	if err != nil {
 		return fmt.Errorf("reading the author's key: %w", err)
 	}
-	hostKey, _, _, _, err := ssh.ParseAuthorizedKey(job.HostKey)
+	hostKey, _, _, _, err := ssh.ParseAuthorizedKey(j.HostKey)
 	if err != nil {
 		return fmt.Errorf("reading the host key: %w", err)
 	}
-	ctx, cancel := context.WithDeadline(context.Background(), job.Deadline)
+	ctx, cancel := context.WithDeadline(context.Background(), j.Deadline)
 	defer cancel()
-	var o uploadOutcome
+	var o outcome
 	var uerr error
-	o.Sent, o.Answer, o.Code, uerr = upload(ctx, job.Addr, clientConfig(signer, hostKey), job.Size, job.Deadline)
+	o.Sent, o.Answer, o.Code, uerr = upload(ctx, j.Addr, clients.Config("reader", signer, hostKey), j.Size, j.Deadline)
 	if uerr != nil {
 		o.Err = uerr.Error()
 	}
