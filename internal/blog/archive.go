@@ -21,7 +21,7 @@ import (
 // tar archive that Import reads back. Only authors may export.
 func (b *Service) Export(ctx context.Context, id Identity, w io.Writer) error {
 	if !id.IsAuthor() {
-		return refuse(ErrNotAuthor, "%s", ErrNotAuthor)
+		return notAuthor()
 	}
 	aw := archive.NewWriter(w)
 	var newest time.Time // the archive's own files carry it, so that exports of the same blog are equal
@@ -67,7 +67,7 @@ func (b *Service) exportPost(ctx context.Context, aw *archive.Writer, e store.En
 // server's operator may take one.
 func (b *Service) Backup(ctx context.Context, id Identity, w io.Writer) (int64, error) {
 	if !id.IsAuthor() && !id.Operator {
-		return 0, refuse(ErrNotAuthor, "%s", ErrNotAuthor)
+		return 0, notAuthor()
 	}
 	if err := ctx.Err(); err != nil {
 		return 0, err
@@ -113,7 +113,7 @@ type ImportResult struct {
 // as a whole are errors; a bad file inside it is skipped with its reason.
 func (b *Service) Import(ctx context.Context, id Identity, r io.Reader, opts ImportOptions) (ImportResult, error) {
 	if !id.IsAuthor() {
-		return ImportResult{}, refuse(ErrNotAuthor, "%s", ErrNotAuthor)
+		return ImportResult{}, notAuthor()
 	}
 	set, err := archive.Read(r, archive.Options{
 		MaxSize:       b.cfg.MaxImport,
@@ -182,7 +182,7 @@ func (b *Service) restore(ctx context.Context, slug string, revs []store.Revisio
 		if r.Action == store.Removed {
 			continue
 		}
-		p, err := post.Parse(r.Source, post.Options{Slug: slug, Location: b.cfg.Location})
+		p, err := b.parseStored(r.Source, slug)
 		if err != nil {
 			return fmt.Errorf("revision %d: %w", r.Rev, err)
 		}
