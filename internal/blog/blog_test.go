@@ -88,6 +88,25 @@ func publish(t *testing.T, b *Service, id Identity, slug, src string) store.Entr
 
 func rev(n uint64) *uint64 { return &n }
 
+// tarOf returns a tar archive of files, each a name and its text.
+func tarOf(t *testing.T, files ...[2]string) *bytes.Buffer {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, f := range files {
+		if err := tw.WriteHeader(&tar.Header{Name: f[0], Mode: 0o644, Size: int64(len(f[1])), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write([]byte(f[1])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return &buf
+}
+
 func TestWritesNeedAnAuthor(t *testing.T) {
 	ctx := context.Background()
 	b, _, _ := newBlog(t, Config{})
@@ -442,20 +461,13 @@ func TestExportImportRoundTrip(t *testing.T) {
 func TestImportSkipsBadFilesAndKeepsTheLimit(t *testing.T) {
 	ctx := context.Background()
 	b, _, _ := newBlog(t, Config{MaxImport: 16 << 10, MaxPostSize: 1 << 10})
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, f := range [][2]string{
-		{"content/posts/good.md", "---\ntitle: Good\n---\n좋은 글\n"},
-		{"content/posts/bad.md", "---\ntitle: [\n---\n"},
-		{"content/posts/esc.md", "# \x1b[31mred\n"},
-		{"content/posts/big.md", "# big\n" + strings.Repeat("x", 2<<10)},
-		{"static/logo.png", "\x89PNG"},
-	} {
-		tw.WriteHeader(&tar.Header{Name: f[0], Mode: 0o644, Size: int64(len(f[1])), Typeflag: tar.TypeReg})
-		tw.Write([]byte(f[1]))
-	}
-	tw.Close()
-	res, err := b.Import(ctx, ash, &buf, ImportOptions{})
+	res, err := b.Import(ctx, ash, tarOf(t,
+		[2]string{"content/posts/good.md", "---\ntitle: Good\n---\n좋은 글\n"},
+		[2]string{"content/posts/bad.md", "---\ntitle: [\n---\n"},
+		[2]string{"content/posts/esc.md", "# \x1b[31mred\n"},
+		[2]string{"content/posts/big.md", "# big\n" + strings.Repeat("x", 2<<10)},
+		[2]string{"static/logo.png", "\x89PNG"},
+	), ImportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -465,14 +477,13 @@ func TestImportSkipsBadFilesAndKeepsTheLimit(t *testing.T) {
 	if _, err := b.Get(ctx, reader, "good"); err != nil {
 		t.Errorf("the good post was not imported: %v", err)
 	}
-	buf.Reset()
-	tw = tar.NewWriter(&buf)
-	tw.WriteHeader(&tar.Header{Name: "huge.md", Mode: 0o644, Size: 64 << 10, Typeflag: tar.TypeReg})
-	tw.Write(make([]byte, 64<<10))
-	tw.Close()
-	_, err = b.Import(ctx, ash, &buf, ImportOptions{})
-	if !errors.Is(err, ErrTooLarge) {
+	_, err = b.Import(ctx, ash, tarOf(t, [2]string{"huge.md", string(make([]byte, 64<<10))}), ImportOptions{})
+	if !errors.Is(err, ErrTooLarge) || err.Error() != "the archive is larger than 16 KiB (the import limit)" {
 		t.Errorf("an archive over the limit: err = %v", err)
+	}
+	_, err = b.Import(ctx, ash, strings.NewReader(strings.Repeat("not a tar ", 100)), ImportOptions{})
+	if !errors.Is(err, ErrInvalid) || !strings.HasPrefix(err.Error(), "reading the archive: ") {
+		t.Errorf("text for an archive: err = %v", err)
 	}
 }
 
@@ -618,17 +629,11 @@ func TestResolveLink(t *testing.T) {
 func TestImportKeepsOldAddresses(t *testing.T) {
 	ctx := context.Background()
 	b, _, _ := newBlog(t, Config{})
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, f := range [][2]string{
-		{"_posts/2024-02-01-january-2024-retrospective.md", "---\ntitle: 1월 회고\nslug: jan-2024\n---\n본문\n"},
-		{"content/posts/hugo-post.md", "---\ntitle: Hugo\naliases: [/posts/hugo-old-name/]\n---\nbody\n"},
-	} {
-		tw.WriteHeader(&tar.Header{Name: f[0], Mode: 0o644, Size: int64(len(f[1])), Typeflag: tar.TypeReg})
-		tw.Write([]byte(f[1]))
-	}
-	tw.Close()
-	if res, err := b.Import(ctx, ash, &buf, ImportOptions{}); err != nil || res.Imported != 2 {
+	archive := tarOf(t,
+		[2]string{"_posts/2024-02-01-january-2024-retrospective.md", "---\ntitle: 1월 회고\nslug: jan-2024\n---\n본문\n"},
+		[2]string{"content/posts/hugo-post.md", "---\ntitle: Hugo\naliases: [/posts/hugo-old-name/]\n---\nbody\n"},
+	)
+	if res, err := b.Import(ctx, ash, archive, ImportOptions{}); err != nil || res.Imported != 2 {
 		t.Fatalf("import = %+v, %v", res, err)
 	}
 	for link, want := range map[string]string{

@@ -55,6 +55,11 @@ func refuse(kind error, format string, args ...any) *Error {
 	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...)}
 }
 
+// notAuthor is the refusal of what only authors may do.
+func notAuthor() *Error {
+	return refuse(ErrNotAuthor, "%s", ErrNotAuthor)
+}
+
 // notFound is the refusal for a post that does not exist or may not be seen.
 func notFound(slug string) *Error {
 	return refuse(ErrNotFound, "no post %q", slug)

@@ -80,7 +80,7 @@ func (b *Service) Post(ctx context.Context, id Identity, slug string) (*post.Pos
 	if err != nil {
 		return nil, store.Revision{}, err
 	}
-	p, err := post.Parse(r.Source, post.Options{Slug: r.Slug, Location: b.cfg.Location})
+	p, err := b.parseStored(r.Source, r.Slug)
 	if err != nil {
 		return nil, store.Revision{}, fmt.Errorf("reading %s: %w", r.Slug, err)
 	}

@@ -56,7 +56,7 @@ func (b *Service) propose(ctx context.Context, id Identity, p *post.Post, ifRev 
 // without their text. Only authors may see them.
 func (b *Service) OpenProposals(ctx context.Context, id Identity) ([]store.Proposal, error) {
 	if !id.IsAuthor() {
-		return nil, refuse(ErrNotAuthor, "%s", ErrNotAuthor)
+		return nil, notAuthor()
 	}
 	ps, err := b.st.OpenProposals(ctx)
 	if err != nil {
@@ -69,7 +69,7 @@ func (b *Service) OpenProposals(ctx context.Context, id Identity) ([]store.Propo
 // their notes, oldest first, without their text. Only authors may see them.
 func (b *Service) Proposals(ctx context.Context, id Identity, slug string) ([]store.Proposal, error) {
 	if !id.IsAuthor() {
-		return nil, refuse(ErrNotAuthor, "%s", ErrNotAuthor)
+		return nil, notAuthor()
 	}
 	ps, err := b.st.Proposals(ctx, slug)
 	if err != nil {
@@ -82,7 +82,7 @@ func (b *Service) Proposals(ctx context.Context, id Identity, slug string) ([]st
 // open one. Only authors may see it.
 func (b *Service) Proposal(ctx context.Context, id Identity, slug string, n uint64) (store.Proposal, error) {
 	if !id.IsAuthor() {
-		return store.Proposal{}, refuse(ErrNotAuthor, "%s", ErrNotAuthor)
+		return store.Proposal{}, notAuthor()
 	}
 	if n == 0 {
 		ps, err := b.Proposals(ctx, id, slug)
@@ -148,7 +148,7 @@ func (b *Service) Approve(ctx context.Context, id Identity, slug string, n uint6
 	if e, ok := b.st.Entry(slug); ok && e.Slug != slug && p.Base != 0 {
 		return store.Entry{}, p, refuse(ErrConflict, "%s was renamed to %s after proposal %d: propose it again there", slug, e.Slug, p.N)
 	}
-	parsed, err := post.Parse(p.Source, post.Options{Slug: slug, Location: b.cfg.Location})
+	parsed, err := b.parseStored(p.Source, slug)
 	if err != nil {
 		return store.Entry{}, p, &Error{Kind: ErrInvalid, Msg: fmt.Sprintf("%s proposal %d: %v", slug, p.N, err), Err: err}
 	}

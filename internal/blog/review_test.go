@@ -1,8 +1,6 @@
 package blog
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -117,18 +115,11 @@ func TestReviewedImportProposesEachPost(t *testing.T) {
 	if _, _, err := b.Approve(ctx, misty, "same", 0); err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, f := range [][2]string{
-		{"content/posts/one.md", "---\ntitle: One\n---\n하나\n"},
-		{"content/posts/same.md", "# same\n"},
-		{"content/posts/bad.md", "---\ntitle: [\n---\n"},
-	} {
-		tw.WriteHeader(&tar.Header{Name: f[0], Mode: 0o644, Size: int64(len(f[1])), Typeflag: tar.TypeReg})
-		tw.Write([]byte(f[1]))
-	}
-	tw.Close()
-	res, err := b.Import(ctx, ash, &buf, ImportOptions{})
+	res, err := b.Import(ctx, ash, tarOf(t,
+		[2]string{"content/posts/one.md", "---\ntitle: One\n---\n하나\n"},
+		[2]string{"content/posts/same.md", "# same\n"},
+		[2]string{"content/posts/bad.md", "---\ntitle: [\n---\n"},
+	), ImportOptions{})
 	if err != nil || res.Proposed != 1 || res.Imported != 0 || len(res.Skipped) != 2 {
 		t.Fatalf("import = %+v %v", res, err)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/sshblog/sshblog/internal/post"
 	"github.com/sshblog/sshblog/internal/search"
 	"github.com/sshblog/sshblog/internal/store"
 )
@@ -89,7 +88,7 @@ func (b *Service) syncIndex(ctx context.Context) (map[string]store.Entry, error)
 		if err != nil {
 			return nil, fmt.Errorf("indexing %s: %w", e.Slug, err)
 		}
-		p, err := post.Parse(r.Source, post.Options{Slug: e.Slug, Location: b.cfg.Location})
+		p, err := b.parseStored(r.Source, e.Slug)
 		if err != nil { // stored posts parse; index the source if one does not
 			b.find.index.Put(search.Doc{Slug: e.Slug, Rev: e.Rev, Title: e.Title, Tags: e.Tags, Body: string(r.Source)})
 			continue

@@ -41,11 +41,9 @@ func (b *Service) CountRead(id Identity, v Visit) {
 // Stats returns the reads of every post, newest first, with at most
 // topReferrers referring domains each. Only authors may see them.
 func (b *Service) Stats(ctx context.Context, id Identity, topReferrers int) ([]stats.Summary, error) {
-	if !id.IsAuthor() {
-		return nil, refuse(ErrNotAuthor, "%s", ErrNotAuthor)
-	}
-	if b.cfg.Stats == nil {
-		return nil, refuse(ErrStatsOff, "%s", ErrStatsOff)
+	rec, err := b.readCounts(id)
+	if err != nil {
+		return nil, err
 	}
 	es, err := b.List(ctx, id)
 	if err != nil {
@@ -55,7 +53,7 @@ func (b *Service) Stats(ctx context.Context, id Identity, topReferrers int) ([]s
 	for _, e := range es {
 		slugs = append(slugs, e.Slug)
 	}
-	sums, err := b.cfg.Stats.Summaries(ctx, slugs, topReferrers)
+	sums, err := rec.Summaries(ctx, slugs, topReferrers)
 	if err != nil {
 		return nil, fmt.Errorf("reading the statistics: %w", err)
 	}
@@ -65,21 +63,31 @@ func (b *Service) Stats(ctx context.Context, id Identity, topReferrers int) ([]s
 // PostStats returns a post's reads on each of the last days days, oldest
 // first. Only authors may see them.
 func (b *Service) PostStats(ctx context.Context, id Identity, slug string, days int) ([]stats.Point, error) {
-	if !id.IsAuthor() {
-		return nil, refuse(ErrNotAuthor, "%s", ErrNotAuthor)
-	}
-	if b.cfg.Stats == nil {
-		return nil, refuse(ErrStatsOff, "%s", ErrStatsOff)
+	rec, err := b.readCounts(id)
+	if err != nil {
+		return nil, err
 	}
 	e, err := b.Entry(id, slug)
 	if err != nil {
 		return nil, err
 	}
-	pts, err := b.cfg.Stats.Series(ctx, e.Slug, days)
+	pts, err := rec.Series(ctx, e.Slug, days)
 	if err != nil {
 		return nil, fmt.Errorf("reading the statistics of %s: %w", e.Slug, err)
 	}
 	return pts, nil
+}
+
+// readCounts returns the blog's read counts for id to see: only authors
+// may, and only when the blog counts reads.
+func (b *Service) readCounts(id Identity) (*stats.Recorder, error) {
+	if !id.IsAuthor() {
+		return nil, notAuthor()
+	}
+	if b.cfg.Stats == nil {
+		return nil, refuse(ErrStatsOff, "%s", ErrStatsOff)
+	}
+	return b.cfg.Stats, nil
 }
 
 // renameStats moves a renamed post's counts to its new name. A failure is

@@ -42,7 +42,7 @@ func (b *Service) ReadPost(r io.Reader) ([]byte, error) {
 // proposal instead, and readers see nothing new until it is approved.
 func (b *Service) Publish(ctx context.Context, id Identity, src []byte, opts PublishOptions) (Published, error) {
 	if !id.IsAuthor() {
-		return Published{}, refuse(ErrNotAuthor, "%s", ErrNotAuthor)
+		return Published{}, notAuthor()
 	}
 	p, err := b.parse(src, opts.Slug)
 	if err != nil {
@@ -81,6 +81,13 @@ func (b *Service) parse(src []byte, slug string) (*post.Post, error) {
 	return p, nil
 }
 
+// parseStored parses src, a revision or a proposal the blog stored, as the
+// post slug. The size limit is not checked again: a post stored before the
+// limit was lowered still reads.
+func (b *Service) parseStored(src []byte, slug string) (*post.Post, error) {
+	return post.Parse(src, post.Options{Slug: slug, Location: b.cfg.Location})
+}
+
 // addAliases makes the front matter's aliases lead to slug. Hugo writes them
 // as paths ("/posts/old-name/"): the last part is the old slug. An alias
 // that names an existing post is left alone.
@@ -103,7 +110,7 @@ func (b *Service) addAliases(ctx context.Context, slug string, aliases []string)
 // With ifRev set, it removes nothing unless the post is at that revision.
 func (b *Service) Remove(ctx context.Context, id Identity, slug string, ifRev *uint64) (store.Entry, error) {
 	if !id.IsAuthor() {
-		return store.Entry{}, refuse(ErrNotAuthor, "%s", ErrNotAuthor)
+		return store.Entry{}, notAuthor()
 	}
 	e, err := b.st.Remove(ctx, slug, id.Author, ifRev)
 	if err != nil {
@@ -117,7 +124,7 @@ func (b *Service) Remove(ctx context.Context, id Identity, slug string, ifRev *u
 // leading to it.
 func (b *Service) Rename(ctx context.Context, id Identity, oldSlug, newSlug string) (store.Entry, error) {
 	if !id.IsAuthor() {
-		return store.Entry{}, refuse(ErrNotAuthor, "%s", ErrNotAuthor)
+		return store.Entry{}, notAuthor()
 	}
 	if err := post.CheckSlug(newSlug); err != nil {
 		return store.Entry{}, invalid(err)
@@ -145,7 +152,7 @@ func (b *Service) Rename(ctx context.Context, id Identity, oldSlug, newSlug stri
 // also brings back a removed post.
 func (b *Service) Revert(ctx context.Context, id Identity, slug string, rev uint64) (store.Entry, error) {
 	if !id.IsAuthor() {
-		return store.Entry{}, refuse(ErrNotAuthor, "%s", ErrNotAuthor)
+		return store.Entry{}, notAuthor()
 	}
 	e, ok := b.st.Entry(slug)
 	if !ok {
@@ -158,7 +165,7 @@ func (b *Service) Revert(ctx context.Context, id Identity, slug string, rev uint
 	if old.Action == store.Removed {
 		return store.Entry{}, refuse(ErrInvalid, "revision %d of %s is a removal; revert to the one before it", rev, e.Slug)
 	}
-	p, err := post.Parse(old.Source, post.Options{Slug: e.Slug, Location: b.cfg.Location})
+	p, err := b.parseStored(old.Source, e.Slug)
 	if err != nil {
 		return store.Entry{}, &Error{Kind: ErrInvalid, Msg: fmt.Sprintf("revision %d of %s: %v", rev, e.Slug, err), Err: err}
 	}

@@ -142,6 +142,15 @@ func SlugFromFileName(name string) (string, error) {
 	return slug, nil
 }
 
+// IsMarkdownFile reports whether name, a path with forward slashes, names a
+// markdown file: one ending in .md, .mdx or .markdown, in any case. These are
+// the names SlugFromFileName reads.
+func IsMarkdownFile(name string) bool {
+	_, file := path.Split(name)
+	_, ok := trimMarkdownExt(file)
+	return ok
+}
+
 // trimMarkdownExt returns file without its markdown extension, and whether
 // it had one.
 func trimMarkdownExt(file string) (string, bool) {

@@ -159,3 +159,18 @@ func TestSlugFromFileName(t *testing.T) {
 		checkOneLine(t, err)
 	}
 }
+
+func TestIsMarkdownFile(t *testing.T) {
+	for name, want := range map[string]bool{
+		"hello.md": true, "a/b.MDX": true, "x.Markdown": true, ".md": true, "../x.md": true,
+		"hello": false, "hello.txt": false, "hello.md/": false, "": false, "md": false, "a.md/b": false,
+	} {
+		if got := IsMarkdownFile(name); got != want {
+			t.Errorf("IsMarkdownFile(%q) = %v, want %v", name, got, want)
+		}
+		// SlugFromFileName reads exactly these names.
+		if _, err := SlugFromFileName(name); !want && err == nil {
+			t.Errorf("SlugFromFileName(%q) takes a name IsMarkdownFile refuses", name)
+		}
+	}
+}
