@@ -1110,6 +1110,36 @@ func TestSeriesAndReadCounting(t *testing.T) {
 	}
 }
 
+// TestHeaderNamesWhomTheBlogSays checks that the pager's header names the
+// author the blog's Byline gives (which leaves out the author of the
+// built-in posts), not a rule of its own.
+func TestHeaderNamesWhomTheBlogSays(t *testing.T) {
+	st := newFakeStore()
+	st.put(t, "other", mdPost("다른 글", "2024-03-15", nil, "다른 본문\n"))
+	for _, author := range []string{"김작가", ""} {
+		r := &recorder{Renderer: newRenderer(t)}
+		h := &harness{t: t, st: st, r: r}
+		h.m = New(Options{Title: blogTitle, Posts: st, Renderer: r, Location: time.UTC, Width: 60, Height: 20,
+			Byline: func(_ context.Context, p *post.Post, rev store.Revision) (render.Byline, error) {
+				return render.Byline{Author: author}, nil
+			},
+		})
+		h.run(h.m.Init())
+		h.send(tea.WindowSizeMsg{Width: 60, Height: 20})
+		h.press("enter")
+		v := h.plain()
+		if !strings.Contains(v, "다른 본문") {
+			t.Fatalf("the post is not open:\n%s", v)
+		}
+		if author != "" && !strings.Contains(v, author) {
+			t.Errorf("the header does not name %s, whom the blog names:\n%s", author, v)
+		}
+		if author == "" && strings.Contains(v, "system") {
+			t.Errorf("the header names the revision's author, which the blog leaves out:\n%s", v)
+		}
+	}
+}
+
 func TestStatsScreen(t *testing.T) {
 	for _, width := range []int{40, 80} {
 		st := newFakeStore()

@@ -298,20 +298,13 @@ func (p *Model) meta() post.Meta {
 	return p.entry.Meta
 }
 
-// author is who the header names: the front matter's author, or else the
-// revision's, unless that is the system that seeded the blog.
+// author is who the header names: the blog's word on it (Byline) once the
+// post is loaded, the front matter's author before.
 func (p *Model) author() string {
-	if a := p.meta().Author; a != "" {
-		return a
-	}
-	by := p.entry.By
 	if p.post != nil {
-		by = p.rev.Author
+		return p.byline.Author
 	}
-	if by == "system" {
-		return ""
-	}
-	return by
+	return p.meta().Author
 }
 
 // postMsg answers a request to open a post.
@@ -366,7 +359,8 @@ func readPost(src postSource, seq int, slug string) postMsg {
 		return postMsg{seq: seq, err: fmt.Errorf("reading %s: %w", rev.Slug, err)}
 	}
 	msg := postMsg{seq: seq, rev: rev, post: p, links: postLinks(p.Body)}
-	if src.byline != nil && p.Series != "" {
+	msg.byline = render.Byline{Author: p.Author}
+	if src.byline != nil {
 		if bl, err := src.byline(ctx, p, rev); err == nil {
 			msg.byline = bl
 		}
