@@ -196,8 +196,8 @@ func (b *Service) annotate(ctx context.Context, id Identity, p store.Proposal, a
 	note := store.Note{Author: id.Author, Time: b.st.Now(), Action: action, Text: cleanComment(text)}
 	out, err := b.st.Annotate(ctx, p.Slug, p.N, note)
 	switch {
-	case errors.Is(err, store.ErrClosed):
-		return p, refuse(ErrConflict, "%s proposal %d was %s already", p.Slug, p.N, p.State)
+	case errors.Is(err, store.ErrClosed): // it was open when read
+		return p, refuse(ErrConflict, "%s proposal %d was closed meanwhile", p.Slug, p.N)
 	case err != nil:
 		return p, b.storeError("annotating a proposal of", p.Slug, err)
 	}
