@@ -29,11 +29,7 @@ func (s *Store) PutMany(ctx context.Context, changes []store.Change) ([]store.Ou
 		if err := ctx.Err(); err != nil {
 			return out, err
 		}
-		if c.Post == nil {
-			out[i].Err = errors.New("no post")
-			continue
-		}
-		if err := post.CheckSlug(c.Post.Slug); err != nil {
+		if err := store.CheckPost(c.Post); err != nil {
 			out[i].Err = err
 			continue
 		}
@@ -93,8 +89,7 @@ func (bt *bulkTxn) add(ctx context.Context, i int) error {
 	if it, ok := s.snap.Load().items[c.Post.Slug]; ok {
 		mod = it.mod
 	}
-	action := c.ActionFor(cur != nil)
-	rec, rev := s.newRevision(c.Post, cur, c.Author, action)
+	rec, rev := s.newRevision(c.Post, cur, c.Author, c.ActionFor(cur != nil))
 	o, err := s.appendOps(rec, rev)
 	if err != nil {
 		return err
@@ -190,23 +185,14 @@ func (s *Store) unchanged(ctx context.Context, p *post.Post) (*record, bool, err
 // exist yet. The revisions go first, in bounded transactions under a fresh
 // id nothing points at; the post's record last, in one transaction.
 func (s *Store) Restore(ctx context.Context, slug string, revs []store.Revision, meta post.Meta) (store.Entry, error) {
-	if err := post.CheckSlug(slug); err != nil {
+	e, err := store.RestoredEntry(slug, revs, meta)
+	if err != nil {
 		return store.Entry{}, fmt.Errorf("etcdstore: restore: %w", err)
-	}
-	if len(revs) == 0 {
-		return store.Entry{}, fmt.Errorf("etcdstore: restore %s: no revisions", slug)
-	}
-	for i, r := range revs {
-		if r.Rev != uint64(i+1) {
-			return store.Entry{}, fmt.Errorf("etcdstore: restore %s: revision %d is missing", slug, i+1)
-		}
 	}
 	if s.exists(ctx, slug) {
 		return store.Entry{}, fmt.Errorf("%w: %s already exists", store.ErrConflict, slug)
 	}
-	last := revs[len(revs)-1]
-	rec := record{ID: newID(), Entry: store.Entry{Meta: meta, Rev: last.Rev, Size: int64(len(last.Source)), Updated: last.Time, By: last.Author, Removed: last.Action == store.Removed}}
-	rec.Slug = slug
+	rec, last := record{ID: newID(), Entry: e}, revs[len(revs)-1]
 	var ops []clientv3.Op
 	size := 0
 	put := func() error {
@@ -255,10 +241,7 @@ func (s *Store) Seed(ctx context.Context, ps []*post.Post, author string) (int, 
 	var ops []clientv3.Op
 	var recs []record
 	for _, p := range ps {
-		if p == nil {
-			return 0, errors.New("etcdstore: seeding: no post")
-		}
-		if err := post.CheckSlug(p.Slug); err != nil {
+		if err := store.CheckPost(p); err != nil {
 			return 0, fmt.Errorf("etcdstore: seeding: %w", err)
 		}
 		rec, rev := s.newRevision(p, nil, author, store.Published)

@@ -51,7 +51,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -91,10 +90,9 @@ type Store struct {
 	timeout time.Duration
 	now     func() time.Time
 
-	snap atomic.Pointer[snapshot]
-	mu   sync.Mutex // serializes snapshot updates; guards changed
-	// changed is closed and replaced after each change seen.
-	changed chan struct{}
+	snap    atomic.Pointer[snapshot]
+	mu      sync.Mutex   // serializes snapshot updates
+	changes store.Signal // notified after each change seen
 
 	cancel context.CancelFunc // stops the watch
 	done   chan struct{}      // closed when the watch has stopped
@@ -110,6 +108,14 @@ var _ store.Store = (*Store)(nil)
 type record struct {
 	store.Entry
 	ID string `json:"id"` // where the post's revisions are kept
+}
+
+// entry returns the entry of r, or nil when r is nil (no post).
+func (r *record) entry() *store.Entry {
+	if r == nil {
+		return nil
+	}
+	return &r.Entry
 }
 
 // item is a post as the snapshot holds it.
@@ -129,7 +135,6 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		prefix:  prefix,
 		timeout: orDefault(cfg.RequestTimeout, 5*time.Second),
 		now:     cfg.Now,
-		changed: make(chan struct{}),
 		done:    make(chan struct{}),
 		bodies:  newBodies(bodiesBytes),
 	}
@@ -188,7 +193,7 @@ func (s *Store) heartbeat(ctx context.Context) {
 			return
 		}
 		if down := err != nil; s.down.Swap(down) != down {
-			s.notify()
+			s.changes.Notify()
 		}
 	}
 }
@@ -298,11 +303,11 @@ func (s *Store) watch(ctx context.Context, rev int64) {
 			if err == nil {
 				rev = r
 				s.down.Store(false)
-				s.notify()
+				s.changes.Notify()
 				break
 			}
 			if !s.down.Swap(true) {
-				s.notify() // readers are told the store is away
+				s.changes.Notify() // readers are told the store is away
 			}
 			select {
 			case <-ctx.Done():
@@ -364,7 +369,7 @@ func (s *Store) apply(events []*clientv3.Event) {
 	}
 	if changed {
 		s.snap.Store(newSnapshot(items, aliases))
-		s.notifyLocked()
+		s.changes.Notify()
 	}
 }
 
@@ -399,58 +404,35 @@ func (s *Store) commit(mod int64, put []record, gone []string, aliases map[strin
 		}
 	}
 	s.snap.Store(newSnapshot(items, al))
-	s.notifyLocked()
+	s.changes.Notify()
 }
 
 // Changed returns a channel closed at the next change, made here or by
 // another server.
-func (s *Store) Changed() <-chan struct{} {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.changed
-}
+func (s *Store) Changed() <-chan struct{} { return s.changes.Changed() }
 
-func (s *Store) notify() {
-	s.mu.Lock()
-	s.notifyLocked()
-	s.mu.Unlock()
-}
-
-func (s *Store) notifyLocked() {
-	close(s.changed)
-	s.changed = make(chan struct{})
-}
+// view returns the current snapshot's list.
+func (s *Store) view() *store.Snapshot { return s.snap.Load().Snapshot }
 
 // List returns the current, non-removed posts, newest first.
 func (s *Store) List(ctx context.Context) ([]store.Entry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return s.snap.Load().live, nil
+	return s.view().Live(), nil
 }
 
 // Len reports how many posts the store holds, removed ones included.
-func (s *Store) Len() int { return len(s.snap.Load().all) }
+func (s *Store) Len() int { return s.view().Len() }
 
 // AllEntries returns every post, removed ones included, newest first.
-func (s *Store) AllEntries() []store.Entry { return s.snap.Load().all }
+func (s *Store) AllEntries() []store.Entry { return s.view().All() }
 
 // Aliases returns every alias and the slug it leads to, sorted by alias.
-func (s *Store) Aliases() [][2]string {
-	sn := s.snap.Load()
-	out := make([][2]string, 0, len(sn.aliases))
-	for k, v := range sn.aliases {
-		out = append(out, [2]string{k, v})
-	}
-	slices.SortFunc(out, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
-	return out
-}
+func (s *Store) Aliases() [][2]string { return s.view().Aliases() }
 
 // Entry returns the current metadata of slug, following aliases.
-func (s *Store) Entry(slug string) (store.Entry, bool) {
-	it, ok := s.snap.Load().lookup(slug)
-	return it.Entry, ok
-}
+func (s *Store) Entry(slug string) (store.Entry, bool) { return s.view().Entry(slug) }
 
 // Unreachable reports whether the store has lost etcd: it then serves what
 // it has read, and refuses writes, until etcd answers again.
@@ -462,30 +444,12 @@ func (s *Store) Now() time.Time { return s.now() }
 // NextScheduled returns the earliest date after now at which a scheduled
 // post becomes public.
 func (s *Store) NextScheduled(now time.Time) (time.Time, bool) {
-	_, next := s.snap.Load().publicAt(now)
+	_, next := s.view().Public(now)
 	return next, !next.IsZero()
 }
 
 // Public is the blog as readers see it: no drafts, nothing scheduled.
-func (s *Store) Public() store.Reader { return publicView{s} }
-
-type publicView struct{ s *Store }
-
-func (v publicView) List(ctx context.Context) ([]store.Entry, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	l, _ := v.s.snap.Load().publicAt(v.s.now())
-	return l, nil
-}
-
-func (v publicView) Get(ctx context.Context, slug string) (store.Revision, error) {
-	it, ok := v.s.snap.Load().lookup(slug)
-	if !ok || !it.IsPublic(v.s.now()) {
-		return store.Revision{}, fmt.Errorf("%w: %s", store.ErrNotFound, slug)
-	}
-	return v.s.revision(ctx, it.record, it.Rev)
-}
+func (s *Store) Public() store.Reader { return store.PublicView(s.view, s) }
 
 // Get returns the current revision of slug, following aliases.
 func (s *Store) Get(ctx context.Context, slug string) (store.Revision, error) {
@@ -574,11 +538,11 @@ func unreachable(err error) bool {
 }
 
 // writeError describes a failed write for the writer, who may be an SSH
-// client: ErrUnavailable when etcd was out of reach, conflicts and missing
-// posts as they are.
+// client: ErrUnavailable when etcd was out of reach, refusals
+// (store.IsRefusal) as they are.
 func writeError(what string, err error) error {
 	switch {
-	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound), errors.Is(err, context.Canceled):
+	case store.IsRefusal(err), errors.Is(err, context.Canceled):
 		return err
 	case unreachable(err):
 		return store.ErrUnavailable
@@ -651,14 +615,8 @@ func (s *Store) writeOnce(ctx context.Context, slug string, ifRev *uint64, chang
 	if err != nil {
 		return store.Entry{}, false, err
 	}
-	if ifRev != nil {
-		var have uint64
-		if cur != nil {
-			have = cur.Rev
-		}
-		if have != *ifRev {
-			return store.Entry{}, false, fmt.Errorf("%w: %s is at revision %d, not %d", store.ErrConflict, slug, have, *ifRev)
-		}
+	if err := store.CheckIfRev(slug, cur.entry(), ifRev); err != nil {
+		return store.Entry{}, false, err
 	}
 	next, rev, err := change(cur)
 	if err != nil {
@@ -682,57 +640,49 @@ func (s *Store) writeOnce(ctx context.Context, slug string, ifRev *uint64, chang
 	return next.Entry, false, nil
 }
 
-// newRevision builds the record and revision that make p current.
+// newRevision builds the record and revision that make p current
+// (store.NextRevision); a new post gets a new id.
 func (s *Store) newRevision(p *post.Post, cur *record, author string, action store.Action) (record, store.Revision) {
-	r := record{ID: newID()}
-	var rev uint64 = 1
+	var r record
 	if cur != nil {
-		rev, r.ID = cur.Rev+1, cur.ID
+		r.ID = cur.ID
+	} else {
+		r.ID = newID()
 	}
-	now := s.now()
-	r.Entry = store.Entry{Meta: p.Meta, Rev: rev, Size: int64(len(p.Source)), Updated: now, By: author}
-	r.Slug = p.Slug
-	return r, store.Revision{Slug: p.Slug, Rev: rev, Author: author, Time: now, Action: action, Source: p.Source}
+	var rev store.Revision
+	r.Entry, rev = store.NextRevision(p, cur.entry(), author, action, s.now())
+	return r, rev
 }
 
 // Put stores c.Post as the next revision of its post.
 func (s *Store) Put(ctx context.Context, c store.Change) (store.Entry, error) {
-	if c.Post == nil {
-		return store.Entry{}, errors.New("etcdstore: put: no post")
-	}
-	if err := post.CheckSlug(c.Post.Slug); err != nil {
+	if err := store.CheckPost(c.Post); err != nil {
 		return store.Entry{}, fmt.Errorf("etcdstore: put: %w", err)
 	}
 	return s.write(ctx, "writing "+c.Post.Slug, c.Post.Slug, c.IfRev, func(cur *record) (record, store.Revision, error) {
-		action := c.ActionFor(cur != nil)
-		r, rev := s.newRevision(c.Post, cur, c.Author, action)
+		r, rev := s.newRevision(c.Post, cur, c.Author, c.ActionFor(cur != nil))
 		return r, rev, nil
 	})
 }
 
 // Remove hides slug behind a tombstone revision.
 func (s *Store) Remove(ctx context.Context, slug, author string, ifRev *uint64) (store.Entry, error) {
-	slug = s.snap.Load().resolve(slug)
+	slug = s.snap.Load().Resolve(slug)
 	return s.write(ctx, "removing "+slug, slug, ifRev, func(cur *record) (record, store.Revision, error) {
-		if cur == nil || cur.Removed {
-			return record{}, store.Revision{}, fmt.Errorf("%w: %s", store.ErrNotFound, slug)
+		e, rev, err := store.Tombstone(slug, cur.entry(), author, s.now())
+		if err != nil {
+			return record{}, store.Revision{}, err
 		}
-		now := s.now()
-		r := *cur
-		r.Rev, r.Updated, r.By, r.Removed, r.Size = cur.Rev+1, now, author, true, 0
-		return r, store.Revision{Slug: slug, Rev: r.Rev, Author: author, Time: now, Action: store.Removed}, nil
+		return record{Entry: e, ID: cur.ID}, rev, nil
 	})
 }
 
 // Rename moves the post oldSlug to newSlug in one transaction, keeping
 // oldSlug as an alias; aliases that led to oldSlug follow.
 func (s *Store) Rename(ctx context.Context, oldSlug, newSlug, author string) (store.Entry, error) {
-	if err := post.CheckSlug(newSlug); err != nil {
+	oldSlug = s.snap.Load().Resolve(oldSlug)
+	if err := store.CheckRename(oldSlug, newSlug); err != nil {
 		return store.Entry{}, fmt.Errorf("etcdstore: rename: %w", err)
-	}
-	oldSlug = s.snap.Load().resolve(oldSlug)
-	if oldSlug == newSlug {
-		return store.Entry{}, fmt.Errorf("etcdstore: rename: %s already has that name", oldSlug)
 	}
 	for {
 		e, retry, err := s.renameOnce(ctx, oldSlug, newSlug, author)
@@ -752,23 +702,19 @@ func (s *Store) renameOnce(ctx context.Context, oldSlug, newSlug, author string)
 	if err != nil {
 		return store.Entry{}, false, err
 	}
-	if cur == nil || cur.Removed {
+	if cur == nil {
 		return store.Entry{}, false, fmt.Errorf("%w: %s", store.ErrNotFound, oldSlug)
 	}
 	prev, err := s.revision(ctx, *cur, cur.Rev)
 	if err != nil {
 		return store.Entry{}, false, err
 	}
-	// The aliases that lead to the old name, read with their versions so
-	// that the transaction only holds if they are still so.
-	aresp, err := s.cli.Get(ctx, s.prefix+"aliases/", clientv3.WithPrefix())
-	if err != nil {
+	next := record{ID: cur.ID}
+	var rev store.Revision
+	if next.Entry, rev, err = store.Renaming(cur.Entry, newSlug, author, s.now(), prev.Source); err != nil {
 		return store.Entry{}, false, err
 	}
-	now := s.now()
-	next := *cur
-	next.Slug, next.Rev, next.Updated, next.By = newSlug, cur.Rev+1, now, author
-	ops, err := s.appendOps(next, store.Revision{Slug: newSlug, Rev: next.Rev, Author: author, Time: now, Action: store.Renamed, Source: prev.Source})
+	ops, err := s.appendOps(next, rev)
 	if err != nil {
 		return store.Entry{}, false, err
 	}
@@ -776,16 +722,14 @@ func (s *Store) renameOnce(ctx context.Context, oldSlug, newSlug, author string)
 		clientv3.Compare(clientv3.ModRevision(s.postKey(oldSlug)), "=", mod),
 		clientv3.Compare(clientv3.CreateRevision(s.postKey(newSlug)), "=", 0),
 	}
-	follow := map[string]string{oldSlug: newSlug, newSlug: ""}
-	ops = append(ops, clientv3.OpDelete(s.postKey(oldSlug)), clientv3.OpPut(s.aliasKey(oldSlug), newSlug))
-	for _, kv := range aresp.Kvs {
-		if string(kv.Value) != oldSlug {
-			continue
-		}
-		alias := strings.TrimPrefix(string(kv.Key), s.prefix+"aliases/")
-		cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(string(kv.Key)), "=", kv.ModRevision))
-		ops = append(ops, clientv3.OpPut(string(kv.Key), newSlug))
-		follow[alias] = newSlug
+	follow, aliasCmps, err := s.renameAliases(ctx, oldSlug, newSlug)
+	if err != nil {
+		return store.Entry{}, false, err
+	}
+	cmps = append(cmps, aliasCmps...)
+	ops = append(ops, clientv3.OpDelete(s.postKey(oldSlug)))
+	for alias, slug := range follow {
+		ops = append(ops, clientv3.OpPut(s.aliasKey(alias), slug))
 	}
 	resp, err := s.cli.Txn(ctx).If(cmps...).Then(ops...).Commit()
 	if err != nil {
@@ -797,8 +741,33 @@ func (s *Store) renameOnce(ctx context.Context, oldSlug, newSlug, author string)
 		}
 		return store.Entry{}, true, nil
 	}
+	follow[newSlug] = "" // appendOps deleted the alias of the new name
 	s.commit(resp.Header.Revision, []record{next}, []string{oldSlug}, follow)
 	return next.Entry, false, nil
+}
+
+// renameAliases reads the aliases and returns those a rename of oldSlug to
+// newSlug writes (store.RenameAliases), with the comparisons that hold the
+// transaction to the aliases as they were read.
+func (s *Store) renameAliases(ctx context.Context, oldSlug, newSlug string) (map[string]string, []clientv3.Cmp, error) {
+	resp, err := s.cli.Get(ctx, s.prefix+"aliases/", clientv3.WithPrefix())
+	if err != nil {
+		return nil, nil, err
+	}
+	have := make(map[string]string, len(resp.Kvs))
+	mods := make(map[string]int64, len(resp.Kvs))
+	for _, kv := range resp.Kvs {
+		alias := strings.TrimPrefix(string(kv.Key), s.prefix+"aliases/")
+		have[alias], mods[alias] = string(kv.Value), kv.ModRevision
+	}
+	follow := store.RenameAliases(have, oldSlug, newSlug)
+	var cmps []clientv3.Cmp
+	for alias := range follow {
+		if mod, ok := mods[alias]; ok {
+			cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(s.aliasKey(alias)), "=", mod))
+		}
+	}
+	return follow, cmps, nil
 }
 
 // exists reports whether a post is named slug in etcd.

@@ -2,7 +2,6 @@ package etcdstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -33,10 +32,7 @@ func (s *Store) openKey(slug string, n uint64) string {
 // Propose stores c.Post as a new open proposal of its slug. See
 // store.Reviews.
 func (s *Store) Propose(ctx context.Context, c store.Change) (store.Proposal, error) {
-	if c.Post == nil {
-		return store.Proposal{}, errors.New("etcdstore: propose: no post")
-	}
-	if err := post.CheckSlug(c.Post.Slug); err != nil {
+	if err := store.CheckPost(c.Post); err != nil {
 		return store.Proposal{}, fmt.Errorf("etcdstore: propose: %w", err)
 	}
 	for {
@@ -45,7 +41,7 @@ func (s *Store) Propose(ctx context.Context, c store.Change) (store.Proposal, er
 			return store.Proposal{}, writeError("proposing "+c.Post.Slug, err)
 		}
 		if !retry {
-			s.notify()
+			s.changes.Notify()
 			return p, nil
 		}
 	}
@@ -59,18 +55,14 @@ func (s *Store) proposeOnce(ctx context.Context, c store.Change) (store.Proposal
 	if err != nil {
 		return store.Proposal{}, false, err
 	}
-	var have uint64
-	if cur != nil {
-		have = cur.Rev
-	}
-	if c.IfRev != nil && have != *c.IfRev {
-		return store.Proposal{}, false, fmt.Errorf("%w: %s is at revision %d, not %d", store.ErrConflict, slug, have, *c.IfRev)
-	}
 	last, err := s.lastProposal(ctx, slug)
 	if err != nil {
 		return store.Proposal{}, false, err
 	}
-	p := store.Proposal{Slug: slug, N: store.NextProposal(have, last), Author: c.Author, Time: s.now(), Base: have, State: store.Proposed, Source: c.Post.Source}
+	p, err := store.NewProposal(c, cur.entry(), last, s.now())
+	if err != nil {
+		return store.Proposal{}, false, err
+	}
 	key := s.proposalKey(slug, p.N)
 	resp, err := s.cli.Txn(ctx).If(
 		clientv3.Compare(clientv3.ModRevision(s.postKey(slug)), "=", mod),
@@ -189,7 +181,7 @@ func (s *Store) RestoreProposal(ctx context.Context, p store.Proposal) error {
 		}
 		return nil
 	}
-	s.notify()
+	s.changes.Notify()
 	return nil
 }
 
@@ -218,14 +210,11 @@ func (s *Store) proposal(ctx context.Context, slug string, n uint64, source bool
 func (s *Store) Annotate(ctx context.Context, slug string, n uint64, note store.Note) (store.Proposal, error) {
 	for {
 		p, retry, err := s.annotateOnce(ctx, slug, n, note)
-		if errors.Is(err, store.ErrClosed) {
-			return store.Proposal{}, err
-		}
 		if err != nil {
 			return store.Proposal{}, writeError("annotating a proposal of "+slug, err)
 		}
 		if !retry {
-			s.notify()
+			s.changes.Notify()
 			p.Source = nil
 			return p, nil
 		}
@@ -258,17 +247,11 @@ func (s *Store) annotateOnce(ctx context.Context, slug string, n uint64, note st
 // Approve writes c as the post's next revision and closes proposal n, in
 // one transaction. See store.Reviews.
 func (s *Store) Approve(ctx context.Context, n uint64, approver string, c store.Change) (store.Entry, error) {
-	if c.Post == nil {
-		return store.Entry{}, errors.New("etcdstore: approve: no post")
-	}
-	if err := post.CheckSlug(c.Post.Slug); err != nil {
+	if err := store.CheckPost(c.Post); err != nil {
 		return store.Entry{}, fmt.Errorf("etcdstore: approve: %w", err)
 	}
 	for {
 		e, retry, err := s.approveOnce(ctx, n, approver, c)
-		if errors.Is(err, store.ErrClosed) {
-			return store.Entry{}, err
-		}
 		if err != nil {
 			return store.Entry{}, writeError("approving a proposal of "+c.Post.Slug, err)
 		}
@@ -290,11 +273,12 @@ func (s *Store) approveOnce(ctx context.Context, n uint64, approver string, c st
 	if err != nil {
 		return store.Entry{}, false, err
 	}
-	if c.IfRev != nil && (cur == nil && *c.IfRev != 0 || cur != nil && cur.Rev != *c.IfRev) {
-		return store.Entry{}, false, fmt.Errorf("%w: %s is not at revision %d", store.ErrConflict, slug, *c.IfRev)
+	next := record{ID: newID()}
+	if cur != nil {
+		next.ID = cur.ID
 	}
-	next, rev := s.newRevision(c.Post, cur, c.Author, store.Approved)
-	if p, err = store.CloseProposal(p, store.Note{Author: approver, Time: rev.Time, Action: store.Approved, Rev: rev.Rev}); err != nil {
+	var rev store.Revision
+	if next.Entry, rev, p, err = store.Approval(p, c, cur.entry(), approver, s.now()); err != nil {
 		return store.Entry{}, false, err
 	}
 	ops, err := s.appendOps(next, rev)
