@@ -3,31 +3,14 @@ package etcdstore
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/sshblog/sshblog/internal/post"
 	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/store/etcdstore/layout"
 )
-
-// Proposals are kept under two more prefixes:
-//
-//	P/proposals/SLUG/%016x  a proposal, encoded as by store.EncodeProposal
-//	P/open/SLUG/%016x       "" while that proposal is open
-//
-// The open keys lie in the watched range (between meta/ and posts/), so
-// every server hears of a proposal made or closed elsewhere; the records,
-// with their bodies, are read only when asked for.
-
-func (s *Store) proposalPrefix(slug string) string { return s.prefix + "proposals/" + slug + "/" }
-func (s *Store) proposalKey(slug string, n uint64) string {
-	return fmt.Sprintf("%s%016x", s.proposalPrefix(slug), n)
-}
-func (s *Store) openKey(slug string, n uint64) string {
-	return fmt.Sprintf("%sopen/%s/%016x", s.prefix, slug, n)
-}
 
 // Propose stores c.Post as a new open proposal of its slug. See
 // store.Reviews.
@@ -41,7 +24,7 @@ func (s *Store) Propose(ctx context.Context, c store.Change) (store.Proposal, er
 			return store.Proposal{}, writeError("proposing "+c.Post.Slug, err)
 		}
 		if !retry {
-			s.changes.Notify()
+			s.mirror.Notify()
 			return p, nil
 		}
 	}
@@ -59,17 +42,17 @@ func (s *Store) proposeOnce(ctx context.Context, c store.Change) (store.Proposal
 	if err != nil {
 		return store.Proposal{}, false, err
 	}
-	p, err := store.NewProposal(c, cur.entry(), last, s.now())
+	p, err := store.NewProposal(c, entryOf(cur), last, s.now())
 	if err != nil {
 		return store.Proposal{}, false, err
 	}
-	key := s.proposalKey(slug, p.N)
+	key := s.keys.Proposal(slug, p.N)
 	resp, err := s.cli.Txn(ctx).If(
-		clientv3.Compare(clientv3.ModRevision(s.postKey(slug)), "=", mod),
+		clientv3.Compare(clientv3.ModRevision(s.keys.Post(slug)), "=", mod),
 		clientv3.Compare(clientv3.CreateRevision(key), "=", 0),
 	).Then(
 		clientv3.OpPut(key, string(store.EncodeProposal(p))),
-		clientv3.OpPut(s.openKey(slug, p.N), ""),
+		clientv3.OpPut(s.keys.Open(slug, p.N), ""),
 	).Commit()
 	if err != nil {
 		return store.Proposal{}, false, err
@@ -82,37 +65,27 @@ func (s *Store) proposeOnce(ctx context.Context, c store.Change) (store.Proposal
 
 // lastProposal returns the number of slug's latest proposal, 0 if none.
 func (s *Store) lastProposal(ctx context.Context, slug string) (uint64, error) {
-	resp, err := s.cli.Get(ctx, s.proposalPrefix(slug), clientv3.WithPrefix(), clientv3.WithKeysOnly(),
+	resp, err := s.cli.Get(ctx, s.keys.Proposals(slug), clientv3.WithPrefix(), clientv3.WithKeysOnly(),
 		clientv3.WithSort(clientv3.SortByKey, clientv3.SortDescend), clientv3.WithLimit(1))
 	if err != nil || len(resp.Kvs) == 0 {
 		return 0, err
 	}
-	return parseN(string(resp.Kvs[0].Key))
-}
-
-// parseN reads the number at the end of a proposal or open key.
-func parseN(key string) (uint64, error) {
-	i := strings.LastIndexByte(key, '/')
-	n, err := strconv.ParseUint(key[i+1:], 16, 64)
-	if err != nil {
-		return 0, fmt.Errorf("a proposal key %q is damaged", key)
-	}
-	return n, nil
+	return layout.Number(string(resp.Kvs[0].Key))
 }
 
 // OpenProposals returns every open proposal, oldest first, without sources.
 func (s *Store) OpenProposals(ctx context.Context) ([]store.Proposal, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	resp, err := s.cli.Get(ctx, s.prefix+"open/", clientv3.WithPrefix(), clientv3.WithKeysOnly())
+	resp, err := s.cli.Get(ctx, s.keys.Opens(), clientv3.WithPrefix(), clientv3.WithKeysOnly())
 	if err != nil {
 		return nil, readError("proposals", err)
 	}
 	var out []store.Proposal
 	for _, kv := range resp.Kvs {
-		rest := strings.TrimPrefix(string(kv.Key), s.prefix+"open/")
+		rest := strings.TrimPrefix(string(kv.Key), s.keys.Opens())
 		slug, _, _ := strings.Cut(rest, "/")
-		n, err := parseN(rest)
+		n, err := layout.Number(rest)
 		if err != nil {
 			return nil, err
 		}
@@ -133,19 +106,15 @@ func (s *Store) OpenProposals(ctx context.Context) ([]store.Proposal, error) {
 func (s *Store) Proposals(ctx context.Context, slug string) ([]store.Proposal, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	prefix := s.proposalPrefix(slug)
-	if slug == "" {
-		prefix = s.prefix + "proposals/"
-	}
-	resp, err := s.cli.Get(ctx, prefix, clientv3.WithPrefix())
+	resp, err := s.cli.Get(ctx, s.keys.Proposals(slug), clientv3.WithPrefix())
 	if err != nil {
 		return nil, readError(slug, err)
 	}
 	out := make([]store.Proposal, 0, len(resp.Kvs))
 	for _, kv := range resp.Kvs {
-		key := strings.TrimPrefix(string(kv.Key), s.prefix+"proposals/")
+		key := strings.TrimPrefix(string(kv.Key), s.keys.Proposals(""))
 		name, _, _ := strings.Cut(key, "/")
-		n, err := parseN(key)
+		n, err := layout.Number(key)
 		if err != nil {
 			return nil, err
 		}
@@ -166,10 +135,10 @@ func (s *Store) RestoreProposal(ctx context.Context, p store.Proposal) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	key, v := s.proposalKey(p.Slug, p.N), string(store.EncodeProposal(p))
+	key, v := s.keys.Proposal(p.Slug, p.N), string(store.EncodeProposal(p))
 	ops := []clientv3.Op{clientv3.OpPut(key, v)}
 	if p.Open() {
-		ops = append(ops, clientv3.OpPut(s.openKey(p.Slug, p.N), ""))
+		ops = append(ops, clientv3.OpPut(s.keys.Open(p.Slug, p.N), ""))
 	}
 	resp, err := s.cli.Txn(ctx).If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0)).Then(ops...).Else(clientv3.OpGet(key)).Commit()
 	if err != nil {
@@ -181,7 +150,7 @@ func (s *Store) RestoreProposal(ctx context.Context, p store.Proposal) error {
 		}
 		return nil
 	}
-	s.changes.Notify()
+	s.mirror.Notify()
 	return nil
 }
 
@@ -195,7 +164,7 @@ func (s *Store) Proposal(ctx context.Context, slug string, n uint64) (store.Prop
 
 // proposal reads proposal n of slug and its key's ModRevision.
 func (s *Store) proposal(ctx context.Context, slug string, n uint64, source bool) (store.Proposal, int64, error) {
-	resp, err := s.cli.Get(ctx, s.proposalKey(slug, n))
+	resp, err := s.cli.Get(ctx, s.keys.Proposal(slug, n))
 	if err != nil {
 		return store.Proposal{}, 0, readError(slug, err)
 	}
@@ -214,7 +183,7 @@ func (s *Store) Annotate(ctx context.Context, slug string, n uint64, note store.
 			return store.Proposal{}, writeError("annotating a proposal of "+slug, err)
 		}
 		if !retry {
-			s.changes.Notify()
+			s.mirror.Notify()
 			p.Source = nil
 			return p, nil
 		}
@@ -232,10 +201,10 @@ func (s *Store) annotateOnce(ctx context.Context, slug string, n uint64, note st
 	if err != nil {
 		return store.Proposal{}, false, err
 	}
-	key := s.proposalKey(slug, n)
+	key := s.keys.Proposal(slug, n)
 	ops := []clientv3.Op{clientv3.OpPut(key, string(store.EncodeProposal(p)))}
 	if !p.Open() {
-		ops = append(ops, clientv3.OpDelete(s.openKey(slug, n)))
+		ops = append(ops, clientv3.OpDelete(s.keys.Open(slug, n)))
 	}
 	resp, err := s.cli.Txn(ctx).If(clientv3.Compare(clientv3.ModRevision(key), "=", mod)).Then(ops...).Commit()
 	if err != nil {
@@ -273,22 +242,19 @@ func (s *Store) approveOnce(ctx context.Context, n uint64, approver string, c st
 	if err != nil {
 		return store.Entry{}, false, err
 	}
-	next := record{ID: newID()}
-	if cur != nil {
-		next.ID = cur.ID
-	}
+	next := layout.Record{ID: idOf(cur)}
 	var rev store.Revision
-	if next.Entry, rev, p, err = store.Approval(p, c, cur.entry(), approver, s.now()); err != nil {
+	if next.Entry, rev, p, err = store.Approval(p, c, entryOf(cur), approver, s.now()); err != nil {
 		return store.Entry{}, false, err
 	}
 	ops, err := s.appendOps(next, rev)
 	if err != nil {
 		return store.Entry{}, false, err
 	}
-	key := s.proposalKey(slug, n)
-	ops = append(ops, clientv3.OpPut(key, string(store.EncodeProposal(p))), clientv3.OpDelete(s.openKey(slug, n)))
+	key := s.keys.Proposal(slug, n)
+	ops = append(ops, clientv3.OpPut(key, string(store.EncodeProposal(p))), clientv3.OpDelete(s.keys.Open(slug, n)))
 	resp, err := s.cli.Txn(ctx).If(
-		clientv3.Compare(clientv3.ModRevision(s.postKey(slug)), "=", mod),
+		clientv3.Compare(clientv3.ModRevision(s.keys.Post(slug)), "=", mod),
 		clientv3.Compare(clientv3.ModRevision(key), "=", pmod),
 	).Then(ops...).Commit()
 	if err != nil {
@@ -300,6 +266,6 @@ func (s *Store) approveOnce(ctx context.Context, n uint64, approver string, c st
 		}
 		return store.Entry{}, true, nil
 	}
-	s.commit(resp.Header.Revision, []record{next}, nil, map[string]string{slug: ""})
+	s.mirror.Commit(resp.Header.Revision, []layout.Record{next}, nil, map[string]string{slug: ""})
 	return next.Entry, false, nil
 }
