@@ -361,13 +361,20 @@ func (s *Store) write(ctx context.Context, what, slug string, ifRev *uint64, cha
 	if err := ctx.Err(); err != nil {
 		return store.Entry{}, err
 	}
+	return untilWon(what, func() (store.Entry, bool, error) { return s.writeOnce(ctx, slug, ifRev, change) })
+}
+
+// untilWon runs once until it did not lose a race with another write
+// (once reports lost), and describes its failure with writeError.
+func untilWon[T any](what string, once func() (v T, lost bool, err error)) (T, error) {
 	for {
-		e, retry, err := s.writeOnce(ctx, slug, ifRev, change)
+		v, lost, err := once()
 		if err != nil {
-			return store.Entry{}, writeError(what, err)
+			var zero T
+			return zero, writeError(what, err)
 		}
-		if !retry {
-			return e, nil
+		if !lost {
+			return v, nil
 		}
 	}
 }
@@ -443,15 +450,7 @@ func (s *Store) Rename(ctx context.Context, oldSlug, newSlug, author string) (st
 	if err := store.CheckRename(oldSlug, newSlug); err != nil {
 		return store.Entry{}, fmt.Errorf("etcdstore: rename: %w", err)
 	}
-	for {
-		e, retry, err := s.renameOnce(ctx, oldSlug, newSlug, author)
-		if err != nil {
-			return store.Entry{}, writeError("renaming "+oldSlug, err)
-		}
-		if !retry {
-			return e, nil
-		}
-	}
+	return untilWon("renaming "+oldSlug, func() (store.Entry, bool, error) { return s.renameOnce(ctx, oldSlug, newSlug, author) })
 }
 
 func (s *Store) renameOnce(ctx context.Context, oldSlug, newSlug, author string) (store.Entry, bool, error) {

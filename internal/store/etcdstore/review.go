@@ -18,16 +18,12 @@ func (s *Store) Propose(ctx context.Context, c store.Change) (store.Proposal, er
 	if err := store.CheckPost(c.Post); err != nil {
 		return store.Proposal{}, fmt.Errorf("etcdstore: propose: %w", err)
 	}
-	for {
-		p, retry, err := s.proposeOnce(ctx, c)
-		if err != nil {
-			return store.Proposal{}, writeError("proposing "+c.Post.Slug, err)
-		}
-		if !retry {
-			s.mirror.Notify()
-			return p, nil
-		}
+	p, err := untilWon("proposing "+c.Post.Slug, func() (store.Proposal, bool, error) { return s.proposeOnce(ctx, c) })
+	if err != nil {
+		return store.Proposal{}, err
 	}
+	s.mirror.Notify()
+	return p, nil
 }
 
 func (s *Store) proposeOnce(ctx context.Context, c store.Change) (store.Proposal, bool, error) {
@@ -177,17 +173,13 @@ func (s *Store) proposal(ctx context.Context, slug string, n uint64, source bool
 
 // Annotate adds note to proposal n of slug. See store.Reviews.
 func (s *Store) Annotate(ctx context.Context, slug string, n uint64, note store.Note) (store.Proposal, error) {
-	for {
-		p, retry, err := s.annotateOnce(ctx, slug, n, note)
-		if err != nil {
-			return store.Proposal{}, writeError("annotating a proposal of "+slug, err)
-		}
-		if !retry {
-			s.mirror.Notify()
-			p.Source = nil
-			return p, nil
-		}
+	p, err := untilWon("annotating a proposal of "+slug, func() (store.Proposal, bool, error) { return s.annotateOnce(ctx, slug, n, note) })
+	if err != nil {
+		return store.Proposal{}, err
 	}
+	s.mirror.Notify()
+	p.Source = nil
+	return p, nil
 }
 
 func (s *Store) annotateOnce(ctx context.Context, slug string, n uint64, note store.Note) (store.Proposal, bool, error) {
@@ -219,15 +211,7 @@ func (s *Store) Approve(ctx context.Context, n uint64, approver string, c store.
 	if err := store.CheckPost(c.Post); err != nil {
 		return store.Entry{}, fmt.Errorf("etcdstore: approve: %w", err)
 	}
-	for {
-		e, retry, err := s.approveOnce(ctx, n, approver, c)
-		if err != nil {
-			return store.Entry{}, writeError("approving a proposal of "+c.Post.Slug, err)
-		}
-		if !retry {
-			return e, nil
-		}
-	}
+	return untilWon("approving a proposal of "+c.Post.Slug, func() (store.Entry, bool, error) { return s.approveOnce(ctx, n, approver, c) })
 }
 
 func (s *Store) approveOnce(ctx context.Context, n uint64, approver string, c store.Change) (store.Entry, bool, error) {

@@ -61,19 +61,18 @@ func (s *Store) addCounts(ctx context.Context, keys []string, add map[string]sta
 			if err != nil {
 				return readError(k, err)
 			}
-			c := add[k]
+			var stored []byte
+			held := clientv3.Compare(clientv3.CreateRevision(k), "=", 0)
 			if len(resp.Kvs) > 0 {
-				old, err := store.DecodeCount(resp.Kvs[0].Value)
-				if err != nil {
-					return fmt.Errorf("%s: %w", k, err)
-				}
-				old.Add(c)
-				c = old
-				cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(k), "=", resp.Kvs[0].ModRevision))
-			} else {
-				cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(k), "=", 0))
+				stored = resp.Kvs[0].Value
+				held = clientv3.Compare(clientv3.ModRevision(k), "=", resp.Kvs[0].ModRevision)
 			}
-			ops = append(ops, clientv3.OpPut(k, string(store.EncodeCount(c))))
+			v, err := store.AddCount(stored, add[k])
+			if err != nil {
+				return fmt.Errorf("%s: %w", k, err)
+			}
+			cmps = append(cmps, held)
+			ops = append(ops, clientv3.OpPut(k, string(v)))
 		}
 		wctx, cancel := context.WithTimeout(ctx, s.timeout)
 		resp, err := s.cli.Txn(wctx).If(cmps...).Then(ops...).Commit()
