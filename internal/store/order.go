@@ -7,13 +7,14 @@ import (
 )
 
 // SortEntries orders entries newest first; ties by slug.
-func SortEntries(es []Entry) {
-	slices.SortFunc(es, func(a, b Entry) int {
-		if c := b.ListedAt().Compare(a.ListedAt()); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Slug, b.Slug)
-	})
+func SortEntries(es []Entry) { slices.SortFunc(es, compareEntries) }
+
+// compareEntries orders a before b when a is newer; ties by slug.
+func compareEntries(a, b Entry) int {
+	if c := b.ListedAt().Compare(a.ListedAt()); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Slug, b.Slug)
 }
 
 // ListedAt is the time a post is listed under: its date, else when its

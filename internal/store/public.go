@@ -1,6 +1,8 @@
 package store
 
 import (
+	"context"
+	"fmt"
 	"slices"
 	"time"
 )
@@ -16,10 +18,10 @@ func (e Entry) IsScheduled(now time.Time) bool {
 	return !e.Removed && !e.Draft && e.Date.After(now)
 }
 
-// PublicAt returns the entries of es that are public at now, in their
+// publicAt returns the entries of es that are public at now, in their
 // order, and when the earliest scheduled one among them comes due (zero
 // when none is): until then the list stays as it is.
-func PublicAt(es []Entry, now time.Time) (public []Entry, until time.Time) {
+func publicAt(es []Entry, now time.Time) (public []Entry, until time.Time) {
 	for _, e := range es {
 		switch {
 		case e.IsPublic(now):
@@ -29,4 +31,34 @@ func PublicAt(es []Entry, now time.Time) (public []Entry, until time.Time) {
 		}
 	}
 	return slices.Clip(public), until
+}
+
+// PublicView is the blog as readers see it, for a store whose current posts
+// are in the snapshots snapshot returns: drafts and posts dated in the
+// future (by c.Now) are left out of List and are ErrNotFound to Get, which
+// reads bodies with c.Revision.
+func PublicView(snapshot func() *Snapshot, c Catalog) Reader {
+	return publicView{snapshot, c}
+}
+
+// publicView is what PublicView returns.
+type publicView struct {
+	snapshot func() *Snapshot
+	c        Catalog
+}
+
+func (v publicView) List(ctx context.Context) ([]Entry, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	l, _ := v.snapshot().Public(v.c.Now())
+	return l, nil
+}
+
+func (v publicView) Get(ctx context.Context, slug string) (Revision, error) {
+	e, ok := v.snapshot().Entry(slug)
+	if !ok || !e.IsPublic(v.c.Now()) {
+		return Revision{}, fmt.Errorf("%w: %s", ErrNotFound, slug)
+	}
+	return v.c.Revision(ctx, e.Slug, e.Rev)
 }

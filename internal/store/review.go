@@ -123,9 +123,38 @@ func DecodeProposal(slug string, n uint64, v []byte, source bool) (Proposal, err
 	return p, nil
 }
 
-// NextProposal numbers a new proposal: above the post's current revision
-// and above every proposal made before.
-func NextProposal(cur, lastProposal uint64) uint64 { return max(cur, lastProposal) + 1 }
+// NewProposal returns c as a new open proposal made at now, for the post
+// whose entry is cur (nil: a new post). last is the number of the post's
+// latest proposal (0: none): a proposal is numbered above it and above the
+// post's current revision. c.IfRev is checked as Put checks it.
+func NewProposal(c Change, cur *Entry, last uint64, now time.Time) (Proposal, error) {
+	slug := c.Post.Slug
+	if err := CheckIfRev(slug, cur, c.IfRev); err != nil {
+		return Proposal{}, err
+	}
+	var base uint64
+	if cur != nil {
+		base = cur.Rev
+	}
+	return Proposal{Slug: slug, N: max(base, last) + 1, Author: c.Author, Time: now, Base: base, State: Proposed, Source: c.Post.Source}, nil
+}
+
+// Approval returns what approving p as c does at now: the entry and
+// revision that make c.Post, by c.Author, the next revision of its post
+// (Action Approved), and p closed by a note of approver. cur is the post's
+// entry (nil: a new post), against which c.IfRev is checked. A closed
+// proposal is ErrClosed.
+func Approval(p Proposal, c Change, cur *Entry, approver string, now time.Time) (Entry, Revision, Proposal, error) {
+	if !p.Open() {
+		return Entry{}, Revision{}, p, fmt.Errorf("%w: proposal %d of %s was %s", ErrClosed, p.N, p.Slug, p.State)
+	}
+	if err := CheckIfRev(c.Post.Slug, cur, c.IfRev); err != nil {
+		return Entry{}, Revision{}, p, err
+	}
+	e, r := NextRevision(c.Post, cur, c.Author, Approved, now)
+	p, err := CloseProposal(p, Note{Author: approver, Time: now, Action: Approved, Rev: e.Rev})
+	return e, r, p, err
+}
 
 // CloseProposal returns p with note added, checking that a decision closes
 // an open proposal only.

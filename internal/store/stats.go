@@ -96,6 +96,21 @@ func EncodeCount(c stats.Count) []byte {
 	return b
 }
 
+// AddCount returns the encoding of c added to the count encoded in stored,
+// as every store keeps a day's count from a source: several batches of
+// reads add to it. stored is nil when there is no count yet.
+func AddCount(stored []byte, c stats.Count) ([]byte, error) {
+	if stored != nil {
+		old, err := DecodeCount(stored)
+		if err != nil {
+			return nil, err
+		}
+		old.Add(c)
+		c = old
+	}
+	return EncodeCount(c), nil
+}
+
 // errCorrupt is a count that does not decode.
 var errCorrupt = errors.New("corrupt read count")
 

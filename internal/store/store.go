@@ -4,9 +4,12 @@
 // and moves the post's current pointer, so nothing is ever lost. Store is
 // what the program asks of a store; package boltstore keeps it in a single
 // bbolt file, and package etcdstore in an etcd cluster. This package holds
-// what both share: the types, the record codecs, the order of the list and
-// what readers see at a time, and Copy (migrate). Package storetest holds
-// the suite both pass.
+// what both share, so that each keeps only its database's code: the types,
+// the record codecs, the rules of a write (write.go: what a revision,
+// rename, removal or restore stores, and what it refuses), proposals
+// (review.go), the snapshot of the list both serve reads from, its order
+// and what readers see at a time, and Copy (migrate). Package storetest
+// holds the suite both pass.
 package store
 
 import (

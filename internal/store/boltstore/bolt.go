@@ -13,11 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -49,65 +46,18 @@ type DB struct {
 	bolt *bolt.DB
 	now  func() time.Time
 
-	snap atomic.Pointer[snapshot]
+	snap atomic.Pointer[store.Snapshot]
 	// snapMu orders writes with the snapshot: a write that patches the
 	// snapshot (replace) holds it shared from its commit to its patch; a
 	// write that rebuilds the snapshot from the file (reload) holds it
 	// exclusively, so no patch is lost under a rebuild.
 	snapMu sync.RWMutex
 
-	mu      sync.Mutex    // guards changed
-	changed chan struct{} // closed and replaced after each committed write
+	changes store.Signal // notified after each committed write
 }
 
 // DB is a store.Store.
 var _ store.Store = (*DB)(nil)
-
-// snapshot is an immutable view of the current posts.
-type snapshot struct {
-	entries []store.Entry          // every post, removed ones included, newest first
-	bySlug  map[string]store.Entry // the same, by slug
-	aliases map[string]string
-
-	// The lists List and Public().List return, made on first use and
-	// shared by every caller: a session that starts does not copy the blog.
-	live   func() []store.Entry       // the posts not removed
-	public atomic.Pointer[publicList] // the public posts, for a while
-}
-
-// publicList is the posts readers see from a time on, until the next
-// scheduled post comes due.
-type publicList struct {
-	entries     []store.Entry
-	from, until time.Time // until is zero when nothing is scheduled
-}
-
-// newSnapshot returns a snapshot of entries, sorted newest first.
-func newSnapshot(entries []store.Entry, bySlug map[string]store.Entry, aliases map[string]string) *snapshot {
-	s := &snapshot{entries: entries, bySlug: bySlug, aliases: aliases}
-	s.live = sync.OnceValue(func() []store.Entry {
-		out := make([]store.Entry, 0, len(s.entries))
-		for _, e := range s.entries {
-			if !e.Removed {
-				out = append(out, e)
-			}
-		}
-		return slices.Clip(out)
-	})
-	return s
-}
-
-// publicAt returns the posts public at time now, and when the next
-// scheduled one comes due. The list is made once and kept until then.
-func (s *snapshot) publicAt(now time.Time) *publicList {
-	if l := s.public.Load(); l != nil && !now.Before(l.from) && (l.until.IsZero() || now.Before(l.until)) {
-		return l
-	}
-	l := &publicList{from: now}
-	l.entries, l.until = store.PublicAt(s.entries, now)
-	s.public.Store(l)
-	return l
-}
 
 // Option configures Open.
 type Option func(*DB)
@@ -131,7 +81,7 @@ func Open(path string, opts ...Option) (*DB, error) {
 		}
 		return nil, fmt.Errorf("store: opening %s: %w", path, err)
 	}
-	db := &DB{bolt: b, now: time.Now, changed: make(chan struct{})}
+	db := &DB{bolt: b, now: time.Now}
 	for _, o := range opts {
 		o(db)
 	}
@@ -166,51 +116,35 @@ func (db *DB) Close() error {
 
 // reload builds the snapshot from the file.
 func (db *DB) reload() error {
-	s := &snapshot{bySlug: map[string]store.Entry{}, aliases: map[string]string{}}
+	var entries []store.Entry
+	aliases := map[string]string{}
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		err := tx.Bucket(bucketPosts).ForEach(func(k, v []byte) error {
 			var e store.Entry
 			if err := json.Unmarshal(v, &e); err != nil {
 				return fmt.Errorf("decoding post %q: %w", k, err)
 			}
-			s.bySlug[string(k)] = e
+			entries = append(entries, e)
 			return nil
 		})
 		if err != nil {
 			return err
 		}
 		return tx.Bucket(bucketAliases).ForEach(func(k, v []byte) error {
-			s.aliases[string(k)] = string(v)
+			aliases[string(k)] = string(v)
 			return nil
 		})
 	})
 	if err != nil {
 		return err
 	}
-	s.entries = make([]store.Entry, 0, len(s.bySlug))
-	for _, e := range s.bySlug {
-		s.entries = append(s.entries, e)
-	}
-	store.SortEntries(s.entries)
-	db.snap.Store(newSnapshot(s.entries, s.bySlug, s.aliases))
+	db.snap.Store(store.NewSnapshot(entries, aliases))
 	return nil
 }
 
 // Changed returns a channel that is closed at the next committed write. One
 // goroutine waiting on it serves a whole server: no polling.
-func (db *DB) Changed() <-chan struct{} {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	return db.changed
-}
-
-// notify wakes everyone waiting on Changed.
-func (db *DB) notify() {
-	db.mu.Lock()
-	close(db.changed)
-	db.changed = make(chan struct{})
-	db.mu.Unlock()
-}
+func (db *DB) Changed() <-chan struct{} { return db.changes.Changed() }
 
 // List returns the current, non-removed posts, newest first, from the
 // in-memory snapshot. The slice is shared: callers must not modify it.
@@ -218,24 +152,29 @@ func (db *DB) List(ctx context.Context) ([]store.Entry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return db.snap.Load().live(), nil
+	return db.snap.Load().Live(), nil
 }
 
 // Len reports how many posts the store holds, removed ones included.
-func (db *DB) Len() int {
-	return len(db.snap.Load().entries)
-}
-
-// resolve follows aliases from slug to the post's current slug.
-func (s *snapshot) resolve(slug string) string { return store.ResolveAlias(s.aliases, slug) }
+func (db *DB) Len() int { return db.snap.Load().Len() }
 
 // Entry returns the current metadata of slug, following aliases. Removed
 // posts are returned too, with Removed set.
-func (db *DB) Entry(slug string) (store.Entry, bool) {
-	s := db.snap.Load()
-	e, ok := s.bySlug[s.resolve(slug)]
-	return e, ok
+func (db *DB) Entry(slug string) (store.Entry, bool) { return db.snap.Load().Entry(slug) }
+
+// Public is the blog as readers see it: drafts and posts dated in the future
+// are left out of List and are ErrNotFound to Get.
+func (db *DB) Public() store.Reader { return store.PublicView(db.snap.Load, db) }
+
+// NextScheduled returns the earliest date after now at which a scheduled post
+// becomes public, so a server can wake its sessions then without polling.
+func (db *DB) NextScheduled(now time.Time) (time.Time, bool) {
+	_, next := db.snap.Load().Public(now)
+	return next, !next.IsZero()
 }
+
+// Now returns the store's clock's time.
+func (db *DB) Now() time.Time { return db.now() }
 
 // Get returns the current revision of slug, following aliases. A removed
 // post is ErrNotFound.
@@ -254,19 +193,24 @@ func (db *DB) Revision(ctx context.Context, slug string, rev uint64) (store.Revi
 	}
 	var r store.Revision
 	err := db.bolt.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketRevisions).Bucket([]byte(slug))
-		if b == nil {
-			return fmt.Errorf("%w: %s", store.ErrNotFound, slug)
-		}
-		v := b.Get(revKey(rev))
-		if v == nil {
-			return fmt.Errorf("%w: %s has no revision %d", store.ErrNotFound, slug, rev)
-		}
 		var err error
-		r, err = store.DecodeRevision(slug, rev, v)
+		r, err = revisionInTx(tx, slug, rev)
 		return err
 	})
 	return r, err
+}
+
+// revisionInTx reads revision rev of the post named slug inside tx.
+func revisionInTx(tx *bolt.Tx, slug string, rev uint64) (store.Revision, error) {
+	b := tx.Bucket(bucketRevisions).Bucket([]byte(slug))
+	if b == nil {
+		return store.Revision{}, fmt.Errorf("%w: %s", store.ErrNotFound, slug)
+	}
+	v := b.Get(revKey(rev))
+	if v == nil {
+		return store.Revision{}, fmt.Errorf("%w: %s has no revision %d", store.ErrNotFound, slug, rev)
+	}
+	return store.DecodeRevision(slug, rev, v)
 }
 
 // History returns every revision of slug, oldest first, without their
@@ -275,7 +219,7 @@ func (db *DB) History(ctx context.Context, slug string) ([]store.Revision, error
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	slug = db.snap.Load().resolve(slug)
+	slug = db.snap.Load().Resolve(slug)
 	var out []store.Revision
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRevisions).Bucket([]byte(slug))
@@ -299,15 +243,11 @@ func (db *DB) History(ctx context.Context, slug string) ([]store.Revision, error
 // returns the post's new entry. The revision is committed (fsync'd) before
 // Put returns.
 func (db *DB) Put(ctx context.Context, c store.Change) (store.Entry, error) {
-	if c.Post == nil {
-		return store.Entry{}, errors.New("store: put: no post")
-	}
-	if err := post.CheckSlug(c.Post.Slug); err != nil {
+	if err := store.CheckPost(c.Post); err != nil {
 		return store.Entry{}, fmt.Errorf("store: put: %w", err)
 	}
 	return db.write(ctx, "writing "+c.Post.Slug, c.Post.Slug, c.IfRev, func(cur *store.Entry) (store.Entry, store.Revision, error) {
-		action := c.ActionFor(cur != nil)
-		e, r := db.newRevision(c.Post, cur, c.Author, action)
+		e, r := store.NextRevision(c.Post, cur, c.Author, c.ActionFor(cur != nil), db.now())
 		return e, r, nil
 	})
 }
@@ -315,88 +255,42 @@ func (db *DB) Put(ctx context.Context, c store.Change) (store.Entry, error) {
 // Remove hides slug behind a tombstone revision. Nothing is erased: an
 // earlier revision can be made current again with Put and Action Reverted.
 func (db *DB) Remove(ctx context.Context, slug, author string, ifRev *uint64) (store.Entry, error) {
-	slug = db.snap.Load().resolve(slug)
+	slug = db.snap.Load().Resolve(slug)
 	return db.write(ctx, "removing "+slug, slug, ifRev, func(cur *store.Entry) (store.Entry, store.Revision, error) {
-		if cur == nil || cur.Removed {
-			return store.Entry{}, store.Revision{}, fmt.Errorf("%w: %s", store.ErrNotFound, slug)
-		}
-		now := db.now()
-		e := *cur
-		e.Rev, e.Updated, e.By, e.Removed, e.Size = cur.Rev+1, now, author, true, 0
-		return e, store.Revision{Slug: slug, Rev: e.Rev, Author: author, Time: now, Action: store.Removed}, nil
+		return store.Tombstone(slug, cur, author, db.now())
 	})
 }
 
 // Rename moves the post oldSlug, with all its history, to newSlug, and keeps
 // oldSlug as an alias of it. The move is recorded as a revision.
 func (db *DB) Rename(ctx context.Context, oldSlug, newSlug, author string) (store.Entry, error) {
-	if err := post.CheckSlug(newSlug); err != nil {
+	oldSlug = db.snap.Load().Resolve(oldSlug)
+	if err := store.CheckRename(oldSlug, newSlug); err != nil {
 		return store.Entry{}, fmt.Errorf("store: rename: %w", err)
-	}
-	oldSlug = db.snap.Load().resolve(oldSlug)
-	if oldSlug == newSlug {
-		return store.Entry{}, fmt.Errorf("store: rename: %s already has that name", oldSlug)
 	}
 	var e store.Entry
 	db.snapMu.Lock()
 	defer db.snapMu.Unlock()
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		posts, allRevs, aliases := tx.Bucket(bucketPosts), tx.Bucket(bucketRevisions), tx.Bucket(bucketAliases)
-		v := posts.Get([]byte(oldSlug))
-		if v == nil {
+		cur, err := currentEntry(tx, oldSlug)
+		if err != nil {
+			return err
+		}
+		if cur == nil {
 			return fmt.Errorf("%w: %s", store.ErrNotFound, oldSlug)
 		}
-		if posts.Get([]byte(newSlug)) != nil {
+		if tx.Bucket(bucketPosts).Get([]byte(newSlug)) != nil {
 			return fmt.Errorf("%w: %s already exists", store.ErrConflict, newSlug)
 		}
-		var cur store.Entry
-		if err := json.Unmarshal(v, &cur); err != nil {
-			return fmt.Errorf("decoding post %q: %w", oldSlug, err)
-		}
-		if cur.Removed {
-			return fmt.Errorf("%w: %s", store.ErrNotFound, oldSlug)
-		}
-		from := allRevs.Bucket([]byte(oldSlug))
-		to, err := allRevs.CreateBucket([]byte(newSlug))
-		if err != nil {
-			return fmt.Errorf("moving history: %w", err)
-		}
-		var last []byte
-		err = from.ForEach(func(k, v []byte) error {
-			last = v
-			return to.Put(bytes.Clone(k), bytes.Clone(v))
-		})
-		if err != nil {
-			return fmt.Errorf("moving history: %w", err)
-		}
-		prev, err := store.DecodeRevision(oldSlug, cur.Rev, last)
+		prev, err := revisionInTx(tx, oldSlug, cur.Rev)
 		if err != nil {
 			return err
 		}
-		now := db.now()
-		e = cur
-		e.Slug, e.Rev, e.Updated, e.By = newSlug, cur.Rev+1, now, author
-		r := store.Revision{Slug: newSlug, Rev: e.Rev, Author: author, Time: now, Action: store.Renamed, Source: prev.Source}
-		if err := appendRevisions(tx, e, r); err != nil {
+		var r store.Revision
+		if e, r, err = store.Renaming(*cur, newSlug, author, db.now(), prev.Source); err != nil {
 			return err
 		}
-		if err := posts.Delete([]byte(oldSlug)); err != nil {
-			return fmt.Errorf("dropping the old name: %w", err)
-		}
-		if err := allRevs.DeleteBucket([]byte(oldSlug)); err != nil {
-			return fmt.Errorf("dropping the old history: %w", err)
-		}
-		// The old name becomes an alias, and aliases that led to the old
-		// name follow it.
-		if err := aliases.Put([]byte(oldSlug), []byte(newSlug)); err != nil {
-			return err
-		}
-		return aliases.ForEach(func(k, v []byte) error {
-			if string(v) == oldSlug {
-				return aliases.Put(bytes.Clone(k), []byte(newSlug))
-			}
-			return nil
-		})
+		return moveTo(tx, oldSlug, e, r)
 	})
 	if err != nil {
 		return store.Entry{}, writeError("renaming "+oldSlug, err)
@@ -404,21 +298,47 @@ func (db *DB) Rename(ctx context.Context, oldSlug, newSlug, author string) (stor
 	if err := db.reload(); err != nil {
 		return e, fmt.Errorf("store: renaming %s: %w", oldSlug, err)
 	}
-	db.notify()
+	db.changes.Notify()
 	return e, nil
 }
 
-// newRevision builds the entry and revision that make p current.
-func (db *DB) newRevision(p *post.Post, cur *store.Entry, author string, action store.Action) (store.Entry, store.Revision) {
-	var rev uint64 = 1
-	if cur != nil {
-		rev = cur.Rev + 1
+// moveTo moves the post oldSlug, with its history, to e.Slug, appends r
+// there, and leaves the old name as an alias (store.RenameAliases).
+func moveTo(tx *bolt.Tx, oldSlug string, e store.Entry, r store.Revision) error {
+	allRevs, aliases := tx.Bucket(bucketRevisions), tx.Bucket(bucketAliases)
+	to, err := allRevs.CreateBucket([]byte(e.Slug))
+	if err != nil {
+		return fmt.Errorf("moving history: %w", err)
 	}
-	now := db.now()
-	e := store.Entry{Meta: p.Meta, Rev: rev, Size: int64(len(p.Source)), Updated: now, By: author}
-	e.Slug = p.Slug
-	r := store.Revision{Slug: p.Slug, Rev: rev, Author: author, Time: now, Action: action, Source: p.Source}
-	return e, r
+	err = allRevs.Bucket([]byte(oldSlug)).ForEach(func(k, v []byte) error {
+		return to.Put(bytes.Clone(k), bytes.Clone(v))
+	})
+	if err != nil {
+		return fmt.Errorf("moving history: %w", err)
+	}
+	if err := appendRevisions(tx, e, r); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketPosts).Delete([]byte(oldSlug)); err != nil {
+		return fmt.Errorf("dropping the old name: %w", err)
+	}
+	if err := allRevs.DeleteBucket([]byte(oldSlug)); err != nil {
+		return fmt.Errorf("dropping the old history: %w", err)
+	}
+	have := map[string]string{}
+	err = aliases.ForEach(func(k, v []byte) error {
+		have[string(k)] = string(v)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for alias, slug := range store.RenameAliases(have, oldSlug, e.Slug) {
+		if err := aliases.Put([]byte(alias), []byte(slug)); err != nil {
+			return fmt.Errorf("pointing the alias %s at %s: %w", alias, slug, err)
+		}
+	}
+	return nil
 }
 
 // write runs one change in a bbolt transaction: it checks IfRev, lets change
@@ -436,7 +356,7 @@ func (db *DB) write(ctx context.Context, what, slug string, ifRev *uint64, chang
 		if err != nil {
 			return err
 		}
-		if err := checkIfRev(slug, cur, ifRev); err != nil {
+		if err := store.CheckIfRev(slug, cur, ifRev); err != nil {
 			return err
 		}
 		var r store.Revision
@@ -450,7 +370,7 @@ func (db *DB) write(ctx context.Context, what, slug string, ifRev *uint64, chang
 		return store.Entry{}, writeError(what, err)
 	}
 	db.replace(e)
-	db.notify()
+	db.changes.Notify()
 	return e, nil
 }
 
@@ -501,13 +421,13 @@ func appendRevisions(tx *bolt.Tx, e store.Entry, revs ...store.Revision) error {
 }
 
 // writeError describes a failed write for whoever made it, who may be an SSH
-// client: a full disk is ErrDiskFull, conflicts and missing posts are
+// client: a full disk is ErrDiskFull, refusals (store.IsRefusal) are
 // returned as they are, and file paths are left out of anything else.
 func writeError(what string, err error) error {
 	switch {
 	case errors.Is(err, syscall.ENOSPC):
 		return store.ErrDiskFull
-	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound):
+	case store.IsRefusal(err):
 		return err
 	}
 	var pe *fs.PathError
@@ -521,33 +441,8 @@ func writeError(what string, err error) error {
 func (db *DB) replace(e store.Entry) {
 	for {
 		old := db.snap.Load()
-		if have, ok := old.bySlug[e.Slug]; ok && have.Rev > e.Rev {
-			return // a later write of the same post got here first
-		}
-		s := &snapshot{
-			bySlug:  make(map[string]store.Entry, len(old.bySlug)+1),
-			aliases: old.aliases,
-			entries: make([]store.Entry, 0, len(old.entries)+1),
-		}
-		if _, ok := old.aliases[e.Slug]; ok {
-			s.aliases = maps.Clone(old.aliases)
-			delete(s.aliases, e.Slug)
-		}
-		maps.Copy(s.bySlug, old.bySlug)
-		s.bySlug[e.Slug] = e
-		for _, x := range old.entries {
-			if x.Slug != e.Slug {
-				s.entries = append(s.entries, x)
-			}
-		}
-		i, _ := slices.BinarySearchFunc(s.entries, e, func(a, b store.Entry) int {
-			if c := b.ListedAt().Compare(a.ListedAt()); c != 0 {
-				return c
-			}
-			return strings.Compare(a.Slug, b.Slug)
-		})
-		s.entries = slices.Insert(s.entries, i, e)
-		if db.snap.CompareAndSwap(old, newSnapshot(s.entries, s.bySlug, s.aliases)) {
+		s := old.With(e)
+		if s == old || db.snap.CompareAndSwap(old, s) {
 			return
 		}
 	}
@@ -562,10 +457,7 @@ func (db *DB) Seed(ctx context.Context, ps []*post.Post, author string) (int, er
 		return 0, err
 	}
 	for _, p := range ps {
-		if p == nil {
-			return 0, errors.New("store: seeding: no post")
-		}
-		if err := post.CheckSlug(p.Slug); err != nil {
+		if err := store.CheckPost(p); err != nil {
 			return 0, fmt.Errorf("store: seeding: %w", err)
 		}
 	}
@@ -577,7 +469,7 @@ func (db *DB) Seed(ctx context.Context, ps []*post.Post, author string) (int, er
 			return nil
 		}
 		for _, p := range ps {
-			e, r := db.newRevision(p, nil, author, store.Published)
+			e, r := store.NextRevision(p, nil, author, store.Published, db.now())
 			if err := appendRevisions(tx, e, r); err != nil {
 				return err
 			}
@@ -592,7 +484,7 @@ func (db *DB) Seed(ctx context.Context, ps []*post.Post, author string) (int, er
 		if err := db.reload(); err != nil {
 			return n, fmt.Errorf("store: seeding: %w", err)
 		}
-		db.notify()
+		db.changes.Notify()
 	}
 	return n, nil
 }

@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"slices"
-	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -55,7 +53,7 @@ func (db *DB) PutMany(ctx context.Context, changes []store.Change) ([]store.Outc
 			return out, writeError("bulk write", err)
 		}
 		if len(written) > 0 {
-			db.notify()
+			db.changes.Notify()
 		}
 	}
 	return out, nil
@@ -64,30 +62,22 @@ func (db *DB) PutMany(ctx context.Context, changes []store.Change) ([]store.Outc
 // putInTx applies one change inside tx. Problems with the change itself are
 // reported in the outcome; only store failures are returned as errors.
 func (db *DB) putInTx(tx *bolt.Tx, c store.Change) (store.Outcome, error) {
-	if c.Post == nil {
-		return store.Outcome{Err: fmt.Errorf("no post")}, nil
-	}
-	if err := post.CheckSlug(c.Post.Slug); err != nil {
+	if err := store.CheckPost(c.Post); err != nil {
 		return store.Outcome{Err: err}, nil
 	}
 	cur, err := currentEntry(tx, c.Post.Slug)
 	if err != nil {
 		return store.Outcome{}, err
 	}
-	if err := checkIfRev(c.Post.Slug, cur, c.IfRev); err != nil {
+	if err := store.CheckIfRev(c.Post.Slug, cur, c.IfRev); err != nil {
 		return store.Outcome{Err: err}, nil
 	}
 	if cur != nil && !cur.Removed {
-		if b := tx.Bucket(bucketRevisions).Bucket([]byte(c.Post.Slug)); b != nil {
-			if v := b.Get(revKey(cur.Rev)); v != nil {
-				if r, err := store.DecodeRevision(c.Post.Slug, cur.Rev, v); err == nil && bytes.Equal(r.Source, c.Post.Source) {
-					return store.Outcome{Entry: *cur, Unchanged: true}, nil
-				}
-			}
+		if r, err := revisionInTx(tx, c.Post.Slug, cur.Rev); err == nil && bytes.Equal(r.Source, c.Post.Source) {
+			return store.Outcome{Entry: *cur, Unchanged: true}, nil
 		}
 	}
-	action := c.ActionFor(cur != nil)
-	e, r := db.newRevision(c.Post, cur, c.Author, action)
+	e, r := store.NextRevision(c.Post, cur, c.Author, c.ActionFor(cur != nil), db.now())
 	if err := appendRevisions(tx, e, r); err != nil {
 		return store.Outcome{}, err
 	}
@@ -101,23 +91,13 @@ func (db *DB) Restore(ctx context.Context, slug string, revs []store.Revision, m
 	if err := ctx.Err(); err != nil {
 		return store.Entry{}, err
 	}
-	if err := post.CheckSlug(slug); err != nil {
+	e, err := store.RestoredEntry(slug, revs, meta)
+	if err != nil {
 		return store.Entry{}, fmt.Errorf("store: restore: %w", err)
 	}
-	if len(revs) == 0 {
-		return store.Entry{}, fmt.Errorf("store: restore %s: no revisions", slug)
-	}
-	for i, r := range revs {
-		if r.Rev != uint64(i+1) {
-			return store.Entry{}, fmt.Errorf("store: restore %s: revision %d is missing", slug, i+1)
-		}
-	}
-	last := revs[len(revs)-1]
-	e := store.Entry{Meta: meta, Rev: last.Rev, Size: int64(len(last.Source)), Updated: last.Time, By: last.Author, Removed: last.Action == store.Removed}
-	e.Slug = slug
 	db.snapMu.RLock()
 	defer db.snapMu.RUnlock()
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err = db.bolt.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketPosts).Get([]byte(slug)) != nil {
 			return fmt.Errorf("%w: %s already exists", store.ErrConflict, slug)
 		}
@@ -127,20 +107,12 @@ func (db *DB) Restore(ctx context.Context, slug string, revs []store.Revision, m
 		return store.Entry{}, writeError("restoring "+slug, err)
 	}
 	db.replace(e)
-	db.notify()
+	db.changes.Notify()
 	return e, nil
 }
 
 // Aliases returns every alias and the slug it leads to, sorted by alias.
-func (db *DB) Aliases() [][2]string {
-	s := db.snap.Load()
-	out := make([][2]string, 0, len(s.aliases))
-	for k, v := range s.aliases {
-		out = append(out, [2]string{k, v})
-	}
-	slices.SortFunc(out, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
-	return out
-}
+func (db *DB) Aliases() [][2]string { return db.snap.Load().Aliases() }
 
 // AddAlias makes alias lead to slug, unless a post is named alias.
 func (db *DB) AddAlias(ctx context.Context, alias, slug string) error {
@@ -164,14 +136,12 @@ func (db *DB) AddAlias(ctx context.Context, alias, slug string) error {
 	if err := db.reload(); err != nil {
 		return fmt.Errorf("store: adding the alias %s: %w", alias, err)
 	}
-	db.notify()
+	db.changes.Notify()
 	return nil
 }
 
 // AllEntries returns every post, removed ones included, newest first.
-func (db *DB) AllEntries() []store.Entry {
-	return db.snap.Load().entries
-}
+func (db *DB) AllEntries() []store.Entry { return db.snap.Load().All() }
 
 // WriteTo writes a consistent copy of the whole database file to w, while
 // reads and writes go on. The copy opens as a store of its own.

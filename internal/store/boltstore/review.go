@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -18,25 +17,15 @@ func (db *DB) Propose(ctx context.Context, c store.Change) (store.Proposal, erro
 	if err := ctx.Err(); err != nil {
 		return store.Proposal{}, err
 	}
-	if c.Post == nil {
-		return store.Proposal{}, errors.New("store: propose: no post")
-	}
-	slug := c.Post.Slug
-	if err := post.CheckSlug(slug); err != nil {
+	if err := store.CheckPost(c.Post); err != nil {
 		return store.Proposal{}, fmt.Errorf("store: propose: %w", err)
 	}
+	slug := c.Post.Slug
 	var p store.Proposal
 	err := db.bolt.Batch(func(tx *bolt.Tx) error {
 		cur, err := currentEntry(tx, slug)
 		if err != nil {
 			return err
-		}
-		if err := checkIfRev(slug, cur, c.IfRev); err != nil {
-			return err
-		}
-		var have uint64
-		if cur != nil {
-			have = cur.Rev
 		}
 		b, err := tx.Bucket(bucketProposals).CreateBucketIfNotExists([]byte(slug))
 		if err != nil {
@@ -46,13 +35,15 @@ func (db *DB) Propose(ctx context.Context, c store.Change) (store.Proposal, erro
 		if k, _ := b.Cursor().Last(); k != nil {
 			last = binary.BigEndian.Uint64(k)
 		}
-		p = store.Proposal{Slug: slug, N: store.NextProposal(have, last), Author: c.Author, Time: db.now(), Base: have, State: store.Proposed, Source: c.Post.Source}
+		if p, err = store.NewProposal(c, cur, last, db.now()); err != nil {
+			return err
+		}
 		return b.Put(revKey(p.N), store.EncodeProposal(p))
 	})
 	if err != nil {
 		return store.Proposal{}, writeError("proposing "+slug, err)
 	}
-	db.notify()
+	db.changes.Notify()
 	return p, nil
 }
 
@@ -96,7 +87,7 @@ func (db *DB) RestoreProposal(ctx context.Context, p store.Proposal) error {
 	if err != nil {
 		return writeError("restoring a proposal of "+p.Slug, err)
 	}
-	db.notify()
+	db.changes.Notify()
 	return nil
 }
 
@@ -192,12 +183,9 @@ func (db *DB) Annotate(ctx context.Context, slug string, n uint64, note store.No
 		return putProposal(tx, p)
 	})
 	if err != nil {
-		if errors.Is(err, store.ErrClosed) {
-			return store.Proposal{}, err
-		}
 		return store.Proposal{}, writeError("annotating a proposal of "+slug, err)
 	}
-	db.notify()
+	db.changes.Notify()
 	p.Source = nil
 	return p, nil
 }
@@ -205,13 +193,10 @@ func (db *DB) Annotate(ctx context.Context, slug string, n uint64, note store.No
 // Approve writes c as the post's next revision and closes proposal n, in
 // one transaction. See Reviews.
 func (db *DB) Approve(ctx context.Context, n uint64, approver string, c store.Change) (store.Entry, error) {
-	if c.Post == nil {
-		return store.Entry{}, errors.New("store: approve: no post")
-	}
-	slug := c.Post.Slug
-	if err := post.CheckSlug(slug); err != nil {
+	if err := store.CheckPost(c.Post); err != nil {
 		return store.Entry{}, fmt.Errorf("store: approve: %w", err)
 	}
+	slug := c.Post.Slug
 	if err := ctx.Err(); err != nil {
 		return store.Entry{}, err
 	}
@@ -223,49 +208,23 @@ func (db *DB) Approve(ctx context.Context, n uint64, approver string, c store.Ch
 		if err != nil {
 			return err
 		}
-		if !p.Open() {
-			return fmt.Errorf("%w: proposal %d of %s was %s", store.ErrClosed, n, slug, p.State)
-		}
 		cur, err := currentEntry(tx, slug)
 		if err != nil {
 			return err
 		}
-		if err := checkIfRev(slug, cur, c.IfRev); err != nil {
-			return err
-		}
 		var r store.Revision
-		e, r = db.newRevision(c.Post, cur, c.Author, store.Approved)
-		if err := appendRevisions(tx, e, r); err != nil {
+		if e, r, p, err = store.Approval(p, c, cur, approver, db.now()); err != nil {
 			return err
 		}
-		if p, err = store.CloseProposal(p, store.Note{Author: approver, Time: r.Time, Action: store.Approved, Rev: e.Rev}); err != nil {
+		if err := appendRevisions(tx, e, r); err != nil {
 			return err
 		}
 		return putProposal(tx, p)
 	})
 	if err != nil {
-		if errors.Is(err, store.ErrClosed) {
-			return store.Entry{}, err
-		}
 		return store.Entry{}, writeError("approving a proposal of "+slug, err)
 	}
 	db.replace(e)
-	db.notify()
+	db.changes.Notify()
 	return e, nil
-}
-
-// checkIfRev is ErrConflict unless ifRev is nil or the post's current
-// revision (0 when cur is nil).
-func checkIfRev(slug string, cur *store.Entry, ifRev *uint64) error {
-	if ifRev == nil {
-		return nil
-	}
-	var have uint64
-	if cur != nil {
-		have = cur.Rev
-	}
-	if have != *ifRev {
-		return fmt.Errorf("%w: %s is at revision %d, not %d", store.ErrConflict, slug, have, *ifRev)
-	}
-	return nil
 }

@@ -42,15 +42,11 @@ func (db *DB) AddStatCounts(ctx context.Context, counts []stats.Count) error {
 				return fmt.Errorf("post %q: %w", c.Slug, err)
 			}
 			k := store.StatKey(c.Day, c.Source)
-			if v := b.Get(k); v != nil {
-				old, err := store.DecodeCount(v)
-				if err != nil {
-					return fmt.Errorf("post %q, %s: %w", c.Slug, k, err)
-				}
-				old.Add(c)
-				c = old
+			v, err := store.AddCount(b.Get(k), c)
+			if err != nil {
+				return fmt.Errorf("post %q, %s: %w", c.Slug, k, err)
 			}
-			if err := b.Put(k, store.EncodeCount(c)); err != nil {
+			if err := b.Put(k, v); err != nil {
 				return err
 			}
 		}
@@ -178,15 +174,11 @@ func (db *DB) RenameStats(ctx context.Context, oldSlug, newSlug string) error {
 			if err != nil {
 				return fmt.Errorf("%s: %w", k, err)
 			}
-			if old := to.Get(k); old != nil {
-				o, err := store.DecodeCount(old)
-				if err != nil {
-					return fmt.Errorf("%s: %w", k, err)
-				}
-				o.Add(n)
-				n = o
+			sum, err := store.AddCount(to.Get(k), n)
+			if err != nil {
+				return fmt.Errorf("%s: %w", k, err)
 			}
-			return to.Put(bytes.Clone(k), store.EncodeCount(n))
+			return to.Put(bytes.Clone(k), sum)
 		})
 		if err != nil {
 			return err

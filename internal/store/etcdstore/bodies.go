@@ -4,6 +4,8 @@ import (
 	"container/list"
 	"context"
 	"sync"
+
+	"github.com/sshblog/sshblog/internal/store/etcdstore/layout"
 )
 
 // bodiesBytes bounds the revisions a store keeps in memory.
@@ -65,7 +67,7 @@ func (b *bodies) put(key string, value []byte) {
 
 // prefetch reads the current revisions of records into the cache, in the
 // background: the server then has them if etcd goes away.
-func (s *Store) prefetch(records []record) {
+func (s *Store) prefetch(records []layout.Record) {
 	if len(records) == 0 {
 		return
 	}
@@ -74,7 +76,7 @@ func (s *Store) prefetch(records []record) {
 			if r.Removed {
 				continue
 			}
-			key := s.revKey(r.ID, r.Rev)
+			key := s.keys.Revision(r.ID, r.Rev)
 			if _, ok := s.bodies.get(key); ok {
 				continue
 			}

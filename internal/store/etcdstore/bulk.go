@@ -10,6 +10,7 @@ import (
 
 	"github.com/sshblog/sshblog/internal/post"
 	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/store/etcdstore/layout"
 )
 
 // Bounds of one transaction of a bulk write: etcd refuses more than 128
@@ -29,11 +30,7 @@ func (s *Store) PutMany(ctx context.Context, changes []store.Change) ([]store.Ou
 		if err := ctx.Err(); err != nil {
 			return out, err
 		}
-		if c.Post == nil {
-			out[i].Err = errors.New("no post")
-			continue
-		}
-		if err := post.CheckSlug(c.Post.Slug); err != nil {
+		if err := store.CheckPost(c.Post); err != nil {
 			out[i].Err = err
 			continue
 		}
@@ -72,7 +69,7 @@ type bulkTxn struct {
 // bulkChange is one change waiting in a bulk transaction.
 type bulkChange struct {
 	i   int // its index in changes
-	rec record
+	rec layout.Record
 	ops []clientv3.Op
 	cmp clientv3.Cmp
 }
@@ -90,11 +87,10 @@ func (bt *bulkTxn) add(ctx context.Context, i int) error {
 		return nil
 	}
 	var mod int64
-	if it, ok := s.snap.Load().items[c.Post.Slug]; ok {
-		mod = it.mod
+	if it, ok := s.mirror.Snapshot().Item(c.Post.Slug); ok {
+		mod = it.Mod
 	}
-	action := c.ActionFor(cur != nil)
-	rec, rev := s.newRevision(c.Post, cur, c.Author, action)
+	rec, rev := s.newRevision(c.Post, cur, c.Author, c.ActionFor(cur != nil))
 	o, err := s.appendOps(rec, rev)
 	if err != nil {
 		return err
@@ -104,7 +100,7 @@ func (bt *bulkTxn) add(ctx context.Context, i int) error {
 			return writeError("bulk write", err)
 		}
 	}
-	bt.batch = append(bt.batch, bulkChange{i: i, rec: rec, ops: o, cmp: clientv3.Compare(clientv3.ModRevision(s.postKey(c.Post.Slug)), "=", mod)})
+	bt.batch = append(bt.batch, bulkChange{i: i, rec: rec, ops: o, cmp: clientv3.Compare(clientv3.ModRevision(s.keys.Post(c.Post.Slug)), "=", mod)})
 	bt.ops += len(o)
 	bt.size += len(c.Post.Source) + 512
 	return nil
@@ -130,14 +126,14 @@ func (bt *bulkTxn) flush(ctx context.Context) error {
 		return err
 	}
 	if resp.Succeeded {
-		recs := make([]record, 0, len(bt.batch))
+		recs := make([]layout.Record, 0, len(bt.batch))
 		gone := map[string]string{}
 		for _, p := range bt.batch {
 			bt.out[p.i] = store.Outcome{Entry: p.rec.Entry}
 			recs = append(recs, p.rec)
 			gone[p.rec.Slug] = ""
 		}
-		s.commit(resp.Header.Revision, recs, nil, gone)
+		s.mirror.Commit(resp.Header.Revision, recs, nil, gone)
 	} else {
 		for _, p := range bt.batch {
 			o, err := s.putOne(ctx, bt.changes[p.i])
@@ -171,42 +167,33 @@ func (s *Store) putOne(ctx context.Context, c store.Change) (store.Outcome, erro
 
 // unchanged returns p's post as the snapshot has it, and whether its current
 // source is p's.
-func (s *Store) unchanged(ctx context.Context, p *post.Post) (*record, bool, error) {
-	it, ok := s.snap.Load().items[p.Slug]
+func (s *Store) unchanged(ctx context.Context, p *post.Post) (*layout.Record, bool, error) {
+	it, ok := s.mirror.Snapshot().Item(p.Slug)
 	if !ok {
 		return nil, false, nil
 	}
 	if it.Removed || it.Size != int64(len(p.Source)) {
-		return &it.record, false, nil
+		return &it.Record, false, nil
 	}
-	r, err := s.revision(ctx, it.record, it.Rev)
+	r, err := s.revision(ctx, it.Record, it.Rev)
 	if err != nil {
 		return nil, false, err
 	}
-	return &it.record, bytes.Equal(r.Source, p.Source), nil
+	return &it.Record, bytes.Equal(r.Source, p.Source), nil
 }
 
 // Restore writes a post's whole history, as exported. The post must not
 // exist yet. The revisions go first, in bounded transactions under a fresh
 // id nothing points at; the post's record last, in one transaction.
 func (s *Store) Restore(ctx context.Context, slug string, revs []store.Revision, meta post.Meta) (store.Entry, error) {
-	if err := post.CheckSlug(slug); err != nil {
+	e, err := store.RestoredEntry(slug, revs, meta)
+	if err != nil {
 		return store.Entry{}, fmt.Errorf("etcdstore: restore: %w", err)
-	}
-	if len(revs) == 0 {
-		return store.Entry{}, fmt.Errorf("etcdstore: restore %s: no revisions", slug)
-	}
-	for i, r := range revs {
-		if r.Rev != uint64(i+1) {
-			return store.Entry{}, fmt.Errorf("etcdstore: restore %s: revision %d is missing", slug, i+1)
-		}
 	}
 	if s.exists(ctx, slug) {
 		return store.Entry{}, fmt.Errorf("%w: %s already exists", store.ErrConflict, slug)
 	}
-	last := revs[len(revs)-1]
-	rec := record{ID: newID(), Entry: store.Entry{Meta: meta, Rev: last.Rev, Size: int64(len(last.Source)), Updated: last.Time, By: last.Author, Removed: last.Action == store.Removed}}
-	rec.Slug = slug
+	rec, last := layout.Record{ID: layout.NewID(), Entry: e}, revs[len(revs)-1]
 	var ops []clientv3.Op
 	size := 0
 	put := func() error {
@@ -225,7 +212,7 @@ func (s *Store) Restore(ctx context.Context, slug string, revs []store.Revision,
 				return store.Entry{}, writeError("restoring "+slug, err)
 			}
 		}
-		ops = append(ops, clientv3.OpPut(s.revKey(rec.ID, r.Rev), string(store.EncodeRevision(r))))
+		ops = append(ops, clientv3.OpPut(s.keys.Revision(rec.ID, r.Rev), string(store.EncodeRevision(r))))
 		size += len(r.Source) + 256
 	}
 	if err := put(); err != nil {
@@ -237,14 +224,14 @@ func (s *Store) Restore(ctx context.Context, slug string, revs []store.Revision,
 	}
 	tctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	resp, err := s.cli.Txn(tctx).If(clientv3.Compare(clientv3.CreateRevision(s.postKey(slug)), "=", 0)).Then(final...).Commit()
+	resp, err := s.cli.Txn(tctx).If(clientv3.Compare(clientv3.CreateRevision(s.keys.Post(slug)), "=", 0)).Then(final...).Commit()
 	if err != nil {
 		return store.Entry{}, writeError("restoring "+slug, err)
 	}
 	if !resp.Succeeded {
 		return store.Entry{}, fmt.Errorf("%w: %s already exists", store.ErrConflict, slug)
 	}
-	s.commit(resp.Header.Revision, []record{rec}, nil, map[string]string{slug: ""})
+	s.mirror.Commit(resp.Header.Revision, []layout.Record{rec}, nil, map[string]string{slug: ""})
 	return rec.Entry, nil
 }
 
@@ -253,12 +240,9 @@ func (s *Store) Restore(ctx context.Context, slug string, revs []store.Revision,
 // post. It reports how many posts it stored.
 func (s *Store) Seed(ctx context.Context, ps []*post.Post, author string) (int, error) {
 	var ops []clientv3.Op
-	var recs []record
+	var recs []layout.Record
 	for _, p := range ps {
-		if p == nil {
-			return 0, errors.New("etcdstore: seeding: no post")
-		}
-		if err := post.CheckSlug(p.Slug); err != nil {
+		if err := store.CheckPost(p); err != nil {
 			return 0, fmt.Errorf("etcdstore: seeding: %w", err)
 		}
 		rec, rev := s.newRevision(p, nil, author, store.Published)
@@ -275,7 +259,7 @@ func (s *Store) Seed(ctx context.Context, ps []*post.Post, author string) (int, 
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	// The compare holds over the whole range: no post exists.
-	none := clientv3.Compare(clientv3.CreateRevision(s.prefix+"posts/"), "=", 0).WithPrefix()
+	none := clientv3.Compare(clientv3.CreateRevision(s.keys.Posts()), "=", 0).WithPrefix()
 	resp, err := s.cli.Txn(ctx).If(none).Then(ops...).Commit()
 	if err != nil {
 		return 0, writeError("seeding", err)
@@ -283,6 +267,6 @@ func (s *Store) Seed(ctx context.Context, ps []*post.Post, author string) (int, 
 	if !resp.Succeeded {
 		return 0, nil
 	}
-	s.commit(resp.Header.Revision, recs, nil, nil)
+	s.mirror.Commit(resp.Header.Revision, recs, nil, nil)
 	return len(recs), nil
 }

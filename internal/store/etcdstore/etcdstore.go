@@ -3,16 +3,8 @@
 //
 // # Layout
 //
-// Every key lies under the blog's prefix P:
-//
-//	P/meta/schema          "1"
-//	P/posts/SLUG           JSON record: the post's store.Entry and its id
-//	P/revisions/ID/%016x   one revision, encoded as by store.EncodeRevision
-//	P/aliases/OLD          NEW
-//	P/proposals/SLUG/%016x a proposal waiting for review, or closed (review.go)
-//	P/open/SLUG/%016x      "" while that proposal is open
-//
-// A post's history is kept under a stable id given when the post is first
+// Every key lies under the blog's prefix; package layout names them. A
+// post's history is kept under a stable id given when the post is first
 // written, not under its slug. A rename is then one transaction whatever the
 // length of the history: it writes the record under the new slug (same id),
 // appends the Renamed revision, deletes the old slug's record and points the
@@ -33,29 +25,22 @@
 //
 // # Reads
 //
-// The list of posts and the aliases are held in memory, loaded at Open and
-// kept current by a watch on the prefix, so a write through another server
-// shows here within moments and closes Changed. Bodies are read from etcd.
-// When etcd cannot be reached, the in-memory list keeps serving, writes
-// fail with store.ErrUnavailable, and the watch resumes (re-listing if etcd
-// compacted past it) when etcd comes back.
+// The list of posts and the aliases are held in memory by package mirror,
+// loaded at Open and kept current by a watch on the prefix, so a write
+// through another server shows here within moments and closes Changed.
+// Bodies are read from etcd, and kept (bodies.go). When etcd cannot be
+// reached, the in-memory list keeps serving, writes fail with
+// store.ErrUnavailable, and the watch resumes when etcd comes back.
 package etcdstore
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/tls"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
-	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
@@ -66,10 +51,9 @@ import (
 
 	"github.com/sshblog/sshblog/internal/post"
 	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/store/etcdstore/layout"
+	"github.com/sshblog/sshblog/internal/store/etcdstore/mirror"
 )
-
-// schemaVersion is written to P/meta/schema when a prefix is first used.
-const schemaVersion = "1"
 
 // Config says how to reach the cluster and where the blog lives in it.
 type Config struct {
@@ -87,35 +71,30 @@ type Config struct {
 // Store is a store.Store kept in etcd. It is safe for concurrent use.
 type Store struct {
 	cli     *clientv3.Client
-	prefix  string
+	keys    layout.Keys
 	timeout time.Duration
 	now     func() time.Time
 
-	snap atomic.Pointer[snapshot]
-	mu   sync.Mutex // serializes snapshot updates; guards changed
-	// changed is closed and replaced after each change seen.
-	changed chan struct{}
-
-	cancel context.CancelFunc // stops the watch
-	done   chan struct{}      // closed when the watch has stopped
-
-	bodies *bodies // revisions read, and every current one
-
-	down atomic.Bool // the watch is broken and etcd has not answered since
+	mirror *mirror.Mirror // the posts and aliases, kept current
+	bodies *bodies        // revisions read, and every current one
 }
 
 var _ store.Store = (*Store)(nil)
 
-// record is the value of P/posts/SLUG.
-type record struct {
-	store.Entry
-	ID string `json:"id"` // where the post's revisions are kept
+// entryOf returns the entry of r, or nil when r is nil (no post).
+func entryOf(r *layout.Record) *store.Entry {
+	if r == nil {
+		return nil
+	}
+	return &r.Entry
 }
 
-// item is a post as the snapshot holds it.
-type item struct {
-	record
-	mod int64 // the etcd ModRevision of its key
+// idOf returns the id of r, or a fresh one when r is nil (a new post).
+func idOf(r *layout.Record) string {
+	if r == nil {
+		return layout.NewID()
+	}
+	return r.ID
 }
 
 // Open connects to the cluster, loads the blog's posts under cfg.Prefix and
@@ -124,15 +103,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if len(cfg.Endpoints) == 0 {
 		return nil, errors.New("etcdstore: no endpoints")
 	}
-	prefix := strings.TrimSuffix(cfg.Prefix, "/") + "/"
 	s := &Store{
-		prefix:  prefix,
+		keys:    layout.New(cfg.Prefix),
 		timeout: orDefault(cfg.RequestTimeout, 5*time.Second),
 		now:     cfg.Now,
-		changed: make(chan struct{}),
-		done:    make(chan struct{}),
 		bodies:  newBodies(bodiesBytes),
 	}
+	prefix := s.keys.Prefix()
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -154,43 +131,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		cli.Close()
 		return nil, fmt.Errorf("etcdstore: opening %s on %s: %w", prefix, strings.Join(cfg.Endpoints, ","), err)
 	}
-	rev, err := s.load(ctx)
+	s.mirror, err = mirror.Start(ctx, mirror.Config{Client: cli, Keys: s.keys, Timeout: s.timeout, Seen: s.prefetch})
 	if err != nil {
 		cli.Close()
 		return nil, fmt.Errorf("etcdstore: loading %s: %w", prefix, err)
 	}
-	wctx, cancel := context.WithCancel(context.Background())
-	s.cancel = cancel
-	go s.watch(wctx, rev)
-	go s.heartbeat(wctx)
 	return s, nil
-}
-
-// heartbeatEvery is how often a store asks etcd whether it is there, so
-// that readers learn soon that it is not (and that it is back).
-const heartbeatEvery = 2 * time.Second
-
-// heartbeat notes whether etcd answers, and tells the store's watchers when
-// that changes, until ctx ends.
-func (s *Store) heartbeat(ctx context.Context) {
-	t := time.NewTicker(heartbeatEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		rctx, cancel := context.WithTimeout(ctx, heartbeatEvery/2)
-		_, err := s.cli.Get(rctx, s.prefix+"meta/schema")
-		cancel()
-		if ctx.Err() != nil {
-			return
-		}
-		if down := err != nil; s.down.Swap(down) != down {
-			s.notify()
-		}
-	}
 }
 
 // orDefault returns d, or def when d is not positive.
@@ -203,30 +149,21 @@ func orDefault(d, def time.Duration) time.Duration {
 
 // Close stops the watch and the connection.
 func (s *Store) Close() error {
-	s.cancel()
-	<-s.done
+	s.mirror.Close()
 	if err := s.cli.Close(); err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("etcdstore: closing: %w", err)
 	}
 	return nil
 }
 
-// The keys of the layout.
-func (s *Store) postKey(slug string) string  { return s.prefix + "posts/" + slug }
-func (s *Store) aliasKey(slug string) string { return s.prefix + "aliases/" + slug }
-func (s *Store) revPrefix(id string) string  { return s.prefix + "revisions/" + id + "/" }
-func (s *Store) revKey(id string, rev uint64) string {
-	return fmt.Sprintf("%s%016x", s.revPrefix(id), rev)
-}
-
 // prepare writes the schema version to a new prefix, or checks it.
 func (s *Store) prepare(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	key := s.prefix + "meta/schema"
+	key := s.keys.Schema()
 	resp, err := s.cli.Txn(ctx).
 		If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0)).
-		Then(clientv3.OpPut(key, schemaVersion)).
+		Then(clientv3.OpPut(key, layout.SchemaVersion)).
 		Else(clientv3.OpGet(key)).
 		Commit()
 	if err != nil {
@@ -235,226 +172,42 @@ func (s *Store) prepare(ctx context.Context) error {
 	if resp.Succeeded {
 		return nil
 	}
-	if kvs := resp.Responses[0].GetResponseRange().Kvs; len(kvs) == 1 && string(kvs[0].Value) != schemaVersion {
-		return fmt.Errorf("unknown schema version %q (this build knows %s)", kvs[0].Value, schemaVersion)
+	if kvs := resp.Responses[0].GetResponseRange().Kvs; len(kvs) == 1 && string(kvs[0].Value) != layout.SchemaVersion {
+		return fmt.Errorf("unknown schema version %q (this build knows %s)", kvs[0].Value, layout.SchemaVersion)
 	}
 	return nil
 }
 
-// load reads every post record and alias at one etcd revision into a new
-// snapshot, and returns that revision.
-func (s *Store) load(ctx context.Context) (int64, error) {
-	ctx, cancel := context.WithTimeout(ctx, 4*s.timeout)
-	defer cancel()
-	// The watched range holds aliases/, meta/ and posts/, not revisions/.
-	resp, err := s.cli.Get(ctx, s.prefix+"aliases/", clientv3.WithRange(s.prefix+"posts0"))
-	if err != nil {
-		return 0, err
-	}
-	items := make(map[string]item)
-	aliases := make(map[string]string)
-	for _, kv := range resp.Kvs {
-		k := string(kv.Key)
-		switch {
-		case strings.HasPrefix(k, s.prefix+"posts/"):
-			var r record
-			if err := json.Unmarshal(kv.Value, &r); err != nil {
-				return 0, fmt.Errorf("decoding %s: %w", k, err)
-			}
-			items[r.Slug] = item{record: r, mod: kv.ModRevision}
-		case strings.HasPrefix(k, s.prefix+"aliases/"):
-			aliases[strings.TrimPrefix(k, s.prefix+"aliases/")] = string(kv.Value)
-		}
-	}
-	s.mu.Lock()
-	s.snap.Store(newSnapshot(items, aliases))
-	s.mu.Unlock()
-	records := make([]record, 0, len(items))
-	for _, it := range items {
-		records = append(records, it.record)
-	}
-	s.prefetch(records)
-	return resp.Header.Revision, nil
-}
-
-// watch keeps the snapshot current from etcd revision rev on, until ctx
-// ends. When the watch breaks (etcd compacted past it, or it was cut) it
-// loads everything again and resumes from there.
-func (s *Store) watch(ctx context.Context, rev int64) {
-	defer close(s.done)
-	for ctx.Err() == nil {
-		wch := s.cli.Watch(clientv3.WithRequireLeader(ctx), s.prefix+"aliases/",
-			clientv3.WithRange(s.prefix+"posts0"), clientv3.WithRev(rev+1), clientv3.WithPrevKV())
-		for resp := range wch {
-			if resp.Canceled || resp.Err() != nil {
-				break
-			}
-			s.apply(resp.Events)
-			rev = resp.Header.Revision
-		}
-		// Reload until etcd answers, then watch from what was loaded.
-		for ctx.Err() == nil {
-			r, err := s.load(ctx)
-			if err == nil {
-				rev = r
-				s.down.Store(false)
-				s.notify()
-				break
-			}
-			if !s.down.Swap(true) {
-				s.notify() // readers are told the store is away
-			}
-			select {
-			case <-ctx.Done():
-			case <-time.After(500 * time.Millisecond):
-			}
-		}
-	}
-}
-
-// apply brings watch events into the snapshot.
-func (s *Store) apply(events []*clientv3.Event) {
-	if len(events) == 0 {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	old := s.snap.Load()
-	items, aliases := maps.Clone(old.items), maps.Clone(old.aliases)
-	changed := false
-	var fetch []record
-	defer func() { s.prefetch(fetch) }()
-	for _, ev := range events {
-		k := string(ev.Kv.Key)
-		switch {
-		case strings.HasPrefix(k, s.prefix+"posts/"):
-			slug := strings.TrimPrefix(k, s.prefix+"posts/")
-			have, ok := items[slug]
-			if ok && have.mod >= ev.Kv.ModRevision && ev.Type == clientv3.EventTypePut {
-				continue // already applied by the write that made it
-			}
-			if ev.Type == clientv3.EventTypeDelete {
-				if ok && have.mod < ev.Kv.ModRevision {
-					delete(items, slug)
-					changed = true
-				}
-				continue
-			}
-			var r record
-			if err := json.Unmarshal(ev.Kv.Value, &r); err != nil {
-				continue // not a record this build can read; leave it out
-			}
-			items[slug] = item{record: r, mod: ev.Kv.ModRevision}
-			fetch = append(fetch, r)
-			changed = true
-		case strings.HasPrefix(k, s.prefix+"open/"):
-			changed = true // a proposal was made or closed: authors' lists show it
-		case strings.HasPrefix(k, s.prefix+"aliases/"):
-			alias := strings.TrimPrefix(k, s.prefix+"aliases/")
-			if ev.Type == clientv3.EventTypeDelete {
-				if _, ok := aliases[alias]; ok {
-					delete(aliases, alias)
-					changed = true
-				}
-			} else if aliases[alias] != string(ev.Kv.Value) {
-				aliases[alias] = string(ev.Kv.Value)
-				changed = true
-			}
-		}
-	}
-	if changed {
-		s.snap.Store(newSnapshot(items, aliases))
-		s.notifyLocked()
-	}
-}
-
-// commit records in the snapshot what a successful write did at etcd
-// revision mod: put holds the new records, gone the slugs deleted, and
-// aliases the alias changes ("" deletes).
-func (s *Store) commit(mod int64, put []record, gone []string, aliases map[string]string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	old := s.snap.Load()
-	items, al := maps.Clone(old.items), old.aliases
-	for _, r := range put {
-		if have, ok := items[r.Slug]; ok && have.mod >= mod {
-			continue // a later write is already in
-		}
-		items[r.Slug] = item{record: r, mod: mod}
-	}
-	s.prefetch(put)
-	for _, slug := range gone {
-		if have, ok := items[slug]; ok && have.mod < mod {
-			delete(items, slug)
-		}
-	}
-	if len(aliases) > 0 {
-		al = maps.Clone(al)
-		for k, v := range aliases {
-			if v == "" {
-				delete(al, k)
-			} else {
-				al[k] = v
-			}
-		}
-	}
-	s.snap.Store(newSnapshot(items, al))
-	s.notifyLocked()
-}
-
 // Changed returns a channel closed at the next change, made here or by
 // another server.
-func (s *Store) Changed() <-chan struct{} {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.changed
-}
+func (s *Store) Changed() <-chan struct{} { return s.mirror.Changed() }
 
-func (s *Store) notify() {
-	s.mu.Lock()
-	s.notifyLocked()
-	s.mu.Unlock()
-}
-
-func (s *Store) notifyLocked() {
-	close(s.changed)
-	s.changed = make(chan struct{})
-}
+// view returns the current snapshot's list.
+func (s *Store) view() *store.Snapshot { return s.mirror.Snapshot().Snapshot }
 
 // List returns the current, non-removed posts, newest first.
 func (s *Store) List(ctx context.Context) ([]store.Entry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return s.snap.Load().live, nil
+	return s.view().Live(), nil
 }
 
 // Len reports how many posts the store holds, removed ones included.
-func (s *Store) Len() int { return len(s.snap.Load().all) }
+func (s *Store) Len() int { return s.view().Len() }
 
 // AllEntries returns every post, removed ones included, newest first.
-func (s *Store) AllEntries() []store.Entry { return s.snap.Load().all }
+func (s *Store) AllEntries() []store.Entry { return s.view().All() }
 
 // Aliases returns every alias and the slug it leads to, sorted by alias.
-func (s *Store) Aliases() [][2]string {
-	sn := s.snap.Load()
-	out := make([][2]string, 0, len(sn.aliases))
-	for k, v := range sn.aliases {
-		out = append(out, [2]string{k, v})
-	}
-	slices.SortFunc(out, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
-	return out
-}
+func (s *Store) Aliases() [][2]string { return s.view().Aliases() }
 
 // Entry returns the current metadata of slug, following aliases.
-func (s *Store) Entry(slug string) (store.Entry, bool) {
-	it, ok := s.snap.Load().lookup(slug)
-	return it.Entry, ok
-}
+func (s *Store) Entry(slug string) (store.Entry, bool) { return s.view().Entry(slug) }
 
 // Unreachable reports whether the store has lost etcd: it then serves what
 // it has read, and refuses writes, until etcd answers again.
-func (s *Store) Unreachable() bool { return s.down.Load() }
+func (s *Store) Unreachable() bool { return s.mirror.Unreachable() }
 
 // Now returns the store's clock's time.
 func (s *Store) Now() time.Time { return s.now() }
@@ -462,52 +215,34 @@ func (s *Store) Now() time.Time { return s.now() }
 // NextScheduled returns the earliest date after now at which a scheduled
 // post becomes public.
 func (s *Store) NextScheduled(now time.Time) (time.Time, bool) {
-	_, next := s.snap.Load().publicAt(now)
+	_, next := s.view().Public(now)
 	return next, !next.IsZero()
 }
 
 // Public is the blog as readers see it: no drafts, nothing scheduled.
-func (s *Store) Public() store.Reader { return publicView{s} }
-
-type publicView struct{ s *Store }
-
-func (v publicView) List(ctx context.Context) ([]store.Entry, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	l, _ := v.s.snap.Load().publicAt(v.s.now())
-	return l, nil
-}
-
-func (v publicView) Get(ctx context.Context, slug string) (store.Revision, error) {
-	it, ok := v.s.snap.Load().lookup(slug)
-	if !ok || !it.IsPublic(v.s.now()) {
-		return store.Revision{}, fmt.Errorf("%w: %s", store.ErrNotFound, slug)
-	}
-	return v.s.revision(ctx, it.record, it.Rev)
-}
+func (s *Store) Public() store.Reader { return store.PublicView(s.view, s) }
 
 // Get returns the current revision of slug, following aliases.
 func (s *Store) Get(ctx context.Context, slug string) (store.Revision, error) {
-	it, ok := s.snap.Load().lookup(slug)
+	it, ok := s.mirror.Snapshot().Lookup(slug)
 	if !ok || it.Removed {
 		return store.Revision{}, fmt.Errorf("%w: %s", store.ErrNotFound, slug)
 	}
-	return s.revision(ctx, it.record, it.Rev)
+	return s.revision(ctx, it.Record, it.Rev)
 }
 
 // Revision returns revision rev of the post named slug (no alias lookup).
 func (s *Store) Revision(ctx context.Context, slug string, rev uint64) (store.Revision, error) {
-	it, ok := s.snap.Load().items[slug]
+	it, ok := s.mirror.Snapshot().Item(slug)
 	if !ok {
 		return store.Revision{}, fmt.Errorf("%w: %s", store.ErrNotFound, slug)
 	}
-	return s.revision(ctx, it.record, rev)
+	return s.revision(ctx, it.Record, rev)
 }
 
 // revision reads revision rev of the post r.
-func (s *Store) revision(ctx context.Context, r record, rev uint64) (store.Revision, error) {
-	key := s.revKey(r.ID, rev)
+func (s *Store) revision(ctx context.Context, r layout.Record, rev uint64) (store.Revision, error) {
+	key := s.keys.Revision(r.ID, rev)
 	if v, ok := s.bodies.get(key); ok {
 		return store.DecodeRevision(r.Slug, rev, v)
 	}
@@ -526,21 +261,21 @@ func (s *Store) revision(ctx context.Context, r record, rev uint64) (store.Revis
 
 // History returns every revision of slug, oldest first, without sources.
 func (s *Store) History(ctx context.Context, slug string) ([]store.Revision, error) {
-	it, ok := s.snap.Load().lookup(slug)
+	it, ok := s.mirror.Snapshot().Lookup(slug)
 	if !ok {
 		return nil, fmt.Errorf("%w: %s", store.ErrNotFound, slug)
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	resp, err := s.cli.Get(ctx, s.revPrefix(it.ID), clientv3.WithPrefix(), clientv3.WithSort(clientv3.SortByKey, clientv3.SortAscend))
+	resp, err := s.cli.Get(ctx, s.keys.Revisions(it.ID), clientv3.WithPrefix(), clientv3.WithSort(clientv3.SortByKey, clientv3.SortAscend))
 	if err != nil {
 		return nil, readError(it.Slug, err)
 	}
 	out := make([]store.Revision, 0, len(resp.Kvs))
 	for _, kv := range resp.Kvs {
-		rev, err := strconv.ParseUint(strings.TrimPrefix(string(kv.Key), s.revPrefix(it.ID)), 16, 64)
+		rev, err := layout.Number(string(kv.Key))
 		if err != nil {
-			return nil, fmt.Errorf("etcdstore: a revision of %s has a damaged key: %w", it.Slug, err)
+			return nil, fmt.Errorf("etcdstore: reading the history of %s: %w", it.Slug, err)
 		}
 		r, err := store.DecodeRevision(it.Slug, rev, kv.Value)
 		if err != nil {
@@ -574,11 +309,11 @@ func unreachable(err error) bool {
 }
 
 // writeError describes a failed write for the writer, who may be an SSH
-// client: ErrUnavailable when etcd was out of reach, conflicts and missing
-// posts as they are.
+// client: ErrUnavailable when etcd was out of reach, refusals
+// (store.IsRefusal) as they are.
 func writeError(what string, err error) error {
 	switch {
-	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound), errors.Is(err, context.Canceled):
+	case store.IsRefusal(err), errors.Is(err, context.Canceled):
 		return err
 	case unreachable(err):
 		return store.ErrUnavailable
@@ -586,24 +321,17 @@ func writeError(what string, err error) error {
 	return fmt.Errorf("etcdstore: %s: %w", what, err)
 }
 
-// newID returns a fresh post id.
-func newID() string {
-	var b [12]byte
-	rand.Read(b[:]) // never fails
-	return hex.EncodeToString(b[:])
-}
-
 // current reads the record of slug from etcd, with its ModRevision (0 and
 // nil when there is none).
-func (s *Store) current(ctx context.Context, slug string) (*record, int64, error) {
-	resp, err := s.cli.Get(ctx, s.postKey(slug))
+func (s *Store) current(ctx context.Context, slug string) (*layout.Record, int64, error) {
+	resp, err := s.cli.Get(ctx, s.keys.Post(slug))
 	if err != nil {
 		return nil, 0, err
 	}
 	if len(resp.Kvs) == 0 {
 		return nil, 0, nil
 	}
-	r := new(record)
+	r := new(layout.Record)
 	if err := json.Unmarshal(resp.Kvs[0].Value, r); err != nil {
 		return nil, 0, fmt.Errorf("decoding post %s: %w", slug, err)
 	}
@@ -613,52 +341,53 @@ func (s *Store) current(ctx context.Context, slug string) (*record, int64, error
 // appendOps are the operations that append rev to the post r and make r
 // current: the one way a post changes. A post of that name shadows an
 // alias of the same name, so the alias goes.
-func (s *Store) appendOps(r record, revs ...store.Revision) ([]clientv3.Op, error) {
+func (s *Store) appendOps(r layout.Record, revs ...store.Revision) ([]clientv3.Op, error) {
 	v, err := json.Marshal(r)
 	if err != nil {
 		return nil, fmt.Errorf("encoding post %s: %w", r.Slug, err)
 	}
 	ops := make([]clientv3.Op, 0, len(revs)+2)
 	for _, rv := range revs {
-		ops = append(ops, clientv3.OpPut(s.revKey(r.ID, rv.Rev), string(store.EncodeRevision(rv))))
+		ops = append(ops, clientv3.OpPut(s.keys.Revision(r.ID, rv.Rev), string(store.EncodeRevision(rv))))
 	}
-	return append(ops, clientv3.OpPut(s.postKey(r.Slug), string(v)), clientv3.OpDelete(s.aliasKey(r.Slug))), nil
+	return append(ops, clientv3.OpPut(s.keys.Post(r.Slug), string(v)), clientv3.OpDelete(s.keys.Alias(r.Slug))), nil
 }
 
 // write reads slug's current record, checks ifRev, lets change build the
 // next record and revision, and commits them in one transaction that holds
 // only if the record did not move meanwhile; if it did, write starts over,
 // or is ErrConflict when ifRev was given.
-func (s *Store) write(ctx context.Context, what, slug string, ifRev *uint64, change func(cur *record) (record, store.Revision, error)) (store.Entry, error) {
+func (s *Store) write(ctx context.Context, what, slug string, ifRev *uint64, change func(cur *layout.Record) (layout.Record, store.Revision, error)) (store.Entry, error) {
 	if err := ctx.Err(); err != nil {
 		return store.Entry{}, err
 	}
+	return untilWon(what, func() (store.Entry, bool, error) { return s.writeOnce(ctx, slug, ifRev, change) })
+}
+
+// untilWon runs once until it did not lose a race with another write
+// (once reports lost), and describes its failure with writeError.
+func untilWon[T any](what string, once func() (v T, lost bool, err error)) (T, error) {
 	for {
-		e, retry, err := s.writeOnce(ctx, slug, ifRev, change)
+		v, lost, err := once()
 		if err != nil {
-			return store.Entry{}, writeError(what, err)
+			var zero T
+			return zero, writeError(what, err)
 		}
-		if !retry {
-			return e, nil
+		if !lost {
+			return v, nil
 		}
 	}
 }
 
-func (s *Store) writeOnce(ctx context.Context, slug string, ifRev *uint64, change func(cur *record) (record, store.Revision, error)) (store.Entry, bool, error) {
+func (s *Store) writeOnce(ctx context.Context, slug string, ifRev *uint64, change func(cur *layout.Record) (layout.Record, store.Revision, error)) (store.Entry, bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	cur, mod, err := s.current(ctx, slug)
 	if err != nil {
 		return store.Entry{}, false, err
 	}
-	if ifRev != nil {
-		var have uint64
-		if cur != nil {
-			have = cur.Rev
-		}
-		if have != *ifRev {
-			return store.Entry{}, false, fmt.Errorf("%w: %s is at revision %d, not %d", store.ErrConflict, slug, have, *ifRev)
-		}
+	if err := store.CheckIfRev(slug, entryOf(cur), ifRev); err != nil {
+		return store.Entry{}, false, err
 	}
 	next, rev, err := change(cur)
 	if err != nil {
@@ -668,7 +397,7 @@ func (s *Store) writeOnce(ctx context.Context, slug string, ifRev *uint64, chang
 	if err != nil {
 		return store.Entry{}, false, err
 	}
-	resp, err := s.cli.Txn(ctx).If(clientv3.Compare(clientv3.ModRevision(s.postKey(slug)), "=", mod)).Then(ops...).Commit()
+	resp, err := s.cli.Txn(ctx).If(clientv3.Compare(clientv3.ModRevision(s.keys.Post(slug)), "=", mod)).Then(ops...).Commit()
 	if err != nil {
 		return store.Entry{}, false, err
 	}
@@ -678,71 +407,50 @@ func (s *Store) writeOnce(ctx context.Context, slug string, ifRev *uint64, chang
 		}
 		return store.Entry{}, true, nil
 	}
-	s.commit(resp.Header.Revision, []record{next}, nil, map[string]string{slug: ""})
+	s.mirror.Commit(resp.Header.Revision, []layout.Record{next}, nil, map[string]string{slug: ""})
 	return next.Entry, false, nil
 }
 
-// newRevision builds the record and revision that make p current.
-func (s *Store) newRevision(p *post.Post, cur *record, author string, action store.Action) (record, store.Revision) {
-	r := record{ID: newID()}
-	var rev uint64 = 1
-	if cur != nil {
-		rev, r.ID = cur.Rev+1, cur.ID
-	}
-	now := s.now()
-	r.Entry = store.Entry{Meta: p.Meta, Rev: rev, Size: int64(len(p.Source)), Updated: now, By: author}
-	r.Slug = p.Slug
-	return r, store.Revision{Slug: p.Slug, Rev: rev, Author: author, Time: now, Action: action, Source: p.Source}
+// newRevision builds the record and revision that make p current
+// (store.NextRevision); a new post gets a new id.
+func (s *Store) newRevision(p *post.Post, cur *layout.Record, author string, action store.Action) (layout.Record, store.Revision) {
+	r := layout.Record{ID: idOf(cur)}
+	var rev store.Revision
+	r.Entry, rev = store.NextRevision(p, entryOf(cur), author, action, s.now())
+	return r, rev
 }
 
 // Put stores c.Post as the next revision of its post.
 func (s *Store) Put(ctx context.Context, c store.Change) (store.Entry, error) {
-	if c.Post == nil {
-		return store.Entry{}, errors.New("etcdstore: put: no post")
-	}
-	if err := post.CheckSlug(c.Post.Slug); err != nil {
+	if err := store.CheckPost(c.Post); err != nil {
 		return store.Entry{}, fmt.Errorf("etcdstore: put: %w", err)
 	}
-	return s.write(ctx, "writing "+c.Post.Slug, c.Post.Slug, c.IfRev, func(cur *record) (record, store.Revision, error) {
-		action := c.ActionFor(cur != nil)
-		r, rev := s.newRevision(c.Post, cur, c.Author, action)
+	return s.write(ctx, "writing "+c.Post.Slug, c.Post.Slug, c.IfRev, func(cur *layout.Record) (layout.Record, store.Revision, error) {
+		r, rev := s.newRevision(c.Post, cur, c.Author, c.ActionFor(cur != nil))
 		return r, rev, nil
 	})
 }
 
 // Remove hides slug behind a tombstone revision.
 func (s *Store) Remove(ctx context.Context, slug, author string, ifRev *uint64) (store.Entry, error) {
-	slug = s.snap.Load().resolve(slug)
-	return s.write(ctx, "removing "+slug, slug, ifRev, func(cur *record) (record, store.Revision, error) {
-		if cur == nil || cur.Removed {
-			return record{}, store.Revision{}, fmt.Errorf("%w: %s", store.ErrNotFound, slug)
+	slug = s.mirror.Snapshot().Resolve(slug)
+	return s.write(ctx, "removing "+slug, slug, ifRev, func(cur *layout.Record) (layout.Record, store.Revision, error) {
+		e, rev, err := store.Tombstone(slug, entryOf(cur), author, s.now())
+		if err != nil {
+			return layout.Record{}, store.Revision{}, err
 		}
-		now := s.now()
-		r := *cur
-		r.Rev, r.Updated, r.By, r.Removed, r.Size = cur.Rev+1, now, author, true, 0
-		return r, store.Revision{Slug: slug, Rev: r.Rev, Author: author, Time: now, Action: store.Removed}, nil
+		return layout.Record{Entry: e, ID: cur.ID}, rev, nil
 	})
 }
 
 // Rename moves the post oldSlug to newSlug in one transaction, keeping
 // oldSlug as an alias; aliases that led to oldSlug follow.
 func (s *Store) Rename(ctx context.Context, oldSlug, newSlug, author string) (store.Entry, error) {
-	if err := post.CheckSlug(newSlug); err != nil {
+	oldSlug = s.mirror.Snapshot().Resolve(oldSlug)
+	if err := store.CheckRename(oldSlug, newSlug); err != nil {
 		return store.Entry{}, fmt.Errorf("etcdstore: rename: %w", err)
 	}
-	oldSlug = s.snap.Load().resolve(oldSlug)
-	if oldSlug == newSlug {
-		return store.Entry{}, fmt.Errorf("etcdstore: rename: %s already has that name", oldSlug)
-	}
-	for {
-		e, retry, err := s.renameOnce(ctx, oldSlug, newSlug, author)
-		if err != nil {
-			return store.Entry{}, writeError("renaming "+oldSlug, err)
-		}
-		if !retry {
-			return e, nil
-		}
-	}
+	return untilWon("renaming "+oldSlug, func() (store.Entry, bool, error) { return s.renameOnce(ctx, oldSlug, newSlug, author) })
 }
 
 func (s *Store) renameOnce(ctx context.Context, oldSlug, newSlug, author string) (store.Entry, bool, error) {
@@ -752,40 +460,34 @@ func (s *Store) renameOnce(ctx context.Context, oldSlug, newSlug, author string)
 	if err != nil {
 		return store.Entry{}, false, err
 	}
-	if cur == nil || cur.Removed {
+	if cur == nil {
 		return store.Entry{}, false, fmt.Errorf("%w: %s", store.ErrNotFound, oldSlug)
 	}
 	prev, err := s.revision(ctx, *cur, cur.Rev)
 	if err != nil {
 		return store.Entry{}, false, err
 	}
-	// The aliases that lead to the old name, read with their versions so
-	// that the transaction only holds if they are still so.
-	aresp, err := s.cli.Get(ctx, s.prefix+"aliases/", clientv3.WithPrefix())
-	if err != nil {
+	next := layout.Record{ID: cur.ID}
+	var rev store.Revision
+	if next.Entry, rev, err = store.Renaming(cur.Entry, newSlug, author, s.now(), prev.Source); err != nil {
 		return store.Entry{}, false, err
 	}
-	now := s.now()
-	next := *cur
-	next.Slug, next.Rev, next.Updated, next.By = newSlug, cur.Rev+1, now, author
-	ops, err := s.appendOps(next, store.Revision{Slug: newSlug, Rev: next.Rev, Author: author, Time: now, Action: store.Renamed, Source: prev.Source})
+	ops, err := s.appendOps(next, rev)
 	if err != nil {
 		return store.Entry{}, false, err
 	}
 	cmps := []clientv3.Cmp{
-		clientv3.Compare(clientv3.ModRevision(s.postKey(oldSlug)), "=", mod),
-		clientv3.Compare(clientv3.CreateRevision(s.postKey(newSlug)), "=", 0),
+		clientv3.Compare(clientv3.ModRevision(s.keys.Post(oldSlug)), "=", mod),
+		clientv3.Compare(clientv3.CreateRevision(s.keys.Post(newSlug)), "=", 0),
 	}
-	follow := map[string]string{oldSlug: newSlug, newSlug: ""}
-	ops = append(ops, clientv3.OpDelete(s.postKey(oldSlug)), clientv3.OpPut(s.aliasKey(oldSlug), newSlug))
-	for _, kv := range aresp.Kvs {
-		if string(kv.Value) != oldSlug {
-			continue
-		}
-		alias := strings.TrimPrefix(string(kv.Key), s.prefix+"aliases/")
-		cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(string(kv.Key)), "=", kv.ModRevision))
-		ops = append(ops, clientv3.OpPut(string(kv.Key), newSlug))
-		follow[alias] = newSlug
+	follow, aliasCmps, err := s.renameAliases(ctx, oldSlug, newSlug)
+	if err != nil {
+		return store.Entry{}, false, err
+	}
+	cmps = append(cmps, aliasCmps...)
+	ops = append(ops, clientv3.OpDelete(s.keys.Post(oldSlug)))
+	for alias, slug := range follow {
+		ops = append(ops, clientv3.OpPut(s.keys.Alias(alias), slug))
 	}
 	resp, err := s.cli.Txn(ctx).If(cmps...).Then(ops...).Commit()
 	if err != nil {
@@ -797,13 +499,38 @@ func (s *Store) renameOnce(ctx context.Context, oldSlug, newSlug, author string)
 		}
 		return store.Entry{}, true, nil
 	}
-	s.commit(resp.Header.Revision, []record{next}, []string{oldSlug}, follow)
+	follow[newSlug] = "" // appendOps deleted the alias of the new name
+	s.mirror.Commit(resp.Header.Revision, []layout.Record{next}, []string{oldSlug}, follow)
 	return next.Entry, false, nil
+}
+
+// renameAliases reads the aliases and returns those a rename of oldSlug to
+// newSlug writes (store.RenameAliases), with the comparisons that hold the
+// transaction to the aliases as they were read.
+func (s *Store) renameAliases(ctx context.Context, oldSlug, newSlug string) (map[string]string, []clientv3.Cmp, error) {
+	resp, err := s.cli.Get(ctx, s.keys.Aliases(), clientv3.WithPrefix())
+	if err != nil {
+		return nil, nil, err
+	}
+	have := make(map[string]string, len(resp.Kvs))
+	mods := make(map[string]int64, len(resp.Kvs))
+	for _, kv := range resp.Kvs {
+		alias := strings.TrimPrefix(string(kv.Key), s.keys.Aliases())
+		have[alias], mods[alias] = string(kv.Value), kv.ModRevision
+	}
+	follow := store.RenameAliases(have, oldSlug, newSlug)
+	var cmps []clientv3.Cmp
+	for alias := range follow {
+		if mod, ok := mods[alias]; ok {
+			cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(s.keys.Alias(alias)), "=", mod))
+		}
+	}
+	return follow, cmps, nil
 }
 
 // exists reports whether a post is named slug in etcd.
 func (s *Store) exists(ctx context.Context, slug string) bool {
-	resp, err := s.cli.Get(ctx, s.postKey(slug), clientv3.WithCountOnly())
+	resp, err := s.cli.Get(ctx, s.keys.Post(slug), clientv3.WithCountOnly())
 	return err == nil && resp.Count > 0
 }
 
@@ -815,8 +542,8 @@ func (s *Store) AddAlias(ctx context.Context, alias, slug string) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	resp, err := s.cli.Txn(ctx).
-		If(clientv3.Compare(clientv3.CreateRevision(s.postKey(alias)), "=", 0)).
-		Then(clientv3.OpPut(s.aliasKey(alias), slug)).
+		If(clientv3.Compare(clientv3.CreateRevision(s.keys.Post(alias)), "=", 0)).
+		Then(clientv3.OpPut(s.keys.Alias(alias), slug)).
 		Commit()
 	if err != nil {
 		return writeError("adding the alias "+alias, err)
@@ -824,7 +551,7 @@ func (s *Store) AddAlias(ctx context.Context, alias, slug string) error {
 	if !resp.Succeeded {
 		return fmt.Errorf("%w: a post is named %s", store.ErrConflict, alias)
 	}
-	s.commit(resp.Header.Revision, nil, nil, map[string]string{alias: slug})
+	s.mirror.Commit(resp.Header.Revision, nil, nil, map[string]string{alias: slug})
 	return nil
 }
 
@@ -837,7 +564,7 @@ func (s *Store) WriteTo(w io.Writer) (int64, error) {
 	cw := &countWriter{w: w}
 	enc := json.NewEncoder(cw)
 	var rev int64
-	key, end := s.prefix, clientv3.GetPrefixRangeEnd(s.prefix)
+	key, end := s.keys.Prefix(), clientv3.GetPrefixRangeEnd(s.keys.Prefix())
 	for {
 		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(256), clientv3.WithSort(clientv3.SortByKey, clientv3.SortAscend)}
 		if rev != 0 {
@@ -849,7 +576,7 @@ func (s *Store) WriteTo(w io.Writer) (int64, error) {
 		}
 		if rev == 0 {
 			rev = resp.Header.Revision
-			if err := enc.Encode(map[string]any{"etcd_revision": rev, "prefix": s.prefix, "schema": schemaVersion}); err != nil {
+			if err := enc.Encode(map[string]any{"etcd_revision": rev, "prefix": s.keys.Prefix(), "schema": layout.SchemaVersion}); err != nil {
 				return cw.n, fmt.Errorf("etcdstore: exporting: %w", err)
 			}
 		}
@@ -857,7 +584,7 @@ func (s *Store) WriteTo(w io.Writer) (int64, error) {
 			line := struct {
 				Key   string `json:"key"`
 				Value []byte `json:"value"`
-			}{strings.TrimPrefix(string(kv.Key), s.prefix), kv.Value}
+			}{strings.TrimPrefix(string(kv.Key), s.keys.Prefix()), kv.Value}
 			if err := enc.Encode(line); err != nil {
 				return cw.n, fmt.Errorf("etcdstore: exporting: %w", err)
 			}

@@ -2,53 +2,28 @@ package etcdstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/sshblog/sshblog/internal/post"
 	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/store/etcdstore/layout"
 )
-
-// Proposals are kept under two more prefixes:
-//
-//	P/proposals/SLUG/%016x  a proposal, encoded as by store.EncodeProposal
-//	P/open/SLUG/%016x       "" while that proposal is open
-//
-// The open keys lie in the watched range (between meta/ and posts/), so
-// every server hears of a proposal made or closed elsewhere; the records,
-// with their bodies, are read only when asked for.
-
-func (s *Store) proposalPrefix(slug string) string { return s.prefix + "proposals/" + slug + "/" }
-func (s *Store) proposalKey(slug string, n uint64) string {
-	return fmt.Sprintf("%s%016x", s.proposalPrefix(slug), n)
-}
-func (s *Store) openKey(slug string, n uint64) string {
-	return fmt.Sprintf("%sopen/%s/%016x", s.prefix, slug, n)
-}
 
 // Propose stores c.Post as a new open proposal of its slug. See
 // store.Reviews.
 func (s *Store) Propose(ctx context.Context, c store.Change) (store.Proposal, error) {
-	if c.Post == nil {
-		return store.Proposal{}, errors.New("etcdstore: propose: no post")
-	}
-	if err := post.CheckSlug(c.Post.Slug); err != nil {
+	if err := store.CheckPost(c.Post); err != nil {
 		return store.Proposal{}, fmt.Errorf("etcdstore: propose: %w", err)
 	}
-	for {
-		p, retry, err := s.proposeOnce(ctx, c)
-		if err != nil {
-			return store.Proposal{}, writeError("proposing "+c.Post.Slug, err)
-		}
-		if !retry {
-			s.notify()
-			return p, nil
-		}
+	p, err := untilWon("proposing "+c.Post.Slug, func() (store.Proposal, bool, error) { return s.proposeOnce(ctx, c) })
+	if err != nil {
+		return store.Proposal{}, err
 	}
+	s.mirror.Notify()
+	return p, nil
 }
 
 func (s *Store) proposeOnce(ctx context.Context, c store.Change) (store.Proposal, bool, error) {
@@ -59,25 +34,21 @@ func (s *Store) proposeOnce(ctx context.Context, c store.Change) (store.Proposal
 	if err != nil {
 		return store.Proposal{}, false, err
 	}
-	var have uint64
-	if cur != nil {
-		have = cur.Rev
-	}
-	if c.IfRev != nil && have != *c.IfRev {
-		return store.Proposal{}, false, fmt.Errorf("%w: %s is at revision %d, not %d", store.ErrConflict, slug, have, *c.IfRev)
-	}
 	last, err := s.lastProposal(ctx, slug)
 	if err != nil {
 		return store.Proposal{}, false, err
 	}
-	p := store.Proposal{Slug: slug, N: store.NextProposal(have, last), Author: c.Author, Time: s.now(), Base: have, State: store.Proposed, Source: c.Post.Source}
-	key := s.proposalKey(slug, p.N)
+	p, err := store.NewProposal(c, entryOf(cur), last, s.now())
+	if err != nil {
+		return store.Proposal{}, false, err
+	}
+	key := s.keys.Proposal(slug, p.N)
 	resp, err := s.cli.Txn(ctx).If(
-		clientv3.Compare(clientv3.ModRevision(s.postKey(slug)), "=", mod),
+		clientv3.Compare(clientv3.ModRevision(s.keys.Post(slug)), "=", mod),
 		clientv3.Compare(clientv3.CreateRevision(key), "=", 0),
 	).Then(
 		clientv3.OpPut(key, string(store.EncodeProposal(p))),
-		clientv3.OpPut(s.openKey(slug, p.N), ""),
+		clientv3.OpPut(s.keys.Open(slug, p.N), ""),
 	).Commit()
 	if err != nil {
 		return store.Proposal{}, false, err
@@ -90,37 +61,27 @@ func (s *Store) proposeOnce(ctx context.Context, c store.Change) (store.Proposal
 
 // lastProposal returns the number of slug's latest proposal, 0 if none.
 func (s *Store) lastProposal(ctx context.Context, slug string) (uint64, error) {
-	resp, err := s.cli.Get(ctx, s.proposalPrefix(slug), clientv3.WithPrefix(), clientv3.WithKeysOnly(),
+	resp, err := s.cli.Get(ctx, s.keys.Proposals(slug), clientv3.WithPrefix(), clientv3.WithKeysOnly(),
 		clientv3.WithSort(clientv3.SortByKey, clientv3.SortDescend), clientv3.WithLimit(1))
 	if err != nil || len(resp.Kvs) == 0 {
 		return 0, err
 	}
-	return parseN(string(resp.Kvs[0].Key))
-}
-
-// parseN reads the number at the end of a proposal or open key.
-func parseN(key string) (uint64, error) {
-	i := strings.LastIndexByte(key, '/')
-	n, err := strconv.ParseUint(key[i+1:], 16, 64)
-	if err != nil {
-		return 0, fmt.Errorf("a proposal key %q is damaged", key)
-	}
-	return n, nil
+	return layout.Number(string(resp.Kvs[0].Key))
 }
 
 // OpenProposals returns every open proposal, oldest first, without sources.
 func (s *Store) OpenProposals(ctx context.Context) ([]store.Proposal, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	resp, err := s.cli.Get(ctx, s.prefix+"open/", clientv3.WithPrefix(), clientv3.WithKeysOnly())
+	resp, err := s.cli.Get(ctx, s.keys.Opens(), clientv3.WithPrefix(), clientv3.WithKeysOnly())
 	if err != nil {
 		return nil, readError("proposals", err)
 	}
 	var out []store.Proposal
 	for _, kv := range resp.Kvs {
-		rest := strings.TrimPrefix(string(kv.Key), s.prefix+"open/")
+		rest := strings.TrimPrefix(string(kv.Key), s.keys.Opens())
 		slug, _, _ := strings.Cut(rest, "/")
-		n, err := parseN(rest)
+		n, err := layout.Number(rest)
 		if err != nil {
 			return nil, err
 		}
@@ -141,19 +102,15 @@ func (s *Store) OpenProposals(ctx context.Context) ([]store.Proposal, error) {
 func (s *Store) Proposals(ctx context.Context, slug string) ([]store.Proposal, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	prefix := s.proposalPrefix(slug)
-	if slug == "" {
-		prefix = s.prefix + "proposals/"
-	}
-	resp, err := s.cli.Get(ctx, prefix, clientv3.WithPrefix())
+	resp, err := s.cli.Get(ctx, s.keys.Proposals(slug), clientv3.WithPrefix())
 	if err != nil {
 		return nil, readError(slug, err)
 	}
 	out := make([]store.Proposal, 0, len(resp.Kvs))
 	for _, kv := range resp.Kvs {
-		key := strings.TrimPrefix(string(kv.Key), s.prefix+"proposals/")
+		key := strings.TrimPrefix(string(kv.Key), s.keys.Proposals(""))
 		name, _, _ := strings.Cut(key, "/")
-		n, err := parseN(key)
+		n, err := layout.Number(key)
 		if err != nil {
 			return nil, err
 		}
@@ -174,10 +131,10 @@ func (s *Store) RestoreProposal(ctx context.Context, p store.Proposal) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	key, v := s.proposalKey(p.Slug, p.N), string(store.EncodeProposal(p))
+	key, v := s.keys.Proposal(p.Slug, p.N), string(store.EncodeProposal(p))
 	ops := []clientv3.Op{clientv3.OpPut(key, v)}
 	if p.Open() {
-		ops = append(ops, clientv3.OpPut(s.openKey(p.Slug, p.N), ""))
+		ops = append(ops, clientv3.OpPut(s.keys.Open(p.Slug, p.N), ""))
 	}
 	resp, err := s.cli.Txn(ctx).If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0)).Then(ops...).Else(clientv3.OpGet(key)).Commit()
 	if err != nil {
@@ -189,7 +146,7 @@ func (s *Store) RestoreProposal(ctx context.Context, p store.Proposal) error {
 		}
 		return nil
 	}
-	s.notify()
+	s.mirror.Notify()
 	return nil
 }
 
@@ -203,7 +160,7 @@ func (s *Store) Proposal(ctx context.Context, slug string, n uint64) (store.Prop
 
 // proposal reads proposal n of slug and its key's ModRevision.
 func (s *Store) proposal(ctx context.Context, slug string, n uint64, source bool) (store.Proposal, int64, error) {
-	resp, err := s.cli.Get(ctx, s.proposalKey(slug, n))
+	resp, err := s.cli.Get(ctx, s.keys.Proposal(slug, n))
 	if err != nil {
 		return store.Proposal{}, 0, readError(slug, err)
 	}
@@ -216,20 +173,13 @@ func (s *Store) proposal(ctx context.Context, slug string, n uint64, source bool
 
 // Annotate adds note to proposal n of slug. See store.Reviews.
 func (s *Store) Annotate(ctx context.Context, slug string, n uint64, note store.Note) (store.Proposal, error) {
-	for {
-		p, retry, err := s.annotateOnce(ctx, slug, n, note)
-		if errors.Is(err, store.ErrClosed) {
-			return store.Proposal{}, err
-		}
-		if err != nil {
-			return store.Proposal{}, writeError("annotating a proposal of "+slug, err)
-		}
-		if !retry {
-			s.notify()
-			p.Source = nil
-			return p, nil
-		}
+	p, err := untilWon("annotating a proposal of "+slug, func() (store.Proposal, bool, error) { return s.annotateOnce(ctx, slug, n, note) })
+	if err != nil {
+		return store.Proposal{}, err
 	}
+	s.mirror.Notify()
+	p.Source = nil
+	return p, nil
 }
 
 func (s *Store) annotateOnce(ctx context.Context, slug string, n uint64, note store.Note) (store.Proposal, bool, error) {
@@ -243,10 +193,10 @@ func (s *Store) annotateOnce(ctx context.Context, slug string, n uint64, note st
 	if err != nil {
 		return store.Proposal{}, false, err
 	}
-	key := s.proposalKey(slug, n)
+	key := s.keys.Proposal(slug, n)
 	ops := []clientv3.Op{clientv3.OpPut(key, string(store.EncodeProposal(p)))}
 	if !p.Open() {
-		ops = append(ops, clientv3.OpDelete(s.openKey(slug, n)))
+		ops = append(ops, clientv3.OpDelete(s.keys.Open(slug, n)))
 	}
 	resp, err := s.cli.Txn(ctx).If(clientv3.Compare(clientv3.ModRevision(key), "=", mod)).Then(ops...).Commit()
 	if err != nil {
@@ -258,24 +208,10 @@ func (s *Store) annotateOnce(ctx context.Context, slug string, n uint64, note st
 // Approve writes c as the post's next revision and closes proposal n, in
 // one transaction. See store.Reviews.
 func (s *Store) Approve(ctx context.Context, n uint64, approver string, c store.Change) (store.Entry, error) {
-	if c.Post == nil {
-		return store.Entry{}, errors.New("etcdstore: approve: no post")
-	}
-	if err := post.CheckSlug(c.Post.Slug); err != nil {
+	if err := store.CheckPost(c.Post); err != nil {
 		return store.Entry{}, fmt.Errorf("etcdstore: approve: %w", err)
 	}
-	for {
-		e, retry, err := s.approveOnce(ctx, n, approver, c)
-		if errors.Is(err, store.ErrClosed) {
-			return store.Entry{}, err
-		}
-		if err != nil {
-			return store.Entry{}, writeError("approving a proposal of "+c.Post.Slug, err)
-		}
-		if !retry {
-			return e, nil
-		}
-	}
+	return untilWon("approving a proposal of "+c.Post.Slug, func() (store.Entry, bool, error) { return s.approveOnce(ctx, n, approver, c) })
 }
 
 func (s *Store) approveOnce(ctx context.Context, n uint64, approver string, c store.Change) (store.Entry, bool, error) {
@@ -290,21 +226,19 @@ func (s *Store) approveOnce(ctx context.Context, n uint64, approver string, c st
 	if err != nil {
 		return store.Entry{}, false, err
 	}
-	if c.IfRev != nil && (cur == nil && *c.IfRev != 0 || cur != nil && cur.Rev != *c.IfRev) {
-		return store.Entry{}, false, fmt.Errorf("%w: %s is not at revision %d", store.ErrConflict, slug, *c.IfRev)
-	}
-	next, rev := s.newRevision(c.Post, cur, c.Author, store.Approved)
-	if p, err = store.CloseProposal(p, store.Note{Author: approver, Time: rev.Time, Action: store.Approved, Rev: rev.Rev}); err != nil {
+	next := layout.Record{ID: idOf(cur)}
+	var rev store.Revision
+	if next.Entry, rev, p, err = store.Approval(p, c, entryOf(cur), approver, s.now()); err != nil {
 		return store.Entry{}, false, err
 	}
 	ops, err := s.appendOps(next, rev)
 	if err != nil {
 		return store.Entry{}, false, err
 	}
-	key := s.proposalKey(slug, n)
-	ops = append(ops, clientv3.OpPut(key, string(store.EncodeProposal(p))), clientv3.OpDelete(s.openKey(slug, n)))
+	key := s.keys.Proposal(slug, n)
+	ops = append(ops, clientv3.OpPut(key, string(store.EncodeProposal(p))), clientv3.OpDelete(s.keys.Open(slug, n)))
 	resp, err := s.cli.Txn(ctx).If(
-		clientv3.Compare(clientv3.ModRevision(s.postKey(slug)), "=", mod),
+		clientv3.Compare(clientv3.ModRevision(s.keys.Post(slug)), "=", mod),
 		clientv3.Compare(clientv3.ModRevision(key), "=", pmod),
 	).Then(ops...).Commit()
 	if err != nil {
@@ -316,6 +250,6 @@ func (s *Store) approveOnce(ctx context.Context, n uint64, approver string, c st
 		}
 		return store.Entry{}, true, nil
 	}
-	s.commit(resp.Header.Revision, []record{next}, nil, map[string]string{slug: ""})
+	s.mirror.Commit(resp.Header.Revision, []layout.Record{next}, nil, map[string]string{slug: ""})
 	return next.Entry, false, nil
 }

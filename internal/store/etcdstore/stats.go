@@ -11,11 +11,8 @@ import (
 	"github.com/sshblog/sshblog/internal/store"
 )
 
-// Read counts live in the blog's prefix as in the bbolt file:
-//
-//	P/stats/SLUG/YYYYMMDD/SOURCE -> the day's counts (store.EncodeCount)
-//
-// numbers only, no reader named. Several front ends add to the same keys,
+// Read counts live in the blog's prefix as in the bbolt file
+// (layout.Keys.Stats), numbers only, no reader named. Several front ends add to the same keys,
 // so each write compares the versions it read and tries again if another
 // front end wrote in between.
 
@@ -23,14 +20,6 @@ var _ stats.Store = (*Store)(nil)
 
 // statsTxnOps bounds the keys one transaction of counts touches.
 const statsTxnOps = 100
-
-// statPrefix is where a post's counts are ("" for every post's).
-func (s *Store) statPrefix(slug string) string {
-	if slug == "" {
-		return s.prefix + "stats/"
-	}
-	return s.prefix + "stats/" + slug + "/"
-}
 
 // AddStatCounts adds counts to the stored ones, in transactions of at most
 // statsTxnOps keys, each retried while another front end wins the race.
@@ -41,7 +30,7 @@ func (s *Store) AddStatCounts(ctx context.Context, counts []stats.Count) error {
 		if err := store.CheckCount(c); err != nil {
 			return fmt.Errorf("etcdstore: adding read counts: %w", err)
 		}
-		k := s.statPrefix(c.Slug) + string(store.StatKey(c.Day, c.Source))
+		k := s.keys.Stats(c.Slug) + string(store.StatKey(c.Day, c.Source))
 		if old, ok := merged[k]; ok {
 			old.Add(c)
 			c = old
@@ -72,19 +61,18 @@ func (s *Store) addCounts(ctx context.Context, keys []string, add map[string]sta
 			if err != nil {
 				return readError(k, err)
 			}
-			c := add[k]
+			var stored []byte
+			held := clientv3.Compare(clientv3.CreateRevision(k), "=", 0)
 			if len(resp.Kvs) > 0 {
-				old, err := store.DecodeCount(resp.Kvs[0].Value)
-				if err != nil {
-					return fmt.Errorf("%s: %w", k, err)
-				}
-				old.Add(c)
-				c = old
-				cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(k), "=", resp.Kvs[0].ModRevision))
-			} else {
-				cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(k), "=", 0))
+				stored = resp.Kvs[0].Value
+				held = clientv3.Compare(clientv3.ModRevision(k), "=", resp.Kvs[0].ModRevision)
 			}
-			ops = append(ops, clientv3.OpPut(k, string(store.EncodeCount(c))))
+			v, err := store.AddCount(stored, add[k])
+			if err != nil {
+				return fmt.Errorf("%s: %w", k, err)
+			}
+			cmps = append(cmps, held)
+			ops = append(ops, clientv3.OpPut(k, string(v)))
 		}
 		wctx, cancel := context.WithTimeout(ctx, s.timeout)
 		resp, err := s.cli.Txn(wctx).If(cmps...).Then(ops...).Commit()
@@ -106,14 +94,14 @@ func (s *Store) addCounts(ctx context.Context, keys []string, add map[string]sta
 func (s *Store) StatCounts(ctx context.Context, from, to stats.Day, slug string) ([]stats.Count, error) {
 	ctx, cancel := context.WithTimeout(ctx, 4*s.timeout)
 	defer cancel()
-	prefix := s.statPrefix(slug)
+	prefix := s.keys.Stats(slug)
 	resp, err := s.cli.Get(ctx, prefix, clientv3.WithPrefix())
 	if err != nil {
 		return nil, readError("read counts", err)
 	}
 	var out []stats.Count
 	for _, kv := range resp.Kvs {
-		rest := strings.TrimPrefix(string(kv.Key), s.statPrefix(""))
+		rest := strings.TrimPrefix(string(kv.Key), s.keys.Stats(""))
 		i := strings.Index(rest, "/")
 		if i < 0 {
 			continue
@@ -139,7 +127,7 @@ func (s *Store) StatCounts(ctx context.Context, from, to stats.Day, slug string)
 func (s *Store) PruneStats(ctx context.Context, before stats.Day) error {
 	ctx, cancel := context.WithTimeout(ctx, 4*s.timeout)
 	defer cancel()
-	resp, err := s.cli.Get(ctx, s.statPrefix(""), clientv3.WithPrefix(), clientv3.WithKeysOnly())
+	resp, err := s.cli.Get(ctx, s.keys.Stats(""), clientv3.WithPrefix(), clientv3.WithKeysOnly())
 	if err != nil {
 		return readError("read counts", err)
 	}
@@ -153,7 +141,7 @@ func (s *Store) PruneStats(ctx context.Context, before stats.Day) error {
 		return err
 	}
 	for _, kv := range resp.Kvs {
-		rest := strings.TrimPrefix(string(kv.Key), s.statPrefix(""))
+		rest := strings.TrimPrefix(string(kv.Key), s.keys.Stats(""))
 		i := strings.Index(rest, "/")
 		if i < 0 {
 			continue
@@ -191,7 +179,7 @@ func (s *Store) RenameStats(ctx context.Context, oldSlug, newSlug string) error 
 	}
 	dctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	if _, err := s.cli.Delete(dctx, s.statPrefix(oldSlug), clientv3.WithPrefix()); err != nil {
+	if _, err := s.cli.Delete(dctx, s.keys.Stats(oldSlug), clientv3.WithPrefix()); err != nil {
 		return writeError("moving read counts", err)
 	}
 	return nil

@@ -304,6 +304,16 @@ func testRename(t *testing.T, open Opener) {
 	if got := fmt.Sprint(s.Aliases()); got != "[[second third]]" {
 		t.Errorf("aliases after the name was taken = %s", got)
 	}
+	// A post renamed back to a name it had takes it over from its alias.
+	if _, err := s.Rename(ctx, "third", "second", "kim"); err != nil {
+		t.Fatalf("renaming back: %v", err)
+	}
+	if got := fmt.Sprint(s.Aliases()); got != "[[third second]]" {
+		t.Errorf("aliases after renaming back = %s", got)
+	}
+	if e, ok := s.Entry("third"); !ok || e.Slug != "second" || e.Rev != 5 {
+		t.Errorf("Entry(third) after renaming back = %+v %v", e, ok)
+	}
 }
 
 func testAddAlias(t *testing.T, open Opener) {
