@@ -8,17 +8,18 @@ import (
 	"strconv"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
+	"github.com/sshblog/sshblog/internal/post"
 	"github.com/sshblog/sshblog/internal/stats"
 )
 
 // countVersion is the first byte of an encoded count.
 const countVersion = 1
 
-// CheckCount rejects a count its key cannot hold.
+// CheckCount rejects a count no post could have: a slug no post can have
+// (every slug is checked where it enters, so none is longer than
+// post.MaxSlugSize), an unknown source or a day outside years 1-9999.
 func CheckCount(c stats.Count) error {
-	if c.Slug == "" || len(c.Slug) > bolt.MaxKeySize {
+	if c.Slug == "" || len(c.Slug) > post.MaxSlugSize {
 		return fmt.Errorf("a count with a slug of %d bytes", len(c.Slug))
 	}
 	if _, ok := stats.ParseSource(c.Source.String()); !ok {

@@ -73,6 +73,14 @@ func testProposalsWaitForReview(t *testing.T, open Opener) {
 		t.Fatal(err)
 	}
 
+	checkDecisions(t, s, clk)
+}
+
+// checkDecisions is testProposalsWaitForReview's second half: proposal 4 of
+// "a" (commented) is approved and proposal 3 rejected; both are kept with
+// their notes, and numbering goes on after them.
+func checkDecisions(t *testing.T, s store.Store, clk *clock) {
+	ctx := context.Background()
 	e, err := s.Approve(ctx, 4, "kim", store.Change{Post: Parse(t, "a", "---\ntitle: A\n---\nfour\n"), Author: "lee"})
 	if err != nil || e.Rev != 3 || e.By != "lee" {
 		t.Fatalf("approve = %+v %v, want rev 3 by the proposer", e, err)
