@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/sshblog/sshblog/internal/termtext"
 )
@@ -14,13 +13,6 @@ import (
 
 // snippetWidth is the most columns of a search result's snippet.
 const snippetWidth = 80
-
-// searchHits is how many posts the reader's search shows, and
-// searchTimeout how long it may take.
-const (
-	searchHits    = 50
-	searchTimeout = 2 * time.Second
-)
 
 func cmdSearch(c *call) error {
 	fs := flag.NewFlagSet("search", flag.ContinueOnError)

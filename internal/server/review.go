@@ -1,14 +1,12 @@
 package server
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 
-	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/store"
 	"github.com/sshblog/sshblog/internal/termtext"
 )
@@ -152,38 +150,4 @@ func noteLine(n store.Note) string {
 		what += ": " + n.Text
 	}
 	return termtext.SanitizeLine(n.Author) + " " + termtext.SanitizeLine(what)
-}
-
-// reviewer is the review screen's way to the blog, for one author.
-type reviewer struct {
-	blog *blog.Service
-	id   blog.Identity
-}
-
-// Open returns the proposals waiting for a review.
-func (r reviewer) Open(ctx context.Context) ([]store.Proposal, error) {
-	return r.blog.OpenProposals(ctx, r.id)
-}
-
-// Diff returns proposal n of slug and its diff against the post.
-func (r reviewer) Diff(ctx context.Context, slug string, n uint64) (store.Proposal, string, error) {
-	return r.blog.ReviewDiff(ctx, r.id, slug, n)
-}
-
-// Approve publishes proposal n of slug.
-func (r reviewer) Approve(ctx context.Context, slug string, n uint64) (string, error) {
-	e, p, err := r.blog.Approve(ctx, r.id, slug, n)
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("Approved %s rev %d by %s: published as rev %d.", e.Slug, p.N, p.Author, e.Rev), nil
-}
-
-// Reject closes proposal n of slug.
-func (r reviewer) Reject(ctx context.Context, slug string, n uint64) (string, error) {
-	p, err := r.blog.Reject(ctx, r.id, slug, n, "")
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("Rejected %s rev %d by %s.", p.Slug, p.N, p.Author), nil
 }

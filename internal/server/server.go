@@ -203,53 +203,6 @@ func (s *Server) Close() error {
 	return s.ssh.Close()
 }
 
-// watch tells every open TUI session when the blog changes or a scheduled
-// post comes due. It is the one goroutine that waits for changes, whatever
-// the number of sessions, and it sleeps until something happens.
-func (s *Server) watch(ctx context.Context) {
-	s.blog.Watch(ctx, func() {
-		s.mu.Lock()
-		for _, r := range s.programs {
-			r.send()
-		}
-		s.mu.Unlock()
-	})
-}
-
-// reloads tells one TUI session that the posts changed. However many
-// changes come while the session is busy, it has at most one [tui.ReloadMsg]
-// on its way: the list the session reads on receiving it has them all.
-type reloads struct {
-	program *tea.Program
-	pending atomic.Bool // a ReloadMsg is on its way
-}
-
-// send sends a ReloadMsg unless one is already on its way. It does not
-// wait for the session to take it.
-func (r *reloads) send() {
-	if r.pending.Swap(true) {
-		return
-	}
-	go func() {
-		r.program.Send(tui.ReloadMsg{})
-		// The session has the message and will read the list after this:
-		// a change from now on needs a message of its own.
-		r.pending.Store(false)
-	}()
-}
-
-// track registers a TUI program until its session ends.
-func (s *Server) track(sess ssh.Session, p *tea.Program) {
-	s.mu.Lock()
-	s.programs[p] = &reloads{program: p}
-	s.mu.Unlock()
-	context.AfterFunc(sess.Context(), func() {
-		s.mu.Lock()
-		delete(s.programs, p)
-		s.mu.Unlock()
-	})
-}
-
 // HostKey returns the server's public host key, as clients see it.
 func (s *Server) HostKey() gossh.PublicKey { return s.cfg.HostKey.PublicKey() }
 

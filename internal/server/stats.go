@@ -1,15 +1,12 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"strings"
 
-	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/stats"
 	"github.com/sshblog/sshblog/internal/termtext"
-	"github.com/sshblog/sshblog/internal/tui"
 )
 
 // The stats command: who reads what, for authors, without naming anyone.
@@ -76,40 +73,4 @@ func statsPost(c *call, slug string) error {
 	}
 	_, err = io.WriteString(c.stdout, b.String())
 	return err
-}
-
-// statsScreenPosts is how many posts the reader's stats screen shows.
-const statsScreenPosts = 50
-
-// postReads is the reader's stats screen's source for the author id: each
-// post's figures and its reads by day, newest post first.
-func (s *Server) postReads(id blog.Identity) tui.StatsFunc {
-	return func(ctx context.Context) ([]tui.PostReads, error) {
-		sums, err := s.blog.Stats(ctx, id, 0)
-		if err != nil {
-			return nil, err
-		}
-		entries, err := s.blog.List(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		titles := make(map[string]string, len(entries))
-		for _, e := range entries {
-			titles[e.Slug] = e.Title
-		}
-		out := make([]tui.PostReads, 0, min(len(sums), statsScreenPosts))
-		for _, sum := range sums[:min(len(sums), statsScreenPosts)] {
-			pts, err := s.blog.PostStats(ctx, id, sum.Slug, statsDays)
-			if err != nil {
-				return nil, err
-			}
-			daily := make([]int, len(pts))
-			for i, p := range pts {
-				daily[i] = p.Reads
-			}
-			out = append(out, tui.PostReads{Slug: sum.Slug, Title: titles[sum.Slug], Week: sum.Week.Reads,
-				Month: sum.Month.Reads, All: sum.All.Reads, Readers: sum.Month.Uniques, Daily: daily})
-		}
-		return out, nil
-	}
 }
