@@ -9,6 +9,7 @@ import (
 	"charm.land/ssh"
 	bm "charm.land/wish/v2/bubbletea"
 
+	"github.com/sshblog/sshblog/internal/server/command"
 	"github.com/sshblog/sshblog/internal/termtext"
 )
 
@@ -138,6 +139,27 @@ func (s *Server) route(ssh.Handler) ssh.Handler {
 		}
 		s.runCommand(sess)
 	}
+}
+
+// runCommand hands a session to the command runner and exits with the
+// status it returns.
+func (s *Server) runCommand(sess ssh.Session) {
+	pty, _, isPty := sess.Pty()
+	status := s.commands.Run(sess.Context(), &command.Session{
+		ID:       IdentityFrom(sess.Context()),
+		Command:  sess.Command(),
+		Stdin:    sess,
+		Stdout:   sess,
+		Stderr:   sess.Stderr(),
+		Terminal: isPty,
+		Width:    pty.Window.Width,
+		Alive: func() error {
+			// OpenSSH answers keepalive requests, with a refusal.
+			_, err := sess.SendRequest("keepalive@openssh.com", true, nil)
+			return err
+		},
+	})
+	_ = sess.Exit(status)
 }
 
 // wantsTUI reports whether a session gets the TUI: one with a terminal and

@@ -1,6 +1,7 @@
-// Package server is the blog's SSH server: authentication, the middleware
-// chain every session passes through, the Bubble Tea reader for terminals and
-// the plain commands for pipes and scripts.
+// Package server is the blog's SSH server: authentication, connection
+// limits, the middleware chain every session passes through, and where each
+// session goes: the Bubble Tea reader for terminals, scp and sftp
+// ([transfer]), or the plain commands for pipes and scripts ([command]).
 package server
 
 import (
@@ -20,6 +21,7 @@ import (
 
 	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/render"
+	"github.com/sshblog/sshblog/internal/server/command"
 	"github.com/sshblog/sshblog/internal/server/transfer"
 	"github.com/sshblog/sshblog/internal/tui"
 )
@@ -59,6 +61,7 @@ type Server struct {
 	log      *slog.Logger
 	ssh      *ssh.Server
 	uploads  transfer.Buffers // what uploads are read into
+	commands *command.Runner  // the plain commands
 
 	mu       sync.Mutex                // guards programs
 	programs map[*tea.Program]*reloads // open TUI sessions, told about changes
@@ -95,6 +98,7 @@ func New(cfg Config, b *blog.Service, renderer *render.Renderer, authors Authors
 		log:      log,
 		programs: map[*tea.Program]*reloads{}, accepting: make(chan struct{}),
 	}
+	s.commands = &command.Runner{Blog: b, Renderer: renderer, Uploads: &s.uploads, Title: cfg.Title, Description: cfg.Description}
 	srv, err := wish.NewServer(
 		wish.WithVersion("sshblog"),
 		func(srv *ssh.Server) error {

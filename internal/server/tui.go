@@ -21,11 +21,13 @@ import (
 // The reader: a session with a terminal and no command gets a Bubble Tea
 // program, which reaches the blog through the functions given here.
 
-// searchHits is how many posts the reader's search shows, and
-// searchTimeout how long it may take.
+// searchHits is how many posts the reader's search shows, searchTimeout
+// how long it may take, and snippetWidth the most columns of a result's
+// snippet.
 const (
 	searchHits    = 50
 	searchTimeout = 2 * time.Second
+	snippetWidth  = 80
 )
 
 // program makes the Bubble Tea program of one TUI session.
@@ -140,8 +142,12 @@ func (s *Server) track(sess ssh.Session, p *tea.Program) {
 	})
 }
 
-// statsScreenPosts is how many posts the reader's stats screen shows.
-const statsScreenPosts = 50
+// statsScreenPosts is how many posts the reader's stats screen shows, and
+// statsDays how many days of reads it draws for each.
+const (
+	statsScreenPosts = 50
+	statsDays        = 30
+)
 
 // postReads is the reader's stats screen's source for the author id: each
 // post's figures and its reads by day, newest post first.

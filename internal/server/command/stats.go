@@ -1,8 +1,7 @@
-package server
+package command
 
 import (
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/sshblog/sshblog/internal/stats"
@@ -30,7 +29,7 @@ func cmdStats(c *call) error {
 // statsAll prints every post's reads over 7 and 30 days and all time,
 // newest post first, with its top referring domains.
 func statsAll(c *call) error {
-	sums, err := c.s.blog.Stats(c.ctx, c.id, statsReferrers)
+	sums, err := c.Blog.Stats(c.ctx, c.ID, statsReferrers)
 	if err != nil {
 		return err
 	}
@@ -45,8 +44,7 @@ func statsAll(c *call) error {
 			s.Week.Reads, s.Week.Uniques, s.Month.Reads, s.Month.Uniques, s.All.Reads, s.All.Uniques,
 			sourcesLine(s.BySource), strings.Join(refs, ", "))
 	}
-	_, err = io.WriteString(c.stdout, b.String())
-	return err
+	return c.print(b.String())
 }
 
 // sourcesLine words where a post's reads came from: "ssh 3, web 2, feed 1".
@@ -62,7 +60,7 @@ func sourcesLine(by map[stats.Source]stats.Totals) string {
 
 // statsPost prints one post's reads by day, oldest first.
 func statsPost(c *call, slug string) error {
-	pts, err := c.s.blog.PostStats(c.ctx, c.id, slug, statsDays)
+	pts, err := c.Blog.PostStats(c.ctx, c.ID, slug, statsDays)
 	if err != nil {
 		return err
 	}
@@ -71,6 +69,5 @@ func statsPost(c *call, slug string) error {
 	for _, p := range pts {
 		fmt.Fprintf(&b, "%s\t%d\t%d\t%d\n", p.Day, p.Reads, p.Uniques, p.Bots)
 	}
-	_, err = io.WriteString(c.stdout, b.String())
-	return err
+	return c.print(b.String())
 }
