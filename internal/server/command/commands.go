@@ -22,7 +22,7 @@ import (
 // Runner runs the commands of one blog. Its fields are set once, before
 // the first Run.
 type Runner struct {
-	Blog        *blog.Service
+	Blog        *blog.Service     // what the commands ask; it holds the rules
 	Renderer    *render.Renderer  // what read renders posts with
 	Uploads     *transfer.Buffers // what publish reads its input into
 	Title       string            // the blog's title, for help
@@ -36,9 +36,9 @@ type Session struct {
 	// Command is the command line split into words, its name first; empty
 	// when the client gave none.
 	Command []string
-	Stdin   io.Reader
-	Stdout  io.Writer
-	Stderr  io.Writer
+	Stdin   io.Reader // what publish and import read
+	Stdout  io.Writer // the answer
+	Stderr  io.Writer // errors, warnings and progress, one line each
 	// Terminal is set when the client asked for one; Width is then its
 	// width in columns, 0 when it did not say.
 	Terminal bool
