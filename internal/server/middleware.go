@@ -1,23 +1,16 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"charm.land/ssh"
 	bm "charm.land/wish/v2/bubbletea"
 
-	"github.com/sshblog/sshblog/internal/blog"
-	"github.com/sshblog/sshblog/internal/post"
-	"github.com/sshblog/sshblog/internal/render"
-	"github.com/sshblog/sshblog/internal/stats"
-	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/server/command"
 	"github.com/sshblog/sshblog/internal/termtext"
-	"github.com/sshblog/sshblog/internal/tui"
 )
 
 // stableSession answers Pty from a copy taken when the session starts.
@@ -148,6 +141,27 @@ func (s *Server) route(ssh.Handler) ssh.Handler {
 	}
 }
 
+// runCommand hands a session to the command runner and exits with the
+// status it returns.
+func (s *Server) runCommand(sess ssh.Session) {
+	pty, _, isPty := sess.Pty()
+	status := s.commands.Run(sess.Context(), &command.Session{
+		ID:       IdentityFrom(sess.Context()),
+		Command:  sess.Command(),
+		Stdin:    sess,
+		Stdout:   sess,
+		Stderr:   sess.Stderr(),
+		Terminal: isPty,
+		Width:    pty.Window.Width,
+		Alive: func() error {
+			// OpenSSH answers keepalive requests, with a refusal.
+			_, err := sess.SendRequest("keepalive@openssh.com", true, nil)
+			return err
+		},
+	})
+	_ = sess.Exit(status)
+}
+
 // wantsTUI reports whether a session gets the TUI: one with a terminal and
 // no command, or an author's `edit SLUG` or `new` with a terminal. Everything
 // else, including those commands without a terminal or from a reader, goes to
@@ -172,69 +186,4 @@ func (s *Server) wantsTUI(sess ssh.Session) bool {
 		return err == nil
 	}
 	return false
-}
-
-// program makes the Bubble Tea program of one TUI session.
-func (s *Server) program(sess ssh.Session) *tea.Program {
-	pty, _, _ := sess.Pty()
-	id := IdentityFrom(sess.Context())
-	opts := tui.Options{
-		Title: s.cfg.Title,
-		Posts: s.blog.Reader(id),
-		Byline: func(ctx context.Context, p *post.Post, rev store.Revision) (render.Byline, error) {
-			return s.blog.Byline(ctx, id, p, rev)
-		},
-		Search: func(query string) []tui.Found {
-			ctx, cancel := context.WithTimeout(sess.Context(), searchTimeout)
-			defer cancel()
-			hits, err := s.blog.Search(ctx, id, query, searchHits, snippetWidth)
-			if err != nil {
-				return nil
-			}
-			found := make([]tui.Found, len(hits))
-			for i, h := range hits {
-				found[i] = tui.Found{Slug: h.Entry.Slug, Snippet: h.Snippet}
-			}
-			return found
-		},
-		Links: func(url string) (string, bool) {
-			return s.blog.ResolveLink(id, url, s.cfg.WebHost)
-		},
-		Unreachable: s.blog.Unreachable,
-		Opened: func(slug string) {
-			s.blog.CountRead(id, blog.Visit{Slug: slug, Source: stats.SSH})
-		},
-		Renderer: s.renderer,
-		Location: s.blog.Location(),
-		Shared:   s.shared,
-		Width:    pty.Window.Width,
-		Height:   pty.Window.Height,
-	}
-	if id.IsAuthor() {
-		opts.Author = id.Author
-		opts.Stats = s.postReads(id)
-		opts.Save = func(ctx context.Context, slug string, src []byte, ifRev uint64) (tui.Saved, error) {
-			res, err := s.blog.Publish(ctx, id, src, blog.PublishOptions{Slug: slug, IfRev: &ifRev})
-			if err != nil {
-				return tui.Saved{}, err
-			}
-			if p := res.Proposal; p != nil {
-				return tui.Saved{Slug: p.Slug, Proposed: p.N}, nil
-			}
-			return tui.Saved{Slug: res.Slug, Entry: res.Entry}, nil
-		}
-		opts.Review = reviewer{s.blog, id}
-		switch cmd := sess.Command(); {
-		case len(cmd) == 1 && cmd[0] == "new":
-			opts.Start = tui.Start{New: true}
-		case len(cmd) == 2 && cmd[0] == "edit":
-			e, _ := s.blog.Entry(id, cmd[1])
-			opts.Start = tui.Start{Edit: e.Slug}
-		}
-	}
-	m := tui.New(opts)
-	p := tea.NewProgram(m, append(bm.MakeOptions(sess),
-		tea.WithContext(sess.Context()), tea.WithScreenRelease(s.cfg.ScreenRelease), tea.WithFirstFrames(s.frames))...)
-	s.track(sess, p)
-	return p
 }

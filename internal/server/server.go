@@ -1,6 +1,7 @@
-// Package server is the blog's SSH server: authentication, the middleware
-// chain every session passes through, the Bubble Tea reader for terminals and
-// the plain commands for pipes and scripts.
+// Package server is the blog's SSH server: authentication, connection
+// limits, the middleware chain every session passes through, and where each
+// session goes: the Bubble Tea reader for terminals, scp and sftp
+// ([transfer]), or the plain commands for pipes and scripts ([command]).
 package server
 
 import (
@@ -20,6 +21,7 @@ import (
 
 	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/render"
+	"github.com/sshblog/sshblog/internal/server/command"
 	"github.com/sshblog/sshblog/internal/server/transfer"
 	"github.com/sshblog/sshblog/internal/tui"
 )
@@ -59,6 +61,7 @@ type Server struct {
 	log      *slog.Logger
 	ssh      *ssh.Server
 	uploads  transfer.Buffers // what uploads are read into
+	commands *command.Runner  // the plain commands
 
 	mu       sync.Mutex                // guards programs
 	programs map[*tea.Program]*reloads // open TUI sessions, told about changes
@@ -95,6 +98,7 @@ func New(cfg Config, b *blog.Service, renderer *render.Renderer, authors Authors
 		log:      log,
 		programs: map[*tea.Program]*reloads{}, accepting: make(chan struct{}),
 	}
+	s.commands = &command.Runner{Blog: b, Renderer: renderer, Uploads: &s.uploads, Title: cfg.Title, Description: cfg.Description}
 	srv, err := wish.NewServer(
 		wish.WithVersion("sshblog"),
 		func(srv *ssh.Server) error {
@@ -201,53 +205,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // Close closes the listener and every connection at once.
 func (s *Server) Close() error {
 	return s.ssh.Close()
-}
-
-// watch tells every open TUI session when the blog changes or a scheduled
-// post comes due. It is the one goroutine that waits for changes, whatever
-// the number of sessions, and it sleeps until something happens.
-func (s *Server) watch(ctx context.Context) {
-	s.blog.Watch(ctx, func() {
-		s.mu.Lock()
-		for _, r := range s.programs {
-			r.send()
-		}
-		s.mu.Unlock()
-	})
-}
-
-// reloads tells one TUI session that the posts changed. However many
-// changes come while the session is busy, it has at most one [tui.ReloadMsg]
-// on its way: the list the session reads on receiving it has them all.
-type reloads struct {
-	program *tea.Program
-	pending atomic.Bool // a ReloadMsg is on its way
-}
-
-// send sends a ReloadMsg unless one is already on its way. It does not
-// wait for the session to take it.
-func (r *reloads) send() {
-	if r.pending.Swap(true) {
-		return
-	}
-	go func() {
-		r.program.Send(tui.ReloadMsg{})
-		// The session has the message and will read the list after this:
-		// a change from now on needs a message of its own.
-		r.pending.Store(false)
-	}()
-}
-
-// track registers a TUI program until its session ends.
-func (s *Server) track(sess ssh.Session, p *tea.Program) {
-	s.mu.Lock()
-	s.programs[p] = &reloads{program: p}
-	s.mu.Unlock()
-	context.AfterFunc(sess.Context(), func() {
-		s.mu.Lock()
-		delete(s.programs, p)
-		s.mu.Unlock()
-	})
 }
 
 // HostKey returns the server's public host key, as clients see it.

@@ -5,6 +5,9 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"charm.land/wish/v2/scp"
+	"github.com/anmitsu/go-shlex"
+
 	"github.com/sshblog/sshblog/internal/post"
 )
 
@@ -36,5 +39,21 @@ func FuzzUploadWriteAt(f *testing.F) {
 		if len(u.data.b) > post.MaxSize {
 			t.Errorf("an upload holds %d bytes, more than %d", len(u.data.b), post.MaxSize)
 		}
+	})
+}
+
+// FuzzSCPCommandLine feeds what a client sends as `ssh HOST CMD`, split as
+// charm.land/ssh splits it, to the look the scp middleware takes at every
+// command line. It may not panic.
+func FuzzSCPCommandLine(f *testing.F) {
+	for _, s := range []string{"scp -t .", "scp -f -r posts", "scp -O -t -d /", "scp -v -t 'a b.md'", "ls", "'unterminated", "scp -t"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		args, err := shlex.Split(raw, true)
+		if err != nil {
+			return
+		}
+		_ = scp.GetInfo(args)
 	})
 }

@@ -1,9 +1,7 @@
-package server
+package command
 
 import (
-	"flag"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,7 +17,7 @@ import (
 // The commands that read: they print what the blog lets the caller see.
 
 func cmdList(c *call) error {
-	fs := flag.NewFlagSet("ls", flag.ContinueOnError)
+	fs := c.flagSet()
 	tag := fs.String("tag", "", "")
 	args, err := c.flags(fs)
 	if err != nil {
@@ -28,43 +26,47 @@ func cmdList(c *call) error {
 	if len(args) != 0 {
 		return usageError{"takes no arguments but --tag TAG"}
 	}
-	entries, err := c.s.blog.List(c.ctx, c.id)
+	entries, err := c.Blog.List(c.ctx, c.ID)
 	if *tag != "" {
-		entries, err = c.s.blog.Tagged(c.ctx, c.id, *tag)
+		entries, err = c.Blog.Tagged(c.ctx, c.ID, *tag)
 	}
 	if err != nil {
 		return err
 	}
-	now := c.s.blog.Now()
+	now := c.Blog.Now()
 	var b strings.Builder
 	for _, e := range entries {
 		if e.Page {
 			continue // pages are not dated posts
 		}
-		b.WriteString(dateOf(c, e.Date, e.Updated))
-		b.WriteByte('\t')
-		b.WriteString(termtext.SanitizeLine(e.Slug))
-		b.WriteByte('\t')
+		mark := ""
 		switch {
 		case e.Draft:
-			b.WriteString("(draft) ")
+			mark = "(draft) "
 		case e.IsScheduled(now):
-			b.WriteString("(scheduled) ")
+			mark = "(scheduled) "
 		}
-		b.WriteString(termtext.SanitizeLine(e.Title))
+		c.entryLine(&b, e, mark)
 		b.WriteByte('\n')
 	}
-	_, err = io.WriteString(c.stdout, b.String())
-	return err
+	return c.print(b.String())
 }
 
-// dateOf is a post's date as commands print it, in the blog's time zone:
-// its front matter's, or else when it was last written.
-func dateOf(c *call, date, updated time.Time) string {
+// entryLine writes a post's line as ls and search start it, without its
+// end: DATE<TAB>SLUG<TAB>TITLE, the title after mark. The date is the
+// post's front matter's, or else when it was last written, in the blog's
+// time zone.
+func (c *call) entryLine(b *strings.Builder, e store.Entry, mark string) {
+	date := e.Date
 	if date.IsZero() {
-		date = updated
+		date = e.Updated
 	}
-	return date.In(c.s.blog.Location()).Format("2006-01-02")
+	b.WriteString(date.In(c.Blog.Location()).Format("2006-01-02"))
+	b.WriteByte('\t')
+	b.WriteString(termtext.SanitizeLine(e.Slug))
+	b.WriteByte('\t')
+	b.WriteString(mark)
+	b.WriteString(termtext.SanitizeLine(e.Title))
 }
 
 func cmdCat(c *call) error {
@@ -76,14 +78,14 @@ func cmdCat(c *call) error {
 	if err != nil {
 		return err
 	}
-	r, err := c.s.blog.Revision(c.ctx, c.id, ref)
+	r, err := c.Blog.Revision(c.ctx, c.ID, ref)
 	if err != nil {
 		return err
 	}
 	if ref.Rev == 0 {
-		c.s.blog.CountRead(c.id, blog.Visit{Slug: r.Slug, Source: stats.SSH})
+		c.Blog.CountRead(c.ID, blog.Visit{Slug: r.Slug, Source: stats.SSH})
 	}
-	_, err = c.stdout.Write(r.Source)
+	_, err = c.Stdout.Write(r.Source)
 	return err
 }
 
@@ -91,50 +93,44 @@ func cmdCat(c *call) error {
 const defaultWidth = 80
 
 func cmdRead(c *call) error {
-	fs := flag.NewFlagSet("read", flag.ContinueOnError)
+	fs := c.flagSet()
 	width := fs.Int("width", 0, "")
 	bodyOnly := fs.Bool("body", false, "")
-	args, err := c.flags(fs)
+	slug, err := c.slugAndFlags(fs)
 	if err != nil {
 		return err
 	}
-	slug, err := oneSlug(args)
-	if err != nil {
-		return err
-	}
-	pty, _, isPty := c.sess.Pty()
 	w := *width
 	switch {
-	case w == 0 && isPty && pty.Window.Width > 0:
-		w = pty.Window.Width
+	case w == 0 && c.Terminal && c.Width > 0:
+		w = c.Width
 	case w == 0:
 		w = defaultWidth
 	case w < render.MinWidth || w > render.MaxWidth:
 		return usageError{"--width must be between " + strconv.Itoa(render.MinWidth) + " and " + strconv.Itoa(render.MaxWidth)}
 	}
 	style := render.Plain
-	if isPty {
+	if c.Terminal {
 		style = render.Dark
 	}
-	p, rev, err := c.s.blog.Post(c.ctx, c.id, slug)
+	p, rev, err := c.Blog.Post(c.ctx, c.ID, slug)
 	if err != nil {
 		return err
 	}
 	ref := blog.Ref{Slug: rev.Slug, Rev: rev.Rev}
-	out, err := c.s.renderer.RenderContext(c.ctx, render.Key{ID: ref.String(), Width: w, Style: style}, p.Body)
+	out, err := c.Renderer.RenderContext(c.ctx, render.Key{ID: ref.String(), Width: w, Style: style}, p.Body)
 	if err != nil {
 		return fmt.Errorf("rendering %q: %w", rev.Slug, err)
 	}
 	if !*bodyOnly {
-		bl, err := c.s.blog.Byline(c.ctx, c.id, p, rev)
+		bl, err := c.Blog.Byline(c.ctx, c.ID, p, rev)
 		if err != nil {
 			return err
 		}
-		out = render.HeaderText(bl, c.s.blog.Location(), w) + out
+		out = render.HeaderText(bl, c.Blog.Location(), w) + out
 	}
-	c.s.blog.CountRead(c.id, blog.Visit{Slug: rev.Slug, Source: stats.SSH})
-	_, err = io.WriteString(c.stdout, out)
-	return err
+	c.Blog.CountRead(c.ID, blog.Visit{Slug: rev.Slug, Source: stats.SSH})
+	return c.print(out)
 }
 
 func cmdHistory(c *call) error {
@@ -142,19 +138,18 @@ func cmdHistory(c *call) error {
 	if err != nil {
 		return err
 	}
-	revs, err := c.s.blog.History(c.ctx, c.id, slug)
+	revs, err := c.Blog.History(c.ctx, c.ID, slug)
 	var props []store.Proposal
-	if c.id.IsAuthor() {
-		if name, rerr := c.s.blog.Resolve(c.id, slug); rerr == nil {
+	if c.ID.IsAuthor() {
+		if name, rerr := c.Blog.Resolve(c.ID, slug); rerr == nil {
 			slug = name
 		}
-		props, _ = c.s.blog.Proposals(c.ctx, c.id, slug)
+		props, _ = c.Blog.Proposals(c.ctx, c.ID, slug)
 	}
 	if err != nil && len(props) == 0 {
 		return err
 	}
-	_, err = io.WriteString(c.stdout, historyLines(revs, props, c.s.blog.Location()))
-	return err
+	return c.print(historyLines(revs, props, c.Blog.Location()))
 }
 
 // historyLines lays out a post's revisions, and for authors what became of
@@ -204,39 +199,36 @@ func cmdDiff(c *call) error {
 	}
 	var revs [2]uint64 // from, to; 0: the blog's default (the last change)
 	for i, a := range c.args[1:] {
-		n, err := strconv.ParseUint(a, 10, 64)
-		if err != nil || n == 0 {
-			return usageError{fmt.Sprintf("%q is not a revision number", termtext.SanitizeLine(a))}
+		n, err := number(a, "revision", 1)
+		if err != nil {
+			return err
 		}
 		revs[i] = n
 	}
-	d, err := c.s.blog.Diff(c.ctx, c.id, c.args[0], revs[0], revs[1])
+	d, err := c.Blog.Diff(c.ctx, c.ID, c.args[0], revs[0], revs[1])
 	if err != nil {
 		return err
 	}
-	_, err = io.WriteString(c.stdout, d)
-	return err
+	return c.print(d)
 }
 
 func cmdWhoami(c *call) error {
-	if len(c.args) != 0 {
-		return usageError{"takes no arguments"}
+	if err := noArgs(c.args, ""); err != nil {
+		return err
 	}
-	_, err := fmt.Fprintln(c.stdout, c.id.String())
-	return err
+	return c.print(c.ID.String() + "\n")
 }
 
 func cmdHelp(c *call) error {
 	var b strings.Builder
-	b.WriteString(termtext.SanitizeLine(c.s.cfg.Title))
-	if d := termtext.SanitizeLine(c.s.cfg.Description); d != "" {
+	b.WriteString(termtext.SanitizeLine(c.Title))
+	if d := termtext.SanitizeLine(c.Description); d != "" {
 		b.WriteString(": " + d)
 	}
 	b.WriteString("\n\nCommands (ssh HOST COMMAND):\n")
-	for _, cmd := range c.s.commands() {
+	for _, cmd := range commands() {
 		fmt.Fprintf(&b, "  %-28s %s\n", strings.TrimSpace(cmd.name+" "+cmd.args), cmd.summary)
 	}
 	b.WriteString("With no command and a terminal (ssh -t HOST), browse the blog.\n")
-	_, err := io.WriteString(c.stdout, b.String())
-	return err
+	return c.print(b.String())
 }

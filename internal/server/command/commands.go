@@ -1,17 +1,53 @@
-package server
+// Package command runs the blog's plain commands, `ssh HOST COMMAND ARGS...`
+// for pipes and scripts: ls, cat, read, publish, review, import, stats and
+// the rest. Each one parses its command line, asks the blog, which holds
+// every rule, and prints the answer; a failure is one line on stderr and
+// exit status 1.
+package command
 
 import (
 	"context"
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
-	"charm.land/ssh"
-
 	"github.com/sshblog/sshblog/internal/blog"
+	"github.com/sshblog/sshblog/internal/render"
+	"github.com/sshblog/sshblog/internal/server/transfer"
 	"github.com/sshblog/sshblog/internal/termtext"
 )
+
+// Runner runs the commands of one blog. Its fields are set once, before
+// the first Run.
+type Runner struct {
+	Blog        *blog.Service     // what the commands ask; it holds the rules
+	Renderer    *render.Renderer  // what read renders posts with
+	Uploads     *transfer.Buffers // what publish reads its input into
+	Title       string            // the blog's title, for help
+	Description string            // the blog's one-line description, for help
+}
+
+// Session is one client's command line and its streams, as the SSH server
+// hands them over.
+type Session struct {
+	ID blog.Identity // who runs the command
+	// Command is the command line split into words, its name first; empty
+	// when the client gave none.
+	Command []string
+	Stdin   io.Reader // what publish and import read
+	Stdout  io.Writer // the answer
+	Stderr  io.Writer // errors, warnings and progress, one line each
+	// Terminal is set when the client asked for one; Width is then its
+	// width in columns, 0 when it did not say.
+	Terminal bool
+	Width    int
+	// Alive asks the client a question it must answer, and fails once the
+	// connection is gone: stdin also ends when a connection drops, so an
+	// upload is trusted only after the client answered.
+	Alive func() error
+}
 
 // A command is one thing `ssh host NAME ARGS...` can do.
 type command struct {
@@ -22,19 +58,13 @@ type command struct {
 	run     func(c *call) error
 }
 
-// call is one run of a command in a session.
+// call is one run of a command: the blog's, for a session.
 type call struct {
-	s      *Server
-	sess   ssh.Session
-	ctx    context.Context
-	id     blog.Identity
-	args   []string
-	stdout io.Writer
-}
-
-// newCall prepares a call in sess with the command's arguments.
-func (s *Server) newCall(sess ssh.Session, args []string) *call {
-	return &call{s: s, sess: sess, ctx: sess.Context(), id: IdentityFrom(sess.Context()), args: args, stdout: sess}
+	*Runner
+	*Session
+	ctx  context.Context
+	name string   // the command's name
+	args []string // its arguments
 }
 
 // usageError is a mistake in how a command was called.
@@ -43,7 +73,7 @@ type usageError struct{ msg string }
 func (e usageError) Error() string { return e.msg }
 
 // commands lists every command, in the order help shows them.
-func (s *Server) commands() []command {
+func commands() []command {
 	return []command{
 		{"ls", "[--tag TAG]", "list the posts, newest first: DATE<TAB>SLUG<TAB>TITLE", false, cmdList},
 		{"search", "WORDS [--limit N]", "find posts, best first: DATE<TAB>SLUG<TAB>TITLE<TAB>SNIPPET", false, cmdSearch},
@@ -71,38 +101,35 @@ func (s *Server) commands() []command {
 	}
 }
 
-// runCommand runs the session's command, or the list and a hint when there
-// is none. Errors end as one line on stderr and exit status 1.
-func (s *Server) runCommand(sess ssh.Session) {
-	args := sess.Command()
-	if len(args) == 0 {
-		args = []string{"ls"}
-		fmt.Fprintln(sess.Stderr(), "sshblog: no terminal: here is the list; use `ssh -t` to browse, or `help` for commands")
+// Run runs the session's command, or the list and a hint when there is
+// none, and returns its exit status: 0, or 1 after an error, which it
+// prints as one line on stderr.
+func (r *Runner) Run(ctx context.Context, s *Session) (status int) {
+	line := s.Command
+	if len(line) == 0 {
+		line = []string{"ls"}
+		fmt.Fprintln(s.Stderr, "sshblog: no terminal: here is the list; use `ssh -t` to browse, or `help` for commands")
 	}
-	c := s.newCall(sess, args[1:])
-	cmd, err := s.lookup(args[0])
+	c := &call{Runner: r, Session: s, ctx: ctx, name: line[0], args: line[1:]}
+	cmd, err := lookup(c.name)
 	switch {
 	case err != nil:
-	case cmd.author && !c.id.IsAuthor():
+		c.name = "" // the error names it
+	case cmd.author && !s.ID.IsAuthor():
 		err = blog.ErrNotAuthor
 	default:
 		err = cmd.run(c)
 	}
 	if err != nil {
-		name := args[0]
-		if cmd == nil {
-			name = ""
-		}
-		fmt.Fprintln(sess.Stderr(), errorLine(name, err))
-		_ = sess.Exit(1)
-		return
+		c.warn(err)
+		return 1
 	}
-	_ = sess.Exit(0)
+	return 0
 }
 
 // lookup returns the command called name, or a usage error naming it.
-func (s *Server) lookup(name string) (*command, error) {
-	for _, c := range s.commands() {
+func lookup(name string) (*command, error) {
+	for _, c := range commands() {
 		if c.name == name {
 			return &c, nil
 		}
@@ -117,6 +144,28 @@ func errorLine(cmd string, err error) string {
 		return "sshblog: " + msg
 	}
 	return "sshblog: " + termtext.SanitizeLine(cmd) + ": " + msg
+}
+
+// warn prints err on stderr as one line, naming the command.
+func (c *call) warn(err error) {
+	fmt.Fprintln(c.Stderr, errorLine(c.name, err))
+}
+
+// print writes out on stdout.
+func (c *call) print(out string) error {
+	_, err := io.WriteString(c.Stdout, out)
+	return err
+}
+
+// printf formats a line (or more) on stdout.
+func (c *call) printf(format string, a ...any) error {
+	_, err := fmt.Fprintf(c.Stdout, format, a...)
+	return err
+}
+
+// flagSet is an empty set of the command's flags.
+func (c *call) flagSet() *flag.FlagSet {
+	return flag.NewFlagSet(c.name, flag.ContinueOnError)
 }
 
 // flags parses a command's flags, which may come before or after its
@@ -137,6 +186,25 @@ func (c *call) flags(fs *flag.FlagSet) ([]string, error) {
 	}
 }
 
+// slugAndFlags parses a command's flags, and checks that its other
+// arguments are exactly one slug.
+func (c *call) slugAndFlags(fs *flag.FlagSet) (string, error) {
+	args, err := c.flags(fs)
+	if err != nil {
+		return "", err
+	}
+	return oneSlug(args)
+}
+
+// noArgs checks that a command was given no arguments; hint, if any, says
+// what to do instead.
+func noArgs(args []string, hint string) error {
+	if len(args) != 0 {
+		return usageError{"takes no arguments" + hint}
+	}
+	return nil
+}
+
 // oneSlug checks that args is exactly one slug.
 func oneSlug(args []string) (string, error) {
 	if len(args) != 1 {
@@ -145,16 +213,26 @@ func oneSlug(args []string) (string, error) {
 	return args[0], nil
 }
 
+// number reads arg as a revision or proposal number (what is which), least
+// or more.
+func number(arg, what string, least uint64) (uint64, error) {
+	n, err := strconv.ParseUint(arg, 10, 64)
+	if err != nil || n < least {
+		return 0, usageError{fmt.Sprintf("%q is not a %s number", termtext.SanitizeLine(arg), what)}
+	}
+	return n, nil
+}
+
 // cmdNeedsTerminal answers edit and new when they reach the command runner:
 // without a terminal, or editing a post that does not exist.
 func cmdNeedsTerminal(c *call) error {
 	if len(c.args) > 0 {
-		if _, err := c.s.blog.Entry(c.id, c.args[0]); err != nil {
+		if _, err := c.Blog.Entry(c.ID, c.args[0]); err != nil {
 			return err
 		}
 	}
-	if _, _, isPty := c.sess.Pty(); !isPty {
-		return usageError{"needs a terminal: ssh -t HOST " + termtext.SanitizeLine(strings.Join(c.sess.Command(), " "))}
+	if !c.Terminal {
+		return usageError{"needs a terminal: ssh -t HOST " + termtext.SanitizeLine(strings.Join(c.Command, " "))}
 	}
 	return usageError{"usage: edit SLUG, or new"}
 }

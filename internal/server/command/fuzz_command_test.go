@@ -1,4 +1,4 @@
-package server
+package command
 
 import (
 	"flag"
@@ -6,16 +6,14 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"charm.land/wish/v2/scp"
 	"github.com/anmitsu/go-shlex"
 )
 
 // FuzzCommandLine feeds what a client sends as `ssh HOST CMD` through what
-// the server does with it: charm.land/ssh splits it as a POSIX shell would
-// (shlex, as Session.Command does), scp recognises its own command lines,
-// a command's flags are parsed, and an unknown command is named in a
-// one-line error. None of it may panic, and the error must be one safe
-// line whatever the client sent.
+// the commands do with it: charm.land/ssh splits it as a POSIX shell would
+// (shlex, as Session.Command does), a command's flags are parsed, and an
+// unknown command is named in a one-line error. None of it may panic, and
+// the error must be one safe line whatever the client sent.
 func FuzzCommandLine(f *testing.F) {
 	for _, s := range []string{
 		"ls", "cat march-2024-retrospective", "read '회고 글' --width 40", `publish "a b" --if-rev=3`,
@@ -29,9 +27,7 @@ func FuzzCommandLine(f *testing.F) {
 		if err != nil || len(args) == 0 {
 			return // charm.land/ssh runs no command then: the session gets the TUI or `ls`
 		}
-		_ = scp.GetInfo(args)
-
-		if _, err := (&Server{}).lookup(args[0]); err != nil {
+		if _, err := lookup(args[0]); err != nil {
 			if line := errorLine("", err); strings.ContainsAny(line, "\x1b\n\r") || !utf8.ValidString(line) {
 				t.Errorf("the error for %q is not one safe line: %q", raw, line)
 			}

@@ -1,14 +1,10 @@
-package server
+package command
 
 import (
-	"context"
-	"flag"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 
-	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/store"
 	"github.com/sshblog/sshblog/internal/termtext"
 )
@@ -26,9 +22,9 @@ func slugAndNumber(args []string) (string, uint64, error) {
 	if len(args) == 1 {
 		return args[0], 0, nil
 	}
-	n, err := strconv.ParseUint(args[1], 10, 64)
-	if err != nil || n == 0 {
-		return "", 0, usageError{fmt.Sprintf("%q is not a proposal number", termtext.SanitizeLine(args[1]))}
+	n, err := number(args[1], "proposal", 1)
+	if err != nil {
+		return "", 0, err
 	}
 	return args[0], n, nil
 }
@@ -41,36 +37,34 @@ func cmdReview(c *call) error {
 	if err != nil {
 		return err
 	}
-	p, diff, err := c.s.blog.ReviewDiff(c.ctx, c.id, slug, n)
+	p, diff, err := c.Blog.ReviewDiff(c.ctx, c.ID, slug, n)
 	if err != nil {
 		return err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s rev %d by %s, %s ago, %s\n", p.Slug, p.N, termtext.SanitizeLine(p.Author), termtext.Ago(c.s.blog.Now().Sub(p.Time)), proposalState(p))
+	fmt.Fprintf(&b, "%s rev %d by %s, %s ago, %s\n", p.Slug, p.N, termtext.SanitizeLine(p.Author), termtext.Ago(c.Blog.Now().Sub(p.Time)), proposalState(p))
 	for _, n := range p.Notes {
 		fmt.Fprintf(&b, "  %s\n", noteLine(n))
 	}
 	b.WriteString(termtext.Sanitize(diff))
-	_, err = io.WriteString(c.stdout, b.String())
-	return err
+	return c.print(b.String())
 }
 
 // listProposals prints the open proposals, oldest first.
 func (c *call) listProposals() error {
-	ps, err := c.s.blog.OpenProposals(c.ctx, c.id)
+	ps, err := c.Blog.OpenProposals(c.ctx, c.ID)
 	if err != nil {
 		return err
 	}
-	if len(ps) == 0 && !c.s.blog.Reviewing() {
-		fmt.Fprintln(c.sess.Stderr(), "sshblog: review is off on this blog: publishing needs no review")
+	if len(ps) == 0 && !c.Blog.Reviewing() {
+		fmt.Fprintln(c.Stderr, "sshblog: review is off on this blog: publishing needs no review")
 	}
-	now := c.s.blog.Now()
+	now := c.Blog.Now()
 	var b strings.Builder
 	for _, p := range ps {
 		fmt.Fprintf(&b, "%s\t%d\t%s\t%s\n", p.Slug, p.N, termtext.SanitizeLine(p.Author), termtext.Ago(now.Sub(p.Time)))
 	}
-	_, err = io.WriteString(c.stdout, b.String())
-	return err
+	return c.print(b.String())
 }
 
 func cmdApprove(c *call) error {
@@ -78,16 +72,15 @@ func cmdApprove(c *call) error {
 	if err != nil {
 		return err
 	}
-	e, p, err := c.s.blog.Approve(c.ctx, c.id, slug, n)
+	e, p, err := c.Blog.Approve(c.ctx, c.ID, slug, n)
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(c.stdout, "approved %s rev %d by %s: published as rev %d\n", e.Slug, p.N, termtext.SanitizeLine(p.Author), e.Rev)
-	return err
+	return c.printf("approved %s rev %d by %s: published as rev %d\n", e.Slug, p.N, termtext.SanitizeLine(p.Author), e.Rev)
 }
 
 func cmdReject(c *call) error {
-	fs := flag.NewFlagSet("reject", flag.ContinueOnError)
+	fs := c.flagSet()
 	why := fs.String("why", "", "")
 	args, err := c.flags(fs)
 	if err != nil {
@@ -109,24 +102,22 @@ func cmdReject(c *call) error {
 		return err
 	}
 	reason := strings.TrimSpace(*why + " " + strings.Join(rest, " "))
-	p, err := c.s.blog.Reject(c.ctx, c.id, slug, n, reason)
+	p, err := c.Blog.Reject(c.ctx, c.ID, slug, n, reason)
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(c.stdout, "rejected %s rev %d by %s; %s is unchanged\n", p.Slug, p.N, termtext.SanitizeLine(p.Author), p.Slug)
-	return err
+	return c.printf("rejected %s rev %d by %s; %s is unchanged\n", p.Slug, p.N, termtext.SanitizeLine(p.Author), p.Slug)
 }
 
 func cmdComment(c *call) error {
 	if len(c.args) < 2 {
 		return usageError{"expected SLUG TEXT..."}
 	}
-	p, err := c.s.blog.Comment(c.ctx, c.id, c.args[0], 0, strings.Join(c.args[1:], " "))
+	p, err := c.Blog.Comment(c.ctx, c.ID, c.args[0], 0, strings.Join(c.args[1:], " "))
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(c.stdout, "commented on %s rev %d by %s\n", p.Slug, p.N, termtext.SanitizeLine(p.Author))
-	return err
+	return c.printf("commented on %s rev %d by %s\n", p.Slug, p.N, termtext.SanitizeLine(p.Author))
 }
 
 // proposalState words where a proposal stands.
@@ -152,38 +143,4 @@ func noteLine(n store.Note) string {
 		what += ": " + n.Text
 	}
 	return termtext.SanitizeLine(n.Author) + " " + termtext.SanitizeLine(what)
-}
-
-// reviewer is the review screen's way to the blog, for one author.
-type reviewer struct {
-	blog *blog.Service
-	id   blog.Identity
-}
-
-// Open returns the proposals waiting for a review.
-func (r reviewer) Open(ctx context.Context) ([]store.Proposal, error) {
-	return r.blog.OpenProposals(ctx, r.id)
-}
-
-// Diff returns proposal n of slug and its diff against the post.
-func (r reviewer) Diff(ctx context.Context, slug string, n uint64) (store.Proposal, string, error) {
-	return r.blog.ReviewDiff(ctx, r.id, slug, n)
-}
-
-// Approve publishes proposal n of slug.
-func (r reviewer) Approve(ctx context.Context, slug string, n uint64) (string, error) {
-	e, p, err := r.blog.Approve(ctx, r.id, slug, n)
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("Approved %s rev %d by %s: published as rev %d.", e.Slug, p.N, p.Author, e.Rev), nil
-}
-
-// Reject closes proposal n of slug.
-func (r reviewer) Reject(ctx context.Context, slug string, n uint64) (string, error) {
-	p, err := r.blog.Reject(ctx, r.id, slug, n, "")
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("Rejected %s rev %d by %s.", p.Slug, p.N, p.Author), nil
 }

@@ -1,15 +1,11 @@
-package server
+package command
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"strings"
 
-	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/stats"
 	"github.com/sshblog/sshblog/internal/termtext"
-	"github.com/sshblog/sshblog/internal/tui"
 )
 
 // The stats command: who reads what, for authors, without naming anyone.
@@ -33,7 +29,7 @@ func cmdStats(c *call) error {
 // statsAll prints every post's reads over 7 and 30 days and all time,
 // newest post first, with its top referring domains.
 func statsAll(c *call) error {
-	sums, err := c.s.blog.Stats(c.ctx, c.id, statsReferrers)
+	sums, err := c.Blog.Stats(c.ctx, c.ID, statsReferrers)
 	if err != nil {
 		return err
 	}
@@ -48,8 +44,7 @@ func statsAll(c *call) error {
 			s.Week.Reads, s.Week.Uniques, s.Month.Reads, s.Month.Uniques, s.All.Reads, s.All.Uniques,
 			sourcesLine(s.BySource), strings.Join(refs, ", "))
 	}
-	_, err = io.WriteString(c.stdout, b.String())
-	return err
+	return c.print(b.String())
 }
 
 // sourcesLine words where a post's reads came from: "ssh 3, web 2, feed 1".
@@ -65,7 +60,7 @@ func sourcesLine(by map[stats.Source]stats.Totals) string {
 
 // statsPost prints one post's reads by day, oldest first.
 func statsPost(c *call, slug string) error {
-	pts, err := c.s.blog.PostStats(c.ctx, c.id, slug, statsDays)
+	pts, err := c.Blog.PostStats(c.ctx, c.ID, slug, statsDays)
 	if err != nil {
 		return err
 	}
@@ -74,42 +69,5 @@ func statsPost(c *call, slug string) error {
 	for _, p := range pts {
 		fmt.Fprintf(&b, "%s\t%d\t%d\t%d\n", p.Day, p.Reads, p.Uniques, p.Bots)
 	}
-	_, err = io.WriteString(c.stdout, b.String())
-	return err
-}
-
-// statsScreenPosts is how many posts the reader's stats screen shows.
-const statsScreenPosts = 50
-
-// postReads is the reader's stats screen's source for the author id: each
-// post's figures and its reads by day, newest post first.
-func (s *Server) postReads(id blog.Identity) tui.StatsFunc {
-	return func(ctx context.Context) ([]tui.PostReads, error) {
-		sums, err := s.blog.Stats(ctx, id, 0)
-		if err != nil {
-			return nil, err
-		}
-		entries, err := s.blog.List(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		titles := make(map[string]string, len(entries))
-		for _, e := range entries {
-			titles[e.Slug] = e.Title
-		}
-		out := make([]tui.PostReads, 0, min(len(sums), statsScreenPosts))
-		for _, sum := range sums[:min(len(sums), statsScreenPosts)] {
-			pts, err := s.blog.PostStats(ctx, id, sum.Slug, statsDays)
-			if err != nil {
-				return nil, err
-			}
-			daily := make([]int, len(pts))
-			for i, p := range pts {
-				daily[i] = p.Reads
-			}
-			out = append(out, tui.PostReads{Slug: sum.Slug, Title: titles[sum.Slug], Week: sum.Week.Reads,
-				Month: sum.Month.Reads, All: sum.All.Reads, Readers: sum.Month.Uniques, Daily: daily})
-		}
-		return out, nil
-	}
+	return c.print(b.String())
 }

@@ -1,8 +1,7 @@
-package server
+package command
 
 import (
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/sshblog/sshblog/internal/blog"
@@ -12,27 +11,27 @@ import (
 // The commands that move the whole blog: import, export and backup.
 
 func cmdExport(c *call) error {
-	if len(c.args) != 0 {
-		return usageError{"takes no arguments; redirect stdout to a file: ssh HOST export > blog.tar"}
+	if err := noArgs(c.args, "; redirect stdout to a file: ssh HOST export > blog.tar"); err != nil {
+		return err
 	}
-	return c.s.blog.Export(c.ctx, c.id, c.stdout)
+	return c.Blog.Export(c.ctx, c.ID, c.Stdout)
 }
 
 func cmdBackup(c *call) error {
-	if len(c.args) != 0 {
-		return usageError{"takes no arguments; redirect stdout to a file: ssh HOST backup > blog.db"}
+	if err := noArgs(c.args, "; redirect stdout to a file: ssh HOST backup > blog.db"); err != nil {
+		return err
 	}
-	_, err := c.s.blog.Backup(c.ctx, c.id, c.stdout)
+	_, err := c.Blog.Backup(c.ctx, c.ID, c.Stdout)
 	return err
 }
 
 func cmdImport(c *call) error {
-	if len(c.args) != 0 {
-		return usageError{"takes no arguments; feed the archive on stdin: ssh HOST import < blog.tar"}
+	if err := noArgs(c.args, "; feed the archive on stdin: ssh HOST import < blog.tar"); err != nil {
+		return err
 	}
-	res, err := c.s.blog.Import(c.ctx, c.id, c.sess, blog.ImportOptions{
+	res, err := c.Blog.Import(c.ctx, c.ID, c.Stdin, blog.ImportOptions{
 		Progress: func(p blog.ImportProgress) {
-			fmt.Fprintf(c.sess.Stderr(), "read %d posts, skipped %d, %s\n", p.Posts, p.Skipped, sizeLine(p.Bytes))
+			fmt.Fprintf(c.Stderr, "read %d posts, skipped %d, %s\n", p.Posts, p.Skipped, sizeLine(p.Bytes))
 		},
 		Confirm: c.alive,
 	})
@@ -51,8 +50,7 @@ func cmdImport(c *call) error {
 	} else {
 		fmt.Fprintf(&b, "imported %d, skipped %d\n", res.Imported, len(res.Skipped))
 	}
-	_, err = io.WriteString(c.stdout, b.String())
-	return err
+	return c.print(b.String())
 }
 
 // sizeLine words a count of bytes read for a progress line.

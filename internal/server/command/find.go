@@ -1,11 +1,8 @@
-package server
+package command
 
 import (
-	"flag"
 	"fmt"
-	"io"
 	"strings"
-	"time"
 
 	"github.com/sshblog/sshblog/internal/termtext"
 )
@@ -15,15 +12,8 @@ import (
 // snippetWidth is the most columns of a search result's snippet.
 const snippetWidth = 80
 
-// searchHits is how many posts the reader's search shows, and
-// searchTimeout how long it may take.
-const (
-	searchHits    = 50
-	searchTimeout = 2 * time.Second
-)
-
 func cmdSearch(c *call) error {
-	fs := flag.NewFlagSet("search", flag.ContinueOnError)
+	fs := c.flagSet()
 	limit := fs.Int("limit", 20, "")
 	args, err := c.flags(fs)
 	if err != nil {
@@ -35,30 +25,25 @@ func cmdSearch(c *call) error {
 	if *limit < 1 || *limit > 1000 {
 		return usageError{"--limit must be between 1 and 1000"}
 	}
-	hits, err := c.s.blog.Search(c.ctx, c.id, strings.Join(args, " "), *limit, snippetWidth)
+	hits, err := c.Blog.Search(c.ctx, c.ID, strings.Join(args, " "), *limit, snippetWidth)
 	if err != nil {
 		return err
 	}
 	var b strings.Builder
 	for _, h := range hits {
-		b.WriteString(dateOf(c, h.Entry.Date, h.Entry.Updated))
-		b.WriteByte('\t')
-		b.WriteString(termtext.SanitizeLine(h.Entry.Slug))
-		b.WriteByte('\t')
-		b.WriteString(termtext.SanitizeLine(h.Entry.Title))
+		c.entryLine(&b, h.Entry, "")
 		b.WriteByte('\t')
 		b.WriteString(strings.ReplaceAll(h.Snippet, "\t", " "))
 		b.WriteByte('\n')
 	}
-	_, err = io.WriteString(c.stdout, b.String())
-	return err
+	return c.print(b.String())
 }
 
 func cmdTags(c *call) error {
-	if len(c.args) != 0 {
-		return usageError{"takes no arguments"}
+	if err := noArgs(c.args, ""); err != nil {
+		return err
 	}
-	tags, err := c.s.blog.Tags(c.ctx, c.id)
+	tags, err := c.Blog.Tags(c.ctx, c.ID)
 	if err != nil {
 		return err
 	}
@@ -66,6 +51,5 @@ func cmdTags(c *call) error {
 	for _, t := range tags {
 		fmt.Fprintf(&b, "%s\t%d\n", termtext.SanitizeLine(t.Name), t.Posts)
 	}
-	_, err = io.WriteString(c.stdout, b.String())
-	return err
+	return c.print(b.String())
 }
