@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 
 	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/render"
+	"github.com/sshblog/sshblog/internal/server"
+	"github.com/sshblog/sshblog/internal/server/servertest"
 	"github.com/sshblog/sshblog/internal/store/boltstore"
 )
 
@@ -27,7 +29,7 @@ func TestShutdownRightAfterServe(t *testing.T) {
 	defer db.Close()
 	b := blog.New(db, blog.Config{Location: time.UTC})
 	for i := range 20 {
-		srv, err := New(Config{Title: "t", HostKey: newSigner(t)}, b, render.New(1<<20), nil, slog.New(slog.DiscardHandler))
+		srv, err := server.New(server.Config{Title: "t", HostKey: servertest.NewSigner(t)}, b, render.New(1<<20), nil, slog.New(slog.DiscardHandler))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,102 +1,22 @@
-package command
+// The commands' tests run each command line through the real SSH server on
+// a loopback port, as an x/crypto/ssh client holding an author's key or a
+// reader's (package servertest), and check its output and exit status.
+package command_test
 
 import (
 	"archive/tar"
-	"bytes"
 	"context"
 	"io"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/anmitsu/go-shlex"
 	"github.com/sshblog/sshblog/internal/blog"
-	"github.com/sshblog/sshblog/internal/render"
-	"github.com/sshblog/sshblog/internal/server/transfer"
-	"github.com/sshblog/sshblog/internal/stats"
+	"github.com/sshblog/sshblog/internal/server/servertest"
 	"github.com/sshblog/sshblog/internal/store/boltstore"
 )
-
-// commandBlog is a blog in a temporary folder and the runner of its
-// commands, with two authors and a reader.
-type commandBlog struct {
-	db             *boltstore.DB
-	run            *Runner
-	author, reader blog.Identity
-	second         blog.Identity // the author lee
-}
-
-// newCommandBlog makes a blog in a temporary folder.
-func newCommandBlog(t *testing.T) *commandBlog { return newCommandBlogWith(t, blog.Config{}) }
-
-// newCommandBlogWith is newCommandBlog with the blog's rules in cfg (its
-// location, stats and authors' count are the test's).
-func newCommandBlogWith(t *testing.T, cfg blog.Config) *commandBlog {
-	t.Helper()
-	db, err := boltstore.Open(filepath.Join(t.TempDir(), "blog.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	counts := stats.New(db, stats.Options{Location: time.UTC})
-	t.Cleanup(func() { counts.Close(context.Background()) })
-	cfg.Location, cfg.Stats, cfg.Authors = time.UTC, counts, func() int { return 2 }
-	run := &Runner{Blog: blog.New(db, cfg), Renderer: render.New(1 << 20), Uploads: new(transfer.Buffers), Title: "테스트 블로그"}
-	addr := netip.MustParseAddr("127.0.0.1")
-	return &commandBlog{
-		db:     db,
-		run:    run,
-		author: blog.Identity{Author: "ash", Fingerprint: "SHA256:ash", Addr: addr},
-		second: blog.Identity{Author: "lee", Fingerprint: "SHA256:lee", Addr: addr},
-		reader: blog.Identity{Fingerprint: "SHA256:reader", Addr: addr},
-	}
-}
-
-// result is what a command printed and its exit status.
-type result struct {
-	stdout, stderr string
-	code           int
-}
-
-// do runs the command line cmd, split as charm.land/ssh splits it, as id
-// with stdin.
-func (cb *commandBlog) do(t *testing.T, id blog.Identity, stdin string, cmd string) result {
-	t.Helper()
-	args, err := shlex.Split(cmd, true)
-	if err != nil {
-		t.Fatalf("%s: %v", cmd, err)
-	}
-	var out, errOut bytes.Buffer
-	code := cb.run.Run(t.Context(), &Session{
-		ID: id, Command: args, Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errOut,
-		Alive: func() error { return nil },
-	})
-	return result{out.String(), errOut.String(), code}
-}
-
-// ok runs cmd and fails the test unless it succeeds quietly.
-func (cb *commandBlog) ok(t *testing.T, id blog.Identity, stdin, cmd string) string {
-	t.Helper()
-	r := cb.do(t, id, stdin, cmd)
-	if r.code != 0 || r.stderr != "" {
-		t.Fatalf("%s: exit %d, stderr %q", cmd, r.code, r.stderr)
-	}
-	return r.stdout
-}
-
-// fails runs cmd and fails the test unless it exits 1 with stderr exactly
-// want (one line) and nothing on stdout.
-func (cb *commandBlog) fails(t *testing.T, id blog.Identity, stdin, cmd, want string) {
-	t.Helper()
-	r := cb.do(t, id, stdin, cmd)
-	if r.code != 1 || r.stdout != "" || r.stderr != want+"\n" {
-		t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 1 and %q", cmd, r.code, r.stdout, r.stderr, want)
-	}
-}
 
 const (
 	helloV1 = "---\ntitle: 안녕\ndate: 2024-03-01\ntags: [인사]\n---\n첫 글입니다.\n"
@@ -105,121 +25,121 @@ const (
 )
 
 func TestReadCommands(t *testing.T) {
-	cb := newCommandBlog(t)
-	a, r := cb.author, cb.reader
-	cb.ok(t, a, helloV1, "publish hello")
-	cb.ok(t, a, helloV2, "publish hello")
-	cb.ok(t, a, draft, "publish draft")
+	cb := servertest.Start(t, blog.Config{})
+	a, r := cb.Author, cb.Reader
+	cb.OK(t, a, helloV1, "publish hello")
+	cb.OK(t, a, helloV2, "publish hello")
+	cb.OK(t, a, draft, "publish draft")
 
-	if got := cb.ok(t, r, "", "ls"); got != "2024-03-01\thello\t안녕\n" {
+	if got := cb.OK(t, r, "", "ls"); got != "2024-03-01\thello\t안녕\n" {
 		t.Errorf("ls as a reader = %q", got)
 	}
-	if got := cb.ok(t, a, "", "ls"); !strings.Contains(got, "\tdraft\t(draft) Draft\n") || !strings.Contains(got, "\thello\t안녕\n") {
+	if got := cb.OK(t, a, "", "ls"); !strings.Contains(got, "\tdraft\t(draft) Draft\n") || !strings.Contains(got, "\thello\t안녕\n") {
 		t.Errorf("ls as an author = %q", got)
 	}
-	if got := cb.ok(t, r, "", "cat hello"); got != helloV2 {
+	if got := cb.OK(t, r, "", "cat hello"); got != helloV2 {
 		t.Errorf("cat hello = %q", got)
 	}
-	if got := cb.ok(t, r, "", "cat hello@1"); got != helloV1 {
+	if got := cb.OK(t, r, "", "cat hello@1"); got != helloV1 {
 		t.Errorf("cat hello@1 = %q", got)
 	}
-	cb.fails(t, r, "", "cat hello@9", "sshblog: cat: hello has no revision 9")
-	cb.fails(t, r, "", "cat hello@x", `sshblog: cat: "x" is not a revision number`)
-	cb.fails(t, r, "", "cat draft", `sshblog: cat: no post "draft"`)
-	cb.fails(t, r, "", "cat nothing", `sshblog: cat: no post "nothing"`)
-	cb.fails(t, r, "", "cat", "sshblog: cat: expected one SLUG")
+	cb.Fails(t, r, "", "cat hello@9", "sshblog: cat: hello has no revision 9")
+	cb.Fails(t, r, "", "cat hello@x", `sshblog: cat: "x" is not a revision number`)
+	cb.Fails(t, r, "", "cat draft", `sshblog: cat: no post "draft"`)
+	cb.Fails(t, r, "", "cat nothing", `sshblog: cat: no post "nothing"`)
+	cb.Fails(t, r, "", "cat", "sshblog: cat: expected one SLUG")
 
-	read := cb.ok(t, r, "", "read hello --width 30")
+	read := cb.OK(t, r, "", "read hello --width 30")
 	if !strings.Contains(read, "고친 글입니다.") || strings.Contains(read, "\x1b") {
 		t.Errorf("read hello = %q", read)
 	}
-	cb.fails(t, r, "", "read hello --width 5", "sshblog: read: --width must be between 20 and 500")
+	cb.Fails(t, r, "", "read hello --width 5", "sshblog: read: --width must be between 20 and 500")
 	head := strings.SplitN(read, "\n", 5)
 	if len(head) < 5 || head[1] != "  안녕" || head[2] != "  2024-03-01 · ash · #인사" || !strings.HasPrefix(head[3], "  ───") {
 		t.Errorf("read's header = %q", head)
 	}
-	if body := cb.ok(t, r, "", "read hello --width 30 --body"); strings.Contains(body, "#인사") || !strings.Contains(body, "고친 글입니다.") {
+	if body := cb.OK(t, r, "", "read hello --width 30 --body"); strings.Contains(body, "#인사") || !strings.Contains(body, "고친 글입니다.") {
 		t.Errorf("read --body = %q", body)
 	}
 
-	hist := cb.ok(t, r, "", "history hello")
+	hist := cb.OK(t, r, "", "history hello")
 	lines := strings.Split(strings.TrimSuffix(hist, "\n"), "\n")
 	if len(lines) != 2 || !strings.HasPrefix(lines[0], "1\t") || !strings.HasSuffix(lines[0], "\tash\tpublished") || !strings.HasSuffix(lines[1], "\tash\tedited") {
 		t.Errorf("history hello = %q", hist)
 	}
-	diff := cb.ok(t, r, "", "diff hello")
+	diff := cb.OK(t, r, "", "diff hello")
 	if !strings.Contains(diff, "-첫 글입니다.") || !strings.Contains(diff, "+고친 글입니다.") || !strings.Contains(diff, "hello@1") {
 		t.Errorf("diff hello = %q", diff)
 	}
-	if got := cb.ok(t, r, "", "diff hello 1 1"); got != "" {
+	if got := cb.OK(t, r, "", "diff hello 1 1"); got != "" {
 		t.Errorf("diff of a revision with itself = %q", got)
 	}
-	cb.fails(t, r, "", "diff hello 0", `sshblog: diff: "0" is not a revision number`)
+	cb.Fails(t, r, "", "diff hello 0", `sshblog: diff: "0" is not a revision number`)
 
-	if got := cb.ok(t, r, "", "whoami"); got != "reader\n" {
+	if got := cb.OK(t, r, "", "whoami"); got != "reader\n" {
 		t.Errorf("whoami as a reader = %q", got)
 	}
-	if got := cb.ok(t, a, "", "whoami"); got != "author ash\n" {
+	if got := cb.OK(t, a, "", "whoami"); got != "author ash\n" {
 		t.Errorf("whoami as an author = %q", got)
 	}
-	help := cb.ok(t, r, "", "help")
+	help := cb.OK(t, r, "", "help")
 	for _, want := range []string{"테스트 블로그", "publish [SLUG]", "history SLUG", "backup"} {
 		if !strings.Contains(help, want) {
 			t.Errorf("help does not mention %q", want)
 		}
 	}
-	cb.fails(t, r, "", "frobnicate", `sshblog: unknown command "frobnicate"; try `+"`help`")
-	cb.fails(t, r, "", "ls \x1b[2J", "sshblog: ls: takes no arguments but --tag TAG")
+	cb.Fails(t, r, "", "frobnicate", `sshblog: unknown command "frobnicate"; try `+"`help`")
+	cb.Fails(t, r, "", "ls \x1b[2J", "sshblog: ls: takes no arguments but --tag TAG")
 }
 
 func TestWriteCommands(t *testing.T) {
-	cb := newCommandBlog(t)
-	a, r := cb.author, cb.reader
-	if got := cb.ok(t, a, helloV1, "publish hello"); got != "published hello rev 1\n" {
+	cb := servertest.Start(t, blog.Config{})
+	a, r := cb.Author, cb.Reader
+	if got := cb.OK(t, a, helloV1, "publish hello"); got != "published hello rev 1\n" {
 		t.Errorf("publish = %q", got)
 	}
-	if got := cb.ok(t, a, "---\ntitle: Named By Title\n---\nx\n", "publish"); got != "published named-by-title rev 1\n" {
+	if got := cb.OK(t, a, "---\ntitle: Named By Title\n---\nx\n", "publish"); got != "published named-by-title rev 1\n" {
 		t.Errorf("publish without a slug = %q", got)
 	}
-	cb.fails(t, a, helloV2, "publish hello --if-rev 0", "sshblog: publish: conflict: hello is at revision 1, not 0; fetch it again and retry")
-	if got := cb.ok(t, a, helloV2, "publish hello --if-rev 1"); got != "published hello rev 2\n" {
+	cb.Fails(t, a, helloV2, "publish hello --if-rev 0", "sshblog: publish: conflict: hello is at revision 1, not 0; fetch it again and retry")
+	if got := cb.OK(t, a, helloV2, "publish hello --if-rev 1"); got != "published hello rev 2\n" {
 		t.Errorf("publish --if-rev 1 = %q", got)
 	}
-	cb.fails(t, a, "---\ntitle: [\n---\n", "publish broken", "sshblog: publish: invalid front matter: line 2: sequence end token ']' not found")
-	cb.fails(t, a, "# \x1b[2J\n", "publish esc", "sshblog: publish: control character U+001B on line 1")
-	cb.fails(t, a, "x", "publish ../x", `sshblog: publish: invalid slug "../x": starts with '.'`)
+	cb.Fails(t, a, "---\ntitle: [\n---\n", "publish broken", "sshblog: publish: invalid front matter: line 2: sequence end token ']' not found")
+	cb.Fails(t, a, "# \x1b[2J\n", "publish esc", "sshblog: publish: control character U+001B on line 1")
+	cb.Fails(t, a, "x", "publish ../x", `sshblog: publish: invalid slug "../x": starts with '.'`)
 
 	for _, cmd := range []string{"publish x", "rm hello", "mv hello x", "revert hello 1", "import", "export", "backup"} {
-		cb.fails(t, r, "# x\n", cmd, "sshblog: "+strings.Fields(cmd)[0]+": permission denied: not an author")
+		cb.Fails(t, r, "# x\n", cmd, "sshblog: "+strings.Fields(cmd)[0]+": permission denied: not an author")
 	}
 
-	if got := cb.ok(t, a, "", "rm hello"); got != "removed hello rev 3 (revert hello 2 restores it)\n" {
+	if got := cb.OK(t, a, "", "rm hello"); got != "removed hello rev 3 (revert hello 2 restores it)\n" {
 		t.Errorf("rm = %q", got)
 	}
-	cb.fails(t, r, "", "cat hello", `sshblog: cat: no post "hello"`)
-	cb.fails(t, a, "", "rm hello", `sshblog: rm: no post "hello"`)
-	cb.fails(t, a, "", "revert hello 3", "sshblog: revert: revision 3 of hello is a removal; revert to the one before it")
-	if got := cb.ok(t, a, "", "revert hello 2"); got != "reverted hello to rev 2 as rev 4\n" {
+	cb.Fails(t, r, "", "cat hello", `sshblog: cat: no post "hello"`)
+	cb.Fails(t, a, "", "rm hello", `sshblog: rm: no post "hello"`)
+	cb.Fails(t, a, "", "revert hello 3", "sshblog: revert: revision 3 of hello is a removal; revert to the one before it")
+	if got := cb.OK(t, a, "", "revert hello 2"); got != "reverted hello to rev 2 as rev 4\n" {
 		t.Errorf("revert = %q", got)
 	}
-	if got := cb.ok(t, r, "", "cat hello"); got != helloV2 {
+	if got := cb.OK(t, r, "", "cat hello"); got != helloV2 {
 		t.Errorf("after revert, cat = %q", got)
 	}
-	cb.fails(t, a, "", "mv hello named-by-title", `sshblog: mv: "named-by-title" already exists`)
-	if got := cb.ok(t, a, "", "mv hello greetings"); got != "renamed hello to greetings rev 5\n" {
+	cb.Fails(t, a, "", "mv hello named-by-title", `sshblog: mv: "named-by-title" already exists`)
+	if got := cb.OK(t, a, "", "mv hello greetings"); got != "renamed hello to greetings rev 5\n" {
 		t.Errorf("mv = %q", got)
 	}
-	if got := cb.ok(t, r, "", "cat hello"); got != helloV2 {
+	if got := cb.OK(t, r, "", "cat hello"); got != helloV2 {
 		t.Errorf("the old name does not lead to the post: %q", got)
 	}
 }
 
 func TestArchiveCommands(t *testing.T) {
-	cb := newCommandBlog(t)
-	a := cb.author
-	cb.ok(t, a, helloV1, "publish hello")
-	cb.ok(t, a, helloV2, "publish hello")
-	archive := cb.ok(t, a, "", "export")
+	cb := servertest.Start(t, blog.Config{})
+	a := cb.Author
+	cb.OK(t, a, helloV1, "publish hello")
+	cb.OK(t, a, helloV2, "publish hello")
+	archive := cb.OK(t, a, "", "export")
 	tr := tar.NewReader(strings.NewReader(archive))
 	var names []string
 	for {
@@ -236,18 +156,18 @@ func TestArchiveCommands(t *testing.T) {
 		t.Errorf("export holds %q", names)
 	}
 
-	other := newCommandBlog(t)
-	r := other.do(t, other.author, archive, "import")
-	if r.code != 0 || !strings.HasSuffix(r.stdout, "imported 1, skipped 0\n") {
+	other := servertest.Start(t, blog.Config{})
+	r := other.Do(t, other.Author, archive, "import")
+	if r.Code != 0 || !strings.HasSuffix(r.Stdout, "imported 1, skipped 0\n") {
 		t.Errorf("import: %+v", r)
 	}
-	if got := other.ok(t, other.reader, "", "history hello"); strings.Count(got, "\n") != 2 {
+	if got := other.OK(t, other.Reader, "", "history hello"); strings.Count(got, "\n") != 2 {
 		t.Errorf("the history did not come with the import: %q", got)
 	}
-	other.fails(t, other.author, "not an archive at all, just text that goes on", "import", "sshblog: import: reading the archive: unexpected EOF")
+	other.Fails(t, other.Author, "not an archive at all, just text that goes on", "import", "sshblog: import: reading the archive: unexpected EOF")
 
 	copyPath := filepath.Join(t.TempDir(), "copy.db")
-	if err := os.WriteFile(copyPath, []byte(cb.ok(t, a, "", "backup")), 0o600); err != nil {
+	if err := os.WriteFile(copyPath, []byte(cb.OK(t, a, "", "backup")), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	backup, err := boltstore.Open(copyPath)
@@ -258,21 +178,21 @@ func TestArchiveCommands(t *testing.T) {
 	if r, err := backup.Get(context.Background(), "hello"); err != nil || r.Rev != 2 {
 		t.Errorf("the backup holds hello at rev %d, %v", r.Rev, err)
 	}
-	cb.fails(t, a, "", "backup extra", "sshblog: backup: takes no arguments; redirect stdout to a file: ssh HOST backup > blog.db")
+	cb.Fails(t, a, "", "backup extra", "sshblog: backup: takes no arguments; redirect stdout to a file: ssh HOST backup > blog.db")
 }
 
 func TestStatsCommand(t *testing.T) {
-	cb := newCommandBlog(t)
-	a, r := cb.author, cb.reader
-	cb.ok(t, a, helloV1, "publish hello")
-	cb.ok(t, a, "# Other\n", "publish other")
-	cb.ok(t, r, "", "cat hello")
-	cb.ok(t, r, "", "read hello")
-	cb.ok(t, a, "", "cat hello")   // an author's reads are not counted
-	cb.ok(t, r, "", "cat hello@1") // nor are old revisions
+	cb := servertest.Start(t, blog.Config{})
+	a, r := cb.Author, cb.Reader
+	cb.OK(t, a, helloV1, "publish hello")
+	cb.OK(t, a, "# Other\n", "publish other")
+	cb.OK(t, r, "", "cat hello")
+	cb.OK(t, r, "", "read hello")
+	cb.OK(t, a, "", "cat hello")   // an author's reads are not counted
+	cb.OK(t, r, "", "cat hello@1") // nor are old revisions
 
-	cb.fails(t, r, "", "stats", "sshblog: stats: permission denied: not an author")
-	got := cb.ok(t, a, "", "stats")
+	cb.Fails(t, r, "", "stats", "sshblog: stats: permission denied: not an author")
+	got := cb.OK(t, a, "", "stats")
 	lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
 	if len(lines) != 3 || !strings.HasPrefix(lines[0], "POST\tREADS 7D") {
 		t.Fatalf("stats = %q", got)
@@ -281,25 +201,25 @@ func TestStatsCommand(t *testing.T) {
 	if want := "hello\t2\t1\t2\t1\t2\t1\tssh 2\t"; lines[1] != want && lines[2] != want {
 		t.Errorf("stats = %q, want a line %q", got, want)
 	}
-	day := cb.ok(t, a, "", "stats hello")
+	day := cb.OK(t, a, "", "stats hello")
 	dl := strings.Split(strings.TrimSuffix(day, "\n"), "\n")
 	if len(dl) != 31 || dl[0] != "DAY\tREADS\tREADERS\tBOTS" || !strings.HasSuffix(dl[30], "\t2\t1\t0") {
 		t.Errorf("stats hello = %q", day)
 	}
-	cb.fails(t, a, "", "stats nothing", `sshblog: stats: no post "nothing"`)
+	cb.Fails(t, a, "", "stats nothing", `sshblog: stats: no post "nothing"`)
 }
 
 func TestHostilePostsAreBounded(t *testing.T) {
-	cb := newCommandBlog(t)
-	a, r := cb.author, cb.reader
+	cb := servertest.Start(t, blog.Config{})
+	a, r := cb.Author, cb.Reader
 	for _, n := range []int{1000, 10000} {
 		src := "---\ntitle: deep\n---\n" + strings.Repeat(">", n) + " 바닥\n"
-		res := cb.do(t, a, src, "publish deep")
-		if res.code != 0 || !strings.HasPrefix(res.stdout, "published deep rev") ||
-			res.stderr != "sshblog: publish: warning: quotes or lists nest "+strconv.Itoa(n)+" levels deep; readers see the levels past 16 flattened\n" {
+		res := cb.Do(t, a, src, "publish deep")
+		if res.Code != 0 || !strings.HasPrefix(res.Stdout, "published deep rev") ||
+			res.Stderr != "sshblog: publish: warning: quotes or lists nest "+strconv.Itoa(n)+" levels deep; readers see the levels past 16 flattened\n" {
 			t.Errorf("publishing %d quotes: %+v", n, res)
 		}
-		out := cb.ok(t, r, "", "read deep --width 40")
+		out := cb.OK(t, r, "", "read deep --width 40")
 		if !strings.Contains(out, "바닥") {
 			t.Errorf("the text under %d quotes is lost: %.300q", n, out)
 		}
@@ -307,34 +227,34 @@ func TestHostilePostsAreBounded(t *testing.T) {
 }
 
 func TestFindCommands(t *testing.T) {
-	cb := newCommandBlog(t)
-	a, r := cb.author, cb.reader
-	cb.ok(t, a, "---\ntitle: 아침 운동\ndate: 2024-03-01\ntags: [회고, 운동]\n---\n요즘 달리기를 시작했다.\n", "publish run")
-	cb.ok(t, a, "---\ntitle: 여행\ndate: 2024-02-01\ntags: [회고]\n---\n서울에서 달리기는 처음이다.\n", "publish trip")
-	cb.ok(t, a, "---\ntitle: 초안\ndraft: true\ntags: [비밀]\n---\n달리기 초안\n", "publish draft")
+	cb := servertest.Start(t, blog.Config{})
+	a, r := cb.Author, cb.Reader
+	cb.OK(t, a, "---\ntitle: 아침 운동\ndate: 2024-03-01\ntags: [회고, 운동]\n---\n요즘 달리기를 시작했다.\n", "publish run")
+	cb.OK(t, a, "---\ntitle: 여행\ndate: 2024-02-01\ntags: [회고]\n---\n서울에서 달리기는 처음이다.\n", "publish trip")
+	cb.OK(t, a, "---\ntitle: 초안\ndraft: true\ntags: [비밀]\n---\n달리기 초안\n", "publish draft")
 
-	got := cb.ok(t, r, "", "search 달리기")
+	got := cb.OK(t, r, "", "search 달리기")
 	lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
 	if len(lines) != 2 || !strings.HasPrefix(lines[0], "2024-0") || !strings.Contains(got, "\trun\t아침 운동\t요즘 달리기를 시작했다.") || !strings.Contains(got, "\ttrip\t여행\t서울에서 달리기는 처음이다.") {
 		t.Errorf("search as a reader = %q", got)
 	}
-	if got := cb.ok(t, a, "", "search 달리기 --limit 5"); strings.Count(got, "\n") != 3 {
+	if got := cb.OK(t, a, "", "search 달리기 --limit 5"); strings.Count(got, "\n") != 3 {
 		t.Errorf("search as an author = %q, want the draft too", got)
 	}
-	if got := cb.ok(t, r, "", "search 서울 달리기"); !strings.HasPrefix(got, "2024-02-01\ttrip\t") || strings.Count(got, "\n") != 1 {
+	if got := cb.OK(t, r, "", "search 서울 달리기"); !strings.HasPrefix(got, "2024-02-01\ttrip\t") || strings.Count(got, "\n") != 1 {
 		t.Errorf("search for two words = %q", got)
 	}
-	cb.fails(t, r, "", "search", "sshblog: search: expected words to search for")
-	if got := cb.ok(t, r, "", "tags"); got != "회고\t2\n운동\t1\n" {
+	cb.Fails(t, r, "", "search", "sshblog: search: expected words to search for")
+	if got := cb.OK(t, r, "", "tags"); got != "회고\t2\n운동\t1\n" {
 		t.Errorf("tags = %q", got)
 	}
-	if got := cb.ok(t, r, "", "ls --tag 운동"); got != "2024-03-01\trun\t아침 운동\n" {
+	if got := cb.OK(t, r, "", "ls --tag 운동"); got != "2024-03-01\trun\t아침 운동\n" {
 		t.Errorf("ls --tag = %q", got)
 	}
 	// The index follows an edit and a removal at once.
-	cb.ok(t, a, "---\ntitle: 아침 운동\ndate: 2024-03-01\n---\n이제 걷기만 한다.\n", "publish run")
-	cb.ok(t, a, "", "rm trip")
-	if got := cb.ok(t, r, "", "search 달리기"); got != "" {
+	cb.OK(t, a, "---\ntitle: 아침 운동\ndate: 2024-03-01\n---\n이제 걷기만 한다.\n", "publish run")
+	cb.OK(t, a, "", "rm trip")
+	if got := cb.OK(t, r, "", "search 달리기"); got != "" {
 		t.Errorf("after an edit and a removal, search = %q", got)
 	}
 }
