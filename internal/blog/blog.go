@@ -74,9 +74,6 @@ func (b *Service) Location() *time.Location { return b.cfg.Location }
 // ends that read a post themselves stop reading one byte past it.
 func (b *Service) MaxPostSize() int64 { return b.cfg.MaxPostSize }
 
-// MaxImport returns the largest archive Import reads, in bytes (0: no limit).
-func (b *Service) MaxImport() int64 { return b.cfg.MaxImport }
-
 // Now returns the blog's clock's time, which decides what is scheduled.
 func (b *Service) Now() time.Time { return b.st.Now() }
 

@@ -250,29 +250,6 @@ func TestPublishChecks(t *testing.T) {
 	}
 }
 
-func TestReadPostStopsPastTheLimit(t *testing.T) {
-	b, _, _ := newBlog(t, Config{MaxPostSize: 1 << 10})
-	// An endless reader: ReadPost must stop by itself.
-	src := io.MultiReader(strings.NewReader("# x\n"), endless{})
-	if _, err := b.ReadPost(src); !errors.Is(err, ErrTooLarge) {
-		t.Errorf("err = %v, want too large", err)
-	}
-	got, err := b.ReadPost(strings.NewReader("# ok\n"))
-	if err != nil || string(got) != "# ok\n" {
-		t.Errorf("ReadPost = %q, %v", got, err)
-	}
-}
-
-// endless reads as an unending stream of 'a'.
-type endless struct{}
-
-func (endless) Read(p []byte) (int, error) {
-	for i := range p {
-		p[i] = 'a'
-	}
-	return len(p), nil
-}
-
 func TestIfRev(t *testing.T) {
 	ctx := context.Background()
 	b, _, _ := newBlog(t, Config{})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"path"
 	"strings"
 
@@ -20,20 +19,6 @@ type PublishOptions struct {
 	// IfRev, when set, makes Publish store nothing unless the post is at
 	// that revision (0: the post must not exist yet).
 	IfRev *uint64
-}
-
-// ReadPost reads a post's markdown from r, stopping at the first byte over
-// the blog's limit: a post too large is refused without reading the rest.
-func (b *Service) ReadPost(r io.Reader) ([]byte, error) {
-	limit := b.cfg.MaxPostSize
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading the post: %w", err)
-	}
-	if int64(len(data)) > limit {
-		return nil, invalid(post.TooLarge(limit))
-	}
-	return data, nil
 }
 
 // Publish parses src, a post's whole markdown, and stores it as the next
