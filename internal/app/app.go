@@ -137,11 +137,6 @@ func open(cfg config.Config, db store.Store, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if n, err := db.Seed(context.Background(), builtin, blog.SeedAuthor); err != nil {
-		return nil, err
-	} else if n > 0 {
-		log.Info("seeded an empty blog with the built-in posts", "posts", n)
-	}
 	keys, err := authors.Open(cfg.Keys, log)
 	if err != nil {
 		return nil, err
@@ -167,6 +162,12 @@ func open(cfg config.Config, db store.Store, log *slog.Logger) (*App, error) {
 		Review:      cfg.Review,
 		Authors:     func() int { return len(keys.Names()) },
 	})
+	if n, err := b.Seed(context.Background(), builtin); err != nil {
+		counts.Close(context.Background())
+		return nil, err
+	} else if n > 0 {
+		log.Info("seeded an empty blog with the built-in posts", "posts", n)
+	}
 	renderer := render.New(int(min(cfg.RenderCache, math.MaxInt)), render.WithConcurrency(cfg.RenderJobs), render.WithHyperlinks(cfg.Hyperlinks))
 	srv, err := server.New(server.Config{
 		Title:            cfg.Title,

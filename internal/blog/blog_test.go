@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sshblog/sshblog/internal/post"
 	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/store"
 	"github.com/sshblog/sshblog/internal/store/boltstore"
@@ -622,5 +623,36 @@ func TestImportKeepsOldAddresses(t *testing.T) {
 		if got, ok := b.ResolveLink(reader, link, "blog.example"); !ok || got != want {
 			t.Errorf("ResolveLink(%q) = %q, %v; want %q", link, got, ok, want)
 		}
+	}
+}
+
+func TestSeedFillsOnlyAnEmptyBlog(t *testing.T) {
+	ctx := context.Background()
+	b, _, _ := newBlog(t, Config{})
+	seeded, err := post.Parse([]byte("---\ntitle: 안내\ndate: 2024-03-01\n---\n내장 글\n"), post.Options{Slug: "about-this-blog", Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := b.Seed(ctx, []*post.Post{seeded}); n != 1 || err != nil {
+		t.Fatalf("Seed of an empty blog = %d, %v; want 1", n, err)
+	}
+	rev, err := b.Get(ctx, reader, "about-this-blog")
+	if err != nil || rev.Author != SeedAuthor {
+		t.Fatalf("the built-in post: %+v, %v; want it by %s", rev, err, SeedAuthor)
+	}
+	p, _ := post.Parse(rev.Source, post.Options{Slug: rev.Slug, Location: time.UTC})
+	if bl, err := b.Byline(ctx, reader, p, rev); err != nil || bl.Author != "" {
+		t.Errorf("the built-in post's header names %q (%v); want no author", bl.Author, err)
+	}
+
+	// Removed, it stays removed when the blog starts again.
+	if _, err := b.Remove(ctx, ash, "about-this-blog", nil); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := b.Seed(ctx, []*post.Post{seeded}); n != 0 || err != nil {
+		t.Errorf("Seed of a blog that held posts = %d, %v; want 0", n, err)
+	}
+	if _, err := b.Get(ctx, reader, "about-this-blog"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a removed built-in post came back: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package blog
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -39,6 +40,17 @@ func (b *Service) Series(ctx context.Context, id Identity, name string) ([]store
 // SeedAuthor is the author recorded on the built-in posts the blog is
 // seeded with; headers name no author for them.
 const SeedAuthor = "sshblog"
+
+// Seed fills an empty blog with ps, the built-in posts, as SeedAuthor's
+// first revisions, and returns how many it stored. A blog that has ever
+// held a post is left as it is: removing the built-in posts is for good.
+func (b *Service) Seed(ctx context.Context, ps []*post.Post) (int, error) {
+	n, err := b.st.Seed(ctx, ps, SeedAuthor)
+	if err != nil {
+		return 0, fmt.Errorf("seeding the blog with the built-in posts: %w", err)
+	}
+	return n, nil
+}
 
 // Byline returns the header of the post p at revision r, as id sees it.
 func (b *Service) Byline(ctx context.Context, id Identity, p *post.Post, r store.Revision) (render.Byline, error) {
