@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/sshblog/sshblog/internal/blog"
+	"github.com/sshblog/sshblog/internal/post"
 	"github.com/sshblog/sshblog/internal/termtext"
 )
 
@@ -31,7 +32,7 @@ func cmdImport(c *call) error {
 	}
 	res, err := c.Blog.Import(c.ctx, c.ID, c.Stdin, blog.ImportOptions{
 		Progress: func(p blog.ImportProgress) {
-			fmt.Fprintf(c.Stderr, "read %d posts, skipped %d, %s\n", p.Posts, p.Skipped, sizeLine(p.Bytes))
+			fmt.Fprintf(c.Stderr, "read %d posts, skipped %d, %s\n", p.Posts, p.Skipped, post.FormatSize(p.Bytes))
 		},
 		Confirm: c.alive,
 	})
@@ -51,12 +52,4 @@ func cmdImport(c *call) error {
 		fmt.Fprintf(&b, "imported %d, skipped %d\n", res.Imported, len(res.Skipped))
 	}
 	return c.print(b.String())
-}
-
-// sizeLine words a count of bytes read for a progress line.
-func sizeLine(n int64) string {
-	if n < 1<<20 {
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 }

@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/sshblog/sshblog/internal/post"
 	"github.com/sshblog/sshblog/internal/termtext"
 )
 
@@ -253,7 +254,7 @@ func (b *buffer) insert(s string, limit int) error {
 		return nil
 	}
 	if size := b.size(); size+len(s) > limit {
-		return fmt.Errorf("too large: the post would be %s, over the limit of %s", formatBytes(size+len(s)), formatBytes(limit))
+		return fmt.Errorf("too large: the post would be %s, over the limit of %s", post.FormatSize(int64(size+len(s))), post.FormatSize(int64(limit)))
 	}
 	row, col, screenRow := b.cursor()
 	b.flush()
@@ -495,15 +496,4 @@ func byteOffset(s string, n int) int {
 		n--
 	}
 	return len(s)
-}
-
-// formatBytes shows a size for people: "812 B", "3.4 KiB", "1.0 MiB".
-func formatBytes(n int) string {
-	switch {
-	case n < 1<<10:
-		return fmt.Sprintf("%d B", n)
-	case n < 1<<20:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 }
