@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -654,5 +655,33 @@ func TestSeedFillsOnlyAnEmptyBlog(t *testing.T) {
 	}
 	if _, err := b.Get(ctx, reader, "about-this-blog"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("a removed built-in post came back: %v", err)
+	}
+}
+
+// TestCountTagsAndHasTagAgree checks the one rule of tags that the reader
+// applies to its own list: tags that differ only in case are one, in the
+// count and in the filter alike.
+func TestCountTagsAndHasTagAgree(t *testing.T) {
+	es := []store.Entry{
+		{Meta: post.Meta{Slug: "new", Tags: []string{"Go", "회고"}}},
+		{Meta: post.Meta{Slug: "old", Tags: []string{"go", "ΣΊΣΥΦΟΣ"}}},
+		{Meta: post.Meta{Slug: "older", Tags: []string{"σίσυφος"}}},
+		{Meta: post.Meta{Slug: "about", Tags: []string{"go"}, Page: true}},
+	}
+	got := CountTags(es)
+	want := []Tag{{"Go", 2}, {"ΣΊΣΥΦΟΣ", 2}, {"회고", 1}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("CountTags = %v, want %v", got, want)
+	}
+	for _, tag := range want {
+		n := 0
+		for _, e := range es {
+			if !e.Page && HasTag(e, tag.Name) {
+				n++
+			}
+		}
+		if n != tag.Posts {
+			t.Errorf("HasTag finds %d posts tagged %q, CountTags %d", n, tag.Name, tag.Posts)
+		}
 	}
 }

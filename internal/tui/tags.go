@@ -1,51 +1,35 @@
 package tui
 
 import (
-	"cmp"
-	"slices"
-	"strings"
-
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/list"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/sshblog/sshblog/internal/blog"
+	"github.com/sshblog/sshblog/internal/store"
 	"github.com/sshblog/sshblog/internal/termtext"
 	"github.com/sshblog/sshblog/internal/tui/items"
 	"github.com/sshblog/sshblog/internal/tui/tags"
-	"github.com/sshblog/sshblog/internal/tui/theme"
 )
 
 // The reader's side of the tags screen (package tags): the tags it lists,
 // and the list of the posts of the tag chosen; esc (or t) on the list shows
 // them all again.
 
-// listedTags counts the tags of the dated posts the session lists. Tags
-// that differ only in case are one.
+// listedTags counts the tags of the dated posts the session lists, as the
+// blog counts them (blog.CountTags).
 func (m *Model) listedTags() []tags.Count {
-	index := map[string]int{}
-	var out []tags.Count
+	es := make([]store.Entry, 0, len(m.postItems))
 	for _, li := range m.postItems {
-		it, ok := li.(*items.Item)
-		if !ok {
-			continue
-		}
-		for _, t := range it.Entry.Tags {
-			k := theme.Fold(t)
-			i, seen := index[k]
-			if !seen {
-				i = len(out)
-				index[k] = i
-				out = append(out, tags.Count{Name: termtext.SanitizeLine(t)})
-			}
-			out[i].Posts++
+		if it, ok := li.(*items.Item); ok {
+			es = append(es, it.Entry)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b tags.Count) int {
-		if c := cmp.Compare(b.Posts, a.Posts); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Name, b.Name)
-	})
+	counted := blog.CountTags(es)
+	out := make([]tags.Count, len(counted))
+	for i, c := range counted {
+		out[i] = tags.Count{Name: termtext.SanitizeLine(c.Name), Posts: c.Posts}
+	}
 	return out
 }
 
@@ -67,15 +51,15 @@ func (m *Model) showTag(tag string) {
 	m.layout()
 }
 
-// tagged keeps the items of posts tagged m.tag, or all when there is none.
+// tagged keeps the items of posts tagged m.tag (blog.HasTag), or all when
+// there is none.
 func (m *Model) tagged(all []list.Item) []list.Item {
 	if m.tag == "" {
 		return all
 	}
-	want := theme.Fold(m.tag)
 	var out []list.Item
 	for _, li := range all {
-		if it, ok := li.(*items.Item); ok && slices.ContainsFunc(it.Entry.Tags, func(t string) bool { return theme.Fold(t) == want }) {
+		if it, ok := li.(*items.Item); ok && blog.HasTag(it.Entry, m.tag) {
 			out = append(out, li)
 		}
 	}
