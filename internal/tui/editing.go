@@ -7,6 +7,7 @@ import (
 	"github.com/sshblog/sshblog/internal/store"
 	"github.com/sshblog/sshblog/internal/tui/editor"
 	"github.com/sshblog/sshblog/internal/tui/items"
+	"github.com/sshblog/sshblog/internal/tui/pager"
 )
 
 // The reader's side of the editor (package editor): opening it from the
@@ -27,7 +28,7 @@ func (m *Model) openEditor(slug string, page, quit bool, back screen) tea.Cmd {
 	}
 	opts := editor.Options{
 		Author: m.author, Save: m.save, Posts: m.posts, Renderer: m.renderer,
-		Location: m.loc, ScrollKeys: newScrollKeyMap(),
+		Location: m.loc, ScrollKeys: pager.ScrollKeys(),
 	}
 	e, cmd := editor.New(opts, slug, page, quit, m.st, m.dark, m.width, m.height)
 	m.edit, m.editBack, m.screen = e, back, editorScreen

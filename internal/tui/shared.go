@@ -11,21 +11,12 @@ import (
 	"github.com/sshblog/sshblog/internal/tui/items"
 )
 
-// Shared is what the sessions of one server share: the list's items, built
-// once from a list of posts for every session that reads the same list, the
-// help lines drawn at the foot of the screen, and the first frame of
-// sessions that open alike. Without it each session
-// builds its own, which for a blog of 10,000 posts is megabytes a session.
-// Make one with [NewShared] and give it to every session in [Options]; it is
+// Shared is what the sessions of one server share: the list's items (see
+// [items.Shared]), the help lines drawn at the foot of the screen, and the
+// first frame of sessions that open alike. Make one with [NewShared] and give it to every session in [Options]; it is
 // safe for concurrent use. A nil *Shared shares nothing.
 type Shared struct {
-	mu      sync.Mutex
-	loc     *time.Location
-	entries []store.Entry // the list the items were built from
-	posts   []list.Item   // never changed once built: sessions share them
-	pages   []list.Item
-	build   uint64 // counts the builds of posts and pages
-
+	list  items.Shared                      // the list's items
 	help  drawnOnce[string, string]         // drawn help by what it shows: see helpLine
 	views drawnOnce[firstViewKey, tea.View] // sessions' first frames: see firstView
 }
@@ -71,65 +62,14 @@ func NewShared() *Shared {
 	return s
 }
 
-// items returns the list's items of entries, as splitKinds does, and the
-// number of the build they come from. When entries are the posts, in the
-// same order and at the same revisions, as the last call's, it returns that
-// call's items and build.
+// items returns the list's items of entries and the number of the build
+// they come from (0: not shared): see [items.Shared].
 func (s *Shared) items(entries []store.Entry, loc *time.Location) (posts, pages []list.Item, build uint64) {
 	if s == nil {
 		posts, pages = items.Split(entries, loc)
 		return posts, pages, 0
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.build == 0 || s.loc != loc || !sameRevisions(s.entries, entries) {
-		var reuse map[string]*items.Item
-		if s.loc == loc {
-			reuse = itemsBySlug(s.posts, s.pages)
-		}
-		s.loc, s.entries = loc, entries
-		s.posts, s.pages = items.SplitReusing(entries, loc, reuse)
-		s.build++
-	}
-	return s.posts, s.pages, s.build
-}
-
-// itemsBySlug indexes the items of the last build by slug, for the next
-// build to take those whose post has not changed: a publish changes one
-// post, and rebuilding every item for it made garbage of the rest, and of
-// memory that sessions still held the old items in, holes.
-func itemsBySlug(lists ...[]list.Item) map[string]*items.Item {
-	n := 0
-	for _, l := range lists {
-		n += len(l)
-	}
-	m := make(map[string]*items.Item, n)
-	for _, l := range lists {
-		for _, li := range l {
-			if it, ok := li.(*items.Item); ok {
-				m[it.Entry.Slug] = it
-			}
-		}
-	}
-	return m
-}
-
-// sameRevisions reports whether a and b list the same revisions of the same
-// posts in the same order. A revision never changes, and an entry is made
-// from its revision, so the entries are then equal.
-func sameRevisions(a, b []store.Entry) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	if len(a) == 0 || &a[0] == &b[0] {
-		return true // the store hands out one slice per list
-	}
-	for i := range a {
-		if a[i].Slug != b[i].Slug || a[i].Rev != b[i].Rev || a[i].Removed != b[i].Removed {
-			return false
-		}
-	}
-	return true
+	return s.list.Split(entries, loc)
 }
 
 // helpCacheSize bounds the help lines a Shared keeps: a handful of key sets

@@ -224,7 +224,7 @@ func New(opts Options) *Model {
 		Help: func(groups [][]key.Binding, width int) string {
 			return m.helpView(helpKeys{full: groups}, true, width)
 		},
-	}, m.pagerKeys(), newScrollKeyMap(), m.st, m.dark)
+	}, m.pagerKeys(), pager.ScrollKeys(), m.st, m.dark)
 	m.resize(opts.Width, opts.Height)
 	if opts.Start.Edit != "" || opts.Start.New {
 		if m.canEdit() {
