@@ -217,11 +217,11 @@ type Listeners struct {
 func (a *App) Listen() (Listeners, error) {
 	var ls Listeners
 	var err error
-	if ls.SSH, err = Listen(a.cfg.Addr, a.cfg.ProxyProtocol); err != nil {
+	if ls.SSH, err = Listen(a.cfg.Addr, a.cfg.ProxyProtocol, a.log); err != nil {
 		return Listeners{}, err
 	}
 	if a.Web != nil {
-		if ls.Web, err = Listen(a.cfg.HTTPAddr, a.cfg.ProxyProtocol); err != nil {
+		if ls.Web, err = Listen(a.cfg.HTTPAddr, a.cfg.ProxyProtocol, a.log); err != nil {
 			ls.SSH.Close()
 			return Listeners{}, err
 		}

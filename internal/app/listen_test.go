@@ -1,12 +1,17 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"io"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,16 +26,22 @@ import (
 // minute per address, and returns its address.
 func serve(t *testing.T, trusted []string) string {
 	t.Helper()
+	return serveLogged(t, trusted, slog.New(slog.DiscardHandler))
+}
+
+// serveLogged is serve, logging to log.
+func serveLogged(t *testing.T, trusted []string, log *slog.Logger) string {
+	t.Helper()
 	dir := t.TempDir()
 	cfg := config.Config{
 		Data: filepath.Join(dir, "data"), Keys: filepath.Join(dir, "keys"), Title: "test",
 		Location: time.UTC, HandshakeTimeout: 5 * time.Second, ConnectsPerIP: 2,
 	}
-	a, err := Open(cfg, slog.New(slog.DiscardHandler))
+	a, err := Open(cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := Listen("127.0.0.1:0", trusted)
+	l, err := Listen("127.0.0.1:0", trusted, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,6 +63,12 @@ func serve(t *testing.T, trusted []string) string {
 // It reports whether the command ran.
 func dial(t *testing.T, addr, from string) bool {
 	t.Helper()
+	return dialVersion(t, addr, from, 2)
+}
+
+// dialVersion is dial with a PROXY header of the given version.
+func dialVersion(t *testing.T, addr, from string, version byte) bool {
+	t.Helper()
 	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +76,7 @@ func dial(t *testing.T, addr, from string) bool {
 	defer conn.Close()
 	if from != "" {
 		src := &net.TCPAddr{IP: net.ParseIP(from), Port: 40000}
-		if _, err := proxyproto.HeaderProxyFromAddrs(2, src, conn.RemoteAddr()).WriteTo(conn); err != nil {
+		if _, err := proxyproto.HeaderProxyFromAddrs(version, src, conn.RemoteAddr()).WriteTo(conn); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -110,14 +127,71 @@ func TestProxyHeaderFromAnyoneElseIsNotTrusted(t *testing.T) {
 			if dial(t, addr, "203.0.113.7") {
 				t.Error("a PROXY header from an untrusted address was accepted")
 			}
-			// Plain connections work, and are counted for the real address:
-			// the refused one above counted for 127.0.0.1 too.
-			if !dial(t, addr, "") {
-				t.Error("a plain connection failed")
+			if dialVersion(t, addr, "203.0.113.8", 1) {
+				t.Error("a PROXY v1 header from an untrusted address was accepted")
 			}
+			// Plain connections work, and are counted for the real address:
+			// the refused ones above counted for 127.0.0.1 too.
 			if dial(t, addr, "") {
 				t.Error("the limit of 127.0.0.1 did not hold: the header's address was used")
 			}
 		})
 	}
+}
+
+// TestSilentBalancerSocketsHoldUpNobody opens connections from the trusted
+// balancer's address that never send their header: the PROXY header was
+// read inside Accept, so each stalled every login of the front end until
+// its 5 s timeout. A login must now go through while they are silent, and
+// each is closed at its timeout with a log line.
+func TestSilentBalancerSocketsHoldUpNobody(t *testing.T) {
+	var log syncBuffer
+	addr := serveLogged(t, []string{"127.0.0.1/32"}, slog.New(slog.NewTextHandler(&log, nil)))
+	var silent []net.Conn
+	for range 3 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		silent = append(silent, c)
+	}
+	if !dial(t, addr, "203.0.113.7") {
+		t.Fatal("a login behind the balancer failed while its silent sockets were open")
+	}
+	// The silent sockets are still open: the login did not wait them out.
+	for i, c := range silent {
+		c.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
+		if _, err := c.Read(make([]byte, 1)); err == nil || !os.IsTimeout(err) {
+			t.Errorf("silent socket %d was answered or closed before the login: %v", i, err)
+		}
+	}
+	// At the header timeout each is closed, and logged.
+	for i, c := range silent {
+		c.SetReadDeadline(time.Now().Add(proxyHeaderTimeout + 5*time.Second))
+		if _, err := io.ReadAll(c); err != nil {
+			t.Errorf("silent socket %d: %v", i, err)
+		}
+	}
+	if n := strings.Count(log.String(), "no valid PROXY header from a trusted proxy"); n < len(silent) {
+		t.Errorf("%d of %d trusted connections without a header were logged:\n%s", n, len(silent), log.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers and a reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

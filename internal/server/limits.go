@@ -3,19 +3,28 @@ package server
 import (
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"charm.land/ssh"
 	"golang.org/x/time/rate"
 )
 
-// limitListener enforces the connection limits before a byte of SSH is
-// spoken: open connections in total and per address, and new connections per
-// minute per address. A refused client gets one line saying why (RFC 4253
-// allows text before the version line) and is closed.
-type limitListener struct {
-	net.Listener
+// limits are the server's connection limits: open connections in total and
+// per address, and new connections per minute per address. A connection
+// takes one slot; each further session it keeps open at once takes
+// another ([limits.admitSession]), so many sessions on one connection count
+// as many connections do. A refused client gets one line saying why (RFC
+// 4253 allows text before the version line) and is closed; every refusal
+// is logged with the address.
+//
+// Admission runs in each connection's own goroutine ([limits.admitConn] is
+// the SSH server's ConnCallback), never in the accept loop: learning a
+// proxied connection's address means reading its PROXY header, and a load
+// balancer's silent socket must not hold up everyone else's.
+type limits struct {
 	log *slog.Logger
 
 	maxTotal, maxPerIP int
@@ -27,7 +36,7 @@ type limitListener struct {
 	peers map[string]*peer // by IP
 }
 
-// peer is what the listener remembers about one address.
+// peer is what the limits remember about one address.
 type peer struct {
 	open     int
 	limiter  *rate.Limiter
@@ -38,34 +47,38 @@ type peer struct {
 // its rate limiter has refilled by then.
 const forgetAfter = 2 * time.Minute
 
-// newLimitListener wraps l. Zero limits are no limits.
-func newLimitListener(l net.Listener, log *slog.Logger, maxTotal, maxPerIP, perMinute int) net.Listener {
-	if maxTotal <= 0 && maxPerIP <= 0 && perMinute <= 0 {
-		return l
-	}
-	return &limitListener{Listener: l, log: log, maxTotal: maxTotal, maxPerIP: maxPerIP, perMinute: perMinute, peers: map[string]*peer{}}
+// newLimits returns the limits. Zero limits are no limits.
+func newLimits(log *slog.Logger, maxTotal, maxPerIP, perMinute int) *limits {
+	return &limits{log: log, maxTotal: maxTotal, maxPerIP: maxPerIP, perMinute: perMinute, peers: map[string]*peer{}}
 }
 
-// Accept returns the next connection within the limits, refusing the
-// others.
-func (l *limitListener) Accept() (net.Conn, error) {
-	for {
-		c, err := l.Listener.Accept()
-		if err != nil {
-			return nil, err
-		}
-		ip := remoteIP(c)
-		if reason := l.admit(ip); reason != "" {
-			l.log.Warn("connection refused", "remote", c.RemoteAddr().String(), "reason", reason)
-			go refuse(c, reason)
-			continue
-		}
-		return &limitedConn{Conn: c, release: func() { l.release(ip) }}, nil
+// admitConn returns c, counted, if it is within the limits; else it tells
+// the client why, closes c and returns nil. It is the SSH server's
+// ConnCallback.
+func (l *limits) admitConn(_ ssh.Context, c net.Conn) net.Conn {
+	ip := remoteIP(c)
+	if reason := l.admit(ip, true); reason != "" {
+		l.log.Warn("connection refused", "remote", c.RemoteAddr().String(), "reason", reason)
+		refuse(c, reason)
+		return nil
 	}
+	return &limitedConn{Conn: c, release: func() { l.release(ip) }}
 }
 
-// admit counts a new connection from ip, or says why it is refused.
-func (l *limitListener) admit(ip string) string {
+// admitSession counts a session beyond a connection's first, or says why it
+// is refused; the guard logs the refusal.
+func (l *limits) admitSession(ctx ssh.Context) (func(), string) {
+	ip := remoteIP(ctx)
+	if reason := l.admit(ip, false); reason != "" {
+		return nil, reason
+	}
+	var once sync.Once
+	return func() { once.Do(func() { l.release(ip) }) }, ""
+}
+
+// admit counts a new connection (newConn) or session from ip, or says why
+// it is refused. Only new connections count against the rate.
+func (l *limits) admit(ip string, newConn bool) string {
 	now := time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -80,7 +93,7 @@ func (l *limitListener) admit(ip string) string {
 	}
 	p.lastSeen = now
 	switch {
-	case p.limiter != nil && !p.limiter.AllowN(now, 1):
+	case newConn && p.limiter != nil && !p.limiter.AllowN(now, 1):
 		return "too many new connections from your address; try again in a minute"
 	case l.maxPerIP > 0 && p.open >= l.maxPerIP:
 		return "too many open connections from your address"
@@ -93,7 +106,7 @@ func (l *limitListener) admit(ip string) string {
 }
 
 // release counts a closed connection from ip.
-func (l *limitListener) release(ip string) {
+func (l *limits) release(ip string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if p := l.peers[ip]; p != nil {
@@ -106,7 +119,7 @@ func (l *limitListener) release(ip string) {
 // prune forgets addresses with no open connection that were last seen long
 // ago, so the map stays as small as the set of recent visitors. It scans
 // only once the map holds many addresses.
-func (l *limitListener) prune(now time.Time) {
+func (l *limits) prune(now time.Time) {
 	if len(l.peers) < 1024 {
 		return
 	}
@@ -117,20 +130,32 @@ func (l *limitListener) prune(now time.Time) {
 	}
 }
 
-// refuse tells a client why it is refused and closes it.
+// refuse tells a client why it is refused and closes it; it runs in the
+// connection's own goroutine.
 func refuse(c net.Conn, reason string) {
 	_ = c.SetWriteDeadline(time.Now().Add(2 * time.Second))
 	_, _ = c.Write([]byte("sshblog: " + reason + "\r\n"))
 	_ = c.Close()
 }
 
-// remoteIP is the address part of a connection's remote address.
-func remoteIP(c net.Conn) string {
+// remoteIP is what the per-address limits count a connection under: the
+// address part of its remote address, or for IPv6 its /64 network, which
+// one subscriber usually holds whole (counting single IPv6 addresses would
+// give one client 2^64 sets of slots).
+func remoteIP(c interface{ RemoteAddr() net.Addr }) string {
 	host, _, err := net.SplitHostPort(c.RemoteAddr().String())
 	if err != nil {
 		return c.RemoteAddr().String()
 	}
-	return host
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	if ip = ip.Unmap(); ip.Is6() {
+		p, _ := ip.Prefix(64)
+		return p.String()
+	}
+	return ip.String()
 }
 
 // limitedConn releases its slot once when closed.

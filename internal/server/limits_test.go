@@ -24,24 +24,29 @@ func firstLine(t *testing.T, addr string) string {
 	return strings.TrimSpace(line)
 }
 
-// serveLimited accepts connections through a limitListener and hands them
-// to the test, which holds them open; closing one releases its slot.
+// serveLimited accepts connections, admits them through the limits as the
+// SSH server does, and hands those admitted to the test, which holds them
+// open; closing one releases its slot.
 func serveLimited(t *testing.T, total, perIP, perMinute int) (string, chan net.Conn) {
 	t.Helper()
 	inner, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := newLimitListener(inner, slog.New(slog.NewTextHandler(io.Discard, nil)), total, perIP, perMinute)
-	t.Cleanup(func() { l.Close() })
+	l := newLimits(slog.New(slog.NewTextHandler(io.Discard, nil)), total, perIP, perMinute)
+	t.Cleanup(func() { inner.Close() })
 	accepted := make(chan net.Conn, 100)
 	go func() {
 		for {
-			c, err := l.Accept()
+			c, err := inner.Accept()
 			if err != nil {
 				return
 			}
-			accepted <- c
+			go func() {
+				if c := l.admitConn(nil, c); c != nil {
+					accepted <- c
+				}
+			}()
 		}
 	}()
 	return inner.Addr().String(), accepted
@@ -83,3 +88,26 @@ func TestLimitRate(t *testing.T) {
 		t.Errorf("over the rate: %q", line)
 	}
 }
+
+func TestRemoteIPGroupsIPv6Networks(t *testing.T) {
+	for addr, want := range map[string]string{
+		"192.0.2.7:22":                  "192.0.2.7",
+		"[::ffff:192.0.2.7]:22":         "192.0.2.7",
+		"[2001:db8:1:2:aaaa::1]:22":     "2001:db8:1:2::/64",
+		"[2001:db8:1:2:ffff:ffff::]:22": "2001:db8:1:2::/64",
+		"[2001:db8:1:3::1]:22":          "2001:db8:1:3::/64",
+	} {
+		tcp, err := net.ResolveTCPAddr("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := remoteIP(addrOnly{tcp}); got != want {
+			t.Errorf("%s counts as %q, want %q", addr, got, want)
+		}
+	}
+}
+
+// addrOnly has a remote address and nothing else.
+type addrOnly struct{ addr net.Addr }
+
+func (a addrOnly) RemoteAddr() net.Addr { return a.addr }

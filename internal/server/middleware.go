@@ -1,27 +1,34 @@
 package server
 
 import (
+	"context"
 	"fmt"
+	"slices"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
 
 	"charm.land/ssh"
-	bm "charm.land/wish/v2/bubbletea"
 
 	"github.com/sshblog/sshblog/internal/server/command"
+	"github.com/sshblog/sshblog/internal/server/guard"
 	"github.com/sshblog/sshblog/internal/termtext"
 )
 
-// stableSession answers Pty from a copy taken when the session starts.
-// charm.land/ssh updates a session's PTY without a lock on every window
-// change, so asking it again later races with a client's resizes; the
-// window changes themselves still arrive on the channel.
+// stableSession is the session as the guard let it through, looked at
+// once: the PTY as requested (charm.land/ssh updates its copy without a
+// lock, so asking it again races with a client's resizes), the window
+// changes as the guard coalesces them, the command line parsed once (the
+// parser is quadratic in a word's length; the guard bounds the line), and
+// the client's environment without the guard's tag.
 type stableSession struct {
 	ssh.Session
-	pty   ssh.Pty
-	winch <-chan ssh.Window
-	isPty bool
+	pty     ssh.Pty
+	winch   <-chan ssh.Window
+	isPty   bool
+	command []string
+	env     []string
+	guarded *guard.Session // nil for a session the guard did not see
 }
 
 // Pty returns the PTY as it was requested, and the window changes since.
@@ -29,11 +36,46 @@ func (s *stableSession) Pty() (ssh.Pty, <-chan ssh.Window, bool) {
 	return s.pty, s.winch, s.isPty
 }
 
-// stableMiddleware takes the one look at the session's PTY; it runs first.
-func stableMiddleware(next ssh.Handler) ssh.Handler {
+// Command returns the command line, parsed when the session started.
+func (s *stableSession) Command() []string { return slices.Clone(s.command) }
+
+// Environ returns the client's environment variables.
+func (s *stableSession) Environ() []string { return slices.Clone(s.env) }
+
+// stableMiddleware takes the one look at the session; it runs first.
+func (s *Server) stableMiddleware(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		pty, winch, isPty := sess.Pty()
-		next(&stableSession{Session: sess, pty: pty, winch: winch, isPty: isPty})
+		st := &stableSession{Session: sess, pty: pty, winch: winch, isPty: isPty,
+			command: sess.Command(), env: guard.Environ(sess.Environ()), guarded: s.guard.Of(sess)}
+		if st.guarded != nil {
+			st.winch = st.guarded.Windows()
+		}
+		next(st)
+	}
+}
+
+// sessionContext returns a context that ends when sess's channel closes
+// (the connection's context, which sess.Context is, outlives it when a
+// client opens several sessions on one connection).
+func sessionContext(sess ssh.Session) (context.Context, context.CancelFunc) {
+	if st, ok := findStable(sess); ok && st.guarded != nil {
+		return st.guarded.Context(sess.Context())
+	}
+	return context.WithCancel(sess.Context())
+}
+
+// findStable finds the stableSession under the middleware's wrappers.
+func findStable(sess ssh.Session) (*stableSession, bool) {
+	for {
+		switch s := sess.(type) {
+		case *stableSession:
+			return s, true
+		case interface{ Unwrap() ssh.Session }:
+			sess = s.Unwrap()
+		default:
+			return nil, false
+		}
 	}
 }
 
@@ -87,6 +129,9 @@ type meteredSession struct {
 	status  atomic.Int64 // -1 until Exit
 }
 
+// Unwrap returns the session it meters.
+func (m *meteredSession) Unwrap() ssh.Session { return m.Session }
+
 // Read counts what the client sends.
 func (m *meteredSession) Read(p []byte) (int, error) {
 	n, err := m.Session.Read(p)
@@ -128,10 +173,9 @@ func (s *Server) identityMiddleware(next ssh.Handler) ssh.Handler {
 // route sends a session with a terminal and no command to the TUI, and
 // everything else to the command runner.
 func (s *Server) route(ssh.Handler) ssh.Handler {
-	tuiHandler := bm.MiddlewareWithProgramHandler(s.program)(func(ssh.Session) {})
 	return func(sess ssh.Session) {
 		if s.wantsTUI(sess) {
-			tuiHandler(sess)
+			s.runTUI(sess)
 			if s.closing.Load() {
 				fmt.Fprintln(sess, "sshblog is restarting; come back in a moment.")
 			}
@@ -145,7 +189,9 @@ func (s *Server) route(ssh.Handler) ssh.Handler {
 // status it returns.
 func (s *Server) runCommand(sess ssh.Session) {
 	pty, _, isPty := sess.Pty()
-	status := s.commands.Run(sess.Context(), &command.Session{
+	ctx, cancel := sessionContext(sess)
+	defer cancel()
+	status := s.commands.Run(ctx, &command.Session{
 		ID:       IdentityFrom(sess.Context()),
 		Command:  sess.Command(),
 		Stdin:    sess,

@@ -22,6 +22,7 @@ import (
 	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/server/command"
+	"github.com/sshblog/sshblog/internal/server/guard"
 	"github.com/sshblog/sshblog/internal/server/transfer"
 	"github.com/sshblog/sshblog/internal/tui"
 )
@@ -45,9 +46,14 @@ type Config struct {
 	// connections. Zero keeps the copy for the whole session.
 	ScreenRelease time.Duration
 
-	MaxSessions      int // open connections at once, in total; 0: no limit
-	MaxSessionsPerIP int // open connections at once from one address; 0: no limit
+	MaxSessions      int // open connections and sessions at once, in total; 0: no limit
+	MaxSessionsPerIP int // open connections and sessions at once from one address; 0: no limit
 	ConnectsPerIP    int // new connections per minute from one address; 0: no limit
+
+	// Sessions bounds what a client may ask of each session: sessions per
+	// connection, terminal size, command length, environment, resizes.
+	// The zero value means [guard.DefaultLimits].
+	Sessions guard.Limits
 }
 
 // Server serves the blog over SSH.
@@ -62,6 +68,8 @@ type Server struct {
 	ssh      *ssh.Server
 	uploads  transfer.Buffers // what uploads are read into
 	commands *command.Runner  // the plain commands
+	limits   *limits          // connections and sessions, per address and in all
+	guard    *guard.Guard     // what a client may ask of a session
 
 	mu       sync.Mutex                // guards programs
 	programs map[*tea.Program]*reloads // open TUI sessions, told about changes
@@ -98,6 +106,12 @@ func New(cfg Config, b *blog.Service, renderer *render.Renderer, authors Authors
 		log:      log,
 		programs: map[*tea.Program]*reloads{}, accepting: make(chan struct{}),
 	}
+	if cfg.Sessions == (guard.Limits{}) {
+		cfg.Sessions = guard.DefaultLimits()
+		s.cfg.Sessions = cfg.Sessions
+	}
+	s.limits = newLimits(log, cfg.MaxSessions, cfg.MaxSessionsPerIP, cfg.ConnectsPerIP)
+	s.guard = guard.New(cfg.Sessions, log, s.limits.admitSession)
 	s.commands = &command.Runner{Blog: b, Renderer: renderer, Uploads: &s.uploads, Title: cfg.Title, Description: cfg.Description}
 	srv, err := wish.NewServer(
 		wish.WithVersion("sshblog"),
@@ -105,6 +119,10 @@ func New(cfg Config, b *blog.Service, renderer *render.Renderer, authors Authors
 			srv.AddHostKey(cfg.HostKey)
 			srv.HandshakeTimeout = cfg.HandshakeTimeout
 			srv.IdleTimeout = cfg.IdleTimeout
+			srv.ConnCallback = s.limits.admitConn
+			// Sessions only, through the guard: no forwarding, no other
+			// channel types.
+			srv.ChannelHandlers = map[string]ssh.ChannelHandler{"session": s.guard.Handler}
 			return nil
 		},
 		// Anyone may read: every public key is accepted (it only decides
@@ -139,7 +157,7 @@ func (s *Server) sessionMiddleware() []wish.Middleware {
 		s.identityMiddleware, // who is this
 		s.logMiddleware,      // one log line per session
 		s.recoverMiddleware,  // a panic ends the session, not the server
-		stableMiddleware,     // one look at the PTY, before the client resizes
+		s.stableMiddleware,   // one look at the PTY and the command line
 	}
 }
 
@@ -164,7 +182,6 @@ func (s *Server) Serve(l net.Listener) error {
 		_ = l.Close()
 		return ssh.ErrServerClosed
 	}
-	l = newLimitListener(l, s.log, s.cfg.MaxSessions, s.cfg.MaxSessionsPerIP, s.cfg.ConnectsPerIP)
 	return s.ssh.Serve(&firstAccept{Listener: l, first: ready})
 }
 

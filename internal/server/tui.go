@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"time"
@@ -30,8 +31,34 @@ const (
 	snippetWidth  = 80
 )
 
-// program makes the Bubble Tea program of one TUI session.
-func (s *Server) program(sess ssh.Session) *tea.Program {
+// runTUI runs the reader for sess until the reader quits, the client
+// leaves or the server shuts down. A reader leaving is not an error: only
+// what else ends a program is logged.
+func (s *Server) runTUI(sess ssh.Session) {
+	ctx, cancel := sessionContext(sess)
+	defer cancel()
+	p := s.program(ctx, sess)
+	_, winch, _ := sess.Pty()
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				p.Quit()
+				return
+			case w := <-winch:
+				p.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
+			}
+		}
+	}()
+	if _, err := p.Run(); err != nil && ctx.Err() == nil && !errors.Is(err, tea.ErrProgramKilled) {
+		s.log.Error("reader session failed", "remote", sess.RemoteAddr().String(), "err", err)
+	}
+	p.Kill()
+}
+
+// program makes the Bubble Tea program of one TUI session, which ends with
+// ctx.
+func (s *Server) program(ctx context.Context, sess ssh.Session) *tea.Program {
 	pty, _, _ := sess.Pty()
 	id := IdentityFrom(sess.Context())
 	opts := tui.Options{
@@ -41,7 +68,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 			return s.blog.Byline(ctx, id, p, rev)
 		},
 		Search: func(query string) []tui.Found {
-			ctx, cancel := context.WithTimeout(sess.Context(), searchTimeout)
+			ctx, cancel := context.WithTimeout(ctx, searchTimeout)
 			defer cancel()
 			hits, err := s.blog.Search(ctx, id, query, searchHits, snippetWidth)
 			if err != nil {
@@ -90,8 +117,8 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	}
 	m := tui.New(opts)
 	p := tea.NewProgram(m, append(bm.MakeOptions(sess),
-		tea.WithContext(sess.Context()), tea.WithScreenRelease(s.cfg.ScreenRelease), tea.WithFirstFrames(s.frames))...)
-	s.track(sess, p)
+		tea.WithContext(ctx), tea.WithScreenRelease(s.cfg.ScreenRelease), tea.WithFirstFrames(s.frames))...)
+	s.track(ctx, p)
 	return p
 }
 
@@ -130,12 +157,12 @@ func (r *reloads) send() {
 	}()
 }
 
-// track registers a TUI program until its session ends.
-func (s *Server) track(sess ssh.Session, p *tea.Program) {
+// track registers a TUI program until ctx, its session's, ends.
+func (s *Server) track(ctx context.Context, p *tea.Program) {
 	s.mu.Lock()
 	s.programs[p] = &reloads{program: p}
 	s.mu.Unlock()
-	context.AfterFunc(sess.Context(), func() {
+	context.AfterFunc(ctx, func() {
 		s.mu.Lock()
 		delete(s.programs, p)
 		s.mu.Unlock()
