@@ -3,8 +3,8 @@ package server
 import (
 	"context"
 	"fmt"
-	"slices"
 	"runtime/debug"
+	"slices"
 	"sync/atomic"
 	"time"
 
