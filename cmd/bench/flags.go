@@ -34,6 +34,8 @@ type options struct {
 	memprofile     string
 	serverLog      string
 	store          string
+	attack         bool
+	attackHold     time.Duration
 
 	// The soak test's; see soak.Config.
 	soak           time.Duration
@@ -79,6 +81,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.memprofile, "memprofile", "", "write a heap profile to `file` while the blog's sessions are held (with -hold 0, at the end; with -soak, at the soak's end, to file.warm after the warm-up and to file.after once the clients hung up)")
 	fs.StringVar(&o.store, "store", servers.StoreBolt, "the blog's store: bolt (a bbolt file, cmd/sshd's default) or etcd (a real single-node etcd started in this process on loopback ports, the blog's store setting etcd://127.0.0.1:PORT)")
 	fs.StringVar(&o.serverLog, "serverlog", "", "write the blog server's log to `file` (default: discard it)")
+	fs.BoolVar(&o.attack, "attack", false, "run the attacks of an anonymous client instead of the measurements, against the blog with cmd/sshd's default limits, and print what each costs the server")
+	fs.DurationVar(&o.attackHold, "attack-hold", 5*time.Second, "attack: how long each attack's sessions are held")
 	fs.DurationVar(&o.soak, "soak", 0, "if positive, run the soak test instead of the measurements: a warm-up, then this long (-limit then defaults to this plus 5m)")
 	fs.IntVar(&o.readers, "readers", 500, "soak: concurrent reader sessions browsing the TUI")
 	fs.IntVar(&o.soakAuthors, "soak-authors", 5, "soak: author clients publishing all the while, each with its own key")

@@ -41,12 +41,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"time"
 
 	charmlog "charm.land/log/v2"
+	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/sshblog/sshblog/cmd/bench/internal/attack"
+	"github.com/sshblog/sshblog/cmd/bench/internal/clients"
 	"github.com/sshblog/sshblog/cmd/bench/internal/measure"
 	"github.com/sshblog/sshblog/cmd/bench/internal/proc"
 	"github.com/sshblog/sshblog/cmd/bench/internal/report"
@@ -63,6 +67,13 @@ const uploadLimit = time.Minute
 // main parses the flags, runs the benchmark until it ends or SIGINT, and
 // exits 1 on an error.
 func main() {
+	if os.Getenv(attack.ClientEnv) != "" {
+		if err := attack.RunClient(os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: attacker:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if os.Getenv(upload.ClientEnv) != "" {
 		if err := upload.RunClient(os.Stdin, os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, "bench: upload client:", err)
@@ -133,7 +144,56 @@ func run(ctx context.Context, o options, out, progress io.Writer) (err error) {
 	if o.soak > 0 {
 		return soak.Run(ctx, o.soakConfig(progress), setup, out)
 	}
+	if o.attack {
+		return runAttacks(ctx, o, setup, out)
+	}
 	return runMeasures(ctx, o, setup, out, progress)
+}
+
+// runAttacks starts the blog with cmd/sshd's default limits, makes the
+// attacks from a child process and prints what each cost.
+func runAttacks(ctx context.Context, o options, setup servers.Setup, out io.Writer) (err error) {
+	setup.Limits = true
+	b, err := servers.StartBlog(setup)
+	if err != nil {
+		return fmt.Errorf("starting the blog: %w", err)
+	}
+	defer func() { err = errors.Join(err, b.Stop()) }()
+	check := func() error { return otherReader(ctx, b) }
+	rs, err := attack.Run(ctx, attack.Config{Addr: b.Addr, Hold: o.attackHold, Check: check})
+	attack.WriteTable(out, rs)
+	return err
+}
+
+// otherReader runs ls on b as a reader from another loopback address than
+// the attacker's.
+func otherReader(ctx context.Context, b *servers.Blog) error {
+	signer, err := clients.NewKey()
+	if err != nil {
+		return err
+	}
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}, Timeout: 10 * time.Second}
+	conn, err := d.DialContext(ctx, "tcp", b.Addr)
+	if err != nil {
+		return fmt.Errorf("connecting: %w", err)
+	}
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	c, chans, reqs, err := gossh.NewClientConn(conn, b.Addr, clients.Config("reader", signer, b.HostKey))
+	if err != nil {
+		conn.Close()
+		return fmt.Errorf("handshake: %w", err)
+	}
+	client := gossh.NewClient(c, chans, reqs)
+	defer client.Close()
+	s, err := client.NewSession()
+	if err != nil {
+		return err
+	}
+	out, err := s.Output("ls")
+	if err == nil && len(out) == 0 {
+		err = errors.New("ls printed nothing")
+	}
+	return err
 }
 
 // runMeasures starts the blog and the bare server, runs the measurements

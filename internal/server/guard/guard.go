@@ -64,7 +64,7 @@ func DefaultLimits() Limits {
 		MaxHeight:       100,
 		MaxCommand:      4096,
 		MaxEnv:          32,
-		ResizeEvery:     50 * time.Millisecond,
+		ResizeEvery:     200 * time.Millisecond,
 		ExtraCells:      1 << 18,
 	}
 }

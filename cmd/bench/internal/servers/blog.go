@@ -86,6 +86,9 @@ type Setup struct {
 	Authors    int       // authors with a key each, at least one
 	CacheBytes int64     // the render cache's bound
 	LogTo      io.Writer // the server's log
+	// Limits keeps cmd/sshd's default connection limits; without it they
+	// are lifted, for the bench's many connections from one address.
+	Limits bool
 }
 
 // StartBlog starts the blog as cmd/sshd does (app.Open), in s.Dir: a store
@@ -112,6 +115,13 @@ func StartBlog(s Setup) (*Blog, error) {
 		StatsDays:        400,
 		Store:            s.Store,
 		StorePrefix:      "/sshblog", // the setting's default
+	}
+	if s.Limits {
+		d, err := config.Load(nil, func(string) string { return "" }, io.Discard)
+		if err != nil {
+			return nil, fmt.Errorf("reading the default settings: %w", err)
+		}
+		cfg.MaxSessions, cfg.MaxSessionsPerIP, cfg.ConnectsPerIP = d.MaxSessions, d.MaxSessionsPerIP, d.ConnectsPerIP
 	}
 	b := &Blog{cfg: cfg, dbSpec: storeSpec(s.Store, cfg), Conns: &ConnCounter{}, served: make(chan error, 1)}
 	if err := cfg.MakeFolders(); err != nil {
