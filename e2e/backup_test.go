@@ -128,3 +128,27 @@ func TestHealthAndGracefulStop(t *testing.T) {
 		t.Errorf("health of a stopped blog succeeded: %q", out)
 	}
 }
+
+// TestBackupOfNoBlogCreatesNothing backs up a data folder that holds no
+// blog: it made WRONGDIR/blog.db and a new host key, backed up the empty
+// blog and said it had. It must fail, saying there is no blog, and create
+// nothing.
+func TestBackupOfNoBlogCreatesNothing(t *testing.T) {
+	dir := t.TempDir()
+	for _, data := range []string{filepath.Join(dir, "missing"), dir} {
+		out := filepath.Join(t.TempDir(), "blog.db")
+		got, err := sshblog(t, "backup", out, "--data", data, "--addr", "127.0.0.1:1")
+		if err == nil || !strings.Contains(got, "no blog at "+data) {
+			t.Errorf("backup of %s: %v, %q; want it to fail with \"no blog at %s\"", data, err, got, data)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("backup of %s wrote %s", data, out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "missing")); err == nil {
+		t.Error("backup created the data folder")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("backup created files in an empty data folder: %v", entries)
+	}
+}

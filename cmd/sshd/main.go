@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"strings"
@@ -52,11 +53,13 @@ func runBackup(args []string, getenv func(string) string, stdout io.Writer) erro
 	if err != nil {
 		return err
 	}
-	hostKey, err := server.LoadHostKey(cfg.HostKeyPath())
-	if err != nil {
+	// Nothing is created: with no host key no server of this blog runs,
+	// and the database is read as it is, if there is one.
+	hostKey, err := server.ReadHostKey(cfg.HostKeyPath())
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	how, err := backup.ToFile(context.Background(), backup.Source{Addr: cfg.DialAddr(), HostKey: hostKey, Database: cfg.DatabasePath()}, args[0])
+	how, err := backup.ToFile(context.Background(), backup.Source{Addr: cfg.DialAddr(), HostKey: hostKey, Database: cfg.DatabasePath(), Data: cfg.Data}, args[0])
 	if err != nil {
 		return err
 	}

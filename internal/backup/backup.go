@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -26,13 +27,23 @@ import (
 // Source says where a blog is: its address, its host key and its database.
 type Source struct {
 	Addr     string       // the address to reach the server at from this machine
-	HostKey  gossh.Signer // the server's host key
+	HostKey  gossh.Signer // the server's host key; nil if there is none (then no server is asked)
 	Database string       // the bbolt file
+	Data     string       // the data folder, for the error when there is no blog
 }
+
+// ErrNoBlog is the error when there is no blog at the source: no server
+// answers and no database file exists. Nothing is created.
+var ErrNoBlog = errors.New("no blog")
 
 // ToFile writes a consistent copy of the database to path, atomically: the
 // file appears whole or not at all. It reports how the copy was made.
 func ToFile(ctx context.Context, src Source, path string) (string, error) {
+	if src.HostKey == nil {
+		if _, err := os.Stat(src.Database); errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("%w at %s", ErrNoBlog, src.Data)
+		}
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".backup-*")
 	if err != nil {
 		return "", fmt.Errorf("backup: %w", err)
@@ -56,14 +67,19 @@ func ToFile(ctx context.Context, src Source, path string) (string, error) {
 
 // write copies the database to w, from the running server if there is one.
 func write(ctx context.Context, src Source, w io.Writer) (string, error) {
-	err := fromServer(ctx, src, w)
-	if err == nil {
-		return "from the running server at " + src.Addr, nil
+	if src.HostKey != nil {
+		err := fromServer(ctx, src, w)
+		if err == nil {
+			return "from the running server at " + src.Addr, nil
+		}
+		if !errors.Is(err, syscall.ECONNREFUSED) {
+			return "", err
+		}
 	}
-	if !errors.Is(err, syscall.ECONNREFUSED) {
-		return "", err
+	db, err := boltstore.OpenReadOnly(src.Database)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("%w at %s", ErrNoBlog, src.Data)
 	}
-	db, err := boltstore.Open(src.Database)
 	if err != nil {
 		return "", err
 	}

@@ -31,6 +31,20 @@ func LoadHostKey(path string) (gossh.Signer, error) {
 	return signer, nil
 }
 
+// ReadHostKey reads the host key at path, creating nothing: a missing key is
+// an error that wraps fs.ErrNotExist.
+func ReadHostKey(path string) (gossh.Signer, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("host key %s: %w", path, err)
+	}
+	signer, err := gossh.ParsePrivateKey(data)
+	if err != nil {
+		return nil, fmt.Errorf("host key %s: %w", path, err)
+	}
+	return signer, nil
+}
+
 // createHostKey writes a new ed25519 key in OpenSSH format to path and
 // returns its PEM bytes. The file appears whole or not at all.
 func createHostKey(path string) ([]byte, error) {

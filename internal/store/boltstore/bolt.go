@@ -109,6 +109,45 @@ func Open(path string, opts ...Option) (*DB, error) {
 	return db, nil
 }
 
+// OpenReadOnly opens an existing bbolt file for reading only: nothing is
+// created or changed, in it or beside it (a backup or a migration's source
+// keeps its bytes), and every write fails. A missing file is an error that
+// wraps fs.ErrNotExist.
+func OpenReadOnly(path string, opts ...Option) (*DB, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("store: opening %s: %w", path, err)
+	}
+	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, ReadOnly: true})
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return nil, fmt.Errorf("store: opening %s: the file is in use by another process", path)
+		}
+		return nil, fmt.Errorf("store: opening %s: %w", path, err)
+	}
+	db := &DB{bolt: b, now: time.Now}
+	for _, o := range opts {
+		o(db)
+	}
+	err = b.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil {
+			return errors.New("not an sshblog database")
+		}
+		if v := meta.Get([]byte("schema")); string(v) != schemaVersion {
+			return fmt.Errorf("unknown schema version %q (this build knows %s)", v, schemaVersion)
+		}
+		return nil
+	})
+	if err == nil {
+		err = db.reload()
+	}
+	if err != nil {
+		b.Close()
+		return nil, fmt.Errorf("store: reading %s: %w", path, err)
+	}
+	return db, nil
+}
+
 // Close closes the file. Writes in flight finish first.
 func (db *DB) Close() error {
 	return db.bolt.Close()
