@@ -1,13 +1,19 @@
 package e2e
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
 
 	"github.com/sshblog/sshblog/internal/store/etcdtest"
 )
@@ -122,11 +128,34 @@ func TestMigrateBoltToEtcd(t *testing.T) {
 
 	e := etcdtest.Start(t)
 	db := filepath.Join(old.data, "blog.db")
+	before, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A source that is not there is an error, and nothing is written:
+	// it made an empty file, wrote the schema key and said "copied 0".
+	typo := filepath.Join(old.dir, "typo.db")
+	if out, err := sshblog(t, "migrate", "--from", "bolt:"+typo, "--to", "etcd://"+e.Client, "--store-prefix", "/typo"); err == nil || !strings.Contains(out, "no blog at bolt:"+typo) {
+		t.Errorf("migrate from a missing file: %v: %q", err, out)
+	}
+	if _, err := os.Stat(typo); err == nil {
+		t.Error("migrate created its missing source")
+	}
+	if out, err := sshblog(t, "migrate", "--from", "etcd://"+e.Client, "--to", "bolt:"+filepath.Join(old.dir, "out.db"), "--store-prefix", "/nothing"); err == nil || !strings.Contains(out, "no blog at etcd://") {
+		t.Errorf("migrate from an empty etcd prefix: %v: %q", err, out)
+	}
+	if keys := etcdKeys(t, e.Client, "/"); len(keys) != 0 {
+		t.Errorf("failed migrations wrote to etcd: %q", keys)
+	}
 	for _, want := range []string{"copied 2 posts, 1 aliases and 0 proposals, 0 posts already there", "copied 0 posts, 0 aliases and 0 proposals, 2 posts already there"} {
 		out, err := sshblog(t, "migrate", "--from", "bolt:"+db, "--to", "etcd://"+e.Client)
 		if err != nil || !strings.Contains(out, want) {
 			t.Fatalf("migrate: %v: %q, want %q", err, out, want)
 		}
+	}
+	// The source's bytes are as they were: it is opened read-only.
+	if after, err := os.ReadFile(db); err != nil || !bytes.Equal(before, after) {
+		t.Errorf("migrate changed its source file (%v)", err)
 	}
 	b := newBlog(t, "BLOG_STORE=etcd://"+e.Client)
 	b.start()
@@ -214,4 +243,25 @@ func TestEtcdKillAndDelay(t *testing.T) {
 		}
 	}
 	t.Logf("%d revisions acknowledged before SIGKILL, all read through the other server", len(acked))
+}
+
+// etcdKeys lists the keys under prefix in the etcd at endpoint.
+func etcdKeys(t *testing.T, endpoint, prefix string) []string {
+	t.Helper()
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	resp, err := cli.Get(ctx, prefix, clientv3.WithPrefix(), clientv3.WithKeysOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, kv := range resp.Kvs {
+		keys = append(keys, string(kv.Key))
+	}
+	return keys
 }

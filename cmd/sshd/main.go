@@ -93,7 +93,10 @@ func runMigrate(args []string, getenv func(string) string, stdout io.Writer) err
 	if err != nil {
 		return err
 	}
-	src, err := app.OpenStore(from, cfg)
+	src, err := app.OpenSource(from, cfg)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("no blog at %s; nothing was written", from)
+	}
 	if err != nil {
 		return fmt.Errorf("opening %s: %w", from, err)
 	}

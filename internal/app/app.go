@@ -80,6 +80,27 @@ func OpenStore(spec string, cfg config.Config) (store.Store, error) {
 	return openStore(cfg)
 }
 
+// OpenSource opens a store named as OpenStore names them, to be read: a
+// bbolt file is opened read-only (its bytes stay as they were), an etcd
+// prefix must hold a blog; nothing is created or written. A missing blog
+// is an error wrapping fs.ErrNotExist.
+func OpenSource(spec string, cfg config.Config) (store.Store, error) {
+	if path, ok := strings.CutPrefix(spec, "bolt:"); ok && path != "" {
+		return boltstore.OpenReadOnly(path)
+	}
+	if !strings.HasPrefix(spec, "etcd://") {
+		return nil, fmt.Errorf("%q is not bolt:PATH or etcd://HOST:2379[,HOST:2379...]", spec)
+	}
+	cfg.Store = spec
+	tlsCfg, err := etcdTLS(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), etcdOpenTimeout)
+	defer cancel()
+	return etcdstore.Open(ctx, etcdstore.Config{Endpoints: cfg.EtcdEndpoints(), Prefix: cfg.StorePrefix, TLS: tlsCfg, Existing: true})
+}
+
 // openStore opens the store cfg names: the bbolt file in the data folder,
 // or the blog's keys in an etcd cluster.
 func openStore(cfg config.Config) (store.Store, error) {

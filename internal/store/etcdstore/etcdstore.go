@@ -39,6 +39,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"io"
 	"strings"
 	"time"
@@ -66,6 +67,10 @@ type Config struct {
 	RequestTimeout time.Duration
 	// Now is the store's clock; nil means time.Now.
 	Now func() time.Time
+	// Existing opens only a blog that is there: a prefix with no schema
+	// key is an error wrapping fs.ErrNotExist, and nothing is written (a
+	// migration's source).
+	Existing bool
 }
 
 // Store is a store.Store kept in etcd. It is safe for concurrent use.
@@ -127,7 +132,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("etcdstore: connecting to %s: %w", strings.Join(cfg.Endpoints, ","), err)
 	}
 	s.cli = cli
-	if err := s.prepare(ctx); err != nil {
+	prepare := s.prepare
+	if cfg.Existing {
+		prepare = s.check
+	}
+	if err := prepare(ctx); err != nil {
 		cli.Close()
 		return nil, fmt.Errorf("etcdstore: opening %s on %s: %w", prefix, strings.Join(cfg.Endpoints, ","), err)
 	}
@@ -152,6 +161,23 @@ func (s *Store) Close() error {
 	s.mirror.Close()
 	if err := s.cli.Close(); err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("etcdstore: closing: %w", err)
+	}
+	return nil
+}
+
+// check checks the schema version of a blog that must be there.
+func (s *Store) check(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	resp, err := s.cli.Get(ctx, s.keys.Schema())
+	if err != nil {
+		return err
+	}
+	if len(resp.Kvs) == 0 {
+		return fmt.Errorf("no blog under this prefix: %w", fs.ErrNotExist)
+	}
+	if v := string(resp.Kvs[0].Value); v != layout.SchemaVersion {
+		return fmt.Errorf("unknown schema version %q (this build knows %s)", v, layout.SchemaVersion)
 	}
 	return nil
 }
