@@ -15,7 +15,7 @@ import (
 )
 
 // newKey returns a fresh public key and its authorized_keys line.
-func newKey(t *testing.T) (gossh.PublicKey, string) {
+func newKey(t testing.TB) (gossh.PublicKey, string) {
 	t.Helper()
 	pub, _, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
