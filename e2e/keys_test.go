@@ -206,3 +206,27 @@ func TestOpenSftpSessionRevoked(t *testing.T) {
 		t.Errorf("sftp did not report the refusal: %q", got)
 	}
 }
+
+// TestOpenEditorRevoked removes an author's key file while their editor is
+// open: saving is refused with the blog's one-line error, and nothing new
+// is stored.
+func TestOpenEditorRevoked(t *testing.T) {
+	b := newBlog(t)
+	ash, reader := newClient(t, "ash"), newClient(t, "reader")
+	b.addAuthor("ash", ash)
+	b.start()
+	before := reader.must(b, "", "history", seedSlug)
+
+	s := newScreen(t, 80, 24, ash.sshCommandLine(b, "edit", seedSlug))
+	s.waitText(seedSlug, "rev 1")
+	if err := os.Remove(filepath.Join(b.keys, "ash.pub")); err != nil {
+		t.Fatal(err)
+	}
+	s.keys("C-End")
+	s.text("after the key was removed")
+	s.keys("C-s")
+	s.waitText("not an author")
+	if got := reader.must(b, "", "history", seedSlug); got != before {
+		t.Errorf("the open editor saved after the key file was removed:\n%s", got)
+	}
+}
