@@ -91,15 +91,15 @@ func Open(dir string, log *slog.Logger) (*Folder, error) {
 // Author returns the name of the author whose file lists key, used from
 // addr now, or false for a reader. A key its line does not allow (outside
 // from=, past expiry-time=, a line with an option sshblog does not honour)
-// is a reader, and Author logs why. It ignores no-pty: see Lookup.
+// is a reader, and Author logs why. It leaves out no-pty: see Lookup.
 func (f *Folder) Author(key gossh.PublicKey, addr netip.Addr) (string, bool) {
 	g := f.Lookup(key, addr)
 	return g.Name, g.Name != ""
 }
 
 // Lookup returns what key, used from addr, may do now. When the key matches
-// a line that does not allow it, Lookup logs why once and returns a
-// reader's Grant.
+// a line that does not allow it, Lookup logs why and returns a reader's
+// Grant; the server looks up once per session.
 func (f *Folder) Lookup(key gossh.PublicKey, addr netip.Addr) Grant {
 	g, why := f.check(key, addr)
 	if why != "" {
@@ -252,7 +252,6 @@ func (f *Folder) refresh() error {
 	defer f.reading.Unlock()
 	f.mu.Lock()
 	if f.started > arrived { // a read begun after this lookup arrived has ended
-
 		f.mu.Unlock()
 		return nil
 	}

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -165,4 +166,38 @@ func BenchmarkLookup(b *testing.B) {
 	for b.Loop() {
 		f.Lookup(k, local)
 	}
+}
+
+// TestConcurrentLookups looks keys up from many goroutines while the file
+// changes; each lookup after the change sees it (run with -race).
+func TestConcurrentLookups(t *testing.T) {
+	dir := t.TempDir()
+	ash, ashLine := newKey(t)
+	path := filepath.Join(dir, "ash.pub")
+	write(t, path, ashLine+"\n")
+	f, err := Open(dir, logTo(new(strings.Builder)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+					f.Lookup(ash, local)
+				}
+			}
+		})
+	}
+	time.Sleep(20 * time.Millisecond)
+	write(t, path, "")
+	if got, ok := f.Author(ash, local); ok {
+		t.Errorf("after emptying the file, amid concurrent lookups: still %q", got)
+	}
+	close(done)
+	wg.Wait()
 }
