@@ -128,6 +128,11 @@ func (f *Folder) check(key gossh.PublicKey, addr netip.Addr) (Grant, string) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	return f.check0(key, addr)
+}
+
+// check0 is check on the folder as last read; f.mu is held.
+func (f *Folder) check0(key gossh.PublicKey, addr netip.Addr) (Grant, string) {
 	if cert, ok := key.(*gossh.Certificate); ok {
 		return f.checkCert(cert, addr)
 	}
