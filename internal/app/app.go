@@ -182,6 +182,10 @@ func open(cfg config.Config, db store.Store, log *slog.Logger) (*App, error) {
 		Stats:       counts,
 		Review:      cfg.Review,
 		Authors:     func() int { return len(keys.Names()) },
+		StillAuthor: func(id blog.Identity) bool {
+			g := keys.Recheck([]byte(id.Key), id.Addr)
+			return g.Name == id.Author && !(g.NoPTY && id.Terminal)
+		},
 	})
 	if n, err := b.Seed(context.Background(), builtin); err != nil {
 		counts.Close(context.Background())

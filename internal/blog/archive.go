@@ -20,8 +20,8 @@ import (
 // Export writes every post and every revision of it, and the aliases, as a
 // tar archive that Import reads back. Only authors may export.
 func (b *Service) Export(ctx context.Context, id Identity, w io.Writer) error {
-	if !id.IsAuthor() {
-		return notAuthor()
+	if err := b.author(id); err != nil {
+		return err
 	}
 	aw := archive.NewWriter(w)
 	var newest time.Time // the archive's own files carry it, so that exports of the same blog are equal
@@ -66,8 +66,10 @@ func (b *Service) exportPost(ctx context.Context, aw *archive.Writer, e store.En
 // Backup writes a consistent copy of the database to w. Authors and the
 // server's operator may take one.
 func (b *Service) Backup(ctx context.Context, id Identity, w io.Writer) (int64, error) {
-	if !id.IsAuthor() && !id.Operator {
-		return 0, notAuthor()
+	if !id.Operator {
+		if err := b.author(id); err != nil {
+			return 0, err
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return 0, err
@@ -112,8 +114,8 @@ type ImportResult struct {
 // not exist is restored with its revisions. Only problems with the archive
 // as a whole are errors; a bad file inside it is skipped with its reason.
 func (b *Service) Import(ctx context.Context, id Identity, r io.Reader, opts ImportOptions) (ImportResult, error) {
-	if !id.IsAuthor() {
-		return ImportResult{}, notAuthor()
+	if err := b.author(id); err != nil {
+		return ImportResult{}, err
 	}
 	set, err := archive.Read(r, archive.Options{
 		MaxSize:       b.cfg.MaxImport,

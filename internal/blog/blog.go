@@ -41,6 +41,11 @@ type Config struct {
 	Review bool
 	// Authors reports how many authors the blog has now; nil means none.
 	Authors func() int
+	// StillAuthor tells whether id, an author when its session began, is
+	// one still (its key still listed, still allowed from its address and
+	// now). It is asked before every change and author-only view; nil
+	// trusts id.Author.
+	StillAuthor func(id Identity) bool
 }
 
 // Service is the blog. It is safe for concurrent use.

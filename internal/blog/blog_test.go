@@ -138,6 +138,42 @@ func TestWritesNeedAnAuthor(t *testing.T) {
 	}
 }
 
+// TestRevokedAuthorIsRefused is an author whose key was removed while their
+// session stayed open: the session's Identity still names them, and every
+// change and author-only view is refused from then on.
+func TestRevokedAuthorIsRefused(t *testing.T) {
+	ctx := context.Background()
+	var revoked sync.Map // author name -> true once revoked
+	b, _, _ := newBlog(t, Config{Authors: func() int { return 2 }, StillAuthor: func(id Identity) bool {
+		_, gone := revoked.Load(id.Author)
+		return !gone
+	}})
+	publish(t, b, ash, "hello", "# Hello\n")
+	revoked.Store("ash", true)
+	var buf bytes.Buffer
+	checks := map[string]func() error{
+		"publish":   func() error { _, err := b.Publish(ctx, ash, []byte("# x\n"), PublishOptions{Slug: "x"}); return err },
+		"remove":    func() error { _, err := b.Remove(ctx, ash, "hello", nil); return err },
+		"rename":    func() error { _, err := b.Rename(ctx, ash, "hello", "bye"); return err },
+		"revert":    func() error { _, err := b.Revert(ctx, ash, "hello", 1); return err },
+		"import":    func() error { _, err := b.Import(ctx, ash, strings.NewReader(""), ImportOptions{}); return err },
+		"export":    func() error { return b.Export(ctx, ash, &buf) },
+		"backup":    func() error { _, err := b.Backup(ctx, ash, &buf); return err },
+		"proposals": func() error { _, err := b.OpenProposals(ctx, ash); return err },
+		"stats":     func() error { _, err := b.Stats(ctx, ash, 5); return err },
+	}
+	for name, check := range checks {
+		if err := check(); !errors.Is(err, ErrNotAuthor) || err.Error() != "permission denied: not an author" {
+			t.Errorf("%s after revocation: err = %v, want permission denied", name, err)
+		}
+	}
+	if got, _ := b.Get(ctx, misty, "hello"); got.Rev != 1 {
+		t.Errorf("after refused writes, hello is at rev %d, want 1", got.Rev)
+	}
+	// Another author is not affected.
+	publish(t, b, misty, "x", "# X\n")
+}
+
 func TestBackupIsForAuthorsAndTheOperator(t *testing.T) {
 	ctx := context.Background()
 	b, _, _ := newBlog(t, Config{})

@@ -60,6 +60,22 @@ func notAuthor() *Error {
 	return refuse(ErrNotAuthor, "%s", ErrNotAuthor)
 }
 
+// author refuses id unless it is an author now: id.Author is set, and the
+// Config's StillAuthor, asked again on every call, agrees (the key it
+// proved may have been removed from the keys folder since the session
+// began). Every change and every author-only view passes through it, so a
+// revoked author's open session, in any front end, changes nothing more.
+func (b *Service) author(id Identity) error {
+	if !id.IsAuthor() {
+		return notAuthor()
+	}
+	if b.cfg.StillAuthor != nil && !b.cfg.StillAuthor(id) {
+		b.log.Warn("refused an author's request: the key no longer makes its holder an author", "author", id.Author, "key", id.Fingerprint)
+		return notAuthor()
+	}
+	return nil
+}
+
 // notFound is the refusal for a post that does not exist or may not be seen.
 func notFound(slug string) *Error {
 	return refuse(ErrNotFound, "no post %q", slug)

@@ -9,6 +9,11 @@ type Identity struct {
 	// Fingerprint is the SHA256 fingerprint of the key the client proved
 	// it holds; empty when it had none.
 	Fingerprint string
+	// Key is the wire form of the key (or certificate) the client proved
+	// it holds, for Config.StillAuthor; empty when it had none.
+	Key string
+	// Terminal is set when the session has a terminal (a PTY).
+	Terminal bool
 	// Addr is the client's address, when it came over a network. It is
 	// used only to count unique readers (cut to its network, hashed, never
 	// stored) and never decides what id may do.

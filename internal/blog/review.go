@@ -55,8 +55,8 @@ func (b *Service) propose(ctx context.Context, id Identity, p *post.Post, ifRev 
 // OpenProposals returns the proposals waiting for a review, oldest first,
 // without their text. Only authors may see them.
 func (b *Service) OpenProposals(ctx context.Context, id Identity) ([]store.Proposal, error) {
-	if !id.IsAuthor() {
-		return nil, notAuthor()
+	if err := b.author(id); err != nil {
+		return nil, err
 	}
 	ps, err := b.st.OpenProposals(ctx)
 	if err != nil {
@@ -68,8 +68,8 @@ func (b *Service) OpenProposals(ctx context.Context, id Identity) ([]store.Propo
 // Proposals returns every proposal made for slug, open or closed, with
 // their notes, oldest first, without their text. Only authors may see them.
 func (b *Service) Proposals(ctx context.Context, id Identity, slug string) ([]store.Proposal, error) {
-	if !id.IsAuthor() {
-		return nil, notAuthor()
+	if err := b.author(id); err != nil {
+		return nil, err
 	}
 	ps, err := b.st.Proposals(ctx, slug)
 	if err != nil {
@@ -81,8 +81,8 @@ func (b *Service) Proposals(ctx context.Context, id Identity, slug string) ([]st
 // Proposal returns proposal n of slug with its text; n 0 means the newest
 // open one. Only authors may see it.
 func (b *Service) Proposal(ctx context.Context, id Identity, slug string, n uint64) (store.Proposal, error) {
-	if !id.IsAuthor() {
-		return store.Proposal{}, notAuthor()
+	if err := b.author(id); err != nil {
+		return store.Proposal{}, err
 	}
 	if n == 0 {
 		ps, err := b.Proposals(ctx, id, slug)

@@ -81,8 +81,8 @@ func (b *Service) PostStats(ctx context.Context, id Identity, slug string, days 
 // readCounts returns the blog's read counts for id to see: only authors
 // may, and only when the blog counts reads.
 func (b *Service) readCounts(id Identity) (*stats.Recorder, error) {
-	if !id.IsAuthor() {
-		return nil, notAuthor()
+	if err := b.author(id); err != nil {
+		return nil, err
 	}
 	if b.cfg.Stats == nil {
 		return nil, refuse(ErrStatsOff, "%s", ErrStatsOff)

@@ -26,8 +26,8 @@ type PublishOptions struct {
 // to lead to it. When the blog requires a review (see Reviewing) it stores a
 // proposal instead, and readers see nothing new until it is approved.
 func (b *Service) Publish(ctx context.Context, id Identity, src []byte, opts PublishOptions) (Published, error) {
-	if !id.IsAuthor() {
-		return Published{}, notAuthor()
+	if err := b.author(id); err != nil {
+		return Published{}, err
 	}
 	p, err := b.parse(src, opts.Slug)
 	if err != nil {
@@ -94,8 +94,8 @@ func (b *Service) addAliases(ctx context.Context, slug string, aliases []string)
 // Remove hides a post behind a tombstone revision; Revert restores it.
 // With ifRev set, it removes nothing unless the post is at that revision.
 func (b *Service) Remove(ctx context.Context, id Identity, slug string, ifRev *uint64) (store.Entry, error) {
-	if !id.IsAuthor() {
-		return store.Entry{}, notAuthor()
+	if err := b.author(id); err != nil {
+		return store.Entry{}, err
 	}
 	e, err := b.st.Remove(ctx, slug, id.Author, ifRev)
 	if err != nil {
@@ -108,8 +108,8 @@ func (b *Service) Remove(ctx context.Context, id Identity, slug string, ifRev *u
 // Rename moves a post, with its history, to a new slug; the old one keeps
 // leading to it.
 func (b *Service) Rename(ctx context.Context, id Identity, oldSlug, newSlug string) (store.Entry, error) {
-	if !id.IsAuthor() {
-		return store.Entry{}, notAuthor()
+	if err := b.author(id); err != nil {
+		return store.Entry{}, err
 	}
 	if err := post.CheckSlug(newSlug); err != nil {
 		return store.Entry{}, invalid(err)
@@ -136,8 +136,8 @@ func (b *Service) Rename(ctx context.Context, id Identity, oldSlug, newSlug stri
 // Revert makes revision rev of a post current again, as a new revision. It
 // also brings back a removed post.
 func (b *Service) Revert(ctx context.Context, id Identity, slug string, rev uint64) (store.Entry, error) {
-	if !id.IsAuthor() {
-		return store.Entry{}, notAuthor()
+	if err := b.author(id); err != nil {
+		return store.Entry{}, err
 	}
 	e, ok := b.st.Entry(slug)
 	if !ok {

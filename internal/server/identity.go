@@ -1,9 +1,11 @@
 package server
 
 import (
+	"log/slog"
 	"net"
 	"net/netip"
 
+	"github.com/sshblog/sshblog/internal/authors"
 	"github.com/sshblog/sshblog/internal/blog"
 
 	"charm.land/ssh"
@@ -12,9 +14,10 @@ import (
 
 // Authors tells which public keys belong to authors.
 type Authors interface {
-	// Author returns the name of the author holding key, or false for a
-	// reader.
-	Author(key gossh.PublicKey) (name string, ok bool)
+	// Lookup returns what the holder of key, connecting from addr, may do
+	// now: a Grant with no Name is a reader's. It logs why a key it knows
+	// counts as a reader's.
+	Lookup(key gossh.PublicKey, addr netip.Addr) authors.Grant
 }
 
 // identityKey is the context key of a session's Identity.
@@ -29,23 +32,31 @@ func IdentityFrom(ctx ssh.Context) blog.Identity {
 
 // identify works out who the session belongs to from the key the client
 // proved it holds (never from the user name it typed). It runs after the
-// handshake, so a key that was only offered, not proved, never counts.
-func identify(sess ssh.Session, authors Authors, hostKey gossh.PublicKey) blog.Identity {
-	id := blog.Identity{Addr: addrOf(sess.RemoteAddr())}
+// handshake, so a key that was only offered, not proved, never counts. A
+// key whose line says no-pty (or restrict) is a reader's in a session with
+// a terminal: it may publish with commands, scp and sftp, not in the TUI.
+func identify(sess ssh.Session, keys Authors, hostKey gossh.PublicKey, log *slog.Logger) blog.Identity {
+	_, _, isPty := sess.Pty()
+	id := blog.Identity{Addr: addrOf(sess.RemoteAddr()), Terminal: isPty}
 	key := sess.PublicKey()
 	if key == nil {
 		return id
 	}
 	id.Fingerprint = gossh.FingerprintSHA256(key)
+	id.Key = string(key.Marshal())
 	if ssh.KeysEqual(key, hostKey) {
 		id.Operator = true
 		return id
 	}
-	if authors != nil {
-		if name, ok := authors.Author(key); ok {
-			id.Author = name
-		}
+	if keys == nil {
+		return id
 	}
+	g := keys.Lookup(key, id.Addr)
+	if g.Name != "" && g.NoPTY && isPty {
+		log.Warn("key counts as a reader's: its line allows no terminal (no-pty or restrict); publish without one (a command, scp or sftp)", "author", g.Name, "key", id.Fingerprint)
+		return id
+	}
+	id.Author = g.Name
 	return id
 }
 

@@ -165,7 +165,7 @@ func firstWord(cmd []string) string {
 // the answer in the session's context.
 func (s *Server) identityMiddleware(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
-		sess.Context().SetValue(identityKey{}, identify(sess, s.authors, s.cfg.HostKey.PublicKey()))
+		sess.Context().SetValue(identityKey{}, identify(sess, s.authors, s.cfg.HostKey.PublicKey(), s.log))
 		next(sess)
 	}
 }

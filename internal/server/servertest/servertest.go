@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,6 +20,7 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/sshblog/sshblog/internal/authors"
 	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/server"
@@ -134,14 +136,14 @@ func (b *Blog) Fails(t testing.TB, cfg *gossh.ClientConfig, stdin, cmd, want str
 // keyAuthors names the holders of keys authors.
 type keyAuthors map[string]gossh.PublicKey
 
-// Author returns the name of the author who holds key.
-func (a keyAuthors) Author(key gossh.PublicKey) (string, bool) {
+// Lookup returns the name of the author who holds key.
+func (a keyAuthors) Lookup(key gossh.PublicKey, _ netip.Addr) authors.Grant {
 	for name, k := range a {
 		if bytes.Equal(key.Marshal(), k.Marshal()) {
-			return name, true
+			return authors.Grant{Name: name}
 		}
 	}
-	return "", false
+	return authors.Grant{}
 }
 
 // NewSigner makes an ed25519 key, for a host or a client.
