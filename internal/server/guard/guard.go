@@ -233,10 +233,15 @@ func (g *Guard) Handler(srv *ssh.Server, conn *gossh.ServerConn, nc gossh.NewCha
 		_ = nc.Reject(gossh.ResourceShortage, refusal)
 		return
 	}
-	defer release()
 	s := g.register()
-	defer g.unregister(s)
-	ssh.DefaultSessionHandler(srv, conn, &newChannel{NewChannel: nc, guard: g, session: s, remote: conn.RemoteAddr().String()}, ctx)
+	// The session's slot and screen are given back as its channel closes,
+	// before Done is closed; or here, if it never opened.
+	end := sync.OnceFunc(func() {
+		g.unregister(s)
+		release()
+	})
+	defer end()
+	ssh.DefaultSessionHandler(srv, conn, &newChannel{NewChannel: nc, guard: g, session: s, remote: conn.RemoteAddr().String(), end: end}, ctx)
 }
 
 // register makes and tracks a new Session.
@@ -313,6 +318,7 @@ type newChannel struct {
 	guard   *Guard
 	session *Session
 	remote  string
+	end     func() // gives back the session's slot and screen
 }
 
 // Accept accepts the channel and returns its requests as the guard passes
@@ -323,7 +329,7 @@ func (n *newChannel) Accept() (gossh.Channel, <-chan *gossh.Request, error) {
 		return nil, nil, err
 	}
 	out := make(chan *gossh.Request)
-	f := &filter{guard: n.guard, session: n.session, ch: ch, remote: n.remote, out: out}
+	f := &filter{guard: n.guard, session: n.session, ch: ch, remote: n.remote, out: out, end: n.end}
 	go f.run(reqs)
 	return ch, out, nil
 }
@@ -335,6 +341,7 @@ type filter struct {
 	ch      gossh.Channel
 	remote  string
 	out     chan<- *gossh.Request
+	end     func() // called once the channel has closed
 
 	env     int  // environment variables passed on
 	tagged  bool // the tag has been passed on
@@ -344,8 +351,11 @@ type filter struct {
 
 // run reads every request of the channel until it closes.
 func (f *filter) run(reqs <-chan *gossh.Request) {
-	defer close(f.session.done)
-	defer close(f.out)
+	defer func() {
+		close(f.out)
+		f.end()
+		close(f.session.done)
+	}()
 	for req := range reqs {
 		if f.refused {
 			_ = req.Reply(false, nil)

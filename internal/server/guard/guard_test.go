@@ -113,6 +113,16 @@ func windowChange(cols, rows uint32) []byte {
 	return gossh.Marshal(struct{ Cols, Rows, PxW, PxH uint32 }{cols, rows, 0, 0})
 }
 
+// waitEnded waits for a session to end.
+func waitEnded(t *testing.T, sn *seen) {
+	t.Helper()
+	select {
+	case <-sn.ended:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the session did not end when its channel closed")
+	}
+}
+
 // waitFor polls cond for up to five seconds.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -182,7 +192,7 @@ func TestSessionsPerConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	open[0].Close()
-	<-sn.ended
+	waitEnded(t, sn)
 	if _, _, err := c.OpenChannel("session", nil); err != nil {
 		t.Errorf("a session after one closed was refused: %v", err)
 	}
@@ -368,7 +378,7 @@ func TestScreensTogetherAreBounded(t *testing.T) {
 	}
 	// A closed session gives its screen back: a new one gets it.
 	chans[0].Close()
-	<-sn.ended
+	waitEnded(t, sn)
 	ch, _, err := c.OpenChannel("session", nil)
 	if err != nil {
 		t.Fatal(err)
