@@ -320,7 +320,10 @@ func TestRemoveRevertRenameKeepEverything(t *testing.T) {
 	if got, err := b.Resolve(reader, "hello"); err != nil || got != "greetings" {
 		t.Errorf("the old name leads to %q, %v", got, err)
 	}
-	hist, err := b.History(ctx, reader, "hello")
+	if hist, err := b.History(ctx, reader, "hello"); err != nil || len(hist) != 4 || hist[2].Action != store.Reverted {
+		t.Errorf("a reader's history after rename: %+v, %v; want it without the removal", hist, err)
+	}
+	hist, err := b.History(ctx, ash, "hello")
 	if err != nil || len(hist) != 5 {
 		t.Fatalf("history after rename: %d revisions, %v", len(hist), err)
 	}
@@ -683,5 +686,73 @@ func TestCountTagsAndHasTagAgree(t *testing.T) {
 		if n != tag.Posts {
 			t.Errorf("HasTag finds %d posts tagged %q, CountTags %d", n, tag.Name, tag.Posts)
 		}
+	}
+}
+
+// A revision that was a draft or scheduled when it was written stays
+// unseen by readers on every path, even once the post is public and the
+// embargo's date has passed; authors see everything.
+func TestReadersNeverSeeRevisionsThatWereNotPublic(t *testing.T) {
+	ctx := context.Background()
+	b, _, clk := newBlog(t, Config{})
+	publish(t, b, ash, "leak", "---\ntitle: Leak\ndraft: true\n---\nDRAFT NOTES: internal codename BLUEJAY\n")
+	publish(t, b, ash, "leak", "---\ntitle: Leak\ndate: 2024-03-01\n---\npublic body\n")
+	publish(t, b, ash, "embargo", "---\ntitle: Embargo\ndate: 2024-05-01\n---\nEMBARGOED until May\n")
+	publish(t, b, ash, "embargo", "---\ntitle: Embargo\ndate: 2024-03-01\n---\nthe public version\n")
+	publish(t, b, ash, "embargo", "---\ntitle: Embargo\ndate: 2024-03-01\n---\nthe public version, edited\n")
+	publish(t, b, ash, "due", "---\ntitle: Due\ndate: 2024-04-15\n---\nscheduled, then due\n")
+	clk.set(time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)) // every date has passed
+
+	secret := func(s string) bool { return strings.Contains(s, "BLUEJAY") || strings.Contains(s, "EMBARGOED") }
+	for _, ref := range []Ref{{"leak", 1}, {"embargo", 1}} {
+		if r, err := b.Revision(ctx, reader, ref); !errors.Is(err, ErrNotFound) || secret(string(r.Source)) {
+			t.Errorf("a reader read %s: %q %v", ref, r.Source, err)
+		}
+		if r, err := b.Revision(ctx, ash, ref); err != nil || !secret(string(r.Source)) {
+			t.Errorf("an author cannot read %s: %v", ref, err)
+		}
+	}
+	for _, d := range []struct {
+		slug     string
+		from, to uint64
+	}{{"leak", 1, 2}, {"leak", 2, 1}, {"leak", 0, 0}, {"leak", 0, 2}, {"embargo", 1, 3}, {"embargo", 0, 2}, {"embargo", 0, 1}} {
+		diff, err := b.Diff(ctx, reader, d.slug, d.from, d.to)
+		if secret(diff) {
+			t.Errorf("a reader's diff %s %d %d shows the hidden revision: %q", d.slug, d.from, d.to, diff)
+		}
+		if d.from != 0 && d.to != 0 && !errors.Is(err, ErrNotFound) {
+			t.Errorf("a reader's diff %s %d %d: %v, want not found", d.slug, d.from, d.to, err)
+		}
+	}
+	if diff, err := b.Diff(ctx, reader, "embargo", 0, 0); err != nil || !strings.Contains(diff, "embargo@2") || !strings.Contains(diff, "+the public version, edited") {
+		t.Errorf("a reader's diff of the last change: %q %v", diff, err)
+	}
+	if diff, err := b.Diff(ctx, ash, "leak", 1, 2); err != nil || !secret(diff) {
+		t.Errorf("an author's diff: %q %v", diff, err)
+	}
+	revs := func(id Identity, slug string) string {
+		h, err := b.History(ctx, id, slug)
+		if err != nil {
+			t.Fatalf("history of %s: %v", slug, err)
+		}
+		var out []string
+		for _, r := range h {
+			out = append(out, fmt.Sprint(r.Rev))
+		}
+		return strings.Join(out, " ")
+	}
+	for _, c := range []struct{ slug, reader, author string }{
+		{"leak", "2", "1 2"}, {"embargo", "2 3", "1 2 3"}, {"due", "1", "1"},
+	} {
+		if got := revs(reader, c.slug); got != c.reader {
+			t.Errorf("a reader's history of %s = %q, want %q", c.slug, got, c.reader)
+		}
+		if got := revs(ash, c.slug); got != c.author {
+			t.Errorf("an author's history of %s = %q, want %q", c.slug, got, c.author)
+		}
+	}
+	// The current revision of a post scheduled when written is read once due.
+	if r, err := b.Revision(ctx, reader, Ref{"due", 1}); err != nil || !strings.Contains(string(r.Source), "then due") {
+		t.Errorf("a reader cannot read the due post's revision: %v", err)
 	}
 }

@@ -437,3 +437,23 @@ func TestGoldenSeedPage(t *testing.T) {
 		t.Errorf("lang or ssh line: %.400s", got)
 	}
 }
+
+// A revision that was a draft when written is on no page, address or feed.
+func TestNoDraftRevisionOnTheWeb(t *testing.T) {
+	s := newSite(t, Config{})
+	s.publish("leak", "---\ntitle: Leak\ndraft: true\n---\nDRAFT NOTES: internal codename BLUEJAY\n")
+	s.publish("leak", "---\ntitle: Leak\ndate: 2024-03-01\n---\npublic body\n")
+	for _, path := range []string{"/posts/leak", "/posts/leak.md", "/posts/leak@1", "/posts/leak@1.md", "/posts/leak%401", "/feed.xml", "/sitemap.xml"} {
+		for _, h := range []map[string]string{browser, curl} {
+			if r := s.get(path, h); strings.Contains(r.body, "BLUEJAY") {
+				t.Errorf("%s shows the draft: %d", path, r.status)
+			}
+		}
+	}
+	if r := s.get("/search?q=codename", browser); strings.Contains(r.body, "/posts/leak") {
+		t.Errorf("a search finds the draft's words")
+	}
+	if r := s.get("/posts/leak.md", nil); r.status != 200 || !strings.Contains(r.body, "public body") {
+		t.Errorf("/posts/leak.md: %d %q", r.status, r.body)
+	}
+}
