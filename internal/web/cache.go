@@ -145,3 +145,39 @@ func acceptsGzip(r *http.Request) bool {
 	}
 	return false
 }
+
+// maxHosts is how many hosts (without base-url) have their pages kept.
+const maxHosts = 8
+
+// hostSet is the hosts whose pages are kept: the first maxHosts that asked
+// since the server started. A request naming another is answered with a
+// page built for it alone, and the first such request of each run is
+// logged: set base-url.
+type hostSet struct {
+	mu     sync.Mutex
+	hosts  map[string]bool
+	warned bool
+	log    func(host string)
+}
+
+// allow reports whether the pages of host are kept, noting it if there
+// is room.
+func (h *hostSet) allow(host string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.hosts[host] {
+		return true
+	}
+	if len(h.hosts) < maxHosts {
+		if h.hosts == nil {
+			h.hosts = map[string]bool{}
+		}
+		h.hosts[host] = true
+		return true
+	}
+	if !h.warned && h.log != nil {
+		h.warned = true
+		h.log(host)
+	}
+	return false
+}

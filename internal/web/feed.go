@@ -127,7 +127,7 @@ func (s *Server) atomEntry(ctx context.Context, base, host string, e store.Entry
 		return atomEntry{}, fmt.Errorf("reading the history of %s: %w", e.Slug, err)
 	}
 	born := hist[0].Time.UTC()
-	body, err := s.body.render(p.Body)
+	body, err := s.bodyOf(rev.Slug, rev.Rev, p.Body)
 	if err != nil {
 		return atomEntry{}, err
 	}

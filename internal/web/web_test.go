@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/xml"
 	"flag"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -455,5 +456,84 @@ func TestNoDraftRevisionOnTheWeb(t *testing.T) {
 	}
 	if r := s.get("/posts/leak.md", nil); r.status != 200 || !strings.Contains(r.body, "public body") {
 		t.Errorf("/posts/leak.md: %d %q", r.status, r.body)
+	}
+}
+
+// Any page number, however large, small or garbled, is answered: the
+// first page, or a 404 past the last; never a panic.
+func TestPageNumbersAreBounded(t *testing.T) {
+	s := newSite(t, Config{})
+	for _, q := range []string{"9223372036854775807", "9223372036854775806", "4611686018427387904", "461168601842738791", "2147483648",
+		"-9223372036854775808", "-1", "0", "1e9", "abc", "%00", "99999999999999999999999", "2"} {
+		for _, h := range []map[string]string{browser, curl} {
+			r := s.get("/?page="+q, h)
+			if r.status != 200 && r.status != 404 {
+				t.Errorf("/?page=%s: %d %q", q, r.status, r.body)
+			}
+		}
+	}
+	if r := s.get("/?page=9223372036854775807", browser); r.status != 404 {
+		t.Errorf("the largest page: %d, want 404", r.status)
+	}
+	if r := s.get("/?page=-9223372036854775808", browser); r.status != 200 || !strings.Contains(r.body, seedSlug) {
+		t.Errorf("the smallest page: %d, want the first", r.status)
+	}
+}
+
+// getAs requests path as a browser would from the host named host.
+func (s *testSite) getAs(host, path string) int {
+	s.t.Helper()
+	req, err := http.NewRequest("GET", s.url+path, nil)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	req.Host = host
+	for k, v := range browser {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
+}
+
+// A post's body is converted once however many hosts ask for it, with or
+// without base-url; and without it, pages are kept for a bounded number
+// of hosts.
+func TestHostsDoNotMultiplyRenders(t *testing.T) {
+	big := "---\ntitle: Big\ndate: 2024-03-01\n---\n" + strings.Repeat("A paragraph of the big post, with *emphasis*.\n\n", 4000)
+	for _, base := range []string{"", "https://blog.example"} {
+		s := newSite(t, Config{BaseURL: base})
+		s.publish("big", big)
+		for _, path := range []string{"/posts/big", "/feed.xml", "/"} {
+			if st := s.getAs("first.example", path); st != 200 {
+				t.Fatalf("%s: %d", path, st)
+			}
+		}
+		warm := s.srv.bodyRenders.Load()
+		for i := range 50 {
+			for _, path := range []string{"/posts/big", "/feed.xml", "/"} {
+				if st := s.getAs(fmt.Sprintf("host-%d.example", i), path); st != 200 {
+					t.Fatalf("%s: %d", path, st)
+				}
+			}
+		}
+		if got := s.srv.bodyRenders.Load(); got != warm {
+			t.Errorf("base-url %q: 50 more hosts made %d more renders of bodies, want none", base, got-warm)
+		}
+		s.srv.cache.mu.Lock()
+		keys := 0
+		for k := range s.srv.cache.pages {
+			if strings.HasSuffix(k, " html posts/big") || strings.HasSuffix(k, "html big") {
+				keys++
+			}
+		}
+		s.srv.cache.mu.Unlock()
+		if limit := map[string]int{"": maxHosts, "https://blog.example": 1}[base]; keys == 0 || keys > limit {
+			t.Errorf("base-url %q: the post's page is kept %d times, want at most %d", base, keys, limit)
+		}
 	}
 }
