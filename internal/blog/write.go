@@ -124,7 +124,11 @@ func (b *Service) Rename(ctx context.Context, id Identity, oldSlug, newSlug stri
 	e, err := b.st.Rename(ctx, oldSlug, newSlug, id.Author)
 	switch {
 	case errors.Is(err, store.ErrConflict):
-		return store.Entry{}, &Error{Kind: ErrConflict, Msg: fmt.Sprintf("%q already exists", newSlug), Err: err}
+		msg := fmt.Sprintf("%q already exists", newSlug)
+		if other, ok := b.st.Entry(newSlug); ok && other.Slug != newSlug {
+			msg = fmt.Sprintf("%q is an old name of %s and leads there; choose another name", newSlug, other.Slug)
+		}
+		return store.Entry{}, &Error{Kind: ErrConflict, Msg: msg, Err: err}
 	case err != nil:
 		return store.Entry{}, b.storeError("renaming", oldSlug, err)
 	}

@@ -288,3 +288,18 @@ func TestReadersNeverSeeDraftRevisions(t *testing.T) {
 		t.Errorf("an author's diff = %q", got)
 	}
 }
+
+// mv onto a name that leads to another post is refused with one line, and
+// the name keeps leading where it did.
+func TestMvDoesNotTakeOverAnAlias(t *testing.T) {
+	cb := servertest.Start(t, blog.Config{})
+	a, r := cb.Author, cb.Reader
+	cb.OK(t, a, helloV1, "publish hello")
+	cb.OK(t, a, "# Other\n", "publish other")
+	cb.OK(t, a, "", "mv hello greetings")
+	cb.Fails(t, a, "", "mv other hello", `sshblog: mv: "hello" is an old name of greetings and leads there; choose another name`)
+	if got := cb.OK(t, r, "", "cat hello"); got != helloV1 {
+		t.Errorf("cat hello after the refused mv = %q", got)
+	}
+	cb.OK(t, a, "", "mv greetings hello") // a post's own old name is its to take back
+}

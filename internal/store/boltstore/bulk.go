@@ -114,7 +114,8 @@ func (db *DB) Restore(ctx context.Context, slug string, revs []store.Revision, m
 // Aliases returns every alias and the slug it leads to, sorted by alias.
 func (db *DB) Aliases() [][2]string { return db.snap.Load().Aliases() }
 
-// AddAlias makes alias lead to slug, unless a post is named alias.
+// AddAlias makes alias lead to slug, unless a post is named alias or alias
+// leads to another post (store.CheckAliasFree).
 func (db *DB) AddAlias(ctx context.Context, alias, slug string) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -127,6 +128,10 @@ func (db *DB) AddAlias(ctx context.Context, alias, slug string) error {
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketPosts).Get([]byte(alias)) != nil {
 			return fmt.Errorf("%w: a post is named %s", store.ErrConflict, alias)
+		}
+		to := tx.Bucket(bucketAliases).Get([]byte(alias))
+		if err := store.CheckAliasFree(alias, string(to), to != nil, slug); err != nil {
+			return err
 		}
 		return tx.Bucket(bucketAliases).Put([]byte(alias), []byte(slug))
 	})

@@ -34,6 +34,7 @@ func Run(t *testing.T, open Opener) {
 		{"RemoveAndRevert", testRemoveAndRevert},
 		{"Rename", testRename},
 		{"AddAlias", testAddAlias},
+		{"AliasesAreNotTakenOver", testAliasesNotTakenOver},
 		{"PublicFollowsTheClock", testPublic},
 		{"ChangedIsClosedOnWrite", testChanged},
 		{"PutMany", testPutMany},
@@ -332,6 +333,47 @@ func testAddAlias(t *testing.T, open Opener) {
 	}
 	if r, err := s.Get(ctx, "old-a"); err != nil || r.Slug != "a" {
 		t.Errorf("get through the alias: %+v %v", r, err)
+	}
+}
+
+// An alias that leads to one post is not another's to take, by a rename
+// onto it or by a new alias; the refusal changes nothing.
+func testAliasesNotTakenOver(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s := open(t, time.Now)
+	put(t, s, "a", "# A\n", "ash")
+	put(t, s, "b", "# B\n", "misty")
+	if _, err := s.Rename(ctx, "a", "a2", "ash"); err != nil { // "a" now leads to a2
+		t.Fatal(err)
+	}
+	if err := s.AddAlias(ctx, "old-a", "a2"); err != nil {
+		t.Fatal(err)
+	}
+	before := fmt.Sprint(s.Aliases())
+	if _, err := s.Rename(ctx, "b", "a", "misty"); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("renaming b onto a2's alias a: %v, want ErrConflict", err)
+	}
+	if _, err := s.Rename(ctx, "b", "old-a", "misty"); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("renaming b onto a2's alias old-a: %v, want ErrConflict", err)
+	}
+	if err := s.AddAlias(ctx, "a", "b"); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("an alias of b over a2's alias a: %v, want ErrConflict", err)
+	}
+	if got := fmt.Sprint(s.Aliases()); got != before {
+		t.Errorf("aliases after refusals = %s, want %s", got, before)
+	}
+	if r, err := s.Get(ctx, "a"); err != nil || r.Slug != "a2" {
+		t.Errorf("a leads to %+v %v, want a2", r, err)
+	}
+	if e, ok := s.Entry("b"); !ok || e.Slug != "b" || e.Rev != 1 {
+		t.Errorf("b after refusals = %+v %v", e, ok)
+	}
+	// The same alias again, and the post's own old name, are fine.
+	if err := s.AddAlias(ctx, "old-a", "a2"); err != nil {
+		t.Errorf("the same alias again: %v", err)
+	}
+	if _, err := s.Rename(ctx, "a2", "a", "ash"); err != nil {
+		t.Errorf("renaming a2 back to its old name: %v", err)
 	}
 }
 
