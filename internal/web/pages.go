@@ -253,10 +253,10 @@ func tagPath(tag string) string { return "/tags/" + url.PathEscape(tag) }
 
 // titleOf is a post's title, or its slug.
 func titleOf(e store.Entry) string {
-	if e.Title != "" {
-		return e.Title
+	if t := termtext.SanitizeLine(e.Title); t != "" {
+		return t
 	}
-	return e.Slug
+	return termtext.SanitizeLine(e.Slug)
 }
 
 // newest is the latest change among es.
@@ -434,7 +434,7 @@ func (s *Server) postHTML(r *http.Request, slug string) (*page, error) {
 		return nil, err
 	}
 	base := s.base(r)
-	pv := &postView{Title: titleOf(store.Entry{Meta: p.Meta}), Author: bl.Author, Lang: p.Lang, Series: bl.SeriesLine(),
+	pv := &postView{Title: titleOf(store.Entry{Meta: p.Meta}), Author: termtext.SanitizeLine(bl.Author), Lang: p.Lang, Series: bl.SeriesLine(),
 		Date: p.Date, DateText: s.dateText(p.Date), Body: body,
 		SSH: s.sshCommand(base) + " read " + p.Slug}
 	if pv.Series != "" {

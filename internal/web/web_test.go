@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/mmcdole/gofeed"
 
@@ -534,6 +535,24 @@ func TestHostsDoNotMultiplyRenders(t *testing.T) {
 		s.srv.cache.mu.Unlock()
 		if limit := map[string]int{"": maxHosts, "https://blog.example": 1}[base]; keys == 0 || keys > limit {
 			t.Errorf("base-url %q: the post's page is kept %d times, want at most %d", base, keys, limit)
+		}
+	}
+}
+
+// Format characters (zero-width, tag characters, LRM...) in a title are
+// on no page title, heading, list or feed.
+func TestInvisibleCharactersLeaveTitles(t *testing.T) {
+	s := newSite(t, Config{})
+	s.publish("notice", "---\ntitle: \"Ad\\U000E0041min\\u200b notice\\u200e\\u2060\\uFEFF\\uFFF9\"\ndate: 2024-03-01\n---\nbody\n")
+	for _, path := range []string{"/posts/notice", "/", "/feed.xml"} {
+		for _, h := range []map[string]string{browser, curl} {
+			r := s.get(path, h)
+			if !strings.Contains(r.body, "Admin notice") {
+				t.Errorf("%s lacks the title: %q", path, r.body)
+			}
+			if strings.ContainsFunc(r.body, func(r rune) bool { return unicode.Is(unicode.Cf, r) }) {
+				t.Errorf("%s holds a format character", path)
+			}
 		}
 	}
 }

@@ -303,3 +303,17 @@ func TestMvDoesNotTakeOverAnAlias(t *testing.T) {
 	}
 	cb.OK(t, a, "", "mv greetings hello") // a post's own old name is its to take back
 }
+
+// Format characters in a title are not printed by ls, history or read.
+func TestInvisibleCharactersLeaveLs(t *testing.T) {
+	cb := servertest.Start(t, blog.Config{})
+	a, r := cb.Author, cb.Reader
+	cb.OK(t, a, "---\ntitle: \"Ad\\U000E0041min\\u200b notice\\u200e\\u2060\\uFEFF\\uFFF9\"\ndate: 2024-03-01\n---\nbody\n", "publish notice")
+	got := cb.OK(t, r, "", "ls")
+	if got != "2024-03-01\tnotice\tAdmin notice\n" {
+		t.Errorf("ls = %q", got)
+	}
+	if got := cb.OK(t, r, "", "read notice"); !strings.Contains(got, "Admin notice") || strings.ContainsAny(got, "\u200b\u200e\u2060\ufeff\ufff9\U000E0041") {
+		t.Errorf("read = %q", got)
+	}
+}
