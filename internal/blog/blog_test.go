@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -755,4 +756,66 @@ func TestReadersNeverSeeRevisionsThatWereNotPublic(t *testing.T) {
 	if r, err := b.Revision(ctx, reader, Ref{"due", 1}); err != nil || !strings.Contains(string(r.Source), "then due") {
 		t.Errorf("a reader cannot read the due post's revision: %v", err)
 	}
+}
+
+// An import is stored at once, all of it, even when its client goes away
+// as soon as the first part would have been written; the outcome is logged.
+func TestImportIsAllOrNothing(t *testing.T) {
+	var logs syncBuffer
+	b, db, _ := newBlog(t, Config{Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	const n = 600 // more than the 256 posts one transaction used to hold
+	files := make([][2]string, n)
+	for i := range files {
+		files[i] = [2]string{fmt.Sprintf("posts/post-%03d.md", i), fmt.Sprintf("---\ntitle: Post %d\ndate: 2024-01-01\n---\nbody %d\n", i, i)}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	changed := db.Changed()
+	go func() { // the client leaves at the first write that is committed
+		<-changed
+		cancel()
+	}()
+	res, err := b.Import(ctx, ash, tarOf(t, files...), ImportOptions{})
+	stored := len(db.AllEntries())
+	if stored != 0 && stored != n {
+		t.Fatalf("a partial import: %d of %d posts stored (err %v)", stored, n, err)
+	}
+	if err != nil || res.Imported != n || stored != n {
+		t.Errorf("import: %+v %v; %d stored", res, err, stored)
+	}
+	if !strings.Contains(logs.String(), "level=INFO msg=write action=import imported=600") {
+		t.Errorf("the import is not logged: %s", logs.String())
+	}
+
+	// A client gone before anything was stored: nothing is, and it is logged.
+	b2, db2, _ := newBlog(t, Config{Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	gone, cancel2 := context.WithCancel(context.Background())
+	cancel2()
+	if _, err := b2.Import(gone, ash, tarOf(t, files...), ImportOptions{}); err == nil {
+		t.Errorf("an import for a client gone succeeded")
+	}
+	if got := len(db2.AllEntries()); got != 0 {
+		t.Errorf("%d posts stored for a client gone", got)
+	}
+	if !strings.Contains(logs.String(), "level=WARN msg=\"import failed; nothing was stored\" posts=600") {
+		t.Errorf("the failed import is not logged: %s", logs.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
 }

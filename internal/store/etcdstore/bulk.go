@@ -270,3 +270,51 @@ func (s *Store) Seed(ctx context.Context, ps []*post.Post, author string) (int, 
 	s.mirror.Commit(resp.Header.Revision, recs, nil, nil)
 	return len(recs), nil
 }
+
+// Import stores a whole import step by step: histories, then changes (as
+// PutMany), then aliases. etcd bounds a transaction's operations and size,
+// so an import is not one; when the cluster fails part way, the error is
+// an *store.ImportStopped that says how many writes were stored. A
+// history, change or alias refused on its own is reported in the outcome
+// and does not stop the rest.
+func (s *Store) Import(ctx context.Context, in store.Import) (store.ImportOutcome, error) {
+	out := store.NewImportOutcome(in)
+	done := 0
+	stop := func(err error) (store.ImportOutcome, error) {
+		return out, &store.ImportStopped{Done: done, Total: in.Len(), Err: err}
+	}
+	failed := func(err error) bool {
+		return ctx.Err() != nil || errors.Is(err, store.ErrUnavailable) || errors.Is(err, store.ErrDiskFull)
+	}
+	for i, r := range in.Restores {
+		if _, err := s.Restore(ctx, r.Slug, r.Revs, r.Meta); err != nil {
+			if failed(err) {
+				return stop(err)
+			}
+			out.Restored[i] = err
+			continue
+		}
+		done++
+	}
+	outcomes, err := s.PutMany(ctx, in.Changes)
+	copy(out.Changes, outcomes)
+	for _, o := range outcomes {
+		if o.Err == nil && !o.Unchanged && o.Entry.Rev != 0 {
+			done++
+		}
+	}
+	if err != nil {
+		return stop(err)
+	}
+	for i, a := range in.Aliases {
+		if err := s.AddAlias(ctx, a[0], a[1]); err != nil {
+			if failed(err) {
+				return stop(err)
+			}
+			out.Aliases[i] = err
+			continue
+		}
+		done++
+	}
+	return out, nil
+}

@@ -35,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 		{"Rename", testRename},
 		{"AddAlias", testAddAlias},
 		{"AliasesAreNotTakenOver", testAliasesNotTakenOver},
+		{"Import", testImport},
 		{"PublicFollowsTheClock", testPublic},
 		{"ChangedIsClosedOnWrite", testChanged},
 		{"PutMany", testPutMany},
@@ -374,6 +375,54 @@ func testAliasesNotTakenOver(t *testing.T, open Opener) {
 	}
 	if _, err := s.Rename(ctx, "a2", "a", "ash"); err != nil {
 		t.Errorf("renaming a2 back to its old name: %v", err)
+	}
+}
+
+// Import stores histories, changes and aliases, and reports the parts
+// refused one by one without stopping the rest.
+func testImport(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s := open(t, time.Now)
+	put(t, s, "taken", "# Taken\n", "x")
+	if err := s.AddAlias(ctx, "old-taken", "taken"); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().Truncate(time.Second)
+	hist := []store.Revision{
+		{Slug: "restored", Rev: 1, Author: "kim", Time: now, Action: store.Published, Source: []byte("# one\n")},
+		{Slug: "restored", Rev: 2, Author: "kim", Time: now, Action: store.Edited, Source: []byte("# two\n")},
+	}
+	in := store.Import{
+		Restores: []store.Restoring{
+			{Slug: "restored", Revs: hist, Meta: Parse(t, "restored", "# two\n").Meta},
+			{Slug: "taken", Revs: hist, Meta: Parse(t, "taken", "# two\n").Meta},
+		},
+		Changes: []store.Change{
+			{Post: Parse(t, "new", "# new\n"), Author: "x"},
+			{Post: Parse(t, "taken", "# Taken\n"), Author: "x"},
+		},
+		Aliases: [][2]string{{"old-new", "new"}, {"old-taken", "new"}, {"new", "taken"}},
+	}
+	out, err := s.Import(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Restored[0] != nil || !errors.Is(out.Restored[1], store.ErrConflict) {
+		t.Errorf("restores: %v", out.Restored)
+	}
+	if out.Changes[0].Err != nil || out.Changes[0].Entry.Rev != 1 || !out.Changes[1].Unchanged {
+		t.Errorf("changes: %+v", out.Changes)
+	}
+	if out.Aliases[0] != nil || !errors.Is(out.Aliases[1], store.ErrConflict) || !errors.Is(out.Aliases[2], store.ErrConflict) {
+		t.Errorf("aliases: %v", out.Aliases)
+	}
+	if h, err := s.History(ctx, "restored"); err != nil || len(h) != 2 {
+		t.Errorf("the restored history: %+v %v", h, err)
+	}
+	for alias, want := range map[string]string{"old-new": "new", "old-taken": "taken", "new": "new"} {
+		if r, err := s.Get(ctx, alias); err != nil || r.Slug != want {
+			t.Errorf("%s leads to %+v %v, want %s", alias, r, err, want)
+		}
 	}
 }
 
