@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/render"
+	"github.com/sshblog/sshblog/internal/stats"
 	"github.com/sshblog/sshblog/internal/store/boltstore"
 	"github.com/sshblog/sshblog/internal/termtext"
 	"github.com/sshblog/sshblog/posts"
@@ -41,6 +43,13 @@ type testSite struct {
 // newSite serves a new blog in a temporary folder.
 func newSite(t testing.TB, cfg Config) *testSite {
 	t.Helper()
+	return newSiteWith(t, cfg, func(*boltstore.DB) blog.Config { return blog.Config{} })
+}
+
+// newSiteWith is newSite with the blog's settings made by blogCfg from
+// its store.
+func newSiteWith(t testing.TB, cfg Config, blogCfg func(*boltstore.DB) blog.Config) *testSite {
+	t.Helper()
 	if err := termtext.Pin(); err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +65,9 @@ func newSite(t testing.TB, cfg Config) *testSite {
 	if _, err := db.Seed(context.Background(), seed, blog.SeedAuthor); err != nil {
 		t.Fatal(err)
 	}
-	b := blog.New(db, blog.Config{Location: time.UTC})
+	bc := blogCfg(db)
+	bc.Location = time.UTC
+	b := blog.New(db, bc)
 	if cfg.Title == "" {
 		cfg.Title = "테스트 블로그"
 	}
@@ -554,5 +565,38 @@ func TestInvisibleCharactersLeaveTitles(t *testing.T) {
 				t.Errorf("%s holds a format character", path)
 			}
 		}
+	}
+}
+
+// A read from the web keeps its referrer's registrable domain only: not
+// the host, which may name the reader, and no IP address.
+func TestReferrersKeepTheirDomainOnly(t *testing.T) {
+	var rec *stats.Recorder
+	s := newSiteWith(t, Config{}, func(db *boltstore.DB) blog.Config {
+		rec = stats.New(db, stats.Options{Location: time.UTC})
+		return blog.Config{Stats: rec}
+	})
+	t.Cleanup(func() { rec.Close(context.Background()) })
+	for _, ref := range []string{"https://reader-192-168-7-42.isp.example/page", "https://news.ycombinator.com/item?id=1", "http://192.0.2.7/x", "https://[2001:db8::1]/"} {
+		if r := s.get("/posts/"+seedSlug, map[string]string{"User-Agent": "Mozilla/5.0", "Accept": "text/html", "Referer": ref}); r.status != 200 {
+			t.Fatalf("%s: %d", ref, r.status)
+		}
+	}
+	if err := rec.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	sums, err := s.blog.Stats(context.Background(), ash, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, sum := range sums {
+		for _, r := range sum.Referrers {
+			got = append(got, fmt.Sprintf("%s %d", r.Domain, r.Reads))
+		}
+	}
+	slices.Sort(got)
+	if want := "[isp.example 1 ycombinator.com 1]"; fmt.Sprint(got) != want {
+		t.Errorf("referrers = %v, want %s", got, want)
 	}
 }
