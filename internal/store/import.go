@@ -50,8 +50,10 @@ type ImportStopped struct {
 	Err         error
 }
 
+// Error says how far the import got, and why it stopped.
 func (e *ImportStopped) Error() string {
 	return fmt.Sprintf("the import stopped after %d of %d writes, which stay stored: %v", e.Done, e.Total, e.Err)
 }
 
+// Unwrap returns why the import stopped.
 func (e *ImportStopped) Unwrap() error { return e.Err }

@@ -477,10 +477,16 @@ func TestPageNumbersAreBounded(t *testing.T) {
 	s := newSite(t, Config{})
 	for _, q := range []string{"9223372036854775807", "9223372036854775806", "4611686018427387904", "461168601842738791", "2147483648",
 		"-9223372036854775808", "-1", "0", "1e9", "abc", "%00", "99999999999999999999999", "2"} {
-		for _, h := range []map[string]string{browser, curl} {
-			r := s.get("/?page="+q, h)
-			if r.status != 200 && r.status != 404 {
-				t.Errorf("/?page=%s: %d %q", q, r.status, r.body)
+		for _, path := range []string{"/", "/tags/회고", "/search?q=달리기&", "/feed.xml", "/tags/회고/feed.xml"} {
+			sep := "?"
+			if strings.Contains(path, "?") {
+				sep = ""
+			}
+			for _, h := range []map[string]string{browser, curl} {
+				r := s.get(path+sep+"page="+q, h)
+				if r.status != 200 && r.status != 404 {
+					t.Errorf("%s page=%s: %d %q", path, q, r.status, r.body)
+				}
 			}
 		}
 	}
