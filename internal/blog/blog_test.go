@@ -819,3 +819,37 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.buf.String()
 }
+
+// FirstPublic, which names a post in feeds, is when readers could first
+// see it: not a draft's time, and the same before and after an edit of a
+// post that was scheduled when written.
+func TestFirstPublicIsStable(t *testing.T) {
+	ctx := context.Background()
+	b, _, clk := newBlog(t, Config{})
+	publish(t, b, ash, "sched", "---\ntitle: S\ndate: 2024-04-15\n---\nv1\n") // written 04-01, due 04-15
+	publish(t, b, ash, "plain", "---\ntitle: P\ndate: 2024-03-01\n---\nv1\n")
+	publish(t, b, ash, "drafted", "---\ntitle: D\ndraft: true\n---\nv1\n")
+	if _, err := b.FirstPublic(ctx, reader, "sched"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("FirstPublic of a post not yet due: %v", err)
+	}
+	clk.set(time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC))
+	publish(t, b, ash, "drafted", "---\ntitle: D\ndate: 2024-03-01\n---\nv2\n") // published 05-01
+	want := map[string]time.Time{
+		"sched":   time.Date(2024, 4, 15, 0, 0, 0, 0, time.UTC),
+		"plain":   time.Date(2024, 4, 1, 12, 0, 0, 0, time.UTC),
+		"drafted": time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC),
+	}
+	check := func(when string) {
+		for slug, w := range want {
+			if got, err := b.FirstPublic(ctx, reader, slug); err != nil || !got.Equal(w) {
+				t.Errorf("%s: FirstPublic(%s) = %v %v, want %v", when, slug, got, err, w)
+			}
+		}
+	}
+	check("before edits")
+	clk.set(time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC))
+	for _, slug := range []string{"sched", "plain", "drafted"} {
+		publish(t, b, ash, slug, "---\ntitle: X\ndate: 2024-03-01\n---\nedited\n")
+	}
+	check("after edits")
+}

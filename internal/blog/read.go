@@ -3,6 +3,7 @@ package blog
 import (
 	"context"
 	"fmt"
+	"time"
 
 	udiff "github.com/aymanbagabas/go-udiff"
 
@@ -137,6 +138,47 @@ func (b *Service) History(ctx context.Context, id Identity, slug string) ([]stor
 		}
 	}
 	return seen, nil
+}
+
+// FirstPublic returns when readers could first see the post slug, which
+// id may see: when its first revision that was ever public became so
+// (written, or come due), a draft never. A feed names a post by it: no
+// later edit or rename changes it, and it tells nothing of drafts.
+func (b *Service) FirstPublic(ctx context.Context, id Identity, slug string) (time.Time, error) {
+	e, err := b.Entry(id, slug)
+	if err != nil {
+		return time.Time{}, err
+	}
+	revs, err := b.st.History(ctx, e.Slug)
+	if err != nil {
+		return time.Time{}, b.storeError("reading the history of", e.Slug, err)
+	}
+	now := b.st.Now()
+	for i, h := range revs {
+		until := now // the current revision is public until now
+		if i+1 < len(revs) {
+			until = revs[i+1].Time
+		}
+		if h.Action == store.Removed {
+			continue
+		}
+		r, err := b.st.Revision(ctx, e.Slug, h.Rev)
+		if err != nil {
+			return time.Time{}, b.storeError("reading the history of", e.Slug, err)
+		}
+		p, err := b.parseStored(r.Source, e.Slug)
+		if err != nil || p.Draft {
+			continue
+		}
+		became := h.Time
+		if p.Date.After(became) {
+			became = p.Date
+		}
+		if became.Before(until) || i+1 == len(revs) && !became.After(now) {
+			return became, nil
+		}
+	}
+	return e.Updated, nil
 }
 
 // Diff returns a unified diff of revision from against revision to of a
