@@ -21,6 +21,8 @@ import (
 	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/store"
 	"github.com/sshblog/sshblog/internal/store/boltstore"
+	"github.com/sshblog/sshblog/internal/store/etcdstore"
+	"github.com/sshblog/sshblog/internal/store/etcdtest"
 )
 
 // The identities of the tests: an author, another author, a reader, an
@@ -852,4 +854,40 @@ func TestFirstPublicIsStable(t *testing.T) {
 		publish(t, b, ash, slug, "---\ntitle: X\ndate: 2024-03-01\n---\nedited\n")
 	}
 	check("after edits")
+}
+
+// On etcd an import is written step by step: one that stops part way, its
+// client gone, says how many writes were stored and logs it.
+func TestImportStoppedOnEtcdIsToldAndLogged(t *testing.T) {
+	srv := etcdtest.Start(t)
+	st, err := etcdstore.Open(context.Background(), etcdstore.Config{Endpoints: []string{srv.Client}, Prefix: "/blog", RequestTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	var logs syncBuffer
+	b := New(st, Config{Location: time.UTC, Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	files := make([][2]string, 400)
+	for i := range files {
+		files[i] = [2]string{fmt.Sprintf("posts/post-%03d.md", i), fmt.Sprintf("# Post %d\n", i)}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	changed := st.Changed()
+	go func() {
+		<-changed
+		cancel()
+	}()
+	_, err = b.Import(ctx, ash, tarOf(t, files...), ImportOptions{})
+	stored := len(st.AllEntries())
+	if err == nil {
+		t.Skipf("the import finished (%d posts) before it could be stopped", stored)
+	}
+	want := fmt.Sprintf("the import stopped after %d of 400 writes, which stay stored: ", stored)
+	if !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("error %q, want it to start %q", err, want)
+	}
+	if !strings.Contains(logs.String(), fmt.Sprintf("level=WARN msg=\"import stopped part way\" stored=%d of=400", stored)) {
+		t.Errorf("not logged: %s", logs.String())
+	}
 }
