@@ -28,7 +28,7 @@ func (in Import) Len() int { return len(in.Restores) + len(in.Changes) + len(in.
 
 // ImportOutcome is what became of each part of an Import, index for index.
 type ImportOutcome struct {
-	Restored []error   // nil: restored; else why not
+	Restored []error   // nil: restored; else why not (also when the import stopped before it)
 	Changes  []Outcome // as PutMany's
 	Aliases  []error   // nil: the alias leads to its post
 }
