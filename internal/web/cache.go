@@ -24,6 +24,9 @@ type page struct {
 
 	gzipOnce sync.Once
 	gz       []byte // body gzipped, made on first request that takes it
+	// unkept marks a page built for one request and not kept: it is sent
+	// as it is, since gzipping it would cost about as much as building it.
+	unkept bool
 }
 
 // newPage makes a page of body.
@@ -106,7 +109,7 @@ func (p *page) write(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	body := p.body
-	if len(body) > 512 && acceptsGzip(r) {
+	if len(body) > 512 && !p.unkept && acceptsGzip(r) {
 		body = p.gzipped()
 		h.Set("Content-Encoding", "gzip")
 	}

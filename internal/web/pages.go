@@ -150,6 +150,8 @@ func (s *Server) cached(w http.ResponseWriter, r *http.Request, key string, buil
 		}
 		if keep {
 			s.cache.put(key, p)
+		} else {
+			p.unkept = true
 		}
 	}
 	p.write(w, r)

@@ -498,8 +498,9 @@ func TestPageNumbersAreBounded(t *testing.T) {
 	}
 }
 
-// getAs requests path as a browser would from the host named host.
-func (s *testSite) getAs(host, path string) int {
+// getAs requests path as a browser would from the host named host, and
+// returns the status and the Content-Encoding.
+func (s *testSite) getAs(host, path string) (int, string) {
 	s.t.Helper()
 	req, err := http.NewRequest("GET", s.url+path, nil)
 	if err != nil {
@@ -509,13 +510,14 @@ func (s *testSite) getAs(host, path string) int {
 	for k, v := range browser {
 		req.Header.Set(k, v)
 	}
+	req.Header.Set("Accept-Encoding", "gzip")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		s.t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	io.Copy(io.Discard, resp.Body)
-	return resp.StatusCode
+	return resp.StatusCode, resp.Header.Get("Content-Encoding")
 }
 
 // A post's body is converted once however many hosts ask for it, with or
@@ -527,15 +529,19 @@ func TestHostsDoNotMultiplyRenders(t *testing.T) {
 		s := newSite(t, Config{BaseURL: base})
 		s.publish("big", big)
 		for _, path := range []string{"/posts/big", "/feed.xml", "/"} {
-			if st := s.getAs("first.example", path); st != 200 {
+			if st, _ := s.getAs("first.example", path); st != 200 {
 				t.Fatalf("%s: %d", path, st)
 			}
 		}
 		warm := s.srv.bodyRenders.Load()
 		for i := range 50 {
 			for _, path := range []string{"/posts/big", "/feed.xml", "/"} {
-				if st := s.getAs(fmt.Sprintf("host-%d.example", i), path); st != 200 {
+				st, enc := s.getAs(fmt.Sprintf("host-%d.example", i), path)
+				if st != 200 {
 					t.Fatalf("%s: %d", path, st)
+				}
+				if kept := base != "" || i < maxHosts-1; kept != (enc == "gzip") {
+					t.Errorf("base-url %q, host %d, %s: Content-Encoding %q", base, i, path, enc)
 				}
 			}
 		}
