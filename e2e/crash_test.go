@@ -127,3 +127,39 @@ func TestTornUploadStoresNothing(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	wantFail(t, "cat after a torn upload", ash.run(b, "", "cat", "torn"), "no post")
 }
+
+// TestKilledImportIsAllOrNothing kills the server as soon as a reader sees
+// the first imported post: after a restart, the import is there whole, or
+// not at all.
+func TestKilledImportIsAllOrNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports 3,000 posts")
+	}
+	const n = 3000
+	files := make([][2]string, n)
+	for i := range files {
+		files[i] = [2]string{fmt.Sprintf("posts/import-%04d.md", i), fmt.Sprintf("---\ntitle: 글 %d\ndate: 2024-01-01\n---\n%s\n", i, strings.Repeat("본문입니다. ", 50))}
+	}
+	archive := makeTar(t, true, files)
+	b := newBlog(t)
+	ash, reader := newClient(t, "ash"), newClient(t, "reader")
+	b.addAuthor("ash", ash)
+	b.start()
+	imported := func() int { return strings.Count(reader.must(b, "", "ls"), "\timport-") }
+	done := make(chan result, 1)
+	go func() { done <- ash.run(b, archive, "import") }()
+	for seen := false; !seen; {
+		select {
+		case <-done:
+			seen = true
+		default:
+			seen = imported() > 0
+		}
+	}
+	b.cmd.Process.Kill()
+	b.cmd.Wait()
+	b.start()
+	if got := imported(); got != 0 && got != n {
+		t.Fatalf("after a kill mid-import, %d of %d posts are stored", got, n)
+	}
+}

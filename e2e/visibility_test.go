@@ -116,3 +116,35 @@ func mustZone(t *testing.T, name string) *time.Location {
 	}
 	return loc
 }
+
+// TestDraftRevisionsStayHidden: a post stored first as a draft, and one
+// first dated in the future, then published: anyone, with no key, reads
+// neither first revision with cat, diff or history, nor on the web.
+func TestDraftRevisionsStayHidden(t *testing.T) {
+	b := newBlog(t)
+	ash, anyone := newClient(t, "ash"), keylessClient(t)
+	b.addAuthor("ash", ash)
+	b.start()
+	ash.must(b, "---\ntitle: Launch\ndraft: true\n---\nDRAFT NOTES: internal codename BLUEJAY\n", "publish", "launch")
+	ash.must(b, "---\ntitle: Launch\ndate: 2024-03-01\n---\nWe launched.\n", "publish", "launch")
+	ash.must(b, "---\ntitle: News\ndate: 2999-01-01\n---\nEMBARGOED until 2999\n", "publish", "news")
+	ash.must(b, "---\ntitle: News\ndate: 2024-03-01\n---\nThe news.\n", "publish", "news")
+
+	for _, slug := range []string{"launch", "news"} {
+		wantFail(t, "cat "+slug+"@1", anyone.run(b, "", "cat", slug+"@1"), "has no revision 1")
+		wantFail(t, "diff "+slug+" 1 2", anyone.run(b, "", "diff", slug, "1", "2"), "has no revision 1")
+		for _, args := range [][]string{{"diff", slug}, {"history", slug}, {"cat", slug}} {
+			if out := anyone.must(b, "", args...); strings.Contains(out, "BLUEJAY") || strings.Contains(out, "EMBARGOED") || strings.HasPrefix(out, "1\t") {
+				t.Errorf("%v without a key = %q", args, out)
+			}
+		}
+		for _, path := range []string{"/posts/" + slug, "/posts/" + slug + ".md", "/feed.xml"} {
+			if _, body := httpGet(t, b, path); strings.Contains(body, "BLUEJAY") || strings.Contains(body, "EMBARGOED") {
+				t.Errorf("%s shows the hidden revision", path)
+			}
+		}
+	}
+	if out := ash.must(b, "", "cat", "launch@1"); !strings.Contains(out, "BLUEJAY") {
+		t.Errorf("the author's cat launch@1 = %q", out)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"time"
 
@@ -136,17 +137,112 @@ func (b *Service) Import(ctx context.Context, id Identity, r io.Reader, opts Imp
 		b.proposeImport(ctx, id, set, &res)
 		return res, nil
 	}
-	restored := b.restoreHistories(ctx, set.Histories, &res)
-	if err := b.importPosts(ctx, id, set.Posts, restored, &res); err != nil {
-		return ImportResult{}, err
-	}
-	for _, a := range set.Aliases {
-		if err := b.st.AddAlias(ctx, a[0], a[1]); err != nil {
-			res.Skipped = append(res.Skipped, archive.AliasesFile+": "+err.Error())
+	in, plan := b.importPlan(id, set, &res)
+	out, err := b.st.Import(ctx, in)
+	plan.result(in, out, &res)
+	if err != nil {
+		var stopped *store.ImportStopped
+		if errors.As(err, &stopped) {
+			why := b.storeError("importing", "the posts", stopped.Err)
+			b.log.Warn("import stopped part way", "stored", stopped.Done, "of", stopped.Total, "imported", res.Imported, "author", id.Author, "err", err)
+			return res, &Error{Kind: ErrStorage, Msg: fmt.Sprintf("the import stopped after %d of %d writes, which stay stored: %v", stopped.Done, stopped.Total, why), Err: err}
 		}
+		b.log.Warn("import failed; nothing was stored", "posts", len(in.Restores)+len(in.Changes), "author", id.Author, "err", err)
+		return ImportResult{}, b.storeError("importing", "the posts", err)
 	}
 	b.log.Info("write", "action", "import", "imported", res.Imported, "skipped", len(res.Skipped), "author", id.Author)
 	return res, nil
+}
+
+// importPlan is what an import of set asks the store to write, and how to
+// word what became of each part; the files that do not parse are skipped
+// in res at once.
+func (b *Service) importPlan(id Identity, set *archive.Contents, res *ImportResult) (store.Import, importPlan) {
+	var in store.Import
+	var plan importPlan
+	restored := map[string]bool{}
+	for _, slug := range slices.Sorted(maps.Keys(set.Histories)) {
+		revs := set.Histories[slug]
+		if _, exists := b.st.Entry(slug); exists {
+			continue // left to its posts/SLUG.md, if any, which becomes a new revision of it
+		}
+		meta, err := b.restoredMeta(slug, revs)
+		if err != nil {
+			res.Skipped = append(res.Skipped, fmt.Sprintf("revisions/%s: %v", slug, err))
+			continue
+		}
+		in.Restores = append(in.Restores, store.Restoring{Slug: slug, Revs: revs, Meta: meta})
+		restored[slug] = true
+	}
+	for _, f := range set.Posts {
+		if restored[f.Slug] {
+			continue
+		}
+		p, err := b.parse(f.Source, f.Slug)
+		if err != nil {
+			res.Skipped = append(res.Skipped, f.Path+": "+err.Error())
+			continue
+		}
+		in.Changes = append(in.Changes, store.Change{Post: p, Author: id.Author})
+		plan.paths = append(plan.paths, f.Path)
+		// The post's old names (front matter aliases, and its slug there
+		// when the file named it otherwise) keep leading to it.
+		for _, a := range b.newAliases(p.Slug, p.Aliases) {
+			in.Aliases = append(in.Aliases, [2]string{a, p.Slug})
+		}
+	}
+	plan.frontMatter = len(in.Aliases)
+	in.Aliases = append(in.Aliases, set.Aliases...)
+	return in, plan
+}
+
+// importPlan words the outcome of an import.
+type importPlan struct {
+	paths       []string // the file of each change
+	frontMatter int      // the aliases from front matter, before the archive's own
+}
+
+// result adds what out says became of in to res.
+func (p importPlan) result(in store.Import, out store.ImportOutcome, res *ImportResult) {
+	for i, err := range out.Restored {
+		if err != nil {
+			res.Skipped = append(res.Skipped, fmt.Sprintf("revisions/%s: %v", in.Restores[i].Slug, err))
+			continue
+		}
+		res.Imported++
+	}
+	for i, o := range out.Changes {
+		switch {
+		case o.Err != nil:
+			res.Skipped = append(res.Skipped, p.paths[i]+": "+o.Err.Error())
+		case o.Unchanged:
+			res.Skipped = append(res.Skipped, p.paths[i]+": unchanged")
+		case o.Entry.Rev != 0:
+			res.Imported++
+		}
+	}
+	for i, err := range out.Aliases {
+		if err != nil && i >= p.frontMatter { // a front matter alias that leads elsewhere is left alone
+			res.Skipped = append(res.Skipped, archive.AliasesFile+": "+err.Error())
+		}
+	}
+}
+
+// restoredMeta checks an exported history of slug, oldest first, and
+// returns the metadata of its last revision that is not a removal.
+func (b *Service) restoredMeta(slug string, revs []store.Revision) (post.Meta, error) {
+	var meta post.Meta
+	for _, r := range revs {
+		if r.Action == store.Removed {
+			continue
+		}
+		p, err := b.parseStored(r.Source, slug)
+		if err != nil {
+			return post.Meta{}, fmt.Errorf("revision %d: %w", r.Rev, err)
+		}
+		meta = p.Meta
+	}
+	return meta, nil
 }
 
 // archiveError words an error of archive.Read as a refusal.
@@ -156,81 +252,6 @@ func (b *Service) archiveError(err error) error {
 		return &Error{Kind: ErrTooLarge, Msg: msg, Err: err}
 	}
 	return &Error{Kind: ErrInvalid, Msg: err.Error(), Err: err}
-}
-
-// restoreHistories stores the exported histories of posts that do not
-// exist, and returns the slugs it restored. A post that exists is left to
-// its posts/SLUG.md, if any, which becomes a new revision of it.
-func (b *Service) restoreHistories(ctx context.Context, histories map[string][]store.Revision, res *ImportResult) map[string]bool {
-	restored := map[string]bool{}
-	for slug, revs := range histories {
-		if _, exists := b.st.Entry(slug); exists {
-			continue
-		}
-		if err := b.restore(ctx, slug, revs); err != nil {
-			res.Skipped = append(res.Skipped, fmt.Sprintf("revisions/%s: %v", slug, err))
-			continue
-		}
-		restored[slug] = true
-		res.Imported++
-	}
-	return restored
-}
-
-// restore writes an exported history of slug, oldest first, into the store.
-func (b *Service) restore(ctx context.Context, slug string, revs []store.Revision) error {
-	var meta post.Meta
-	for _, r := range revs {
-		if r.Action == store.Removed {
-			continue
-		}
-		p, err := b.parseStored(r.Source, slug)
-		if err != nil {
-			return fmt.Errorf("revision %d: %w", r.Rev, err)
-		}
-		meta = p.Meta
-	}
-	_, err := b.st.Restore(ctx, slug, revs, meta)
-	return err
-}
-
-// importPosts stores each of files, save those of restored posts, as the
-// next revision of its post, by id's author. Only a failure of the store as
-// a whole is an error; a file that does not parse is skipped.
-func (b *Service) importPosts(ctx context.Context, id Identity, files []archive.File, restored map[string]bool, res *ImportResult) error {
-	var changes []store.Change
-	var paths []string
-	for _, f := range files {
-		if restored[f.Slug] {
-			continue
-		}
-		p, err := b.parse(f.Source, f.Slug)
-		if err != nil {
-			res.Skipped = append(res.Skipped, f.Path+": "+err.Error())
-			continue
-		}
-		changes = append(changes, store.Change{Post: p, Author: id.Author})
-		paths = append(paths, f.Path)
-	}
-	outcomes, err := b.st.PutMany(ctx, changes)
-	if err != nil {
-		return b.storeError("importing", "the posts", err)
-	}
-	for i, o := range outcomes {
-		switch {
-		case o.Err != nil:
-			res.Skipped = append(res.Skipped, paths[i]+": "+o.Err.Error())
-			continue
-		case o.Unchanged:
-			res.Skipped = append(res.Skipped, paths[i]+": unchanged")
-		default:
-			res.Imported++
-		}
-		// The post's old names (front matter aliases, and its slug there
-		// when the file named it otherwise) keep leading to it.
-		b.addAliases(ctx, o.Entry.Slug, changes[i].Post.Aliases)
-	}
-	return nil
 }
 
 // proposeImport stores each post of set that differs from what readers see

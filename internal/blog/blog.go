@@ -4,7 +4,8 @@
 // through a [Service]; none of them reads or writes the store by itself.
 //
 // Every operation takes the [Identity] it acts for. Readers see the public
-// posts: not drafts, not posts dated in the future, not removed ones.
+// posts: not drafts, not posts dated in the future, not removed ones; of
+// a post's history, only the revisions that were public when written.
 // Authors see and may change everything. A refusal is an [*Error] whose Kind
 // (ErrNotAuthor, ErrNotFound, ErrConflict, ...) each front end words in its
 // own way.

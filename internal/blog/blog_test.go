@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -20,6 +21,8 @@ import (
 	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/store"
 	"github.com/sshblog/sshblog/internal/store/boltstore"
+	"github.com/sshblog/sshblog/internal/store/etcdstore"
+	"github.com/sshblog/sshblog/internal/store/etcdtest"
 )
 
 // The identities of the tests: an author, another author, a reader, an
@@ -356,7 +359,10 @@ func TestRemoveRevertRenameKeepEverything(t *testing.T) {
 	if got, err := b.Resolve(reader, "hello"); err != nil || got != "greetings" {
 		t.Errorf("the old name leads to %q, %v", got, err)
 	}
-	hist, err := b.History(ctx, reader, "hello")
+	if hist, err := b.History(ctx, reader, "hello"); err != nil || len(hist) != 4 || hist[2].Action != store.Reverted {
+		t.Errorf("a reader's history after rename: %+v, %v; want it without the removal", hist, err)
+	}
+	hist, err := b.History(ctx, ash, "hello")
 	if err != nil || len(hist) != 5 {
 		t.Fatalf("history after rename: %d revisions, %v", len(hist), err)
 	}
@@ -719,5 +725,205 @@ func TestCountTagsAndHasTagAgree(t *testing.T) {
 		if n != tag.Posts {
 			t.Errorf("HasTag finds %d posts tagged %q, CountTags %d", n, tag.Name, tag.Posts)
 		}
+	}
+}
+
+// A revision that was a draft or scheduled when it was written stays
+// unseen by readers on every path, even once the post is public and the
+// embargo's date has passed; authors see everything.
+func TestReadersNeverSeeRevisionsThatWereNotPublic(t *testing.T) {
+	ctx := context.Background()
+	b, _, clk := newBlog(t, Config{})
+	publish(t, b, ash, "leak", "---\ntitle: Leak\ndraft: true\n---\nDRAFT NOTES: internal codename BLUEJAY\n")
+	publish(t, b, ash, "leak", "---\ntitle: Leak\ndate: 2024-03-01\n---\npublic body\n")
+	publish(t, b, ash, "embargo", "---\ntitle: Embargo\ndate: 2024-05-01\n---\nEMBARGOED until May\n")
+	publish(t, b, ash, "embargo", "---\ntitle: Embargo\ndate: 2024-03-01\n---\nthe public version\n")
+	publish(t, b, ash, "embargo", "---\ntitle: Embargo\ndate: 2024-03-01\n---\nthe public version, edited\n")
+	publish(t, b, ash, "due", "---\ntitle: Due\ndate: 2024-04-15\n---\nscheduled, then due\n")
+	clk.set(time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)) // every date has passed
+
+	secret := func(s string) bool { return strings.Contains(s, "BLUEJAY") || strings.Contains(s, "EMBARGOED") }
+	for _, ref := range []Ref{{"leak", 1}, {"embargo", 1}} {
+		if r, err := b.Revision(ctx, reader, ref); !errors.Is(err, ErrNotFound) || secret(string(r.Source)) {
+			t.Errorf("a reader read %s: %q %v", ref, r.Source, err)
+		}
+		if r, err := b.Revision(ctx, ash, ref); err != nil || !secret(string(r.Source)) {
+			t.Errorf("an author cannot read %s: %v", ref, err)
+		}
+	}
+	for _, d := range []struct {
+		slug     string
+		from, to uint64
+	}{{"leak", 1, 2}, {"leak", 2, 1}, {"leak", 0, 0}, {"leak", 0, 2}, {"embargo", 1, 3}, {"embargo", 0, 2}, {"embargo", 0, 1}} {
+		diff, err := b.Diff(ctx, reader, d.slug, d.from, d.to)
+		if secret(diff) {
+			t.Errorf("a reader's diff %s %d %d shows the hidden revision: %q", d.slug, d.from, d.to, diff)
+		}
+		if d.from != 0 && d.to != 0 && !errors.Is(err, ErrNotFound) {
+			t.Errorf("a reader's diff %s %d %d: %v, want not found", d.slug, d.from, d.to, err)
+		}
+	}
+	if diff, err := b.Diff(ctx, reader, "embargo", 0, 0); err != nil || !strings.Contains(diff, "embargo@2") || !strings.Contains(diff, "+the public version, edited") {
+		t.Errorf("a reader's diff of the last change: %q %v", diff, err)
+	}
+	if diff, err := b.Diff(ctx, ash, "leak", 1, 2); err != nil || !secret(diff) {
+		t.Errorf("an author's diff: %q %v", diff, err)
+	}
+	revs := func(id Identity, slug string) string {
+		h, err := b.History(ctx, id, slug)
+		if err != nil {
+			t.Fatalf("history of %s: %v", slug, err)
+		}
+		var out []string
+		for _, r := range h {
+			out = append(out, fmt.Sprint(r.Rev))
+		}
+		return strings.Join(out, " ")
+	}
+	for _, c := range []struct{ slug, reader, author string }{
+		{"leak", "2", "1 2"}, {"embargo", "2 3", "1 2 3"}, {"due", "1", "1"},
+	} {
+		if got := revs(reader, c.slug); got != c.reader {
+			t.Errorf("a reader's history of %s = %q, want %q", c.slug, got, c.reader)
+		}
+		if got := revs(ash, c.slug); got != c.author {
+			t.Errorf("an author's history of %s = %q, want %q", c.slug, got, c.author)
+		}
+	}
+	// The current revision of a post scheduled when written is read once due.
+	if r, err := b.Revision(ctx, reader, Ref{"due", 1}); err != nil || !strings.Contains(string(r.Source), "then due") {
+		t.Errorf("a reader cannot read the due post's revision: %v", err)
+	}
+}
+
+// An import is stored at once, all of it, even when its client goes away
+// as soon as the first part would have been written; the outcome is logged.
+func TestImportIsAllOrNothing(t *testing.T) {
+	var logs syncBuffer
+	b, db, _ := newBlog(t, Config{Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	const n = 600 // more than the 256 posts one transaction used to hold
+	files := make([][2]string, n)
+	for i := range files {
+		files[i] = [2]string{fmt.Sprintf("posts/post-%03d.md", i), fmt.Sprintf("---\ntitle: Post %d\ndate: 2024-01-01\n---\nbody %d\n", i, i)}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	changed := db.Changed()
+	go func() { // the client leaves at the first write that is committed
+		<-changed
+		cancel()
+	}()
+	res, err := b.Import(ctx, ash, tarOf(t, files...), ImportOptions{})
+	stored := len(db.AllEntries())
+	if stored != 0 && stored != n {
+		t.Fatalf("a partial import: %d of %d posts stored (err %v)", stored, n, err)
+	}
+	if err != nil || res.Imported != n || stored != n {
+		t.Errorf("import: %+v %v; %d stored", res, err, stored)
+	}
+	if !strings.Contains(logs.String(), "level=INFO msg=write action=import imported=600") {
+		t.Errorf("the import is not logged: %s", logs.String())
+	}
+
+	// A client gone before anything was stored: nothing is, and it is logged.
+	b2, db2, _ := newBlog(t, Config{Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	gone, cancel2 := context.WithCancel(context.Background())
+	cancel2()
+	if _, err := b2.Import(gone, ash, tarOf(t, files...), ImportOptions{}); err == nil {
+		t.Errorf("an import for a client gone succeeded")
+	}
+	if got := len(db2.AllEntries()); got != 0 {
+		t.Errorf("%d posts stored for a client gone", got)
+	}
+	if !strings.Contains(logs.String(), "level=WARN msg=\"import failed; nothing was stored\" posts=600") {
+		t.Errorf("the failed import is not logged: %s", logs.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
+}
+
+// FirstPublic, which names a post in feeds, is when readers could first
+// see it: not a draft's time, and the same before and after an edit of a
+// post that was scheduled when written.
+func TestFirstPublicIsStable(t *testing.T) {
+	ctx := context.Background()
+	b, _, clk := newBlog(t, Config{})
+	publish(t, b, ash, "sched", "---\ntitle: S\ndate: 2024-04-15\n---\nv1\n") // written 04-01, due 04-15
+	publish(t, b, ash, "plain", "---\ntitle: P\ndate: 2024-03-01\n---\nv1\n")
+	publish(t, b, ash, "drafted", "---\ntitle: D\ndraft: true\n---\nv1\n")
+	if _, err := b.FirstPublic(ctx, reader, "sched"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("FirstPublic of a post not yet due: %v", err)
+	}
+	clk.set(time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC))
+	publish(t, b, ash, "drafted", "---\ntitle: D\ndate: 2024-03-01\n---\nv2\n") // published 05-01
+	want := map[string]time.Time{
+		"sched":   time.Date(2024, 4, 15, 0, 0, 0, 0, time.UTC),
+		"plain":   time.Date(2024, 4, 1, 12, 0, 0, 0, time.UTC),
+		"drafted": time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC),
+	}
+	check := func(when string) {
+		for slug, w := range want {
+			if got, err := b.FirstPublic(ctx, reader, slug); err != nil || !got.Equal(w) {
+				t.Errorf("%s: FirstPublic(%s) = %v %v, want %v", when, slug, got, err, w)
+			}
+		}
+	}
+	check("before edits")
+	clk.set(time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC))
+	for _, slug := range []string{"sched", "plain", "drafted"} {
+		publish(t, b, ash, slug, "---\ntitle: X\ndate: 2024-03-01\n---\nedited\n")
+	}
+	check("after edits")
+}
+
+// On etcd an import is written step by step: one that stops part way, its
+// client gone, says how many writes were stored and logs it.
+func TestImportStoppedOnEtcdIsToldAndLogged(t *testing.T) {
+	srv := etcdtest.Start(t)
+	st, err := etcdstore.Open(context.Background(), etcdstore.Config{Endpoints: []string{srv.Client}, Prefix: "/blog", RequestTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	var logs syncBuffer
+	b := New(st, Config{Location: time.UTC, Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	files := make([][2]string, 400)
+	for i := range files {
+		files[i] = [2]string{fmt.Sprintf("posts/post-%03d.md", i), fmt.Sprintf("# Post %d\n", i)}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	changed := st.Changed()
+	go func() {
+		<-changed
+		cancel()
+	}()
+	_, err = b.Import(ctx, ash, tarOf(t, files...), ImportOptions{})
+	stored := len(st.AllEntries())
+	if err == nil {
+		t.Skipf("the import finished (%d posts) before it could be stopped", stored)
+	}
+	want := fmt.Sprintf("the import stopped after %d of 400 writes, which stay stored: ", stored)
+	if !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("error %q, want it to start %q", err, want)
+	}
+	if !strings.Contains(logs.String(), fmt.Sprintf("level=WARN msg=\"import stopped part way\" stored=%d of=400", stored)) {
+		t.Errorf("not logged: %s", logs.String())
 	}
 }

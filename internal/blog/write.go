@@ -77,6 +77,18 @@ func (b *Service) parseStored(src []byte, slug string) (*post.Post, error) {
 // as paths ("/posts/old-name/"): the last part is the old slug. An alias
 // that names an existing post is left alone.
 func (b *Service) addAliases(ctx context.Context, slug string, aliases []string) {
+	for _, a := range b.newAliases(slug, aliases) {
+		if err := b.st.AddAlias(ctx, a, slug); err != nil {
+			b.log.Warn("alias not added", "alias", a, "slug", slug, "err", err)
+		}
+	}
+}
+
+// newAliases returns the old slugs of front matter aliases that are to
+// lead to slug: not slug itself, not a bad slug, and not a name that leads
+// somewhere already (a post or another alias).
+func (b *Service) newAliases(slug string, aliases []string) []string {
+	var out []string
 	for _, a := range aliases {
 		a = path.Base(strings.Trim(a, "/"))
 		if a == slug || post.CheckSlug(a) != nil {
@@ -85,10 +97,9 @@ func (b *Service) addAliases(ctx context.Context, slug string, aliases []string)
 		if _, exists := b.st.Entry(a); exists {
 			continue
 		}
-		if err := b.st.AddAlias(ctx, a, slug); err != nil {
-			b.log.Warn("alias not added", "alias", a, "slug", slug, "err", err)
-		}
+		out = append(out, a)
 	}
+	return out
 }
 
 // Remove hides a post behind a tombstone revision; Revert restores it.
@@ -124,7 +135,11 @@ func (b *Service) Rename(ctx context.Context, id Identity, oldSlug, newSlug stri
 	e, err := b.st.Rename(ctx, oldSlug, newSlug, id.Author)
 	switch {
 	case errors.Is(err, store.ErrConflict):
-		return store.Entry{}, &Error{Kind: ErrConflict, Msg: fmt.Sprintf("%q already exists", newSlug), Err: err}
+		msg := fmt.Sprintf("%q already exists", newSlug)
+		if other, ok := b.st.Entry(newSlug); ok && other.Slug != newSlug {
+			msg = fmt.Sprintf("%q is an old name of %s and leads there; choose another name", newSlug, other.Slug)
+		}
+		return store.Entry{}, &Error{Kind: ErrConflict, Msg: msg, Err: err}
 	case err != nil:
 		return store.Entry{}, b.storeError("renaming", oldSlug, err)
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/net/publicsuffix"
 )
 
 // Source is where a read came from.
@@ -104,11 +106,32 @@ func containsFold(s, w string) bool {
 // maxDomain is the longest host name DNS allows.
 const maxDomain = 253
 
-// RefererDomain returns the host of an HTTP Referer, lower-cased, without
-// port, trailing dot, path or query; "" when there is none worth keeping: no
-// host, an IP address (which may be a reader's own machine), a host longer
-// than DNS allows, or characters no host name has.
+// RefererDomain returns the registrable domain (eTLD+1, by the Public
+// Suffix List: news.example.co.uk gives example.co.uk) of an HTTP
+// Referer's host, lower-cased: the host itself may name a reader
+// (reader-192-168-7-42.isp.example), the domain names the site. It is ""
+// when there is none worth keeping: no host, an IP address (which may be a
+// reader's own machine), a host longer than DNS allows, characters no host
+// name has, or a host that is a public suffix itself or has no dot.
 func RefererDomain(referer string) string {
+	return registrable(refererHost(referer))
+}
+
+// registrable returns the eTLD+1 of host, or "" when it has none.
+func registrable(host string) string {
+	if host == "" {
+		return ""
+	}
+	dom, err := publicsuffix.EffectiveTLDPlusOne(host)
+	if err != nil {
+		return ""
+	}
+	return dom
+}
+
+// refererHost returns the host of an HTTP Referer, lower-cased, without
+// port, trailing dot, path or query; "" as RefererDomain says.
+func refererHost(referer string) string {
 	if referer == "" {
 		return ""
 	}

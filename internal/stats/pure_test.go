@@ -62,7 +62,13 @@ func TestIsBot(t *testing.T) {
 
 func TestRefererDomain(t *testing.T) {
 	for ref, want := range map[string]string{
-		"https://News.YCombinator.com/item?id=1":     "news.ycombinator.com",
+		"https://News.YCombinator.com/item?id=1":     "ycombinator.com",
+		"https://reader-192-168-7-42.isp.example/":   "isp.example",
+		"https://a.b.reader-7.example.co.uk/x":       "example.co.uk",
+		"https://example.co.uk/":                     "example.co.uk",
+		"https://co.uk/":                             "",
+		"https://localhost:8080/":                    "",
+		"https://user.github.io/post":                "user.github.io",
 		"http://example.org:8080/a/b?c=d#e":          "example.org",
 		"https://example.org./":                      "example.org",
 		"https://user:pass@example.org/":             "example.org",

@@ -369,7 +369,7 @@ func (r *Recorder) add(e *Event) {
 		return
 	}
 	c.Reads++
-	if dom := RefererDomain(e.Referer); dom != "" && !r.own[dom] {
+	if dom := r.referrer(e.Referer); dom != "" {
 		if c.Referrers == nil {
 			c.Referrers = map[string]int{}
 		}
@@ -416,4 +416,14 @@ func (r *Recorder) readers(slug string) map[uint64]struct{} {
 		r.seen[slug] = set
 	}
 	return set
+}
+
+// referrer is the domain a read is counted as referred by (RefererDomain),
+// or "" for none: a link from one of the blog's own hosts is no referral.
+func (r *Recorder) referrer(referer string) string {
+	host := refererHost(referer)
+	if host == "" || r.own[host] {
+		return ""
+	}
+	return registrable(host)
 }

@@ -175,6 +175,8 @@ func TestReferrerDomainOnly(t *testing.T) {
 		"https://news.ycombinator.com./newest",
 		"http://example.org/private/path?token=hunter2",
 		"https://192.168.1.5/intranet",
+		"https://[2001:db8::7]/",
+		"https://reader-192-168-7-42.isp.example/",
 		"android-app://com.example/",
 		"not a url",
 		"",
@@ -183,7 +185,7 @@ func TestReferrerDomainOnly(t *testing.T) {
 	}
 	flush(t, r)
 	_, refs := stored(t, db, "p")
-	want := map[string]int{"news.ycombinator.com": 2, "example.org": 1}
+	want := map[string]int{"ycombinator.com": 2, "example.org": 1, "isp.example": 1}
 	if fmt.Sprint(refs) != fmt.Sprint(want) {
 		t.Errorf("referrers %v, want %v", refs, want)
 	}
@@ -192,7 +194,7 @@ func TestReferrerDomainOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"item?id", "4242", "private/path", "hunter2", "192.168.1.5", "intranet", "com.example", "blog.example", "another-post"} {
+	for _, s := range []string{"item?id", "4242", "private/path", "hunter2", "192.168.1.5", "intranet", "com.example", "blog.example", "another-post", "reader-192", "2001:db8", "news.ycombinator"} {
 		if bytes.Contains(raw, []byte(s)) {
 			t.Errorf("the file holds %q", s)
 		}

@@ -117,6 +117,11 @@ type Archive interface {
 	Aliases() [][2]string
 	// PutMany stores many changes in few transactions.
 	PutMany(ctx context.Context, changes []Change) ([]Outcome, error)
+	// Import stores a whole import. A bbolt file stores it in one
+	// transaction: all of it or, on an error, nothing. etcd limits a
+	// transaction's size, so it stores it step by step: an error there is
+	// an *ImportStopped saying how much was stored.
+	Import(ctx context.Context, in Import) (ImportOutcome, error)
 	// Restore writes a post's whole exported history; the post must not
 	// exist yet.
 	Restore(ctx context.Context, slug string, revs []Revision, meta post.Meta) (Entry, error)

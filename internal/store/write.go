@@ -80,6 +80,17 @@ func CheckRename(oldSlug, newSlug string) error {
 	return nil
 }
 
+// CheckAliasFree refuses to make the name name lead to the post slug, by
+// renaming the post onto it or by adding it as an alias, when name is
+// already an alias of another post (to, when isAlias): one post's old
+// address is not another's to take over. It is ErrConflict.
+func CheckAliasFree(name, to string, isAlias bool, slug string) error {
+	if isAlias && to != slug {
+		return fmt.Errorf("%w: %s leads to another post, %s", ErrConflict, name, to)
+	}
+	return nil
+}
+
 // Renaming returns the entry and revision that move the post cur to
 // newSlug; source is its current markdown, which the Renamed revision
 // keeps. It is ErrNotFound when the post is hidden.

@@ -2,6 +2,7 @@ package termtext
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -37,10 +38,15 @@ func Sanitize(s string) string {
 }
 
 // SanitizeLine is [Sanitize] for text shown on one line, such as a title,
-// tag, slug or author name. In addition, every run of tabs, newlines and
-// carriage returns, together with the spaces around it, becomes a single
-// space, and leading and trailing white space is trimmed. When nothing
-// needs changing, SanitizeLine returns s itself without allocating.
+// tag, slug or author name, and the window's title. In addition, every run
+// of tabs, newlines and carriage returns, together with the spaces around
+// it, becomes a single space, and leading and trailing white space is
+// trimmed; and Unicode format characters (category Cf: zero-width spaces
+// and joiners, U+2060, U+FEFF, LRM and RLM, U+FFF9–U+FFFB, the tag
+// characters of U+E0000–U+E007F...) are removed, since they are invisible
+// and make one name look like another. A zero-width joiner between two
+// emoji (👩‍💻) is kept. When nothing needs changing, SanitizeLine returns
+// s itself without allocating.
 func SanitizeLine(s string) string {
 	i := firstUnsafe(s, true)
 	if i < 0 {
@@ -62,7 +68,7 @@ func firstUnsafe(s string, line bool) int {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError || isC1(r) || isBidiControl(r) {
+		if r == utf8.RuneError || isC1(r) || isBidiControl(r) || line && unicode.Is(unicode.Cf, r) {
 			return i
 		}
 		i += size
@@ -84,6 +90,10 @@ func sanitize(s string, i int, line bool) []byte {
 				b = append(b, replacement)
 			case isBidiControl(r):
 				// dropped
+			case line && unicode.Is(unicode.Cf, r):
+				if r == zwj && joinsEmoji(b, s[i+size:]) {
+					b = append(b, s[i:i+size]...)
+				}
 			default:
 				b = append(b, s[i:i+size]...)
 			}
@@ -127,6 +137,20 @@ func isC1(r rune) bool {
 // or isolate.
 func isBidiControl(r rune) bool {
 	return r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069'
+}
+
+// zwj is the zero-width joiner, which joins emoji into one (👩‍💻).
+const zwj = '\u200d'
+
+// joinsEmoji reports whether a zero-width joiner between the text before
+// (as written so far) and after it joins two emoji: a symbol, or one
+// followed by a variation selector or a skin tone, before it, and a symbol
+// after it.
+func joinsEmoji(before []byte, after string) bool {
+	prev, _ := utf8.DecodeLastRune(before)
+	next, _ := utf8.DecodeRuneInString(after)
+	emojiEnd := unicode.Is(unicode.So, prev) || prev == '\ufe0f' || prev >= 0x1f3fb && prev <= 0x1f3ff
+	return emojiEnd && unicode.Is(unicode.So, next)
 }
 
 // isLineBreakOrSpace reports whether c is one of the bytes SanitizeLine

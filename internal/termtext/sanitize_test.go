@@ -56,6 +56,14 @@ func TestSanitizeLine(t *testing.T) {
 		{"ESC", "slug\x1b[2J", "slug^[[2J"},
 		{"C1", "\u009b31m", "?31m"},
 		{"bidi", "\u202etxt.exe", "txt.exe"},
+		{"tag characters", "ad\U000E0041\U000E0042min", "admin"},
+		{"zero width", "a\u200bd\u200cm\u200di\u2060n\ufeff", "admin"},
+		{"LRM RLM", "\u200eadmin\u200f", "admin"},
+		{"annotation", "\ufff9ad\ufffamin\ufffb", "admin"},
+		{"soft hyphen", "ad\u00admin", "admin"},
+		{"ZWJ in emoji kept", "👩\u200d💻 coder 👨🏽\u200d🚀", "👩\u200d💻 coder 👨🏽\u200d🚀"},
+		{"ZWJ between letters", "a\u200d💻", "a💻"},
+		{"only format", "\u200b\u2060", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
 	"unicode/utf8"
 	"unsafe"
 
@@ -1287,5 +1288,44 @@ func TestLinksAndHistory(t *testing.T) {
 	h.press("backspace")
 	if v := h.plain(); !strings.Contains(v, "본문.") {
 		t.Fatalf("backspace did not come back:\n%s", v)
+	}
+}
+
+// hasFormat reports whether s holds a Unicode format character (category
+// Cf) other than a zero-width joiner.
+func hasFormat(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r != '\u200d' && unicode.Is(unicode.Cf, r) })
+}
+
+func TestInvisibleCharactersInTitles(t *testing.T) {
+	st := newFakeStore()
+	st.putRaw(store.Entry{Meta: post.Meta{
+		Slug:        "ad\u200bmin",
+		Title:       "Ad\U000E0041\U000E0042min\u200e notice\u2060\ufeff\ufff9x\ufffb 👩\u200d💻",
+		Description: "zero\u200bwidth\u200f",
+		Author:      "mal\u200dlory\u2060",
+		Tags:        []string{"t\u200bag"},
+		Date:        time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
+	}}, []byte("---\ntitle: fine\n---\n\nbody\n"))
+	h := newHarness(t, st, 80, 24)
+	v := h.plain()
+	if !strings.Contains(v, "Admin notice") || !strings.Contains(v, "👩\u200d💻") {
+		t.Fatalf("the post is not shown as it reads:\n%s", v)
+	}
+	if hasFormat(v) {
+		t.Errorf("a format character reached the list: %q", v)
+	}
+	if wt := h.m.View().WindowTitle; hasFormat(wt) {
+		t.Errorf("window title %q", wt)
+	}
+	h.press("enter")
+	if h.m.screen != pagerScreen {
+		t.Fatal("enter did not open the post")
+	}
+	if v := h.plain(); hasFormat(v) {
+		t.Errorf("a format character reached the pager: %q", v)
+	}
+	if wt := h.m.View().WindowTitle; hasFormat(wt) || wt == "" {
+		t.Errorf("window title %q", wt)
 	}
 }

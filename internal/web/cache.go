@@ -24,6 +24,9 @@ type page struct {
 
 	gzipOnce sync.Once
 	gz       []byte // body gzipped, made on first request that takes it
+	// unkept marks a page built for one request and not kept: it is sent
+	// as it is, since gzipping it would cost about as much as building it.
+	unkept bool
 }
 
 // newPage makes a page of body.
@@ -106,7 +109,7 @@ func (p *page) write(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	body := p.body
-	if len(body) > 512 && acceptsGzip(r) {
+	if len(body) > 512 && !p.unkept && acceptsGzip(r) {
 		body = p.gzipped()
 		h.Set("Content-Encoding", "gzip")
 	}
@@ -142,6 +145,42 @@ func acceptsGzip(r *http.Request) bool {
 		if strings.EqualFold(strings.TrimSpace(name), "gzip") && strings.ReplaceAll(q, " ", "") != "q=0" {
 			return true
 		}
+	}
+	return false
+}
+
+// maxHosts is how many hosts (without base-url) have their pages kept.
+const maxHosts = 8
+
+// hostSet is the hosts whose pages are kept: the first maxHosts that asked
+// since the server started. A request naming another is answered with a
+// page built for it alone, and the first such request of each run is
+// logged: set base-url.
+type hostSet struct {
+	mu     sync.Mutex
+	hosts  map[string]bool
+	warned bool
+	log    func(host string)
+}
+
+// allow reports whether the pages of host are kept, noting it if there
+// is room.
+func (h *hostSet) allow(host string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.hosts[host] {
+		return true
+	}
+	if len(h.hosts) < maxHosts {
+		if h.hosts == nil {
+			h.hosts = map[string]bool{}
+		}
+		h.hosts[host] = true
+		return true
+	}
+	if !h.warned && h.log != nil {
+		h.warned = true
+		h.log(host)
 	}
 	return false
 }

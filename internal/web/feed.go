@@ -114,20 +114,21 @@ func (s *Server) atom(r *http.Request, posts []store.Entry, title, self string) 
 	return newPage(http.StatusOK, "application/atom+xml; charset=utf-8", buf.Bytes(), updated), nil
 }
 
-// atomEntry is a post in a feed. Its id is a tag URI made from the time of
-// the post's first revision, which a rename keeps (the history moves with
-// the post), so a renamed post is not a new entry to feed readers.
+// atomEntry is a post in a feed. Its id is a tag URI made from the time
+// readers could first see the post (blog.FirstPublic), which a rename
+// keeps (the history moves with the post) and an edit does not change, so
+// a renamed or edited post is not a new entry to feed readers.
 func (s *Server) atomEntry(ctx context.Context, base, host string, e store.Entry) (atomEntry, error) {
 	p, rev, err := s.blog.Post(ctx, anyone, e.Slug)
 	if err != nil {
 		return atomEntry{}, err
 	}
-	hist, err := s.blog.History(ctx, anyone, e.Slug)
-	if err != nil || len(hist) == 0 {
+	born, err := s.blog.FirstPublic(ctx, anyone, e.Slug)
+	if err != nil {
 		return atomEntry{}, fmt.Errorf("reading the history of %s: %w", e.Slug, err)
 	}
-	born := hist[0].Time.UTC()
-	body, err := s.body.render(p.Body)
+	born = born.UTC()
+	body, err := s.bodyOf(rev.Slug, rev.Rev, p.Body)
 	if err != nil {
 		return atomEntry{}, err
 	}

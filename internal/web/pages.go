@@ -130,9 +130,16 @@ func wantsText(r *http.Request) bool {
 
 // cached serves the page kept under key, building it first if need be.
 // The key holds everything the page depends on besides the blog itself.
+// Without base-url, links are made from the request's host, so the key
+// holds it too; pages are kept for the first maxHosts hosts only, and are
+// built for every request to another (whose cost is the page around the
+// posts' bodies: those are kept once for every host, see bodyOf).
 func (s *Server) cached(w http.ResponseWriter, r *http.Request, key string, build func() (*page, error)) {
+	keep := true
 	if s.cfg.BaseURL == "" {
-		key = s.base(r) + " " + key // links are made from the request's host
+		base := s.base(r)
+		key = base + " " + key
+		keep = s.hosts.allow(base)
 	}
 	p, ok := s.cache.get(key)
 	if !ok {
@@ -141,9 +148,30 @@ func (s *Server) cached(w http.ResponseWriter, r *http.Request, key string, buil
 			s.fail(w, r, err)
 			return
 		}
-		s.cache.put(key, p)
+		if keep {
+			s.cache.put(key, p)
+		} else {
+			p.unkept = true
+		}
 	}
 	p.write(w, r)
+}
+
+// bodyOf returns the HTML of the markdown of the post slug at revision
+// rev, converted at most once per change of the blog whatever the host
+// asked for: it is the costly part of a post's page and feed entry.
+func (s *Server) bodyOf(slug string, rev uint64, markdown []byte) (template.HTML, error) {
+	key := "body " + blog.Ref{Slug: slug, Rev: rev}.String()
+	if p, ok := s.cache.get(key); ok {
+		return template.HTML(p.body), nil // #nosec: sanitised when kept
+	}
+	s.bodyRenders.Add(1)
+	body, err := s.body.render(markdown)
+	if err != nil {
+		return "", err
+	}
+	s.cache.put(key, &page{body: []byte(body)})
+	return body, nil
 }
 
 // fail answers an error: the same page for every post a visitor may not
@@ -227,10 +255,10 @@ func tagPath(tag string) string { return "/tags/" + url.PathEscape(tag) }
 
 // titleOf is a post's title, or its slug.
 func titleOf(e store.Entry) string {
-	if e.Title != "" {
-		return e.Title
+	if t := termtext.SanitizeLine(e.Title); t != "" {
+		return t
 	}
-	return e.Slug
+	return termtext.SanitizeLine(e.Slug)
 }
 
 // newest is the latest change among es.
@@ -291,10 +319,10 @@ func (s *Server) indexHTML(r *http.Request, n int) (*page, error) {
 		return nil, err
 	}
 	posts, pages := split(es)
-	from := (n - 1) * perPage
-	if from >= len(posts) && n > 1 {
+	if n > max(1, (len(posts)+perPage-1)/perPage) { // before multiplying: n may be any int
 		return nil, &blog.Error{Kind: blog.ErrNotFound, Msg: "no such page"}
 	}
+	from := (n - 1) * perPage
 	v := view{Blog: s.site(r), Lang: s.cfg.Lang, Description: s.cfg.Description, Canonical: s.base(r) + "/"}
 	for _, e := range posts[from:min(from+perPage, len(posts))] {
 		v.Posts = append(v.Posts, s.link(e))
@@ -403,12 +431,12 @@ func (s *Server) postHTML(r *http.Request, slug string) (*page, error) {
 	if err != nil {
 		return nil, err
 	}
-	body, err := s.body.render(p.Body)
+	body, err := s.bodyOf(rev.Slug, rev.Rev, p.Body)
 	if err != nil {
 		return nil, err
 	}
 	base := s.base(r)
-	pv := &postView{Title: titleOf(store.Entry{Meta: p.Meta}), Author: bl.Author, Lang: p.Lang, Series: bl.SeriesLine(),
+	pv := &postView{Title: titleOf(store.Entry{Meta: p.Meta}), Author: termtext.SanitizeLine(bl.Author), Lang: p.Lang, Series: bl.SeriesLine(),
 		Date: p.Date, DateText: s.dateText(p.Date), Body: body,
 		SSH: s.sshCommand(base) + " read " + p.Slug}
 	if pv.Series != "" {

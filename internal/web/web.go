@@ -21,6 +21,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/sshblog/sshblog/internal/blog"
@@ -63,8 +64,12 @@ type Server struct {
 	kinds    map[string]*template.Template
 	css      []byte
 	cache    *cache
+	hosts    hostSet // without base-url, the hosts whose pages are kept
 	limits   *limiter
-	http     *http.Server
+	// bodyRenders counts the posts' bodies converted to HTML, the costly
+	// part of a page (tests count them).
+	bodyRenders atomic.Int64
+	http        *http.Server
 }
 
 // Timeouts and sizes of the HTTP server.
@@ -106,6 +111,9 @@ func New(b *blog.Service, renderer *render.Renderer, cfg Config) (*Server, error
 	}
 	s.css = append(css, codeCSS()...)
 	s.cache = newCache(cacheBytes)
+	s.hosts.log = func(host string) {
+		log.Warn("web: pages for more hosts than are kept; set base-url", "kept", maxHosts, "host", host)
+	}
 	s.limits = newLimiter(cfg.RatePerSecond)
 	s.http = &http.Server{
 		Handler:           s.Handler(),

@@ -6,19 +6,23 @@ import (
 	"context"
 	"encoding/xml"
 	"flag"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/mmcdole/gofeed"
 
 	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/render"
+	"github.com/sshblog/sshblog/internal/stats"
 	"github.com/sshblog/sshblog/internal/store/boltstore"
 	"github.com/sshblog/sshblog/internal/termtext"
 	"github.com/sshblog/sshblog/posts"
@@ -39,6 +43,13 @@ type testSite struct {
 // newSite serves a new blog in a temporary folder.
 func newSite(t testing.TB, cfg Config) *testSite {
 	t.Helper()
+	return newSiteWith(t, cfg, func(*boltstore.DB) blog.Config { return blog.Config{} })
+}
+
+// newSiteWith is newSite with the blog's settings made by blogCfg from
+// its store.
+func newSiteWith(t testing.TB, cfg Config, blogCfg func(*boltstore.DB) blog.Config) *testSite {
+	t.Helper()
 	if err := termtext.Pin(); err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +65,9 @@ func newSite(t testing.TB, cfg Config) *testSite {
 	if _, err := db.Seed(context.Background(), seed, blog.SeedAuthor); err != nil {
 		t.Fatal(err)
 	}
-	b := blog.New(db, blog.Config{Location: time.UTC})
+	bc := blogCfg(db)
+	bc.Location = time.UTC
+	b := blog.New(db, bc)
 	if cfg.Title == "" {
 		cfg.Title = "테스트 블로그"
 	}
@@ -435,5 +448,167 @@ func TestGoldenSeedPage(t *testing.T) {
 	}
 	if !strings.Contains(got, `<html lang="ko">`) || !strings.Contains(got, "<code>ssh blog.example read "+seedSlug+"</code>") {
 		t.Errorf("lang or ssh line: %.400s", got)
+	}
+}
+
+// A revision that was a draft when written is on no page, address or feed.
+func TestNoDraftRevisionOnTheWeb(t *testing.T) {
+	s := newSite(t, Config{})
+	s.publish("leak", "---\ntitle: Leak\ndraft: true\n---\nDRAFT NOTES: internal codename BLUEJAY\n")
+	s.publish("leak", "---\ntitle: Leak\ndate: 2024-03-01\n---\npublic body\n")
+	for _, path := range []string{"/posts/leak", "/posts/leak.md", "/posts/leak@1", "/posts/leak@1.md", "/posts/leak%401", "/feed.xml", "/sitemap.xml"} {
+		for _, h := range []map[string]string{browser, curl} {
+			if r := s.get(path, h); strings.Contains(r.body, "BLUEJAY") {
+				t.Errorf("%s shows the draft: %d", path, r.status)
+			}
+		}
+	}
+	if r := s.get("/search?q=codename", browser); strings.Contains(r.body, "/posts/leak") {
+		t.Errorf("a search finds the draft's words")
+	}
+	if r := s.get("/posts/leak.md", nil); r.status != 200 || !strings.Contains(r.body, "public body") {
+		t.Errorf("/posts/leak.md: %d %q", r.status, r.body)
+	}
+}
+
+// Any page number, however large, small or garbled, is answered: the
+// first page, or a 404 past the last; never a panic.
+func TestPageNumbersAreBounded(t *testing.T) {
+	s := newSite(t, Config{})
+	for _, q := range []string{"9223372036854775807", "9223372036854775806", "4611686018427387904", "461168601842738791", "2147483648",
+		"-9223372036854775808", "-1", "0", "1e9", "abc", "%00", "99999999999999999999999", "2"} {
+		for _, path := range []string{"/", "/tags/회고", "/search?q=달리기&", "/feed.xml", "/tags/회고/feed.xml"} {
+			sep := "?"
+			if strings.Contains(path, "?") {
+				sep = ""
+			}
+			for _, h := range []map[string]string{browser, curl} {
+				r := s.get(path+sep+"page="+q, h)
+				if r.status != 200 && r.status != 404 {
+					t.Errorf("%s page=%s: %d %q", path, q, r.status, r.body)
+				}
+			}
+		}
+	}
+	if r := s.get("/?page=9223372036854775807", browser); r.status != 404 {
+		t.Errorf("the largest page: %d, want 404", r.status)
+	}
+	if r := s.get("/?page=-9223372036854775808", browser); r.status != 200 || !strings.Contains(r.body, seedSlug) {
+		t.Errorf("the smallest page: %d, want the first", r.status)
+	}
+}
+
+// getAs requests path as a browser would from the host named host, and
+// returns the status and the Content-Encoding.
+func (s *testSite) getAs(host, path string) (int, string) {
+	s.t.Helper()
+	req, err := http.NewRequest("GET", s.url+path, nil)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	req.Host = host
+	for k, v := range browser {
+		req.Header.Set(k, v)
+	}
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, resp.Header.Get("Content-Encoding")
+}
+
+// A post's body is converted once however many hosts ask for it, with or
+// without base-url; and without it, pages are kept for a bounded number
+// of hosts.
+func TestHostsDoNotMultiplyRenders(t *testing.T) {
+	big := "---\ntitle: Big\ndate: 2024-03-01\n---\n" + strings.Repeat("A paragraph of the big post, with *emphasis*.\n\n", 4000)
+	for _, base := range []string{"", "https://blog.example"} {
+		s := newSite(t, Config{BaseURL: base})
+		s.publish("big", big)
+		for _, path := range []string{"/posts/big", "/feed.xml", "/"} {
+			if st, _ := s.getAs("first.example", path); st != 200 {
+				t.Fatalf("%s: %d", path, st)
+			}
+		}
+		warm := s.srv.bodyRenders.Load()
+		for i := range 50 {
+			for _, path := range []string{"/posts/big", "/feed.xml", "/"} {
+				st, enc := s.getAs(fmt.Sprintf("host-%d.example", i), path)
+				if st != 200 {
+					t.Fatalf("%s: %d", path, st)
+				}
+				if kept := base != "" || i < maxHosts-1; kept != (enc == "gzip") {
+					t.Errorf("base-url %q, host %d, %s: Content-Encoding %q", base, i, path, enc)
+				}
+			}
+		}
+		if got := s.srv.bodyRenders.Load(); got != warm {
+			t.Errorf("base-url %q: 50 more hosts made %d more renders of bodies, want none", base, got-warm)
+		}
+		s.srv.cache.mu.Lock()
+		keys := 0
+		for k := range s.srv.cache.pages {
+			if strings.HasSuffix(k, " html posts/big") || strings.HasSuffix(k, "html big") {
+				keys++
+			}
+		}
+		s.srv.cache.mu.Unlock()
+		if limit := map[string]int{"": maxHosts, "https://blog.example": 1}[base]; keys == 0 || keys > limit {
+			t.Errorf("base-url %q: the post's page is kept %d times, want at most %d", base, keys, limit)
+		}
+	}
+}
+
+// Format characters (zero-width, tag characters, LRM...) in a title are
+// on no page title, heading, list or feed.
+func TestInvisibleCharactersLeaveTitles(t *testing.T) {
+	s := newSite(t, Config{})
+	s.publish("notice", "---\ntitle: \"Ad\\U000E0041min\\u200b notice\\u200e\\u2060\\uFEFF\\uFFF9\"\ndate: 2024-03-01\n---\nbody\n")
+	for _, path := range []string{"/posts/notice", "/", "/feed.xml"} {
+		for _, h := range []map[string]string{browser, curl} {
+			r := s.get(path, h)
+			if !strings.Contains(r.body, "Admin notice") {
+				t.Errorf("%s lacks the title: %q", path, r.body)
+			}
+			if strings.ContainsFunc(r.body, func(r rune) bool { return unicode.Is(unicode.Cf, r) }) {
+				t.Errorf("%s holds a format character", path)
+			}
+		}
+	}
+}
+
+// A read from the web keeps its referrer's registrable domain only: not
+// the host, which may name the reader, and no IP address.
+func TestReferrersKeepTheirDomainOnly(t *testing.T) {
+	var rec *stats.Recorder
+	s := newSiteWith(t, Config{}, func(db *boltstore.DB) blog.Config {
+		rec = stats.New(db, stats.Options{Location: time.UTC})
+		return blog.Config{Stats: rec}
+	})
+	t.Cleanup(func() { rec.Close(context.Background()) })
+	for _, ref := range []string{"https://reader-192-168-7-42.isp.example/page", "https://news.ycombinator.com/item?id=1", "http://192.0.2.7/x", "https://[2001:db8::1]/"} {
+		if r := s.get("/posts/"+seedSlug, map[string]string{"User-Agent": "Mozilla/5.0", "Accept": "text/html", "Referer": ref}); r.status != 200 {
+			t.Fatalf("%s: %d", ref, r.status)
+		}
+	}
+	if err := rec.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	sums, err := s.blog.Stats(context.Background(), ash, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, sum := range sums {
+		for _, r := range sum.Referrers {
+			got = append(got, fmt.Sprintf("%s %d", r.Domain, r.Reads))
+		}
+	}
+	slices.Sort(got)
+	if want := "[isp.example 1 ycombinator.com 1]"; fmt.Sprint(got) != want {
+		t.Errorf("referrers = %v, want %s", got, want)
 	}
 }

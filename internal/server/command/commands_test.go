@@ -258,3 +258,62 @@ func TestFindCommands(t *testing.T) {
 		t.Errorf("after an edit and a removal, search = %q", got)
 	}
 }
+
+// A revision that was a draft or scheduled when written is not a reader's
+// to read, diff or list, whatever became of the post since; authors see it.
+func TestReadersNeverSeeDraftRevisions(t *testing.T) {
+	cb := servertest.Start(t, blog.Config{})
+	a, r := cb.Author, cb.Reader
+	cb.OK(t, a, "---\ntitle: Leak\ndraft: true\n---\nDRAFT NOTES: internal codename BLUEJAY\n", "publish leak")
+	cb.OK(t, a, "---\ntitle: Leak\ndate: 2024-03-01\n---\npublic body\n", "publish leak")
+	cb.OK(t, a, "---\ntitle: Embargo\ndate: 2999-01-01\n---\nEMBARGOED news\n", "publish embargo")
+	cb.OK(t, a, "---\ntitle: Embargo\ndate: 2024-03-01\n---\npublic news\n", "publish embargo")
+
+	cb.Fails(t, r, "", "cat leak@1", "sshblog: cat: leak has no revision 1")
+	cb.Fails(t, r, "", "cat embargo@1", "sshblog: cat: embargo has no revision 1")
+	cb.Fails(t, r, "", "diff leak 1 2", "sshblog: diff: leak has no revision 1")
+	cb.Fails(t, r, "", "diff embargo 2 1", "sshblog: diff: embargo has no revision 1")
+	for _, cmd := range []string{"diff leak", "diff leak 2", "diff embargo", "history leak", "history embargo", "cat leak@2", "cat leak"} {
+		if got := cb.OK(t, r, "", cmd); strings.Contains(got, "BLUEJAY") || strings.Contains(got, "EMBARGOED") || strings.Contains(got, "1\t") {
+			t.Errorf("%s as a reader = %q", cmd, got)
+		}
+	}
+	if got := cb.OK(t, r, "", "history leak"); !strings.HasPrefix(got, "2\t") || strings.Count(got, "\n") != 1 {
+		t.Errorf("a reader's history of leak = %q, want revision 2 alone", got)
+	}
+	if got := cb.OK(t, a, "", "cat leak@1"); !strings.Contains(got, "BLUEJAY") {
+		t.Errorf("an author's cat leak@1 = %q", got)
+	}
+	if got := cb.OK(t, a, "", "diff embargo 1 2"); !strings.Contains(got, "EMBARGOED") {
+		t.Errorf("an author's diff = %q", got)
+	}
+}
+
+// mv onto a name that leads to another post is refused with one line, and
+// the name keeps leading where it did.
+func TestMvDoesNotTakeOverAnAlias(t *testing.T) {
+	cb := servertest.Start(t, blog.Config{})
+	a, r := cb.Author, cb.Reader
+	cb.OK(t, a, helloV1, "publish hello")
+	cb.OK(t, a, "# Other\n", "publish other")
+	cb.OK(t, a, "", "mv hello greetings")
+	cb.Fails(t, a, "", "mv other hello", `sshblog: mv: "hello" is an old name of greetings and leads there; choose another name`)
+	if got := cb.OK(t, r, "", "cat hello"); got != helloV1 {
+		t.Errorf("cat hello after the refused mv = %q", got)
+	}
+	cb.OK(t, a, "", "mv greetings hello") // a post's own old name is its to take back
+}
+
+// Format characters in a title are not printed by ls, history or read.
+func TestInvisibleCharactersLeaveLs(t *testing.T) {
+	cb := servertest.Start(t, blog.Config{})
+	a, r := cb.Author, cb.Reader
+	cb.OK(t, a, "---\ntitle: \"Ad\\U000E0041min\\u200b notice\\u200e\\u2060\\uFEFF\\uFFF9\"\ndate: 2024-03-01\n---\nbody\n", "publish notice")
+	got := cb.OK(t, r, "", "ls")
+	if got != "2024-03-01\tnotice\tAdmin notice\n" {
+		t.Errorf("ls = %q", got)
+	}
+	if got := cb.OK(t, r, "", "read notice"); !strings.Contains(got, "Admin notice") || strings.ContainsAny(got, "\u200b\u200e\u2060\ufeff\ufff9\U000E0041") {
+		t.Errorf("read = %q", got)
+	}
+}

@@ -321,6 +321,10 @@ func (db *DB) Rename(ctx context.Context, oldSlug, newSlug, author string) (stor
 		if tx.Bucket(bucketPosts).Get([]byte(newSlug)) != nil {
 			return fmt.Errorf("%w: %s already exists", store.ErrConflict, newSlug)
 		}
+		to := tx.Bucket(bucketAliases).Get([]byte(newSlug))
+		if err := store.CheckAliasFree(newSlug, string(to), to != nil, oldSlug); err != nil {
+			return err
+		}
 		prev, err := revisionInTx(tx, oldSlug, cur.Rev)
 		if err != nil {
 			return err

@@ -114,7 +114,8 @@ func (db *DB) Restore(ctx context.Context, slug string, revs []store.Revision, m
 // Aliases returns every alias and the slug it leads to, sorted by alias.
 func (db *DB) Aliases() [][2]string { return db.snap.Load().Aliases() }
 
-// AddAlias makes alias lead to slug, unless a post is named alias.
+// AddAlias makes alias lead to slug, unless a post is named alias or alias
+// leads to another post (store.CheckAliasFree).
 func (db *DB) AddAlias(ctx context.Context, alias, slug string) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -124,12 +125,7 @@ func (db *DB) AddAlias(ctx context.Context, alias, slug string) error {
 	}
 	db.snapMu.Lock()
 	defer db.snapMu.Unlock()
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketPosts).Get([]byte(alias)) != nil {
-			return fmt.Errorf("%w: a post is named %s", store.ErrConflict, alias)
-		}
-		return tx.Bucket(bucketAliases).Put([]byte(alias), []byte(slug))
-	})
+	err := db.bolt.Update(func(tx *bolt.Tx) error { return aliasInTx(tx, alias, slug) })
 	if err != nil {
 		return writeError("adding the alias "+alias, err)
 	}
@@ -138,6 +134,76 @@ func (db *DB) AddAlias(ctx context.Context, alias, slug string) error {
 	}
 	db.changes.Notify()
 	return nil
+}
+
+// aliasInTx makes alias lead to slug in tx, unless a post is named alias
+// or alias leads to another post (ErrConflict).
+func aliasInTx(tx *bolt.Tx, alias, slug string) error {
+	if err := post.CheckSlug(alias); err != nil {
+		return fmt.Errorf("alias: %w", err)
+	}
+	if tx.Bucket(bucketPosts).Get([]byte(alias)) != nil {
+		return fmt.Errorf("%w: a post is named %s", store.ErrConflict, alias)
+	}
+	to := tx.Bucket(bucketAliases).Get([]byte(alias))
+	if err := store.CheckAliasFree(alias, string(to), to != nil, slug); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketAliases).Put([]byte(alias), []byte(slug))
+}
+
+// Import stores a whole import in one transaction: if the server stops or
+// the disk fills part way, nothing of it is stored. A history, change or
+// alias refused on its own is reported in the outcome and does not stop
+// the rest.
+func (db *DB) Import(ctx context.Context, in store.Import) (store.ImportOutcome, error) {
+	if err := ctx.Err(); err != nil {
+		return store.NewImportOutcome(in), err
+	}
+	var out store.ImportOutcome
+	db.snapMu.Lock()
+	defer db.snapMu.Unlock()
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		out = store.NewImportOutcome(in)
+		for i, r := range in.Restores {
+			e, err := store.RestoredEntry(r.Slug, r.Revs, r.Meta)
+			switch {
+			case err != nil:
+				out.Restored[i] = err
+				continue
+			case tx.Bucket(bucketPosts).Get([]byte(r.Slug)) != nil:
+				out.Restored[i] = fmt.Errorf("%w: %s already exists", store.ErrConflict, r.Slug)
+				continue
+			}
+			if err := appendRevisions(tx, e, r.Revs...); err != nil {
+				return err
+			}
+		}
+		for i, c := range in.Changes {
+			o, err := db.putInTx(tx, c)
+			if err != nil {
+				return err
+			}
+			out.Changes[i] = o
+		}
+		for i, a := range in.Aliases {
+			if err := aliasInTx(tx, a[0], a[1]); err != nil {
+				if !store.IsRefusal(err) && post.CheckSlug(a[0]) == nil {
+					return err
+				}
+				out.Aliases[i] = err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return store.NewImportOutcome(in), writeError("import", err)
+	}
+	if err := db.reload(); err != nil {
+		return out, fmt.Errorf("store: import: %w", err)
+	}
+	db.changes.Notify()
+	return out, nil
 }
 
 // AllEntries returns every post, removed ones included, newest first.

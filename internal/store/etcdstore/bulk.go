@@ -119,7 +119,9 @@ func (bt *bulkTxn) flush(ctx context.Context) error {
 		cmps = append(cmps, p.cmp)
 		all = append(all, p.ops...)
 	}
-	tctx, cancel := context.WithTimeout(ctx, s.timeout)
+	// A commit under way is not cut short by ctx: the outcomes then say
+	// exactly what was stored.
+	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.timeout)
 	resp, err := s.cli.Txn(tctx).If(cmps...).Then(all...).Commit()
 	cancel()
 	if err != nil {
@@ -269,4 +271,66 @@ func (s *Store) Seed(ctx context.Context, ps []*post.Post, author string) (int, 
 	}
 	s.mirror.Commit(resp.Header.Revision, recs, nil, nil)
 	return len(recs), nil
+}
+
+// Import stores a whole import step by step: histories, then changes (as
+// PutMany), then aliases. etcd bounds a transaction's operations and size,
+// so an import is not one; when the cluster fails or ctx is done part way,
+// the error is an *store.ImportStopped that says how many writes were
+// stored (a write under way when ctx is done is finished first; one under
+// way when etcd fails may have been stored too, unknown to the server). A
+// history, change or alias refused on its own is reported in the outcome
+// and does not stop the rest.
+func (s *Store) Import(ctx context.Context, in store.Import) (store.ImportOutcome, error) {
+	out := store.NewImportOutcome(in)
+	done := 0
+	stop := func(err error) (store.ImportOutcome, error) {
+		return out, &store.ImportStopped{Done: done, Total: in.Len(), Err: err}
+	}
+	failed := func(err error) bool {
+		return ctx.Err() != nil || errors.Is(err, store.ErrUnavailable) || errors.Is(err, store.ErrDiskFull)
+	}
+	work := context.WithoutCancel(ctx) // a write under way is finished, so that what was stored is known
+	for i, r := range in.Restores {
+		err := ctx.Err()
+		if err == nil {
+			_, err = s.Restore(work, r.Slug, r.Revs, r.Meta)
+		}
+		if err != nil {
+			if failed(err) {
+				for j := i; j < len(in.Restores); j++ {
+					out.Restored[j] = err // not restored
+				}
+				return stop(err)
+			}
+			out.Restored[i] = err
+			continue
+		}
+		done++
+	}
+	outcomes, err := s.PutMany(ctx, in.Changes)
+	copy(out.Changes, outcomes)
+	for _, o := range outcomes {
+		if o.Err == nil && !o.Unchanged && o.Entry.Rev != 0 {
+			done++
+		}
+	}
+	if err != nil {
+		return stop(err)
+	}
+	for i, a := range in.Aliases {
+		err := ctx.Err()
+		if err == nil {
+			err = s.AddAlias(work, a[0], a[1])
+		}
+		if err != nil {
+			if failed(err) {
+				return stop(err)
+			}
+			out.Aliases[i] = err
+			continue
+		}
+		done++
+	}
+	return out, nil
 }

@@ -544,8 +544,12 @@ func (s *Store) renameAliases(ctx context.Context, oldSlug, newSlug string) (map
 		alias := strings.TrimPrefix(string(kv.Key), s.keys.Aliases())
 		have[alias], mods[alias] = string(kv.Value), kv.ModRevision
 	}
+	to, isAlias := have[newSlug]
+	if err := store.CheckAliasFree(newSlug, to, isAlias, oldSlug); err != nil {
+		return nil, nil, err
+	}
 	follow := store.RenameAliases(have, oldSlug, newSlug)
-	var cmps []clientv3.Cmp
+	cmps := []clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(s.keys.Alias(newSlug)), "=", mods[newSlug])} // the new name's alias, or none, as checked
 	for alias := range follow {
 		if mod, ok := mods[alias]; ok {
 			cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(s.keys.Alias(alias)), "=", mod))
@@ -560,22 +564,35 @@ func (s *Store) exists(ctx context.Context, slug string) bool {
 	return err == nil && resp.Count > 0
 }
 
-// AddAlias makes alias lead to slug, unless a post is named alias.
+// AddAlias makes alias lead to slug, unless a post is named alias or alias
+// leads to another post (store.CheckAliasFree).
 func (s *Store) AddAlias(ctx context.Context, alias, slug string) error {
 	if err := post.CheckSlug(alias); err != nil {
 		return fmt.Errorf("etcdstore: alias: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	have, err := s.cli.Get(ctx, s.keys.Alias(alias))
+	if err != nil {
+		return writeError("adding the alias "+alias, err)
+	}
+	var mod int64
+	if len(have.Kvs) > 0 {
+		mod = have.Kvs[0].ModRevision
+		if err := store.CheckAliasFree(alias, string(have.Kvs[0].Value), true, slug); err != nil {
+			return err
+		}
+	}
 	resp, err := s.cli.Txn(ctx).
-		If(clientv3.Compare(clientv3.CreateRevision(s.keys.Post(alias)), "=", 0)).
+		If(clientv3.Compare(clientv3.CreateRevision(s.keys.Post(alias)), "=", 0),
+			clientv3.Compare(clientv3.ModRevision(s.keys.Alias(alias)), "=", mod)).
 		Then(clientv3.OpPut(s.keys.Alias(alias), slug)).
 		Commit()
 	if err != nil {
 		return writeError("adding the alias "+alias, err)
 	}
 	if !resp.Succeeded {
-		return fmt.Errorf("%w: a post is named %s", store.ErrConflict, alias)
+		return fmt.Errorf("%w: a post is named %s, or the alias changed meanwhile", store.ErrConflict, alias)
 	}
 	s.mirror.Commit(resp.Header.Revision, nil, nil, map[string]string{alias: slug})
 	return nil

@@ -239,3 +239,47 @@ func TestProposalsReachOtherServers(t *testing.T) {
 		t.Errorf("still open after the approval: %+v", open)
 	}
 }
+
+// An import that etcd cannot take in one transaction and that stops part
+// way says exactly how many of its writes were stored.
+func TestImportStoppedSaysWhere(t *testing.T) {
+	e := startEtcd(t)
+	s := e.open(t, "/blog", nil)
+	const n = 400
+	var in store.Import
+	for i := range n {
+		in.Changes = append(in.Changes, store.Change{Post: storetest.Parse(t, fmt.Sprintf("p-%03d", i), fmt.Sprintf("# %d\n", i)), Author: "ash"})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	changed := s.Changed()
+	go func() { // the client leaves at the first write that is committed
+		<-changed
+		cancel()
+	}()
+	out, err := s.Import(ctx, in)
+	stored := len(s.AllEntries())
+	var stopped *store.ImportStopped
+	switch {
+	case err == nil:
+		if stored != n {
+			t.Errorf("an import that did not stop stored %d of %d", stored, n)
+		}
+	case errors.As(err, &stopped):
+		if stopped.Done != stored || stopped.Total != n || !errors.Is(err, context.Canceled) {
+			t.Errorf("stopped: %v; %d posts stored", err, stored)
+		}
+		written := 0
+		for _, o := range out.Changes {
+			if o.Entry.Rev != 0 {
+				written++
+			}
+		}
+		if written != stored {
+			t.Errorf("the outcome says %d written, %d are stored", written, stored)
+		}
+		t.Logf("%v", err)
+	default:
+		t.Errorf("import: %v", err)
+	}
+}

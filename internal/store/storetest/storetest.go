@@ -34,6 +34,8 @@ func Run(t *testing.T, open Opener) {
 		{"RemoveAndRevert", testRemoveAndRevert},
 		{"Rename", testRename},
 		{"AddAlias", testAddAlias},
+		{"AliasesAreNotTakenOver", testAliasesNotTakenOver},
+		{"Import", testImport},
 		{"PublicFollowsTheClock", testPublic},
 		{"ChangedIsClosedOnWrite", testChanged},
 		{"PutMany", testPutMany},
@@ -332,6 +334,95 @@ func testAddAlias(t *testing.T, open Opener) {
 	}
 	if r, err := s.Get(ctx, "old-a"); err != nil || r.Slug != "a" {
 		t.Errorf("get through the alias: %+v %v", r, err)
+	}
+}
+
+// An alias that leads to one post is not another's to take, by a rename
+// onto it or by a new alias; the refusal changes nothing.
+func testAliasesNotTakenOver(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s := open(t, time.Now)
+	put(t, s, "a", "# A\n", "ash")
+	put(t, s, "b", "# B\n", "misty")
+	if _, err := s.Rename(ctx, "a", "a2", "ash"); err != nil { // "a" now leads to a2
+		t.Fatal(err)
+	}
+	if err := s.AddAlias(ctx, "old-a", "a2"); err != nil {
+		t.Fatal(err)
+	}
+	before := fmt.Sprint(s.Aliases())
+	if _, err := s.Rename(ctx, "b", "a", "misty"); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("renaming b onto a2's alias a: %v, want ErrConflict", err)
+	}
+	if _, err := s.Rename(ctx, "b", "old-a", "misty"); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("renaming b onto a2's alias old-a: %v, want ErrConflict", err)
+	}
+	if err := s.AddAlias(ctx, "a", "b"); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("an alias of b over a2's alias a: %v, want ErrConflict", err)
+	}
+	if got := fmt.Sprint(s.Aliases()); got != before {
+		t.Errorf("aliases after refusals = %s, want %s", got, before)
+	}
+	if r, err := s.Get(ctx, "a"); err != nil || r.Slug != "a2" {
+		t.Errorf("a leads to %+v %v, want a2", r, err)
+	}
+	if e, ok := s.Entry("b"); !ok || e.Slug != "b" || e.Rev != 1 {
+		t.Errorf("b after refusals = %+v %v", e, ok)
+	}
+	// The same alias again, and the post's own old name, are fine.
+	if err := s.AddAlias(ctx, "old-a", "a2"); err != nil {
+		t.Errorf("the same alias again: %v", err)
+	}
+	if _, err := s.Rename(ctx, "a2", "a", "ash"); err != nil {
+		t.Errorf("renaming a2 back to its old name: %v", err)
+	}
+}
+
+// Import stores histories, changes and aliases, and reports the parts
+// refused one by one without stopping the rest.
+func testImport(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s := open(t, time.Now)
+	put(t, s, "taken", "# Taken\n", "x")
+	if err := s.AddAlias(ctx, "old-taken", "taken"); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().Truncate(time.Second)
+	hist := []store.Revision{
+		{Slug: "restored", Rev: 1, Author: "kim", Time: now, Action: store.Published, Source: []byte("# one\n")},
+		{Slug: "restored", Rev: 2, Author: "kim", Time: now, Action: store.Edited, Source: []byte("# two\n")},
+	}
+	in := store.Import{
+		Restores: []store.Restoring{
+			{Slug: "restored", Revs: hist, Meta: Parse(t, "restored", "# two\n").Meta},
+			{Slug: "taken", Revs: hist, Meta: Parse(t, "taken", "# two\n").Meta},
+		},
+		Changes: []store.Change{
+			{Post: Parse(t, "new", "# new\n"), Author: "x"},
+			{Post: Parse(t, "taken", "# Taken\n"), Author: "x"},
+		},
+		Aliases: [][2]string{{"old-new", "new"}, {"old-taken", "new"}, {"new", "taken"}},
+	}
+	out, err := s.Import(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Restored[0] != nil || !errors.Is(out.Restored[1], store.ErrConflict) {
+		t.Errorf("restores: %v", out.Restored)
+	}
+	if out.Changes[0].Err != nil || out.Changes[0].Entry.Rev != 1 || !out.Changes[1].Unchanged {
+		t.Errorf("changes: %+v", out.Changes)
+	}
+	if out.Aliases[0] != nil || !errors.Is(out.Aliases[1], store.ErrConflict) || !errors.Is(out.Aliases[2], store.ErrConflict) {
+		t.Errorf("aliases: %v", out.Aliases)
+	}
+	if h, err := s.History(ctx, "restored"); err != nil || len(h) != 2 {
+		t.Errorf("the restored history: %+v %v", h, err)
+	}
+	for alias, want := range map[string]string{"old-new": "new", "old-taken": "taken", "new": "new"} {
+		if r, err := s.Get(ctx, alias); err != nil || r.Slug != want {
+			t.Errorf("%s leads to %+v %v, want %s", alias, r, err, want)
+		}
 	}
 }
 

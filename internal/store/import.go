@@ -1,0 +1,59 @@
+package store
+
+import (
+	"fmt"
+
+	"github.com/sshblog/sshblog/internal/post"
+)
+
+// Import is everything one import stores, in this order: the exported
+// histories of posts that do not exist yet, new revisions, then aliases.
+type Import struct {
+	Restores []Restoring
+	Changes  []Change
+	// Aliases are made to lead to their posts as AddAlias does; an alias
+	// refused is reported in its outcome, not as an error.
+	Aliases [][2]string // alias, slug
+}
+
+// Restoring is one exported history to restore (see Archive.Restore).
+type Restoring struct {
+	Slug string
+	Revs []Revision
+	Meta post.Meta
+}
+
+// Len is how many writes in is: histories, changes and aliases.
+func (in Import) Len() int { return len(in.Restores) + len(in.Changes) + len(in.Aliases) }
+
+// ImportOutcome is what became of each part of an Import, index for index.
+type ImportOutcome struct {
+	Restored []error   // nil: restored; else why not (also when the import stopped before it)
+	Changes  []Outcome // as PutMany's
+	Aliases  []error   // nil: the alias leads to its post
+}
+
+// NewImportOutcome returns the outcome of in with room for every part.
+func NewImportOutcome(in Import) ImportOutcome {
+	return ImportOutcome{
+		Restored: make([]error, len(in.Restores)),
+		Changes:  make([]Outcome, len(in.Changes)),
+		Aliases:  make([]error, len(in.Aliases)),
+	}
+}
+
+// ImportStopped is the error of an import that a store could not make in
+// one step and that stopped part way: Done of Total writes were stored,
+// and stay stored.
+type ImportStopped struct {
+	Done, Total int
+	Err         error
+}
+
+// Error says how far the import got, and why it stopped.
+func (e *ImportStopped) Error() string {
+	return fmt.Sprintf("the import stopped after %d of %d writes, which stay stored: %v", e.Done, e.Total, e.Err)
+}
+
+// Unwrap returns why the import stopped.
+func (e *ImportStopped) Unwrap() error { return e.Err }
