@@ -1289,3 +1289,32 @@ func TestLinksAndHistory(t *testing.T) {
 		t.Fatalf("backspace did not come back:\n%s", v)
 	}
 }
+
+// TestHelpClosesWithQAndEsc: q and esc on a help screen close the help,
+// on the list and in the pager, and leave the reader where they were.
+func TestHelpClosesWithQAndEsc(t *testing.T) {
+	for _, k := range []string{"q", "esc"} {
+		h := seeded(t, 100, 30)
+		short := h.plain()
+		h.press("?", k)
+		if h.quits != 0 {
+			t.Fatalf("%s on the list's help ended the session", k)
+		}
+		if v := h.plain(); v != short {
+			t.Errorf("%s did not close the list's help:\n%s", k, v)
+		}
+		h.press("enter")
+		post := h.plain()
+		h.press("?", k)
+		if h.quits != 0 || h.m.screen != pagerScreen {
+			t.Fatalf("%s on the pager's help left the post (quits %d)", k, h.quits)
+		}
+		if v := h.plain(); v != post {
+			t.Errorf("%s did not close the pager's help:\n%s", k, v)
+		}
+		h.press(k)
+		if h.m.screen != listScreen {
+			t.Errorf("%s without help did not go back to the list", k)
+		}
+	}
+}

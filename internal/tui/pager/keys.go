@@ -31,6 +31,10 @@ func (p *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(msg, p.keys.History):
 		return p.goBack()
+	case p.showHelp && key.Matches(msg, p.keys.Back):
+		// q and esc close the help, back to the post.
+		p.showHelp = false
+		p.layout()
 	case key.Matches(msg, p.keys.Back):
 		p.history = nil
 		p.Close()
