@@ -258,3 +258,27 @@ func TestFindCommands(t *testing.T) {
 		t.Errorf("after an edit and a removal, search = %q", got)
 	}
 }
+
+// TestHelpAndBadFlags: every command's --help and -h print its usage on
+// stdout and exit 0; a bad flag is one line in the blog's words.
+func TestHelpAndBadFlags(t *testing.T) {
+	cb := servertest.Start(t, blog.Config{})
+	r := cb.Reader
+	for _, line := range []string{"ls --help", "ls -h", "read -h", "read hello --help", "cat --help", "publish --help", "whoami -h", "search --help"} {
+		got := cb.OK(t, r, "", line)
+		name := strings.Fields(line)[0]
+		if !strings.HasPrefix(got, "usage: ssh HOST "+name) {
+			t.Errorf("%s = %q", line, got)
+		}
+	}
+	if got := cb.OK(t, r, "", "read --help"); !strings.Contains(got, "usage: ssh HOST read SLUG [--width N] [--body]\n") ||
+		!strings.Contains(got, "\n  --width N ") || !strings.Contains(got, "\n  --body ") {
+		t.Errorf("read --help = %q", got)
+	}
+	cb.Fails(t, r, "", "read hello --width abc", `sshblog: read: --width: "abc" is not a number`)
+	cb.Fails(t, r, "", "read hello --width=abc", `sshblog: read: --width: "abc" is not a number`)
+	cb.Fails(t, r, "", "read hello --width", `sshblog: read: --width needs a value`)
+	cb.Fails(t, r, "", "read hello --colour", "sshblog: read: unknown flag --colour; try `read --help`")
+	cb.Fails(t, r, "", "search x --limit many", `sshblog: search: --limit: "many" is not a number`)
+	cb.Fails(t, cb.Author, "", "publish x --if-rev x", `sshblog: publish: --if-rev: "x" is not a revision number`)
+}
