@@ -96,7 +96,7 @@ func commands() []command {
 		{"comment", "SLUG TEXT...", "leave a note on a post's open proposal for its author (authors)", true, cmdComment},
 		{"import", "< blog.tar[.gz]", "import an Astro, Hugo or Jekyll content folder, or an export (authors)", true, cmdImport},
 		{"export", "> blog.tar", "every post and every revision, as a tar archive (authors)", true, cmdExport},
-		{"stats", "[SLUG]", "who reads what: reads and readers per post, or one post by day (authors)", true, cmdStats},
+		{"stats", "[SLUG] [--all]", "who reads what: reads and readers per post, most read first, or one post by day (authors)", true, cmdStats},
 		{"backup", "> blog.db", "a consistent copy of the database file (authors)", false, cmdBackup},
 	}
 }
@@ -275,6 +275,8 @@ func flagDocs(name string) []flagDoc {
 		return []flagDoc{ifRev}
 	case "reject":
 		return []flagDoc{{"--why TEXT", "the reason, for the proposal's author"}}
+	case "stats":
+		return []flagDoc{{"--all", "the posts never read too"}}
 	}
 	return nil
 }

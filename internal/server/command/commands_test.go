@@ -194,12 +194,15 @@ func TestStatsCommand(t *testing.T) {
 	cb.Fails(t, r, "", "stats", "sshblog: stats: permission denied: not an author")
 	got := cb.OK(t, a, "", "stats")
 	lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
-	if len(lines) != 3 || !strings.HasPrefix(lines[0], "POST\tREADS 7D") {
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "POST\tREADS 7D") {
 		t.Fatalf("stats = %q", got)
 	}
 	// One reader (one key) read hello twice today: 2 reads, 1 reader-day.
-	if want := "hello\t2\t1\t2\t1\t2\t1\tssh 2\t"; lines[1] != want && lines[2] != want {
+	if want := "hello\t2\t1\t2\t1\t2\t1\tssh 2\t"; lines[1] != want {
 		t.Errorf("stats = %q, want a line %q", got, want)
+	}
+	if got := cb.OK(t, a, "", "stats --all"); !strings.Contains(got, "\nother\t0\t") {
+		t.Errorf("stats --all = %q, want other too", got)
 	}
 	day := cb.OK(t, a, "", "stats hello")
 	dl := strings.Split(strings.TrimSuffix(day, "\n"), "\n")
@@ -281,4 +284,49 @@ func TestHelpAndBadFlags(t *testing.T) {
 	cb.Fails(t, r, "", "read hello --colour", "sshblog: read: unknown flag --colour; try `read --help`")
 	cb.Fails(t, r, "", "search x --limit many", `sshblog: search: --limit: "many" is not a number`)
 	cb.Fails(t, cb.Author, "", "publish x --if-rev x", `sshblog: publish: --if-rev: "x" is not a revision number`)
+}
+
+// TestStatsMostReadFirst: stats lists the posts read, most read first over
+// 30 days, then all time; --all adds those never read, in the list's order.
+func TestStatsMostReadFirst(t *testing.T) {
+	cb := servertest.Start(t, blog.Config{})
+	a, r := cb.Author, cb.Reader
+	for i, slug := range []string{"first", "second", "third", "fourth"} {
+		cb.OK(t, a, "---\ntitle: "+slug+"\ndate: 2024-01-0"+strconv.Itoa(i+1)+"\n---\nbody\n", "publish "+slug)
+	}
+	for slug, n := range map[string]int{"first": 3, "third": 1} {
+		for range n {
+			cb.OK(t, r, "", "cat "+slug)
+		}
+	}
+	posts := func(out string) []string {
+		var s []string
+		for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n")[1:] {
+			s = append(s, strings.Split(l, "\t")[0])
+		}
+		return s
+	}
+	if got := posts(cb.OK(t, a, "", "stats")); strings.Join(got, " ") != "first third" {
+		t.Errorf("stats lists %q, want first third", got)
+	}
+	if got := posts(cb.OK(t, a, "", "stats --all")); strings.Join(got, " ") != "first third fourth second" {
+		t.Errorf("stats --all lists %q, want first third fourth second", got)
+	}
+}
+
+// TestSearchNothingFound: a search with no result says so on stderr at a
+// terminal, and prints nothing to a pipe; both exit 0.
+func TestSearchNothingFound(t *testing.T) {
+	cb := servertest.Start(t, blog.Config{})
+	cb.OK(t, cb.Author, helloV1, "publish hello")
+	if got := cb.OK(t, cb.Reader, "", "search 없는말"); got != "" {
+		t.Errorf("search without a terminal = %q", got)
+	}
+	res := cb.DoTerminal(t, cb.Reader, "search 없는 말", 80)
+	if res.Code != 0 || !strings.Contains(res.Stderr, `no posts match "없는 말"`) {
+		t.Errorf("search at a terminal: exit %d, stdout %q, stderr %q", res.Code, res.Stdout, res.Stderr)
+	}
+	if res := cb.DoTerminal(t, cb.Reader, "search 첫", 80); res.Code != 0 || !strings.Contains(res.Stdout, "hello") || res.Stderr != "" {
+		t.Errorf("search with a result at a terminal: exit %d, stdout %q, stderr %q", res.Code, res.Stdout, res.Stderr)
+	}
 }

@@ -110,6 +110,37 @@ func (b *Blog) DoReader(t testing.TB, cfg *gossh.ClientConfig, r io.Reader, cmd 
 	return Result{out.String(), errOut.String(), code}
 }
 
+// DoTerminal runs cmd as the client cfg with a terminal of width columns
+// (as `ssh -t` does) and no input.
+func (b *Blog) DoTerminal(t testing.TB, cfg *gossh.ClientConfig, cmd string, width int) Result {
+	t.Helper()
+	client, err := gossh.Dial("tcp", b.Addr, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	sess, err := client.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	if err := sess.RequestPty("xterm-256color", 40, width, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	sess.Stdout, sess.Stderr = &out, &errOut
+	err = sess.Run(cmd)
+	var exit *gossh.ExitError
+	code := 0
+	switch {
+	case errors.As(err, &exit):
+		code = exit.ExitStatus()
+	case err != nil:
+		t.Fatalf("%s: %v", cmd, err)
+	}
+	return Result{out.String(), errOut.String(), code}
+}
+
 // OK runs cmd and fails the test unless it succeeds with nothing on stderr.
 // It returns what cmd printed.
 func (b *Blog) OK(t testing.TB, cfg *gossh.ClientConfig, stdin, cmd string) string {
