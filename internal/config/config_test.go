@@ -18,6 +18,8 @@ import (
 	_ "time/tzdata" // the zones the tests name, on any machine
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/sshblog/sshblog/internal/termtext"
 )
 
 // env is a fake environment.
@@ -549,7 +551,8 @@ func TestVersion(t *testing.T) {
 	if _, err := Load([]string{"--version", "--max-sessions", "-1"}, env{"BLOG_CONFIG": "/nonexistent"}.get, &out); !errors.Is(err, ErrDone) {
 		t.Fatalf("Load(--version) = %v, want ErrDone", err)
 	}
-	if !regexp.MustCompile(`^sshblog \S+ \(\S+\)\n$`).MatchString(out.String()) {
+	// A test binary records no version and no VCS information.
+	if out.String() != "sshblog (devel)\n" {
 		t.Errorf("--version printed %q", out.String())
 	}
 
@@ -565,17 +568,19 @@ func TestVersion(t *testing.T) {
 		info *debug.BuildInfo
 		want string
 	}{
-		{"no build info", nil, "sshblog dev (dev)"},
-		{"devel", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "sshblog dev (dev)"},
+		{"no build info", nil, "sshblog (devel)"},
+		{"go run, -buildvcs=false", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "sshblog (devel)"},
+		{"a test", &debug.BuildInfo{}, "sshblog (devel)"},
 		{"release", &debug.BuildInfo{
 			Main:     debug.Module{Version: "v1.2.3"},
-			Settings: setting("vcs.revision", "0123456789abcdef0123456789abcdef01234567", "vcs.modified", "false"),
-		}, "sshblog v1.2.3 (0123456789ab)"},
+			Settings: setting("vcs.revision", "0123456789abcdef0123456789abcdef01234567", "vcs.time", "2026-01-02T03:04:05Z", "vcs.modified", "false"),
+		}, "sshblog v1.2.3 (0123456789ab, 2026-01-02T03:04:05Z)"},
+		{"release without VCS", &debug.BuildInfo{Main: debug.Module{Version: "v1.2.3"}}, "sshblog v1.2.3"},
 		{"modified", &debug.BuildInfo{
 			Main:     debug.Module{Version: "v1.2.4-0.20260101000000-0123456789ab+dirty"},
-			Settings: setting("vcs.modified", "true", "vcs.revision", "0123456789abcdef0123456789abcdef01234567"),
-		}, "sshblog v1.2.4-0.20260101000000-0123456789ab+dirty (0123456789ab-dirty)"},
-		{"short revision", &debug.BuildInfo{Settings: setting("vcs.revision", "abc")}, "sshblog dev (abc)"},
+			Settings: setting("vcs.modified", "true", "vcs.revision", "0123456789abcdef0123456789abcdef01234567", "vcs.time", "2026-01-01T00:00:00Z"),
+		}, "sshblog v1.2.4-0.20260101000000-0123456789ab+dirty (0123456789ab-dirty, 2026-01-01T00:00:00Z)"},
+		{"devel with VCS", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: setting("vcs.revision", "abc", "vcs.time", "bad")}, "sshblog (devel) (abc)"},
 	}
 	for _, tt := range tests {
 		if got := versionLine(tt.info); got != tt.want {
@@ -678,6 +683,50 @@ func TestDialAddr(t *testing.T) {
 	} {
 		if got := (Config{Addr: addr}).DialAddr(); got != want {
 			t.Errorf("DialAddr of %q = %q, want %q", addr, got, want)
+		}
+	}
+}
+
+// TestPrintConfigAlignsWideValues: the comments of --print-config start in
+// one column on screen, also after a Korean title, whose characters are
+// two columns wide.
+func TestPrintConfigAlignsWideValues(t *testing.T) {
+	t.Parallel()
+	out := printConfig(t, []string{"--title", "한국어로 쓰는 아주 긴 블로그 제목입니다", "--description", "짧은 설명", "--print-config"}, nil)
+	col := -1
+	for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n")[1:] {
+		i := strings.LastIndex(line, "  # ")
+		if i < 0 {
+			t.Fatalf("no comment on %q", line)
+		}
+		w := termtext.Width(line[:i])
+		if col < 0 {
+			col = w
+		}
+		if w != col {
+			t.Errorf("comment at column %d, not %d: %q", w, col, line)
+		}
+	}
+}
+
+// TestLangIsALanguage: lang takes a BCP 47 language tag, and refuses a
+// country's code written for its language.
+func TestLangIsALanguage(t *testing.T) {
+	t.Parallel()
+	for _, ok := range []string{"ko", "en", "pt-BR", "zh-Hant", "ko-KR", "ja"} {
+		if c := load(t, []string{"--lang", ok}, nil); c.Lang != ok {
+			t.Errorf("--lang %s read as %q", ok, c.Lang)
+		}
+	}
+	for in, want := range map[string]string{
+		"kr":    `setting lang (from --lang): "kr" is South Korea's country code, not a language; Korean is ko`,
+		"jp":    `setting lang (from --lang): "jp" is Japan's country code, not a language; Japanese is ja`,
+		"xx":    `setting lang (from --lang): "xx" is not a language tag (BCP 47) such as en or ko`,
+		"en_US": `setting lang (from --lang): "en_US" is not a language tag (BCP 47) such as en or ko`,
+	} {
+		_, err := Load([]string{"--lang", in}, env{}.get, io.Discard)
+		if err == nil || err.Error() != want {
+			t.Errorf("--lang %s: %v, want %s", in, err, want)
 		}
 	}
 }

@@ -7,11 +7,12 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/text/language"
 
 	"github.com/sshblog/sshblog/internal/post"
 )
@@ -298,16 +299,53 @@ func parseBaseURL(v string) (string, error) {
 	return strings.TrimRight(v, "/"), nil
 }
 
-// parseLang reads a language tag such as en, ko or pt-BR.
+// parseLang reads a language tag (BCP 47) such as en, ko or pt-BR. A
+// country's code written for its language (kr for Korean, jp for Japanese)
+// is refused with the language's, also where it happens to be another
+// language's code (kr is Kanuri's).
 func parseLang(v string) (string, error) {
-	if !langTag.MatchString(v) {
-		return "", fmt.Errorf("%q is not a language tag such as en or ko", v)
+	if country, lang, code, ok := countryNotLanguage(strings.ToLower(v)); ok {
+		return "", fmt.Errorf("%q is %s's country code, not a language; %s is %s", v, country, lang, code)
+	}
+	tag, err := language.Parse(v)
+	if err != nil || tag == language.Und || strings.Contains(v, "_") {
+		return "", fmt.Errorf("%q is not a language tag (BCP 47) such as en or ko", v)
 	}
 	return v, nil
 }
 
-// langTag matches the language tags lang accepts (BCP 47, simply).
-var langTag = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
+// countryNotLanguage names the country whose code is v, when v is a
+// country's code often written for a language, with that language and its
+// code.
+func countryNotLanguage(v string) (country, lang, code string, ok bool) {
+	switch v {
+	case "kr":
+		return "South Korea", "Korean", "ko", true
+	case "jp":
+		return "Japan", "Japanese", "ja", true
+	case "cn":
+		return "China", "Chinese", "zh", true
+	case "tw":
+		return "Taiwan", "Chinese in traditional characters", "zh-Hant", true
+	case "gr":
+		return "Greece", "Greek", "el", true
+	case "dk":
+		return "Denmark", "Danish", "da", true
+	case "se":
+		return "Sweden", "Swedish", "sv", true
+	case "ua":
+		return "Ukraine", "Ukrainian", "uk", true
+	case "cz":
+		return "Czechia", "Czech", "cs", true
+	case "vn":
+		return "Vietnam", "Vietnamese", "vi", true
+	case "us":
+		return "the United States", "English", "en", true
+	case "gb":
+		return "the United Kingdom", "English", "en", true
+	}
+	return "", "", "", false
+}
 
 // parseRate reads a rate of 0 or more.
 func parseRate(v string) (float64, error) {
