@@ -1318,3 +1318,81 @@ func TestHelpClosesWithQAndEsc(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchMatchesHighlighted: a post opened from a search shows every
+// match of its words marked (Hangul by the pairs the search matches, so
+// 달리기 marks 달리기 in 달리기를; Latin in any case), the current one in
+// its own style, "match 1 of 4" in the status bar; n and N go from match
+// to match, and the help says so.
+func TestSearchMatchesHighlighted(t *testing.T) {
+	st := newFakeStore()
+	st.put(t, "run", mdPost("아침 운동", "2024-03-01", nil,
+		strings.Repeat("앞 문단입니다.\n\n", 30)+"요즘 달리기를 시작했다. 달리기는 좋다.\n\n"+strings.Repeat("중간 문단.\n\n", 30)+"Running 달리기 끝.\n"))
+	r := &recorder{Renderer: newRenderer(t)}
+	h := &harness{t: t, st: st, r: r}
+	h.m = New(Options{Title: blogTitle, Posts: st, Renderer: r, Location: time.UTC, Width: 70, Height: 20,
+		Search: func(q string) []Found { return []Found{{Slug: "run", Snippet: "요즘 달리기를 시작했다."}} }})
+	h.run(h.m.Init())
+	h.send(tea.WindowSizeMsg{Width: 70, Height: 20})
+	h.press("/")
+	h.m.Update(tea.PasteMsg{Content: "달리기 running"})
+	h.press("enter", "enter")
+	sty := h.m.st
+	v := h.view()
+	if !strings.Contains(v, sty.FoundCurrent.Render("달리기")) || !strings.Contains(v, sty.Found.Render("달리기")) {
+		t.Fatalf("the first line's two matches are not marked (current, then another):\n%q", v)
+	}
+	if !strings.Contains(h.plain(), "match 1 of 4") {
+		t.Errorf("no \"match 1 of 4\" in the status bar:\n%s", h.plain())
+	}
+	h.press("n")
+	if v := h.plain(); !strings.Contains(v, "match 2 of 4") || !strings.Contains(v, "요즘 달리기를") {
+		t.Errorf("n did not make the second match on the same line current:\n%s", v)
+	}
+	h.press("n")
+	v = h.view()
+	if !strings.Contains(strip(v), "match 3 of 4") || !strings.Contains(v, sty.FoundCurrent.Render("Running")) || !strings.Contains(v, sty.Found.Render("달리기")) {
+		t.Errorf("n did not go to the last line's Running:\n%s", strip(v))
+	}
+	h.press("n", "n")
+	if v := h.plain(); !strings.Contains(v, "no more matches below") {
+		t.Errorf("n past the last match:\n%s", v)
+	}
+	h.press("N", "N")
+	if v := h.plain(); !strings.Contains(v, "match 2 of 4") || !strings.Contains(v, "요즘 달리기를") {
+		t.Errorf("N did not go back to the second match:\n%s", v)
+	}
+	h.press("?")
+	if v := h.plain(); !strings.Contains(v, "next/previous match") || strings.Contains(v, "next post") {
+		t.Errorf("the help of a post opened from a search:\n%s", v)
+	}
+}
+
+// TestChosenLinkMarked: the link chosen with tab is drawn in its own
+// style, and only that one.
+func TestChosenLinkMarked(t *testing.T) {
+	st := newFakeStore()
+	st.put(t, "mar", mdPost("3월 회고", "2024-03-31", nil, "본문.\n\n- [24년 1월 회고](https://ash84.io/2024/02/01/jan/)\n- [깃허브](https://github.com/x)\n- [깃허브](https://github.com/y)\n"))
+	h := newHarness(t, st, 70, 20)
+	h.press("enter")
+	chosen := h.m.st.LinkChosen
+	if v := h.view(); strings.Contains(v, chosen.Render("24년 1월 회고")) {
+		t.Fatalf("a link is marked before tab:\n%q", v)
+	}
+	h.press("tab")
+	v := h.view()
+	if !strings.Contains(v, chosen.Render("24년 1월 회고")) || strings.Contains(v, chosen.Render("깃허브")) {
+		t.Fatalf("tab did not mark the first link alone:\n%q", v)
+	}
+	h.press("tab", "tab") // the second link with the text 깃허브: its own line
+	lines := strings.Split(h.view(), "\n")
+	var marked []int
+	for i, l := range lines {
+		if strings.Contains(l, chosen.Render("깃허브")) {
+			marked = append(marked, i)
+		}
+	}
+	if len(marked) != 1 || !strings.Contains(lines[marked[0]], "github.com/y") {
+		t.Errorf("the third link is not the one marked (lines %v):\n%s", marked, strip(h.view()))
+	}
+}
