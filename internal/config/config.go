@@ -62,6 +62,7 @@ type Config struct {
 	RenderCache      int64         // bytes of rendered posts kept; 0: none
 	RenderJobs       int           // renders at once; 0: the number of CPUs
 	Hyperlinks       bool          // links in rendered posts are OSC 8 hyperlinks in terminals
+	ReadingWidth     int           // the widest a post is laid out on a terminal, in columns; 0: the window's
 
 	MaxSessions      int // open connections at once, in total; 0: no limit
 	MaxSessionsPerIP int // open connections at once from one address; 0: no limit

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/sshblog/sshblog/internal/post"
+	"github.com/sshblog/sshblog/internal/render"
 )
 
 // A setting is one configurable value, declared once. Its name is both its
@@ -84,6 +85,7 @@ func settings() []setting {
 		field("render-cache", "64MiB", "rendered posts kept for all readers; the process grows by about 2.5 times this as it fills (0: render every time)", func(c *Config) *int64 { return &c.RenderCache }, parseSize, formatSize),
 		count("render-jobs", "0", "posts rendered at once; more wait in a short line, then get plain text (0: the number of CPUs)", func(c *Config) *int { return &c.RenderJobs }),
 		field("hyperlinks", "on", "links in posts are clickable (OSC 8) in terminals that know them, over ssh -t only: on or off", func(c *Config) *bool { return &c.Hyperlinks }, parseOnOff, formatOnOff),
+		field("reading-width", "100", "the widest a post is laid out in the reader and by read with ssh -t, in columns, however wide the window, as glow and browsers do (0: the window's width; else 20 to 500)", func(c *Config) *int { return &c.ReadingWidth }, parseReadingWidth, strconv.Itoa),
 		field("max-import", "256MiB", "the largest archive the import command reads, such as 64MiB or 1GiB", func(c *Config) *int64 { return &c.MaxImport }, parseSize, formatSize),
 		field("store", "bolt", "where the blog is kept: bolt (the file in data) or etcd://HOST:2379[,HOST:2379...] (several servers share one blog)", func(c *Config) *string { return &c.Store }, parseStore, ident).quoted(),
 		text("store-prefix", "/sshblog", "with etcd: the blog's key prefix, so that several blogs share a cluster", func(c *Config) *string { return &c.StorePrefix }),
@@ -345,6 +347,19 @@ func countryNotLanguage(v string) (country, lang, code string, ok bool) {
 		return "the United Kingdom", "English", "en", true
 	}
 	return "", "", "", false
+}
+
+// parseReadingWidth reads a reading width: 0 (none), or a width a post
+// can be rendered at.
+func parseReadingWidth(v string) (int, error) {
+	n, err := parseCount(v)
+	if err != nil {
+		return 0, err
+	}
+	if n != 0 && (n < render.MinWidth || n > render.MaxWidth) {
+		return 0, fmt.Errorf("%q is not 0 or a width from %d to %d columns", v, render.MinWidth, render.MaxWidth)
+	}
+	return n, nil
 }
 
 // parseRate reads a rate of 0 or more.

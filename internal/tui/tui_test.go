@@ -1396,3 +1396,38 @@ func TestChosenLinkMarked(t *testing.T) {
 		t.Errorf("the third link is not the one marked (lines %v):\n%s", marked, strip(h.view()))
 	}
 }
+
+// TestReadingWidth: on a wide window the post and its header are laid out
+// at the reading width, at the left; 0 lays them out at the window's.
+func TestReadingWidth(t *testing.T) {
+	body := strings.Repeat("A long paragraph of words that goes on and on without end. ", 40) + "\n"
+	for _, tt := range []struct{ cap, want int }{{100, 100}, {0, 200}} {
+		st := newFakeStore()
+		st.put(t, "long", mdPost("Long", "2024-01-01", nil, body))
+		r := &recorder{Renderer: newRenderer(t)}
+		h := &harness{t: t, st: st, r: r}
+		h.m = New(Options{Title: blogTitle, Posts: st, Renderer: r, Location: time.UTC, Width: 200, Height: 40, ReadingWidth: tt.cap})
+		h.run(h.m.Init())
+		h.send(tea.WindowSizeMsg{Width: 200, Height: 40})
+		h.press("enter")
+		if k := r.last(); k.Width != tt.want {
+			t.Errorf("reading width %d: rendered at %d columns, want %d", tt.cap, k.Width, tt.want)
+		}
+		lines := strings.Split(h.plain(), "\n")
+		widest, rule := 0, 0
+		for _, l := range lines[:len(lines)-1] { // the status bar spans the window
+			l = strings.TrimRight(l, " ")
+			widest = max(widest, termtext.Width(l))
+			if strings.Contains(l, "───") {
+				rule = termtext.Width(l)
+			}
+		}
+		if widest > tt.want || widest < tt.want-12 {
+			t.Errorf("reading width %d: the text is %d columns wide, want about %d:\n%s", tt.cap, widest, tt.want, h.plain())
+		}
+		if rule != tt.want-2 {
+			t.Errorf("reading width %d: the header's rule ends at column %d, want %d", tt.cap, rule, tt.want-2)
+		}
+		h.checkFits(200, 40)
+	}
+}

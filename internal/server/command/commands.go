@@ -27,6 +27,9 @@ type Runner struct {
 	Uploads     *transfer.Buffers // what publish reads its input into
 	Title       string            // the blog's title, for help
 	Description string            // the blog's one-line description, for help
+	// ReadingWidth caps read's width at a terminal without --width
+	// (the reading-width setting); 0: the terminal's width.
+	ReadingWidth int
 }
 
 // Session is one client's command line and its streams, as the SSH server

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/server/servertest"
 	"github.com/sshblog/sshblog/internal/store/boltstore"
+	"github.com/sshblog/sshblog/internal/termtext"
 )
 
 const (
@@ -328,5 +330,33 @@ func TestSearchNothingFound(t *testing.T) {
 	}
 	if res := cb.DoTerminal(t, cb.Reader, "search 첫", 80); res.Code != 0 || !strings.Contains(res.Stdout, "hello") || res.Stderr != "" {
 		t.Errorf("search with a result at a terminal: exit %d, stdout %q, stderr %q", res.Code, res.Stdout, res.Stderr)
+	}
+}
+
+// TestReadAtAWideTerminal: read with ssh -t and no --width lays the post
+// out at the terminal's width, at most the reading width; --width wins.
+func TestReadAtAWideTerminal(t *testing.T) {
+	cb := servertest.Start(t, blog.Config{})
+	cb.OK(t, cb.Author, "---\ntitle: Long\ndate: 2024-03-01\n---\n"+strings.Repeat("A paragraph of words that goes on and on. ", 30)+"\n", "publish long")
+	widest := func(out string) int {
+		w := 0
+		for _, l := range strings.Split(out, "\n") {
+			w = max(w, termtext.Width(strings.TrimRight(regexp.MustCompile("\x1b\\[[0-9;]*m|\x1b]8;[^\a]*\a").ReplaceAllString(l, ""), " \r")))
+		}
+		return w
+	}
+	for _, tt := range []struct {
+		cmd         string
+		term, least int
+		most        int
+	}{
+		{"read long", 200, 90, servertest.ReadingWidth},
+		{"read long", 60, 50, 60},
+		{"read long --width 150", 200, 140, 150},
+	} {
+		res := cb.DoTerminal(t, cb.Reader, tt.cmd, tt.term)
+		if w := widest(res.Stdout); res.Code != 0 || w > tt.most || w < tt.least {
+			t.Errorf("%s at %d columns: exit %d, %d columns wide, want %d to %d; stderr %q", tt.cmd, tt.term, res.Code, w, tt.least, tt.most, res.Stderr)
+		}
 	}
 }

@@ -45,6 +45,10 @@ type Result struct {
 // Title is the blog's title, which `help` prints.
 const Title = "테스트 블로그"
 
+// ReadingWidth is the blog's reading width, the reading-width setting's
+// default.
+const ReadingWidth = 100
+
 // Start serves a blog with the rules in cfg; its location is UTC, it counts
 // reads, and it has the two authors ash and lee. The server stops, and the
 // store closes, when the test ends.
@@ -60,7 +64,7 @@ func Start(t testing.TB, cfg blog.Config) *Blog {
 	t.Cleanup(func() { counts.Close(context.Background()) })
 	cfg.Location, cfg.Stats, cfg.Authors = time.UTC, counts, func() int { return 2 }
 	authors := keyAuthors{"ash": ash.PublicKey(), "lee": lee.PublicKey()}
-	srv, err := server.New(server.Config{Title: Title, HostKey: NewSigner(t)}, blog.New(db, cfg), render.New(1<<20), authors, slog.New(slog.DiscardHandler))
+	srv, err := server.New(server.Config{Title: Title, HostKey: NewSigner(t), ReadingWidth: ReadingWidth}, blog.New(db, cfg), render.New(1<<20), authors, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,6 +56,9 @@ type Options struct {
 	Links    LinkFunc       // where a link leads; nil: links are only shown
 	Opened   func(string)   // called once per post and session when it is read; nil: nothing counted
 	Location *time.Location // the time zone dates are shown in
+	// ReadingWidth is the widest, in columns, a post is laid out, its
+	// header too; the text stays at the left. 0: the window's width.
+	ReadingWidth int
 
 	// Step moves the reader's list by delta posts and returns the post
 	// there, if there is one; Select puts the list on the post called
@@ -407,9 +410,18 @@ func (p *Model) renderKey() (k render.Key, ok bool) {
 	}
 	return render.Key{
 		ID:    fmt.Sprintf("%s@%d", p.rev.Slug, p.rev.Rev),
-		Width: render.WidthFor(p.vp.Width()),
+		Width: render.WidthFor(p.columnWidth()),
 		Style: style,
 	}, true
+}
+
+// columnWidth is the width the post is laid out at: the window's, at most
+// the reading width.
+func (p *Model) columnWidth() int {
+	if w := p.opts.ReadingWidth; w > 0 {
+		return min(p.vp.Width(), w)
+	}
+	return p.vp.Width()
 }
 
 // requestRender starts the render the pager needs, unless it has it; a
@@ -506,7 +518,7 @@ func (p *Model) setContent(keep bool) {
 		frac = float64(p.vp.YOffset()) / float64(total)
 	}
 
-	w := p.vp.Width()
+	w := p.columnWidth()
 	var b strings.Builder
 	b.WriteString(strings.Join(theme.PostHeader(p.st, p.opts.Location, w, p.title(), p.meta(), p.author(), p.byline.SeriesLine()), "\n"))
 	b.WriteByte('\n')
@@ -528,7 +540,7 @@ func (p *Model) setContent(keep bool) {
 	// Sideways only when the body is wider than the window: in windows
 	// narrower than the renderer's minimum, and until a resize's render
 	// lands.
-	wide := p.body != "" && p.bodyKey.Width > w
+	wide := p.body != "" && p.bodyKey.Width > p.vp.Width()
 	p.vp.KeyMap.Left.SetEnabled(wide)
 	p.vp.KeyMap.Right.SetEnabled(wide)
 	p.vp.SetXOffset(p.vp.XOffset()) // in range for the new content
