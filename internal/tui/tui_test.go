@@ -1431,3 +1431,32 @@ func TestReadingWidth(t *testing.T) {
 		h.checkFits(200, 40)
 	}
 }
+
+// TestTwinTitles: two posts with the same title and date show their slugs,
+// dimmed, after the title; a post whose date tells it apart does not.
+func TestTwinTitles(t *testing.T) {
+	st := newFakeStore()
+	st.put(t, "retro-a", mdPost("회고", "2024-03-01", nil, "a\n"))
+	st.put(t, "retro-b", mdPost("회고", "2024-03-01", nil, "b\n"))
+	st.put(t, "retro-old", mdPost("회고", "2023-03-01", nil, "c\n"))
+	st.put(t, "other", mdPost("Other", "2024-03-01", nil, "d\n"))
+	h := newHarness(t, st, 80, 30)
+	v := h.plain()
+	for _, want := range []string{"회고 retro-a", "회고 retro-b"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("no %q in the list:\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "retro-old") || strings.Contains(v, "Other other") {
+		t.Errorf("a post told apart by its date or title shows its slug:\n%s", v)
+	}
+	if !strings.Contains(h.view(), h.m.st.Meta.Render("retro-b")) {
+		t.Errorf("the slug is not dimmed:\n%q", h.view())
+	}
+	// Once one twin goes, the other is alone again.
+	st.remove("retro-a")
+	h.send(ReloadMsg{})
+	if v := h.plain(); strings.Contains(v, "retro-b") {
+		t.Errorf("a post no longer a twin shows its slug:\n%s", v)
+	}
+}
