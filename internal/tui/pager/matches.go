@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -45,8 +46,10 @@ func findSpans(lines []string, needles []string) []span {
 	var out []span
 	for i, line := range lines {
 		plain := ansi.Strip(line)
-		if !containsAny(search.Normalize(plain), needles) {
-			continue // the common case, at the cost of one pass
+		if !containsAny(search.Normalize(plain), needles) || !utf8.ValidString(plain) {
+			// The common case, at the cost of one pass. (A rendered post
+			// is valid UTF-8; a line that is not could not be measured.)
+			continue
 		}
 		for _, r := range lineSpans(plain, needles) {
 			out = append(out, span{line: i, start: r[0], end: r[1]})
@@ -87,10 +90,11 @@ func lineSpans(plain string, needles []string) [][2]int {
 				break
 			}
 			s, e := from+j, from+j+len(nd)
-			// The graphemes the occurrence overlaps.
+			// The graphemes the occurrence overlaps, from the one s is in
+			// (starts[0] is 0, so k >= 0).
 			k := sort.SearchInts(starts[:n], s+1) - 1
 			for ; k < n && starts[k] < e; k++ {
-				hit[max(k, 0)] = true
+				hit[k] = true
 			}
 			from = s + 1
 		}
