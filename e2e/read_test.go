@@ -191,3 +191,22 @@ func TestStartsInEmptyFolderWithDefaults(t *testing.T) {
 	c := newClient(t, "visitor")
 	c.must(b, "", "ls")
 }
+
+// TestBatchModeNeedsAKey pins what the README tells a reader without a
+// key: BatchMode=yes rules out keyboard-interactive, the way a keyless
+// reader logs in, so ssh gives up; any key at all (ssh-keygen, registered
+// nowhere) reads in BatchMode.
+func TestBatchModeNeedsAKey(t *testing.T) {
+	b := newBlog(t)
+	b.start()
+	keyless := keylessClient(t)
+	args := append(keyless.sshArgs(b), "-o", "BatchMode=yes", "-T", "reader@127.0.0.1", "ls")
+	out, err := exec.Command("ssh", args...).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "Permission denied") {
+		t.Errorf("ssh -o BatchMode=yes without a key: %v: %s; want Permission denied", err, out)
+	}
+	anyKey := newClient(t, "anyone") // its sshArgs have BatchMode=yes
+	if got := anyKey.must(b, "", "ls"); !strings.Contains(got, seedSlug) {
+		t.Errorf("ls in BatchMode with an unregistered key = %q", got)
+	}
+}

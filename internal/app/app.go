@@ -202,6 +202,7 @@ func open(cfg config.Config, db store.Store, log *slog.Logger) (*App, error) {
 		HandshakeTimeout: cfg.HandshakeTimeout,
 		IdleTimeout:      cfg.IdleTimeout,
 		ScreenRelease:    cfg.ScreenRelease,
+		ReadingWidth:     cfg.ReadingWidth,
 		MaxSessions:      cfg.MaxSessions,
 		MaxSessionsPerIP: cfg.MaxSessionsPerIP,
 		ConnectsPerIP:    cfg.ConnectsPerIP,

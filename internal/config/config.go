@@ -39,6 +39,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/sshblog/sshblog/internal/termtext"
 )
 
 // Config is the blog's effective configuration.
@@ -60,6 +62,7 @@ type Config struct {
 	RenderCache      int64         // bytes of rendered posts kept; 0: none
 	RenderJobs       int           // renders at once; 0: the number of CPUs
 	Hyperlinks       bool          // links in rendered posts are OSC 8 hyperlinks in terminals
+	ReadingWidth     int           // the widest a post is laid out on a terminal, in columns; 0: the window's
 
 	MaxSessions      int // open connections at once, in total; 0: no limit
 	MaxSessionsPerIP int // open connections at once from one address; 0: no limit
@@ -303,12 +306,15 @@ func writeConfig(w io.Writer, all []setting, c *Config) error {
 	width := 0
 	for i, s := range all {
 		lines[i] = s.name + ": " + s.yaml(s.get(c))
-		width = max(width, utf8.RuneCountInString(lines[i]))
+		width = max(width, termtext.Width(lines[i]))
 	}
 	var b strings.Builder
 	b.WriteString("# sshblog's effective configuration; sshblog --config FILE reads it back.\n")
 	for i, s := range all {
-		fmt.Fprintf(&b, "%-*s  # %s\n", width, lines[i], comment(c.Source(s.name)))
+		// Padded to the same column on screen: a Korean title's
+		// characters are two columns wide each.
+		pad := strings.Repeat(" ", width-termtext.Width(lines[i]))
+		fmt.Fprintf(&b, "%s%s  # %s\n", lines[i], pad, comment(c.Source(s.name)))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

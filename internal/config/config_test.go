@@ -18,6 +18,8 @@ import (
 	_ "time/tzdata" // the zones the tests name, on any machine
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/sshblog/sshblog/internal/termtext"
 )
 
 // env is a fake environment.
@@ -66,6 +68,7 @@ func TestDefaults(t *testing.T) {
 		Stats:            true,
 		StatsDays:        400,
 		Hyperlinks:       true,
+		ReadingWidth:     100,
 		HTTPAddr:         ":8080",
 		Store:            "bolt",
 		StorePrefix:      "/sshblog",
@@ -126,6 +129,7 @@ func samples() map[string]struct{ in, out string } {
 		"render-cache":        {"16MiB", "16MiB"},
 		"render-jobs":         {"3", "3"},
 		"hyperlinks":          {"off", "off"},
+		"reading-width":       {"72", "72"},
 		"max-post-size":       {"512KiB", "512KiB"},
 		"proxy-protocol":      {"10.0.0.0/8, 192.0.2.7", "10.0.0.0/8,192.0.2.7"},
 		"http-addr":           {"127.0.0.1:8081", "127.0.0.1:8081"},
@@ -341,6 +345,8 @@ func TestBadSettings(t *testing.T) {
 		{name: "unknown time zone", args: []string{"--timezone", "Mars/Olympus_Mons"}, want: []string{"setting timezone (from --timezone): \"Mars/Olympus_Mons\" is not a known time zone"}},
 		{name: "unknown log level", env: env{"BLOG_LOG_LEVEL": "verbose"}, want: []string{"setting log-level (from BLOG_LOG_LEVEL): \"verbose\" is not a log level: debug, info, warn or error"}},
 		{name: "numeric log level", args: []string{"--log-level", "INFO+2"}, want: []string{"is not a log level"}},
+		{name: "reading width too narrow", args: []string{"--reading-width", "10"}, want: []string{`setting reading-width (from --reading-width): "10" is not 0 or a width from 20 to 500 columns`}},
+		{name: "reading width not a number", env: env{"BLOG_READING_WIDTH": "wide"}, want: []string{`setting reading-width (from BLOG_READING_WIDTH): "wide" is not a whole number`}},
 		{name: "unknown log format", file: "log-format: xml\n", want: []string{"setting log-format (from file ", "\"xml\" is not text or json"}},
 		{name: "not UTF-8", args: []string{"--title", "caf\xe9"}, want: []string{"setting title (from --title): \"caf\\xe9\" is not valid UTF-8"}},
 		{name: "unknown flag", args: []string{"--titel", "x"}, want: []string{"flag provided but not defined: -titel"}},
@@ -549,7 +555,8 @@ func TestVersion(t *testing.T) {
 	if _, err := Load([]string{"--version", "--max-sessions", "-1"}, env{"BLOG_CONFIG": "/nonexistent"}.get, &out); !errors.Is(err, ErrDone) {
 		t.Fatalf("Load(--version) = %v, want ErrDone", err)
 	}
-	if !regexp.MustCompile(`^sshblog \S+ \(\S+\)\n$`).MatchString(out.String()) {
+	// A test binary records no version and no VCS information.
+	if out.String() != "sshblog (devel)\n" {
 		t.Errorf("--version printed %q", out.String())
 	}
 
@@ -565,17 +572,19 @@ func TestVersion(t *testing.T) {
 		info *debug.BuildInfo
 		want string
 	}{
-		{"no build info", nil, "sshblog dev (dev)"},
-		{"devel", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "sshblog dev (dev)"},
+		{"no build info", nil, "sshblog (devel)"},
+		{"go run, -buildvcs=false", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "sshblog (devel)"},
+		{"a test", &debug.BuildInfo{}, "sshblog (devel)"},
 		{"release", &debug.BuildInfo{
 			Main:     debug.Module{Version: "v1.2.3"},
-			Settings: setting("vcs.revision", "0123456789abcdef0123456789abcdef01234567", "vcs.modified", "false"),
-		}, "sshblog v1.2.3 (0123456789ab)"},
+			Settings: setting("vcs.revision", "0123456789abcdef0123456789abcdef01234567", "vcs.time", "2026-01-02T03:04:05Z", "vcs.modified", "false"),
+		}, "sshblog v1.2.3 (0123456789ab, 2026-01-02T03:04:05Z)"},
+		{"release without VCS", &debug.BuildInfo{Main: debug.Module{Version: "v1.2.3"}}, "sshblog v1.2.3"},
 		{"modified", &debug.BuildInfo{
 			Main:     debug.Module{Version: "v1.2.4-0.20260101000000-0123456789ab+dirty"},
-			Settings: setting("vcs.modified", "true", "vcs.revision", "0123456789abcdef0123456789abcdef01234567"),
-		}, "sshblog v1.2.4-0.20260101000000-0123456789ab+dirty (0123456789ab-dirty)"},
-		{"short revision", &debug.BuildInfo{Settings: setting("vcs.revision", "abc")}, "sshblog dev (abc)"},
+			Settings: setting("vcs.modified", "true", "vcs.revision", "0123456789abcdef0123456789abcdef01234567", "vcs.time", "2026-01-01T00:00:00Z"),
+		}, "sshblog v1.2.4-0.20260101000000-0123456789ab+dirty (0123456789ab-dirty, 2026-01-01T00:00:00Z)"},
+		{"devel with VCS", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: setting("vcs.revision", "abc", "vcs.time", "bad")}, "sshblog (devel) (abc)"},
 	}
 	for _, tt := range tests {
 		if got := versionLine(tt.info); got != tt.want {
@@ -678,6 +687,50 @@ func TestDialAddr(t *testing.T) {
 	} {
 		if got := (Config{Addr: addr}).DialAddr(); got != want {
 			t.Errorf("DialAddr of %q = %q, want %q", addr, got, want)
+		}
+	}
+}
+
+// TestPrintConfigAlignsWideValues: the comments of --print-config start in
+// one column on screen, also after a Korean title, whose characters are
+// two columns wide.
+func TestPrintConfigAlignsWideValues(t *testing.T) {
+	t.Parallel()
+	out := printConfig(t, []string{"--title", "한국어로 쓰는 아주 긴 블로그 제목입니다", "--description", "짧은 설명", "--print-config"}, nil)
+	col := -1
+	for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n")[1:] {
+		i := strings.LastIndex(line, "  # ")
+		if i < 0 {
+			t.Fatalf("no comment on %q", line)
+		}
+		w := termtext.Width(line[:i])
+		if col < 0 {
+			col = w
+		}
+		if w != col {
+			t.Errorf("comment at column %d, not %d: %q", w, col, line)
+		}
+	}
+}
+
+// TestLangIsALanguage: lang takes a BCP 47 language tag, and refuses a
+// country's code written for its language.
+func TestLangIsALanguage(t *testing.T) {
+	t.Parallel()
+	for _, ok := range []string{"ko", "en", "pt-BR", "zh-Hant", "ko-KR", "ja"} {
+		if c := load(t, []string{"--lang", ok}, nil); c.Lang != ok {
+			t.Errorf("--lang %s read as %q", ok, c.Lang)
+		}
+	}
+	for in, want := range map[string]string{
+		"kr":    `setting lang (from --lang): "kr" is South Korea's country code, not a language; Korean is ko`,
+		"jp":    `setting lang (from --lang): "jp" is Japan's country code, not a language; Japanese is ja`,
+		"xx":    `setting lang (from --lang): "xx" is not a language tag (BCP 47) such as en or ko`,
+		"en_US": `setting lang (from --lang): "en_US" is not a language tag (BCP 47) such as en or ko`,
+	} {
+		_, err := Load([]string{"--lang", in}, env{}.get, io.Discard)
+		if err == nil || err.Error() != want {
+			t.Errorf("--lang %s: %v, want %s", in, err, want)
 		}
 	}
 }

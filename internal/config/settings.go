@@ -7,13 +7,15 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"golang.org/x/text/language"
+
 	"github.com/sshblog/sshblog/internal/post"
+	"github.com/sshblog/sshblog/internal/render"
 )
 
 // A setting is one configurable value, declared once. Its name is both its
@@ -83,6 +85,7 @@ func settings() []setting {
 		field("render-cache", "64MiB", "rendered posts kept for all readers; the process grows by about 2.5 times this as it fills (0: render every time)", func(c *Config) *int64 { return &c.RenderCache }, parseSize, formatSize),
 		count("render-jobs", "0", "posts rendered at once; more wait in a short line, then get plain text (0: the number of CPUs)", func(c *Config) *int { return &c.RenderJobs }),
 		field("hyperlinks", "on", "links in posts are clickable (OSC 8) in terminals that know them, over ssh -t only: on or off", func(c *Config) *bool { return &c.Hyperlinks }, parseOnOff, formatOnOff),
+		field("reading-width", "100", "the widest a post is laid out in the reader and by read with ssh -t, in columns, however wide the window, as glow and browsers do (0: the window's width; else 20 to 500)", func(c *Config) *int { return &c.ReadingWidth }, parseReadingWidth, strconv.Itoa),
 		field("max-import", "256MiB", "the largest archive the import command reads, such as 64MiB or 1GiB", func(c *Config) *int64 { return &c.MaxImport }, parseSize, formatSize),
 		field("store", "bolt", "where the blog is kept: bolt (the file in data) or etcd://HOST:2379[,HOST:2379...] (several servers share one blog)", func(c *Config) *string { return &c.Store }, parseStore, ident).quoted(),
 		text("store-prefix", "/sshblog", "with etcd: the blog's key prefix, so that several blogs share a cluster", func(c *Config) *string { return &c.StorePrefix }),
@@ -298,16 +301,66 @@ func parseBaseURL(v string) (string, error) {
 	return strings.TrimRight(v, "/"), nil
 }
 
-// parseLang reads a language tag such as en, ko or pt-BR.
+// parseLang reads a language tag (BCP 47) such as en, ko or pt-BR. A
+// country's code written for its language (kr for Korean, jp for Japanese)
+// is refused with the language's, also where it happens to be another
+// language's code (kr is Kanuri's).
 func parseLang(v string) (string, error) {
-	if !langTag.MatchString(v) {
-		return "", fmt.Errorf("%q is not a language tag such as en or ko", v)
+	if country, lang, code, ok := countryNotLanguage(strings.ToLower(v)); ok {
+		return "", fmt.Errorf("%q is %s's country code, not a language; %s is %s", v, country, lang, code)
+	}
+	tag, err := language.Parse(v)
+	if err != nil || tag == language.Und || strings.Contains(v, "_") {
+		return "", fmt.Errorf("%q is not a language tag (BCP 47) such as en or ko", v)
 	}
 	return v, nil
 }
 
-// langTag matches the language tags lang accepts (BCP 47, simply).
-var langTag = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
+// countryNotLanguage names the country whose code is v, when v is a
+// country's code often written for a language, with that language and its
+// code.
+func countryNotLanguage(v string) (country, lang, code string, ok bool) {
+	switch v {
+	case "kr":
+		return "South Korea", "Korean", "ko", true
+	case "jp":
+		return "Japan", "Japanese", "ja", true
+	case "cn":
+		return "China", "Chinese", "zh", true
+	case "tw":
+		return "Taiwan", "Chinese in traditional characters", "zh-Hant", true
+	case "gr":
+		return "Greece", "Greek", "el", true
+	case "dk":
+		return "Denmark", "Danish", "da", true
+	case "se":
+		return "Sweden", "Swedish", "sv", true
+	case "ua":
+		return "Ukraine", "Ukrainian", "uk", true
+	case "cz":
+		return "Czechia", "Czech", "cs", true
+	case "vn":
+		return "Vietnam", "Vietnamese", "vi", true
+	case "us":
+		return "the United States", "English", "en", true
+	case "gb":
+		return "the United Kingdom", "English", "en", true
+	}
+	return "", "", "", false
+}
+
+// parseReadingWidth reads a reading width: 0 (none), or a width a post
+// can be rendered at.
+func parseReadingWidth(v string) (int, error) {
+	n, err := parseCount(v)
+	if err != nil {
+		return 0, err
+	}
+	if n != 0 && (n < render.MinWidth || n > render.MaxWidth) {
+		return 0, fmt.Errorf("%q is not 0 or a width from %d to %d columns", v, render.MinWidth, render.MaxWidth)
+	}
+	return n, nil
+}
 
 // parseRate reads a rate of 0 or more.
 func parseRate(v string) (float64, error) {

@@ -163,3 +163,20 @@ func FuzzTokenize(f *testing.F) {
 		}
 	})
 }
+
+func TestMatchTerms(t *testing.T) {
+	for q, want := range map[string]string{
+		"달리기":        "달리 리기",
+		"Go 언어를 배우다": "go 언어 어를 배우 우다",
+		"ＡＢＣ 서":      "abc 서",
+		"run run":    "run",
+		"":           "",
+	} {
+		if got := strings.Join(MatchTerms(q), " "); got != want {
+			t.Errorf("MatchTerms(%q) = %q, want %q", q, got, want)
+		}
+	}
+	if Normalize("ＡＢＣ Déjà") != "abc déjà" {
+		t.Errorf("Normalize = %q", Normalize("ＡＢＣ Déjà"))
+	}
+}

@@ -46,6 +46,11 @@ type Config struct {
 	// connections. Zero keeps the copy for the whole session.
 	ScreenRelease time.Duration
 
+	// ReadingWidth is the widest, in columns, a post is laid out in the
+	// reader and by read at a terminal, however wide the window; 0: the
+	// window's width.
+	ReadingWidth int
+
 	MaxSessions      int // open connections and sessions at once, in total; 0: no limit
 	MaxSessionsPerIP int // open connections and sessions at once from one address; 0: no limit
 	ConnectsPerIP    int // new connections per minute from one address; 0: no limit
@@ -112,7 +117,7 @@ func New(cfg Config, b *blog.Service, renderer *render.Renderer, authors Authors
 	}
 	s.limits = newLimits(log, cfg.MaxSessions, cfg.MaxSessionsPerIP, cfg.ConnectsPerIP)
 	s.guard = guard.New(cfg.Sessions, log, s.limits.admitSession)
-	s.commands = &command.Runner{Blog: b, Renderer: renderer, Uploads: &s.uploads, Title: cfg.Title, Description: cfg.Description}
+	s.commands = &command.Runner{Blog: b, Renderer: renderer, Uploads: &s.uploads, Title: cfg.Title, Description: cfg.Description, ReadingWidth: cfg.ReadingWidth}
 	srv, err := wish.NewServer(
 		wish.WithVersion("sshblog"),
 		func(srv *ssh.Server) error {

@@ -83,7 +83,8 @@ func (s *Server) program(ctx context.Context, sess ssh.Session) *tea.Program {
 		Links: func(url string) (string, bool) {
 			return s.blog.ResolveLink(id, url, s.cfg.WebHost)
 		},
-		Unreachable: s.blog.Unreachable,
+		Unreachable:  s.blog.Unreachable,
+		ReadingWidth: s.cfg.ReadingWidth,
 		Opened: func(slug string) {
 			s.blog.CountRead(id, blog.Visit{Slug: slug, Source: stats.SSH})
 		},

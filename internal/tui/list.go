@@ -68,6 +68,11 @@ func (m *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {
 	m.notice = ""
 	if !m.list.SettingFilter() {
 		switch {
+		case m.showListHelp && (key.Matches(msg, m.keys.Quit) || msg.Code == tea.KeyEscape):
+			// q and esc close the help first, as they do in the pager.
+			m.showListHelp = false
+			m.layout()
+			return nil
 		case key.Matches(msg, m.keys.Quit):
 			return tea.Quit
 		case key.Matches(msg, m.keys.Help):

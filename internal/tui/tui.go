@@ -81,6 +81,10 @@ type Options struct {
 	// Unreachable, when set, says whether the blog's store is away; the
 	// list then says so on its status line.
 	Unreachable func() bool
+	// ReadingWidth is the widest, in columns, the pager lays a post out,
+	// its header too, however wide the window; the text stays at the
+	// left, with its margin, as glow does. 0: the window's width.
+	ReadingWidth int
 }
 
 // BylineFunc returns the header of a post, as the session's reader sees it:
@@ -220,7 +224,7 @@ func New(opts Options) *Model {
 	m.setStyles(true)
 	m.pager = pager.New(pager.Options{
 		Posts: m.posts, Renderer: m.renderer, Byline: m.byline, Links: m.resolve, Opened: m.opened,
-		Location: m.loc, Step: m.step, Select: m.selectForPager, CanEdit: m.canEdit(),
+		Location: m.loc, ReadingWidth: opts.ReadingWidth, Step: m.step, Select: m.selectForPager, CanEdit: m.canEdit(),
 		Help: func(groups [][]key.Binding, width int) string {
 			return m.helpView(helpKeys{full: groups}, true, width)
 		},

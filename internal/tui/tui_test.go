@@ -1329,3 +1329,174 @@ func TestInvisibleCharactersInTitles(t *testing.T) {
 		t.Errorf("window title %q", wt)
 	}
 }
+
+// TestHelpClosesWithQAndEsc: q and esc on a help screen close the help,
+// on the list and in the pager, and leave the reader where they were.
+func TestHelpClosesWithQAndEsc(t *testing.T) {
+	for _, k := range []string{"q", "esc"} {
+		h := seeded(t, 100, 30)
+		short := h.plain()
+		h.press("?", k)
+		if h.quits != 0 {
+			t.Fatalf("%s on the list's help ended the session", k)
+		}
+		if v := h.plain(); v != short {
+			t.Errorf("%s did not close the list's help:\n%s", k, v)
+		}
+		h.press("enter")
+		post := h.plain()
+		h.press("?", k)
+		if h.quits != 0 || h.m.screen != pagerScreen {
+			t.Fatalf("%s on the pager's help left the post (quits %d)", k, h.quits)
+		}
+		if v := h.plain(); v != post {
+			t.Errorf("%s did not close the pager's help:\n%s", k, v)
+		}
+		h.press(k)
+		if h.m.screen != listScreen {
+			t.Errorf("%s without help did not go back to the list", k)
+		}
+	}
+}
+
+// TestSearchMatchesHighlighted: a post opened from a search shows every
+// match of its words marked (Hangul by the pairs the search matches, so
+// 달리기 marks 달리기 in 달리기를; Latin in any case), the current one in
+// its own style, "match 1 of 4" in the status bar; n and N go from match
+// to match, and the help says so.
+func TestSearchMatchesHighlighted(t *testing.T) {
+	st := newFakeStore()
+	st.put(t, "run", mdPost("아침 운동", "2024-03-01", nil,
+		strings.Repeat("앞 문단입니다.\n\n", 30)+"요즘 달리기를 시작했다. 달리기는 좋다.\n\n"+strings.Repeat("중간 문단.\n\n", 30)+"Running 달리기 끝.\n"))
+	r := &recorder{Renderer: newRenderer(t)}
+	h := &harness{t: t, st: st, r: r}
+	h.m = New(Options{Title: blogTitle, Posts: st, Renderer: r, Location: time.UTC, Width: 70, Height: 20,
+		Search: func(q string) []Found { return []Found{{Slug: "run", Snippet: "요즘 달리기를 시작했다."}} }})
+	h.run(h.m.Init())
+	h.send(tea.WindowSizeMsg{Width: 70, Height: 20})
+	h.press("/")
+	h.m.Update(tea.PasteMsg{Content: "달리기 running"})
+	h.press("enter", "enter")
+	sty := h.m.st
+	v := h.view()
+	if !strings.Contains(v, sty.FoundCurrent.Render("달리기")) || !strings.Contains(v, sty.Found.Render("달리기")) {
+		t.Fatalf("the first line's two matches are not marked (current, then another):\n%q", v)
+	}
+	if !strings.Contains(h.plain(), "match 1 of 4") {
+		t.Errorf("no \"match 1 of 4\" in the status bar:\n%s", h.plain())
+	}
+	h.press("n")
+	if v := h.plain(); !strings.Contains(v, "match 2 of 4") || !strings.Contains(v, "요즘 달리기를") {
+		t.Errorf("n did not make the second match on the same line current:\n%s", v)
+	}
+	h.press("n")
+	v = h.view()
+	if !strings.Contains(strip(v), "match 3 of 4") || !strings.Contains(v, sty.FoundCurrent.Render("Running")) || !strings.Contains(v, sty.Found.Render("달리기")) {
+		t.Errorf("n did not go to the last line's Running:\n%s", strip(v))
+	}
+	h.press("n", "n")
+	if v := h.plain(); !strings.Contains(v, "no more matches below") {
+		t.Errorf("n past the last match:\n%s", v)
+	}
+	h.press("N", "N")
+	if v := h.plain(); !strings.Contains(v, "match 2 of 4") || !strings.Contains(v, "요즘 달리기를") {
+		t.Errorf("N did not go back to the second match:\n%s", v)
+	}
+	h.press("?")
+	if v := h.plain(); !strings.Contains(v, "next/previous match") || strings.Contains(v, "next post") {
+		t.Errorf("the help of a post opened from a search:\n%s", v)
+	}
+}
+
+// TestChosenLinkMarked: the link chosen with tab is drawn in its own
+// style, and only that one.
+func TestChosenLinkMarked(t *testing.T) {
+	st := newFakeStore()
+	st.put(t, "mar", mdPost("3월 회고", "2024-03-31", nil, "본문.\n\n- [24년 1월 회고](https://ash84.io/2024/02/01/jan/)\n- [깃허브](https://github.com/x)\n- [깃허브](https://github.com/y)\n"))
+	h := newHarness(t, st, 70, 20)
+	h.press("enter")
+	chosen := h.m.st.LinkChosen
+	if v := h.view(); strings.Contains(v, chosen.Render("24년 1월 회고")) {
+		t.Fatalf("a link is marked before tab:\n%q", v)
+	}
+	h.press("tab")
+	v := h.view()
+	if !strings.Contains(v, chosen.Render("24년 1월 회고")) || strings.Contains(v, chosen.Render("깃허브")) {
+		t.Fatalf("tab did not mark the first link alone:\n%q", v)
+	}
+	h.press("tab", "tab") // the second link with the text 깃허브: its own line
+	lines := strings.Split(h.view(), "\n")
+	var marked []int
+	for i, l := range lines {
+		if strings.Contains(l, chosen.Render("깃허브")) {
+			marked = append(marked, i)
+		}
+	}
+	if len(marked) != 1 || !strings.Contains(lines[marked[0]], "github.com/y") {
+		t.Errorf("the third link is not the one marked (lines %v):\n%s", marked, strip(h.view()))
+	}
+}
+
+// TestReadingWidth: on a wide window the post and its header are laid out
+// at the reading width, at the left; 0 lays them out at the window's.
+func TestReadingWidth(t *testing.T) {
+	body := strings.Repeat("A long paragraph of words that goes on and on without end. ", 40) + "\n"
+	for _, tt := range []struct{ cap, want int }{{100, 100}, {0, 200}} {
+		st := newFakeStore()
+		st.put(t, "long", mdPost("Long", "2024-01-01", nil, body))
+		r := &recorder{Renderer: newRenderer(t)}
+		h := &harness{t: t, st: st, r: r}
+		h.m = New(Options{Title: blogTitle, Posts: st, Renderer: r, Location: time.UTC, Width: 200, Height: 40, ReadingWidth: tt.cap})
+		h.run(h.m.Init())
+		h.send(tea.WindowSizeMsg{Width: 200, Height: 40})
+		h.press("enter")
+		if k := r.last(); k.Width != tt.want {
+			t.Errorf("reading width %d: rendered at %d columns, want %d", tt.cap, k.Width, tt.want)
+		}
+		lines := strings.Split(h.plain(), "\n")
+		widest, rule := 0, 0
+		for _, l := range lines[:len(lines)-1] { // the status bar spans the window
+			l = strings.TrimRight(l, " ")
+			widest = max(widest, termtext.Width(l))
+			if strings.Contains(l, "───") {
+				rule = termtext.Width(l)
+			}
+		}
+		if widest > tt.want || widest < tt.want-12 {
+			t.Errorf("reading width %d: the text is %d columns wide, want about %d:\n%s", tt.cap, widest, tt.want, h.plain())
+		}
+		if rule != tt.want-2 {
+			t.Errorf("reading width %d: the header's rule ends at column %d, want %d", tt.cap, rule, tt.want-2)
+		}
+		h.checkFits(200, 40)
+	}
+}
+
+// TestTwinTitles: two posts with the same title and date show their slugs,
+// dimmed, after the title; a post whose date tells it apart does not.
+func TestTwinTitles(t *testing.T) {
+	st := newFakeStore()
+	st.put(t, "retro-a", mdPost("회고", "2024-03-01", nil, "a\n"))
+	st.put(t, "retro-b", mdPost("회고", "2024-03-01", nil, "b\n"))
+	st.put(t, "retro-old", mdPost("회고", "2023-03-01", nil, "c\n"))
+	st.put(t, "other", mdPost("Other", "2024-03-01", nil, "d\n"))
+	h := newHarness(t, st, 80, 30)
+	v := h.plain()
+	for _, want := range []string{"회고 retro-a", "회고 retro-b"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("no %q in the list:\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "retro-old") || strings.Contains(v, "Other other") {
+		t.Errorf("a post told apart by its date or title shows its slug:\n%s", v)
+	}
+	if !strings.Contains(h.view(), h.m.st.Meta.Render("retro-b")) {
+		t.Errorf("the slug is not dimmed:\n%q", h.view())
+	}
+	// Once one twin goes, the other is alone again.
+	st.remove("retro-a")
+	h.send(ReloadMsg{})
+	if v := h.plain(); strings.Contains(v, "retro-b") {
+		t.Errorf("a post no longer a twin shows its slug:\n%s", v)
+	}
+}

@@ -27,6 +27,9 @@ type Runner struct {
 	Uploads     *transfer.Buffers // what publish reads its input into
 	Title       string            // the blog's title, for help
 	Description string            // the blog's one-line description, for help
+	// ReadingWidth caps read's width at a terminal without --width
+	// (the reading-width setting); 0: the terminal's width.
+	ReadingWidth int
 }
 
 // Session is one client's command line and its streams, as the SSH server
@@ -96,7 +99,7 @@ func commands() []command {
 		{"comment", "SLUG TEXT...", "leave a note on a post's open proposal for its author (authors)", true, cmdComment},
 		{"import", "< blog.tar[.gz]", "import an Astro, Hugo or Jekyll content folder, or an export (authors)", true, cmdImport},
 		{"export", "> blog.tar", "every post and every revision, as a tar archive (authors)", true, cmdExport},
-		{"stats", "[SLUG]", "who reads what: reads and readers per post, or one post by day (authors)", true, cmdStats},
+		{"stats", "[SLUG] [--all]", "who reads what: reads and readers per post, most read first, or one post by day (authors)", true, cmdStats},
 		{"backup", "> blog.db", "a consistent copy of the database file (authors)", false, cmdBackup},
 	}
 }
@@ -115,6 +118,8 @@ func (r *Runner) Run(ctx context.Context, s *Session) (status int) {
 	switch {
 	case err != nil:
 		c.name = "" // the error names it
+	case wantsHelp(c.args):
+		err = c.print(usage(cmd))
 	case cmd.author && !s.ID.IsAuthor():
 		err = blog.ErrNotAuthor
 	default:
@@ -169,21 +174,114 @@ func (c *call) flagSet() *flag.FlagSet {
 }
 
 // flags parses a command's flags, which may come before or after its
-// other arguments, and returns the other arguments. It never prints.
+// other arguments (-x and --x alike, a value after = or as the next
+// word; -- ends them), and returns the other arguments. It never prints:
+// a mistake is a usage error in the blog's words, naming the flag.
 func (c *call) flags(fs *flag.FlagSet) ([]string, error) {
-	fs.SetOutput(io.Discard)
 	var rest []string
 	args := c.args
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, usageError{err.Error()}
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		if arg == "--" {
+			return append(rest, args[i+1:]...), nil
 		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return rest, nil
+		if len(arg) < 2 || arg[0] != '-' {
+			rest = append(rest, arg)
+			continue
 		}
-		rest, args = append(rest, args[0]), args[1:]
+		name, value, hasValue := strings.Cut(strings.TrimPrefix(arg[1:], "-"), "=")
+		f := fs.Lookup(name)
+		if f == nil || name == "" {
+			return nil, usageError{fmt.Sprintf("unknown flag %s; try `%s --help`", termtext.SanitizeLine(arg), c.name)}
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			if !hasValue {
+				value = "true"
+			}
+		} else if !hasValue {
+			if i+1 == len(args) {
+				return nil, usageError{fmt.Sprintf("--%s needs a value", name)}
+			}
+			i++
+			value = args[i]
+		}
+		if err := fs.Set(name, value); err != nil {
+			return nil, usageError{fmt.Sprintf("--%s: %s", name, badValue(f, value, err))}
+		}
 	}
+	return rest, nil
+}
+
+// badValue says why value does not fit the flag f, which refused it with
+// err: the flag package's own words ("parse error") mean nothing to a
+// reader.
+func badValue(f *flag.Flag, value string, err error) string {
+	v := termtext.SanitizeLine(value)
+	if g, ok := f.Value.(flag.Getter); ok {
+		switch g.Get().(type) {
+		case int, int64, uint, uint64:
+			return fmt.Sprintf("%q is not a number", v)
+		case bool:
+			return fmt.Sprintf("%q is not true or false", v)
+		}
+	}
+	return termtext.SanitizeLine(err.Error())
+}
+
+// wantsHelp reports whether a command line asks for the command's usage:
+// -h or --help among its flags.
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
+
+// usage is a command's usage, as --help prints it: one line of synopsis,
+// then its flags, one a line.
+func usage(cmd *command) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "usage: ssh HOST %s\n", strings.TrimSpace(cmd.name+" "+cmd.args))
+	docs := flagDocs(cmd.name)
+	wide := 0
+	for _, d := range docs {
+		wide = max(wide, len(d.flag))
+	}
+	for _, d := range docs {
+		fmt.Fprintf(&b, "  %-*s  %s\n", wide, d.flag, d.doc)
+	}
+	return b.String()
+}
+
+// flagDoc is one flag of a command, for its usage.
+type flagDoc struct{ flag, doc string }
+
+// flagDocs returns the flags of the command called name, for its usage.
+func flagDocs(name string) []flagDoc {
+	ifRev := flagDoc{"--if-rev N", "refuse if the post is no longer at revision N"}
+	switch name {
+	case "ls":
+		return []flagDoc{{"--tag TAG", "only the posts tagged TAG"}}
+	case "search":
+		return []flagDoc{{"--limit N", "at most N posts, 1 to 1000 (default 20)"}}
+	case "read":
+		return []flagDoc{
+			{"--width N", "no line wider than N columns, 20 to 500 (default 80; with ssh -t, the window's, up to the blog's reading width)"},
+			{"--body", "leave the header out"},
+		}
+	case "publish", "rm":
+		return []flagDoc{ifRev}
+	case "reject":
+		return []flagDoc{{"--why TEXT", "the reason, for the proposal's author"}}
+	case "stats":
+		return []flagDoc{{"--all", "the posts never read too"}}
+	}
+	return nil
 }
 
 // slugAndFlags parses a command's flags, and checks that its other

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/server/servertest"
 	"github.com/sshblog/sshblog/internal/store/boltstore"
+	"github.com/sshblog/sshblog/internal/termtext"
 )
 
 const (
@@ -194,12 +196,15 @@ func TestStatsCommand(t *testing.T) {
 	cb.Fails(t, r, "", "stats", "sshblog: stats: permission denied: not an author")
 	got := cb.OK(t, a, "", "stats")
 	lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
-	if len(lines) != 3 || !strings.HasPrefix(lines[0], "POST\tREADS 7D") {
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "POST\tREADS 7D") {
 		t.Fatalf("stats = %q", got)
 	}
 	// One reader (one key) read hello twice today: 2 reads, 1 reader-day.
-	if want := "hello\t2\t1\t2\t1\t2\t1\tssh 2\t"; lines[1] != want && lines[2] != want {
+	if want := "hello\t2\t1\t2\t1\t2\t1\tssh 2\t"; lines[1] != want {
 		t.Errorf("stats = %q, want a line %q", got, want)
+	}
+	if got := cb.OK(t, a, "", "stats --all"); !strings.Contains(got, "\nother\t0\t") {
+		t.Errorf("stats --all = %q, want other too", got)
 	}
 	day := cb.OK(t, a, "", "stats hello")
 	dl := strings.Split(strings.TrimSuffix(day, "\n"), "\n")
@@ -315,5 +320,102 @@ func TestInvisibleCharactersLeaveLs(t *testing.T) {
 	}
 	if got := cb.OK(t, r, "", "read notice"); !strings.Contains(got, "Admin notice") || strings.ContainsAny(got, "\u200b\u200e\u2060\ufeff\ufff9\U000E0041") {
 		t.Errorf("read = %q", got)
+	}
+}
+
+// TestHelpAndBadFlags: every command's --help and -h print its usage on
+// stdout and exit 0; a bad flag is one line in the blog's words.
+func TestHelpAndBadFlags(t *testing.T) {
+	cb := servertest.Start(t, blog.Config{})
+	r := cb.Reader
+	for _, line := range []string{"ls --help", "ls -h", "read -h", "read hello --help", "cat --help", "publish --help", "whoami -h", "search --help"} {
+		got := cb.OK(t, r, "", line)
+		name := strings.Fields(line)[0]
+		if !strings.HasPrefix(got, "usage: ssh HOST "+name) {
+			t.Errorf("%s = %q", line, got)
+		}
+	}
+	if got := cb.OK(t, r, "", "read --help"); !strings.Contains(got, "usage: ssh HOST read SLUG [--width N] [--body]\n") ||
+		!strings.Contains(got, "\n  --width N ") || !strings.Contains(got, "\n  --body ") {
+		t.Errorf("read --help = %q", got)
+	}
+	cb.Fails(t, r, "", "read hello --width abc", `sshblog: read: --width: "abc" is not a number`)
+	cb.Fails(t, r, "", "read hello --width=abc", `sshblog: read: --width: "abc" is not a number`)
+	cb.Fails(t, r, "", "read hello --width", `sshblog: read: --width needs a value`)
+	cb.Fails(t, r, "", "read hello --colour", "sshblog: read: unknown flag --colour; try `read --help`")
+	cb.Fails(t, r, "", "search x --limit many", `sshblog: search: --limit: "many" is not a number`)
+	cb.Fails(t, cb.Author, "", "publish x --if-rev x", `sshblog: publish: --if-rev: "x" is not a revision number`)
+}
+
+// TestStatsMostReadFirst: stats lists the posts read, most read first over
+// 30 days, then all time; --all adds those never read, in the list's order.
+func TestStatsMostReadFirst(t *testing.T) {
+	cb := servertest.Start(t, blog.Config{})
+	a, r := cb.Author, cb.Reader
+	for i, slug := range []string{"first", "second", "third", "fourth"} {
+		cb.OK(t, a, "---\ntitle: "+slug+"\ndate: 2024-01-0"+strconv.Itoa(i+1)+"\n---\nbody\n", "publish "+slug)
+	}
+	for slug, n := range map[string]int{"first": 3, "third": 1} {
+		for range n {
+			cb.OK(t, r, "", "cat "+slug)
+		}
+	}
+	posts := func(out string) []string {
+		var s []string
+		for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n")[1:] {
+			s = append(s, strings.Split(l, "\t")[0])
+		}
+		return s
+	}
+	if got := posts(cb.OK(t, a, "", "stats")); strings.Join(got, " ") != "first third" {
+		t.Errorf("stats lists %q, want first third", got)
+	}
+	if got := posts(cb.OK(t, a, "", "stats --all")); strings.Join(got, " ") != "first third fourth second" {
+		t.Errorf("stats --all lists %q, want first third fourth second", got)
+	}
+}
+
+// TestSearchNothingFound: a search with no result says so on stderr at a
+// terminal, and prints nothing to a pipe; both exit 0.
+func TestSearchNothingFound(t *testing.T) {
+	cb := servertest.Start(t, blog.Config{})
+	cb.OK(t, cb.Author, helloV1, "publish hello")
+	if got := cb.OK(t, cb.Reader, "", "search 없는말"); got != "" {
+		t.Errorf("search without a terminal = %q", got)
+	}
+	res := cb.DoTerminal(t, cb.Reader, "search 없는 말", 80)
+	if res.Code != 0 || !strings.Contains(res.Stderr, `no posts match "없는 말"`) {
+		t.Errorf("search at a terminal: exit %d, stdout %q, stderr %q", res.Code, res.Stdout, res.Stderr)
+	}
+	if res := cb.DoTerminal(t, cb.Reader, "search 첫", 80); res.Code != 0 || !strings.Contains(res.Stdout, "hello") || res.Stderr != "" {
+		t.Errorf("search with a result at a terminal: exit %d, stdout %q, stderr %q", res.Code, res.Stdout, res.Stderr)
+	}
+}
+
+// TestReadAtAWideTerminal: read with ssh -t and no --width lays the post
+// out at the terminal's width, at most the reading width; --width wins.
+func TestReadAtAWideTerminal(t *testing.T) {
+	cb := servertest.Start(t, blog.Config{})
+	cb.OK(t, cb.Author, "---\ntitle: Long\ndate: 2024-03-01\n---\n"+strings.Repeat("A paragraph of words that goes on and on. ", 30)+"\n", "publish long")
+	widest := func(out string) int {
+		w := 0
+		for _, l := range strings.Split(out, "\n") {
+			w = max(w, termtext.Width(strings.TrimRight(regexp.MustCompile("\x1b\\[[0-9;]*m|\x1b]8;[^\a]*\a").ReplaceAllString(l, ""), " \r")))
+		}
+		return w
+	}
+	for _, tt := range []struct {
+		cmd         string
+		term, least int
+		most        int
+	}{
+		{"read long", 200, 90, servertest.ReadingWidth},
+		{"read long", 60, 50, 60},
+		{"read long --width 150", 200, 140, 150},
+	} {
+		res := cb.DoTerminal(t, cb.Reader, tt.cmd, tt.term)
+		if w := widest(res.Stdout); res.Code != 0 || w > tt.most || w < tt.least {
+			t.Errorf("%s at %d columns: exit %d, %d columns wide, want %d to %d; stderr %q", tt.cmd, tt.term, res.Code, w, tt.least, tt.most, res.Stderr)
+		}
 	}
 }

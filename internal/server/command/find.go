@@ -25,8 +25,14 @@ func cmdSearch(c *call) error {
 	if *limit < 1 || *limit > 1000 {
 		return usageError{"--limit must be between 1 and 1000"}
 	}
-	hits, err := c.Blog.Search(c.ctx, c.ID, strings.Join(args, " "), *limit, snippetWidth)
+	words := strings.Join(args, " ")
+	hits, err := c.Blog.Search(c.ctx, c.ID, words, *limit, snippetWidth)
 	if err != nil {
+		return err
+	}
+	if len(hits) == 0 && c.Terminal {
+		// Someone at a terminal is told; a pipe gets nothing, as grep's.
+		_, err := fmt.Fprintf(c.Stderr, "no posts match %q\n", termtext.SanitizeLine(words))
 		return err
 	}
 	var b strings.Builder

@@ -104,6 +104,9 @@ func cmdRead(c *call) error {
 	switch {
 	case w == 0 && c.Terminal && c.Width > 0:
 		w = c.Width
+		if c.ReadingWidth > 0 {
+			w = min(w, c.ReadingWidth) // a comfortable measure on a wide terminal
+		}
 	case w == 0:
 		w = defaultWidth
 	case w < render.MinWidth || w > render.MaxWidth:

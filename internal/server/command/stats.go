@@ -1,7 +1,9 @@
 package command
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/sshblog/sshblog/internal/stats"
@@ -17,22 +19,39 @@ const statsDays = 30
 const statsReferrers = 3
 
 func cmdStats(c *call) error {
-	switch len(c.args) {
+	fs := c.flagSet()
+	all := fs.Bool("all", false, "")
+	args, err := c.flags(fs)
+	if err != nil {
+		return err
+	}
+	switch len(args) {
 	case 0:
-		return statsAll(c)
+		return statsAll(c, *all)
 	case 1:
-		return statsPost(c, c.args[0])
+		return statsPost(c, args[0])
 	}
 	return usageError{"expected at most one SLUG"}
 }
 
-// statsAll prints every post's reads over 7 and 30 days and all time,
-// newest post first, with its top referring domains.
-func statsAll(c *call) error {
+// statsAll prints the posts' reads over 7 and 30 days and all time, with
+// their top referring domains: most read first (over 30 days, then all
+// time; ties in the list's order, newest first), and only the posts ever
+// read unless all.
+func statsAll(c *call, all bool) error {
 	sums, err := c.Blog.Stats(c.ctx, c.ID, statsReferrers)
 	if err != nil {
 		return err
 	}
+	if !all {
+		sums = slices.DeleteFunc(sums, func(s stats.Summary) bool { return s.All.Reads == 0 })
+	}
+	slices.SortStableFunc(sums, func(a, b stats.Summary) int {
+		if c := cmp.Compare(b.Month.Reads, a.Month.Reads); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.All.Reads, a.All.Reads)
+	})
 	var b strings.Builder
 	b.WriteString("POST\tREADS 7D\tREADERS 7D\tREADS 30D\tREADERS 30D\tREADS\tREADERS\tSOURCES\tREFERRERS\n")
 	for _, s := range sums {

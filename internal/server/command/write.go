@@ -8,6 +8,7 @@ import (
 
 	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/render"
+	"github.com/sshblog/sshblog/internal/termtext"
 )
 
 // The commands that change posts. Each parses its command line, hands the
@@ -20,7 +21,7 @@ func ifRevFlag(fs *flag.FlagSet) func() *uint64 {
 	fs.Func("if-rev", "", func(s string) error {
 		n, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
-			return fmt.Errorf("--if-rev wants a revision number, not %q", s)
+			return fmt.Errorf("%q is not a revision number", termtext.SanitizeLine(s))
 		}
 		v, set = n, true
 		return nil

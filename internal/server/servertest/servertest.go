@@ -47,6 +47,10 @@ type Result struct {
 // Title is the blog's title, which `help` prints.
 const Title = "테스트 블로그"
 
+// ReadingWidth is the blog's reading width, the reading-width setting's
+// default.
+const ReadingWidth = 100
+
 // Start serves a blog with the rules in cfg; its location is UTC, it counts
 // reads, and it has the two authors ash and lee. The server stops, and the
 // store closes, when the test ends.
@@ -62,7 +66,7 @@ func Start(t testing.TB, cfg blog.Config) *Blog {
 	t.Cleanup(func() { counts.Close(context.Background()) })
 	cfg.Location, cfg.Stats, cfg.Authors = time.UTC, counts, func() int { return 2 }
 	authors := keyAuthors{"ash": ash.PublicKey(), "lee": lee.PublicKey()}
-	srv, err := server.New(server.Config{Title: Title, HostKey: NewSigner(t)}, blog.New(db, cfg), render.New(1<<20), authors, slog.New(slog.DiscardHandler))
+	srv, err := server.New(server.Config{Title: Title, HostKey: NewSigner(t), ReadingWidth: ReadingWidth}, blog.New(db, cfg), render.New(1<<20), authors, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,6 +104,37 @@ func (b *Blog) DoReader(t testing.TB, cfg *gossh.ClientConfig, r io.Reader, cmd 
 	defer sess.Close()
 	var out, errOut bytes.Buffer
 	sess.Stdin, sess.Stdout, sess.Stderr = r, &out, &errOut
+	err = sess.Run(cmd)
+	var exit *gossh.ExitError
+	code := 0
+	switch {
+	case errors.As(err, &exit):
+		code = exit.ExitStatus()
+	case err != nil:
+		t.Fatalf("%s: %v", cmd, err)
+	}
+	return Result{out.String(), errOut.String(), code}
+}
+
+// DoTerminal runs cmd as the client cfg with a terminal of width columns
+// (as `ssh -t` does) and no input.
+func (b *Blog) DoTerminal(t testing.TB, cfg *gossh.ClientConfig, cmd string, width int) Result {
+	t.Helper()
+	client, err := gossh.Dial("tcp", b.Addr, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	sess, err := client.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	if err := sess.RequestPty("xterm-256color", 40, width, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	sess.Stdout, sess.Stderr = &out, &errOut
 	err = sess.Run(cmd)
 	var exit *gossh.ExitError
 	code := 0

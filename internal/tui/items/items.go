@@ -30,6 +30,8 @@ import (
 type Item struct {
 	Entry  store.Entry
 	title  string // sanitised; never empty
+	date   string // as the list shows it
+	twin   string // the slug, sanitised, when another post has the same title and date; else empty
 	meta   string // "2006-01-02 · tag, tag", sanitised
 	desc   string // sanitised
 	folded string // title, tags, description and slug, for the filter
@@ -59,6 +61,7 @@ func New(e store.Entry, loc *time.Location) *Item {
 		draft = "draft"
 	}
 	tags := theme.JoinTags(e.Tags)
+	it.date = date
 	it.meta = theme.JoinNonEmpty(" · ", date, draft, tags)
 	it.folded = theme.Fold(norm.NFC.String(strings.Join([]string{it.title, tags, it.desc, slug}, "\n")))
 	return it
@@ -231,10 +234,15 @@ func (d Delegate) Render(w io.Writer, m list.Model, index int, li list.Item) {
 	if snip, ok := d.Found[it.Entry.Slug]; ok && terms != nil && snip != "" {
 		second = highlight(snip, terms, tw, meta, d.St.Match.Inherit(meta))
 	}
-	lines := []string{
-		gutter + highlight(it.title, terms, tw, title, d.St.Match.Inherit(title)),
-		gutter + second,
+	first := highlight(it.title, terms, tw, title, d.St.Match.Inherit(title))
+	if it.twin != "" {
+		// Another post has the same title and date: the slug, dimmed,
+		// tells them apart.
+		if room := tw - lipgloss.Width(first) - 1; room > 0 {
+			first += " " + meta.Render(termtext.Truncate(it.twin, room, theme.Ellipsis))
+		}
 	}
+	lines := []string{gutter + first, gutter + second}
 	if d.ShowDesc {
 		lines = append(lines, gutter+desc.Render(termtext.Truncate(it.desc, tw, theme.Ellipsis)))
 	}
@@ -288,6 +296,8 @@ func SplitReusing(entries []store.Entry, loc *time.Location, reuse map[string]*I
 			posts = append(posts, it)
 		}
 	}
+	markTwins(posts)
+	markTwins(pages)
 	slices.SortStableFunc(pages, func(a, b list.Item) int {
 		x, y := a.(*Item), b.(*Item)
 		if c := strings.Compare(theme.Fold(x.title), theme.Fold(y.title)); c != 0 {
@@ -296,6 +306,31 @@ func SplitReusing(entries []store.Entry, loc *time.Location, reuse map[string]*I
 		return strings.Compare(x.Entry.Slug, y.Entry.Slug)
 	})
 	return posts, pages
+}
+
+// markTwins marks the items of l that share their title and date with
+// another, so that the list shows their slugs too, and unmarks the others.
+// Items are shared and never changed: an item whose mark changes is
+// replaced by a marked copy.
+func markTwins(l []list.Item) {
+	type key struct{ title, date string }
+	seen := make(map[key]int, len(l))
+	for _, li := range l {
+		it := li.(*Item)
+		seen[key{it.title, it.date}]++
+	}
+	for i, li := range l {
+		it := li.(*Item)
+		twin := ""
+		if seen[key{it.title, it.date}] > 1 {
+			twin = termtext.SanitizeLine(it.Entry.Slug)
+		}
+		if twin != it.twin {
+			c := *it
+			c.twin = twin
+			l[i] = &c
+		}
+	}
 }
 
 // CountPages is "1 page" or "N pages".

@@ -31,6 +31,10 @@ func (p *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(msg, p.keys.History):
 		return p.goBack()
+	case p.showHelp && key.Matches(msg, p.keys.Back):
+		// q and esc close the help, back to the post.
+		p.showHelp = false
+		p.layout()
 	case key.Matches(msg, p.keys.Back):
 		p.history = nil
 		p.Close()
@@ -91,7 +95,7 @@ func (p *Model) openSlug(slug string) tea.Cmd {
 func (p *Model) View() string {
 	var parts []string
 	if p.vp.Height() > 0 {
-		parts = append(parts, p.vp.View())
+		parts = append(parts, p.mark(p.vp.View()))
 	}
 	parts = append(parts, p.statusBar(p.width))
 	if p.showHelp {
@@ -110,9 +114,13 @@ func (p *Model) helpView() string {
 	less := withHelp(k.Help, "?", "less")
 	edit := withHelp(k.Edit, "e", "edit this post")
 	edit.SetEnabled(p.opts.CanEdit)
+	next := k.Next
+	if len(p.terms) > 0 {
+		next = k.PrevMatch // opened from a search: n/N next/previous match
+	}
 	groups := [][]key.Binding{
 		{s.Down, s.Up, s.PageDown, s.PageUp, s.HalfPageDown, s.HalfPageUp},
-		{k.Top, k.Bottom, s.Left, s.Right, k.Next, k.Prev, k.SeriesNext, k.SeriesPrev},
+		{k.Top, k.Bottom, s.Left, s.Right, next, k.Prev, k.SeriesNext, k.SeriesPrev},
 		{k.NextLink, k.Follow, k.History},
 		{edit, k.Back, k.ForceQuit, less},
 	}
@@ -133,6 +141,9 @@ func (p *Model) statusBar(w int) string {
 		return ""
 	}
 	pct := fmt.Sprintf(" %3.f%% ", math.Round(p.vp.ScrollPercent()*100))
+	if m := p.matchStatus(); m != "" {
+		pct = " " + m + " ·" + pct
+	}
 	hint := " ? help "
 	title := " " + p.title() + " "
 	switch {

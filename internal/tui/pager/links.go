@@ -8,10 +8,9 @@ import (
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/text"
-	"golang.org/x/text/unicode/norm"
 
+	"github.com/sshblog/sshblog/internal/search"
 	"github.com/sshblog/sshblog/internal/termtext"
-	"github.com/sshblog/sshblog/internal/tui/theme"
 )
 
 // Links in the pager: tab and shift+tab go from link to link of the post,
@@ -62,7 +61,7 @@ func nodeText(n ast.Node, src []byte) string {
 }
 
 // moveLink chooses the next (dir 1) or previous (dir -1) link of the open
-// post, and scrolls to where it is shown.
+// post, marks it, and scrolls to where it is shown.
 func (p *Model) moveLink(dir int) {
 	if len(p.links) == 0 {
 		return
@@ -75,24 +74,43 @@ func (p *Model) moveLink(dir int) {
 	default:
 		p.link = (p.link + dir + len(p.links)) % len(p.links)
 	}
-	l := p.links[p.link]
-	needle := theme.Fold(norm.NFC.String(strings.TrimSpace(l.text)))
-	if needle == "" {
+	if !p.findLink() {
 		return
 	}
-	if lines := matchLines(p.content, []string{needle}); len(lines) > 0 {
-		// The first line at or after the view's top, else the first.
-		target := lines[0]
-		for _, ln := range lines {
-			if ln >= p.vp.YOffset() {
-				target = ln
-				break
-			}
-		}
-		if target < p.vp.YOffset() || target >= p.vp.YOffset()+p.vp.Height() {
-			p.vp.SetYOffset(max(0, target-matchContext))
+	if l := p.linkSpan.line; l < p.vp.YOffset() || l >= p.vp.YOffset()+p.vp.Height() {
+		p.vp.SetYOffset(max(0, l-matchContext))
+	}
+}
+
+// findLink finds where the chosen link's text is shown, for marking it,
+// and reports whether it did. A link whose text another link before it
+// has too is taken to be that text's next occurrence.
+func (p *Model) findLink() bool {
+	p.linkShown = false
+	if p.link < 0 || p.link >= len(p.links) {
+		return false
+	}
+	needle := linkNeedle(p.links[p.link])
+	if needle == "" {
+		return false
+	}
+	nth := 0
+	for _, l := range p.links[:p.link] {
+		if linkNeedle(l) == needle {
+			nth++
 		}
 	}
+	spans := findSpans(p.lines, []string{needle})
+	if len(spans) == 0 {
+		return false
+	}
+	p.linkSpan, p.linkShown = spans[min(nth, len(spans)-1)], true
+	return true
+}
+
+// linkNeedle is a link's text as findSpans looks for it.
+func linkNeedle(l link) string {
+	return search.Normalize(strings.TrimSpace(termtext.SanitizeLine(l.text)))
 }
 
 // followLink opens the post the chosen link leads to, keeping the one

@@ -56,6 +56,9 @@ type Options struct {
 	Links    LinkFunc       // where a link leads; nil: links are only shown
 	Opened   func(string)   // called once per post and session when it is read; nil: nothing counted
 	Location *time.Location // the time zone dates are shown in
+	// ReadingWidth is the widest, in columns, a post is laid out, its
+	// header too; the text stays at the left. 0: the window's width.
+	ReadingWidth int
 
 	// Step moves the reader's list by delta posts and returns the post
 	// there, if there is one; Select puts the list on the post called
@@ -116,15 +119,20 @@ type Model struct {
 	byline  render.Byline // the series the post is in, and its place; from the blog when it loads
 	links   []link        // the post's links, in order
 	link    int           // the chosen link, or -1
-	content string        // what the viewport shows, for finding a link's line
-	terms   []string      // the search the post was opened from, if any
-	matches []int         // the lines of the content where terms are found
+	lines   []string      // what the viewport shows, by line, for finding matches and links
+	terms   []string      // the words of the search the post was opened from, if any
+	needles []string      // what terms match in the text (see matchNeedles)
+	found   []span        // the matches of needles in lines, in order
+	cur     int           // the current match, or -1
 	jumped  bool          // the pager went to the first match once
-	keep    bool          // the load in flight is a reload: keep the scroll position
-	body    string        // the rendered body
-	bodyKey render.Key    // what body (or err) is the outcome of
-	busy    bool          // a render is in flight
-	err     string        // why the post cannot be shown: one sanitised line
+
+	linkSpan  span       // where the chosen link's text is shown
+	linkShown bool       // linkSpan is found
+	keep      bool       // the load in flight is a reload: keep the scroll position
+	body      string     // the rendered body
+	bodyKey   render.Key // what body (or err) is the outcome of
+	busy      bool       // a render is in flight
+	err       string     // why the post cannot be shown: one sanitised line
 
 	vp viewport.Model
 }
@@ -137,7 +145,7 @@ func New(opts Options, keys Keys, scroll viewport.KeyMap, st *theme.Styles, dark
 	vp := viewport.New()
 	vp.KeyMap = scroll
 	vp.MouseWheelEnabled = false
-	return &Model{opts: opts, keys: keys, st: st, dark: dark, vp: vp, link: -1}
+	return &Model{opts: opts, keys: keys, st: st, dark: dark, vp: vp, link: -1, cur: -1}
 }
 
 // Open shows the post e (as the list knows it), opened from a search for
@@ -149,7 +157,7 @@ func (p *Model) Open(e store.Entry, terms []string) tea.Cmd {
 	p.entry, p.post, p.rev = e, nil, store.Revision{}
 	p.keep, p.body, p.err = false, "", ""
 	p.bodyKey = render.Key{}
-	p.terms, p.matches, p.jumped = terms, nil, false
+	p.terms, p.needles, p.found, p.cur, p.jumped = terms, matchNeedles(terms), nil, -1, false
 	p.links, p.link = nil, -1
 	p.setContent(false)
 	// Reading the post here rather than in a command, with its render when
@@ -164,6 +172,7 @@ func (p *Model) Close() {
 	p.seq++ // drop the answer to a read in flight
 	p.post, p.rev, p.body, p.err = nil, store.Revision{}, "", ""
 	p.bodyKey = render.Key{}
+	p.lines, p.found, p.linkShown = nil, nil, false
 	p.vp.SetContent("")
 }
 
@@ -248,7 +257,7 @@ func (p *Model) Revision() store.Revision { return p.rev }
 // Holding reports whether the pager holds anything of a post: its source,
 // its render or its lines. After Close it holds none.
 func (p *Model) Holding() bool {
-	return p.post != nil || len(p.rev.Source) != 0 || p.body != "" || p.vp.TotalLineCount() > 1
+	return p.post != nil || len(p.rev.Source) != 0 || p.body != "" || p.vp.TotalLineCount() > 1 || len(p.lines) > 0
 }
 
 // Offset is the first line of the post shown.
@@ -401,9 +410,18 @@ func (p *Model) renderKey() (k render.Key, ok bool) {
 	}
 	return render.Key{
 		ID:    fmt.Sprintf("%s@%d", p.rev.Slug, p.rev.Rev),
-		Width: render.WidthFor(p.vp.Width()),
+		Width: render.WidthFor(p.columnWidth()),
 		Style: style,
 	}, true
+}
+
+// columnWidth is the width the post is laid out at: the window's, at most
+// the reading width.
+func (p *Model) columnWidth() int {
+	if w := p.opts.ReadingWidth; w > 0 {
+		return min(p.vp.Width(), w)
+	}
+	return p.vp.Width()
 }
 
 // requestRender starts the render the pager needs, unless it has it; a
@@ -500,7 +518,7 @@ func (p *Model) setContent(keep bool) {
 		frac = float64(p.vp.YOffset()) / float64(total)
 	}
 
-	w := p.vp.Width()
+	w := p.columnWidth()
 	var b strings.Builder
 	b.WriteString(strings.Join(theme.PostHeader(p.st, p.opts.Location, w, p.title(), p.meta(), p.author(), p.byline.SeriesLine()), "\n"))
 	b.WriteByte('\n')
@@ -512,14 +530,17 @@ func (p *Model) setContent(keep bool) {
 	default:
 		b.WriteString(p.body)
 	}
-	content := b.String()
-	p.content = content
-	p.vp.SetContent(content)
-	p.matches = matchLines(content, p.terms)
+	p.lines = strings.Split(b.String(), "\n")
+	p.vp.SetContentLines(p.lines)
+	p.found = findSpans(p.lines, p.needles)
+	if !keep || p.cur >= len(p.found) {
+		p.cur = -1
+	}
+	p.findLink()
 	// Sideways only when the body is wider than the window: in windows
 	// narrower than the renderer's minimum, and until a resize's render
 	// lands.
-	wide := p.body != "" && p.bodyKey.Width > w
+	wide := p.body != "" && p.bodyKey.Width > p.vp.Width()
 	p.vp.KeyMap.Left.SetEnabled(wide)
 	p.vp.KeyMap.Right.SetEnabled(wide)
 	p.vp.SetXOffset(p.vp.XOffset()) // in range for the new content

@@ -45,6 +45,11 @@ type Styles struct {
 	BarTitle   lipgloss.Style
 	BarPercent lipgloss.Style
 	BarHelp    lipgloss.Style
+	// Marks over the rendered post: the matches of the search it was
+	// opened from, the current one, and the link chosen with tab.
+	Found        lipgloss.Style
+	FoundCurrent lipgloss.Style
+	LinkChosen   lipgloss.Style
 
 	// The editor: a title bar in the pager's status bar's colours, the
 	// text, and a line for messages.
@@ -117,6 +122,10 @@ func newStyles(dark bool) Styles {
 		BarTitle:   lipgloss.NewStyle().Foreground(normal).Background(barBg).Bold(true),
 		BarPercent: lipgloss.NewStyle().Foreground(barFg).Background(barBg),
 		BarHelp:    lipgloss.NewStyle().Foreground(barFg).Background(barHiBg),
+
+		Found:        lipgloss.NewStyle().Foreground(ld(lipgloss.Color("#1A1A1A"), lipgloss.Color("#FFFFFF"))).Background(ld(lipgloss.Color("#FFE58A"), lipgloss.Color("#5F5300"))),
+		FoundCurrent: lipgloss.NewStyle().Foreground(lipgloss.Color("#000000")).Background(lipgloss.Color("#FFAF00")).Bold(true),
+		LinkChosen:   lipgloss.NewStyle().Reverse(true).Bold(true),
 
 		KindOn:  lipgloss.NewStyle().Foreground(accent).Bold(true),
 		KindOff: lipgloss.NewStyle().Foreground(dim),
