@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Runs every test of sshblog: vet, then the race-checked unit and end-to-end
 # tests. The end-to-end tests need the OpenSSH client and tmux, the web's
-# browser test Chromium and a CJK font; as root with apt-get this installs
-# them when they are missing.
+# browser test Chromium and a CJK font, the systemd unit's test
+# systemd-analyze; as root with apt-get this installs them when they are
+# missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 command -v ssh >/dev/null || missing+=(openssh-client)
 command -v tmux >/dev/null || missing+=(tmux)
+command -v systemd-analyze >/dev/null || missing+=(systemd)
 command -v chromium >/dev/null || missing+=(chromium)
 [ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
 if [ ${#missing[@]} -gt 0 ]; then
