@@ -76,7 +76,7 @@ func TestExits(t *testing.T) {
 		stdout string // a regular expression; "" for nothing
 		stderr string // a regular expression for the one line; "" for nothing
 	}{
-		{name: "version", args: []string{"--version"}, stdout: `^sshblog \S+ \(\S+\)\n$`},
+		{name: "version", args: []string{"--version"}, stdout: `^sshblog \S+( \([^)]+\))?\n$`},
 		{name: "help", args: []string{"--help"}, stdout: `(?s)^Usage: sshblog .*--max-sessions-per-ip +BLOG_MAX_SESSIONS_PER_IP +max-sessions-per-ip: +20\n`},
 		{
 			name: "print-config", env: []string{"BLOG_CONFIG=" + good, "BLOG_MAX_SESSIONS=6"}, args: []string{"--print-config", "--log-level=debug"},
