@@ -177,7 +177,7 @@ func (rd *reader) add(tr *tar.Reader, hdr *tar.Header) error {
 		rd.c.Aliases = parseAliases(string(data))
 		return nil
 	}
-	if !post.IsMarkdownFile(name) {
+	if !post.IsMarkdownFile(name) || isSectionIndex(name) {
 		rd.c.Ignored++
 		return nil
 	}
@@ -243,4 +243,13 @@ func parseAliases(text string) [][2]string {
 		}
 	}
 	return out
+}
+
+// isSectionIndex reports whether name is a Hugo section's _index.md (or
+// .markdown), which describes a list page (the home page, a section), not
+// a post.
+func isSectionIndex(name string) bool {
+	file := path.Base(name)
+	stem := strings.TrimSuffix(file, path.Ext(file))
+	return strings.EqualFold(stem, "_index")
 }

@@ -114,6 +114,8 @@ func TestReadNames(t *testing.T) {
 		file{name: "/abs.md", body: "abs"}, // likewise
 		file{name: "./content/ok.md", body: "ok"},
 		file{name: "content/posts/bundle/index.md", body: "bundle"},
+		file{name: "content/_index.md", body: "---\ntitle: Home\n---\n"},              // a Hugo section's list page
+		file{name: "content/posts/_INDEX.markdown", body: "---\ntitle: Posts\n---\n"}, // likewise
 		file{name: "../index.md", body: "no folder"},
 		file{name: "a/dup.md", body: "first"},
 		file{name: "b/2024-01-01-dup.markdown", body: "second"},
@@ -146,8 +148,8 @@ func TestReadNames(t *testing.T) {
 			t.Errorf("skipped[%d] = %q, want %q", i, c.Skipped[i], w)
 		}
 	}
-	if c.Ignored != 2 {
-		t.Errorf("ignored %d files, want 2 (directories and links are not files)", c.Ignored)
+	if c.Ignored != 4 {
+		t.Errorf("ignored %d files, want 4: two that are not markdown and two section index pages (directories and links are not files)", c.Ignored)
 	}
 }
 

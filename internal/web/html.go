@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"html/template"
 	"regexp"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/alecthomas/chroma/v2"
 	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
@@ -51,7 +53,8 @@ var chromaClass = regexp.MustCompile(`^(chroma|[a-z]{1,3}|line|cl|ln|lnt|hl)( [a
 // render converts markdown to safe HTML.
 func (h *bodyHTML) render(markdown []byte) (template.HTML, error) {
 	var buf bytes.Buffer
-	if err := h.md.Convert(markdown, &buf); err != nil {
+	ctx := parser.NewContext(parser.WithIDs(newHeadingIDs()))
+	if err := h.md.Convert(markdown, &buf, parser.WithContext(ctx)); err != nil {
 		return "", fmt.Errorf("converting markdown: %w", err)
 	}
 	return template.HTML(h.policy.SanitizeBytes(buf.Bytes())), nil // #nosec: sanitised just now
@@ -97,10 +100,71 @@ func renderCode(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast
 }
 
 // codeCSS is the stylesheet of highlighted code: a light theme, and a
-// dark one for readers whose system prefers it.
+// dark one for readers whose system prefers it. The themes' backgrounds are
+// left out: a code block has the page's code background (style.css), a
+// box set apart from the page in both themes, where the themes' own
+// equalled the page's.
 func codeCSS() string {
 	var light, dark strings.Builder
 	codeFormatter.WriteCSS(&light, styles.Get("github"))
 	codeFormatter.WriteCSS(&dark, styles.Get("github-dark"))
-	return light.String() + "\n@media (prefers-color-scheme: dark) {\n" + dark.String() + "}\n"
+	return withoutBackground(light.String()) + "\n@media (prefers-color-scheme: dark) {\n" + withoutBackground(dark.String()) + "}\n"
 }
+
+// withoutBackground drops the rules of Chroma's CSS that paint the
+// background of a whole block.
+func withoutBackground(css string) string {
+	var b strings.Builder
+	for line := range strings.Lines(css) {
+		if strings.HasPrefix(line, "/* Background */") || strings.HasPrefix(line, "/* PreWrapper */") {
+			continue
+		}
+		b.WriteString(line)
+	}
+	return b.String()
+}
+
+// headingIDs gives headings ids made of their words in any script, so that
+// Korean headings get "들어가며", not goldmark's "heading", "heading-1" (its
+// ids keep ASCII letters only). Letters are lower-cased, spaces become
+// hyphens, other characters are dropped; a repeated id gets -1, -2.
+type headingIDs struct {
+	seen map[string]bool
+}
+
+// newHeadingIDs returns the ids of one document.
+func newHeadingIDs() *headingIDs { return &headingIDs{seen: map[string]bool{}} }
+
+// Generate returns a new id for a heading (or other node) of text value.
+func (h *headingIDs) Generate(value []byte, kind ast.NodeKind) []byte {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.TrimSpace(string(value)) {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || r == '_':
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(unicode.ToLower(r))
+		case unicode.IsSpace(r) || r == '-':
+			dash = true
+		}
+	}
+	id := b.String()
+	if id == "" {
+		id = "section"
+		if kind != ast.KindHeading {
+			id = "id"
+		}
+	}
+	unique := id
+	for i := 1; h.seen[unique]; i++ {
+		unique = id + "-" + strconv.Itoa(i)
+	}
+	h.seen[unique] = true
+	return []byte(unique)
+}
+
+// Put notes an id a heading was given by hand ({#id}).
+func (h *headingIDs) Put(value []byte) { h.seen[string(value)] = true }

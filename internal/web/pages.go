@@ -53,11 +53,13 @@ type view struct {
 	Older       string
 	Tags        []tagLink
 	Post        *postView
+	Query       string // the search box's words
 }
 
 // postLink is a post in a list.
 type postLink struct {
 	URL, Title, Description string
+	Lang                    string // "ko" for a Korean title or description on a blog of another language
 	Date                    time.Time
 	DateText                string
 }
@@ -239,7 +241,21 @@ func (s *Server) dateText(t time.Time) string {
 
 // link is a post as a list shows it.
 func (s *Server) link(e store.Entry) postLink {
-	return postLink{URL: postPath(e), Title: titleOf(e), Description: e.Description, Date: e.Date, DateText: s.dateText(e.Date)}
+	l := postLink{URL: postPath(e), Title: titleOf(e), Description: e.Description, Date: e.Date, DateText: s.dateText(e.Date)}
+	l.Lang = s.langOf(l.Title + "\n" + l.Description)
+	return l
+}
+
+// langOf is the lang attribute for text on a page of the blog's language:
+// the language its script shows (post.DetectLang) if that is not the
+// blog's, else "". Korean breaks lines between words, Chinese and Japanese
+// between characters (the stylesheet's word-break), so each must be marked
+// wherever it appears.
+func (s *Server) langOf(text string) string {
+	if l := post.DetectLang(text); l != "" && !post.SameLanguage(l, s.cfg.Lang) {
+		return l
+	}
+	return ""
 }
 
 // postPath is where a post or page lives.
@@ -436,7 +452,7 @@ func (s *Server) postHTML(r *http.Request, slug string) (*page, error) {
 		return nil, err
 	}
 	base := s.base(r)
-	pv := &postView{Title: titleOf(store.Entry{Meta: p.Meta}), Author: termtext.SanitizeLine(bl.Author), Lang: p.Lang, Series: bl.SeriesLine(),
+	pv := &postView{Title: titleOf(store.Entry{Meta: p.Meta}), Author: termtext.SanitizeLine(bl.Author), Lang: p.Language(""), Series: bl.SeriesLine(),
 		Date: p.Date, DateText: s.dateText(p.Date), Body: body,
 		SSH: s.sshCommand(base) + " read " + p.Slug}
 	if pv.Series != "" {
@@ -445,10 +461,7 @@ func (s *Server) postHTML(r *http.Request, slug string) (*page, error) {
 	for _, t := range p.Tags {
 		pv.Tags = append(pv.Tags, tagLink{Name: t, URL: tagPath(t)})
 	}
-	lang := s.cfg.Lang
-	if p.Lang != "" {
-		lang = p.Lang
-	}
+	lang := p.Language(s.cfg.Lang)
 	e := store.Entry{Meta: p.Meta}
 	v := view{Blog: s.site(r), Lang: lang, Title: pv.Title, Description: p.Description,
 		Canonical: base + postPath(e), Image: absolute(base, p.Image), Post: pv}
@@ -544,7 +557,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the query is too long", http.StatusBadRequest)
 		return
 	}
-	v := view{Blog: s.site(r), Lang: s.cfg.Lang, Title: "search", Heading: "“" + q + "”", Canonical: s.base(r) + "/search"}
+	v := view{Blog: s.site(r), Lang: s.cfg.Lang, Title: "search", Heading: "“" + q + "”", Query: q, Canonical: s.base(r) + "/search"}
 	if q != "" {
 		hits, err := s.blog.Search(r.Context(), anyone, q, perPage, 120)
 		if err != nil {

@@ -157,6 +157,9 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.index)
 	mux.HandleFunc("GET /posts/{name}", s.post)
+	mux.HandleFunc("GET /posts/{name}/{$}", withoutSlash)
+	mux.HandleFunc("GET /pages/{name}/{$}", withoutSlash)
+	mux.HandleFunc("GET /tags/{tag}/{$}", withoutSlash)
 	mux.HandleFunc("GET /pages/{name}", s.page)
 	mux.HandleFunc("GET /tags/{$}", s.tags)
 	mux.HandleFunc("GET /tags/{tag}", s.tag)
@@ -168,6 +171,17 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /style.css", s.style)
 	mux.HandleFunc("/", s.notFound)
 	return s.logged(s.secured(s.limited(mux)))
+}
+
+// withoutSlash answers a post's, page's or tag's address with a trailing
+// slash, as Hugo and Astro write their links, with a permanent redirect to
+// the address without it (the query kept).
+func withoutSlash(w http.ResponseWriter, r *http.Request) {
+	target := strings.TrimSuffix(r.URL.EscapedPath(), "/")
+	if r.URL.RawQuery != "" {
+		target += "?" + r.URL.RawQuery
+	}
+	http.Redirect(w, r, target, http.StatusMovedPermanently)
 }
 
 // secured sets the headers every response has.
