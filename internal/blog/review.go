@@ -32,6 +32,9 @@ type Published struct {
 	store.Entry
 	// Proposal is set when the change waits for a review.
 	Proposal *store.Proposal
+	// Unchanged is set when the source was the post's current revision
+	// byte for byte: nothing was stored, and Entry is that revision.
+	Unchanged bool
 }
 
 // Reviewing reports whether authors' changes wait for a review: the review

@@ -65,6 +65,9 @@ type Saved struct {
 	// Proposed numbers the proposal the save made instead, when the blog
 	// requires a review; 0 when the save was published.
 	Proposed uint64
+	// Unchanged is set when the text was the post's current revision byte
+	// for byte: nothing was stored, and Entry is that revision.
+	Unchanged bool
 }
 
 // Options say where the editor reads, saves and renders.
@@ -407,6 +410,10 @@ func (e *Model) applySaved(msg savedMsg) tea.Cmd {
 		return e.savedCmd()
 	}
 	e.rev, e.newer = msg.saved.Entry.Rev, 0
+	if msg.saved.Unchanged {
+		e.setMsg(fmt.Sprintf("Unchanged: %s rev %d already has this text; nothing was stored.", e.slug, e.rev), false)
+		return nil
+	}
 	entry := msg.saved.Entry
 	e.saved = &entry
 	e.setMsg(fmt.Sprintf("Saved %s rev %d.", e.slug, e.rev), false)
