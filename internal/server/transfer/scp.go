@@ -5,25 +5,33 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
+	"strings"
 
 	"charm.land/ssh"
 	"charm.land/wish/v2"
 	"charm.land/wish/v2/scp"
 
 	"github.com/sshblog/sshblog/internal/post"
+	"github.com/sshblog/sshblog/internal/termtext"
 )
 
 // legacyScp serves `scp -O`, the old scp protocol run as a command: the blog
 // is one folder of SLUG.md files, as over sftp.
-type legacyScp struct{ folder func(ssh.Session) *Folder }
+type legacyScp struct {
+	folder func(ssh.Session) *Folder
+	log    *slog.Logger
+}
 
-// SCPMiddleware serves `scp -O` in the folder each session is given. wish's scp writes a download and returns
+// SCPMiddleware serves `scp -O` in the folder each session is given. An
+// upload's target names the post as over sftp (see targetFile). A failure
+// reaches the client as one line on stderr and is logged. wish's scp writes a download and returns
 // without reading the client's acknowledgements; closing before they arrive
 // makes OpenSSH's scp report "lost connection" when it sends them. So after a
 // download, read them: one to start, then one each for the times line, the
 // file line and the file's contents.
-func SCPMiddleware(folder func(ssh.Session) *Folder) wish.Middleware {
-	h := legacyScp{folder}
+func SCPMiddleware(folder func(ssh.Session) *Folder, log *slog.Logger) wish.Middleware {
+	h := legacyScp{folder, log}
 	return func(next ssh.Handler) ssh.Handler {
 		return h.serve(scp.Middleware(h, h)(next))
 	}
@@ -34,6 +42,9 @@ func (h legacyScp) serve(serve ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		rec := &exitRecorder{Session: sess}
 		serve(rec)
+		if rec.code != 0 {
+			h.log.Info("scp failed", "remote", sess.RemoteAddr().String(), "command", termtext.SanitizeLine(strings.Join(sess.Command(), " ")), "err", strings.TrimSpace(rec.stderr.String()))
+		}
 		if info := scp.GetInfo(sess.Command()); info.Ok && info.Op == scp.OpCopyToClient && !rec.exited {
 			_, _ = io.ReadFull(sess, make([]byte, scpDownloadAcks))
 		}
@@ -45,15 +56,55 @@ func (h legacyScp) serve(serve ssh.Handler) ssh.Handler {
 const scpDownloadAcks = 4
 
 // exitRecorder notes whether a handler ended the session with a status, as
-// wish's scp does on an error.
+// wish's scp does on an error, and what it wrote on stderr: wish writes an
+// error without a newline, which the client's terminal needs.
 type exitRecorder struct {
 	ssh.Session
 	exited bool
+	code   int
+	stderr stderrTail
 }
 
-// Exit records the call and passes it on.
+// maxStderrKept is how much of what a session wrote on stderr is kept for
+// the log.
+const maxStderrKept = 512
+
+// stderrTail passes writes on to a session's stderr, keeping the start of
+// them and whether the last one ended a line.
+type stderrTail struct {
+	io.ReadWriter
+	kept    bytes.Buffer
+	endLine bool
+}
+
+// Write passes p on and notes it.
+func (t *stderrTail) Write(p []byte) (int, error) {
+	if room := maxStderrKept - t.kept.Len(); room > 0 {
+		t.kept.Write(p[:min(room, len(p))])
+	}
+	if len(p) > 0 {
+		t.endLine = p[len(p)-1] == '\n'
+	}
+	return t.ReadWriter.Write(p)
+}
+
+// String returns the start of what was written.
+func (t *stderrTail) String() string { return t.kept.String() }
+
+// Stderr returns the session's stderr, noting what goes to it.
+func (e *exitRecorder) Stderr() io.ReadWriter {
+	if e.stderr.ReadWriter == nil {
+		e.stderr.ReadWriter = e.Session.Stderr()
+	}
+	return &e.stderr
+}
+
+// Exit ends a line left open on stderr, records the call and passes it on.
 func (e *exitRecorder) Exit(code int) error {
-	e.exited = true
+	if e.stderr.kept.Len() > 0 && !e.stderr.endLine {
+		_, _ = e.stderr.Write([]byte{'\n'})
+	}
+	e.exited, e.code = true, code
 	return e.Session.Exit(code)
 }
 
@@ -103,7 +154,11 @@ func (h legacyScp) Mkdir(ssh.Session, *scp.DirEntry) error {
 // refused before a byte of it is read.
 func (h legacyScp) Write(sess ssh.Session, entry *scp.FileEntry) (int64, error) {
 	c := h.folder(sess)
-	u, err := c.newUpload(entry.Name)
+	name, err := targetFile(scp.GetInfo(sess.Command()).Path, entry.Name)
+	if err != nil {
+		return 0, err
+	}
+	u, err := c.newUpload(name)
 	if err != nil {
 		return 0, err
 	}

@@ -1,0 +1,158 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+)
+
+// revisions counts the revisions `history` lists for slug.
+func revisions(t *testing.T, b *blog, c *client, slug string) int {
+	t.Helper()
+	return strings.Count(strings.TrimSpace(c.must(b, "", "history", slug)), "\n") + 1
+}
+
+// TestEmptyPostsAreRefused: an empty or blank post is refused with one line
+// on every write path (stdin, scp both ways, sftp, import), and nothing
+// changes.
+func TestEmptyPostsAreRefused(t *testing.T) {
+	b := newBlog(t)
+	ash, reader := newClient(t, "ash"), newClient(t, "reader")
+	b.addAuthor("ash", ash)
+	b.start()
+	ash.must(b, hello, "publish", "hi")
+	ls := reader.must(b, "", "ls")
+	write := writeFiles(t)
+	host := "ash@127.0.0.1:"
+
+	for _, blank := range []string{"", " \n\t\r\n\n"} {
+		wantFail(t, "publish hi of a blank post", ash.run(b, blank, "publish", "hi"), "empty")
+		wantFail(t, "publish new of a blank post", ash.run(b, blank, "publish", "new"), "empty")
+		empty := write("hi.md", blank)
+		for _, args := range [][]string{{empty, host}, {"-O", empty, host}} {
+			if out, err := ash.transfer(b, "scp", "", args...); err == nil || !strings.Contains(out, "empty") {
+				t.Errorf("scp %v of a blank post: err %v, said %q", args, err, out)
+			}
+		}
+		if out, err := ash.transfer(b, "sftp", "put "+empty+" new.md\n", "-b", "-", "ash@127.0.0.1"); err == nil || !strings.Contains(out, "empty") {
+			t.Errorf("sftp put of a blank post: err %v, said %q", err, out)
+		}
+		out := ash.must(b, makeTar(t, true, [][2]string{{"content/posts/blank.md", blank}}), "import")
+		if !strings.Contains(out, "blank.md: the post is empty") || !strings.Contains(out, "imported 0") {
+			t.Errorf("import of a blank post said %q", out)
+		}
+	}
+	if n := revisions(t, b, ash, "hi"); n != 1 {
+		t.Errorf("hi has %d revisions after blank writes, want 1", n)
+	}
+	if got := reader.must(b, "", "ls"); got != ls {
+		t.Errorf("blank writes changed the list:\n%s\nwas:\n%s", got, ls)
+	}
+	wantFail(t, "cat new", reader.run(b, "", "cat", "new"), "no post")
+}
+
+// TestUnchangedWritesStoreNothing: republishing a post's current text
+// stores no revision on any path, and with review required no proposal.
+func TestUnchangedWritesStoreNothing(t *testing.T) {
+	for _, review := range []bool{false, true} {
+		var env []string
+		if review {
+			env = []string{"BLOG_REVIEW=required"}
+		}
+		b := newBlog(t, env...)
+		ash, lee := newClient(t, "ash"), newClient(t, "lee")
+		b.addAuthor("ash", ash)
+		b.addAuthor("lee", lee)
+		b.start()
+		ash.must(b, hello, "publish", "hi")
+		if review {
+			lee.must(b, "", "approve", "hi", "1")
+		}
+		if out := ash.must(b, hello, "publish", "hi"); out != "unchanged hi rev 1\n" {
+			t.Errorf("review=%v: publish of the same text said %q", review, out)
+		}
+		file := writeFiles(t)("hi.md", hello)
+		for _, args := range [][]string{{file, "ash@127.0.0.1:"}, {"-O", file, "ash@127.0.0.1:"}} {
+			if out, err := ash.transfer(b, "scp", "", args...); err != nil {
+				t.Errorf("review=%v: scp %v of the same text: %v: %s", review, args, err, out)
+			}
+		}
+		if out, err := ash.transfer(b, "sftp", "put "+file+" hi.md\n", "-b", "-", "ash@127.0.0.1"); err != nil {
+			t.Errorf("review=%v: sftp put of the same text: %v: %s", review, err, out)
+		}
+		out := ash.must(b, makeTar(t, true, [][2]string{{"content/posts/hi.md", hello}}), "import")
+		if !strings.Contains(out, "hi.md: unchanged") {
+			t.Errorf("review=%v: import of the same text said %q", review, out)
+		}
+		if n := revisions(t, b, ash, "hi"); n != 1 && !review || review && n != 2 { // with review: the proposal's line, then rev 1
+			t.Errorf("review=%v: hi has %d history lines after unchanged writes:\n%s", review, n, ash.must(b, "", "history", "hi"))
+		}
+		if review {
+			if got := lee.must(b, "", "review"); strings.Contains(got, "hi") {
+				t.Errorf("an unchanged write left a proposal:\n%s", got)
+			}
+		}
+	}
+}
+
+// TestUploadTargetNamesThePost: over both scp protocols and sftp, the
+// target's name is the slug; the blog's folder as a target takes the
+// source's name; a target in a folder that does not exist, or with a bad
+// slug, is refused with its reason on the user's terminal, as one line.
+func TestUploadTargetNamesThePost(t *testing.T) {
+	b := newBlog(t)
+	ash, reader := newClient(t, "ash"), newClient(t, "reader")
+	b.addAuthor("ash", ash)
+	b.start()
+	write := writeFiles(t)
+	src := write("a.md", strings.Replace(hello, "안녕하세요", "에이", 1))
+	host := "ash@127.0.0.1:"
+	for _, legacy := range []bool{true, false} {
+		scp := func(target string) (string, error) {
+			args := []string{src, host + target}
+			if legacy {
+				args = append([]string{"-O"}, args...)
+			}
+			return ash.transfer(b, "scp", "", args...)
+		}
+		prefix := "m"
+		if legacy {
+			prefix = "o"
+		}
+		for target, slug := range map[string]string{prefix + "b.md": prefix + "b", "/" + prefix + "zz.md": prefix + "zz", "": "a", ".": "a", "~": "a"} {
+			if out, err := scp(target); err != nil {
+				t.Errorf("legacy=%v: scp to %q: %v: %s", legacy, target, err, out)
+				continue
+			}
+			if got := reader.must(b, "", "cat", slug); !strings.Contains(got, "에이") {
+				t.Errorf("legacy=%v: scp to %q did not write %s: %q", legacy, target, slug, got)
+			}
+		}
+		refused := map[string]string{
+			"sub/y.md":      "no subfolders",
+			"'bad name.md'": "bad name.md",
+			"dir/":          "dir",
+		}
+		if legacy { // sftp resolves paths as a disk does: the folder is its own parent
+			refused["../x.md"] = "no subfolders"
+		}
+		for target, why := range refused {
+			out, err := scp(target)
+			if err == nil {
+				t.Errorf("legacy=%v: scp to %q succeeded: %s", legacy, target, out)
+				continue
+			}
+			if !strings.Contains(out, why) || !strings.HasSuffix(out, "\n") || strings.Contains(out, "Failure") && !strings.Contains(out, why) {
+				t.Errorf("legacy=%v: scp to %q said %q, want the reason %q on a line", legacy, target, out, why)
+			}
+		}
+	}
+	ls := reader.must(b, "", "ls")
+	for _, slug := range []string{"y", "bad", "dir", "sub"} {
+		if strings.Contains(ls, "\t"+slug+"\t") {
+			t.Errorf("a refused upload wrote %s:\n%s", slug, ls)
+		}
+	}
+	if out, err := ash.transfer(b, "sftp", "put "+src+" sub/y.md\n", "-b", "-", "ash@127.0.0.1"); err == nil || !strings.Contains(out, "no subfolders") {
+		t.Errorf("sftp put to a subfolder: err %v, said %q", err, out)
+	}
+}
