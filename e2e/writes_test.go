@@ -156,3 +156,36 @@ func TestUploadTargetNamesThePost(t *testing.T) {
 		t.Errorf("sftp put to a subfolder: err %v, said %q", err, out)
 	}
 }
+
+// TestApproveWhatWasReviewed: proposals A then B against rev 1; approving
+// B then A is refused (A would silently drop B); `approve` without a
+// number approves only the proposal its reviewer was last shown.
+func TestApproveWhatWasReviewed(t *testing.T) {
+	b, ash, lee, reader := reviewedBlog(t)
+	ash.must(b, reviewPost("하나"), "publish", "hello")
+	lee.must(b, "", "review", "hello")
+	lee.must(b, "", "approve", "hello")
+	ash.must(b, reviewPost("에이"), "publish", "hello") // proposal 2
+	ash.must(b, reviewPost("비"), "publish", "hello")   // proposal 3
+	wantFail(t, "approve with two open", lee.run(b, "", "approve", "hello"), "hello has 2 open proposals (2, 3)")
+	lee.must(b, "", "approve", "hello", "3")
+	wantFail(t, "approve a stale proposal", lee.run(b, "", "approve", "hello", "2"),
+		"approve: hello changed since proposal 2 was made (now rev 2); ask for a fresh proposal")
+	if got := reader.must(b, "", "cat", "hello"); got != reviewPost("비") {
+		t.Errorf("readers see %q, want B", got)
+	}
+	lee.must(b, "", "reject", "hello", "2")
+
+	ash.must(b, reviewPost("씨"), "publish", "hello") // proposal 4
+	lee.must(b, "", "review", "hello")
+	ash.must(b, "", "reject", "hello", "4")
+	ash.must(b, reviewPost("디"), "publish", "hello") // proposal 5, never shown to lee
+	wantFail(t, "approve what was not reviewed", lee.run(b, "", "approve", "hello"), "proposal 5 came after the one you reviewed (4)")
+	if got := reader.must(b, "", "cat", "hello"); got != reviewPost("비") {
+		t.Errorf("readers see %q, want B still", got)
+	}
+	lee.must(b, "", "review", "hello")
+	if out := lee.must(b, "", "approve", "hello"); !strings.Contains(out, "published as rev 3") {
+		t.Errorf("approve after review said %q", out)
+	}
+}
