@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -187,5 +189,69 @@ func TestApproveWhatWasReviewed(t *testing.T) {
 	lee.must(b, "", "review", "hello")
 	if out := lee.must(b, "", "approve", "hello"); !strings.Contains(out, "published as rev 3") {
 		t.Errorf("approve after review said %q", out)
+	}
+}
+
+// sgr matches the styling sequences a styled read writes.
+var sgr = regexp.MustCompile("\x1b\\[[0-9;:]*m")
+
+// TestControlCharactersAreKeptAndShown: a post whose code block holds a
+// U+0001 (as javap prints it) and an ESC[2J is stored byte for byte; `cat`
+// to a pipe prints it raw, and `cat` with a terminal, `read`, `diff`,
+// `search`, the pager and the web show the control characters in caret
+// notation, never raw.
+func TestControlCharactersAreKeptAndShown(t *testing.T) {
+	b := newBlog(t)
+	ash, reader := newClient(t, "ash"), newClient(t, "reader")
+	b.addAuthor("ash", ash)
+	b.start()
+	src := "---\ntitle: javap\ndate: 2025-06-01\n---\n\n```\nconst #1 = \x01Ljava/lang/Object;\nclear \x1b[2J bell \x07 del \x7f\n```\n\nzebra \x1b]52;c;aGk=\x07 text\n"
+	if out := ash.must(b, src, "publish", "javap"); out != "published javap rev 1\n" {
+		t.Fatalf("publish said %q", out)
+	}
+	if got := reader.must(b, "", "cat", "javap"); got != src {
+		t.Errorf("cat to a pipe = %q, want the stored bytes", got)
+	}
+	ash.must(b, strings.Replace(src, "zebra", "zebra two", 1), "publish", "javap")
+	for _, cmd := range [][]string{{"read", "javap"}, {"read", "javap", "--width", "30"}, {"diff", "javap"}, {"search", "zebra"}, {"search", "Ljava"}} {
+		out := reader.must(b, "", cmd...)
+		if strings.ContainsAny(out, "\x01\x07\x1b\x7f") {
+			t.Errorf("%v prints a control character raw: %q", cmd, out)
+		}
+	}
+	if out := reader.must(b, "", "read", "javap"); !strings.Contains(out, "^ALjava") || !strings.Contains(out, "^[[2J") {
+		t.Errorf("read does not show the control characters: %q", out)
+	}
+	// With a terminal: cat and a styled read.
+	for _, cmd := range [][]string{{"cat", "javap"}, {"read", "javap"}} {
+		args := append(append(reader.sshArgs(b), "-tt", "reader@127.0.0.1"), cmd...)
+		out, err := exec.Command("ssh", args...).Output()
+		if err != nil {
+			t.Fatalf("ssh -tt %v: %v", cmd, err)
+		}
+		if strings.ContainsAny(string(out), "\x01\x07\x7f") || strings.Contains(string(out), "\x1b[2J") || strings.Contains(string(out), "\x1b]52") {
+			t.Errorf("%v with a terminal prints a control character raw: %q", cmd, out)
+		}
+		if plain := sgr.ReplaceAllString(string(out), ""); !strings.Contains(plain, "^[[2J") {
+			t.Errorf("%v with a terminal does not show ESC: %q", cmd, plain)
+		}
+	}
+	// The web: the page and the feed.
+	for _, path := range []string{"/posts/javap", "/feed.xml"} {
+		code, body := httpGet(t, b, path)
+		if code != 200 || strings.ContainsAny(body, "\x01\x07\x1b\x7f") {
+			t.Errorf("%s: %d, holds a raw control character: %v", path, code, strings.ContainsAny(body, "\x01\x07\x1b\x7f"))
+		}
+		if !strings.Contains(body, "^[[2J") {
+			t.Errorf("%s does not show ESC", path)
+		}
+	}
+	// The pager.
+	s := newScreen(t, 80, 24, reader.sshCommandLine(b))
+	s.waitText("javap")
+	s.keys("Enter")
+	screen := s.waitText("^ALjava", "^[[2J")
+	if strings.ContainsAny(screen, "\x01\x1b") {
+		t.Errorf("the pager shows a control character:\n%q", screen)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sshblog/sshblog/internal/post"
 	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/termtext"
 )
 
 // Reader returns the posts as id sees them: every post for an author, the
@@ -103,7 +104,9 @@ func (b *Service) History(ctx context.Context, id Identity, slug string) ([]stor
 
 // Diff returns a unified diff of revision from against revision to of a
 // post id may see. A to of 0 means the current revision; a from of 0 means
-// the one before to (nothing, for a post's first revision).
+// the one before to (nothing, for a post's first revision). The diff is for
+// reading: control characters a post holds are shown, as
+// [termtext.Sanitize] shows them, never written raw.
 func (b *Service) Diff(ctx context.Context, id Identity, slug string, from, to uint64) (string, error) {
 	e, err := b.Entry(id, slug)
 	if err != nil {
@@ -127,7 +130,7 @@ func (b *Service) Diff(ctx context.Context, id Identity, slug string, from, to u
 		texts[i] = string(r.Source)
 	}
 	label := func(rev uint64) string { return fmt.Sprintf("%s@%d", e.Slug, rev) }
-	return udiff.Unified(label(from), label(to), texts[0], texts[1]), nil
+	return termtext.Sanitize(udiff.Unified(label(from), label(to), texts[0], texts[1])), nil
 }
 
 // Resolve returns the name of the post slug leads to, following aliases,

@@ -144,7 +144,8 @@ func (b *Service) Proposal(ctx context.Context, id Identity, slug string, n uint
 
 // ReviewDiff returns proposal n of slug (0: the newest open one) and a
 // unified diff of it against the post's current revision: what approving
-// it would change.
+// it would change, with control characters shown as [termtext.Sanitize]
+// shows them. It is what this reviewer has now seen of the post.
 func (b *Service) ReviewDiff(ctx context.Context, id Identity, slug string, n uint64) (store.Proposal, string, error) {
 	p, err := b.Proposal(ctx, id, slug, n)
 	if err != nil {
@@ -161,7 +162,7 @@ func (b *Service) ReviewDiff(ctx context.Context, id Identity, slug string, n ui
 	}
 	to := fmt.Sprintf("%s (proposal %d by %s)", slug, p.N, p.Author)
 	b.seen.saw(id.Author, slug, p.N)
-	return p, udiff.Unified(from, to, cur, string(p.Source)), nil
+	return p, termtext.Sanitize(udiff.Unified(from, to, cur, string(p.Source))), nil
 }
 
 // Approve publishes proposal n of slug as the post's next revision, by its
