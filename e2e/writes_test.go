@@ -168,7 +168,7 @@ func TestApproveWhatWasReviewed(t *testing.T) {
 	lee.must(b, "", "review", "hello")
 	lee.must(b, "", "approve", "hello")
 	ash.must(b, reviewPost("에이"), "publish", "hello") // proposal 2
-	ash.must(b, reviewPost("비"), "publish", "hello")   // proposal 3
+	ash.must(b, reviewPost("비"), "publish", "hello")  // proposal 3
 	wantFail(t, "approve with two open", lee.run(b, "", "approve", "hello"), "hello has 2 open proposals (2, 3)")
 	lee.must(b, "", "approve", "hello", "3")
 	wantFail(t, "approve a stale proposal", lee.run(b, "", "approve", "hello", "2"),
