@@ -255,3 +255,40 @@ func TestControlCharactersAreKeptAndShown(t *testing.T) {
 		t.Errorf("the pager shows a control character:\n%q", screen)
 	}
 }
+
+// TestEditorSavesWhatWasNotEditedAsItWas: through ssh -t and a real
+// terminal, an edit at the end of a post keeps its tabs, CRLF line ends,
+// trailing spaces and control characters; TAB writes a tab; a save of the
+// same text stores nothing; an emptied post is refused.
+func TestEditorSavesWhatWasNotEditedAsItWas(t *testing.T) {
+	b := newBlog(t)
+	ash, reader := newClient(t, "ash"), newClient(t, "reader")
+	b.addAuthor("ash", ash)
+	b.start()
+	src := "---\r\ntitle: Tabs\r\n---\r\n\r\n```go\r\nfunc f() {\r\n\treturn \x01\r\n}\r\n```\r\n- a\tb  \n\ttail"
+	ash.must(b, src, "publish", "tabs")
+	s := newScreen(t, 60, 20, ash.sshCommandLine(b, "edit", "tabs"))
+	s.waitText("tabs", "rev 1", "␉return ␁␍")
+	s.keys("C-End", "Tab")
+	s.text("끝")
+	s.keys("C-s")
+	s.waitText("rev 2")
+	if got, want := reader.must(b, "", "cat", "tabs"), src+"\t끝"; got != want {
+		t.Errorf("after the edit cat =\n%q\nwant\n%q", got, want)
+	}
+	// Type and erase: the text is rev 2's again, and nothing is saved.
+	s.text("x")
+	s.keys("BSpace", "C-s")
+	s.waitText("No changes to save")
+	// Erase everything: refused.
+	s.keys("C-End")
+	for range 20 {
+		s.keys("BSpace", "BSpace", "BSpace", "BSpace", "BSpace", "BSpace", "BSpace", "BSpace", "BSpace", "BSpace")
+	}
+	s.waitFor("an empty editor", func(screen string) bool { return !strings.Contains(screen, "title") })
+	s.keys("C-s")
+	s.waitText("empty")
+	if n := revisions(t, b, reader, "tabs"); n != 2 {
+		t.Errorf("tabs has %d revisions, want 2", n)
+	}
+}

@@ -242,16 +242,14 @@ func (e *Model) applyEditLoad(msg editLoadedMsg) tea.Cmd {
 		}
 		return nil
 	}
-	text, tabs, dropped := editable(string(msg.rev.Source))
+	text, clash := editable(string(msg.rev.Source), false)
+	if clash { // saving would lose them: refuse rather than change what nobody edited
+		e.setMsg("This post holds characters (U+100000-U+1000FF) the editor uses itself: edit it elsewhere and publish it.", true)
+		return nil
+	}
 	e.slug, e.rev = msg.rev.Slug, msg.rev.Rev
 	e.buf.load(text, 0, 0)
 	e.loaded = true
-	switch {
-	case dropped:
-		e.setMsg("Characters that cannot be edited (U+FFFD) are left out; saving leaves them out.", false)
-	case tabs:
-		e.setMsg("Tabs are spaces here: saving writes spaces.", false)
-	}
 	return nil
 }
 
@@ -304,10 +302,7 @@ func (e *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		e.pv.vp, _ = e.pv.vp.Update(msg)
 		return nil
 	case key.Matches(msg, k.Tab):
-		_, col := e.buf.position()
-		line := e.buf.currentLine()
-		w := termtext.Width(line[:byteOffset(line, col-1)])
-		e.insertText(strings.Repeat(" ", tabStop-w%tabStop))
+		e.insertText("\t")
 	default:
 		err := e.buf.guard(func() {
 			switch {
@@ -384,7 +379,7 @@ func (e *Model) saveEdit() tea.Cmd {
 		}()
 		ctx, cancel := context.WithTimeout(context.Background(), saveTimeout)
 		defer cancel()
-		saved, err := save(ctx, slug, []byte(text), rev)
+		saved, err := save(ctx, slug, []byte(restore(text)), rev)
 		return savedMsg{to: e, seq: seq, text: text, saved: saved, err: err}
 	}
 }
@@ -474,7 +469,7 @@ func (e *Model) togglePreview() tea.Cmd {
 		pv.on = false
 		return nil
 	}
-	text := e.buf.text()
+	text := restore(e.buf.text())
 	pv.on = true
 	pv.gen++
 	if text != pv.text || pv.post == nil {
@@ -818,7 +813,7 @@ func (e *Model) SetStyles(st *theme.Styles, dark bool) tea.Cmd {
 }
 
 // Text is the text being edited.
-func (e *Model) Text() string { return e.buf.text() }
+func (e *Model) Text() string { return restore(e.buf.text()) }
 
 // Asking reports whether the editor waits for a yes or a no.
 func (e *Model) Asking() bool { return e.ask != noQuestion }
