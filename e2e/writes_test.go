@@ -148,8 +148,13 @@ func TestUploadTargetNamesThePost(t *testing.T) {
 			}
 		}
 	}
+	// Several files cannot share one name.
+	other := write("c.md", strings.Replace(hello, "안녕하세요", "씨", 1))
+	if out, err := ash.transfer(b, "scp", "", "-O", src, other, host+"one.md"); err == nil || !strings.Contains(out, "no such folder") {
+		t.Errorf("scp -O of two files to one name: err %v, said %q", err, out)
+	}
 	ls := reader.must(b, "", "ls")
-	for _, slug := range []string{"y", "bad", "dir", "sub"} {
+	for _, slug := range []string{"y", "bad", "dir", "sub", "one"} {
 		if strings.Contains(ls, "\t"+slug+"\t") {
 			t.Errorf("a refused upload wrote %s:\n%s", slug, ls)
 		}

@@ -59,8 +59,7 @@ func slugOfFile(name string) (string, error) {
 // a target in a subfolder, not named SLUG.md or with a bad slug is refused
 // too, each with its reason.
 func targetFile(target, name string) (string, error) {
-	switch target {
-	case "", ".", "./", "~", "~/", "/":
+	if isFolder(target) {
 		return name, nil
 	}
 	if strings.HasSuffix(target, "/") {
@@ -71,6 +70,15 @@ func targetFile(target, name string) (string, error) {
 		return "", err
 	}
 	return target, nil
+}
+
+// isFolder reports whether target names the blog's folder.
+func isFolder(target string) bool {
+	switch target {
+	case "", ".", "./", "~", "~/", "/":
+		return true
+	}
+	return false
 }
 
 // Folder is the blog as one client sees it: a folder of SLUG.md files.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"charm.land/ssh"
@@ -154,7 +155,11 @@ func (h legacyScp) Mkdir(ssh.Session, *scp.DirEntry) error {
 // refused before a byte of it is read.
 func (h legacyScp) Write(sess ssh.Session, entry *scp.FileEntry) (int64, error) {
 	c := h.folder(sess)
-	name, err := targetFile(scp.GetInfo(sess.Command()).Path, entry.Name)
+	target := scp.GetInfo(sess.Command()).Path
+	if slices.Contains(sess.Command(), "-d") && !isFolder(target) { // several files, one name
+		return 0, fmt.Errorf("%q: no such folder; several files go to the blog's folder (HOST:)", termtext.SanitizeLine(target))
+	}
+	name, err := targetFile(target, entry.Name)
 	if err != nil {
 		return 0, err
 	}
