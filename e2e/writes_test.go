@@ -143,8 +143,11 @@ func TestUploadTargetNamesThePost(t *testing.T) {
 				t.Errorf("legacy=%v: scp to %q succeeded: %s", legacy, target, out)
 				continue
 			}
-			if !strings.Contains(out, why) || !strings.HasSuffix(out, "\n") || strings.Contains(out, "Failure") && !strings.Contains(out, why) {
+			if !strings.Contains(out, why) || !strings.HasSuffix(out, "\n") {
 				t.Errorf("legacy=%v: scp to %q said %q, want the reason %q on a line", legacy, target, out, why)
+			}
+			if legacy && (strings.Count(out, "\n") != 1 || strings.Contains(out, "lost connection")) {
+				t.Errorf("scp -O to %q said %q, want its reason alone on one line", target, out)
 			}
 		}
 	}

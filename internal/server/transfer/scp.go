@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"time"
 
 	"charm.land/ssh"
 	"charm.land/wish/v2"
@@ -25,28 +26,37 @@ type legacyScp struct {
 }
 
 // SCPMiddleware serves `scp -O` in the folder each session is given. An
-// upload's target names the post as over sftp (see targetFile). A failure
-// reaches the client as one line on stderr and is logged. wish's scp writes a download and returns
-// without reading the client's acknowledgements; closing before they arrive
-// makes OpenSSH's scp report "lost connection" when it sends them. So after a
-// download, read them: one to start, then one each for the times line, the
-// file line and the file's contents.
+// upload's target names the post as over sftp (see targetFile). wish's scp
+// reports a failure on stderr, without a newline, and closes; OpenSSH's
+// scp then adds "lost connection". So the failure is sent instead as the
+// protocol's error line ("\x01" MESSAGE "\n"), which the client prints as
+// it is, as one line, and it is logged. And wish's scp writes a download
+// and returns without reading the client's acknowledgements; closing
+// before they arrive makes OpenSSH's scp report "lost connection" when it
+// sends them. So after a download, read them: one to start, then one each
+// for the times line, the file line and the file's contents.
 func SCPMiddleware(folder func(ssh.Session) *Folder, log *slog.Logger) wish.Middleware {
 	h := legacyScp{folder, log}
 	return func(next ssh.Handler) ssh.Handler {
-		return h.serve(scp.Middleware(h, h)(next))
+		return h.serve(scp.Middleware(h, h)(next), next)
 	}
 }
 
 // serve runs an scp session, then reads a download's acknowledgements.
-func (h legacyScp) serve(serve ssh.Handler) ssh.Handler {
+// Other commands go to next.
+func (h legacyScp) serve(serve, next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
-		rec := &exitRecorder{Session: sess}
-		serve(rec)
-		if rec.code != 0 {
-			h.log.Info("scp failed", "remote", sess.RemoteAddr().String(), "command", termtext.SanitizeLine(strings.Join(sess.Command(), " ")), "err", strings.TrimSpace(rec.stderr.String()))
+		info := scp.GetInfo(sess.Command())
+		if !info.Ok {
+			next(sess)
+			return
 		}
-		if info := scp.GetInfo(sess.Command()); info.Ok && info.Op == scp.OpCopyToClient && !rec.exited {
+		rec := &scpSession{Session: sess, upload: info.Op == scp.OpCopyFromClient}
+		serve(rec)
+		if rec.failure != "" {
+			h.log.Info("scp failed", "remote", sess.RemoteAddr().String(), "command", termtext.SanitizeLine(strings.Join(sess.Command(), " ")), "err", rec.failure)
+		}
+		if info.Op == scp.OpCopyToClient && !rec.exited {
 			_, _ = io.ReadFull(sess, make([]byte, scpDownloadAcks))
 		}
 	}
@@ -56,57 +66,77 @@ func (h legacyScp) serve(serve ssh.Handler) ssh.Handler {
 // download of one file with its times.
 const scpDownloadAcks = 4
 
-// exitRecorder notes whether a handler ended the session with a status, as
-// wish's scp does on an error, and what it wrote on stderr: wish writes an
-// error without a newline, which the client's terminal needs.
-type exitRecorder struct {
+// maxFailure is the longest failure line kept and sent.
+const maxFailure = 512
+
+// scpSession is an scp session as wish's scp sees it: what it writes on
+// stderr (only ever a failure, before it exits with status 1) is kept, and
+// sent on Exit as the protocol's error line.
+type scpSession struct {
 	ssh.Session
-	exited bool
-	code   int
-	stderr stderrTail
+	upload  bool // the client sends files, and may still be sending
+	exited  bool
+	failure string
+	stderr  failureWriter
 }
 
-// maxStderrKept is how much of what a session wrote on stderr is kept for
-// the log.
-const maxStderrKept = 512
+// After a failed upload the client's input is read, and dropped, until it
+// ends or for this long at most: closing while the client is still
+// sending a file would kill it with SIGPIPE before it reads the error.
+const (
+	drainWait  = 2 * time.Second
+	drainLimit = post.MaxSize + 64<<10
+)
 
-// stderrTail passes writes on to a session's stderr, keeping the start of
-// them and whether the last one ended a line.
-type stderrTail struct {
-	io.ReadWriter
-	kept    bytes.Buffer
-	endLine bool
+// failureWriter keeps what is written to it, up to maxFailure bytes.
+type failureWriter struct{ kept bytes.Buffer }
+
+// Write keeps p.
+func (w *failureWriter) Write(p []byte) (int, error) {
+	if room := maxFailure - w.kept.Len(); room > 0 {
+		w.kept.Write(p[:min(room, len(p))])
+	}
+	return len(p), nil
 }
 
-// Write passes p on and notes it.
-func (t *stderrTail) Write(p []byte) (int, error) {
-	if room := maxStderrKept - t.kept.Len(); room > 0 {
-		t.kept.Write(p[:min(room, len(p))])
+// Read reads nothing: nobody reads a session's stderr.
+func (w *failureWriter) Read([]byte) (int, error) { return 0, io.EOF }
+
+// Stderr returns the writer that keeps the failure.
+func (s *scpSession) Stderr() io.ReadWriter { return &s.stderr }
+
+// Exit sends the failure kept, if any, as one error line, then passes the
+// status on.
+func (s *scpSession) Exit(code int) error {
+	s.exited = true
+	if msg := termtext.SanitizeLine(s.stderr.kept.String()); code != 0 || msg != "" {
+		if msg == "" {
+			msg = "scp failed"
+		}
+		s.failure = msg
+		_, _ = s.Session.Write([]byte("\x01" + msg + "\n"))
+		if s.upload {
+			s.drain()
+		}
 	}
-	if len(p) > 0 {
-		t.endLine = p[len(p)-1] == '\n'
-	}
-	return t.ReadWriter.Write(p)
+	return s.Session.Exit(code)
 }
 
-// String returns the start of what was written.
-func (t *stderrTail) String() string { return t.kept.String() }
-
-// Stderr returns the session's stderr, noting what goes to it.
-func (e *exitRecorder) Stderr() io.ReadWriter {
-	if e.stderr.ReadWriter == nil {
-		e.stderr.ReadWriter = e.Session.Stderr()
+// drain reads the client's input until it ends, drainLimit bytes or
+// drainWait, whichever comes first. A read still waiting then ends when
+// the session closes.
+func (s *scpSession) drain() {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = io.Copy(io.Discard, io.LimitReader(s.Session, drainLimit))
+	}()
+	timer := time.NewTimer(drainWait)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
 	}
-	return &e.stderr
-}
-
-// Exit ends a line left open on stderr, records the call and passes it on.
-func (e *exitRecorder) Exit(code int) error {
-	if e.stderr.kept.Len() > 0 && !e.stderr.endLine {
-		_, _ = e.stderr.Write([]byte{'\n'})
-	}
-	e.exited, e.code = true, code
-	return e.Session.Exit(code)
 }
 
 // Glob answers a pattern with the one name it was given: no wildcards.
