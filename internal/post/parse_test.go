@@ -475,4 +475,9 @@ func TestParseKeepsControlCharacters(t *testing.T) {
 			t.Errorf("Parse(%q) stored %q", src, p.Source)
 		}
 	}
+	// A title taken from the first heading is a plain field, as the front
+	// matter's are: its control characters are left out.
+	if p, err := Parse([]byte("# esc \x1b[2J\x07 title\n"), Options{}); err != nil || p.Title != "esc [2J title" || p.Slug != "esc-2j-title" {
+		t.Errorf("a heading with controls: title %q, slug %q, %v", p.Title, p.Slug, err)
+	}
 }
