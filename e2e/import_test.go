@@ -48,7 +48,7 @@ var blogSamples = [][2]string{
 	{"_posts/2019-12-31-jekyll-post.md", "---\nlayout: post\ntitle: \"지킬 글\"\ndate: 2019-12-31 23:59:00 +0900\ncategories: blog\n---\n\n지킬 본문.\n"},
 	// Bad ones
 	{"_posts/2018-01-01-broken.md", "---\ntitle: [unclosed\n---\nbody\n"},
-	{"content/posts/escape.md", "# bad \x1b[2J\n"},
+	{"content/posts/escape.md", "# bad \u202e\n"},
 }
 
 func TestImportBlogs(t *testing.T) {

@@ -78,7 +78,7 @@ func TestReviewEveryWritePath(t *testing.T) {
 		t.Errorf("the proposer's history lacks the comment:\n%s", h)
 	}
 	for _, slug := range slugs {
-		if out := lee.must(b, "", "approve", slug); !strings.HasPrefix(out, "approved "+slug+" rev 1 by ash: published as rev 1") {
+		if out := lee.must(b, "", "approve", slug, "1"); !strings.HasPrefix(out, "approved "+slug+" rev 1 by ash: published as rev 1") {
 			t.Errorf("approve %s said %q", slug, out)
 		}
 		who := reader
@@ -121,7 +121,7 @@ func TestReviewEveryWritePath(t *testing.T) {
 func TestReviewInTheReader(t *testing.T) {
 	b, ash, lee, reader := reviewedBlog(t)
 	ash.must(b, reviewPost("첫 글"), "publish", "tui-post")
-	lee.must(b, "", "approve", "tui-post")
+	lee.must(b, "", "approve", "tui-post", "1")
 	ash.must(b, strings.Replace(reviewPost("첫 글"), "본문입니다.", "본문을 고쳤습니다.", 1), "publish", "tui-post")
 
 	for _, width := range []int{40, 80} {
@@ -192,7 +192,7 @@ func TestKillDuringApprovalLosesNothing(t *testing.T) {
 		wg.Go(func() {
 			for i := range posts {
 				slug := fmt.Sprintf("kill-%d-%d", round, i)
-				if r := lee.run(b, "", "approve", slug); r.code != 0 {
+				if r := lee.run(b, "", "approve", slug, "1"); r.code != 0 {
 					return // the server died under us
 				}
 				mu.Lock()

@@ -125,7 +125,7 @@ func TestBadUploadsAreRefused(t *testing.T) {
 		{"too large", huge, []string{"publish", "big"}, "too large"},
 		{"invalid UTF-8", "# bad \xff\xfe\n", []string{"publish", "bad"}, "UTF-8"},
 		{"NUL", "# nul \x00\n", []string{"publish", "nul"}, "NUL"},
-		{"escape", "# esc \x1b[2J\n", []string{"publish", "esc"}, "U+001B"},
+		{"RTL override", "# rtl \u202e\n", []string{"publish", "rtl"}, "U+202E"},
 		{"broken front matter", "---\ntitle: [unclosed\n---\nbody\n", []string{"publish", "broken"}, "front matter"},
 		{"unterminated front matter", "---\ntitle: x\nbody\n", []string{"publish", "open"}, "front matter"},
 		{"hostile slug", hello, []string{"publish", "../etc"}, "slug"},
@@ -149,7 +149,7 @@ func TestScpAndSftp(t *testing.T) {
 	one := write("one.md", strings.Replace(hello, "안녕하세요", "하나", 1))
 	two := write("two.md", strings.Replace(hello, "안녕하세요", "둘", 1))
 	three := write("three.md", strings.Replace(hello, "안녕하세요", "셋", 1))
-	bad := write("bad.md", "# bad \x1b]52;c;aGk=\x07\n")
+	bad := write("bad.md", "# bad \u202e\n")
 
 	scp := func(c *client, args ...string) (string, error) { return c.transfer(b, "scp", "", args...) }
 	host := "ash@127.0.0.1:"
@@ -179,7 +179,7 @@ func TestScpAndSftp(t *testing.T) {
 			t.Errorf("scp legacy=%v by a reader succeeded: %s", legacy, out)
 		}
 		if out, err := scp(ash, args(bad, host)...); err == nil {
-			t.Errorf("scp legacy=%v of a file with escapes succeeded: %s", legacy, out)
+			t.Errorf("scp legacy=%v of a file with a bidi override succeeded: %s", legacy, out)
 		}
 	}
 	if got := reader.must(b, "", "ls"); got != ls {

@@ -1,7 +1,6 @@
 package blog
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -269,7 +268,7 @@ func (b *Service) proposeImport(ctx context.Context, id Identity, set *archive.C
 			res.Skipped = append(res.Skipped, f.Path+": "+err.Error())
 			continue
 		}
-		if cur, err := b.st.Get(ctx, p.Slug); err == nil && bytes.Equal(cur.Source, p.Source) {
+		if _, same := b.unchanged(ctx, p, nil); same {
 			res.Skipped = append(res.Skipped, f.Path+": unchanged")
 			continue
 		}

@@ -55,6 +55,7 @@ type Service struct {
 	cfg  Config
 	log  *slog.Logger
 	find finder
+	seen lastShown // what each reviewer last viewed, for approve without a number
 }
 
 // New returns the blog kept in st: a bbolt file (*boltstore.DB) or etcd

@@ -271,7 +271,7 @@ func TestPublishChecks(t *testing.T) {
 		{"no slug and no title", "", "just text\n", ErrInvalid},
 		{"too large", "big", "# big\n" + strings.Repeat("가", 1<<10), ErrTooLarge},
 		{"invalid UTF-8", "bad", "# bad \xff\n", ErrInvalid},
-		{"an escape sequence", "esc", "# esc \x1b[2J\n", ErrInvalid},
+		{"a bidi override", "rtl", "# rtl \u202e\n", ErrInvalid},
 	}
 	for _, c := range cases {
 		_, err := b.Publish(ctx, ash, []byte(c.src), PublishOptions{Slug: c.slug})
@@ -485,7 +485,7 @@ func TestImportSkipsBadFilesAndKeepsTheLimit(t *testing.T) {
 	res, err := b.Import(ctx, ash, tarOf(t,
 		[2]string{"content/posts/good.md", "---\ntitle: Good\n---\n좋은 글\n"},
 		[2]string{"content/posts/bad.md", "---\ntitle: [\n---\n"},
-		[2]string{"content/posts/esc.md", "# \x1b[31mred\n"},
+		[2]string{"content/posts/rtl.md", "# \u202ered\n"},
 		[2]string{"content/posts/big.md", "# big\n" + strings.Repeat("x", 2<<10)},
 		[2]string{"static/logo.png", "\x89PNG"},
 	), ImportOptions{})

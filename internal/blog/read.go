@@ -9,6 +9,7 @@ import (
 
 	"github.com/sshblog/sshblog/internal/post"
 	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/termtext"
 )
 
 // Reader returns the posts as id sees them: every post for an author, the
@@ -184,7 +185,9 @@ func (b *Service) FirstPublic(ctx context.Context, id Identity, slug string) (ti
 // Diff returns a unified diff of revision from against revision to of a
 // post id may see. A to of 0 means the current revision; a from of 0 means
 // the one before to that id may read (nothing, for a post's first).
-// Either revision must be one id may read (see Revision).
+// Either revision must be one id may read (see Revision). The diff is for
+// reading: control characters a post holds are shown, as
+// [termtext.Sanitize] shows them, never written raw.
 func (b *Service) Diff(ctx context.Context, id Identity, slug string, from, to uint64) (string, error) {
 	e, err := b.Entry(id, slug)
 	if err != nil {
@@ -216,7 +219,7 @@ func (b *Service) Diff(ctx context.Context, id Identity, slug string, from, to u
 		texts[0] = string(r.Source)
 	}
 	label := func(rev uint64) string { return fmt.Sprintf("%s@%d", e.Slug, rev) }
-	return udiff.Unified(label(from), label(to), texts[0], texts[1]), nil
+	return termtext.Sanitize(udiff.Unified(label(from), label(to), texts[0], texts[1])), nil
 }
 
 // Resolve returns the name of the post slug leads to, following aliases,

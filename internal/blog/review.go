@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/aymanbagabas/go-udiff"
@@ -21,6 +23,35 @@ import (
 // which writes it as the post's next revision, or rejects it; anyone may
 // comment. Renames, removals and reverts are not reviewed.
 
+// lastShown remembers, for each author and post, the proposal `review`
+// last showed them, so that an approval that names no proposal approves
+// only the text its reviewer read. It lives in memory, per Service: after
+// a restart, a reviewer reviews again before approving by default.
+type lastShown struct {
+	mu sync.Mutex
+	m  map[reviewKey]uint64
+}
+
+// reviewKey is a reviewer and a post.
+type reviewKey struct{ author, slug string }
+
+// saw notes that author was shown proposal n of slug.
+func (r *lastShown) saw(author, slug string, n uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m == nil {
+		r.m = map[reviewKey]uint64{}
+	}
+	r.m[reviewKey{author, slug}] = n
+}
+
+// last returns the proposal of slug author was last shown (0: none).
+func (r *lastShown) last(author, slug string) uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.m[reviewKey{author, slug}]
+}
+
 // MaxComment is the longest comment kept, in bytes; longer ones are cut.
 const MaxComment = 2000
 
@@ -32,6 +63,9 @@ type Published struct {
 	store.Entry
 	// Proposal is set when the change waits for a review.
 	Proposal *store.Proposal
+	// Unchanged is set when the source was the post's current revision
+	// byte for byte: nothing was stored, and Entry is that revision.
+	Unchanged bool
 }
 
 // Reviewing reports whether authors' changes wait for a review: the review
@@ -110,7 +144,8 @@ func (b *Service) Proposal(ctx context.Context, id Identity, slug string, n uint
 
 // ReviewDiff returns proposal n of slug (0: the newest open one) and a
 // unified diff of it against the post's current revision: what approving
-// it would change.
+// it would change, with control characters shown as [termtext.Sanitize]
+// shows them. It is what this reviewer has now seen of the post.
 func (b *Service) ReviewDiff(ctx context.Context, id Identity, slug string, n uint64) (store.Proposal, string, error) {
 	p, err := b.Proposal(ctx, id, slug, n)
 	if err != nil {
@@ -126,13 +161,23 @@ func (b *Service) ReviewDiff(ctx context.Context, id Identity, slug string, n ui
 		cur, from = string(r.Source), fmt.Sprintf("%s@%d", e.Slug, e.Rev)
 	}
 	to := fmt.Sprintf("%s (proposal %d by %s)", slug, p.N, p.Author)
-	return p, udiff.Unified(from, to, cur, string(p.Source)), nil
+	b.seen.saw(id.Author, slug, p.N)
+	return p, termtext.Sanitize(udiff.Unified(from, to, cur, string(p.Source))), nil
 }
 
-// Approve publishes proposal n of slug (0: the newest open one) as the
-// post's next revision, by its proposer, and closes it. An author may not
-// approve their own proposal.
+// Approve publishes proposal n of slug as the post's next revision, by its
+// proposer, and closes it. An author may not approve their own proposal,
+// nor one made against a revision that is no longer the current one: it
+// would silently undo what was written since. With n 0 it approves the
+// post's one open proposal, and only if it is the one ReviewDiff last
+// showed this reviewer.
 func (b *Service) Approve(ctx context.Context, id Identity, slug string, n uint64) (store.Entry, store.Proposal, error) {
+	if n == 0 && id.IsAuthor() {
+		var err error
+		if n, err = b.reviewedProposal(ctx, id, slug); err != nil {
+			return store.Entry{}, store.Proposal{}, err
+		}
+	}
 	p, err := b.Proposal(ctx, id, slug, n)
 	if err != nil {
 		return store.Entry{}, p, err
@@ -148,13 +193,22 @@ func (b *Service) Approve(ctx context.Context, id Identity, slug string, n uint6
 	if e, ok := b.st.Entry(slug); ok && e.Slug != slug && p.Base != 0 {
 		return store.Entry{}, p, refuse(ErrConflict, "%s was renamed to %s after proposal %d: propose it again there", slug, e.Slug, p.N)
 	}
+	if stale := b.staleProposal(p); stale != nil {
+		return store.Entry{}, p, stale
+	}
 	parsed, err := b.parseStored(p.Source, slug)
 	if err != nil {
 		return store.Entry{}, p, &Error{Kind: ErrInvalid, Msg: fmt.Sprintf("%s proposal %d: %v", slug, p.N, err), Err: err}
 	}
-	e, err := b.st.Approve(ctx, p.N, id.Author, store.Change{Post: parsed, Author: p.Author})
+	base := p.Base // checked again in the approval's transaction
+	e, err := b.st.Approve(ctx, p.N, id.Author, store.Change{Post: parsed, Author: p.Author, IfRev: &base})
 	if errors.Is(err, store.ErrClosed) {
 		return store.Entry{}, p, refuse(ErrConflict, "%s proposal %d was closed meanwhile", slug, p.N)
+	}
+	if errors.Is(err, store.ErrConflict) {
+		if stale := b.staleProposal(p); stale != nil {
+			return store.Entry{}, p, stale
+		}
 	}
 	if err != nil {
 		return store.Entry{}, p, b.storeError("approving", slug, err)
@@ -162,6 +216,50 @@ func (b *Service) Approve(ctx context.Context, id Identity, slug string, n uint6
 	b.log.Info("write", "action", "approve", "slug", e.Slug, "rev", e.Rev, "proposal", p.N, "author", id.Author)
 	b.addAliases(ctx, e.Slug, parsed.Aliases)
 	return e, p, nil
+}
+
+// staleProposal is the refusal to approve p when its post is no longer at
+// the revision p was made against; nil when it is.
+func (b *Service) staleProposal(p store.Proposal) error {
+	var now uint64
+	if e, ok := b.st.Entry(p.Slug); ok && e.Slug == p.Slug { // an alias's post is another one
+		now = e.Rev
+	}
+	if now == p.Base {
+		return nil
+	}
+	return refuse(ErrConflict, "%s changed since proposal %d was made (now rev %d); ask for a fresh proposal", p.Slug, p.N, now)
+}
+
+// reviewedProposal returns the number of the open proposal of slug that
+// an approval without a number approves: the only one open, if it is the
+// one id's author was last shown.
+func (b *Service) reviewedProposal(ctx context.Context, id Identity, slug string) (uint64, error) {
+	ps, err := b.Proposals(ctx, id, slug)
+	if err != nil {
+		return 0, err
+	}
+	var open []string
+	var n uint64
+	var own bool
+	for _, p := range ps {
+		if p.Open() {
+			open = append(open, strconv.FormatUint(p.N, 10))
+			n, own = p.N, p.Author == id.Author
+		}
+	}
+	switch seen := b.seen.last(id.Author, slug); {
+	case len(open) == 0:
+		return 0, refuse(ErrNotFound, "%s has no open proposal", slug)
+	case len(open) == 1 && own: // Approve says why not
+	case len(open) > 1:
+		return 0, refuse(ErrInvalid, "%s has %d open proposals (%s): name the one you reviewed", slug, len(open), strings.Join(open, ", "))
+	case seen == 0:
+		return 0, refuse(ErrInvalid, "review %s first: approve approves the proposal you were shown", slug)
+	case seen != n:
+		return 0, refuse(ErrConflict, "%s proposal %d came after the one you reviewed (%d): review it first", slug, n, seen)
+	}
+	return n, nil
 }
 
 // Reject closes proposal n of slug (0: the newest open one) without

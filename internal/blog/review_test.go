@@ -3,6 +3,7 @@ package blog
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -112,7 +113,7 @@ func TestReviewedImportProposesEachPost(t *testing.T) {
 	if _, err := b.Publish(ctx, ash, []byte("# same\n"), PublishOptions{Slug: "same"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := b.Approve(ctx, misty, "same", 0); err != nil {
+	if _, _, err := b.Approve(ctx, misty, "same", 1); err != nil {
 		t.Fatal(err)
 	}
 	res, err := b.Import(ctx, ash, tarOf(t,
@@ -140,7 +141,7 @@ func TestApproveAfterARename(t *testing.T) {
 	if _, err := b.Publish(ctx, ash, []byte("# 처음\n"), PublishOptions{Slug: "old"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := b.Approve(ctx, misty, "old", 0); err != nil {
+	if _, _, err := b.Approve(ctx, misty, "old", 1); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.Publish(ctx, ash, []byte("# 고침\n"), PublishOptions{Slug: "old"}); err != nil {
@@ -149,10 +150,71 @@ func TestApproveAfterARename(t *testing.T) {
 	if _, err := b.Rename(ctx, misty, "old", "new"); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := b.Approve(ctx, misty, "old", 0); !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), "renamed to new") {
+	if _, _, err := b.Approve(ctx, misty, "old", 2); !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), "renamed to new") {
 		t.Errorf("approving an edit of a renamed post: %v", err)
 	}
 	if r, err := b.Get(ctx, reader, "new"); err != nil || !strings.Contains(string(r.Source), "처음") {
 		t.Errorf("the renamed post is %q, %v", r.Source, err)
+	}
+}
+
+// TestApproveOnlyWhatWasReviewed: two proposals against the same revision
+// cannot both be approved (the second would silently undo the first);
+// approve without a number refuses when more than one proposal is open or
+// when the open one is not the one its reviewer was shown.
+func TestApproveOnlyWhatWasReviewed(t *testing.T) {
+	ctx := context.Background()
+	b, _, _ := reviewed(t, 2)
+	propose := func(src string) uint64 {
+		t.Helper()
+		res, err := b.Publish(ctx, ash, []byte(src), PublishOptions{Slug: "hello"})
+		if err != nil || res.Proposal == nil {
+			t.Fatalf("publish = %+v, %v", res, err)
+		}
+		return res.Proposal.N
+	}
+	first := propose("# 하나\n")
+	if _, _, err := b.Approve(ctx, misty, "hello", first); err != nil {
+		t.Fatal(err)
+	}
+	a, bb := propose("# A\n"), propose("# B\n")
+	if _, _, err := b.Approve(ctx, misty, "hello", 0); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "2 open proposals") {
+		t.Errorf("approve without a number, two open: %v", err)
+	}
+	if _, _, err := b.Approve(ctx, misty, "hello", bb); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := b.Approve(ctx, misty, "hello", a)
+	want := fmt.Sprintf("hello changed since proposal %d was made (now rev 2); ask for a fresh proposal", a)
+	if !errors.Is(err, ErrConflict) || err.Error() != want {
+		t.Errorf("approving a stale proposal: %v; want %q", err, want)
+	}
+	if r, _ := b.Get(ctx, reader, "hello"); string(r.Source) != "# B\n" || r.Rev != 2 {
+		t.Errorf("readers see rev %d %q, want B at rev 2", r.Rev, r.Source)
+	}
+	if _, err := b.Reject(ctx, misty, "hello", a, ""); err != nil {
+		t.Fatal(err)
+	}
+
+	// misty reviews one proposal; ash proposes another before she approves.
+	seen := propose("# C\n")
+	if _, _, err := b.Approve(ctx, misty, "hello", 0); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "review hello first") {
+		t.Errorf("approve before any review: %v", err)
+	}
+	if _, _, err := b.ReviewDiff(ctx, misty, "hello", 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Reject(ctx, ash, "hello", seen, "다시"); err != nil {
+		t.Fatal(err)
+	}
+	newer := propose("# D\n")
+	if _, _, err := b.Approve(ctx, misty, "hello", 0); !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), fmt.Sprintf("proposal %d came after the one you reviewed (%d)", newer, seen)) {
+		t.Errorf("approve of a proposal made after the review: %v", err)
+	}
+	if _, _, err := b.ReviewDiff(ctx, misty, "hello", 0); err != nil {
+		t.Fatal(err)
+	}
+	if e, p, err := b.Approve(ctx, misty, "hello", 0); err != nil || p.N != newer || e.Rev != 3 {
+		t.Errorf("approve after reviewing = rev %d, proposal %d, %v", e.Rev, p.N, err)
 	}
 }

@@ -1,6 +1,7 @@
 package blog
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -25,6 +26,8 @@ type PublishOptions struct {
 // revision of its post, by id's author. Aliases in its front matter are made
 // to lead to it. When the blog requires a review (see Reviewing) it stores a
 // proposal instead, and readers see nothing new until it is approved.
+// Source identical to the post's current revision stores nothing: the
+// result says Unchanged.
 func (b *Service) Publish(ctx context.Context, id Identity, src []byte, opts PublishOptions) (Published, error) {
 	if err := b.author(id); err != nil {
 		return Published{}, err
@@ -32,6 +35,10 @@ func (b *Service) Publish(ctx context.Context, id Identity, src []byte, opts Pub
 	p, err := b.parse(src, opts.Slug)
 	if err != nil {
 		return Published{}, err
+	}
+	if cur, ok := b.unchanged(ctx, p, opts.IfRev); ok {
+		b.log.Info("write", "action", "unchanged", "slug", cur.Slug, "rev", cur.Rev, "author", id.Author)
+		return Published{Entry: cur, Unchanged: true}, nil
 	}
 	if b.Reviewing() {
 		return b.propose(ctx, id, p, opts.IfRev)
@@ -45,9 +52,27 @@ func (b *Service) Publish(ctx context.Context, id Identity, src []byte, opts Pub
 	return Published{Entry: e}, nil
 }
 
+// unchanged returns the entry of p's post when p's source is exactly its
+// current revision's (and ifRev, if set, is that revision): publishing it
+// again would store a revision, or a proposal, that changes nothing.
+func (b *Service) unchanged(ctx context.Context, p *post.Post, ifRev *uint64) (store.Entry, bool) {
+	e, ok := b.st.Entry(p.Slug)
+	if !ok || e.Removed || e.Slug != p.Slug || (ifRev != nil && *ifRev != e.Rev) {
+		return store.Entry{}, false
+	}
+	cur, err := b.st.Revision(ctx, e.Slug, e.Rev)
+	if err != nil || !bytes.Equal(cur.Source, p.Source) {
+		return store.Entry{}, false
+	}
+	return e, true
+}
+
 // parse reads src as a post named slug (empty: named by its front matter
 // or title), within the blog's limits.
 func (b *Service) parse(src []byte, slug string) (*post.Post, error) {
+	if len(bytes.TrimSpace(src)) == 0 {
+		return nil, refuse(ErrInvalid, "the post is empty: nothing to publish")
+	}
 	if slug != "" {
 		if err := post.CheckSlug(slug); err != nil {
 			return nil, invalid(err)

@@ -35,7 +35,7 @@ tags: [essay, 회고, retrospective]
 
 func ExampleParse_errors() {
 	for _, src := range []string{
-		"# Hi\n\x1b[2J\n",
+		"# Hi\n\u202e\n",
 		"---\ntitle: Hi\n",
 		"---\ntitle: Hi\ndate: someday\n---\n",
 	} {
@@ -43,7 +43,7 @@ func ExampleParse_errors() {
 		fmt.Println(err)
 	}
 	// Output:
-	// control character U+001B on line 2
+	// control character U+202E on line 2
 	// invalid front matter: the --- on line 1 is never closed
 	// invalid front matter: date: "someday" is not a date: write it like 2006-01-02, 2006-01-02 15:04 or 2006-01-02T15:04:05+09:00
 }

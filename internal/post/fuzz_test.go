@@ -37,6 +37,7 @@ func FuzzParse(f *testing.F) {
 		"---\na: {b: [c, {d: e}]}\n\"q\": 'x'\n---\n",
 		"+++\n[a]\nb = [1, 2]\n[[c]]\nd = 1979-05-27T07:32:00Z\n+++\n",
 		"a\x1b[31m",
+		"# e\x01\u0301 \x1b[2J\n\x01",
 		"\xff",
 	} {
 		f.Add([]byte(s))

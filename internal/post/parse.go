@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/text/unicode/norm"
@@ -93,8 +94,13 @@ func Parse(src []byte, opts Options) (*Post, error) {
 		return nil, err
 	}
 	title := p.Title
-	if title == "" {
-		title = firstHeading(p.Body)
+	if title == "" { // a field, plain text as the front matter's are
+		title = strings.TrimSpace(norm.NFC.String(strings.Map(func(r rune) rune {
+			if isControl(r) {
+				return -1
+			}
+			return r
+		}, firstHeading(p.Body))))
 	}
 	switch {
 	case opts.Slug != "":

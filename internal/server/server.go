@@ -150,8 +150,8 @@ func New(cfg Config, b *blog.Service, renderer *render.Renderer, authors Authors
 // through. wish applies them in order, so the last one listed runs first.
 func (s *Server) middleware() []wish.Middleware {
 	return append([]wish.Middleware{
-		s.route,                          // the TUI or a command
-		transfer.SCPMiddleware(s.folder), // scp -O
+		s.route,                                 // the TUI or a command
+		transfer.SCPMiddleware(s.folder, s.log), // scp -O
 	}, s.sessionMiddleware()...)
 }
 

@@ -102,6 +102,9 @@ func (s *Server) program(ctx context.Context, sess ssh.Session) *tea.Program {
 			if err != nil {
 				return tui.Saved{}, err
 			}
+			if res.Unchanged {
+				return tui.Saved{Slug: res.Slug, Entry: res.Entry, Unchanged: true}, nil
+			}
 			if p := res.Proposal; p != nil {
 				return tui.Saved{Slug: p.Slug, Proposed: p.N}, nil
 			}

@@ -687,32 +687,34 @@ func TestStartInEditor(t *testing.T) {
 	}
 }
 
-func TestEditorTabsAndLineEnds(t *testing.T) {
+// TestEditorKeepsWhatWasNotEdited: tabs, CRLF line ends, trailing spaces,
+// control characters and a missing final newline are saved byte for byte
+// when nobody edited them, shown as control pictures, never raw; TAB
+// inserts a tab.
+func TestEditorKeepsWhatWasNotEdited(t *testing.T) {
 	st := newFakeStore()
-	src := "---\r\ntitle: Tabs\r\n---\r\n\r\n```go\r\nfunc f() {\r\n\treturn\r\n}\r\n```\r\n- a\tb\r\n"
+	src := "---\r\ntitle: Tabs\r\n---\r\n\r\n```go\r\nfunc f() {\r\n\treturn \x01 \x1b[2J\r\n}\r\n```\r\n- a\tb  \n\ttail"
 	st.putRaw(store.Entry{Meta: post.Meta{Slug: "tabs", Title: "Tabs"}}, []byte(src))
 	h, sv := authorHarness(t, st, 60, 20, Start{Edit: "tabs"})
-	want := "---\ntitle: Tabs\n---\n\n```go\nfunc f() {\n    return\n}\n```\n- a b\n"
-	if got := h.editText(); got != want {
-		t.Errorf("the text is\n%q\nwant\n%q", got, want)
-	}
-	if v := h.lastLine(); !strings.Contains(v, "Tabs are spaces here") {
-		t.Errorf("the status line is %q", v)
+	if got := h.editText(); got != src {
+		t.Errorf("the text is\n%q\nwant\n%q", got, src)
 	}
 	if strings.Contains(h.firstLine(), "modified") {
 		t.Error("loading made the text modified")
 	}
-	// tab moves to the next tab stop.
+	v := h.m.View().Content
+	if strings.ContainsAny(v, "\t\x01") || strings.Contains(v, "\x1b[2J") {
+		t.Errorf("the editor draws a tab or a control character raw: %q", v)
+	}
+	if plain := h.plain(); !strings.Contains(plain, "␉return ␁ ␛[2J␍") {
+		t.Errorf("the editor does not show the control characters:\n%s", plain)
+	}
+	// TAB inserts a tab; an edit of the first line leaves the rest alone.
 	h.send(tea.KeyPressMsg{Code: tea.KeyTab})
 	h.typeText("가")
-	h.send(tea.KeyPressMsg{Code: tea.KeyTab})
-	h.typeText("x")
-	if got := strings.SplitN(h.editText(), "\n", 2)[0]; got != "    가  x---" {
-		t.Errorf("after tab, 가, tab, x the first line is %q", got)
-	}
 	h.send(ctrl('s'))
-	if strings.ContainsAny(sv.last(t).src, "\t\r") {
-		t.Error("the saved text has tabs or carriage returns")
+	if got, want := sv.last(t).src, "\t가"+src; got != want {
+		t.Errorf("saved\n%q\nwant\n%q", got, want)
 	}
 }
 
@@ -722,7 +724,7 @@ func TestPasteInEditor(t *testing.T) {
 	h.send(ctrlEnd)
 	h.send(tea.PasteMsg{Content: "첫 줄\r\n둘째\t줄\n셋째 \x1b[31m줄"})
 	h.typeText("!")
-	if got := h.editText(); !strings.HasSuffix(got, "First post.\n첫 줄\n둘째    줄\n셋째 [31m줄!") {
+	if got := h.editText(); !strings.HasSuffix(got, "First post.\n첫 줄\n둘째\t줄\n셋째 \x1b[31m줄!") {
 		t.Errorf("after a paste the text ends %q", got[max(0, len(got)-60):])
 	}
 	h.checkFits(80, 24)

@@ -20,6 +20,8 @@ import (
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/util"
+
+	"github.com/sshblog/sshblog/internal/termtext"
 )
 
 // bodyHTML turns a post's markdown into HTML for its page and its feed
@@ -50,11 +52,13 @@ func newBodyHTML() *bodyHTML {
 // chromaClass matches the class attributes Chroma writes.
 var chromaClass = regexp.MustCompile(`^(chroma|[a-z]{1,3}|line|cl|ln|lnt|hl)( [a-z-]{1,12})*$`)
 
-// render converts markdown to safe HTML.
+// render converts markdown to safe HTML. Control characters a post holds
+// are shown in caret notation (ESC as "^["), as in the terminal: raw, they
+// would reach whoever copies the text, and XML (the feed) forbids them.
 func (h *bodyHTML) render(markdown []byte) (template.HTML, error) {
 	var buf bytes.Buffer
 	ctx := parser.NewContext(parser.WithIDs(newHeadingIDs()))
-	if err := h.md.Convert(markdown, &buf, parser.WithContext(ctx)); err != nil {
+	if err := h.md.Convert([]byte(termtext.Sanitize(string(markdown))), &buf, parser.WithContext(ctx)); err != nil {
 		return "", fmt.Errorf("converting markdown: %w", err)
 	}
 	return template.HTML(h.policy.SanitizeBytes(buf.Bytes())), nil // #nosec: sanitised just now

@@ -108,7 +108,7 @@ func TestWriteCommands(t *testing.T) {
 		t.Errorf("publish --if-rev 1 = %q", got)
 	}
 	cb.Fails(t, a, "---\ntitle: [\n---\n", "publish broken", "sshblog: publish: invalid front matter: line 2: sequence end token ']' not found")
-	cb.Fails(t, a, "# \x1b[2J\n", "publish esc", "sshblog: publish: control character U+001B on line 1")
+	cb.Fails(t, a, "# \u202e\n", "publish esc", "sshblog: publish: control character U+202E on line 1")
 	cb.Fails(t, a, "x", "publish ../x", `sshblog: publish: invalid slug "../x": starts with '.'`)
 
 	for _, cmd := range []string{"publish x", "rm hello", "mv hello x", "revert hello 1", "import", "export", "backup"} {

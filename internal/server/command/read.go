@@ -85,6 +85,9 @@ func cmdCat(c *call) error {
 	if ref.Rev == 0 {
 		c.Blog.CountRead(c.ID, blog.Visit{Slug: r.Slug, Source: stats.SSH})
 	}
+	if c.Terminal { // a terminal shows control characters, never obeys them
+		return c.print(termtext.Sanitize(string(r.Source)))
+	}
 	_, err = c.Stdout.Write(r.Source)
 	return err
 }

@@ -60,6 +60,9 @@ func cmdPublish(c *call) error {
 	if w := render.Check(src); w != "" {
 		c.warn(errors.New(w))
 	}
+	if res.Unchanged {
+		return c.printf("unchanged %s rev %d\n", res.Slug, res.Rev)
+	}
 	if p := res.Proposal; p != nil {
 		return c.printf("proposed %s rev %d (needs a review)\n", p.Slug, p.N)
 	}

@@ -52,6 +52,35 @@ func slugOfFile(name string) (string, error) {
 	return slug, nil
 }
 
+// targetFile is the file an upload to target writes, name being the name
+// of the file the client sent: the target's own name is the slug, except
+// when the target is the blog's folder ("", ".", "~", "/"), which takes
+// name. A target ending in "/" names a folder, and the blog has no other;
+// a target in a subfolder, not named SLUG.md or with a bad slug is refused
+// too, each with its reason.
+func targetFile(target, name string) (string, error) {
+	if isFolder(target) {
+		return name, nil
+	}
+	if strings.HasSuffix(target, "/") {
+		return "", fmt.Errorf("%q: no such folder; the blog is one folder of SLUG.md files", termtext.SanitizeLine(target))
+	}
+	target = strings.TrimPrefix(target, "~/")
+	if _, err := slugOfFile(target); err != nil {
+		return "", err
+	}
+	return target, nil
+}
+
+// isFolder reports whether target names the blog's folder.
+func isFolder(target string) bool {
+	switch target {
+	case "", ".", "./", "~", "~/", "/":
+		return true
+	}
+	return false
+}
+
 // Folder is the blog as one client sees it: a folder of SLUG.md files.
 type Folder struct {
 	Blog    *blog.Service

@@ -13,6 +13,7 @@ import (
 	"charm.land/ssh"
 	"github.com/pkg/sftp"
 	"github.com/sshblog/sshblog/internal/blog"
+	"github.com/sshblog/sshblog/internal/termtext"
 )
 
 // SFTPHandler serves the sftp subsystem, which today's scp also uses, in the
@@ -21,9 +22,16 @@ func SFTPHandler(folder func(ssh.Session) *Folder, log *slog.Logger) ssh.Handler
 	return func(sess ssh.Session) { serveSFTP(sess, folder(sess), log) }
 }
 
-// serveSFTP serves one sftp session.
+// serveSFTP serves one sftp session. sftp carries only a status code to
+// the client, which OpenSSH prints as "Failure": the reason for a refused
+// read or change goes to the session's stderr as a line, which the client
+// shows, and to the log.
 func serveSFTP(sess ssh.Session, c *Folder, log *slog.Logger) {
-	h := sftpFiles{c}
+	h := sftpFiles{c: c, report: func(err error) {
+		line := termtext.SanitizeLine(err.Error())
+		_, _ = fmt.Fprintln(sess.Stderr(), line)
+		log.Info("sftp refused", "remote", sess.RemoteAddr().String(), "err", line)
+	}}
 	srv := sftp.NewRequestServer(sess, sftp.Handlers{FileGet: h, FilePut: h, FileCmd: h, FileList: h},
 		sftp.WithStartDirectory("/"))
 	// Serve returns when the client closes its side; the exit status must
@@ -39,13 +47,25 @@ func serveSFTP(sess ssh.Session, c *Folder, log *slog.Logger) {
 }
 
 // sftpFiles adapts the blog's folder to pkg/sftp's request handlers.
-type sftpFiles struct{ c *Folder }
+type sftpFiles struct {
+	c      *Folder
+	report func(error) // tells the client and the log why a request failed
+}
+
+// failed reports err, if any, and returns it as sftp's error.
+func (h sftpFiles) failed(err error) error {
+	if err == nil {
+		return nil
+	}
+	h.report(err)
+	return sftpError(err)
+}
 
 // Fileread opens a post for reading.
 func (h sftpFiles) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 	data, err := h.c.readFile(r.Filepath)
 	if err != nil {
-		return nil, sftpError(err)
+		return nil, h.failed(err)
 	}
 	return bytes.NewReader(data), nil
 }
@@ -54,9 +74,20 @@ func (h sftpFiles) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 func (h sftpFiles) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 	u, err := h.c.newUpload(r.Filepath)
 	if err != nil {
-		return nil, sftpError(err)
+		return nil, h.failed(err)
 	}
-	return u, nil
+	return sftpUpload{u, h}, nil
+}
+
+// sftpUpload is an upload whose failure to publish is reported.
+type sftpUpload struct {
+	*upload
+	h sftpFiles
+}
+
+// Close publishes the upload, reporting why not.
+func (u sftpUpload) Close() error {
+	return u.h.failed(u.upload.Close())
 }
 
 // Filecmd handles remove and rename; setting times or modes is accepted
@@ -66,9 +97,9 @@ func (h sftpFiles) Filecmd(r *sftp.Request) error {
 	case "Setstat":
 		return nil
 	case "Remove":
-		return sftpError(h.c.removeFile(r.Filepath))
+		return h.failed(h.c.removeFile(r.Filepath))
 	case "Rename", "PosixRename":
-		return sftpError(h.c.renameFile(r.Filepath, r.Target))
+		return h.failed(h.c.renameFile(r.Filepath, r.Target))
 	default:
 		return sftp.ErrSSHFxOpUnsupported
 	}

@@ -3,7 +3,6 @@ package editor
 import (
 	"fmt"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
@@ -22,11 +21,6 @@ import (
 // buffer keeps the rest. When the cursor comes near an edge of the window
 // that is not an edge of the document, the window moves, and the screen
 // stays as it was: the same line on the same row, the cursor where it was.
-
-// tabStop is the width of a tab stop: a tab in a post is turned into spaces
-// up to the next one, as the text area would otherwise turn it into four
-// spaces wherever it is.
-const tabStop = 4
 
 // maxReach caps the lines kept on either side of the cursor, for windows
 // of absurd heights: the text area refuses more than 10,000 lines.
@@ -249,7 +243,7 @@ func (b *buffer) margins() (hard, soft, reach int) {
 // it. s is made editable first. It fails, changing nothing, if the document
 // would grow past limit bytes.
 func (b *buffer) insert(s string, limit int) error {
-	s, _, _ = editable(s)
+	s, _ = editable(s, true)
 	if s == "" {
 		return nil
 	}
@@ -283,17 +277,6 @@ func (b *buffer) jump(end bool) {
 	}
 	last := len(b.lines) - 1
 	b.reframe(last, utf8.RuneCountInString(b.lines[last]), b.height-1)
-}
-
-// currentLine is the text of the cursor's line.
-func (b *buffer) currentLine() string {
-	r := b.ta.Line()
-	for i, l := range strings.Split(b.winText, "\n") {
-		if i == r {
-			return l
-		}
-	}
-	return ""
 }
 
 // flush writes the window's text back into lines.
@@ -347,10 +330,10 @@ func (b *buffer) view() (s string) {
 			for i, l := range lines {
 				lines[i] = termtext.Truncate(l, b.ta.Width(), "")
 			}
-			s = strings.Join(lines, "\n")
+			s = drawn(strings.Join(lines, "\n"))
 		}
 	}()
-	return b.ta.View()
+	return drawn(b.ta.View())
 }
 
 // reframe gives the text area a new window around the document's line row,
@@ -445,43 +428,105 @@ func (b *buffer) compareOutside() {
 	b.outsideSame, b.baseMid = true, base[start:end]
 }
 
-// editable returns s as the text area holds it: line ends are LF, tabs are
-// spaces up to the next tab stop, NFC, and without the control characters,
-// invalid bytes and U+FFFD the text area would drop. tabs and dropped
-// report whether either happened.
-func editable(s string) (text string, tabs, dropped bool) {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	if !strings.ContainsFunc(s, needsEditing) {
-		return norm.NFC.String(s), false, false
+// The text area holds neither tabs, nor carriage returns, nor control
+// characters: it would turn a tab into four spaces and drop the rest. So
+// each of them stands in the text area as a rune of the Supplementary
+// Private Use Area-B, U+100000 plus its own value (U+FFFD, which it drops
+// too, as U+1000FF), drawn on screen as its control picture (␉, ␍, ␛, ...),
+// and turns back into itself when the text leaves the editor: bytes the
+// author did not edit are saved exactly as they were.
+const (
+	standInBase = 0x100000
+	standInFFFD = standInBase + 0xff
+)
+
+// needsStandIn reports whether the text area cannot hold r as it is.
+func needsStandIn(r rune) bool {
+	return r == '\t' || r == '\r' || r < 0x20 && r != '\n' || r >= 0x7f && r <= 0x9f || r == utf8.RuneError
+}
+
+// isStandIn reports whether r is one of the editor's stand-ins.
+func isStandIn(r rune) bool { return r >= standInBase && r <= standInFFFD }
+
+// standIn returns the stand-in of r, which needs one.
+func standIn(r rune) rune {
+	if r == utf8.RuneError {
+		return standInFFFD
+	}
+	return standInBase + r
+}
+
+// original returns the rune the stand-in r stands for.
+func original(r rune) rune {
+	if r == standInFFFD {
+		return utf8.RuneError
+	}
+	return r - standInBase
+}
+
+// picture returns what the stand-in r is drawn as: one column, like r.
+func picture(r rune) rune {
+	switch c := original(r); {
+	case c < 0x20:
+		return 0x2400 + c // ␀ to ␟
+	case c == 0x7f:
+		return '␡' // ␡
+	}
+	return '␦' // ␦: a C1 control or U+FFFD
+}
+
+// editable returns s as the text area holds it: NFC, with stand-ins for
+// tabs, carriage returns and control characters. For a paste, line ends
+// become LF. The stand-ins themselves cannot be edited here: clash reports
+// whether s held any (they are left out).
+func editable(s string, paste bool) (text string, clash bool) {
+	if paste {
+		s = strings.ReplaceAll(s, "\r\n", "\n")
+		s = strings.ReplaceAll(s, "\r", "\n")
+	}
+	if !strings.ContainsFunc(s, func(r rune) bool { return needsStandIn(r) || isStandIn(r) }) {
+		return norm.NFC.String(s), false
 	}
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/8)
-	col, seg := 0, 0 // the line's columns up to b's byte seg, for tab stops
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
+	for _, r := range s {
 		switch {
-		case r == '\n' || r == '\r':
-			b.WriteByte('\n')
-			col, seg = 0, b.Len()
-		case r == '\t':
-			col += termtext.Width(b.String()[seg:])
-			n := tabStop - col%tabStop
-			b.WriteString(strings.Repeat(" ", n))
-			col, seg = col+n, b.Len()
-			tabs = true
-		case needsEditing(r):
-			dropped = true
+		case isStandIn(r):
+			clash = true
+		case needsStandIn(r):
+			b.WriteRune(standIn(r))
 		default:
 			b.WriteRune(r)
 		}
 	}
-	return norm.NFC.String(b.String()), tabs, dropped
+	return norm.NFC.String(b.String()), clash
 }
 
-// needsEditing reports whether editable must change r.
-func needsEditing(r rune) bool {
-	return r == '\t' || r == '\r' || r == utf8.RuneError || (r != '\n' && unicode.IsControl(r))
+// restore returns the text the editable text stands for.
+func restore(text string) string {
+	if !strings.ContainsFunc(text, isStandIn) {
+		return text
+	}
+	return strings.Map(func(r rune) rune {
+		if isStandIn(r) {
+			return original(r)
+		}
+		return r
+	}, text)
+}
+
+// drawn returns the text area's drawing with every stand-in shown as its
+// picture.
+func drawn(view string) string {
+	if !strings.ContainsFunc(view, isStandIn) {
+		return view
+	}
+	return strings.Map(func(r rune) rune {
+		if isStandIn(r) {
+			return picture(r)
+		}
+		return r
+	}, view)
 }
 
 // byteOffset is the offset in s of its rune number n, or len(s).

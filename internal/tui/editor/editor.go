@@ -65,6 +65,9 @@ type Saved struct {
 	// Proposed numbers the proposal the save made instead, when the blog
 	// requires a review; 0 when the save was published.
 	Proposed uint64
+	// Unchanged is set when the text was the post's current revision byte
+	// for byte: nothing was stored, and Entry is that revision.
+	Unchanged bool
 }
 
 // Options say where the editor reads, saves and renders.
@@ -239,16 +242,14 @@ func (e *Model) applyEditLoad(msg editLoadedMsg) tea.Cmd {
 		}
 		return nil
 	}
-	text, tabs, dropped := editable(string(msg.rev.Source))
+	text, clash := editable(string(msg.rev.Source), false)
+	if clash { // saving would lose them: refuse rather than change what nobody edited
+		e.setMsg("This post holds characters (U+100000-U+1000FF) the editor uses itself: edit it elsewhere and publish it.", true)
+		return nil
+	}
 	e.slug, e.rev = msg.rev.Slug, msg.rev.Rev
 	e.buf.load(text, 0, 0)
 	e.loaded = true
-	switch {
-	case dropped:
-		e.setMsg("Characters that cannot be edited (U+FFFD) are left out; saving leaves them out.", false)
-	case tabs:
-		e.setMsg("Tabs are spaces here: saving writes spaces.", false)
-	}
 	return nil
 }
 
@@ -301,10 +302,7 @@ func (e *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		e.pv.vp, _ = e.pv.vp.Update(msg)
 		return nil
 	case key.Matches(msg, k.Tab):
-		_, col := e.buf.position()
-		line := e.buf.currentLine()
-		w := termtext.Width(line[:byteOffset(line, col-1)])
-		e.insertText(strings.Repeat(" ", tabStop-w%tabStop))
+		e.insertText("\t")
 	default:
 		err := e.buf.guard(func() {
 			switch {
@@ -381,7 +379,7 @@ func (e *Model) saveEdit() tea.Cmd {
 		}()
 		ctx, cancel := context.WithTimeout(context.Background(), saveTimeout)
 		defer cancel()
-		saved, err := save(ctx, slug, []byte(text), rev)
+		saved, err := save(ctx, slug, []byte(restore(text)), rev)
 		return savedMsg{to: e, seq: seq, text: text, saved: saved, err: err}
 	}
 }
@@ -407,6 +405,10 @@ func (e *Model) applySaved(msg savedMsg) tea.Cmd {
 		return e.savedCmd()
 	}
 	e.rev, e.newer = msg.saved.Entry.Rev, 0
+	if msg.saved.Unchanged {
+		e.setMsg(fmt.Sprintf("Unchanged: %s rev %d already has this text; nothing was stored.", e.slug, e.rev), false)
+		return nil
+	}
 	entry := msg.saved.Entry
 	e.saved = &entry
 	e.setMsg(fmt.Sprintf("Saved %s rev %d.", e.slug, e.rev), false)
@@ -467,7 +469,7 @@ func (e *Model) togglePreview() tea.Cmd {
 		pv.on = false
 		return nil
 	}
-	text := e.buf.text()
+	text := restore(e.buf.text())
 	pv.on = true
 	pv.gen++
 	if text != pv.text || pv.post == nil {
@@ -811,7 +813,7 @@ func (e *Model) SetStyles(st *theme.Styles, dark bool) tea.Cmd {
 }
 
 // Text is the text being edited.
-func (e *Model) Text() string { return e.buf.text() }
+func (e *Model) Text() string { return restore(e.buf.text()) }
 
 // Asking reports whether the editor waits for a yes or a no.
 func (e *Model) Asking() bool { return e.ask != noQuestion }

@@ -15,7 +15,7 @@ type Keys struct {
 	Quit    key.Binding // the whole session
 	Top     key.Binding // the start of the post (the text area knows only its window)
 	Bottom  key.Binding
-	Tab     key.Binding // spaces to the next tab stop
+	Tab     key.Binding // a tab
 	Yes     key.Binding // answers to "discard changes?"
 	No      key.Binding
 }

@@ -3,6 +3,7 @@ package review
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -33,7 +34,7 @@ func (d *decisions) Diff(_ context.Context, slug string, n uint64) (store.Propos
 }
 
 func (d *decisions) Approve(_ context.Context, slug string, n uint64) (string, error) {
-	d.decided = append(d.decided, "approve "+slug)
+	d.decided = append(d.decided, fmt.Sprintf("approve %s %d", slug, n)) // the one shown, never "the newest"
 	return "Approved " + slug + ".", nil
 }
 
@@ -127,7 +128,7 @@ func TestReviewScreen(t *testing.T) {
 	}
 	run(t, m, press("a"))
 	out := run(t, m, press("y"))
-	if len(r.decided) != 1 || r.decided[0] != "approve theirs" {
+	if len(r.decided) != 1 || r.decided[0] != "approve theirs 4" {
 		t.Errorf("decided %v, want the approval of theirs", r.decided)
 	}
 	if len(out) != 1 {
