@@ -141,7 +141,8 @@ func (p *Model) statusBar(w int) string {
 		return ""
 	}
 	pct := fmt.Sprintf(" %3.f%% ", math.Round(p.vp.ScrollPercent()*100))
-	if m := p.matchStatus(); m != "" {
+	chosen := p.link >= 0 && p.link < len(p.links)
+	if m := p.matchStatus(); m != "" && !chosen { // a chosen link's address comes first
 		pct = " " + m + " ·" + pct
 	}
 	hint := " ? help "
@@ -149,7 +150,7 @@ func (p *Model) statusBar(w int) string {
 	switch {
 	case p.note != "":
 		title = " " + p.note + " "
-	case p.link >= 0 && p.link < len(p.links):
+	case chosen:
 		title = fmt.Sprintf(" → %s (%d/%d) ", termtext.SanitizeLine(p.links[p.link].url), p.link+1, len(p.links))
 	}
 	const minTitle = 12
