@@ -162,3 +162,55 @@ func evaluate[T any](t *testing.T, ctx context.Context, script string) T {
 	}
 	return v
 }
+
+// splitHangulWords lists the Hangul words of the page that a line break
+// cuts in two (a word whose text spans two lines).
+const splitHangulWords = `(() => {
+  const split = [];
+  const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const n = walker.currentNode, re = /[\uAC00-\uD7A3]{2,}/g;
+    let m;
+    while ((m = re.exec(n.textContent))) {
+      const r = document.createRange();
+      r.setStart(n, m.index);
+      r.setEnd(n, m.index + m[0].length);
+      const tops = new Set(Array.from(r.getClientRects()).map(x => Math.round(x.top)));
+      if (tops.size > 1) split.push(m[0]);
+    }
+  }
+  return split.join(' ');
+})()`
+
+// TestKoreanBreaksBetweenWordsInABrowser reads the seed post and the list
+// at a phone's width on the blog's default settings (lang en): Korean broke
+// in the middle of words ("점심시" / "간에도"), since keep-all applied only
+// under :lang(ko).
+func TestKoreanBreaksBetweenWordsInABrowser(t *testing.T) {
+	exe := chromium(t)
+	s := newSite(t, Config{})
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.UserDataDir(t.TempDir()))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	for _, width := range []int64{320, 390, 768} {
+		for _, path := range []string{"/posts/" + seedSlug, "/"} {
+			ctx, cancel := chromedp.NewContext(actx)
+			ctx, cancelTime := context.WithTimeout(ctx, 60*time.Second)
+			err := chromedp.Do(ctx,
+				chromedp.EmulateViewport(width, 800),
+				chromedp.Navigate(s.url+path),
+				chromedp.WaitReady("footer.site"),
+			)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if split := evaluate[string](t, ctx, splitHangulWords); split != "" {
+				t.Errorf("%s at %d px: Hangul words broken across lines: %s", path, width, split)
+			}
+			cancelTime()
+			cancel()
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -221,6 +222,12 @@ func TestRedirects(t *testing.T) {
 		"/2024/02/01/new-name/":     "/posts/new-name",
 		"/blog/old-name/":           "/posts/new-name",
 		"/2024/02/01/new-name.html": "/posts/new-name",
+		// The trailing slash Hugo and Astro links have.
+		"/posts/new-name/":        "/posts/new-name",
+		"/posts/old-name/":        "/posts/old-name",
+		"/pages/about/":           "/pages/about",
+		"/tags/x/":                "/tags/x",
+		"/posts/new-name/?from=a": "/posts/new-name?from=a",
 	} {
 		r := s.get(from, browser)
 		if r.status != http.StatusMovedPermanently || r.header.Get("Location") != to {
@@ -614,5 +621,58 @@ func TestReferrersKeepTheirDomainOnly(t *testing.T) {
 	slices.Sort(got)
 	if want := "[isp.example 1 ycombinator.com 1]"; fmt.Sprint(got) != want {
 		t.Errorf("referrers = %v, want %s", got, want)
+	}
+}
+
+// TestKoreanOnTheDefaultSettings: with the blog's default lang (en),
+// Korean broke in the middle of words, since keep-all applied only under
+// :lang(ko). Korean posts and titles are marked as Korean from their text,
+// the stylesheet keeps Hangul words whole on every page, and Chinese and
+// Japanese, marked likewise, break between characters.
+func TestKoreanOnTheDefaultSettings(t *testing.T) {
+	s := newSite(t, Config{})
+	s.publish("kr", "---\ntitle: 점심시간에도 달렸다\ndate: 2024-03-01\n---\n점심시간에도 달리기를 했다. Go의 interface를 썼다.\n\n## 들어가며\n\n## 들어가며\n\n## Why Go?\n")
+	s.publish("ja", "---\ntitle: 日本語の記事\ndate: 2024-03-02\n---\n改行は文字の間でできる。\n")
+	s.publish("en", "---\ntitle: English\ndate: 2024-03-03\n---\nPlain English.\n")
+	post := s.get("/posts/kr", browser)
+	for _, want := range []string{`<html lang="ko">`, `<article lang="ko">`, `id="들어가며"`, `id="들어가며-1"`, `id="why-go"`} {
+		if !strings.Contains(post.body, want) {
+			t.Errorf("the Korean post's page lacks %s", want)
+		}
+	}
+	if en := s.get("/posts/en", browser); !strings.Contains(en.body, `<html lang="en">`) || strings.Contains(en.body, `<article lang=`) {
+		t.Error("an English post is marked as another language")
+	}
+	list := s.get("/", browser).body
+	for _, want := range []string{`<li lang="ko"><a href="/posts/kr">`, `<li lang="ja"><a href="/posts/ja">`, `<li><a href="/posts/en">`} {
+		if !strings.Contains(list, want) {
+			t.Errorf("the list lacks %s", want)
+		}
+	}
+	css := s.get("/style.css", browser).body
+	for _, want := range []string{"body { word-break: keep-all; }", ":lang(zh), :lang(ja) { word-break: normal; }", "tab-size: 4", ":not(pre) > code { background: var(--code-bg)"} {
+		if !strings.Contains(css, want) {
+			t.Errorf("the stylesheet lacks %q", want)
+		}
+	}
+	// The highlighter's own background, the page's, is gone: code blocks
+	// have the page's code background, a box in both themes.
+	if strings.Contains(css, "/* PreWrapper */") || strings.Contains(css, "/* Background */") {
+		t.Error("the highlighter's background rules are still in the stylesheet")
+	}
+	// On a Korean blog, nothing needs marking.
+	ko := newSite(t, Config{Lang: "ko"})
+	ko.publish("kr", "---\ntitle: 점심시간에도 달렸다\ndate: 2024-03-01\n---\n달렸다.\n")
+	if list := ko.get("/", browser).body; !strings.Contains(list, `<li><a href="/posts/kr">`) {
+		t.Error("a Korean title on a Korean blog is marked")
+	}
+}
+
+// TestSearchKeepsItsQuery: the search page's box was empty after a search.
+func TestSearchKeepsItsQuery(t *testing.T) {
+	s := newSite(t, Config{})
+	r := s.get("/search?q="+url.QueryEscape(`회고 "<b>`), browser)
+	if !strings.Contains(r.body, `value="회고 &#34;&lt;b&gt;"`) {
+		t.Errorf("the search box does not hold the query, escaped:\n%s", r.body)
 	}
 }
