@@ -33,12 +33,31 @@ import (
 // AliasesFile is the name of an export's list of aliases.
 const AliasesFile = "aliases.tsv"
 
-// PAX records that carry a revision's history in an export.
+// PAX records that carry a revision's history in an export. They are
+// extended attributes in the SCHILY.xattr form, which GNU tar, bsdtar and
+// Python's tarfile all know, so that an export extracts without a warning
+// (GNU tar warned three times a revision of an unknown keyword when they
+// were SSHBLOG.*); extracted with --xattrs, a revision's file carries them
+// as user.sshblog.* attributes. An import reads the old names too.
 const (
-	paxRev    = "SSHBLOG.rev"
-	paxAuthor = "SSHBLOG.author"
-	paxAction = "SSHBLOG.action"
+	paxRev    = "SCHILY.xattr.user.sshblog.rev"
+	paxAuthor = "SCHILY.xattr.user.sshblog.author"
+	paxAction = "SCHILY.xattr.user.sshblog.action"
+
+	oldPAXRev    = "SSHBLOG.rev"
+	oldPAXAuthor = "SSHBLOG.author"
+	oldPAXAction = "SSHBLOG.action"
 )
+
+// paxRecord returns the value of the record key, or of its name in older
+// exports.
+func paxRecord(hdr *tar.Header, key, old string) (string, bool) {
+	if v, ok := hdr.PAXRecords[key]; ok {
+		return v, true
+	}
+	v, ok := hdr.PAXRecords[old]
+	return v, ok
+}
 
 // Writer writes an export. Its files carry the times they are given, so that
 // two exports of the same blog are the same bytes.

@@ -189,7 +189,7 @@ func (rd *reader) add(tr *tar.Reader, hdr *tar.Header) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	if revText, ok := hdr.PAXRecords[paxRev]; ok && strings.HasPrefix(name, "revisions/") {
+	if revText, ok := paxRecord(hdr, paxRev, oldPAXRev); ok && strings.HasPrefix(name, "revisions/") {
 		return rd.addRevision(name, revText, hdr, data)
 	}
 	if first, dup := rd.seen[slug]; dup {
@@ -208,8 +208,10 @@ func (rd *reader) addRevision(name, revText string, hdr *tar.Header, data []byte
 	if err != nil || post.CheckSlug(slug) != nil {
 		return fmt.Errorf("%s: not a revision of an export", name)
 	}
+	author, _ := paxRecord(hdr, paxAuthor, oldPAXAuthor)
+	action, _ := paxRecord(hdr, paxAction, oldPAXAction)
 	rd.c.Histories[slug] = append(rd.c.Histories[slug], store.Revision{
-		Slug: slug, Rev: rev, Author: hdr.PAXRecords[paxAuthor], Action: store.Action(hdr.PAXRecords[paxAction]), Time: hdr.ModTime, Source: data,
+		Slug: slug, Rev: rev, Author: author, Action: store.Action(action), Time: hdr.ModTime, Source: data,
 	})
 	rd.revisions++
 	return nil
