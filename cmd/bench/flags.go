@@ -36,6 +36,7 @@ type options struct {
 	store          string
 	attack         bool
 	attackHold     time.Duration
+	attackOnly     string
 
 	// The soak test's; see soak.Config.
 	soak           time.Duration
@@ -83,6 +84,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.serverLog, "serverlog", "", "write the blog server's log to `file` (default: discard it)")
 	fs.BoolVar(&o.attack, "attack", false, "run the attacks of an anonymous client instead of the measurements, against the blog with cmd/sshd's default limits, and print what each costs the server")
 	fs.DurationVar(&o.attackHold, "attack-hold", 5*time.Second, "attack: how long each attack's sessions are held")
+	fs.StringVar(&o.attackOnly, "attacks", "", "attack: the attacks to make, comma-separated (reader, pty-huge, pty-ten, sessions, command, winch-drop, resize-storm); empty: all")
 	fs.DurationVar(&o.soak, "soak", 0, "if positive, run the soak test instead of the measurements: a warm-up, then this long (-limit then defaults to this plus 5m)")
 	fs.IntVar(&o.readers, "readers", 500, "soak: concurrent reader sessions browsing the TUI")
 	fs.IntVar(&o.soakAuthors, "soak-authors", 5, "soak: author clients publishing all the while, each with its own key")

@@ -44,6 +44,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 
 	charmlog "charm.land/log/v2"
@@ -160,7 +161,11 @@ func runAttacks(ctx context.Context, o options, setup servers.Setup, out io.Writ
 	}
 	defer func() { err = errors.Join(err, b.Stop()) }()
 	check := func() error { return otherReader(ctx, b) }
-	rs, err := attack.Run(ctx, attack.Config{Addr: b.Addr, Hold: o.attackHold, Check: check})
+	var only []string
+	if o.attackOnly != "" {
+		only = strings.Split(o.attackOnly, ",")
+	}
+	rs, err := attack.Run(ctx, attack.Config{Addr: b.Addr, Hold: o.attackHold, Check: check, Only: only})
 	attack.WriteTable(out, rs)
 	return err
 }

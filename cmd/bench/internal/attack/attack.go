@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,6 +48,7 @@ type Config struct {
 	Addr  string        // the blog's SSH address
 	Hold  time.Duration // how long each attack's sessions are held
 	Check func() error  // asks the blog something as another reader
+	Only  []string      // the attacks to make, by name; none: all
 }
 
 // Result is what one attack cost the server.
@@ -67,6 +69,9 @@ type Result struct {
 func Run(ctx context.Context, c Config) ([]Result, error) {
 	var out []Result
 	for _, a := range Attacks() {
+		if len(c.Only) > 0 && !slices.Contains(c.Only, a.Name) {
+			continue
+		}
 		r, err := one(ctx, c, a)
 		if err != nil {
 			return out, err
