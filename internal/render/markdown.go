@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 
 	glamouransi "charm.land/glamour/v2/ansi"
@@ -66,7 +67,7 @@ func markdownToTerminal(markdown []byte, width int, style Style) (out string, er
 	if err := md.Renderer().Render(&buf, src, doc); err != nil {
 		return "", fmt.Errorf("glamour: %w", err)
 	}
-	return fit(clean(buf.String(), style != Plain), width, style == Plain), nil
+	return fit(clean(buf.String(), style != Plain), width, true), nil
 }
 
 // newMarkdown returns a goldmark converter set up as
@@ -353,8 +354,9 @@ func osc8Len(s string) int {
 // fit makes every line of s at most width columns. Glamour keeps within
 // the width it is given, margins included, but a line it cannot break
 // must not break the promise either: such a line is wrapped between
-// grapheme clusters, with SGR styling and hyperlinks carried over. For
-// Plain text, trimRight also drops the spaces glamour pads lines with.
+// grapheme clusters, with SGR styling and hyperlinks carried over. With
+// trimRight it also drops the padding glamour ends every line with (see
+// trimPadding).
 func fit(s string, width int, trimRight bool) string {
 	var b strings.Builder
 	changed := false
@@ -362,7 +364,7 @@ func fit(s string, width int, trimRight bool) string {
 		line, tail, more := strings.Cut(rest, "\n")
 		fitted := line
 		if trimRight {
-			fitted = strings.TrimRight(fitted, " ")
+			fitted = trimPadding(fitted)
 		}
 		if termtext.Width(fitted) > width {
 			fitted = hardwrap(fitted, width)
@@ -386,7 +388,72 @@ func fit(s string, width int, trimRight bool) string {
 	if !changed {
 		return s
 	}
-	return b.String()
+	// A copy of its own: the builder's buffer was sized for s, padding and
+	// all, and the cache counts what the string holds.
+	return strings.Clone(b.String())
+}
+
+// trimPadding returns line without the padding glamour ends it with: the
+// spaces up to the full width, each of which it wraps in colour codes of
+// its own (an 8.9 KB post was sent as 216 KB, 12,009 coloured spaces).
+// What goes is a tail of spaces and SGR sequences; if any SGR went, one
+// reset takes their place, so that no style opened before the tail stays
+// open. Padding painted with a background colour shows, and stays.
+func trimPadding(line string) string {
+	i, sgr := len(line), false
+	for i > 0 {
+		if line[i-1] == ' ' {
+			i--
+			continue
+		}
+		if line[i-1] != 'm' {
+			break
+		}
+		j := strings.LastIndex(line[:i], "\x1b[")
+		if j < 0 || sgrLen(line[j:i]) != i-j {
+			break
+		}
+		if hasBackground(line[j:i]) {
+			// Painted: keep it, up to and with the sequence that ends it.
+			k := i + strings.Index(line[i:], "\x1b[")
+			if k < i {
+				return line
+			}
+			i = k + sgrLen(line[k:])
+			break
+		}
+		i, sgr = j, true
+	}
+	if i == len(line) {
+		return line
+	}
+	if sgr {
+		return line[:i] + "\x1b[m"
+	}
+	return line[:i]
+}
+
+// hasBackground reports whether the SGR sequence seq sets a background
+// colour (40-47, 48;..., 100-107).
+func hasBackground(seq string) bool {
+	params := strings.TrimSuffix(strings.TrimPrefix(seq, "\x1b["), "m")
+	fields := strings.Split(params, ";")
+	for k := 0; k < len(fields); k++ {
+		n, err := strconv.Atoi(fields[k])
+		if err != nil {
+			continue
+		}
+		switch {
+		case n == 38: // a foreground colour's own parameters
+			k += 2
+			if k < len(fields) && fields[k-1] == "2" {
+				k += 2
+			}
+		case n >= 40 && n <= 48, n >= 100 && n <= 107:
+			return true
+		}
+	}
+	return false
 }
 
 // hardwrap breaks line into lines of at most width columns, between

@@ -598,8 +598,11 @@ func TestCacheCountsWhatItHolds(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// What one render leaves behind whatever is cached (glamour's and
+	// goldmark's own set-up) is allowed on top.
+	const setUp = 256 << 10
 	grown, counted := float64(live())-float64(before), float64(r.Stats().Bytes)
-	if grown > 1.25*counted {
+	if grown > 1.25*counted+setUp {
 		t.Errorf("the cache counts %.0f KiB but the heap grew %.0f KiB (%.2fx)", counted/1024, grown/1024, grown/counted)
 	}
 	t.Logf("counted %.0f KiB, heap grew %.0f KiB", counted/1024, grown/1024)
