@@ -8,6 +8,7 @@ package acmetest
 import (
 	"bytes"
 	"crypto/x509"
+	"encoding/pem"
 	"log"
 	"net"
 	"net/http"
@@ -42,8 +43,10 @@ type Options struct {
 type CA struct {
 	// Directory is the ACME directory URL.
 	Directory string
-	// Roots holds the certificate of the directory's own HTTPS.
-	Roots *x509.CertPool
+	// Roots holds the certificate of the directory's own HTTPS;
+	// RootsPEM is it in PEM, as a file for acme-ca-root.
+	Roots    *x509.CertPool
+	RootsPEM []byte
 
 	orders  atomic.Int64
 	handler atomic.Pointer[http.Handler]
@@ -71,6 +74,7 @@ func New(t testing.TB) *CA {
 	c.Directory = srv.URL + wfe.DirectoryPath
 	c.Roots = x509.NewCertPool()
 	c.Roots.AddCert(srv.Certificate())
+	c.RootsPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
 	t.Cleanup(func() {
 		srv.Close()
 		if t.Failed() {
