@@ -21,15 +21,18 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/sshblog/sshblog/internal/certs/acmetest"
 	"github.com/sshblog/sshblog/internal/config"
 	"github.com/sshblog/sshblog/internal/server"
+	"github.com/sshblog/sshblog/internal/store/etcdtest"
 )
 
 // acmeBlog is a blog with a domain, served on loopback, its certificates
 // from Pebble.
 type acmeBlog struct {
+	app   *App
 	ls    Listeners
 	log   *lockedLog
 	start time.Time // when Serve was called
@@ -39,6 +42,17 @@ type acmeBlog struct {
 // with more settings in args, its certificates from ca, which checks the
 // challenges on the blog's loopback listeners with opt.
 func startACMEBlog(t *testing.T, ca *acmetest.CA, opt acmetest.Options, args ...string) *acmeBlog {
+	t.Helper()
+	b := openACMEBlog(t, ca, args...)
+	ca.Serve(t, b.ports(t, opt))
+	b.serve(t)
+	return b
+}
+
+// openACMEBlog opens a blog for blog.example in a temporary folder, with
+// more settings in args, its certificates from ca, and its listeners; it
+// serves nothing yet.
+func openACMEBlog(t *testing.T, ca *acmetest.CA, args ...string) *acmeBlog {
 	t.Helper()
 	dir := t.TempDir()
 	root := filepath.Join(dir, "ca.pem")
@@ -55,27 +69,34 @@ func startACMEBlog(t *testing.T, ca *acmetest.CA, opt acmetest.Options, args ...
 		t.Fatal(err)
 	}
 	b := &acmeBlog{log: &lockedLog{}}
-	a, err := Open(cfg, slog.New(slog.NewTextHandler(b.log, nil)))
-	if err != nil {
+	if b.app, err = Open(cfg, slog.New(slog.NewTextHandler(b.log, nil))); err != nil {
 		t.Fatal(err)
 	}
-	if b.ls, err = a.Listen(); err != nil {
+	if b.ls, err = b.app.Listen(); err != nil {
 		t.Fatal(err)
 	}
+	return b
+}
+
+// ports is opt with the CA checking the challenges at b.
+func (b *acmeBlog) ports(t *testing.T, opt acmetest.Options) acmetest.Options {
 	opt.HTTPPort, opt.TLSPort = acmetest.Port(t, b.ls.HTTP.Addr()), acmetest.Port(t, b.ls.Web.Addr())
-	ca.Serve(t, opt)
+	return opt
+}
+
+// serve serves b until the test ends.
+func (b *acmeBlog) serve(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	b.start = time.Now()
-	go func() { done <- a.Serve(ctx, b.ls, time.Second) }()
+	go func() { done <- b.app.Serve(ctx, b.ls, time.Second) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("serve: %v", err)
 		}
-		a.Close()
+		b.app.Close()
 	})
-	return b
 }
 
 // url is path on the blog by its name, over scheme.
@@ -255,6 +276,55 @@ func TestACMERefusedKeepsHTTPAndSSH(t *testing.T) {
 	}
 	if len(failures) != 1 || !strings.Contains(failures[0], "domain=blog.example") || !strings.Contains(failures[0], "cause=") {
 		t.Errorf("want one line naming the domain and the cause:\n%s", strings.Join(failures, "\n"))
+	}
+}
+
+// waitHTTPS waits for b to answer path over HTTPS, trusting roots, and
+// returns the response, its body read.
+func (b *acmeBlog) waitHTTPS(t *testing.T, roots *x509.CertPool, path string) (*http.Response, []byte) {
+	t.Helper()
+	c := browser(roots)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := c.Get(b.url(t, "https", path))
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			return resp, body
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no HTTPS: %v\n%s", err, b.log)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestACMEOnEtcd starts two servers of one blog on one etcd at once: one
+// order reaches the CA, and both serve the certificate it gave, kept
+// under the blog's prefix. The CA checks the challenges at the first
+// server only, so whichever asked, the first answers from the store.
+func TestACMEOnEtcd(t *testing.T) {
+	etcd := etcdtest.Start(t)
+	ca := acmetest.New(t)
+	store := []string{"--store", "etcd://" + etcd.Client, "--store-prefix", "/blogs/acme"}
+	a, b := openACMEBlog(t, ca, store...), openACMEBlog(t, ca, store...)
+	ca.Serve(t, a.ports(t, acmetest.Options{}))
+	a.serve(t)
+	b.serve(t)
+	ra, _ := a.waitHTTPS(t, ca.RootPool(), "/")
+	rb, _ := b.waitHTTPS(t, ca.RootPool(), "/")
+	if sa, sb := ra.TLS.PeerCertificates[0].SerialNumber, rb.TLS.PeerCertificates[0].SerialNumber; sa.Cmp(sb) != 0 {
+		t.Errorf("two certificates: %v and %v", sa, sb)
+	}
+	if n := ca.Orders(); n != 1 {
+		t.Errorf("%d orders reached the CA, want 1", n)
+	}
+	cli, _ := b.app.Store.(interface {
+		CertKeys() (*clientv3.Client, string)
+	}).CertKeys()
+	resp, err := cli.Get(context.Background(), "/blogs/acme/tls/", clientv3.WithPrefix(), clientv3.WithKeysOnly())
+	if err != nil || len(resp.Kvs) == 0 {
+		t.Errorf("nothing under the blog's prefix /blogs/acme/tls/: %v", err)
 	}
 }
 
