@@ -12,7 +12,9 @@
 // lifetime before expiry, or when the CA's renewal information says), and
 // backs off between failed attempts (1 minute, then 2, up to 6 hours
 // apart; against Let's Encrypt, retries go to its staging CA first, so as
-// not to spend the real one's rate limit).
+// not to spend the real one's rate limit). When the CA's rate limit says
+// when to come back, attempts before then are given up here without
+// asking it.
 //
 // certmagic's own log is silenced: each attempt that fails is one line of
 // the blog's log, naming the domain and the cause as the CA gave it.
@@ -28,9 +30,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/caddyserver/certmagic"
@@ -82,6 +86,11 @@ type Manager struct {
 
 	httpsPort string // the port HTTPS is served on, for redirects
 	stop      context.CancelFunc
+
+	mu sync.Mutex
+	// notBefore is, per domain, when the CA's rate limit said to come
+	// back: attempts before it are given up without asking the CA.
+	notBefore map[string]time.Time
 }
 
 // New checks cfg and makes a Manager; nothing is asked of the CA until
@@ -100,7 +109,7 @@ func New(cfg Config) (*Manager, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Manager{cfg: cfg, log: log}, nil
+	return &Manager{cfg: cfg, log: log, notBefore: map[string]time.Time{}}, nil
 }
 
 // Start starts getting the certificates, in the background, and keeping
@@ -231,11 +240,21 @@ func (m *Manager) httpsURL(r *http.Request) string {
 }
 
 // event logs what certmagic tells of: a certificate got, an attempt
-// failed. It never stops what certmagic is doing.
+// failed. It gives up an attempt the CA's rate limit said to wait for (an
+// error from cert_obtaining ends that attempt before the CA is asked;
+// certmagic tries again later on its own schedule), and otherwise never
+// stops what certmagic is doing.
 func (m *Manager) event(_ context.Context, name string, data map[string]any) error {
 	domain, _ := data["identifier"].(string)
 	renewal, _ := data["renewal"].(bool)
 	switch name {
+	case "cert_obtaining":
+		m.mu.Lock()
+		wait := m.notBefore[domain]
+		m.mu.Unlock()
+		if time.Now().Before(wait) {
+			return fmt.Errorf("the CA's rate limit asks to wait until %s", wait.Format(time.RFC3339))
+		}
 	case "cert_obtained":
 		what := "certificate obtained"
 		if renewal {
@@ -251,9 +270,35 @@ func (m *Manager) event(_ context.Context, name string, data map[string]any) err
 		if renewal {
 			what = "certificate not renewed; the current one is served meanwhile, and certmagic retries, backing off"
 		}
-		m.log.Error(what, "domain", domain, "cause", Cause(err))
+		args := []any{"domain", domain, "cause", Cause(err)}
+		if until, ok := RetryAfter(err); ok {
+			m.mu.Lock()
+			m.notBefore[domain] = until
+			m.mu.Unlock()
+			args = append(args, "not-before", until.Format(time.RFC3339))
+		}
+		m.log.Error(what, args...)
 	}
 	return nil
+}
+
+// retryAfterText finds the time a rate limit names in its detail, as Let's
+// Encrypt writes it: "retry after 2026-12-09 00:00:00 UTC".
+var retryAfterText = regexp.MustCompile(`retry after (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) UTC`)
+
+// RetryAfter is the time a rate limit err reports says to come back, if
+// it says.
+func RetryAfter(err error) (time.Time, bool) {
+	var p acme.Problem
+	if !errors.As(err, &p) || p.Type != acme.ProblemTypeRateLimited {
+		return time.Time{}, false
+	}
+	sub := retryAfterText.FindStringSubmatch(p.Detail)
+	if sub == nil {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.DateTime, sub[1])
+	return t, err == nil
 }
 
 // Cause says in one line why getting a certificate failed: the ACME

@@ -276,6 +276,39 @@ func TestRefused(t *testing.T) {
 	}
 }
 
+// TestRateLimited: a CA that refuses an order by its rate limit is one
+// log line saying so and until when; attempts before then are given up
+// without asking the CA.
+func TestRateLimited(t *testing.T) {
+	ca := acmetest.New(t)
+	s := newSite(t)
+	ca.Serve(t, s.ports(t))
+	until := time.Now().Add(time.Hour).Truncate(time.Second)
+	ca.RateLimit(until)
+	s.start(t, Config{Domains: []string{"blog.example"}, CA: ca.Directory, CARoots: ca.Roots, Storage: &certmagic.FileStorage{Path: t.TempDir()}})
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(s.log.String(), "no certificate yet") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no line for the failure:\n%s", s.log)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	lines := strings.Split(strings.TrimSpace(s.log.String()), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], "the CA's rate limit: too many certificates") ||
+		!strings.Contains(lines[0], "not-before="+until.UTC().Format(time.RFC3339)) {
+		t.Errorf("want one line naming the rate limit and until when, got:\n%s", s.log)
+	}
+	if err := s.mgr.event(context.Background(), "cert_obtaining", map[string]any{"identifier": "blog.example"}); err == nil || !strings.Contains(err.Error(), "rate limit") {
+		t.Errorf("an attempt before the time the CA gave: %v, want it given up", err)
+	}
+	if err := s.mgr.event(context.Background(), "cert_obtaining", map[string]any{"identifier": "www.blog.example"}); err != nil {
+		t.Errorf("another name: %v", err)
+	}
+	if n := ca.Orders(); n != 0 {
+		t.Errorf("%d orders taken", n)
+	}
+}
+
 // TestCause checks the line a problem makes.
 func TestCause(t *testing.T) {
 	for _, tt := range []struct {

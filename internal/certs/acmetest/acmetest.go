@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
 	"log"
 	"net"
 	"net/http"
@@ -49,6 +50,7 @@ type CA struct {
 	RootsPEM []byte
 
 	orders  atomic.Int64
+	limited atomic.Pointer[time.Time] // orders are refused by a rate limit until then
 	handler atomic.Pointer[http.Handler]
 	ca      atomic.Pointer[ca.CAImpl]
 	log     *lockedBuffer
@@ -66,6 +68,15 @@ func New(t testing.TB) *CA {
 			return
 		}
 		if r.Method == http.MethodPost && r.URL.Path == "/order-plz" {
+			if until := c.limited.Load(); until != nil && time.Now().Before(*until) {
+				// As Let's Encrypt says it (RFC 8555 section 6.6).
+				w.Header().Set("Content-Type", "application/problem+json")
+				w.Header().Set("Retry-After", strconv.Itoa(int(time.Until(*until).Seconds())+1))
+				w.WriteHeader(http.StatusTooManyRequests)
+				fmt.Fprintf(w, `{"type":"urn:ietf:params:acme:error:rateLimited","detail":"too many certificates (5) already issued for this exact set of identifiers in the last 168h0m0s, retry after %s UTC: see https://letsencrypt.org/docs/rate-limits/","status":429}`,
+					until.UTC().Format(time.DateTime))
+				return
+			}
 			c.orders.Add(1)
 		}
 		(*h).ServeHTTP(w, r)
@@ -103,6 +114,10 @@ func (c *CA) Serve(t testing.TB, opt Options) {
 	c.ca.Store(authority)
 	c.handler.Store(&h)
 }
+
+// RateLimit refuses every order until until, as Let's Encrypt's rate
+// limits do.
+func (c *CA) RateLimit(until time.Time) { c.limited.Store(&until) }
 
 // Orders is how many orders for certificates the CA has been sent.
 func (c *CA) Orders() int64 { return c.orders.Load() }
