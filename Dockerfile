@@ -1,6 +1,9 @@
 # syntax=docker/dockerfile:1
 # Build: docker build -t sshblog .
 # Run:   docker run -d -p 22:23234 -p 80:8080 -v sshblog:/data -v "$PWD/keys:/data/keys:ro" sshblog
+# HTTPS by ACME (README, "HTTPS without a proxy"): docker run -d -p 22:23234 -p 80:80 -p 443:443
+#   -e BLOG_DOMAIN=blog.example -e BLOG_HTTP_ADDR=:80 -v sshblog:/data -v "$PWD/keys:/data/keys:ro" sshblog
+#   (the certificates are kept in the volume, /data/certs)
 
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
