@@ -80,7 +80,10 @@ func openACMEBlog(t *testing.T, ca *acmetest.CA, args ...string) *acmeBlog {
 
 // ports is opt with the CA checking the challenges at b.
 func (b *acmeBlog) ports(t *testing.T, opt acmetest.Options) acmetest.Options {
-	opt.HTTPPort, opt.TLSPort = acmetest.Port(t, b.ls.HTTP.Addr()), acmetest.Port(t, b.ls.Web.Addr())
+	opt.TLSPort, opt.HTTPPort = acmetest.Port(t, b.ls.Web.Addr()), 1 // nothing on port 1
+	if b.ls.HTTP != nil {
+		opt.HTTPPort = acmetest.Port(t, b.ls.HTTP.Addr())
+	}
 	return opt
 }
 
@@ -325,6 +328,19 @@ func TestACMEOnEtcd(t *testing.T) {
 	resp, err := cli.Get(context.Background(), "/blogs/acme/tls/", clientv3.WithPrefix(), clientv3.WithKeysOnly())
 	if err != nil || len(resp.Kvs) == 0 {
 		t.Errorf("nothing under the blog's prefix /blogs/acme/tls/: %v", err)
+	}
+}
+
+// TestACMEWithoutPort80: with http-addr empty nothing listens for plain
+// HTTP, and the certificate comes by TLS-ALPN-01 on the HTTPS port alone.
+func TestACMEWithoutPort80(t *testing.T) {
+	ca := acmetest.New(t)
+	b := startACMEBlog(t, ca, acmetest.Options{}, "--http-addr", "")
+	if b.ls.HTTP != nil {
+		t.Fatalf("plain HTTP on %s", b.ls.HTTP.Addr())
+	}
+	if resp, _ := b.waitHTTPS(t, ca.RootPool(), "/"); resp.StatusCode != http.StatusOK {
+		t.Errorf("HTTPS: %d", resp.StatusCode)
 	}
 }
 
