@@ -124,6 +124,14 @@ func (m *Manager) Start(httpAddr, httpsAddr net.Addr) error {
 		return fmt.Errorf("certs: the HTTPS address %s: %w", httpsAddr, err)
 	}
 	tlsPort, _ := strconv.Atoi(port)
+	httpPort := 0
+	if httpAddr != nil {
+		_, p, err := net.SplitHostPort(httpAddr.String())
+		if err != nil {
+			return fmt.Errorf("certs: the HTTP address %s: %w", httpAddr, err)
+		}
+		httpPort, _ = strconv.Atoi(p)
+	}
 	m.httpsPort = port
 	nop := zap.NewNop()
 	var magic *certmagic.Config
@@ -139,27 +147,24 @@ func (m *Manager) Start(httpAddr, httpsAddr net.Addr) error {
 		OnEvent:            m.event,
 		Logger:             nop,
 	})
-	issuer := certmagic.ACMEIssuer{
-		CA:           m.cfg.CA,
-		Email:        m.cfg.Email,
+	m.acme = certmagic.NewACMEIssuer(magic, certmagic.ACMEIssuer{
+		CA:    m.cfg.CA,
+		Email: m.cfg.Email,
+		// Setting a domain is taken as agreeing to the CA's terms, as
+		// every ACME client run unattended does (README says so).
 		Agreed:       true,
 		TrustedRoots: m.cfg.CARoots,
 		// certmagic answers the challenges through the listeners
-		// already open there, which it finds in use.
-		ListenHost:     host,
-		AltTLSALPNPort: tlsPort,
-		Logger:         nop,
-	}
-	if httpAddr == nil {
-		issuer.DisableHTTPChallenge = true
-	} else {
-		_, port, err := net.SplitHostPort(httpAddr.String())
-		if err != nil {
-			return fmt.Errorf("certs: the HTTP address %s: %w", httpAddr, err)
-		}
-		issuer.AltHTTPPort, _ = strconv.Atoi(port)
-	}
-	m.acme = certmagic.NewACMEIssuer(magic, issuer)
+		// already open at these ports, which it finds in use, rather
+		// than listeners of its own. (It takes one host for both, the
+		// HTTPS listener's; should it open a listener of its own for
+		// HTTP on that host, HTTPHandler still answers the challenges.)
+		ListenHost:           host,
+		AltTLSALPNPort:       tlsPort,
+		AltHTTPPort:          httpPort,
+		DisableHTTPChallenge: httpAddr == nil,
+		Logger:               nop,
+	})
 	magic.Issuers = []certmagic.Issuer{m.acme}
 	m.magic = magic
 
