@@ -379,3 +379,53 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// TestEtcdSharedRenewal: two front ends on one etcd renew one certificate
+// once between them, and both serve the renewed one without a restart.
+func TestEtcdSharedRenewal(t *testing.T) {
+	etcd := etcdtest.Start(t)
+	ca := acmetest.New(t)
+	a, b := newSite(t), newSite(t)
+	opt := a.ports(t)
+	opt.Validity = time.Minute
+	ca.Serve(t, opt)
+	for _, s := range []*site{a, b} {
+		cli, err := clientv3.New(clientv3.Config{Endpoints: []string{etcd.Client}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cli.Close() })
+		s.start(t, Config{
+			Domains: []string{"blog.example"}, CA: ca.Directory, CARoots: ca.Roots, Storage: certstore.NewEtcd(cli, "/blog/tls"),
+			RenewalWindow: 0.85, // renewed once 9 of its 60 seconds have gone
+			RenewCheck:    300 * time.Millisecond,
+		})
+	}
+	c := client(ca.RootPool())
+	first := waitHTTPS(t, c, a, 20*time.Second)
+	if got := waitHTTPS(t, c, b, 20*time.Second); got.SerialNumber.Cmp(first.SerialNumber) != 0 {
+		t.Fatalf("two certificates before renewal")
+	}
+	// Wait for the renewal at either, then for both to serve it.
+	serial := func(s *site) string {
+		_, _, leaf, err := get(c, s.url(t, "https", "/"))
+		if err != nil {
+			return ""
+		}
+		return leaf.SerialNumber.String()
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		sa, sb := serial(a), serial(b)
+		if sa != "" && sa == sb && sa != first.SerialNumber.String() {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not both renewed to one certificate: %s and %s (first %s)\n%s\n%s", sa, sb, first.SerialNumber, a.log, b.log)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if n := ca.Orders(); n != 2 {
+		t.Errorf("%d orders reached the CA, want 2: the first and one renewal", n)
+	}
+}
