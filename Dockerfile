@@ -9,6 +9,11 @@
 # of NAME.pub files of your own, mounted read-only at /keys, apart from the
 # data. A bind mount of a host folder at /data must be writable by uid
 # 65532 (sudo chown 65532:65532 DIR).
+# HTTPS by ACME (README, "HTTPS without a proxy"):
+#        docker run -d --name sshblog -p 22:23234 -p 80:80 -p 443:443 \
+#          -e BLOG_DOMAIN=blog.example -e BLOG_HTTP_ADDR=:80 \
+#          -v sshblog-data:/data -v "$PWD/keys:/keys:ro" sshblog
+#        (the certificates are kept in the volume, /data/certs)
 
 FROM golang:1.26-bookworm AS build
 WORKDIR /src

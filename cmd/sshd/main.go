@@ -163,10 +163,16 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	web := ""
+	web, https := "", ""
 	if ls.Web != nil {
 		web = ls.Web.Addr().String()
 	}
-	log.Info("listening", "addr", ls.SSH.Addr().String(), "http", web, "data", cfg.Data, "title", cfg.Title)
+	if a.Certs != nil { // with a domain: the web is HTTPS; plain HTTP redirects
+		web, https = "", web
+		if ls.HTTP != nil {
+			web = ls.HTTP.Addr().String()
+		}
+	}
+	log.Info("listening", "addr", ls.SSH.Addr().String(), "http", web, "https", https, "data", cfg.Data, "title", cfg.Title)
 	return a.Serve(ctx, ls, shutdownGrace)
 }

@@ -94,6 +94,8 @@ func TestExits(t *testing.T) {
 			stderr: `^sshblog: setting keys \(from --keys\): creating the folder: mkdir ` + regexp.QuoteMeta(filepath.Join(dir, "file")) + `: not a directory`,
 		},
 		{name: "unknown flag", args: []string{"--verbose"}, code: 1, stderr: `^sshblog: flag provided but not defined: -verbose`},
+		{name: "domain with tls-cert", args: []string{"--domain", "blog.example", "--tls-cert", "c.pem", "--tls-key", "k.pem"}, code: 1, stderr: `^sshblog: settings domain \(from --domain\) and tls-cert/tls-key do not go together`},
+		{name: "wildcard domain", env: []string{"BLOG_DOMAIN=*.blog.example"}, code: 1, stderr: `^sshblog: setting domain \(from BLOG_DOMAIN\): "\*.blog.example" is a wildcard`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

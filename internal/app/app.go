@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"math"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/sshblog/sshblog/internal/authors"
 	"github.com/sshblog/sshblog/internal/blog"
+	"github.com/sshblog/sshblog/internal/certs"
 	"github.com/sshblog/sshblog/internal/config"
 	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/server"
@@ -41,8 +43,11 @@ type App struct {
 	Renderer *render.Renderer
 	SSH      *server.Server
 	Web      *web.Server // nil when the web is off
+	// Certs gets the web's certificates by ACME; nil without a domain.
+	Certs *certs.Manager
 
-	cfg config.Config
+	cfg   config.Config
+	plain *http.Server // with a domain: the challenges and the redirect on http-addr
 
 	log *slog.Logger
 }
@@ -220,7 +225,13 @@ func open(cfg config.Config, db store.Store, log *slog.Logger) (*App, error) {
 		}
 		log.Info("search index built", "took", time.Since(start).Round(time.Millisecond))
 	}()
-	if cfg.HTTPAddr != "" {
+	if len(cfg.Domains) > 0 {
+		if a.Certs, err = newCerts(cfg, db, log); err != nil {
+			counts.Close(context.Background())
+			return nil, err
+		}
+	}
+	if cfg.HTTPAddr != "" || a.Certs != nil {
 		a.Web, err = web.New(b, renderer, web.Config{
 			Title: cfg.Title, Description: cfg.Description, BaseURL: cfg.BaseURL, Lang: cfg.Lang,
 			SSHAddr: cfg.Addr, RatePerSecond: cfg.HTTPRate, Log: log,
@@ -236,7 +247,11 @@ func open(cfg config.Config, db store.Store, log *slog.Logger) (*App, error) {
 // Listeners are where the front ends listen.
 type Listeners struct {
 	SSH net.Listener
-	Web net.Listener // nil: no web
+	Web net.Listener // nil: no web; with a domain, HTTPS (https-addr)
+	// HTTP is, with a domain, plain HTTP (http-addr): the CA's challenges
+	// and the redirect to HTTPS; nil without a domain or with http-addr
+	// empty.
+	HTTP net.Listener
 }
 
 // Listen opens the listeners cfg names.
@@ -246,9 +261,22 @@ func (a *App) Listen() (Listeners, error) {
 	if ls.SSH, err = Listen(a.cfg.Addr, a.cfg.ProxyProtocol, a.log); err != nil {
 		return Listeners{}, err
 	}
+	webAddr := a.cfg.HTTPAddr
+	if a.Certs != nil {
+		webAddr = a.cfg.HTTPSAddr
+		if a.cfg.HTTPAddr != "" {
+			if ls.HTTP, err = Listen(a.cfg.HTTPAddr, a.cfg.ProxyProtocol, a.log); err != nil {
+				ls.SSH.Close()
+				return Listeners{}, err
+			}
+		}
+	}
 	if a.Web != nil {
-		if ls.Web, err = Listen(a.cfg.HTTPAddr, a.cfg.ProxyProtocol, a.log); err != nil {
+		if ls.Web, err = Listen(webAddr, a.cfg.ProxyProtocol, a.log); err != nil {
 			ls.SSH.Close()
+			if ls.HTTP != nil {
+				ls.HTTP.Close()
+			}
 			return Listeners{}, err
 		}
 	}
@@ -258,10 +286,13 @@ func (a *App) Listen() (Listeners, error) {
 // Serve serves the blog on ls until ctx is done or a front end fails; then
 // it stops both, giving open sessions and requests up to grace to finish.
 func (a *App) Serve(ctx context.Context, ls Listeners, grace time.Duration) error {
-	served := make(chan error, 2)
+	served := make(chan error, 3)
 	running := 1
 	go func() { served <- a.SSH.Serve(ls.SSH) }()
-	if a.Web != nil && ls.Web != nil {
+	switch {
+	case a.Certs != nil && ls.Web != nil:
+		running += a.serveHTTPS(ls, served)
+	case a.Web != nil && ls.Web != nil:
 		running++
 		go func() { served <- a.Web.Serve(ls.Web, a.cfg.TLSCert, a.cfg.TLSKey) }()
 	}
@@ -282,6 +313,14 @@ func (a *App) Serve(ctx context.Context, ls Listeners, grace time.Duration) erro
 		if err := a.Web.Shutdown(sctx); err != nil {
 			stops = append(stops, fmt.Errorf("shutting down the web: %w", err))
 		}
+	}
+	if a.plain != nil {
+		if err := a.plain.Shutdown(sctx); err != nil {
+			stops = append(stops, fmt.Errorf("shutting down plain HTTP: %w", err))
+		}
+	}
+	if a.Certs != nil {
+		a.Certs.Stop()
 	}
 	for range running {
 		if e := <-served; e != nil && !errors.Is(e, ssh.ErrServerClosed) && err == nil {

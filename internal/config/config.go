@@ -83,6 +83,19 @@ type Config struct {
 	TLSKey   string  // the TLS certificate's private key
 	HTTPRate float64 // web requests a second per address; 0: no limit
 
+	// Domains are the blog's names on the web whose certificates are got
+	// by ACME; none: no ACME. With them the web serves HTTPS on
+	// HTTPSAddr, and HTTPAddr answers the CA's challenges and redirects
+	// to HTTPS.
+	Domains    []string
+	HTTPSAddr  string // with Domains: where HTTPS is served (:443 unless set)
+	ACMECA     string // the ACME directory URL of the CA
+	ACMECARoot string // a PEM file of the roots the CA's own HTTPS is checked against; "": the system's
+	ACMEEmail  string // the address the CA may write to about the certificates; "": none
+	// HTTPSOnly keeps the blog's pages off plain HTTP even before the
+	// first certificate: HTTPAddr only answers challenges and redirects.
+	HTTPSOnly bool
+
 	// ProxyProtocol lists the load balancers (addresses or CIDR ranges)
 	// whose connections carry a PROXY protocol header; empty: none.
 	ProxyProtocol []string
@@ -239,10 +252,45 @@ func Load(args []string, getenv func(string) string, stdout io.Writer) (Config, 
 		}
 		c.sources[s.name] = from
 	}
+	if err := c.resolveDomains(); err != nil {
+		return Config{}, err
+	}
 	if *printConfig {
 		return Config{}, done(writeConfig(stdout, all, &c))
 	}
 	return c, nil
+}
+
+// LetsEncrypt is the ACME directory of Let's Encrypt, acme-ca's default.
+const LetsEncrypt = "https://acme-v02.api.letsencrypt.org/directory"
+
+// resolveDomains fills in what a domain changes: with one, http-addr
+// defaults to :80 (the challenges and the redirect), https-addr to :443
+// and base-url to https://DOMAIN; a certificate of one's own (tls-cert)
+// and one got by ACME (domain) are two answers to one question.
+func (c *Config) resolveDomains() error {
+	if len(c.Domains) == 0 {
+		return nil
+	}
+	if c.TLSCert != "" || c.TLSKey != "" {
+		return fmt.Errorf("settings domain (from %s) and tls-cert/tls-key do not go together: domain gets certificates by ACME, tls-cert brings your own; set one", c.Source("domain"))
+	}
+	if c.Source("http-addr") == "default" {
+		c.HTTPAddr = ":80"
+		c.sources["http-addr"] = "default with domain"
+	}
+	if c.HTTPSAddr == "" {
+		c.HTTPSAddr = ":443"
+		c.sources["https-addr"] = "default with domain"
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = "https://" + c.Domains[0]
+		if _, port, err := net.SplitHostPort(c.HTTPSAddr); err == nil && port != "443" && port != "0" {
+			c.BaseURL = "https://" + net.JoinHostPort(c.Domains[0], port)
+		}
+		c.sources["base-url"] = "default with domain"
+	}
+	return nil
 }
 
 // done returns ErrDone, or err if writing the answer failed.

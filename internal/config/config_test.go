@@ -74,6 +74,7 @@ func TestDefaults(t *testing.T) {
 		StorePrefix:      "/sshblog",
 		Lang:             "en",
 		HTTPRate:         20,
+		ACMECA:           LetsEncrypt,
 		LogFormat:        "text",
 		LogLevel:         slog.LevelInfo,
 	}
@@ -143,6 +144,12 @@ func samples() map[string]struct{ in, out string } {
 		"tls-cert":            {"/etc/blog/cert.pem", "/etc/blog/cert.pem"},
 		"tls-key":             {"/etc/blog/key.pem", "/etc/blog/key.pem"},
 		"http-rate":           {"5.5", "5.5"},
+		"domain":              {"Blog.Example, www.blog.example.", "blog.example,www.blog.example"},
+		"https-addr":          {"127.0.0.1:8443", "127.0.0.1:8443"},
+		"acme-ca":             {"https://acme-staging-v02.api.letsencrypt.org/directory", "https://acme-staging-v02.api.letsencrypt.org/directory"},
+		"acme-ca-root":        {"/etc/blog/ca-root.pem", "/etc/blog/ca-root.pem"},
+		"acme-email":          {"me@blog.example", "me@blog.example"},
+		"https-only":          {"on", "on"},
 		"stats":               {"Off", "off"},
 		"review":              {"Required", "required"},
 		"stats-days":          {"30", "30"},
@@ -731,6 +738,53 @@ func TestLangIsALanguage(t *testing.T) {
 		_, err := Load([]string{"--lang", in}, env{}.get, io.Discard)
 		if err == nil || err.Error() != want {
 			t.Errorf("--lang %s: %v, want %s", in, err, want)
+		}
+	}
+}
+
+// TestDomain checks what a domain changes: the ports and the base URL
+// default to HTTPS on it, what is set stays, and a certificate of one's
+// own with it is one line naming both.
+func TestDomain(t *testing.T) {
+	t.Parallel()
+	c := load(t, []string{"--domain", "blog.example,www.blog.example"}, nil)
+	if c.HTTPAddr != ":80" || c.HTTPSAddr != ":443" || c.BaseURL != "https://blog.example" {
+		t.Errorf("with domain: http-addr %q, https-addr %q, base-url %q; want :80, :443, https://blog.example", c.HTTPAddr, c.HTTPSAddr, c.BaseURL)
+	}
+	if got := c.Source("http-addr"); got != "default with domain" {
+		t.Errorf("Source(http-addr) = %q", got)
+	}
+	c = load(t, []string{"--domain", "blog.example", "--http-addr", "127.0.0.1:8080", "--https-addr", "127.0.0.1:8443"}, env{"BLOG_BASE_URL": "https://blog.example/x"})
+	if c.HTTPAddr != "127.0.0.1:8080" || c.HTTPSAddr != "127.0.0.1:8443" || c.BaseURL != "https://blog.example/x" {
+		t.Errorf("set: http-addr %q, https-addr %q, base-url %q", c.HTTPAddr, c.HTTPSAddr, c.BaseURL)
+	}
+	c = load(t, []string{"--domain", "blog.example", "--https-addr", ":8443"}, nil)
+	if c.BaseURL != "https://blog.example:8443" {
+		t.Errorf("base-url = %q, want the port of https-addr", c.BaseURL)
+	}
+	c = load(t, []string{"--http-addr", ""}, nil)
+	if c.HTTPAddr != "" || c.HTTPSAddr != "" || c.BaseURL != "" {
+		t.Errorf("without domain: %s", show(c))
+	}
+	for _, args := range [][]string{
+		{"--domain", "blog.example", "--tls-cert", "c.pem", "--tls-key", "k.pem"},
+		{"--domain", "blog.example", "--tls-cert", "c.pem"},
+	} {
+		_, err := Load(args, env{}.get, io.Discard)
+		if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "domain") || !strings.Contains(err.Error(), "tls-cert") {
+			t.Errorf("Load(%q) = %v, want one line naming domain and tls-cert", args, err)
+		}
+	}
+	for _, bad := range []string{"*.blog.example", "127.0.0.1", "blog_example", "-a.example", "a..example", "blog.example,blog.example"} {
+		_, err := Load([]string{"--domain", bad}, env{}.get, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "setting domain") {
+			t.Errorf("domain %q: %v, want an error naming the setting", bad, err)
+		}
+	}
+	for name, bad := range map[string]string{"acme-ca": "http://ca.example/dir", "acme-email": "me at blog"} {
+		_, err := Load([]string{"--" + name, bad}, env{}.get, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "setting "+name) {
+			t.Errorf("%s %q: %v, want an error naming the setting", name, bad, err)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"math"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"slices"
@@ -92,11 +93,17 @@ func settings() []setting {
 		text("etcd-ca", "", "with etcd: the CA certificate file of the cluster (TLS)", func(c *Config) *string { return &c.EtcdCA }),
 		text("etcd-cert", "", "with etcd: this server's client certificate file (TLS)", func(c *Config) *string { return &c.EtcdCert }),
 		text("etcd-key", "", "with etcd: the client certificate's private key file", func(c *Config) *string { return &c.EtcdKey }),
-		field("http-addr", ":8080", "address of the web front end (pages, feeds, curl); empty: no web", func(c *Config) *string { return &c.HTTPAddr }, parseOptionalAddr, ident).quoted(),
+		field("http-addr", ":8080", "address of the web front end (pages, feeds, curl); empty: no web; with domain, :80 unless set, and it answers the CA and redirects to HTTPS (empty: no redirect, the CA checks over HTTPS only)", func(c *Config) *string { return &c.HTTPAddr }, parseOptionalAddr, ident).quoted(),
 		field("base-url", "", "the blog's address on the web, such as https://blog.example, for absolute links in feeds and pages; empty: the address each request was made to", func(c *Config) *string { return &c.BaseURL }, parseBaseURL, ident).quoted(),
 		field("lang", "en", "the blog's language for web pages (a post's front matter lang overrides it), such as en or ko", func(c *Config) *string { return &c.Lang }, parseLang, ident),
 		text("tls-cert", "", "a TLS certificate file: with tls-key, the web serves HTTPS itself; empty: plain HTTP, behind a proxy that does TLS", func(c *Config) *string { return &c.TLSCert }),
 		text("tls-key", "", "the TLS certificate's private key file", func(c *Config) *string { return &c.TLSKey }),
+		field("domain", "", "the blog's domain names on the web (comma-separated): HTTPS with certificates got and renewed by ACME (Let's Encrypt unless acme-ca), http-addr redirecting to it; empty: off", func(c *Config) *[]string { return &c.Domains }, parseDomains, formatRanges).quoted(),
+		field("https-addr", "", "with domain: the address HTTPS is served on; empty: :443", func(c *Config) *string { return &c.HTTPSAddr }, parseOptionalAddr, ident).quoted(),
+		field("acme-ca", LetsEncrypt, "with domain: the ACME directory of the CA, such as a staging or internal one", func(c *Config) *string { return &c.ACMECA }, parseDirectory, ident).quoted(),
+		text("acme-ca-root", "", "with domain: a PEM file of the roots that sign the CA's own HTTPS (an internal CA); empty: the system's", func(c *Config) *string { return &c.ACMECARoot }),
+		field("acme-email", "", "with domain: an address the CA may write to about the certificates (expiry, problems); empty: none", func(c *Config) *string { return &c.ACMEEmail }, parseEmail, ident).quoted(),
+		field("https-only", "off", "with domain: on: http-addr never serves pages, only redirects, even before the first certificate; off: it serves them until there is one", func(c *Config) *bool { return &c.HTTPSOnly }, parseOnOff, formatOnOff),
 		field("http-rate", "20", "web requests a second one address may make, in bursts of twice that (0: no limit)", func(c *Config) *float64 { return &c.HTTPRate }, parseRate, formatRate),
 		field("proxy-protocol", "", "load balancers (addresses or CIDR ranges, comma-separated) whose connections open with a PROXY protocol header giving the client's address; empty: off", func(c *Config) *[]string { return &c.ProxyProtocol }, parseRanges, formatRanges).quoted(),
 		field("stats", "on", "count reads of each post, without storing who read (see SECURITY.md): on or off", func(c *Config) *bool { return &c.Stats }, parseOnOff, formatOnOff),
@@ -299,6 +306,74 @@ func parseBaseURL(v string) (string, error) {
 		return "", fmt.Errorf("%q is not an address such as https://blog.example", v)
 	}
 	return strings.TrimRight(v, "/"), nil
+}
+
+// parseDomains reads a comma-separated list of domain names, such as
+// blog.example,www.blog.example, in lower case; empty is none.
+func parseDomains(v string) ([]string, error) {
+	if strings.TrimSpace(v) == "" {
+		return nil, nil
+	}
+	var out []string
+	for _, d := range strings.Split(v, ",") {
+		d = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(d), "."))
+		switch {
+		case strings.HasPrefix(d, "*."):
+			return nil, fmt.Errorf("%q is a wildcard, which needs the DNS challenge; sshblog answers HTTP and TLS ones: name each host", d)
+		case net.ParseIP(d) != nil:
+			return nil, fmt.Errorf("%q is an IP address, not a domain name", d)
+		case !isDomain(d):
+			return nil, fmt.Errorf("%q is not a domain name such as blog.example", d)
+		case slices.Contains(out, d):
+			return nil, fmt.Errorf("%q is named twice", d)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// isDomain reports whether d is a host name: labels of letters, digits
+// and inner hyphens, each at most 63 bytes, at most 253 in all.
+func isDomain(d string) bool {
+	if d == "" || len(d) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(d, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// parseDirectory reads an ACME directory URL: https, or http on a
+// loopback address only (a CA under test).
+func parseDirectory(v string) (string, error) {
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return "", fmt.Errorf("%q is not an ACME directory URL such as %s", v, LetsEncrypt)
+	}
+	if ip := net.ParseIP(u.Hostname()); u.Scheme == "http" && (ip == nil || !ip.IsLoopback()) && u.Hostname() != "localhost" {
+		return "", fmt.Errorf("%q is plain http; a CA is reached over https", v)
+	}
+	return v, nil
+}
+
+// parseEmail reads an email address; empty is none.
+func parseEmail(v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	a, err := mail.ParseAddress(v)
+	if err != nil || a.Address != v {
+		return "", fmt.Errorf("%q is not an email address such as me@blog.example", v)
+	}
+	return v, nil
 }
 
 // parseLang reads a language tag (BCP 47) such as en, ko or pt-BR. A

@@ -13,6 +13,7 @@ package web
 
 import (
 	"context"
+	"crypto/tls"
 	"embed"
 	"errors"
 	"fmt"
@@ -145,6 +146,20 @@ func (s *Server) Serve(l net.Listener, certFile, keyFile string) error {
 	return err
 }
 
+// ServeTLS serves HTTPS on l with conf (certificates got by ACME, see
+// package certs) until Shutdown. Pages kept are dropped whenever the blog
+// changes.
+func (s *Server) ServeTLS(l net.Listener, conf *tls.Config) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.blog.Watch(ctx, s.cache.clear)
+	err := s.http.Serve(tls.NewListener(l, conf))
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
 // Shutdown stops accepting requests and waits for those under way until
 // ctx is done.
 func (s *Server) Shutdown(ctx context.Context) error {
@@ -192,6 +207,11 @@ func (s *Server) secured(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 		h.Set("X-Frame-Options", "DENY")
+		if r.TLS != nil {
+			// Served over HTTPS by this server: browsers are to come
+			// back over HTTPS only, for two years.
+			h.Set("Strict-Transport-Security", "max-age=63072000")
+		}
 		next.ServeHTTP(w, r)
 	})
 }

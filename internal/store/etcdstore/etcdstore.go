@@ -156,6 +156,11 @@ func orDefault(d, def time.Duration) time.Duration {
 	return d
 }
 
+// CertKeys returns the store's client and the folder under the blog's
+// prefix where the web's certificates are kept (layout.Keys.TLS), for
+// package certstore. The client is the store's: Close closes it.
+func (s *Store) CertKeys() (*clientv3.Client, string) { return s.cli, s.keys.TLS() }
+
 // Close stops the watch and the connection.
 func (s *Store) Close() error {
 	s.mirror.Close()

@@ -11,6 +11,7 @@
 //	P/proposals/SLUG/%016x        a proposal, encoded as by store.EncodeProposal
 //	P/open/SLUG/%016x             "" while that proposal is open
 //	P/stats/SLUG/YYYYMMDD/SOURCE  a day's read counts, encoded as by store.EncodeCount
+//	P/tls/...                     the web's certificates, account keys and locks (package certstore)
 //
 // A post's history is kept under a stable id given when the post is first
 // written, not under its slug, so that a rename is one transaction whatever
@@ -92,6 +93,11 @@ func (k Keys) Stats(slug string) string {
 	}
 	return k.prefix + "stats/" + slug + "/"
 }
+
+// TLS is the folder of the web's certificates and ACME account keys, and
+// of the locks that let one server at a time ask the CA for them (package
+// certstore keeps it); it lies outside Watched.
+func (k Keys) TLS() string { return k.prefix + "tls/" }
 
 // Watched is the range [from, to) every server watches: the aliases, the
 // schema, the open proposals and the post records.
