@@ -3,7 +3,11 @@ package blog
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/sshblog/sshblog/internal/search"
 	"github.com/sshblog/sshblog/internal/store"
@@ -76,25 +80,21 @@ func (b *Service) syncIndex(ctx context.Context) (map[string]store.Entry, error)
 	changed := b.st.Changed() // before reading: a write after this closes it
 	all := b.st.AllEntries()
 	entries := make(map[string]store.Entry, len(all))
+	var stale []store.Entry
 	for _, e := range all {
 		if e.Removed {
 			continue
 		}
 		entries[e.Slug] = e
-		if rev, ok := b.find.index.Rev(e.Slug); ok && rev == e.Rev {
-			continue
+		if rev, ok := b.find.index.Rev(e.Slug); !ok || rev != e.Rev {
+			stale = append(stale, e)
 		}
-		r, err := b.st.Revision(ctx, e.Slug, e.Rev)
-		if err != nil {
-			return nil, fmt.Errorf("indexing %s: %w", e.Slug, err)
-		}
-		p, err := b.parseStored(r.Source, e.Slug)
-		if err != nil { // stored posts parse; index the source if one does not
-			b.find.index.Put(search.Doc{Slug: e.Slug, Rev: e.Rev, Title: e.Title, Tags: e.Tags, Body: string(r.Source)})
-			continue
-		}
-		b.find.index.Put(search.Doc{Slug: e.Slug, Rev: e.Rev, Title: p.Title, Tags: p.Tags, Body: string(p.Body)})
 	}
+	docs, err := b.searchDocs(ctx, stale)
+	if err != nil {
+		return nil, err
+	}
+	b.find.index.PutMany(docs)
 	for _, slug := range b.find.index.Slugs() {
 		if _, ok := entries[slug]; !ok {
 			b.find.index.Delete(slug)
@@ -102,4 +102,34 @@ func (b *Service) syncIndex(ctx context.Context) (map[string]store.Entry, error)
 	}
 	b.find.entries, b.find.changed = entries, changed
 	return entries, nil
+}
+
+// searchDocs reads and parses the posts of entries for the index, on every
+// CPU at once.
+func (b *Service) searchDocs(ctx context.Context, entries []store.Entry) ([]search.Doc, error) {
+	docs := make([]search.Doc, len(entries))
+	var next atomic.Int64
+	g, ctx := errgroup.WithContext(ctx)
+	for range min(runtime.GOMAXPROCS(0), len(entries)) {
+		g.Go(func() error {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(entries) || ctx.Err() != nil {
+					return ctx.Err()
+				}
+				e := entries[i]
+				r, err := b.st.Revision(ctx, e.Slug, e.Rev)
+				if err != nil {
+					return fmt.Errorf("indexing %s: %w", e.Slug, err)
+				}
+				p, err := b.parseStored(r.Source, e.Slug)
+				if err != nil { // stored posts parse; index the source if one does not
+					docs[i] = search.Doc{Slug: e.Slug, Rev: e.Rev, Title: e.Title, Tags: e.Tags, Body: string(r.Source)}
+					continue
+				}
+				docs[i] = search.Doc{Slug: e.Slug, Rev: e.Rev, Title: p.Title, Tags: p.Tags, Body: string(p.Body)}
+			}
+		})
+	}
+	return docs, g.Wait()
 }

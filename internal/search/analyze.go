@@ -39,11 +39,20 @@ func normalize(text string) string {
 // isCJK reports whether r is written without spaces between words: Hangul
 // syllables and jamo, Han, Hiragana, Katakana.
 func isCJK(r rune) bool {
+	switch {
+	case r < 0x1100: // ASCII, Latin, Greek, Cyrillic...: the most of any text
+		return false
+	case r >= 0xAC00 && r <= 0xD7A3: // Hangul syllables, the most of Korean text
+		return true
+	}
 	return unicode.In(r, unicode.Hangul, unicode.Han, unicode.Hiragana, unicode.Katakana)
 }
 
 // isWordRune reports whether r is part of a word of a spaced script.
 func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+	}
 	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Mn, r)
 }
 
