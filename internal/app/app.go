@@ -198,7 +198,7 @@ func open(cfg config.Config, db store.Store, log *slog.Logger) (*App, error) {
 	} else if n > 0 {
 		log.Info("seeded an empty blog with the built-in posts", "posts", n)
 	}
-	renderer := render.New(int(min(cfg.RenderCache, math.MaxInt)), render.WithConcurrency(cfg.RenderJobs), render.WithHyperlinks(cfg.Hyperlinks))
+	renderer := render.New(int(min(cfg.RenderCacheBytes(), math.MaxInt)), render.WithConcurrency(cfg.RenderJobs), render.WithHyperlinks(cfg.Hyperlinks))
 	srv, err := server.New(server.Config{
 		Title:            cfg.Title,
 		Description:      cfg.Description,

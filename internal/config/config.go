@@ -61,6 +61,7 @@ type Config struct {
 	MaxImport        int64         // bytes
 	RenderCache      int64         // bytes of rendered posts kept; 0: none
 	RenderJobs       int           // renders at once; 0: the number of CPUs
+	MemoryLimit      int64         // a soft limit of the process's memory, bytes; 0: none
 	Hyperlinks       bool          // links in rendered posts are OSC 8 hyperlinks in terminals
 	ReadingWidth     int           // the widest a post is laid out on a terminal, in columns; 0: the window's
 
@@ -130,6 +131,16 @@ func (c Config) EtcdEndpoints() []string {
 		return nil
 	}
 	return strings.Split(rest, ",")
+}
+
+// RenderCacheBytes is the render cache's bound: the render-cache setting,
+// held to an eighth of the memory limit when there is one, so that the
+// caches shrink before the process grows past the limit.
+func (c Config) RenderCacheBytes() int64 {
+	if c.MemoryLimit > 0 {
+		return min(c.RenderCache, c.MemoryLimit/8)
+	}
+	return c.RenderCache
 }
 
 // DatabasePath is the bbolt file.

@@ -129,6 +129,7 @@ func samples() map[string]struct{ in, out string } {
 		"max-import":          {"1024KiB", "1MiB"},
 		"render-cache":        {"16MiB", "16MiB"},
 		"render-jobs":         {"3", "3"},
+		"memory-limit":        {"200MiB", "200MiB"},
 		"hyperlinks":          {"off", "off"},
 		"reading-width":       {"72", "72"},
 		"max-post-size":       {"512KiB", "512KiB"},
@@ -786,5 +787,20 @@ func TestDomain(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "setting "+name) {
 			t.Errorf("%s %q: %v, want an error naming the setting", name, bad, err)
 		}
+	}
+}
+
+func TestMemoryLimitHoldsTheCaches(t *testing.T) {
+	c := Config{RenderCache: 64 << 20}
+	if got := c.RenderCacheBytes(); got != 64<<20 {
+		t.Errorf("without a limit the render cache is %d", got)
+	}
+	c.MemoryLimit = 200 << 20
+	if got := c.RenderCacheBytes(); got != 25<<20 {
+		t.Errorf("with a 200 MiB limit the render cache is %d, want 25 MiB", got)
+	}
+	c.MemoryLimit = 4 << 30
+	if got := c.RenderCacheBytes(); got != 64<<20 {
+		t.Errorf("a large limit grew the render cache to %d", got)
 	}
 }

@@ -84,6 +84,7 @@ func settings() []setting {
 		count("connects-per-ip", "60", "new connections per minute from one IP address (0: no limit)", func(c *Config) *int { return &c.ConnectsPerIP }),
 		field("max-post-size", "1MiB", "the largest post accepted, at most 1MiB", func(c *Config) *int64 { return &c.MaxPostSize }, parsePostSize, formatSize),
 		field("render-cache", "64MiB", "rendered posts kept for all readers; the process grows by about 2.5 times this as it fills (0: render every time)", func(c *Config) *int64 { return &c.RenderCache }, parseSize, formatSize),
+		field("memory-limit", "0", "a soft limit of the process's memory, such as 200MiB (Go's GOMEMLIMIT): the garbage collector works harder near it, and the caches are held to part of it (0: none)", func(c *Config) *int64 { return &c.MemoryLimit }, parseSize, formatSize),
 		count("render-jobs", "0", "posts rendered at once; more wait in a short line, then get plain text (0: the number of CPUs)", func(c *Config) *int { return &c.RenderJobs }),
 		field("hyperlinks", "on", "links in posts are clickable (OSC 8) in terminals that know them, over ssh -t only: on or off", func(c *Config) *bool { return &c.Hyperlinks }, parseOnOff, formatOnOff),
 		field("reading-width", "100", "the widest a post is laid out in the reader and by read with ssh -t, in columns, however wide the window, as glow and browsers do (0: the window's width; else 20 to 500)", func(c *Config) *int { return &c.ReadingWidth }, parseReadingWidth, strconv.Itoa),
