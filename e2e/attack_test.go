@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	proxyproto "github.com/pires/go-proxyproto"
 	gossh "golang.org/x/crypto/ssh"
 )
 
@@ -217,5 +219,80 @@ func TestWindowChangeFloodThenDrop(t *testing.T) {
 			t.Fatalf("the slots of dropped connections were not given back: %q\n%s", r.stderr, b.log)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestSilentSocketsBehindTheBalancer opens, from the trusted balancer's
+// address, connections that never send their PROXY header: the header was
+// read inside the accept loop, so three of them stalled every new login of
+// the front end for over 10 s. Logins go through while they are silent;
+// each is closed and logged at the header's timeout. A PROXY header from an
+// address that is not trusted is refused and logged.
+func TestSilentSocketsBehindTheBalancer(t *testing.T) {
+	b := newBlog(t)
+	b.start("--proxy-protocol", "127.0.0.1")
+	var silent []net.Conn
+	for range 3 {
+		c, err := net.Dial("tcp", b.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		silent = append(silent, c)
+	}
+	login := func(local string, header bool) error {
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}, Timeout: 5 * time.Second}
+		conn, err := d.Dial("tcp", b.addr)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		if header {
+			src := &net.TCPAddr{IP: net.ParseIP("203.0.113.7"), Port: 40000}
+			if _, err := proxyproto.HeaderProxyFromAddrs(1, src, conn.RemoteAddr()).WriteTo(conn); err != nil {
+				return err
+			}
+		}
+		conn.SetDeadline(time.Now().Add(4 * time.Second)) // within the header's 5 s
+		_, priv, _ := ed25519.GenerateKey(rand.Reader)
+		signer, _ := gossh.NewSignerFromKey(priv)
+		c, chans, reqs, err := gossh.NewClientConn(conn, b.addr, &gossh.ClientConfig{User: "r",
+			Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)}, HostKeyCallback: gossh.InsecureIgnoreHostKey()})
+		if err != nil {
+			return err
+		}
+		client := gossh.NewClient(c, chans, reqs)
+		defer client.Close()
+		s, err := client.NewSession()
+		if err != nil {
+			return err
+		}
+		_, err = s.Output("whoami")
+		return err
+	}
+	for i := range 3 {
+		if err := login("127.0.0.1", true); err != nil {
+			t.Fatalf("login %d behind the balancer while its silent sockets are open: %v", i, err)
+		}
+	}
+	if err := login("127.0.0.2", true); err == nil {
+		t.Error("a PROXY header from an address that is not trusted was accepted")
+	}
+	for _, c := range silent {
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		io.ReadAll(c) // closed at the header's timeout
+	}
+	// The log reaches the test through a pipe: wait for it.
+	var log string
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if log = b.log.String(); strings.Count(log, "no valid PROXY header from a trusted proxy") >= len(silent) {
+			break
+		}
+	}
+	if n := strings.Count(log, "no valid PROXY header from a trusted proxy"); n < len(silent) {
+		t.Errorf("%d of %d silent sockets were logged:\n%s", n, len(silent), log)
+	}
+	if !strings.Contains(log, "a PROXY header from an address that is not a trusted proxy") {
+		t.Error("the forged header was not logged")
 	}
 }
