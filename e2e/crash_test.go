@@ -94,7 +94,7 @@ func exportedRevisions(t *testing.T, archive string) map[string]string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rev, ok := hdr.PAXRecords["SSHBLOG.rev"]
+		rev, ok := hdr.PAXRecords["SCHILY.xattr.user.sshblog.rev"]
 		if !ok {
 			continue
 		}
