@@ -25,6 +25,9 @@ const (
 // one outcome per change, in order; an error only when the store fails.
 func (s *Store) PutMany(ctx context.Context, changes []store.Change) ([]store.Outcome, error) {
 	out := make([]store.Outcome, len(changes))
+	if err := s.writable(); err != nil {
+		return out, err
+	}
 	bt := &bulkTxn{s: s, changes: changes, out: out}
 	for i, c := range changes {
 		if err := ctx.Err(); err != nil {
@@ -36,7 +39,7 @@ func (s *Store) PutMany(ctx context.Context, changes []store.Change) ([]store.Ou
 		}
 		if c.IfRev != nil || len(c.Post.Source) > maxTxnBytes/2 {
 			if err := bt.flush(ctx); err != nil {
-				return out, writeError("bulk write", err)
+				return out, s.writeError("bulk write", err)
 			}
 			o, err := s.putOne(ctx, c)
 			if err != nil {
@@ -50,7 +53,7 @@ func (s *Store) PutMany(ctx context.Context, changes []store.Change) ([]store.Ou
 		}
 	}
 	if err := bt.flush(ctx); err != nil {
-		return out, writeError("bulk write", err)
+		return out, s.writeError("bulk write", err)
 	}
 	return out, nil
 }
@@ -80,7 +83,7 @@ func (bt *bulkTxn) add(ctx context.Context, i int) error {
 	s, c := bt.s, bt.changes[i]
 	cur, unchanged, err := s.unchanged(ctx, c.Post)
 	if err != nil {
-		return writeError("bulk write", err)
+		return s.writeError("bulk write", err)
 	}
 	if unchanged {
 		bt.out[i] = store.Outcome{Entry: cur.Entry, Unchanged: true}
@@ -97,7 +100,7 @@ func (bt *bulkTxn) add(ctx context.Context, i int) error {
 	}
 	if bt.ops+len(o) > maxTxnOps || bt.size+len(c.Post.Source) > maxTxnBytes {
 		if err := bt.flush(ctx); err != nil {
-			return writeError("bulk write", err)
+			return s.writeError("bulk write", err)
 		}
 	}
 	bt.batch = append(bt.batch, bulkChange{i: i, rec: rec, ops: o, cmp: clientv3.Compare(clientv3.ModRevision(s.keys.Post(c.Post.Slug)), "=", mod)})
@@ -152,7 +155,7 @@ func (bt *bulkTxn) flush(ctx context.Context) error {
 // putOne is one change of a bulk write on its own.
 func (s *Store) putOne(ctx context.Context, c store.Change) (store.Outcome, error) {
 	if _, unchanged, err := s.unchanged(ctx, c.Post); err != nil {
-		return store.Outcome{}, writeError("bulk write", err)
+		return store.Outcome{}, s.writeError("bulk write", err)
 	} else if unchanged {
 		e, _ := s.Entry(c.Post.Slug)
 		return store.Outcome{Entry: e, Unchanged: true}, nil
@@ -192,6 +195,9 @@ func (s *Store) Restore(ctx context.Context, slug string, revs []store.Revision,
 	if err != nil {
 		return store.Entry{}, fmt.Errorf("etcdstore: restore: %w", err)
 	}
+	if err := s.writable(); err != nil {
+		return store.Entry{}, err
+	}
 	if s.exists(ctx, slug) {
 		return store.Entry{}, fmt.Errorf("%w: %s already exists", store.ErrConflict, slug)
 	}
@@ -211,14 +217,14 @@ func (s *Store) Restore(ctx context.Context, slug string, revs []store.Revision,
 	for _, r := range revs[:len(revs)-1] {
 		if len(ops) >= maxTxnOps || size+len(r.Source) > maxTxnBytes {
 			if err := put(); err != nil {
-				return store.Entry{}, writeError("restoring "+slug, err)
+				return store.Entry{}, s.writeError("restoring "+slug, err)
 			}
 		}
 		ops = append(ops, clientv3.OpPut(s.keys.Revision(rec.ID, r.Rev), string(store.EncodeRevision(r))))
 		size += len(r.Source) + 256
 	}
 	if err := put(); err != nil {
-		return store.Entry{}, writeError("restoring "+slug, err)
+		return store.Entry{}, s.writeError("restoring "+slug, err)
 	}
 	final, err := s.appendOps(rec, last)
 	if err != nil {
@@ -228,7 +234,7 @@ func (s *Store) Restore(ctx context.Context, slug string, revs []store.Revision,
 	defer cancel()
 	resp, err := s.cli.Txn(tctx).If(clientv3.Compare(clientv3.CreateRevision(s.keys.Post(slug)), "=", 0)).Then(final...).Commit()
 	if err != nil {
-		return store.Entry{}, writeError("restoring "+slug, err)
+		return store.Entry{}, s.writeError("restoring "+slug, err)
 	}
 	if !resp.Succeeded {
 		return store.Entry{}, fmt.Errorf("%w: %s already exists", store.ErrConflict, slug)
@@ -241,6 +247,9 @@ func (s *Store) Restore(ctx context.Context, slug string, revs []store.Revision,
 // transaction, authored by author. It does nothing if the blog holds any
 // post. It reports how many posts it stored.
 func (s *Store) Seed(ctx context.Context, ps []*post.Post, author string) (int, error) {
+	if err := s.writable(); err != nil {
+		return 0, err
+	}
 	var ops []clientv3.Op
 	var recs []layout.Record
 	for _, p := range ps {
@@ -264,7 +273,7 @@ func (s *Store) Seed(ctx context.Context, ps []*post.Post, author string) (int, 
 	none := clientv3.Compare(clientv3.CreateRevision(s.keys.Posts()), "=", 0).WithPrefix()
 	resp, err := s.cli.Txn(ctx).If(none).Then(ops...).Commit()
 	if err != nil {
-		return 0, writeError("seeding", err)
+		return 0, s.writeError("seeding", err)
 	}
 	if !resp.Succeeded {
 		return 0, nil

@@ -150,6 +150,11 @@ func TestEtcdDownAndBack(t *testing.T) {
 			t.Fatal("the store did not catch up after etcd came back")
 		}
 	}
+	// Writes are refused at once while the store knows etcd is away; it
+	// learns it is back within moments.
+	if !waitFor(func() bool { return !s.Unreachable() }) {
+		t.Error("the store still takes etcd for away")
+	}
 	if _, err := s.Put(ctx, store.Change{Post: storetest.Parse(t, "b", "# b\n"), Author: "x"}); err != nil {
 		t.Errorf("put after etcd came back: %v", err)
 	}
