@@ -123,7 +123,7 @@ func runHealth(args []string, getenv func(string) string, stdout io.Writer) erro
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := server.Probe(ctx, cfg.DialAddr()); err != nil {
+	if err := server.Probe(ctx, cfg.DialAddr(), cfg.ProxyProtocol); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, "ok")

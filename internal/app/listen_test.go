@@ -19,6 +19,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/sshblog/sshblog/internal/config"
+	"github.com/sshblog/sshblog/internal/server"
 )
 
 // serve starts a blog in a temporary folder on a loopback listener that
@@ -246,5 +247,24 @@ func TestWebLogsTheProxiedAddress(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no log line with the proxied address:\n%s", logs.String())
 		}
+	}
+}
+
+// TestHealthThroughProxyProtocol: `sshblog health` against a front end
+// that trusts the prober's own address sends a PROXY v2 LOCAL header and
+// is answered; without one the front end waits for it and the probe fails.
+func TestHealthThroughProxyProtocol(t *testing.T) {
+	ctx := context.Background()
+	trusting := serve(t, []string{"127.0.0.0/8"})
+	if err := server.Probe(ctx, trusting, []string{"127.0.0.0/8"}); err != nil {
+		t.Errorf("health with proxy-protocol trusting the prober: %v", err)
+	}
+	if err := server.Probe(ctx, trusting, nil); err == nil {
+		t.Error("a probe without a PROXY header was answered by a front end that requires one")
+	}
+	// A balancer elsewhere: the prober is not trusted and sends none.
+	elsewhere := serve(t, []string{"10.0.0.5"})
+	if err := server.Probe(ctx, elsewhere, []string{"10.0.0.5"}); err != nil {
+		t.Errorf("health with proxy-protocol trusting another address: %v", err)
 	}
 }
