@@ -130,6 +130,52 @@ func runHealth(args []string, getenv func(string) string, stdout io.Writer) erro
 	return nil
 }
 
+// runRestore is `sshblog restore FILE --to STORE [settings]`: a backup (a
+// bbolt file, or the JSON lines of a blog in etcd) written into a store,
+// every post, revision, alias and proposal, checked byte for byte; run
+// again, it takes up a restore that stopped half-way.
+func runRestore(args []string, getenv func(string) string, stdout io.Writer) error {
+	var file, to string
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "--to" && i+1 < len(args):
+			to = args[i+1]
+			i++
+		case file == "" && !strings.HasPrefix(a, "-"):
+			file = a
+		default:
+			rest = append(rest, a)
+		}
+	}
+	if file == "" || to == "" {
+		return errors.New("usage: sshblog restore FILE --to bolt:PATH|etcd://HOST:2379 [--store-prefix P] [other settings]")
+	}
+	cfg, err := config.Load(rest, getenv, stdout)
+	if err != nil {
+		return err
+	}
+	src, closeSrc, err := app.OpenBackup(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("no backup at %s; nothing was written", file)
+	}
+	if err != nil {
+		return fmt.Errorf("opening the backup %s: %w", file, err)
+	}
+	defer closeSrc()
+	dst, err := app.OpenStore(to, cfg)
+	if err != nil {
+		return fmt.Errorf("opening %s: %w", to, err)
+	}
+	defer dst.Close()
+	res, err := store.Copy(context.Background(), src, dst)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "restored %d posts, %d aliases and %d proposals, %d posts already there; every revision checked\n", res.Copied, res.Aliases, res.Proposals, res.Skipped)
+	return nil
+}
+
 // run serves the blog with the configuration args and getenv give, until
 // SIGINT or SIGTERM. The answers to --help, --version and --print-config go
 // to stdout, the log to stderr.
@@ -145,6 +191,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) er
 			return runHealth(args[1:], getenv, stdout)
 		case "migrate":
 			return runMigrate(args[1:], getenv, stdout)
+		case "restore":
+			return runRestore(args[1:], getenv, stdout)
 		}
 	}
 	cfg, err := config.Load(args, getenv, stdout)

@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"net"
@@ -78,6 +79,38 @@ func OpenStore(spec string, cfg config.Config) (store.Store, error) {
 	}
 	cfg.Store = spec
 	return openStore(cfg)
+}
+
+// OpenBackup reads back a backup for a restore: a bbolt file (a backup of
+// a blog kept in one, by `ssh HOST backup` or `sshblog backup`), opened
+// read-only, or the JSON lines `ssh HOST backup` gives of a blog in etcd
+// (etcdstore.ReadDump), read into memory. close releases it. A missing
+// file is an error wrapping fs.ErrNotExist.
+func OpenBackup(path string) (src store.Source, close func() error, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	head := make([]byte, 1)
+	if _, err := io.ReadFull(f, head); err != nil {
+		return nil, nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if !etcdstore.IsDump(head) {
+		db, err := boltstore.OpenReadOnly(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		return db, db.Close, nil
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	d, err := etcdstore.ReadDump(f)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return d, func() error { return nil }, nil
 }
 
 // OpenSource opens a store named as OpenStore names them, to be read: a

@@ -17,13 +17,33 @@ type CopyResult struct {
 	Proposals int
 }
 
+// Source is what Copy and Verify read of the blog copied from: a store,
+// or a backup read back (etcdstore.ReadDump).
+type Source interface {
+	// AllEntries returns every post, removed ones included, newest first.
+	AllEntries() []Entry
+	// Aliases returns every alias and the slug it leads to, by alias.
+	Aliases() [][2]string
+	// Entry returns the current metadata of slug, following aliases.
+	Entry(slug string) (Entry, bool)
+	// Revision returns revision rev of the post named slug (no aliases).
+	Revision(ctx context.Context, slug string, rev uint64) (Revision, error)
+	// History returns every revision of slug, oldest first, without sources.
+	History(ctx context.Context, slug string) ([]Revision, error)
+	// Proposals returns every proposal of slug ("": of the blog), without
+	// sources.
+	Proposals(ctx context.Context, slug string) ([]Proposal, error)
+	// Proposal returns proposal n of slug with its source.
+	Proposal(ctx context.Context, slug string, n uint64) (Proposal, error)
+}
+
 // Copy copies every post of from, with all its revisions (removed posts
 // too), and every alias, into to; then it checks that to holds every
 // revision of from byte for byte. A post to has already at the same
 // revision is left as it is, so a copy that stopped half-way is taken up
 // again by running it once more; a post to has at another revision is an
 // error, and nothing of it is written.
-func Copy(ctx context.Context, from, to Store) (CopyResult, error) {
+func Copy(ctx context.Context, from Source, to Store) (CopyResult, error) {
 	var res CopyResult
 	for _, e := range from.AllEntries() {
 		if have, ok := to.Entry(e.Slug); ok && have.Slug == e.Slug {
@@ -60,7 +80,7 @@ func Copy(ctx context.Context, from, to Store) (CopyResult, error) {
 }
 
 // copyProposals copies every proposal of from into to.
-func copyProposals(ctx context.Context, from, to Store) (int, error) {
+func copyProposals(ctx context.Context, from Source, to Store) (int, error) {
 	ps, err := from.Proposals(ctx, "")
 	if err != nil {
 		return 0, fmt.Errorf("reading the proposals: %w", err)
@@ -78,7 +98,7 @@ func copyProposals(ctx context.Context, from, to Store) (int, error) {
 }
 
 // revisions reads every revision of slug from s, with its source.
-func revisions(ctx context.Context, s Store, slug string) ([]Revision, error) {
+func revisions(ctx context.Context, s Source, slug string) ([]Revision, error) {
 	hist, err := s.History(ctx, slug)
 	if err != nil {
 		return nil, fmt.Errorf("reading the history of %s: %w", slug, err)
@@ -97,7 +117,7 @@ func revisions(ctx context.Context, s Store, slug string) ([]Revision, error) {
 // Verify checks that to holds every post, revision and alias of from: the
 // same revisions, by the same authors, with the same sources (compared by
 // SHA-256).
-func Verify(ctx context.Context, from, to Store) error {
+func Verify(ctx context.Context, from, to Source) error {
 	for _, e := range from.AllEntries() {
 		have, ok := to.Entry(e.Slug)
 		if !ok || have.Slug != e.Slug || have.Rev != e.Rev || have.Removed != e.Removed {
@@ -135,7 +155,7 @@ func Verify(ctx context.Context, from, to Store) error {
 
 // verifyProposals checks that to holds every proposal of from, byte for
 // byte.
-func verifyProposals(ctx context.Context, from, to Store) error {
+func verifyProposals(ctx context.Context, from, to Source) error {
 	ps, err := from.Proposals(ctx, "")
 	if err != nil {
 		return fmt.Errorf("verifying the proposals: %w", err)
