@@ -58,6 +58,7 @@ func ReadDump(r io.Reader) (*Dump, error) {
 	}
 	d := &Dump{records: map[string]layout.Record{}, revisions: map[string]map[uint64][]byte{}, proposals: map[string][]byte{}, keys: layout.New("")}
 	aliases := map[string]string{}
+	revisions := d.keys.Prefix() + "revisions/" // the folder of every post's
 	for n := 2; sc.Scan(); n++ {
 		var l dumpLine
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
@@ -73,8 +74,8 @@ func ReadDump(r io.Reader) (*Dump, error) {
 			d.records[rec.Slug] = rec
 		case strings.HasPrefix(k, d.keys.Aliases()):
 			aliases[strings.TrimPrefix(k, d.keys.Aliases())] = string(l.Value)
-		case strings.HasPrefix(k, d.keys.Revisions("")):
-			id, _, _ := strings.Cut(strings.TrimPrefix(k, d.keys.Revisions("")), "/")
+		case strings.HasPrefix(k, revisions):
+			id, _, _ := strings.Cut(strings.TrimPrefix(k, revisions), "/")
 			rev, err := layout.Number(k)
 			if err != nil {
 				return nil, fmt.Errorf("reading the dump: line %d: %w", n, err)

@@ -128,7 +128,7 @@ func TestEtcdDownAndBack(t *testing.T) {
 		t.Errorf("list with etcd down: %v %v", l, err)
 	}
 	_, err := s.Put(ctx, store.Change{Post: storetest.Parse(t, "b", "# b\n"), Author: "x"})
-	if !errors.Is(err, store.ErrUnavailable) || err.Error() != "the blog's store is unreachable; nothing was stored" {
+	if !errors.Is(err, store.ErrUnavailable) || err.Error() != "the store is away (etcd unreachable); nothing was stored" {
 		t.Errorf("put with etcd down: %v", err)
 	}
 	e.start(t)
