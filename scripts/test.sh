@@ -2,8 +2,7 @@
 # Runs every test of sshblog: vet, then the race-checked unit and end-to-end
 # tests. The end-to-end tests need the OpenSSH client and tmux, the web's
 # browser test Chromium and a CJK font, the load-balancer test HAProxy; as
-# root with apt-get this installs
-# them when they are missing.
+# root with apt-get this installs them when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
