@@ -232,3 +232,42 @@ func compareBlogs(ctx context.Context, t *testing.T, name string, want, got stor
 		}
 	}
 }
+
+// TestBackupRestoreThousands backs up an etcd blog of 3,000 posts over
+// ssh and restores it into a bbolt file and a fresh etcd prefix, logging
+// how long each takes (figures for docs/SCALING.md).
+func TestBackupRestoreThousands(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports 3,000 posts")
+	}
+	const n = 3000
+	files := make([][2]string, 0, n)
+	para := strings.Repeat("오늘은 터미널에서 읽는 블로그에 대해 생각했다. ", 20)
+	for i := range n {
+		files = append(files, [2]string{fmt.Sprintf("content/posts/%04d-글.md", i),
+			fmt.Sprintf("---\ntitle: '%d번째 글'\ndate: 2023-%02d-%02d\ntags: [회고]\n---\n\n%s\n", i, i%12+1, i%28+1, para)})
+	}
+	e := etcdtest.Start(t)
+	b := newBlog(t, "BLOG_STORE=etcd://"+e.Client)
+	ash := newClient(t, "ash")
+	b.addAuthor("ash", ash)
+	b.start()
+	d := timed(func() { ash.must(b, makeTar(t, true, files), "import") })
+	t.Logf("imported %d posts into etcd in %v", n, d.Round(time.Millisecond))
+	var dump string
+	d = timed(func() { dump = ash.must(b, "", "backup") })
+	t.Logf("ssh backup of %d posts: %d KiB of JSON lines in %v", n+1, len(dump)>>10, d.Round(time.Millisecond))
+	path := filepath.Join(b.dir, "blog.jsonl")
+	if err := os.WriteFile(path, []byte(dump), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, to := range [][]string{{"--to", "bolt:" + filepath.Join(b.dir, "restored.db")}, {"--to", "etcd://" + e.Client, "--store-prefix", "/restored"}} {
+		var out string
+		var err error
+		d := timed(func() { out, err = sshblog(t, append([]string{"restore", path}, to...)...) })
+		t.Logf("restore %s: %v: %s", to[1], d.Round(time.Millisecond), strings.TrimSpace(out))
+		if err != nil || !strings.Contains(out, fmt.Sprintf("restored %d posts", n+1)) {
+			t.Errorf("restore %v: %v: %q", to, err, out)
+		}
+	}
+}
