@@ -17,6 +17,12 @@ type CopyResult struct {
 	Proposals int
 }
 
+// The bounds of the imports Copy writes posts in.
+const (
+	copyBatchPosts = 500
+	copyBatchBytes = 16 << 20
+)
+
 // Source is what Copy and Verify read of the blog copied from: a store,
 // or a backup read back (etcdstore.ReadDump).
 type Source interface {
@@ -45,6 +51,25 @@ type Source interface {
 // error, and nothing of it is written.
 func Copy(ctx context.Context, from Source, to Store) (CopyResult, error) {
 	var res CopyResult
+	var batch []Restoring
+	size := 0
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		out, err := to.Import(ctx, Import{Restores: batch})
+		for i, err := range out.Restored {
+			if err != nil {
+				return fmt.Errorf("copying %s: %w", batch[i].Slug, err)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("copying: %w", err)
+		}
+		res.Copied += len(batch)
+		batch, size = batch[:0], 0
+		return nil
+	}
 	for _, e := range from.AllEntries() {
 		if have, ok := to.Entry(e.Slug); ok && have.Slug == e.Slug {
 			if have.Rev != e.Rev {
@@ -57,10 +82,20 @@ func Copy(ctx context.Context, from Source, to Store) (CopyResult, error) {
 		if err != nil {
 			return res, err
 		}
-		if _, err := to.Restore(ctx, e.Slug, revs, e.Meta); err != nil {
-			return res, fmt.Errorf("copying %s: %w", e.Slug, err)
+		batch = append(batch, Restoring{Slug: e.Slug, Revs: revs, Meta: e.Meta})
+		for _, r := range revs {
+			size += len(r.Source)
 		}
-		res.Copied++
+		// Posts go in imports of bounded size: a bbolt file stores each
+		// in one transaction, not one a post.
+		if len(batch) >= copyBatchPosts || size >= copyBatchBytes {
+			if err := flush(); err != nil {
+				return res, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return res, err
 	}
 	for _, a := range from.Aliases() {
 		if _, ok := to.Entry(a[0]); ok {
