@@ -113,16 +113,18 @@ const (
 // changes, until ctx ends.
 func (m *Mirror) heartbeat(ctx context.Context) {
 	for {
-		wait, timeout := heartbeatEvery, heartbeatEvery/2
+		wait := heartbeatEvery
 		if m.down.Load() {
-			wait, timeout = awayEvery, awayEvery
+			wait = awayEvery
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(wait):
 		}
-		rctx, cancel := context.WithTimeout(ctx, timeout)
+		// The same limit either way: a cluster that is slow, not away,
+		// is found back.
+		rctx, cancel := context.WithTimeout(ctx, heartbeatEvery/2)
 		_, err := m.cfg.Client.Get(rctx, m.cfg.Keys.Schema())
 		cancel()
 		if ctx.Err() != nil {
