@@ -137,6 +137,9 @@ func (d *Dump) History(_ context.Context, slug string) ([]store.Revision, error)
 		h.Source = nil
 		out = append(out, h)
 	}
+	if len(out) == 0 || out[len(out)-1].Rev != r.Rev {
+		return nil, fmt.Errorf("the dump lacks revisions of %s, which is at revision %d", r.Slug, r.Rev)
+	}
 	return out, nil
 }
 
