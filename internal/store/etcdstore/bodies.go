@@ -91,7 +91,7 @@ func (s *Store) prefetch(records []layout.Record) {
 					}
 				}
 			} else {
-				s.readHistory(ctx, r) //nolint:errcheck // a read ahead: a failure is read again when asked
+				_, _ = s.readHistory(ctx, r) // a read ahead: what fails is read again when asked
 			}
 			cancel()
 		}
