@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -243,6 +244,50 @@ func (s *Store) Restore(ctx context.Context, slug string, revs []store.Revision,
 	return rec.Entry, nil
 }
 
+// restoreGroup writes the histories rs[i] for i in group, each of a post
+// that must not exist yet, in one transaction. It reports false, having
+// written nothing, when one of them exists or is not a history that
+// restores (Restore then says which, post by post).
+func (s *Store) restoreGroup(ctx context.Context, rs []store.Restoring, group []int) (bool, error) {
+	if err := s.writable(); err != nil {
+		return false, err
+	}
+	var ops []clientv3.Op
+	var cmps []clientv3.Cmp
+	recs := make([]layout.Record, 0, len(group))
+	gone := make(map[string]string, len(group))
+	for _, i := range group {
+		r := rs[i]
+		e, err := store.RestoredEntry(r.Slug, r.Revs, r.Meta)
+		if err != nil {
+			return false, nil
+		}
+		rec := layout.Record{ID: layout.NewID(), Entry: e}
+		for _, rv := range r.Revs[:len(r.Revs)-1] {
+			ops = append(ops, clientv3.OpPut(s.keys.Revision(rec.ID, rv.Rev), string(store.EncodeRevision(rv))))
+		}
+		final, err := s.appendOps(rec, r.Revs[len(r.Revs)-1])
+		if err != nil {
+			return false, err
+		}
+		ops = append(ops, final...)
+		cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(s.keys.Post(r.Slug)), "=", 0))
+		recs = append(recs, rec)
+		gone[r.Slug] = ""
+	}
+	tctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	resp, err := s.cli.Txn(tctx).If(cmps...).Then(ops...).Commit()
+	if err != nil {
+		return false, s.writeError("restoring", err)
+	}
+	if !resp.Succeeded {
+		return false, nil
+	}
+	s.mirror.Commit(resp.Header.Revision, recs, nil, gone)
+	return true, nil
+}
+
 // Seed stores ps as the first revisions of an empty blog, in one
 // transaction, authored by author. It does nothing if the blog holds any
 // post. It reports how many posts it stored.
@@ -300,22 +345,89 @@ func (s *Store) Import(ctx context.Context, in store.Import) (store.ImportOutcom
 		return ctx.Err() != nil || errors.Is(err, store.ErrUnavailable) || errors.Is(err, store.ErrDiskFull)
 	}
 	work := context.WithoutCancel(ctx) // a write under way is finished, so that what was stored is known
-	for i, r := range in.Restores {
+	// Small histories go several to a transaction (restoreGroup); one
+	// that is large, or a group one of whose posts exists, goes post by
+	// post (Restore), which says which exists.
+	var group []int // indexes in in.Restores
+	ops, size := 0, 0
+	one := func(i int) error {
+		r := in.Restores[i]
 		err := ctx.Err()
 		if err == nil {
 			_, err = s.Restore(work, r.Slug, r.Revs, r.Meta)
 		}
 		if err != nil {
 			if failed(err) {
-				for j := i; j < len(in.Restores); j++ {
-					out.Restored[j] = err // not restored
-				}
-				return stop(err)
+				return err
 			}
 			out.Restored[i] = err
-			continue
+			return nil
 		}
 		done++
+		return nil
+	}
+	// flush writes the group; when the cluster fails, the histories of
+	// the group not stored are marked so.
+	flush := func() error {
+		g := group
+		group, ops, size = nil, 0, 0
+		if len(g) == 0 {
+			return nil
+		}
+		fail := func(from int, err error) error {
+			for _, j := range g[from:] {
+				out.Restored[j] = err // not restored
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return fail(0, err)
+		}
+		ok, err := s.restoreGroup(work, in.Restores, g)
+		if err != nil && failed(err) {
+			return fail(0, err)
+		}
+		if ok {
+			done += len(g)
+			return nil
+		}
+		for k, i := range g {
+			if err := one(i); err != nil {
+				return fail(k, err)
+			}
+		}
+		return nil
+	}
+	stopAt := func(i int, err error) (store.ImportOutcome, error) {
+		for j := i; j < len(in.Restores); j++ {
+			out.Restored[j] = err // not restored
+		}
+		return stop(err)
+	}
+	for i, r := range in.Restores {
+		n, size1 := len(r.Revs)+2, 0
+		for _, rv := range r.Revs {
+			size1 += len(rv.Source) + 256
+		}
+		if n > maxTxnOps/2 || size1 > maxTxnBytes/2 {
+			if err := flush(); err != nil {
+				return stopAt(i, err)
+			}
+			if err := one(i); err != nil {
+				return stopAt(i, err)
+			}
+			continue
+		}
+		if ops+n > maxTxnOps || size+size1 > maxTxnBytes || slices.ContainsFunc(group, func(j int) bool { return in.Restores[j].Slug == r.Slug }) {
+			if err := flush(); err != nil {
+				return stopAt(i, err)
+			}
+		}
+		group = append(group, i)
+		ops, size = ops+n, size+size1
+	}
+	if err := flush(); err != nil {
+		return stopAt(len(in.Restores), err)
 	}
 	outcomes, err := s.PutMany(ctx, in.Changes)
 	copy(out.Changes, outcomes)

@@ -14,6 +14,8 @@
 // Restoring a long history writes the revisions first, in transactions of
 // bounded size under a fresh id nothing points at yet, then the slug in one
 // last transaction: an interrupted restore leaves only unreachable keys.
+// An import (or a restore of a backup) puts short histories several to one
+// transaction, all of each or nothing.
 //
 // # Writes
 //
