@@ -63,6 +63,14 @@ func TestAwayServesWhatItHolds(t *testing.T) {
 	if d := time.Since(start); d > 100*time.Millisecond {
 		t.Errorf("reads from memory took %v", d)
 	}
+	// A history it does not hold is refused at once, saying why.
+	s.history.mu.Lock()
+	delete(s.history.byID, it.ID)
+	s.history.mu.Unlock()
+	start = time.Now()
+	if _, err := s.History(ctx, "a"); !errors.Is(err, store.ErrAway) || time.Since(start) > 100*time.Millisecond {
+		t.Errorf("a history not held, with etcd known away: %v after %v, want ErrAway at once", err, time.Since(start))
+	}
 	for what, do := range map[string]func() error{
 		"read counts": func() error { _, err := s.StatCounts(ctx, 0, stats.Day(1<<30), ""); return err },
 		"backup":      func() error { _, err := s.WriteTo(io.Discard); return err },
