@@ -137,16 +137,16 @@ func runHealth(args []string, getenv func(string) string, stdout io.Writer) erro
 func runRestore(args []string, getenv func(string) string, stdout io.Writer) error {
 	var file, to string
 	var rest []string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		file, args = args[0], args[1:]
+	}
 	for i := 0; i < len(args); i++ {
-		switch a := args[i]; {
-		case a == "--to" && i+1 < len(args):
+		if args[i] == "--to" && i+1 < len(args) {
 			to = args[i+1]
 			i++
-		case file == "" && !strings.HasPrefix(a, "-"):
-			file = a
-		default:
-			rest = append(rest, a)
+			continue
 		}
+		rest = append(rest, args[i])
 	}
 	if file == "" || to == "" {
 		return errors.New("usage: sshblog restore FILE --to bolt:PATH|etcd://HOST:2379 [--store-prefix P] [other settings]")
