@@ -31,8 +31,8 @@ func timed(f func()) time.Duration {
 // finds the outage out and the next fails in under a second.
 func TestQuorumLoss(t *testing.T) {
 	members := etcdtest.StartCluster(t, 3)
-	store := "BLOG_STORE=etcd://" + etcdtest.Endpoints(members)
-	a, b := newBlog(t, store, "BLOG_BASE_URL=https://blog.example"), newBlog(t)
+	etcdEnv := "BLOG_STORE=etcd://" + etcdtest.Endpoints(members)
+	a, b := newBlog(t, etcdEnv, "BLOG_BASE_URL=https://blog.example"), newBlog(t)
 	b.env, b.keys = a.env, a.keys
 	hostKey := filepath.Join(a.dir, "host_key")
 	ash := newClient(t, "ash")
