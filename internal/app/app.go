@@ -84,9 +84,9 @@ func OpenStore(spec string, cfg config.Config) (store.Store, error) {
 // OpenBackup reads back a backup for a restore: a bbolt file (a backup of
 // a blog kept in one, by `ssh HOST backup` or `sshblog backup`), opened
 // read-only, or the JSON lines `ssh HOST backup` gives of a blog in etcd
-// (etcdstore.ReadDump), read into memory. close releases it. A missing
+// (etcdstore.ReadDump), read into memory. release lets it go. A missing
 // file is an error wrapping fs.ErrNotExist.
-func OpenBackup(path string) (src store.Source, close func() error, err error) {
+func OpenBackup(path string) (src store.Source, release func() error, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, err
