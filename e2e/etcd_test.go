@@ -89,7 +89,7 @@ func TestTwoServersOneEtcd(t *testing.T) {
 	if got := reader.must(b, "", "cat", "hello"); !strings.Contains(got, "경쟁") {
 		t.Errorf("cat with etcd down: %q", got)
 	}
-	wantFail(t, "publish with etcd down", ash.run(a, hello, "publish", "down"), "unreachable; nothing was stored")
+	wantFail(t, "publish with etcd down", ash.run(a, hello, "publish", "down"), "the store is away (etcd unreachable); nothing was stored")
 	// It comes back; both servers go on without a restart.
 	e.Restart(t)
 	deadline := time.Now().Add(30 * time.Second)

@@ -2,8 +2,8 @@
 # Runs every test of sshblog: vet, then the race-checked unit and end-to-end
 # tests. The end-to-end tests need the OpenSSH client and tmux, the web's
 # browser test Chromium and a CJK font, the systemd unit's test
-# systemd-analyze; as root with apt-get this installs them when they are
-# missing.
+# systemd-analyze, the export's test bsdtar, the load-balancer test
+# HAProxy; as root with apt-get this installs them when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +13,7 @@ command -v tmux >/dev/null || missing+=(tmux)
 command -v systemd-analyze >/dev/null || missing+=(systemd)
 command -v bsdtar >/dev/null || missing+=(libarchive-tools)
 command -v chromium >/dev/null || missing+=(chromium)
+command -v haproxy >/dev/null || missing+=(haproxy)
 [ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

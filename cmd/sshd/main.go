@@ -124,10 +124,56 @@ func runHealth(args []string, getenv func(string) string, stdout io.Writer) erro
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := server.Probe(ctx, cfg.DialAddr()); err != nil {
+	if err := server.Probe(ctx, cfg.DialAddr(), cfg.ProxyProtocol); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, "ok")
+	return nil
+}
+
+// runRestore is `sshblog restore FILE --to STORE [settings]`: a backup (a
+// bbolt file, or the JSON lines of a blog in etcd) written into a store,
+// every post, revision, alias and proposal, checked byte for byte; run
+// again, it takes up a restore that stopped half-way.
+func runRestore(args []string, getenv func(string) string, stdout io.Writer) error {
+	var file, to string
+	var rest []string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		file, args = args[0], args[1:]
+	}
+	for i := 0; i < len(args); i++ {
+		if args[i] == "--to" && i+1 < len(args) {
+			to = args[i+1]
+			i++
+			continue
+		}
+		rest = append(rest, args[i])
+	}
+	if file == "" || to == "" {
+		return errors.New("usage: sshblog restore FILE --to bolt:PATH|etcd://HOST:2379 [--store-prefix P] [other settings]")
+	}
+	cfg, err := config.Load(rest, getenv, stdout)
+	if err != nil {
+		return err
+	}
+	src, closeSrc, err := app.OpenBackup(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("no backup at %s; nothing was written", file)
+	}
+	if err != nil {
+		return fmt.Errorf("opening the backup %s: %w", file, err)
+	}
+	defer closeSrc()
+	dst, err := app.OpenStore(to, cfg)
+	if err != nil {
+		return fmt.Errorf("opening %s: %w", to, err)
+	}
+	defer dst.Close()
+	res, err := store.Copy(context.Background(), src, dst)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "restored %d posts, %d aliases and %d proposals, %d posts already there; every revision checked\n", res.Copied, res.Aliases, res.Proposals, res.Skipped)
 	return nil
 }
 
@@ -146,6 +192,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) er
 			return runHealth(args[1:], getenv, stdout)
 		case "migrate":
 			return runMigrate(args[1:], getenv, stdout)
+		case "restore":
+			return runRestore(args[1:], getenv, stdout)
 		}
 	}
 	cfg, err := config.Load(args, getenv, stdout)

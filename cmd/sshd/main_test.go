@@ -96,6 +96,10 @@ func TestExits(t *testing.T) {
 		{name: "unknown flag", args: []string{"--verbose"}, code: 1, stderr: `^sshblog: flag provided but not defined: -verbose`},
 		{name: "domain with tls-cert", args: []string{"--domain", "blog.example", "--tls-cert", "c.pem", "--tls-key", "k.pem"}, code: 1, stderr: `^sshblog: settings domain \(from --domain\) and tls-cert/tls-key do not go together`},
 		{name: "wildcard domain", env: []string{"BLOG_DOMAIN=*.blog.example"}, code: 1, stderr: `^sshblog: setting domain \(from BLOG_DOMAIN\): "\*.blog.example" is a wildcard`},
+		{name: "restore without --to", args: []string{"restore", filepath.Join(dir, "good.yaml")}, code: 1, stderr: `^sshblog: usage: sshblog restore FILE --to bolt:PATH\|etcd://`},
+		{name: "restore with FILE last", args: []string{"restore", "--to", "bolt:" + filepath.Join(dir, "r.db"), filepath.Join(dir, "good.yaml")}, code: 1, stderr: `^sshblog: usage: sshblog restore FILE --to`},
+		{name: "restore of nothing", args: []string{"restore", filepath.Join(dir, "none.jsonl"), "--to", "bolt:" + filepath.Join(dir, "r.db")}, code: 1, stderr: `^sshblog: no backup at .*none.jsonl; nothing was written`},
+		{name: "restore of a file that is no backup", args: []string{"restore", good, "--to", "bolt:" + filepath.Join(dir, "r2.db")}, code: 1, stderr: `^sshblog: opening the backup .*good.yaml: `},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -174,7 +174,7 @@ func TestHTTPSByACME(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := server.Probe(ctx, b.ls.SSH.Addr().String()); err != nil {
+	if err := server.Probe(ctx, b.ls.SSH.Addr().String(), nil); err != nil {
 		t.Errorf("SSH: %v", err)
 	}
 	if strings.Contains(b.log.String(), "PRIVATE KEY") {
@@ -268,7 +268,7 @@ func TestACMERefusedKeepsHTTPAndSSH(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := server.Probe(ctx, b.ls.SSH.Addr().String()); err != nil {
+	if err := server.Probe(ctx, b.ls.SSH.Addr().String(), nil); err != nil {
 		t.Errorf("SSH: %v", err)
 	}
 	var failures []string

@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"net"
@@ -83,6 +84,38 @@ func OpenStore(spec string, cfg config.Config) (store.Store, error) {
 	}
 	cfg.Store = spec
 	return openStore(cfg)
+}
+
+// OpenBackup reads back a backup for a restore: a bbolt file (a backup of
+// a blog kept in one, by `ssh HOST backup` or `sshblog backup`), opened
+// read-only, or the JSON lines `ssh HOST backup` gives of a blog in etcd
+// (etcdstore.ReadDump), read into memory. release lets it go. A missing
+// file is an error wrapping fs.ErrNotExist.
+func OpenBackup(path string) (src store.Source, release func() error, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	head := make([]byte, 1)
+	if _, err := io.ReadFull(f, head); err != nil {
+		return nil, nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if !etcdstore.IsDump(head) {
+		db, err := boltstore.OpenReadOnly(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		return db, db.Close, nil
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	d, err := etcdstore.ReadDump(f)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return d, func() error { return nil }, nil
 }
 
 // OpenSource opens a store named as OpenStore names them, to be read: a
@@ -234,7 +267,7 @@ func open(cfg config.Config, db store.Store, log *slog.Logger) (*App, error) {
 	if cfg.HTTPAddr != "" || a.Certs != nil {
 		a.Web, err = web.New(b, renderer, web.Config{
 			Title: cfg.Title, Description: cfg.Description, BaseURL: cfg.BaseURL, Lang: cfg.Lang,
-			SSHAddr: cfg.Addr, RatePerSecond: cfg.HTTPRate, Log: log,
+			SSHAddr: cfg.SSHAddress(), RatePerSecond: cfg.HTTPRate, Log: log,
 		})
 		if err != nil {
 			counts.Close(context.Background())

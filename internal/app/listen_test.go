@@ -19,6 +19,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/sshblog/sshblog/internal/config"
+	"github.com/sshblog/sshblog/internal/server"
 )
 
 // serve starts a blog in a temporary folder on a loopback listener that
@@ -194,4 +195,76 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestWebLogsTheProxiedAddress: behind a trusted balancer, the web's log
+// line of a request names the address the PROXY header carried.
+func TestWebLogsTheProxiedAddress(t *testing.T) {
+	dir := t.TempDir()
+	var logs syncBuffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	cfg := config.Config{
+		Data: filepath.Join(dir, "data"), Keys: filepath.Join(dir, "keys"), Title: "test",
+		Location: time.UTC, HandshakeTimeout: 5 * time.Second, HTTPAddr: "127.0.0.1:0",
+	}
+	a, err := Open(cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ssh, err := Listen("127.0.0.1:0", nil, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	web, err := Listen("127.0.0.1:0", []string{"127.0.0.1"}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(ctx, Listeners{SSH: ssh, Web: web}, time.Second) }()
+	defer func() {
+		cancel()
+		<-done
+		a.Close()
+	}()
+	conn, err := net.Dial("tcp", web.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	src := &net.TCPAddr{IP: net.ParseIP("203.0.113.7"), Port: 40000}
+	if _, err := proxyproto.HeaderProxyFromAddrs(2, src, conn.RemoteAddr()).WriteTo(conn); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(conn, "GET /feed.xml HTTP/1.1\r\nHost: blog.example\r\nConnection: close\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := io.ReadAll(conn)
+	if err != nil || !strings.HasPrefix(string(resp), "HTTP/1.1 200") {
+		t.Fatalf("the feed through a PROXY header: %v: %.80q", err, resp)
+	}
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(logs.String(), "remote=203.0.113.7:40000 method=GET path=/feed.xml"); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no log line with the proxied address:\n%s", logs.String())
+		}
+	}
+}
+
+// TestHealthThroughProxyProtocol: `sshblog health` against a front end
+// that trusts the prober's own address sends a PROXY v2 LOCAL header and
+// is answered; without one the front end waits for it and the probe fails.
+func TestHealthThroughProxyProtocol(t *testing.T) {
+	ctx := context.Background()
+	trusting := serve(t, []string{"127.0.0.0/8"})
+	if err := server.Probe(ctx, trusting, []string{"127.0.0.0/8"}); err != nil {
+		t.Errorf("health with proxy-protocol trusting the prober: %v", err)
+	}
+	if err := server.Probe(ctx, trusting, nil); err == nil {
+		t.Error("a probe without a PROXY header was answered by a front end that requires one")
+	}
+	// A balancer elsewhere: the prober is not trusted and sends none.
+	elsewhere := serve(t, []string{"10.0.0.5"})
+	if err := server.Probe(ctx, elsewhere, []string{"10.0.0.5"}); err != nil {
+		t.Errorf("health with proxy-protocol trusting another address: %v", err)
+	}
 }

@@ -30,7 +30,7 @@ func (b *Service) Export(ctx context.Context, id Identity, w io.Writer) error {
 			newest = e.Updated
 		}
 		if err := b.exportPost(ctx, aw, e); err != nil {
-			return err
+			return away(err)
 		}
 	}
 	if err := aw.WriteAliases(b.st.Aliases(), newest); err != nil {
@@ -75,6 +75,9 @@ func (b *Service) Backup(ctx context.Context, id Identity, w io.Writer) (int64, 
 		return 0, err
 	}
 	n, err := b.st.WriteTo(w)
+	if errors.Is(err, store.ErrAway) {
+		return n, away(err)
+	}
 	if err != nil {
 		return n, fmt.Errorf("copying the database: %w", err)
 	}

@@ -118,6 +118,8 @@ func (b *Service) storeError(doing, slug string, err error) error {
 		return &Error{Kind: ErrConflict, Msg: "conflict: " + msg + "; fetch it again and retry", Err: err}
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
+	case errors.Is(err, store.ErrAway):
+		return away(err)
 	}
 	b.log.Error("storage failed", "doing", doing, "slug", slug, "err", err)
 	switch {
@@ -127,6 +129,15 @@ func (b *Service) storeError(doing, slug string, err error) error {
 		return &Error{Kind: ErrStorage, Msg: store.ErrUnavailable.Error(), Err: err}
 	}
 	return &Error{Kind: ErrStorage, Msg: fmt.Sprintf("%s %s failed on the server; see its log", doing, slug), Err: err}
+}
+
+// away words a read that needed the store while it is out of reach as
+// the one line store.ErrAway says; other errors are returned as they are.
+func away(err error) error {
+	if errors.Is(err, store.ErrAway) {
+		return &Error{Kind: ErrStorage, Msg: store.ErrAway.Error(), Err: err}
+	}
+	return err
 }
 
 // Ref names a post or one revision of it, as SLUG or SLUG@REV.

@@ -55,7 +55,7 @@ func (b *Service) Stats(ctx context.Context, id Identity, topReferrers int) ([]s
 	}
 	sums, err := rec.Summaries(ctx, slugs, topReferrers)
 	if err != nil {
-		return nil, fmt.Errorf("reading the statistics: %w", err)
+		return nil, away(fmt.Errorf("reading the statistics: %w", err))
 	}
 	return sums, nil
 }
@@ -73,7 +73,7 @@ func (b *Service) PostStats(ctx context.Context, id Identity, slug string, days 
 	}
 	pts, err := rec.Series(ctx, e.Slug, days)
 	if err != nil {
-		return nil, fmt.Errorf("reading the statistics of %s: %w", e.Slug, err)
+		return nil, away(fmt.Errorf("reading the statistics of %s: %w", e.Slug, err))
 	}
 	return pts, nil
 }

@@ -33,6 +33,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,6 +80,7 @@ type Config struct {
 
 	HTTPAddr string  // the web's address; "" turns the web off
 	BaseURL  string  // the blog's address on the web, for absolute links; "" for each request's
+	SSHURL   string  // where readers reach the blog over SSH, ssh://HOST[:PORT]; "" for base-url's host and addr's port
 	Lang     string  // the blog's language, for web pages
 	TLSCert  string  // with TLSKey, serve HTTPS directly
 	TLSKey   string  // the TLS certificate's private key
@@ -141,6 +143,24 @@ func (c Config) RenderCacheBytes() int64 {
 		return min(c.RenderCache, c.MemoryLimit/8)
 	}
 	return c.RenderCache
+}
+
+// SSHAddress is where readers reach the blog over SSH, host:port, for
+// the pages that say how: ssh-url's, or else addr (whose empty host the
+// web fills from base-url's, or the request's).
+func (c Config) SSHAddress() string {
+	if c.SSHURL == "" {
+		return c.Addr
+	}
+	u, err := url.Parse(c.SSHURL)
+	if err != nil {
+		return c.Addr // parseSSHURL let it through: it cannot happen
+	}
+	port := u.Port()
+	if port == "" {
+		port = "22"
+	}
+	return net.JoinHostPort(u.Hostname(), port)
 }
 
 // DatabasePath is the bbolt file.

@@ -141,6 +141,7 @@ func samples() map[string]struct{ in, out string } {
 		"etcd-cert":           {"/etc/blog/etcd.pem", "/etc/blog/etcd.pem"},
 		"etcd-key":            {"/etc/blog/etcd-key.pem", "/etc/blog/etcd-key.pem"},
 		"base-url":            {"https://blog.example/", "https://blog.example"},
+		"ssh-url":             {"ssh://blog.example:22/", "ssh://blog.example:22"},
 		"lang":                {"ko", "ko"},
 		"tls-cert":            {"/etc/blog/cert.pem", "/etc/blog/cert.pem"},
 		"tls-key":             {"/etc/blog/key.pem", "/etc/blog/key.pem"},
@@ -802,5 +803,27 @@ func TestMemoryLimitHoldsTheCaches(t *testing.T) {
 	c.MemoryLimit = 4 << 30
 	if got := c.RenderCacheBytes(); got != 64<<20 {
 		t.Errorf("a large limit grew the render cache to %d", got)
+	}
+}
+
+// TestSSHURL: ssh-url is the address web pages give readers (behind a
+// load balancer, its own); without it, addr's port; bad values are
+// refused with one line.
+func TestSSHURL(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ url, addr, want string }{
+		{"", ":33001", ":33001"},
+		{"ssh://blog.example:22", ":33001", "blog.example:22"},
+		{"ssh://blog.example", ":33001", "blog.example:22"},
+		{"ssh://[2001:db8::1]:2222", ":33001", "[2001:db8::1]:2222"},
+	} {
+		if got := (Config{SSHURL: c.url, Addr: c.addr}).SSHAddress(); got != c.want {
+			t.Errorf("SSHAddress of %q, %q = %q, want %q", c.url, c.addr, got, c.want)
+		}
+	}
+	for _, bad := range []string{"blog.example:22", "https://blog.example", "ssh://", "ssh://me@blog.example", "ssh://blog.example/x", "ssh://blog.example:0", "ssh://blog.example:99999"} {
+		if _, err := parseSSHURL(bad); err == nil || !strings.Contains(err.Error(), "ssh://blog.example:22") {
+			t.Errorf("parseSSHURL(%q): %v, want a refusal", bad, err)
+		}
 	}
 }

@@ -96,6 +96,7 @@ func settings() []setting {
 		text("etcd-key", "", "with etcd: the client certificate's private key file", func(c *Config) *string { return &c.EtcdKey }),
 		field("http-addr", ":8080", "address of the web front end (pages, feeds, curl); empty: no web; with domain, :80 unless set, and it answers the CA and redirects to HTTPS (empty: no redirect, the CA checks over HTTPS only)", func(c *Config) *string { return &c.HTTPAddr }, parseOptionalAddr, ident).quoted(),
 		field("base-url", "", "the blog's address on the web, such as https://blog.example, for absolute links in feeds and pages; empty: the address each request was made to", func(c *Config) *string { return &c.BaseURL }, parseBaseURL, ident).quoted(),
+		field("ssh-url", "", "where readers reach the blog over SSH, such as ssh://blog.example:22, shown on web pages (behind a load balancer, its address); empty: base-url's host and addr's port", func(c *Config) *string { return &c.SSHURL }, parseSSHURL, ident).quoted(),
 		field("lang", "en", "the blog's language for web pages (a post's front matter lang overrides it), such as en or ko", func(c *Config) *string { return &c.Lang }, parseLang, ident),
 		text("tls-cert", "", "a TLS certificate file: with tls-key, the web serves HTTPS itself; empty: plain HTTP, behind a proxy that does TLS", func(c *Config) *string { return &c.TLSCert }),
 		text("tls-key", "", "the TLS certificate's private key file", func(c *Config) *string { return &c.TLSKey }),
@@ -375,6 +376,24 @@ func parseEmail(v string) (string, error) {
 		return "", fmt.Errorf("%q is not an email address such as me@blog.example", v)
 	}
 	return v, nil
+}
+
+// parseSSHURL reads ssh://HOST[:PORT], without user, path or query; empty
+// is none.
+func parseSSHURL(v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	u, err := url.Parse(v)
+	bad := err != nil || u.Scheme != "ssh" || u.Hostname() == "" || u.User != nil || strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != ""
+	if !bad && u.Port() != "" {
+		n, err := strconv.Atoi(u.Port())
+		bad = err != nil || n < 1 || n > 65535
+	}
+	if bad {
+		return "", fmt.Errorf("%q is not an address such as ssh://blog.example:22", v)
+	}
+	return strings.TrimRight(v, "/"), nil
 }
 
 // parseLang reads a language tag (BCP 47) such as en, ko or pt-BR. A

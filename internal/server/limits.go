@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -114,6 +115,20 @@ func (l *limits) release(ip string) {
 		p.lastSeen = time.Now()
 	}
 	l.total.Add(-1)
+}
+
+// drained waits until no connection is open, or ctx is done.
+func (l *limits) drained(ctx context.Context) error {
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for l.total.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
 }
 
 // prune forgets addresses with no open connection that were last seen long

@@ -203,7 +203,8 @@ func (l *firstAccept) Accept() (net.Conn, error) {
 }
 
 // Shutdown stops accepting connections, tells open TUI sessions to end, and
-// waits for sessions to finish until ctx is done; then it closes the rest.
+// waits for connections (those still in their handshake too) and sessions
+// to finish until ctx is done; then it closes the rest.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.closing.Store(true)
 	s.mu.Lock()
@@ -218,6 +219,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 	}
 	err := s.ssh.Shutdown(ctx)
+	if err == nil {
+		// charm.land/ssh waits only for connections past their handshake:
+		// one still in it (a client that connected just before) is served
+		// too, and waited for, so that a rolling restart cuts nobody.
+		err = s.limits.drained(ctx)
+	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return s.ssh.Close()
 	}

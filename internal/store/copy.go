@@ -17,14 +17,59 @@ type CopyResult struct {
 	Proposals int
 }
 
+// The bounds of the imports Copy writes posts in.
+const (
+	copyBatchPosts = 500
+	copyBatchBytes = 16 << 20
+)
+
+// Source is what Copy and Verify read of the blog copied from: a store,
+// or a backup read back (etcdstore.ReadDump).
+type Source interface {
+	// AllEntries returns every post, removed ones included, newest first.
+	AllEntries() []Entry
+	// Aliases returns every alias and the slug it leads to, by alias.
+	Aliases() [][2]string
+	// Entry returns the current metadata of slug, following aliases.
+	Entry(slug string) (Entry, bool)
+	// Revision returns revision rev of the post named slug (no aliases).
+	Revision(ctx context.Context, slug string, rev uint64) (Revision, error)
+	// History returns every revision of slug, oldest first, without sources.
+	History(ctx context.Context, slug string) ([]Revision, error)
+	// Proposals returns every proposal of slug ("": of the blog), without
+	// sources.
+	Proposals(ctx context.Context, slug string) ([]Proposal, error)
+	// Proposal returns proposal n of slug with its source.
+	Proposal(ctx context.Context, slug string, n uint64) (Proposal, error)
+}
+
 // Copy copies every post of from, with all its revisions (removed posts
 // too), and every alias, into to; then it checks that to holds every
 // revision of from byte for byte. A post to has already at the same
 // revision is left as it is, so a copy that stopped half-way is taken up
 // again by running it once more; a post to has at another revision is an
 // error, and nothing of it is written.
-func Copy(ctx context.Context, from, to Store) (CopyResult, error) {
+func Copy(ctx context.Context, from Source, to Store) (CopyResult, error) {
 	var res CopyResult
+	var batch []Restoring
+	size := 0
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		out, err := to.Import(ctx, Import{Restores: batch})
+		for i, err := range out.Restored {
+			if err != nil {
+				return fmt.Errorf("copying %s: %w", batch[i].Slug, err)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("copying: %w", err)
+		}
+		res.Copied += len(batch)
+		batch, size = batch[:0], 0
+		return nil
+	}
 	for _, e := range from.AllEntries() {
 		if have, ok := to.Entry(e.Slug); ok && have.Slug == e.Slug {
 			if have.Rev != e.Rev {
@@ -37,10 +82,20 @@ func Copy(ctx context.Context, from, to Store) (CopyResult, error) {
 		if err != nil {
 			return res, err
 		}
-		if _, err := to.Restore(ctx, e.Slug, revs, e.Meta); err != nil {
-			return res, fmt.Errorf("copying %s: %w", e.Slug, err)
+		batch = append(batch, Restoring{Slug: e.Slug, Revs: revs, Meta: e.Meta})
+		for _, r := range revs {
+			size += len(r.Source)
 		}
-		res.Copied++
+		// Posts go in imports of bounded size: a bbolt file stores each
+		// in one transaction, not one a post.
+		if len(batch) >= copyBatchPosts || size >= copyBatchBytes {
+			if err := flush(); err != nil {
+				return res, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return res, err
 	}
 	for _, a := range from.Aliases() {
 		if _, ok := to.Entry(a[0]); ok {
@@ -60,7 +115,7 @@ func Copy(ctx context.Context, from, to Store) (CopyResult, error) {
 }
 
 // copyProposals copies every proposal of from into to.
-func copyProposals(ctx context.Context, from, to Store) (int, error) {
+func copyProposals(ctx context.Context, from Source, to Store) (int, error) {
 	ps, err := from.Proposals(ctx, "")
 	if err != nil {
 		return 0, fmt.Errorf("reading the proposals: %w", err)
@@ -78,7 +133,7 @@ func copyProposals(ctx context.Context, from, to Store) (int, error) {
 }
 
 // revisions reads every revision of slug from s, with its source.
-func revisions(ctx context.Context, s Store, slug string) ([]Revision, error) {
+func revisions(ctx context.Context, s Source, slug string) ([]Revision, error) {
 	hist, err := s.History(ctx, slug)
 	if err != nil {
 		return nil, fmt.Errorf("reading the history of %s: %w", slug, err)
@@ -97,7 +152,7 @@ func revisions(ctx context.Context, s Store, slug string) ([]Revision, error) {
 // Verify checks that to holds every post, revision and alias of from: the
 // same revisions, by the same authors, with the same sources (compared by
 // SHA-256).
-func Verify(ctx context.Context, from, to Store) error {
+func Verify(ctx context.Context, from, to Source) error {
 	for _, e := range from.AllEntries() {
 		have, ok := to.Entry(e.Slug)
 		if !ok || have.Slug != e.Slug || have.Rev != e.Rev || have.Removed != e.Removed {
@@ -135,7 +190,7 @@ func Verify(ctx context.Context, from, to Store) error {
 
 // verifyProposals checks that to holds every proposal of from, byte for
 // byte.
-func verifyProposals(ctx context.Context, from, to Store) error {
+func verifyProposals(ctx context.Context, from, to Source) error {
 	ps, err := from.Proposals(ctx, "")
 	if err != nil {
 		return fmt.Errorf("verifying the proposals: %w", err)

@@ -31,7 +31,10 @@ var (
 	ErrDiskFull = errors.New("the server's disk is full; nothing was stored")
 	// ErrUnavailable is returned by a networked store when it cannot reach
 	// its servers: reads go on from memory, writes are refused.
-	ErrUnavailable = errors.New("the blog's store is unreachable; nothing was stored")
+	ErrUnavailable = errors.New("the store is away (etcd unreachable); nothing was stored")
+	// ErrAway is returned by a networked store for a read it cannot
+	// serve from memory while its servers are out of reach.
+	ErrAway = errors.New("the store is away (etcd unreachable); try again soon")
 )
 
 // Action says what a revision did to its post.

@@ -177,10 +177,16 @@ func (s *Server) bodyOf(slug string, rev uint64, markdown []byte) (template.HTML
 }
 
 // fail answers an error: the same page for every post a visitor may not
-// see, and a one-line 500 for the rest (the details go to the log).
+// see, a 503 for what needs the store while it is away, and a one-line 500
+// for the rest (the details go to the log).
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, blog.ErrNotFound) {
 		s.notFound(w, r)
+		return
+	}
+	if errors.Is(err, store.ErrAway) {
+		w.Header().Set("Retry-After", "10")
+		http.Error(w, store.ErrAway.Error(), http.StatusServiceUnavailable)
 		return
 	}
 	s.log.Error("web", "path", r.URL.Path, "err", err)

@@ -249,13 +249,14 @@ func (w *statusWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// logged writes one line per request: method, path (never the query),
-// status, bytes and time taken.
+// logged writes one line per request: the client's address (behind a
+// trusted load balancer, the one its PROXY header gave), method, path
+// (never the query), status, bytes and time taken.
 func (s *Server) logged(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
-		s.log.Info("http", "method", r.Method, "path", r.URL.Path, "status", sw.status, "bytes", sw.bytes, "took", time.Since(start).Round(time.Microsecond))
+		s.log.Info("http", "remote", r.RemoteAddr, "method", r.Method, "path", r.URL.Path, "status", sw.status, "bytes", sw.bytes, "took", time.Since(start).Round(time.Microsecond))
 	})
 }

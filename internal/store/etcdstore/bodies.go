@@ -5,6 +5,7 @@ import (
 	"context"
 	"sync"
 
+	"github.com/sshblog/sshblog/internal/store"
 	"github.com/sshblog/sshblog/internal/store/etcdstore/layout"
 )
 
@@ -65,27 +66,34 @@ func (b *bodies) put(key string, value []byte) {
 	b.bytes += size
 }
 
-// prefetch reads the current revisions of records into the cache, in the
-// background: the server then has them if etcd goes away.
+// prefetch reads the history and revisions of records into memory, in the
+// background: the server then has them if etcd goes away (a post, its
+// history, the feed's entries). A post whose history is kept up to the
+// revision before its current one has only that revision read.
 func (s *Store) prefetch(records []layout.Record) {
 	if len(records) == 0 {
 		return
 	}
 	go func() {
 		for _, r := range records {
-			if r.Removed {
-				continue
-			}
 			key := s.keys.Revision(r.ID, r.Rev)
-			if _, ok := s.bodies.get(key); ok {
-				continue
+			if _, ok := s.history.get(r.ID, r.Slug, r.Rev); ok {
+				if _, ok := s.bodies.get(key); ok || r.Removed {
+					continue
+				}
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
-			resp, err := s.cli.Get(ctx, key)
-			cancel()
-			if err == nil && len(resp.Kvs) > 0 {
-				s.bodies.put(key, resp.Kvs[0].Value)
+			if _, ok := s.history.get(r.ID, r.Slug, r.Rev-1); ok && r.Rev > 1 {
+				if resp, err := s.cli.Get(ctx, key); err == nil && len(resp.Kvs) > 0 {
+					if rev, err := store.DecodeRevision(r.Slug, r.Rev, resp.Kvs[0].Value); err == nil {
+						s.bodies.put(key, resp.Kvs[0].Value)
+						s.history.add(r.ID, rev)
+					}
+				}
+			} else {
+				_, _ = s.readHistory(ctx, r) // a read ahead: what fails is read again when asked
 			}
+			cancel()
 		}
 	}()
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -25,6 +26,9 @@ const (
 // one outcome per change, in order; an error only when the store fails.
 func (s *Store) PutMany(ctx context.Context, changes []store.Change) ([]store.Outcome, error) {
 	out := make([]store.Outcome, len(changes))
+	if err := s.writable(); err != nil {
+		return out, err
+	}
 	bt := &bulkTxn{s: s, changes: changes, out: out}
 	for i, c := range changes {
 		if err := ctx.Err(); err != nil {
@@ -36,7 +40,7 @@ func (s *Store) PutMany(ctx context.Context, changes []store.Change) ([]store.Ou
 		}
 		if c.IfRev != nil || len(c.Post.Source) > maxTxnBytes/2 {
 			if err := bt.flush(ctx); err != nil {
-				return out, writeError("bulk write", err)
+				return out, s.writeError("bulk write", err)
 			}
 			o, err := s.putOne(ctx, c)
 			if err != nil {
@@ -50,7 +54,7 @@ func (s *Store) PutMany(ctx context.Context, changes []store.Change) ([]store.Ou
 		}
 	}
 	if err := bt.flush(ctx); err != nil {
-		return out, writeError("bulk write", err)
+		return out, s.writeError("bulk write", err)
 	}
 	return out, nil
 }
@@ -80,7 +84,7 @@ func (bt *bulkTxn) add(ctx context.Context, i int) error {
 	s, c := bt.s, bt.changes[i]
 	cur, unchanged, err := s.unchanged(ctx, c.Post)
 	if err != nil {
-		return writeError("bulk write", err)
+		return s.writeError("bulk write", err)
 	}
 	if unchanged {
 		bt.out[i] = store.Outcome{Entry: cur.Entry, Unchanged: true}
@@ -97,7 +101,7 @@ func (bt *bulkTxn) add(ctx context.Context, i int) error {
 	}
 	if bt.ops+len(o) > maxTxnOps || bt.size+len(c.Post.Source) > maxTxnBytes {
 		if err := bt.flush(ctx); err != nil {
-			return writeError("bulk write", err)
+			return s.writeError("bulk write", err)
 		}
 	}
 	bt.batch = append(bt.batch, bulkChange{i: i, rec: rec, ops: o, cmp: clientv3.Compare(clientv3.ModRevision(s.keys.Post(c.Post.Slug)), "=", mod)})
@@ -152,7 +156,7 @@ func (bt *bulkTxn) flush(ctx context.Context) error {
 // putOne is one change of a bulk write on its own.
 func (s *Store) putOne(ctx context.Context, c store.Change) (store.Outcome, error) {
 	if _, unchanged, err := s.unchanged(ctx, c.Post); err != nil {
-		return store.Outcome{}, writeError("bulk write", err)
+		return store.Outcome{}, s.writeError("bulk write", err)
 	} else if unchanged {
 		e, _ := s.Entry(c.Post.Slug)
 		return store.Outcome{Entry: e, Unchanged: true}, nil
@@ -192,6 +196,9 @@ func (s *Store) Restore(ctx context.Context, slug string, revs []store.Revision,
 	if err != nil {
 		return store.Entry{}, fmt.Errorf("etcdstore: restore: %w", err)
 	}
+	if err := s.writable(); err != nil {
+		return store.Entry{}, err
+	}
 	if s.exists(ctx, slug) {
 		return store.Entry{}, fmt.Errorf("%w: %s already exists", store.ErrConflict, slug)
 	}
@@ -211,14 +218,14 @@ func (s *Store) Restore(ctx context.Context, slug string, revs []store.Revision,
 	for _, r := range revs[:len(revs)-1] {
 		if len(ops) >= maxTxnOps || size+len(r.Source) > maxTxnBytes {
 			if err := put(); err != nil {
-				return store.Entry{}, writeError("restoring "+slug, err)
+				return store.Entry{}, s.writeError("restoring "+slug, err)
 			}
 		}
 		ops = append(ops, clientv3.OpPut(s.keys.Revision(rec.ID, r.Rev), string(store.EncodeRevision(r))))
 		size += len(r.Source) + 256
 	}
 	if err := put(); err != nil {
-		return store.Entry{}, writeError("restoring "+slug, err)
+		return store.Entry{}, s.writeError("restoring "+slug, err)
 	}
 	final, err := s.appendOps(rec, last)
 	if err != nil {
@@ -228,7 +235,7 @@ func (s *Store) Restore(ctx context.Context, slug string, revs []store.Revision,
 	defer cancel()
 	resp, err := s.cli.Txn(tctx).If(clientv3.Compare(clientv3.CreateRevision(s.keys.Post(slug)), "=", 0)).Then(final...).Commit()
 	if err != nil {
-		return store.Entry{}, writeError("restoring "+slug, err)
+		return store.Entry{}, s.writeError("restoring "+slug, err)
 	}
 	if !resp.Succeeded {
 		return store.Entry{}, fmt.Errorf("%w: %s already exists", store.ErrConflict, slug)
@@ -237,10 +244,57 @@ func (s *Store) Restore(ctx context.Context, slug string, revs []store.Revision,
 	return rec.Entry, nil
 }
 
+// restoreGroup writes the histories rs[i] for i in group, each of a post
+// that must not exist yet, in one transaction. It reports false, having
+// written nothing, when one of them exists or is not a history that
+// restores (Restore then says which, post by post).
+func (s *Store) restoreGroup(ctx context.Context, rs []store.Restoring, group []int) (bool, error) {
+	if err := s.writable(); err != nil {
+		return false, err
+	}
+	var ops []clientv3.Op
+	var cmps []clientv3.Cmp
+	recs := make([]layout.Record, 0, len(group))
+	gone := make(map[string]string, len(group))
+	for _, i := range group {
+		r := rs[i]
+		e, err := store.RestoredEntry(r.Slug, r.Revs, r.Meta)
+		if err != nil {
+			return false, nil
+		}
+		rec := layout.Record{ID: layout.NewID(), Entry: e}
+		for _, rv := range r.Revs[:len(r.Revs)-1] {
+			ops = append(ops, clientv3.OpPut(s.keys.Revision(rec.ID, rv.Rev), string(store.EncodeRevision(rv))))
+		}
+		final, err := s.appendOps(rec, r.Revs[len(r.Revs)-1])
+		if err != nil {
+			return false, err
+		}
+		ops = append(ops, final...)
+		cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(s.keys.Post(r.Slug)), "=", 0))
+		recs = append(recs, rec)
+		gone[r.Slug] = ""
+	}
+	tctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	resp, err := s.cli.Txn(tctx).If(cmps...).Then(ops...).Commit()
+	if err != nil {
+		return false, s.writeError("restoring", err)
+	}
+	if !resp.Succeeded {
+		return false, nil
+	}
+	s.mirror.Commit(resp.Header.Revision, recs, nil, gone)
+	return true, nil
+}
+
 // Seed stores ps as the first revisions of an empty blog, in one
 // transaction, authored by author. It does nothing if the blog holds any
 // post. It reports how many posts it stored.
 func (s *Store) Seed(ctx context.Context, ps []*post.Post, author string) (int, error) {
+	if err := s.writable(); err != nil {
+		return 0, err
+	}
 	var ops []clientv3.Op
 	var recs []layout.Record
 	for _, p := range ps {
@@ -264,7 +318,7 @@ func (s *Store) Seed(ctx context.Context, ps []*post.Post, author string) (int, 
 	none := clientv3.Compare(clientv3.CreateRevision(s.keys.Posts()), "=", 0).WithPrefix()
 	resp, err := s.cli.Txn(ctx).If(none).Then(ops...).Commit()
 	if err != nil {
-		return 0, writeError("seeding", err)
+		return 0, s.writeError("seeding", err)
 	}
 	if !resp.Succeeded {
 		return 0, nil
@@ -291,22 +345,89 @@ func (s *Store) Import(ctx context.Context, in store.Import) (store.ImportOutcom
 		return ctx.Err() != nil || errors.Is(err, store.ErrUnavailable) || errors.Is(err, store.ErrDiskFull)
 	}
 	work := context.WithoutCancel(ctx) // a write under way is finished, so that what was stored is known
-	for i, r := range in.Restores {
+	// Small histories go several to a transaction (restoreGroup); one
+	// that is large, or a group one of whose posts exists, goes post by
+	// post (Restore), which says which exists.
+	var group []int // indexes in in.Restores
+	ops, size := 0, 0
+	one := func(i int) error {
+		r := in.Restores[i]
 		err := ctx.Err()
 		if err == nil {
 			_, err = s.Restore(work, r.Slug, r.Revs, r.Meta)
 		}
 		if err != nil {
 			if failed(err) {
-				for j := i; j < len(in.Restores); j++ {
-					out.Restored[j] = err // not restored
-				}
-				return stop(err)
+				return err
 			}
 			out.Restored[i] = err
-			continue
+			return nil
 		}
 		done++
+		return nil
+	}
+	// flush writes the group; when the cluster fails, the histories of
+	// the group not stored are marked so.
+	flush := func() error {
+		g := group
+		group, ops, size = nil, 0, 0
+		if len(g) == 0 {
+			return nil
+		}
+		fail := func(from int, err error) error {
+			for _, j := range g[from:] {
+				out.Restored[j] = err // not restored
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return fail(0, err)
+		}
+		ok, err := s.restoreGroup(work, in.Restores, g)
+		if err != nil && failed(err) {
+			return fail(0, err)
+		}
+		if ok {
+			done += len(g)
+			return nil
+		}
+		for k, i := range g {
+			if err := one(i); err != nil {
+				return fail(k, err)
+			}
+		}
+		return nil
+	}
+	stopAt := func(i int, err error) (store.ImportOutcome, error) {
+		for j := i; j < len(in.Restores); j++ {
+			out.Restored[j] = err // not restored
+		}
+		return stop(err)
+	}
+	for i, r := range in.Restores {
+		n, size1 := len(r.Revs)+2, 0
+		for _, rv := range r.Revs {
+			size1 += len(rv.Source) + 256
+		}
+		if n > maxTxnOps/2 || size1 > maxTxnBytes/2 {
+			if err := flush(); err != nil {
+				return stopAt(i, err)
+			}
+			if err := one(i); err != nil {
+				return stopAt(i, err)
+			}
+			continue
+		}
+		if ops+n > maxTxnOps || size+size1 > maxTxnBytes || slices.ContainsFunc(group, func(j int) bool { return in.Restores[j].Slug == r.Slug }) {
+			if err := flush(); err != nil {
+				return stopAt(i, err)
+			}
+		}
+		group = append(group, i)
+		ops, size = ops+n, size+size1
+	}
+	if err := flush(); err != nil {
+		return stopAt(len(in.Restores), err)
 	}
 	outcomes, err := s.PutMany(ctx, in.Changes)
 	copy(out.Changes, outcomes)

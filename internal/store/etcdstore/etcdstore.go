@@ -14,6 +14,8 @@
 // Restoring a long history writes the revisions first, in transactions of
 // bounded size under a fresh id nothing points at yet, then the slug in one
 // last transaction: an interrupted restore leaves only unreachable keys.
+// An import (or a restore of a backup) puts short histories several to one
+// transaction, all of each or nothing.
 //
 // # Writes
 //
@@ -80,8 +82,9 @@ type Store struct {
 	timeout time.Duration
 	now     func() time.Time
 
-	mirror *mirror.Mirror // the posts and aliases, kept current
-	bodies *bodies        // revisions read, and every current one
+	mirror  *mirror.Mirror // the posts and aliases, kept current
+	bodies  *bodies        // revisions read, and every current one
+	history *histories     // the histories read, and every post's
 }
 
 var _ store.Store = (*Store)(nil)
@@ -113,6 +116,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		timeout: orDefault(cfg.RequestTimeout, 5*time.Second),
 		now:     cfg.Now,
 		bodies:  newBodies(bodiesBytes),
+		history: newHistories(),
 	}
 	prefix := s.keys.Prefix()
 	if s.now == nil {
@@ -277,11 +281,14 @@ func (s *Store) revision(ctx context.Context, r layout.Record, rev uint64) (stor
 	if v, ok := s.bodies.get(key); ok {
 		return store.DecodeRevision(r.Slug, rev, v)
 	}
+	if err := s.readable(r.Slug); err != nil {
+		return store.Revision{}, err
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	resp, err := s.cli.Get(ctx, key)
 	if err != nil {
-		return store.Revision{}, readError(r.Slug, err)
+		return store.Revision{}, s.readError(r.Slug, err)
 	}
 	if len(resp.Kvs) == 0 {
 		return store.Revision{}, fmt.Errorf("%w: %s has no revision %d", store.ErrNotFound, r.Slug, rev)
@@ -291,39 +298,98 @@ func (s *Store) revision(ctx context.Context, r layout.Record, rev uint64) (stor
 }
 
 // History returns every revision of slug, oldest first, without sources.
+// A history read once is kept (histories), and every post's is read ahead.
 func (s *Store) History(ctx context.Context, slug string) ([]store.Revision, error) {
 	it, ok := s.mirror.Snapshot().Lookup(slug)
 	if !ok {
 		return nil, fmt.Errorf("%w: %s", store.ErrNotFound, slug)
 	}
+	if revs, ok := s.history.get(it.ID, it.Slug, it.Rev); ok {
+		return revs, nil
+	}
+	if err := s.readable("the history of " + it.Slug); err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	resp, err := s.cli.Get(ctx, s.keys.Revisions(it.ID), clientv3.WithPrefix(), clientv3.WithSort(clientv3.SortByKey, clientv3.SortAscend))
+	out, err := s.readHistory(ctx, it.Record)
 	if err != nil {
-		return nil, readError(it.Slug, err)
+		return nil, err
+	}
+	for i := range out {
+		out[i].Source = nil
+	}
+	return out, nil
+}
+
+// readHistory reads every revision of the post r from etcd, with their
+// sources, and keeps the history and the revisions (bodies).
+func (s *Store) readHistory(ctx context.Context, r layout.Record) ([]store.Revision, error) {
+	resp, err := s.cli.Get(ctx, s.keys.Revisions(r.ID), clientv3.WithPrefix(), clientv3.WithSort(clientv3.SortByKey, clientv3.SortAscend))
+	if err != nil {
+		return nil, s.readError("the history of "+r.Slug, err)
 	}
 	out := make([]store.Revision, 0, len(resp.Kvs))
 	for _, kv := range resp.Kvs {
 		rev, err := layout.Number(string(kv.Key))
 		if err != nil {
-			return nil, fmt.Errorf("etcdstore: reading the history of %s: %w", it.Slug, err)
+			return nil, fmt.Errorf("etcdstore: reading the history of %s: %w", r.Slug, err)
 		}
-		r, err := store.DecodeRevision(it.Slug, rev, kv.Value)
+		h, err := store.DecodeRevision(r.Slug, rev, kv.Value)
 		if err != nil {
 			return nil, err
 		}
-		r.Source = nil
-		out = append(out, r)
+		out = append(out, h)
+	}
+	s.history.put(r.ID, out)
+	// The current revision last, so that it is the last one the bodies
+	// let go of.
+	for i := len(out) - 1; i >= 0; i-- {
+		if out[i].Rev != r.Rev {
+			s.bodies.put(s.keys.Revision(r.ID, out[i].Rev), resp.Kvs[i].Value)
+		}
+	}
+	for i, h := range out {
+		if h.Rev == r.Rev {
+			s.bodies.put(s.keys.Revision(r.ID, h.Rev), resp.Kvs[i].Value)
+		}
 	}
 	return out, nil
 }
 
-// readError describes a failed read.
-func readError(slug string, err error) error {
+// kept notes a revision this server wrote, so that neither it nor the
+// post's history has to be read back.
+func (s *Store) kept(r layout.Record, rev store.Revision) {
+	s.bodies.put(s.keys.Revision(r.ID, rev.Rev), store.EncodeRevision(rev))
+	s.history.add(r.ID, rev)
+}
+
+// readError describes a failed read: ErrAway when etcd was out of reach,
+// which the next requests then learn at once (Mirror.Lost).
+func (s *Store) readError(slug string, err error) error {
 	if unreachable(err) {
-		return fmt.Errorf("reading %s: %w", slug, store.ErrUnavailable)
+		s.mirror.Lost()
+		return fmt.Errorf("reading %s: %w", slug, store.ErrAway)
 	}
 	return fmt.Errorf("etcdstore: reading %s: %w", slug, err)
+}
+
+// readable is ErrAway, at once, while etcd is known to be out of reach:
+// a read that needs it would only wait its timeout.
+func (s *Store) readable(what string) error {
+	if s.mirror.Unreachable() {
+		return fmt.Errorf("reading %s: %w", what, store.ErrAway)
+	}
+	return nil
+}
+
+// writable is ErrUnavailable, at once, while etcd is known to be out of
+// reach; the first write that finds it away waits its timeout.
+func (s *Store) writable() error {
+	if s.mirror.Unreachable() {
+		return store.ErrUnavailable
+	}
+	return nil
 }
 
 // unreachable reports whether err means etcd could not be reached in time.
@@ -340,13 +406,14 @@ func unreachable(err error) bool {
 }
 
 // writeError describes a failed write for the writer, who may be an SSH
-// client: ErrUnavailable when etcd was out of reach, refusals
-// (store.IsRefusal) as they are.
-func writeError(what string, err error) error {
+// client: ErrUnavailable when etcd was out of reach (the next writes then
+// fail at once: Mirror.Lost), refusals (store.IsRefusal) as they are.
+func (s *Store) writeError(what string, err error) error {
 	switch {
-	case store.IsRefusal(err), errors.Is(err, context.Canceled):
+	case store.IsRefusal(err), errors.Is(err, context.Canceled), errors.Is(err, store.ErrUnavailable):
 		return err
 	case unreachable(err):
+		s.mirror.Lost()
 		return store.ErrUnavailable
 	}
 	return fmt.Errorf("etcdstore: %s: %w", what, err)
@@ -392,17 +459,22 @@ func (s *Store) write(ctx context.Context, what, slug string, ifRev *uint64, cha
 	if err := ctx.Err(); err != nil {
 		return store.Entry{}, err
 	}
-	return untilWon(what, func() (store.Entry, bool, error) { return s.writeOnce(ctx, slug, ifRev, change) })
+	return untilWon(s, what, func() (store.Entry, bool, error) { return s.writeOnce(ctx, slug, ifRev, change) })
 }
 
 // untilWon runs once until it did not lose a race with another write
-// (once reports lost), and describes its failure with writeError.
-func untilWon[T any](what string, once func() (v T, lost bool, err error)) (T, error) {
+// (once reports lost), and describes its failure with writeError. While
+// etcd is known to be away it fails at once.
+func untilWon[T any](s *Store, what string, once func() (v T, lost bool, err error)) (T, error) {
 	for {
+		if err := s.writable(); err != nil {
+			var zero T
+			return zero, err
+		}
 		v, lost, err := once()
 		if err != nil {
 			var zero T
-			return zero, writeError(what, err)
+			return zero, s.writeError(what, err)
 		}
 		if !lost {
 			return v, nil
@@ -438,6 +510,7 @@ func (s *Store) writeOnce(ctx context.Context, slug string, ifRev *uint64, chang
 		}
 		return store.Entry{}, true, nil
 	}
+	s.kept(next, rev)
 	s.mirror.Commit(resp.Header.Revision, []layout.Record{next}, nil, map[string]string{slug: ""})
 	return next.Entry, false, nil
 }
@@ -481,7 +554,7 @@ func (s *Store) Rename(ctx context.Context, oldSlug, newSlug, author string) (st
 	if err := store.CheckRename(oldSlug, newSlug); err != nil {
 		return store.Entry{}, fmt.Errorf("etcdstore: rename: %w", err)
 	}
-	return untilWon("renaming "+oldSlug, func() (store.Entry, bool, error) { return s.renameOnce(ctx, oldSlug, newSlug, author) })
+	return untilWon(s, "renaming "+oldSlug, func() (store.Entry, bool, error) { return s.renameOnce(ctx, oldSlug, newSlug, author) })
 }
 
 func (s *Store) renameOnce(ctx context.Context, oldSlug, newSlug, author string) (store.Entry, bool, error) {
@@ -531,6 +604,7 @@ func (s *Store) renameOnce(ctx context.Context, oldSlug, newSlug, author string)
 		return store.Entry{}, true, nil
 	}
 	follow[newSlug] = "" // appendOps deleted the alias of the new name
+	s.kept(next, rev)
 	s.mirror.Commit(resp.Header.Revision, []layout.Record{next}, []string{oldSlug}, follow)
 	return next.Entry, false, nil
 }
@@ -575,11 +649,14 @@ func (s *Store) AddAlias(ctx context.Context, alias, slug string) error {
 	if err := post.CheckSlug(alias); err != nil {
 		return fmt.Errorf("etcdstore: alias: %w", err)
 	}
+	if err := s.writable(); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	have, err := s.cli.Get(ctx, s.keys.Alias(alias))
 	if err != nil {
-		return writeError("adding the alias "+alias, err)
+		return s.writeError("adding the alias "+alias, err)
 	}
 	var mod int64
 	if len(have.Kvs) > 0 {
@@ -594,7 +671,7 @@ func (s *Store) AddAlias(ctx context.Context, alias, slug string) error {
 		Then(clientv3.OpPut(s.keys.Alias(alias), slug)).
 		Commit()
 	if err != nil {
-		return writeError("adding the alias "+alias, err)
+		return s.writeError("adding the alias "+alias, err)
 	}
 	if !resp.Succeeded {
 		return fmt.Errorf("%w: a post is named %s, or the alias changed meanwhile", store.ErrConflict, alias)
@@ -607,6 +684,9 @@ func (s *Store) AddAlias(ctx context.Context, alias, slug string) error {
 // w: a JSON header line, then one JSON line per key with the key (under the
 // prefix) and its value.
 func (s *Store) WriteTo(w io.Writer) (int64, error) {
+	if err := s.readable("the blog"); err != nil {
+		return 0, err
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*s.timeout)
 	defer cancel()
 	cw := &countWriter{w: w}
@@ -620,7 +700,7 @@ func (s *Store) WriteTo(w io.Writer) (int64, error) {
 		}
 		resp, err := s.cli.Get(ctx, key, opts...)
 		if err != nil {
-			return cw.n, writeError("exporting", err)
+			return cw.n, s.readError("the blog", err)
 		}
 		if rev == 0 {
 			rev = resp.Header.Revision

@@ -128,7 +128,7 @@ func TestEtcdDownAndBack(t *testing.T) {
 		t.Errorf("list with etcd down: %v %v", l, err)
 	}
 	_, err := s.Put(ctx, store.Change{Post: storetest.Parse(t, "b", "# b\n"), Author: "x"})
-	if !errors.Is(err, store.ErrUnavailable) || err.Error() != "the blog's store is unreachable; nothing was stored" {
+	if !errors.Is(err, store.ErrUnavailable) || err.Error() != "the store is away (etcd unreachable); nothing was stored" {
 		t.Errorf("put with etcd down: %v", err)
 	}
 	e.start(t)
@@ -149,6 +149,11 @@ func TestEtcdDownAndBack(t *testing.T) {
 		if _, ok := s.Entry("c"); !ok {
 			t.Fatal("the store did not catch up after etcd came back")
 		}
+	}
+	// Writes are refused at once while the store knows etcd is away; it
+	// learns it is back within moments.
+	if !waitFor(func() bool { return !s.Unreachable() }) {
+		t.Error("the store still takes etcd for away")
 	}
 	if _, err := s.Put(ctx, store.Change{Post: storetest.Parse(t, "b", "# b\n"), Author: "x"}); err != nil {
 		t.Errorf("put after etcd came back: %v", err)

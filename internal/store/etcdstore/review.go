@@ -18,7 +18,7 @@ func (s *Store) Propose(ctx context.Context, c store.Change) (store.Proposal, er
 	if err := store.CheckPost(c.Post); err != nil {
 		return store.Proposal{}, fmt.Errorf("etcdstore: propose: %w", err)
 	}
-	p, err := untilWon("proposing "+c.Post.Slug, func() (store.Proposal, bool, error) { return s.proposeOnce(ctx, c) })
+	p, err := untilWon(s, "proposing "+c.Post.Slug, func() (store.Proposal, bool, error) { return s.proposeOnce(ctx, c) })
 	if err != nil {
 		return store.Proposal{}, err
 	}
@@ -71,11 +71,14 @@ func (s *Store) lastProposal(ctx context.Context, slug string) (uint64, error) {
 
 // OpenProposals returns every open proposal, oldest first, without sources.
 func (s *Store) OpenProposals(ctx context.Context) ([]store.Proposal, error) {
+	if err := s.readable("proposals"); err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	resp, err := s.cli.Get(ctx, s.keys.Opens(), clientv3.WithPrefix(), clientv3.WithKeysOnly())
 	if err != nil {
-		return nil, readError("proposals", err)
+		return nil, s.readError("proposals", err)
 	}
 	var out []store.Proposal
 	for _, kv := range resp.Kvs {
@@ -100,11 +103,14 @@ func (s *Store) OpenProposals(ctx context.Context) ([]store.Proposal, error) {
 // Proposals returns every proposal of slug ("": of the blog), oldest
 // first, without sources.
 func (s *Store) Proposals(ctx context.Context, slug string) ([]store.Proposal, error) {
+	if err := s.readable("proposals"); err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	resp, err := s.cli.Get(ctx, s.keys.Proposals(slug), clientv3.WithPrefix())
 	if err != nil {
-		return nil, readError(slug, err)
+		return nil, s.readError(slug, err)
 	}
 	out := make([]store.Proposal, 0, len(resp.Kvs))
 	for _, kv := range resp.Kvs {
@@ -129,6 +135,9 @@ func (s *Store) RestoreProposal(ctx context.Context, p store.Proposal) error {
 	if err := post.CheckSlug(p.Slug); err != nil {
 		return fmt.Errorf("etcdstore: restoring a proposal: %w", err)
 	}
+	if err := s.writable(); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	key, v := s.keys.Proposal(p.Slug, p.N), string(store.EncodeProposal(p))
@@ -138,7 +147,7 @@ func (s *Store) RestoreProposal(ctx context.Context, p store.Proposal) error {
 	}
 	resp, err := s.cli.Txn(ctx).If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0)).Then(ops...).Else(clientv3.OpGet(key)).Commit()
 	if err != nil {
-		return writeError("restoring a proposal of "+p.Slug, err)
+		return s.writeError("restoring a proposal of "+p.Slug, err)
 	}
 	if !resp.Succeeded {
 		if kvs := resp.Responses[0].GetResponseRange().Kvs; len(kvs) == 1 && string(kvs[0].Value) != v {
@@ -160,9 +169,12 @@ func (s *Store) Proposal(ctx context.Context, slug string, n uint64) (store.Prop
 
 // proposal reads proposal n of slug and its key's ModRevision.
 func (s *Store) proposal(ctx context.Context, slug string, n uint64, source bool) (store.Proposal, int64, error) {
+	if err := s.readable("a proposal of " + slug); err != nil {
+		return store.Proposal{}, 0, err
+	}
 	resp, err := s.cli.Get(ctx, s.keys.Proposal(slug, n))
 	if err != nil {
-		return store.Proposal{}, 0, readError(slug, err)
+		return store.Proposal{}, 0, s.readError(slug, err)
 	}
 	if len(resp.Kvs) == 0 {
 		return store.Proposal{}, 0, fmt.Errorf("%w: %s has no proposal %d", store.ErrNotFound, slug, n)
@@ -173,7 +185,7 @@ func (s *Store) proposal(ctx context.Context, slug string, n uint64, source bool
 
 // Annotate adds note to proposal n of slug. See store.Reviews.
 func (s *Store) Annotate(ctx context.Context, slug string, n uint64, note store.Note) (store.Proposal, error) {
-	p, err := untilWon("annotating a proposal of "+slug, func() (store.Proposal, bool, error) { return s.annotateOnce(ctx, slug, n, note) })
+	p, err := untilWon(s, "annotating a proposal of "+slug, func() (store.Proposal, bool, error) { return s.annotateOnce(ctx, slug, n, note) })
 	if err != nil {
 		return store.Proposal{}, err
 	}
@@ -211,7 +223,7 @@ func (s *Store) Approve(ctx context.Context, n uint64, approver string, c store.
 	if err := store.CheckPost(c.Post); err != nil {
 		return store.Entry{}, fmt.Errorf("etcdstore: approve: %w", err)
 	}
-	return untilWon("approving a proposal of "+c.Post.Slug, func() (store.Entry, bool, error) { return s.approveOnce(ctx, n, approver, c) })
+	return untilWon(s, "approving a proposal of "+c.Post.Slug, func() (store.Entry, bool, error) { return s.approveOnce(ctx, n, approver, c) })
 }
 
 func (s *Store) approveOnce(ctx context.Context, n uint64, approver string, c store.Change) (store.Entry, bool, error) {

@@ -39,6 +39,9 @@ func (s *Store) AddStatCounts(ctx context.Context, counts []stats.Count) error {
 		}
 		merged[k] = c
 	}
+	if err := s.writable(); err != nil {
+		return err
+	}
 	for len(keys) > 0 {
 		n := min(len(keys), statsTxnOps)
 		if err := s.addCounts(ctx, keys[:n], merged); err != nil {
@@ -59,7 +62,7 @@ func (s *Store) addCounts(ctx context.Context, keys []string, add map[string]sta
 			resp, err := s.cli.Get(rctx, k)
 			cancel()
 			if err != nil {
-				return readError(k, err)
+				return s.readError(k, err)
 			}
 			var stored []byte
 			held := clientv3.Compare(clientv3.CreateRevision(k), "=", 0)
@@ -78,7 +81,7 @@ func (s *Store) addCounts(ctx context.Context, keys []string, add map[string]sta
 		resp, err := s.cli.Txn(wctx).If(cmps...).Then(ops...).Commit()
 		cancel()
 		if err != nil {
-			return writeError("adding read counts", err)
+			return s.writeError("adding read counts", err)
 		}
 		if resp.Succeeded {
 			return nil
@@ -92,12 +95,15 @@ func (s *Store) addCounts(ctx context.Context, keys []string, add map[string]sta
 // StatCounts returns the counts of the days from to to (inclusive) of the
 // post slug, or of every post when slug is "".
 func (s *Store) StatCounts(ctx context.Context, from, to stats.Day, slug string) ([]stats.Count, error) {
+	if err := s.readable("read counts"); err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithTimeout(ctx, 4*s.timeout)
 	defer cancel()
 	prefix := s.keys.Stats(slug)
 	resp, err := s.cli.Get(ctx, prefix, clientv3.WithPrefix())
 	if err != nil {
-		return nil, readError("read counts", err)
+		return nil, s.readError("read counts", err)
 	}
 	var out []stats.Count
 	for _, kv := range resp.Kvs {
@@ -125,11 +131,14 @@ func (s *Store) StatCounts(ctx context.Context, from, to stats.Day, slug string)
 
 // PruneStats deletes the counts of the days before before.
 func (s *Store) PruneStats(ctx context.Context, before stats.Day) error {
+	if err := s.writable(); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(ctx, 4*s.timeout)
 	defer cancel()
 	resp, err := s.cli.Get(ctx, s.keys.Stats(""), clientv3.WithPrefix(), clientv3.WithKeysOnly())
 	if err != nil {
-		return readError("read counts", err)
+		return s.readError("read counts", err)
 	}
 	var ops []clientv3.Op
 	flush := func() error {
@@ -150,13 +159,13 @@ func (s *Store) PruneStats(ctx context.Context, before stats.Day) error {
 			ops = append(ops, clientv3.OpDelete(string(kv.Key)))
 			if len(ops) == statsTxnOps {
 				if err := flush(); err != nil {
-					return writeError("pruning read counts", err)
+					return s.writeError("pruning read counts", err)
 				}
 			}
 		}
 	}
 	if err := flush(); err != nil {
-		return writeError("pruning read counts", err)
+		return s.writeError("pruning read counts", err)
 	}
 	return nil
 }
@@ -180,7 +189,7 @@ func (s *Store) RenameStats(ctx context.Context, oldSlug, newSlug string) error 
 	dctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	if _, err := s.cli.Delete(dctx, s.keys.Stats(oldSlug), clientv3.WithPrefix()); err != nil {
-		return writeError("moving read counts", err)
+		return s.writeError("moving read counts", err)
 	}
 	return nil
 }

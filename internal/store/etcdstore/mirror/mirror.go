@@ -92,21 +92,38 @@ func (m *Mirror) Notify() { m.changes.Notify() }
 // broke or the last heartbeat went unanswered.
 func (m *Mirror) Unreachable() bool { return m.down.Load() }
 
+// Lost notes that a request found etcd out of reach, so that the next
+// ones fail at once instead of waiting their timeout; the heartbeat says
+// when it is back.
+func (m *Mirror) Lost() {
+	if !m.down.Swap(true) {
+		m.changes.Notify()
+	}
+}
+
 // heartbeatEvery is how often the mirror asks etcd whether it is there, so
-// that readers learn soon that it is not (and that it is back).
-const heartbeatEvery = 2 * time.Second
+// that readers learn soon that it is not (and that it is back); while it
+// is away, it asks every awayEvery, as writes are refused until it is back.
+const (
+	heartbeatEvery = 2 * time.Second
+	awayEvery      = 250 * time.Millisecond
+)
 
 // heartbeat notes whether etcd answers, and tells the watchers when that
 // changes, until ctx ends.
 func (m *Mirror) heartbeat(ctx context.Context) {
-	t := time.NewTicker(heartbeatEvery)
-	defer t.Stop()
 	for {
+		wait := heartbeatEvery
+		if m.down.Load() {
+			wait = awayEvery
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-time.After(wait):
 		}
+		// The same limit either way: a cluster that is slow, not away,
+		// is found back.
 		rctx, cancel := context.WithTimeout(ctx, heartbeatEvery/2)
 		_, err := m.cfg.Client.Get(rctx, m.cfg.Keys.Schema())
 		cancel()
