@@ -131,14 +131,17 @@ func TestBackupRestoresIntoEitherStore(t *testing.T) {
 	b.addAuthor("lee", lee)
 	b.start()
 	ash.must(b, reviewPost("첫 글"), "publish", "first")
+	lee.must(b, "", "review", "first") // approve approves what review showed
 	lee.must(b, "", "approve", "first")
 	ash.must(b, reviewPost("고친 글"), "publish", "first", "--if-rev", "1")
 	lee.must(b, "", "comment", "first", "좋네요")
+	lee.must(b, "", "review", "first")
 	lee.must(b, "", "approve", "first")
 	ash.must(b, reviewPost("아직"), "publish", "first", "--if-rev", "2") // stays open
 	lee.must(b, reviewPost("둘째 글"), "publish", "second")
 	ash.must(b, "", "reject", "second", "--why", "아직 아니에요")
 	lee.must(b, reviewPost("셋째 글"), "publish", "third")
+	ash.must(b, "", "review", "third")
 	ash.must(b, "", "approve", "third")
 	lee.must(b, "", "mv", "third", "renamed")
 	lee.must(b, "", "rm", "renamed")
