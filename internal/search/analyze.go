@@ -33,7 +33,32 @@ type token struct {
 
 // normalize returns text as the index sees it: NFKC, lower case.
 func normalize(text string) string {
-	return strings.ToLower(norm.NFKC.String(text))
+	return lower(norm.NFKC.String(text))
+}
+
+// lower is strings.ToLower, quicker on text that is mostly Hangul (which
+// has no case) and lower-case already: it copies nothing when nothing
+// changes, and looks no further into a Hangul syllable than its range.
+func lower(s string) string {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				return s[:i] + strings.ToLower(s[i:])
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 { // strings.ToLower replaces it: do as it does
+			return strings.ToLower(s)
+		}
+		if !(r >= 0xAC00 && r <= 0xD7A3) && unicode.ToLower(r) != r {
+			return s[:i] + strings.ToLower(s[i:])
+		}
+		i += n
+	}
+	return s
 }
 
 // isCJK reports whether r is written without spaces between words: Hangul
@@ -62,13 +87,21 @@ func isWordRune(r rune) bool {
 // single character itself, so that all of a query's terms must match.
 func tokenize(text string, query bool) []token {
 	var out []token
+	eachToken(text, query, func(t token) { out = append(out, t) })
+	return out
+}
+
+// eachToken calls f with each term of normalised text, as tokenize
+// returns them, without gathering them: indexing a post sees each once.
+func eachToken(text string, query bool, f func(token)) {
+	var starts []int // reused for every CJK run
 	i := 0
 	for i < len(text) {
 		r, size := utf8.DecodeRuneInString(text[i:])
 		switch {
 		case isCJK(r):
 			j := i
-			var starts []int
+			starts = starts[:0]
 			for j < len(text) {
 				r2, s2 := utf8.DecodeRuneInString(text[j:])
 				if !isCJK(r2) {
@@ -81,10 +114,10 @@ func tokenize(text string, query bool) []token {
 			n := len(starts) - 1
 			for k := 0; k < n; k++ {
 				if !query || n == 1 {
-					out = append(out, token{text[starts[k]:starts[k+1]], starts[k], starts[k+1]})
+					f(token{text[starts[k]:starts[k+1]], starts[k], starts[k+1]})
 				}
 				if k+1 < n {
-					out = append(out, token{text[starts[k]:starts[k+2]], starts[k], starts[k+2]})
+					f(token{text[starts[k]:starts[k+2]], starts[k], starts[k+2]})
 				}
 			}
 			i = j
@@ -97,13 +130,12 @@ func tokenize(text string, query bool) []token {
 				}
 				j += s2
 			}
-			out = append(out, token{text[i:j], i, j})
+			f(token{text[i:j], i, j})
 			i = j
 		default:
 			i += size
 		}
 	}
-	return out
 }
 
 // plainText strips the markdown syntax a reader does not see, keeping the

@@ -155,7 +155,7 @@ func (x *Index) PutMany(docs []Doc) {
 func analyse(d Doc, seen map[string]int) analysed {
 	a := analysed{d: d, text: normalize(plainText(d.Body))}
 	add := func(s string, w float32) {
-		for _, t := range tokenize(s, false) {
+		eachToken(s, false, func(t token) {
 			if i, ok := seen[t.term]; ok {
 				a.tfs[i] += w
 			} else {
@@ -164,7 +164,7 @@ func analyse(d Doc, seen map[string]int) analysed {
 				a.tfs = append(a.tfs, w)
 			}
 			a.len += float64(w)
-		}
+		})
 	}
 	add(normalize(d.Title), titleWeight)
 	add(normalize(strings.Join(d.Tags, " ")), tagWeight)

@@ -180,3 +180,24 @@ func TestMatchTerms(t *testing.T) {
 		t.Errorf("Normalize = %q", Normalize("ＡＢＣ Déjà"))
 	}
 }
+
+// TestLowerIsToLower: the index's quicker lower-casing gives what
+// strings.ToLower gives.
+func TestLowerIsToLower(t *testing.T) {
+	for _, s := range []string{"", "abc", "ABC", "달리기를 Go로", "달리기 ΣΊΣΥΦΟΣ", "İstanbul", "Ǆ", "ＡＢＣ", "한글만", "mixed 한글 And UPPER", "\xff\xfeA"} {
+		if got, want := lower(s), strings.ToLower(s); got != want {
+			t.Errorf("lower(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+func FuzzLower(f *testing.F) {
+	for _, s := range []string{"abc", "달리기 ΣΊΣΥΦΟΣ", "İ", "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := lower(s), strings.ToLower(s); got != want {
+			t.Errorf("lower(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
