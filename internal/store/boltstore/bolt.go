@@ -74,39 +74,7 @@ func Open(path string, opts ...Option) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("store: creating data folder: %w", err)
 	}
-	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
-	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
-			return nil, fmt.Errorf("store: opening %s: the file is in use by another process", path)
-		}
-		return nil, fmt.Errorf("store: opening %s: %w", path, err)
-	}
-	db := &DB{bolt: b, now: time.Now}
-	for _, o := range opts {
-		o(db)
-	}
-	err = b.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketPosts, bucketRevisions, bucketAliases, bucketMeta, bucketProposals} {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return err
-			}
-		}
-		meta := tx.Bucket(bucketMeta)
-		if v := meta.Get([]byte("schema")); v == nil {
-			return meta.Put([]byte("schema"), []byte(schemaVersion))
-		} else if string(v) != schemaVersion {
-			return fmt.Errorf("unknown schema version %q (this build knows %s)", v, schemaVersion)
-		}
-		return nil
-	})
-	if err == nil {
-		err = db.reload()
-	}
-	if err != nil {
-		b.Close()
-		return nil, fmt.Errorf("store: preparing %s: %w", path, err)
-	}
-	return db, nil
+	return openFile(path, false, opts)
 }
 
 // OpenReadOnly opens an existing bbolt file for reading only: nothing is
@@ -117,7 +85,13 @@ func OpenReadOnly(path string, opts ...Option) (*DB, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("store: opening %s: %w", path, err)
 	}
-	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, ReadOnly: true})
+	return openFile(path, true, opts)
+}
+
+// openFile opens the file at path, preparing a new one (its buckets and schema
+// version) unless readOnly, and checking the schema version of any.
+func openFile(path string, readOnly bool, opts []Option) (*DB, error) {
+	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, ReadOnly: readOnly})
 	if err != nil {
 		if errors.Is(err, bolt.ErrTimeout) {
 			return nil, fmt.Errorf("store: opening %s: the file is in use by another process", path)
@@ -128,24 +102,48 @@ func OpenReadOnly(path string, opts ...Option) (*DB, error) {
 	for _, o := range opts {
 		o(db)
 	}
-	err = b.View(func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bucketMeta)
-		if meta == nil {
-			return errors.New("not an sshblog database")
-		}
-		if v := meta.Get([]byte("schema")); string(v) != schemaVersion {
-			return fmt.Errorf("unknown schema version %q (this build knows %s)", v, schemaVersion)
-		}
-		return nil
-	})
+	if readOnly {
+		err = b.View(checkSchema)
+	} else {
+		err = b.Update(prepare)
+	}
 	if err == nil {
 		err = db.reload()
 	}
 	if err != nil {
 		b.Close()
-		return nil, fmt.Errorf("store: reading %s: %w", path, err)
+		return nil, fmt.Errorf("store: preparing %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// prepare makes a new file's buckets and schema version; then it checks
+// the schema version.
+func prepare(tx *bolt.Tx) error {
+	for _, name := range [][]byte{bucketPosts, bucketRevisions, bucketAliases, bucketMeta, bucketProposals} {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return err
+		}
+	}
+	if meta := tx.Bucket(bucketMeta); meta.Get([]byte("schema")) == nil {
+		if err := meta.Put([]byte("schema"), []byte(schemaVersion)); err != nil {
+			return err
+		}
+	}
+	return checkSchema(tx)
+}
+
+// checkSchema checks that the file is an sshblog database of the version
+// this build knows.
+func checkSchema(tx *bolt.Tx) error {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		return errors.New("not an sshblog database")
+	}
+	if v := meta.Get([]byte("schema")); string(v) != schemaVersion {
+		return fmt.Errorf("unknown schema version %q (this build knows %s)", v, schemaVersion)
+	}
+	return nil
 }
 
 // Close closes the file. Writes in flight finish first.

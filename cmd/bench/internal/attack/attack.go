@@ -9,18 +9,13 @@
 package attack
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"os/exec"
 	"slices"
-	"strings"
 	"time"
 
-	"github.com/sshblog/sshblog/cmd/bench/internal/clients"
+	"github.com/sshblog/sshblog/cmd/bench/internal/child"
 	"github.com/sshblog/sshblog/cmd/bench/internal/proc"
 )
 
@@ -126,26 +121,8 @@ func one(ctx context.Context, c Config, a Attack) (Result, error) {
 // runElsewhere runs j in a child process and returns what it saw.
 func runElsewhere(ctx context.Context, j job) (outcome, error) {
 	var o outcome
-	b, err := json.Marshal(j)
-	if err != nil {
-		return o, fmt.Errorf("encoding the attack: %w", err)
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		return o, fmt.Errorf("finding the bench's executable: %w", err)
-	}
-	cmd := exec.CommandContext(ctx, exe)
-	cmd.Env = append(os.Environ(), ClientEnv+"=1")
-	cmd.Stdin = bytes.NewReader(b)
-	var out, errOut clients.LimitedBuffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	if err := cmd.Run(); err != nil {
-		return o, fmt.Errorf("running the attacker: %w: %s", err, strings.TrimSpace(errOut.String()))
-	}
-	if err := json.Unmarshal([]byte(out.String()), &o); err != nil {
-		return o, fmt.Errorf("reading the attacker's outcome: %w", err)
-	}
-	return o, nil
+	err := child.Run(ctx, ClientEnv, "attacker", j, &o)
+	return o, err
 }
 
 // WriteTable prints the results, and the most any one anonymous session

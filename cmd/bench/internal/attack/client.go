@@ -1,13 +1,13 @@
 package attack
 
-// The attacker works in a process of its own, as the upload's client does:
-// the bench starts its own executable again with ClientEnv set, hands it
-// the attack on stdin and reads what it saw on stdout, so that the memory
-// and CPU this process measures are the server's alone.
+// The attacker works in a process of its own (package child), as the
+// upload's client does, so that the memory and CPU this process measures
+// are the server's alone.
 
 import (
 	"context"
-	"encoding/json"
+	"crypto/ed25519"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -15,18 +15,14 @@ import (
 	"sync"
 	"time"
 
-	"crypto/ed25519"
-	"crypto/rand"
-
 	"golang.org/x/crypto/ssh"
+
+	"github.com/sshblog/sshblog/cmd/bench/internal/child"
 )
 
 // ClientEnv, set in the environment, makes the bench the attacker: it
 // reads a job on stdin, runs it and writes the outcome on stdout.
 const ClientEnv = "SSHBLOG_BENCH_ATTACKER"
-
-// maxJobBytes bounds what the attacker reads of its job.
-const maxJobBytes = 1 << 16
 
 // job is one attack to make.
 type job struct {
@@ -46,21 +42,15 @@ type outcome struct {
 // RunClient is the child's side: it reads a job from in, runs it and
 // writes the outcome to out.
 func RunClient(in io.Reader, out io.Writer) error {
-	b, err := io.ReadAll(io.LimitReader(in, maxJobBytes))
-	if err != nil {
-		return fmt.Errorf("reading the job: %w", err)
-	}
-	var j job
-	if err := json.Unmarshal(b, &j); err != nil {
-		return fmt.Errorf("reading the job: %w", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), j.Hold+time.Minute)
-	defer cancel()
-	o, err := run(ctx, j)
-	if err != nil {
-		o.Err = err.Error()
-	}
-	return json.NewEncoder(out).Encode(o)
+	return child.Serve(in, out, func(j job) (outcome, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), j.Hold+time.Minute)
+		defer cancel()
+		o, err := run(ctx, j)
+		if err != nil {
+			o.Err = err.Error()
+		}
+		return o, nil
+	})
 }
 
 // attacker holds what an attack opened.

@@ -7,20 +7,16 @@ package upload
 // copy in x/crypto/ssh, would count as the server's memory.
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"io"
-	"os"
-	"os/exec"
-	"strings"
 	"time"
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/sshblog/sshblog/cmd/bench/internal/child"
 	"github.com/sshblog/sshblog/cmd/bench/internal/clients"
 )
 
@@ -28,9 +24,6 @@ import (
 // client: it reads a job on stdin, runs it and writes the outcome on
 // stdout (see RunClient).
 const ClientEnv = "SSHBLOG_BENCH_UPLOAD_CLIENT"
-
-// maxJobBytes bounds what the upload's client reads of its job.
-const maxJobBytes = 1 << 20
 
 // job is what the upload's client is asked to do.
 type job struct {
@@ -64,54 +57,30 @@ func newJob(addr string, key ed25519.PrivateKey, hostKey ssh.PublicKey, size int
 // the outcome's Err.
 func runElsewhere(ctx context.Context, j job) (outcome, error) {
 	o := outcome{Code: -1}
-	b, err := json.Marshal(j)
-	if err != nil {
-		return o, fmt.Errorf("encoding the upload's job: %w", err)
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		return o, fmt.Errorf("finding the bench's executable: %w", err)
-	}
-	cmd := exec.CommandContext(ctx, exe)
-	cmd.Env = append(os.Environ(), ClientEnv+"=1")
-	cmd.Stdin = bytes.NewReader(b)
-	var out, errOut clients.LimitedBuffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	if err := cmd.Run(); err != nil {
-		return o, fmt.Errorf("running the upload's client: %w: %s", err, strings.TrimSpace(errOut.String()))
-	}
-	if err := json.Unmarshal([]byte(out.String()), &o); err != nil {
-		return o, fmt.Errorf("reading the upload client's outcome: %w", err)
-	}
-	return o, nil
+	err := child.Run(ctx, ClientEnv, "upload's client", j, &o)
+	return o, err
 }
 
 // RunClient is the child's side: it reads a job from in, runs it and
 // writes the outcome to out.
 func RunClient(in io.Reader, out io.Writer) error {
-	b, err := io.ReadAll(io.LimitReader(in, maxJobBytes))
-	if err != nil {
-		return fmt.Errorf("reading the job: %w", err)
-	}
-	var j job
-	if err := json.Unmarshal(b, &j); err != nil {
-		return fmt.Errorf("reading the job: %w", err)
-	}
-	signer, err := ssh.ParsePrivateKey(j.Key)
-	if err != nil {
-		return fmt.Errorf("reading the author's key: %w", err)
-	}
-	hostKey, _, _, _, err := ssh.ParseAuthorizedKey(j.HostKey)
-	if err != nil {
-		return fmt.Errorf("reading the host key: %w", err)
-	}
-	ctx, cancel := context.WithDeadline(context.Background(), j.Deadline)
-	defer cancel()
-	var o outcome
-	var uerr error
-	o.Sent, o.Answer, o.Code, uerr = upload(ctx, j.Addr, clients.Config("reader", signer, hostKey), j.Size, j.Deadline)
-	if uerr != nil {
-		o.Err = uerr.Error()
-	}
-	return json.NewEncoder(out).Encode(o)
+	return child.Serve(in, out, func(j job) (outcome, error) {
+		var o outcome
+		signer, err := ssh.ParsePrivateKey(j.Key)
+		if err != nil {
+			return o, fmt.Errorf("reading the author's key: %w", err)
+		}
+		hostKey, _, _, _, err := ssh.ParseAuthorizedKey(j.HostKey)
+		if err != nil {
+			return o, fmt.Errorf("reading the host key: %w", err)
+		}
+		ctx, cancel := context.WithDeadline(context.Background(), j.Deadline)
+		defer cancel()
+		var uerr error
+		o.Sent, o.Answer, o.Code, uerr = upload(ctx, j.Addr, clients.Config("reader", signer, hostKey), j.Size, j.Deadline)
+		if uerr != nil {
+			o.Err = uerr.Error()
+		}
+		return o, nil
+	})
 }
