@@ -102,6 +102,12 @@ func runMigrate(args []string, getenv func(string) string, stdout io.Writer) err
 		return fmt.Errorf("opening %s: %w", from, err)
 	}
 	defer src.Close()
+	return copyInto(src, to, cfg, "copied", stdout)
+}
+
+// copyInto copies the blog src holds into the store to names, and says how
+// it went with verb ("copied", "restored").
+func copyInto(src store.Source, to string, cfg config.Config, verb string, stdout io.Writer) error {
 	dst, err := app.OpenStore(to, cfg)
 	if err != nil {
 		return fmt.Errorf("opening %s: %w", to, err)
@@ -111,7 +117,7 @@ func runMigrate(args []string, getenv func(string) string, stdout io.Writer) err
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "copied %d posts, %d aliases and %d proposals, %d posts already there; every revision checked\n", res.Copied, res.Aliases, res.Proposals, res.Skipped)
+	fmt.Fprintf(stdout, "%s %d posts, %d aliases and %d proposals, %d posts already there; every revision checked\n", verb, res.Copied, res.Aliases, res.Proposals, res.Skipped)
 	return nil
 }
 
@@ -164,17 +170,7 @@ func runRestore(args []string, getenv func(string) string, stdout io.Writer) err
 		return fmt.Errorf("opening the backup %s: %w", file, err)
 	}
 	defer closeSrc()
-	dst, err := app.OpenStore(to, cfg)
-	if err != nil {
-		return fmt.Errorf("opening %s: %w", to, err)
-	}
-	defer dst.Close()
-	res, err := store.Copy(context.Background(), src, dst)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "restored %d posts, %d aliases and %d proposals, %d posts already there; every revision checked\n", res.Copied, res.Aliases, res.Proposals, res.Skipped)
-	return nil
+	return copyInto(src, to, cfg, "restored", stdout)
 }
 
 // run serves the blog with the configuration args and getenv give, until
