@@ -92,33 +92,19 @@ func (b *Blog) Do(t testing.TB, cfg *gossh.ClientConfig, stdin, cmd string) Resu
 // DoReader runs cmd as the client cfg with stdin read from r.
 func (b *Blog) DoReader(t testing.TB, cfg *gossh.ClientConfig, r io.Reader, cmd string) Result {
 	t.Helper()
-	client, err := gossh.Dial("tcp", b.Addr, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	sess, err := client.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sess.Close()
-	var out, errOut bytes.Buffer
-	sess.Stdin, sess.Stdout, sess.Stderr = r, &out, &errOut
-	err = sess.Run(cmd)
-	var exit *gossh.ExitError
-	code := 0
-	switch {
-	case errors.As(err, &exit):
-		code = exit.ExitStatus()
-	case err != nil:
-		t.Fatalf("%s: %v", cmd, err)
-	}
-	return Result{out.String(), errOut.String(), code}
+	return b.run(t, cfg, r, cmd, 0)
 }
 
 // DoTerminal runs cmd as the client cfg with a terminal of width columns
 // (as `ssh -t` does) and no input.
 func (b *Blog) DoTerminal(t testing.TB, cfg *gossh.ClientConfig, cmd string, width int) Result {
+	t.Helper()
+	return b.run(t, cfg, nil, cmd, width)
+}
+
+// run runs cmd as the client cfg with stdin read from r, and with a
+// terminal of width columns if width is positive.
+func (b *Blog) run(t testing.TB, cfg *gossh.ClientConfig, r io.Reader, cmd string, width int) Result {
 	t.Helper()
 	client, err := gossh.Dial("tcp", b.Addr, cfg)
 	if err != nil {
@@ -130,11 +116,13 @@ func (b *Blog) DoTerminal(t testing.TB, cfg *gossh.ClientConfig, cmd string, wid
 		t.Fatal(err)
 	}
 	defer sess.Close()
-	if err := sess.RequestPty("xterm-256color", 40, width, gossh.TerminalModes{}); err != nil {
-		t.Fatal(err)
+	if width > 0 {
+		if err := sess.RequestPty("xterm-256color", 40, width, gossh.TerminalModes{}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	var out, errOut bytes.Buffer
-	sess.Stdout, sess.Stderr = &out, &errOut
+	sess.Stdin, sess.Stdout, sess.Stderr = r, &out, &errOut
 	err = sess.Run(cmd)
 	var exit *gossh.ExitError
 	code := 0
