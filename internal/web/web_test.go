@@ -612,3 +612,21 @@ func TestReferrersKeepTheirDomainOnly(t *testing.T) {
 		t.Errorf("referrers = %v, want %s", got, want)
 	}
 }
+
+// TestCodeBlocksAreEscaped checks that highlighted code, set in after the
+// sanitising, escapes what it holds, and that a post cannot write the
+// mark that stands for a code block.
+func TestCodeBlocksAreEscaped(t *testing.T) {
+	h := newBodyHTML()
+	out, err := h.render([]byte("<p>sshblog-code-0-0</p>\n\nsshblog-code-0-0\n\n```go\n</code></pre><script>alert(1)</script>\nfunc main() {}\n```\n\n```\n<img src=x onerror=alert(2)>\n```\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(out)
+	if strings.Contains(s, "<script") || strings.Contains(s, "<img") || strings.Count(s, `<pre class="chroma">`) != 2 {
+		t.Errorf("code not escaped or not set in:\n%s", s)
+	}
+	if !strings.Contains(s, "<p>sshblog-code-0-0</p>") || !strings.Contains(s, `<span class="kd">func</span>`) {
+		t.Errorf("a post's text that looks like a mark was changed, or code not highlighted:\n%s", s)
+	}
+}
