@@ -223,7 +223,7 @@ func open(cfg config.Config, db store.Store, log *slog.Logger) (*App, error) {
 	if cfg.HTTPAddr != "" {
 		a.Web, err = web.New(b, renderer, web.Config{
 			Title: cfg.Title, Description: cfg.Description, BaseURL: cfg.BaseURL, Lang: cfg.Lang,
-			SSHAddr: cfg.Addr, RatePerSecond: cfg.HTTPRate, Log: log,
+			SSHAddr: cfg.Addr, RatePerSecond: cfg.HTTPRate, CacheBytes: cfg.WebCache, Log: log,
 		})
 		if err != nil {
 			counts.Close(context.Background())

@@ -82,6 +82,7 @@ type Config struct {
 	TLSCert  string  // with TLSKey, serve HTTPS directly
 	TLSKey   string  // the TLS certificate's private key
 	HTTPRate float64 // web requests a second per address; 0: no limit
+	WebCache int64   // bytes of web pages kept, at least 1 MiB
 
 	// ProxyProtocol lists the load balancers (addresses or CIDR ranges)
 	// whose connections carry a PROXY protocol header; empty: none.

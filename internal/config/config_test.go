@@ -74,6 +74,7 @@ func TestDefaults(t *testing.T) {
 		StorePrefix:      "/sshblog",
 		Lang:             "en",
 		HTTPRate:         20,
+		WebCache:         256 << 20,
 		LogFormat:        "text",
 		LogLevel:         slog.LevelInfo,
 	}
@@ -143,6 +144,7 @@ func samples() map[string]struct{ in, out string } {
 		"tls-cert":            {"/etc/blog/cert.pem", "/etc/blog/cert.pem"},
 		"tls-key":             {"/etc/blog/key.pem", "/etc/blog/key.pem"},
 		"http-rate":           {"5.5", "5.5"},
+		"web-cache":           {"64MiB", "64MiB"},
 		"stats":               {"Off", "off"},
 		"review":              {"Required", "required"},
 		"stats-days":          {"30", "30"},

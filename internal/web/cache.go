@@ -3,30 +3,55 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
+	"container/list"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 )
 
-// cacheBytes bounds the pages kept, gzipped copies included.
-const cacheBytes = 64 << 20
+// DefaultCacheBytes is the default bound of the pages kept (Config.CacheBytes).
+const DefaultCacheBytes = 256 << 20
 
-// page is one response as kept: rendered once per change of the blog.
+// buildFunc builds a page for the blog at base (its absolute address, no
+// trailing slash). It takes no request, so that a page can be built again
+// in the background when the blog changes.
+type buildFunc func(ctx context.Context, base string) (*page, error)
+
+// page is one response as kept: built once per change of what it shows,
+// gzipped once.
 type page struct {
 	status   int
 	ctype    string
-	body     []byte
+	body     []byte // nil for a body kept only gzipped (see bodyOf)
+	gz       []byte // body gzipped; nil until kept
 	etag     string
 	modified time.Time // zero when unknown
-
-	gzipOnce sync.Once
-	gz       []byte // body gzipped, made on first request that takes it
+	// deps is what the page shows besides itself: depPost, depSeries,
+	// depTag, depLists; a change of any drops the page.
+	deps []string
 	// unkept marks a page built for one request and not kept: it is sent
 	// as it is, since gzipping it would cost about as much as building it.
 	unkept bool
+}
+
+// What pages show, which a change of the blog drops them for.
+const depLists = "lists" // every list of posts: the index, /tags/, the feed, the sitemap
+
+func depPost(slug string) string { return "post " + slug }
+func depTag(tag string) string   { return "tag " + strings.ToLower(tag) }
+
+// depSeries is what shows a post's place in a series; none for no series.
+func depSeries(name string) string {
+	if name == "" {
+		return ""
+	}
+	return "series " + strings.ToLower(name)
 }
 
 // newPage makes a page of body.
@@ -36,59 +61,163 @@ func newPage(status int, ctype string, body []byte, modified time.Time) *page {
 		etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`}
 }
 
-// gzipped returns the page's body gzipped.
-func (p *page) gzipped() []byte {
-	p.gzipOnce.Do(func() {
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // the level is valid
-		zw.Write(p.body)
-		zw.Close()
-		p.gz = buf.Bytes()
-	})
-	return p.gz
+// on notes what p shows, for dropping it when that changes.
+func (p *page) on(deps ...string) *page {
+	for _, d := range deps {
+		if d != "" {
+			p.deps = append(p.deps, d)
+		}
+	}
+	return p
 }
 
-// size is what the page counts against the cache's bound.
-func (p *page) size() int { return 2 * len(p.body) }
+// compress gzips the page's body once, before it is kept.
+func (p *page) compress() {
+	if p.gz == nil {
+		p.gz = gzipBytes(p.body)
+	}
+}
 
-// cache keeps pages until the blog changes.
+// gzipBytes returns b gzipped.
+func gzipBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression) // the level is valid
+	zw.Write(b)
+	zw.Close()
+	return buf.Bytes()
+}
+
+// gunzipBytes returns gz unzipped.
+func gunzipBytes(gz []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		return nil, fmt.Errorf("unzipping a kept page: %w", err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, fmt.Errorf("unzipping a kept page: %w", err)
+	}
+	return b, nil
+}
+
+// size is what the page counts against the cache's bound: its copies and
+// about what keeping it costs besides.
+func (p *page) size() int { return len(p.body) + len(p.gz) + 256 }
+
+// cache keeps pages, up to a bound in bytes, dropping the least recently
+// used to make room, and those a change of the blog touches.
 type cache struct {
 	max   int
 	mu    sync.Mutex
-	pages map[string]*page
+	items map[string]*list.Element // of *item
+	lru   list.List                // most recently used first
 	bytes int
+	gen   uint64 // counts drops: a page built before one may be stale
 }
 
-func newCache(max int) *cache { return &cache{max: max, pages: map[string]*page{}} }
+// item is a kept page, and how to build it again.
+type item struct {
+	key   string
+	p     *page
+	base  string
+	build buildFunc // nil: not built again in the background
+}
+
+func newCache(max int) *cache { return &cache{max: max, items: map[string]*list.Element{}} }
 
 // get returns the page kept under key.
 func (c *cache) get(key string) (*page, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	p, ok := c.pages[key]
-	return p, ok
+	el, ok := c.items[key]
+	if !ok {
+		return nil, false
+	}
+	c.lru.MoveToFront(el)
+	return el.Value.(*item).p, true
 }
 
-// put keeps p under key, unless the cache is full.
-func (c *cache) put(key string, p *page) {
+// has reports whether a page is kept under key, without using it.
+func (c *cache) has(key string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.bytes+p.size() > c.max {
-		return
-	}
-	if old, ok := c.pages[key]; ok {
-		c.bytes -= old.size()
-	}
-	c.pages[key] = p
-	c.bytes += p.size()
+	_, ok := c.items[key]
+	return ok
 }
 
-// clear drops every page: the blog changed.
+// generation returns the count of drops so far, for put.
+func (c *cache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+// put keeps it.p under it.key, unless something was dropped since gen
+// (the page may show what changed) or the page is larger than the whole
+// bound; the least recently used pages make room. It reports whether it
+// kept the page.
+func (c *cache) put(it *item, gen uint64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	size := it.p.size()
+	if gen != c.gen || size > c.max {
+		return false
+	}
+	if el, ok := c.items[it.key]; ok {
+		c.remove(el)
+	}
+	for c.bytes+size > c.max {
+		c.remove(c.lru.Back())
+	}
+	c.items[it.key] = c.lru.PushFront(it)
+	c.bytes += size
+	return true
+}
+
+// remove drops el; the lock is held.
+func (c *cache) remove(el *list.Element) {
+	it := c.lru.Remove(el).(*item)
+	delete(c.items, it.key)
+	c.bytes -= it.p.size()
+}
+
+// drop drops every page that shows any of deps and returns them, most
+// recently used first.
+func (c *cache) drop(deps map[string]bool) []*item {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	var out []*item
+	for el := c.lru.Front(); el != nil; {
+		next := el.Next()
+		it := el.Value.(*item)
+		for _, d := range it.p.deps {
+			if deps[d] {
+				c.remove(el)
+				out = append(out, it)
+				break
+			}
+		}
+		el = next
+	}
+	return out
+}
+
+// clear drops every page.
 func (c *cache) clear() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.pages = map[string]*page{}
+	c.gen++
+	c.items = map[string]*list.Element{}
+	c.lru.Init()
 	c.bytes = 0
+}
+
+// usage returns the pages kept and the bytes they count.
+func (c *cache) usage() (pages, bytes int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.items), c.bytes
 }
 
 // write sends p, answering 304 to a request that has it already and
@@ -109,8 +238,8 @@ func (p *page) write(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	body := p.body
-	if len(body) > 512 && !p.unkept && acceptsGzip(r) {
-		body = p.gzipped()
+	if p.gz != nil && acceptsGzip(r) {
+		body = p.gz
 		h.Set("Content-Encoding", "gzip")
 	}
 	h.Set("Content-Length", itoa(len(body)))

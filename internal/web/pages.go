@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -90,8 +91,10 @@ func (s *Server) base(r *http.Request) string {
 }
 
 // site returns what pages know of the blog, for r.
-func (s *Server) site(r *http.Request) site {
-	base := s.base(r)
+func (s *Server) site(r *http.Request) site { return s.siteAt(s.base(r)) }
+
+// siteAt returns what pages know of the blog at base.
+func (s *Server) siteAt(base string) site {
 	return site{Title: s.cfg.Title, Description: s.cfg.Description, URL: base, SSH: s.sshCommand(base)}
 }
 
@@ -134,22 +137,24 @@ func wantsText(r *http.Request) bool {
 // holds it too; pages are kept for the first maxHosts hosts only, and are
 // built for every request to another (whose cost is the page around the
 // posts' bodies: those are kept once for every host, see bodyOf).
-func (s *Server) cached(w http.ResponseWriter, r *http.Request, key string, build func() (*page, error)) {
+func (s *Server) cached(w http.ResponseWriter, r *http.Request, key string, build buildFunc) {
+	base := s.base(r)
 	keep := true
 	if s.cfg.BaseURL == "" {
-		base := s.base(r)
 		key = base + " " + key
 		keep = s.hosts.allow(base)
 	}
 	p, ok := s.cache.get(key)
 	if !ok {
+		gen := s.cache.generation()
 		var err error
-		if p, err = build(); err != nil {
+		if p, err = s.build(r.Context(), base, build); err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		if keep {
-			s.cache.put(key, p)
+			p.compress()
+			s.cache.put(&item{key: key, p: p, base: base, build: build}, gen)
 		} else {
 			p.unkept = true
 		}
@@ -157,21 +162,37 @@ func (s *Server) cached(w http.ResponseWriter, r *http.Request, key string, buil
 	p.write(w, r)
 }
 
+// build builds a page, counting it.
+func (s *Server) build(ctx context.Context, base string, build buildFunc) (*page, error) {
+	s.pageBuilds.Add(1)
+	return build(ctx, base)
+}
+
 // bodyOf returns the HTML of the markdown of the post slug at revision
 // rev, converted at most once per change of the blog whatever the host
-// asked for: it is the costly part of a post's page and feed entry.
+// asked for: it is the costly part of a post's page and feed entry. It is
+// kept gzipped only: it is read again only to build a page.
 func (s *Server) bodyOf(slug string, rev uint64, markdown []byte) (template.HTML, error) {
-	key := "body " + blog.Ref{Slug: slug, Rev: rev}.String()
+	key := bodyKey(slug, rev)
 	if p, ok := s.cache.get(key); ok {
-		return template.HTML(p.body), nil // #nosec: sanitised when kept
+		if body, err := gunzipBytes(p.gz); err == nil {
+			return template.HTML(body), nil // #nosec: sanitised when kept
+		}
 	}
+	gen := s.cache.generation()
 	s.bodyRenders.Add(1)
 	body, err := s.body.render(markdown)
 	if err != nil {
 		return "", err
 	}
-	s.cache.put(key, &page{body: []byte(body)})
+	p := (&page{gz: gzipBytes([]byte(body))}).on(depPost(slug))
+	s.cache.put(&item{key: key, p: p}, gen)
 	return body, nil
+}
+
+// bodyKey is the key of a post's body at revision rev.
+func bodyKey(slug string, rev uint64) string {
+	return "body " + blog.Ref{Slug: slug, Rev: rev}.String()
 }
 
 // fail answers an error: the same page for every post a visitor may not
@@ -288,15 +309,15 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	n, _ := strconv.Atoi(r.URL.Query().Get("page"))
 	n = max(n, 1)
 	if wantsText(r) {
-		s.cached(w, r, "text /", func() (*page, error) { return s.indexText(r) })
+		s.cached(w, r, "text /", func(ctx context.Context, _ string) (*page, error) { return s.indexText(ctx) })
 		return
 	}
-	s.cached(w, r, "html /?page="+strconv.Itoa(n), func() (*page, error) { return s.indexHTML(r, n) })
+	s.cached(w, r, indexKey(n), func(ctx context.Context, base string) (*page, error) { return s.indexHTML(ctx, base, n) })
 }
 
 // indexText is the posts as `ssh HOST ls` prints them.
-func (s *Server) indexText(r *http.Request) (*page, error) {
-	es, err := s.blog.List(r.Context(), anyone)
+func (s *Server) indexText(ctx context.Context) (*page, error) {
+	es, err := s.blog.List(ctx, anyone)
 	if err != nil {
 		return nil, err
 	}
@@ -309,12 +330,12 @@ func (s *Server) indexText(r *http.Request) (*page, error) {
 		}
 		fmt.Fprintf(&b, "%s\t%s\t%s\n", s.dateText(date), termtext.SanitizeLine(e.Slug), termtext.SanitizeLine(e.Title))
 	}
-	return newPage(http.StatusOK, "text/plain; charset=utf-8", []byte(b.String()), newest(es)), nil
+	return newPage(http.StatusOK, "text/plain; charset=utf-8", []byte(b.String()), newest(es)).on(depLists), nil
 }
 
 // indexHTML is page n of the posts, newest first.
-func (s *Server) indexHTML(r *http.Request, n int) (*page, error) {
-	es, err := s.blog.List(r.Context(), anyone)
+func (s *Server) indexHTML(ctx context.Context, base string, n int) (*page, error) {
+	es, err := s.blog.List(ctx, anyone)
 	if err != nil {
 		return nil, err
 	}
@@ -323,7 +344,7 @@ func (s *Server) indexHTML(r *http.Request, n int) (*page, error) {
 		return nil, &blog.Error{Kind: blog.ErrNotFound, Msg: "no such page"}
 	}
 	from := (n - 1) * perPage
-	v := view{Blog: s.site(r), Lang: s.cfg.Lang, Description: s.cfg.Description, Canonical: s.base(r) + "/"}
+	v := view{Blog: s.siteAt(base), Lang: s.cfg.Lang, Description: s.cfg.Description, Canonical: base + "/"}
 	for _, e := range posts[from:min(from+perPage, len(posts))] {
 		v.Posts = append(v.Posts, s.link(e))
 	}
@@ -345,8 +366,11 @@ func (s *Server) indexHTML(r *http.Request, n int) (*page, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newPage(http.StatusOK, "text/html; charset=utf-8", body, newest(es)), nil
+	return newPage(http.StatusOK, "text/html; charset=utf-8", body, newest(es)).on(depLists), nil
 }
+
+// indexKey is the key of page n of the posts.
+func indexKey(n int) string { return "html /?page=" + strconv.Itoa(n) }
 
 func (s *Server) post(w http.ResponseWriter, r *http.Request) { s.entry(w, r, false) }
 func (s *Server) page(w http.ResponseWriter, r *http.Request) { s.entry(w, r, true) }
@@ -372,15 +396,15 @@ func (s *Server) entry(w http.ResponseWriter, r *http.Request, asPage bool) {
 	}
 	switch {
 	case markdown:
-		s.cached(w, r, "md "+slug, func() (*page, error) { return s.source(r, e) })
+		s.cached(w, r, "md "+slug, func(ctx context.Context, _ string) (*page, error) { return s.source(ctx, slug) })
 	case wantsText(r):
 		width := defaultWidth
 		if n, err := strconv.Atoi(r.URL.Query().Get("width")); err == nil {
 			width = min(max(n, render.MinWidth), render.MaxWidth)
 		}
-		s.cached(w, r, "text "+slug+" "+strconv.Itoa(width), func() (*page, error) { return s.postText(r, slug, width) })
+		s.cached(w, r, "text "+slug+" "+strconv.Itoa(width), func(ctx context.Context, _ string) (*page, error) { return s.postText(ctx, slug, width) })
 	default:
-		s.cached(w, r, "html "+slug, func() (*page, error) { return s.postHTML(r, slug) })
+		s.cached(w, r, postKey(slug), s.postHTMLOf(slug))
 	}
 	src := stats.Web
 	if r.URL.RawQuery == fromFeed {
@@ -395,39 +419,47 @@ func (s *Server) entry(w http.ResponseWriter, r *http.Request, asPage bool) {
 const fromFeed = "from=feed"
 
 // source is a post's markdown as stored.
-func (s *Server) source(r *http.Request, e store.Entry) (*page, error) {
-	rev, err := s.blog.Get(r.Context(), anyone, e.Slug)
+func (s *Server) source(ctx context.Context, slug string) (*page, error) {
+	rev, err := s.blog.Get(ctx, anyone, slug)
 	if err != nil {
 		return nil, err
 	}
-	return newPage(http.StatusOK, "text/markdown; charset=utf-8", rev.Source, e.Updated), nil
+	return newPage(http.StatusOK, "text/markdown; charset=utf-8", rev.Source, rev.Time).on(depPost(slug)), nil
 }
 
 // postText is a post as `read SLUG --width N` prints it.
-func (s *Server) postText(r *http.Request, slug string, width int) (*page, error) {
-	p, rev, err := s.blog.Post(r.Context(), anyone, slug)
+func (s *Server) postText(ctx context.Context, slug string, width int) (*page, error) {
+	p, rev, err := s.blog.Post(ctx, anyone, slug)
 	if err != nil {
 		return nil, err
 	}
-	bl, err := s.blog.Byline(r.Context(), anyone, p, rev)
+	bl, err := s.blog.Byline(ctx, anyone, p, rev)
 	if err != nil {
 		return nil, err
 	}
 	key := render.Key{ID: blog.Ref{Slug: rev.Slug, Rev: rev.Rev}.String(), Width: width, Style: render.Plain}
-	out, err := s.renderer.RenderContext(r.Context(), key, p.Body)
+	out, err := s.renderer.RenderContext(ctx, key, p.Body)
 	if err != nil {
 		return nil, err
 	}
-	return newPage(http.StatusOK, "text/plain; charset=utf-8", []byte(render.HeaderText(bl, s.blog.Location(), width)+out), rev.Time), nil
+	return newPage(http.StatusOK, "text/plain; charset=utf-8", []byte(render.HeaderText(bl, s.blog.Location(), width)+out), rev.Time).on(depPost(slug), depSeries(p.Series)), nil
+}
+
+// postKey is the key of a post's page.
+func postKey(slug string) string { return "html " + slug }
+
+// postHTMLOf builds the page of the post slug.
+func (s *Server) postHTMLOf(slug string) buildFunc {
+	return func(ctx context.Context, base string) (*page, error) { return s.postHTML(ctx, base, slug) }
 }
 
 // postHTML is a post's page.
-func (s *Server) postHTML(r *http.Request, slug string) (*page, error) {
-	p, rev, err := s.blog.Post(r.Context(), anyone, slug)
+func (s *Server) postHTML(ctx context.Context, base, slug string) (*page, error) {
+	p, rev, err := s.blog.Post(ctx, anyone, slug)
 	if err != nil {
 		return nil, err
 	}
-	bl, err := s.blog.Byline(r.Context(), anyone, p, rev)
+	bl, err := s.blog.Byline(ctx, anyone, p, rev)
 	if err != nil {
 		return nil, err
 	}
@@ -435,7 +467,6 @@ func (s *Server) postHTML(r *http.Request, slug string) (*page, error) {
 	if err != nil {
 		return nil, err
 	}
-	base := s.base(r)
 	pv := &postView{Title: titleOf(store.Entry{Meta: p.Meta}), Author: termtext.SanitizeLine(bl.Author), Lang: p.Lang, Series: bl.SeriesLine(),
 		Date: p.Date, DateText: s.dateText(p.Date), Body: body,
 		SSH: s.sshCommand(base) + " read " + p.Slug}
@@ -450,13 +481,13 @@ func (s *Server) postHTML(r *http.Request, slug string) (*page, error) {
 		lang = p.Lang
 	}
 	e := store.Entry{Meta: p.Meta}
-	v := view{Blog: s.site(r), Lang: lang, Title: pv.Title, Description: p.Description,
+	v := view{Blog: s.siteAt(base), Lang: lang, Title: pv.Title, Description: p.Description,
 		Canonical: base + postPath(e), Image: absolute(base, p.Image), Post: pv}
 	html, err := s.html("post", v)
 	if err != nil {
 		return nil, err
 	}
-	return newPage(http.StatusOK, "text/html; charset=utf-8", html, rev.Time), nil
+	return newPage(http.StatusOK, "text/html; charset=utf-8", html, rev.Time).on(depPost(slug), depSeries(p.Series)), nil
 }
 
 // absolute makes a link from a post absolute on base; only http(s) links
@@ -481,12 +512,17 @@ func absolute(base, link string) string {
 }
 
 func (s *Server) tags(w http.ResponseWriter, r *http.Request) {
-	s.cached(w, r, "html /tags/", func() (*page, error) {
-		tags, err := s.blog.Tags(r.Context(), anyone)
+	s.cached(w, r, "html /tags/", s.tagsHTML)
+}
+
+// tagsHTML is the page of every tag.
+func (s *Server) tagsHTML(ctx context.Context, base string) (*page, error) {
+	{
+		tags, err := s.blog.Tags(ctx, anyone)
 		if err != nil {
 			return nil, err
 		}
-		v := view{Blog: s.site(r), Lang: s.cfg.Lang, Title: "Tags", Canonical: s.base(r) + "/tags/"}
+		v := view{Blog: s.siteAt(base), Lang: s.cfg.Lang, Title: "Tags", Canonical: base + "/tags/"}
 		for _, t := range tags {
 			v.Tags = append(v.Tags, tagLink{Name: t.Name, URL: tagPath(t.Name), Posts: t.Posts})
 		}
@@ -494,22 +530,26 @@ func (s *Server) tags(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		return newPage(http.StatusOK, "text/html; charset=utf-8", body, time.Time{}), nil
-	})
+		return newPage(http.StatusOK, "text/html; charset=utf-8", body, time.Time{}).on(depLists), nil
+	}
 }
 
 func (s *Server) tag(w http.ResponseWriter, r *http.Request) {
 	tag := r.PathValue("tag")
-	s.cached(w, r, "html /tags/"+tag, func() (*page, error) {
-		es, err := s.blog.Tagged(r.Context(), anyone, tag)
+	s.cached(w, r, "html /tags/"+tag, s.tagHTMLOf(tag))
+}
+
+// tagHTMLOf builds the page of the posts tagged tag.
+func (s *Server) tagHTMLOf(tag string) buildFunc {
+	return func(ctx context.Context, base string) (*page, error) {
+		es, err := s.blog.Tagged(ctx, anyone, tag)
 		if err != nil {
 			return nil, err
 		}
 		if len(es) == 0 {
 			return nil, &blog.Error{Kind: blog.ErrNotFound, Msg: "no such tag"}
 		}
-		base := s.base(r)
-		v := view{Blog: s.site(r), Lang: s.cfg.Lang, Title: "#" + tag, Heading: "#" + tag, Canonical: base + tagPath(tag),
+		v := view{Blog: s.siteAt(base), Lang: s.cfg.Lang, Title: "#" + tag, Heading: "#" + tag, Canonical: base + tagPath(tag),
 			TagFeed: &tagLink{Name: tag, URL: base + tagPath(tag) + "/feed.xml"}}
 		for _, e := range es {
 			v.Posts = append(v.Posts, s.link(e))
@@ -518,13 +558,13 @@ func (s *Server) tag(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		return newPage(http.StatusOK, "text/html; charset=utf-8", body, newest(es)), nil
-	})
+		return newPage(http.StatusOK, "text/html; charset=utf-8", body, newest(es)).on(depTag(tag)), nil
+	}
 }
 
 func (s *Server) robots(w http.ResponseWriter, r *http.Request) {
-	s.cached(w, r, "robots", func() (*page, error) {
-		body := "User-agent: *\nAllow: /\nSitemap: " + s.base(r) + "/sitemap.xml\n"
+	s.cached(w, r, "robots", func(_ context.Context, base string) (*page, error) {
+		body := "User-agent: *\nAllow: /\nSitemap: " + base + "/sitemap.xml\n"
 		return newPage(http.StatusOK, "text/plain; charset=utf-8", []byte(body), time.Time{}), nil
 	})
 }

@@ -41,9 +41,7 @@ func BenchmarkVersusStatic(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	s.srv.cache.mu.Lock()
-	cached, pages := s.srv.cache.bytes, len(s.srv.cache.pages)
-	s.srv.cache.mu.Unlock()
+	pages, cached := s.srv.cache.usage()
 	b.Logf("every page kept: %d pages, %.1f MiB counted (bodies and gzipped copies)", pages, float64(cached)/(1<<20))
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -550,7 +550,7 @@ func TestHostsDoNotMultiplyRenders(t *testing.T) {
 		}
 		s.srv.cache.mu.Lock()
 		keys := 0
-		for k := range s.srv.cache.pages {
+		for k := range s.srv.cache.items {
 			if strings.HasSuffix(k, " html posts/big") || strings.HasSuffix(k, "html big") {
 				keys++
 			}
