@@ -108,6 +108,12 @@ func (b *Service) Watch(ctx context.Context, fn func()) {
 	}
 }
 
+// Changed returns a channel closed at the next committed change of the
+// blog, wherever it was made: a front end that keeps what it made from the
+// blog can tell at once that it may be out of date, before Watch reports
+// the change.
+func (b *Service) Changed() <-chan struct{} { return b.st.Changed() }
+
 // Unreachable reports whether the blog's store has lost its cluster (etcd):
 // the posts read so far are still served, and writes are refused, until
 // it is back. A bbolt file is never unreachable.

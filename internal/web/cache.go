@@ -32,6 +32,11 @@ type page struct {
 	gz       []byte // body gzipped; nil until kept
 	etag     string
 	modified time.Time // zero when unknown
+	rev      uint64    // the revision of the post it shows; 0: not one post's
+	// since is closed at the first change of the blog after the page
+	// began to be built; a list (lists) is out of date from then on.
+	since <-chan struct{}
+	lists bool
 	// deps is what the page shows besides itself: depPost, depSeries,
 	// depTag, depLists; a change of any drops the page.
 	deps []string
@@ -61,14 +66,38 @@ func newPage(status int, ctype string, body []byte, modified time.Time) *page {
 		etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`}
 }
 
+// of notes that p shows revision rev of its post.
+func (p *page) of(rev uint64) *page {
+	p.rev = rev
+	return p
+}
+
 // on notes what p shows, for dropping it when that changes.
 func (p *page) on(deps ...string) *page {
 	for _, d := range deps {
 		if d != "" {
 			p.deps = append(p.deps, d)
 		}
+		p.lists = p.lists || d == depLists
 	}
 	return p
+}
+
+// fresh reports whether p shows revision rev of its post (any page shows
+// revision 0) and, for a list, whether the blog has not changed since it
+// began to be built.
+func (p *page) fresh(rev uint64) bool {
+	if rev != 0 && p.rev != rev {
+		return false
+	}
+	if p.lists && p.since != nil {
+		select {
+		case <-p.since:
+			return false
+		default:
+		}
+	}
+	return true
 }
 
 // compress gzips the page's body once, before it is kept.

@@ -138,6 +138,14 @@ func wantsText(r *http.Request) bool {
 // built for every request to another (whose cost is the page around the
 // posts' bodies: those are kept once for every host, see bodyOf).
 func (s *Server) cached(w http.ResponseWriter, r *http.Request, key string, build buildFunc) {
+	s.cachedRev(w, r, key, 0, build)
+}
+
+// cachedRev is cached for a page of one post, which must show revision
+// rev of it: a page kept from an older one is built again at once, before
+// the change feed has dropped it. (A list kept from before a change is
+// likewise built again at once: see page.fresh.)
+func (s *Server) cachedRev(w http.ResponseWriter, r *http.Request, key string, rev uint64, build buildFunc) {
 	base := s.base(r)
 	keep := true
 	if s.cfg.BaseURL == "" {
@@ -145,21 +153,54 @@ func (s *Server) cached(w http.ResponseWriter, r *http.Request, key string, buil
 		keep = s.hosts.allow(base)
 	}
 	p, ok := s.cache.get(key)
-	if !ok {
-		gen := s.cache.generation()
+	if !ok || !p.fresh(rev) {
 		var err error
-		if p, err = s.build(r.Context(), base, build); err != nil {
+		if p, err = s.buildOnce(r.Context(), key, base, rev, build, keep); err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		if keep {
-			p.compress()
-			s.cache.put(&item{key: key, p: p, base: base, build: build}, gen)
-		} else {
-			p.unkept = true
-		}
 	}
 	p.write(w, r)
+}
+
+// buildOnce builds the page kept under key (of revision rev of its post,
+// or 0), and keeps it if keep; a request and the background builder that
+// want the same page at once share one build.
+func (s *Server) buildOnce(ctx context.Context, key, base string, rev uint64, build buildFunc, keep bool) (*page, error) {
+	if !keep {
+		p, err := s.build(ctx, base, build)
+		if err != nil {
+			return nil, err
+		}
+		p.unkept = true
+		return p, nil
+	}
+	var p *page
+	for range 3 { // a build joined may have begun before a change
+		v, err, _ := s.flights.Do(key, func() (any, error) {
+			if p, ok := s.cache.get(key); ok && p.fresh(rev) { // built while this waited
+				return p, nil
+			}
+			gen, since := s.cache.generation(), s.blog.Changed()
+			// Not the request's own context: others may be waiting for it.
+			p, err := s.build(context.WithoutCancel(ctx), base, build)
+			if err != nil {
+				return nil, err
+			}
+			p.since = since
+			p.compress()
+			s.cache.put(&item{key: key, p: p, base: base, build: build}, gen)
+			return p, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if p = v.(*page); p.fresh(rev) {
+			break
+		}
+		s.flights.Forget(key)
+	}
+	return p, nil
 }
 
 // build builds a page, counting it.
@@ -179,15 +220,26 @@ func (s *Server) bodyOf(slug string, rev uint64, markdown []byte) (template.HTML
 			return template.HTML(body), nil // #nosec: sanitised when kept
 		}
 	}
-	gen := s.cache.generation()
-	s.bodyRenders.Add(1)
-	body, err := s.body.render(markdown)
+	v, err, _ := s.flights.Do(key, func() (any, error) {
+		if p, ok := s.cache.get(key); ok { // converted while this waited
+			return gunzipBytes(p.gz)
+		}
+		gen := s.cache.generation()
+		s.bodyRenders.Add(1)
+		body, err := s.body.render(markdown)
+		if err != nil {
+			return nil, err
+		}
+		// No deps: its key names the revision, which never changes; the
+		// bodies of old revisions go as the least recently used.
+		p := &page{gz: gzipBytes([]byte(body))}
+		s.cache.put(&item{key: key, p: p}, gen)
+		return []byte(body), nil
+	})
 	if err != nil {
 		return "", err
 	}
-	p := (&page{gz: gzipBytes([]byte(body))}).on(depPost(slug))
-	s.cache.put(&item{key: key, p: p}, gen)
-	return body, nil
+	return template.HTML(v.([]byte)), nil // #nosec: sanitised
 }
 
 // bodyKey is the key of a post's body at revision rev.
@@ -396,15 +448,15 @@ func (s *Server) entry(w http.ResponseWriter, r *http.Request, asPage bool) {
 	}
 	switch {
 	case markdown:
-		s.cached(w, r, "md "+slug, func(ctx context.Context, _ string) (*page, error) { return s.source(ctx, slug) })
+		s.cachedRev(w, r, "md "+slug, e.Rev, func(ctx context.Context, _ string) (*page, error) { return s.source(ctx, slug) })
 	case wantsText(r):
 		width := defaultWidth
 		if n, err := strconv.Atoi(r.URL.Query().Get("width")); err == nil {
 			width = min(max(n, render.MinWidth), render.MaxWidth)
 		}
-		s.cached(w, r, "text "+slug+" "+strconv.Itoa(width), func(ctx context.Context, _ string) (*page, error) { return s.postText(ctx, slug, width) })
+		s.cachedRev(w, r, "text "+slug+" "+strconv.Itoa(width), e.Rev, func(ctx context.Context, _ string) (*page, error) { return s.postText(ctx, slug, width) })
 	default:
-		s.cached(w, r, postKey(slug), s.postHTMLOf(slug))
+		s.cachedRev(w, r, postKey(slug), e.Rev, s.postHTMLOf(slug))
 	}
 	src := stats.Web
 	if r.URL.RawQuery == fromFeed {
@@ -424,7 +476,7 @@ func (s *Server) source(ctx context.Context, slug string) (*page, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newPage(http.StatusOK, "text/markdown; charset=utf-8", rev.Source, rev.Time).on(depPost(slug)), nil
+	return newPage(http.StatusOK, "text/markdown; charset=utf-8", rev.Source, rev.Time).of(rev.Rev).on(depPost(slug)), nil
 }
 
 // postText is a post as `read SLUG --width N` prints it.
@@ -442,7 +494,7 @@ func (s *Server) postText(ctx context.Context, slug string, width int) (*page, e
 	if err != nil {
 		return nil, err
 	}
-	return newPage(http.StatusOK, "text/plain; charset=utf-8", []byte(render.HeaderText(bl, s.blog.Location(), width)+out), rev.Time).on(depPost(slug), depSeries(p.Series)), nil
+	return newPage(http.StatusOK, "text/plain; charset=utf-8", []byte(render.HeaderText(bl, s.blog.Location(), width)+out), rev.Time).of(rev.Rev).on(depPost(slug), depSeries(p.Series)), nil
 }
 
 // postKey is the key of a post's page.
@@ -487,7 +539,7 @@ func (s *Server) postHTML(ctx context.Context, base, slug string) (*page, error)
 	if err != nil {
 		return nil, err
 	}
-	return newPage(http.StatusOK, "text/html; charset=utf-8", html, rev.Time).on(depPost(slug), depSeries(p.Series)), nil
+	return newPage(http.StatusOK, "text/html; charset=utf-8", html, rev.Time).of(rev.Rev).on(depPost(slug), depSeries(p.Series)), nil
 }
 
 // absolute makes a link from a post absolute on base; only http(s) links

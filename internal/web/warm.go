@@ -142,16 +142,13 @@ func (s *Server) warmOne(ctx context.Context, j job) bool {
 		_, err := j.build(ctx, j.base)
 		return err == nil
 	}
-	gen := s.cache.generation()
-	p, err := s.build(ctx, j.base, j.build)
-	if err != nil {
+	if _, err := s.buildOnce(ctx, j.key, j.base, 0, j.build, true); err != nil {
 		if ctx.Err() == nil {
 			s.log.Debug("web: building a page ahead", "page", j.key, "err", err)
 		}
 		return false
 	}
-	p.compress()
-	return s.cache.put(&item{key: j.key, p: p, base: j.base, build: j.build}, gen)
+	return true
 }
 
 // allPages is every page to build ahead: see warm.
@@ -176,6 +173,9 @@ func (s *Server) allPages(ctx context.Context) []job {
 			jobs = append(jobs, job{key: key, base: base, build: build})
 		}
 	}
+	for _, e := range es { // the posts first: most requests are for them
+		add(postKey(e.Slug), s.postHTMLOf(e.Slug))
+	}
 	posts, _ := split(es)
 	for n := 1; n == 1 || (n-1)*perPage < len(posts); n++ {
 		add(indexKey(n), func(ctx context.Context, base string) (*page, error) { return s.indexHTML(ctx, base, n) })
@@ -188,9 +188,6 @@ func (s *Server) allPages(ctx context.Context) []job {
 			add("html /tags/"+t.Name, s.tagHTMLOf(t.Name))
 			add("feed "+t.Name, s.tagFeedOf(t.Name))
 		}
-	}
-	for _, e := range es {
-		add(postKey(e.Slug), s.postHTMLOf(e.Slug))
 	}
 	return jobs
 }

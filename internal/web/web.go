@@ -26,6 +26,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/render"
 )
@@ -76,6 +78,7 @@ type Server struct {
 	// part of a page, and pageBuilds the pages built (tests count them).
 	bodyRenders atomic.Int64
 	pageBuilds  atomic.Int64
+	flights     singleflight.Group // builds under way, by key
 	// warmPasses counts the passes of keepWarm that built what was
 	// missing (tests wait for them).
 	warmPasses atomic.Int64

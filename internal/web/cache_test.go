@@ -1,0 +1,174 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sshblog/sshblog/internal/blog"
+	"github.com/sshblog/sshblog/internal/corpus"
+)
+
+// sized is a kept page counting n bytes against the bound.
+func sized(n int) *page { return &page{body: make([]byte, n-256)} }
+
+// TestCacheEvictsLeastRecentlyUsed checks the bound in bytes: a page
+// always goes in, the least recently used going out to make room.
+func TestCacheEvictsLeastRecentlyUsed(t *testing.T) {
+	c := newCache(10 << 10)
+	for _, k := range []string{"a", "b", "c", "d"} {
+		if !c.put(&item{key: k, p: sized(2 << 10)}, c.generation()) {
+			t.Fatalf("%s refused", k)
+		}
+	}
+	c.get("a") // a is now the most recently used; b the least
+	if !c.put(&item{key: "e", p: sized(5 << 10)}, c.generation()) {
+		t.Fatal("e refused")
+	}
+	for k, want := range map[string]bool{"a": true, "b": false, "c": false, "d": true, "e": true} {
+		if c.has(k) != want {
+			t.Errorf("%s kept: %v, want %v", k, !want, want)
+		}
+	}
+	if pages, n := c.usage(); pages != 3 || n != 9<<10 {
+		t.Errorf("%d pages, %d bytes; want 3, 9216", pages, n)
+	}
+	// Putting a page again counts it once.
+	c.put(&item{key: "e", p: sized(5 << 10)}, c.generation())
+	if _, n := c.usage(); n != 9<<10 {
+		t.Errorf("%d bytes after a page was put again", n)
+	}
+	// A page larger than the whole bound is not kept and drops nothing.
+	if c.put(&item{key: "huge", p: sized(11 << 10)}, c.generation()) || !c.has("a") {
+		t.Error("a page over the bound was kept, or dropped others")
+	}
+	// A page built before a drop may show what changed: not kept.
+	gen := c.generation()
+	c.drop(map[string]bool{"post x": true})
+	if c.put(&item{key: "f", p: sized(1 << 10)}, gen) {
+		t.Error("a page built before a drop was kept")
+	}
+}
+
+// waitFor waits until ok, failing the test with what after a time limit.
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute) // a bound on a hang, not a speed
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("never: %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestStartUpBuildsEveryPage checks that the pages are built before
+// anyone asks: every post's, the index, the tags, the feeds and the
+// sitemap with base-url, every post's body without it.
+func TestStartUpBuildsEveryPage(t *testing.T) {
+	s := newSite(t, Config{BaseURL: "https://blog.example"})
+	waitFor(t, "a pass building the pages", func() bool { return s.srv.warmPasses.Load() > 0 })
+	es, err := s.blog.List(context.Background(), anyone)
+	if err != nil || len(es) == 0 {
+		t.Fatal(es, err)
+	}
+	keys := []string{indexKey(1), "feed", "sitemap", "html /tags/"}
+	for _, e := range es {
+		keys = append(keys, postKey(e.Slug))
+		for _, tag := range e.Tags {
+			keys = append(keys, "html /tags/"+tag, "feed "+tag)
+		}
+	}
+	for _, k := range keys {
+		if !s.srv.cache.has(k) {
+			t.Errorf("%s not built at start", k)
+		}
+	}
+	builds := s.srv.pageBuilds.Load()
+	for _, path := range []string{"/", "/feed.xml", "/sitemap.xml", "/tags/", postPath(es[0])} {
+		s.get(path, browser)
+	}
+	if got := s.srv.pageBuilds.Load() - builds; got != 0 {
+		t.Errorf("%d pages built on request after the start", got)
+	}
+
+	bare := newSite(t, Config{})
+	waitFor(t, "a pass building the bodies", func() bool { return bare.srv.warmPasses.Load() > 0 })
+	renders := bare.srv.bodyRenders.Load()
+	if renders < int64(len(es)) {
+		t.Errorf("%d bodies converted at start, want %d", renders, len(es))
+	}
+	bare.get(postPath(es[0]), browser)
+	if got := bare.srv.bodyRenders.Load(); got != renders {
+		t.Errorf("without base-url, a post's first request converted its body again")
+	}
+}
+
+// TestPublishDropsOnlyWhatItShows checks that an edit shows at once, and
+// that pages which do not show the post are neither dropped nor built
+// again, while those that do (its tag's, the lists) are built again in
+// the background.
+func TestPublishDropsOnlyWhatItShows(t *testing.T) {
+	s := newSite(t, Config{BaseURL: "https://blog.example"})
+	s.publish("one", "---\ntitle: One\ndate: 2024-05-01\ntags: [alpha]\n---\n첫 글\n")
+	s.publish("two", "---\ntitle: Two\ndate: 2024-05-02\ntags: [beta]\n---\n둘째 글\n")
+	waitFor(t, "the pages of both posts built", func() bool {
+		return s.srv.cache.has(postKey("one")) && s.srv.cache.has(postKey("two")) && s.srv.cache.has("html /tags/beta")
+	})
+	two, _ := s.srv.cache.get(postKey("two"))
+	beta, _ := s.srv.cache.get("html /tags/beta")
+	renders := s.srv.bodyRenders.Load()
+	s.publish("one", "---\ntitle: One\ndate: 2024-05-01\ntags: [alpha]\n---\n고친 글\n")
+	waitFor(t, "the edit on the post's page", func() bool { return strings.Contains(s.get("/posts/one", browser).body, "고친 글") })
+	waitFor(t, "the lists built again", func() bool {
+		return s.srv.cache.has(indexKey(1)) && s.srv.cache.has("html /tags/alpha") && s.srv.cache.has("feed")
+	})
+	if p, _ := s.srv.cache.get(postKey("two")); p != two {
+		t.Error("the page of a post the edit does not touch was built again")
+	}
+	if p, _ := s.srv.cache.get("html /tags/beta"); p != beta {
+		t.Error("the page of a tag the edit does not touch was built again")
+	}
+	if got := s.srv.bodyRenders.Load() - renders; got != 1 {
+		t.Errorf("an edit converted %d bodies, want 1 (the post's)", got)
+	}
+	if !strings.Contains(s.get("/feed.xml", browser).body, "고친 글") {
+		t.Error("the feed does not show the edit")
+	}
+}
+
+// TestImportBuildsItsPages checks that the pages of imported posts are
+// built in the background, before anyone asks for them.
+func TestImportBuildsItsPages(t *testing.T) {
+	s := newSite(t, Config{BaseURL: "https://blog.example"})
+	waitFor(t, "the start's pass", func() bool { return s.srv.warmPasses.Load() > 0 })
+	passes := s.srv.warmPasses.Load()
+	posts := corpus.Generate(8, 3)
+	var tar bytes.Buffer
+	if err := corpus.WriteTar(&tar, posts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.blog.Import(context.Background(), ash, &tar, blog.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the pass after the import", func() bool { return s.srv.warmPasses.Load() > passes })
+	waitFor(t, "the imported posts' pages built", func() bool {
+		for _, p := range posts {
+			if !s.srv.cache.has(postKey(p.Slug)) {
+				return false
+			}
+		}
+		return s.srv.cache.has(indexKey(1)) && s.srv.cache.has("feed")
+	})
+	builds := s.srv.pageBuilds.Load()
+	for _, p := range posts[:5] {
+		if r := s.get("/posts/"+p.Slug, browser); r.status != 200 {
+			t.Fatalf("%s: %d", p.Slug, r.status)
+		}
+	}
+	if got := s.srv.pageBuilds.Load() - builds; got != 0 {
+		t.Errorf("%d imported posts' pages built on request", got)
+	}
+}
