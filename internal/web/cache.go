@@ -8,11 +8,12 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/klauspost/compress/s2"
 )
 
 // DefaultCacheBytes is the default bound of the pages kept (Config.CacheBytes).
@@ -24,12 +25,16 @@ const DefaultCacheBytes = 256 << 20
 type buildFunc func(ctx context.Context, base string) (*page, error)
 
 // page is one response as kept: built once per change of what it shows,
-// gzipped once.
+// compressed once. A page kept holds its body twice compressed, never as
+// it is: gzipped, for the clients that take gzip (nearly all), and in S2
+// (github.com/klauspost/compress/s2), which unpacks some ten times faster
+// than gzip, for the rest. Both together are about half the body's size.
 type page struct {
 	status   int
 	ctype    string
-	body     []byte // nil for a body kept only gzipped (see bodyOf)
+	body     []byte // as it is; nil once kept
 	gz       []byte // body gzipped; nil until kept
+	s2       []byte // body in S2; nil until kept
 	etag     string
 	modified time.Time // zero when unknown
 	rev      uint64    // the revision of the post it shows; 0: not one post's
@@ -100,11 +105,14 @@ func (p *page) fresh(rev uint64) bool {
 	return true
 }
 
-// compress gzips the page's body once, before it is kept.
+// compress makes the page's compressed copies and drops its body, once,
+// before it is kept.
 func (p *page) compress() {
-	if p.gz == nil {
-		p.gz = gzipBytes(p.body)
+	if p.body == nil {
+		return
 	}
+	p.gz, p.s2 = gzipBytes(p.body), s2Bytes(p.body)
+	p.body = nil
 }
 
 // gzipBytes returns b gzipped.
@@ -113,25 +121,30 @@ func gzipBytes(b []byte) []byte {
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression) // the level is valid
 	zw.Write(b)
 	zw.Close()
-	return buf.Bytes()
+	return bytes.Clone(buf.Bytes()) // no spare capacity kept
 }
 
-// gunzipBytes returns gz unzipped.
-func gunzipBytes(gz []byte) ([]byte, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		return nil, fmt.Errorf("unzipping a kept page: %w", err)
+// s2Bytes returns b in S2.
+func s2Bytes(b []byte) []byte { return bytes.Clone(s2.Encode(nil, b)) }
+
+// unpack returns the page's body; buf, if large enough, holds it.
+func (p *page) unpack(buf []byte) ([]byte, error) {
+	if p.s2 == nil {
+		return p.body, nil
 	}
-	b, err := io.ReadAll(zr)
+	b, err := s2.Decode(buf, p.s2)
 	if err != nil {
-		return nil, fmt.Errorf("unzipping a kept page: %w", err)
+		return nil, fmt.Errorf("unpacking a kept page: %w", err)
 	}
 	return b, nil
 }
 
 // size is what the page counts against the cache's bound: its copies and
 // about what keeping it costs besides.
-func (p *page) size() int { return len(p.body) + len(p.gz) + 256 }
+func (p *page) size() int { return len(p.body) + len(p.gz) + len(p.s2) + 256 }
+
+// bodies holds buffers for unpacking pages, to send them.
+var bodies = sync.Pool{New: func() any { return new([]byte) }}
 
 // cache keeps pages, up to a bound in bytes, dropping the least recently
 // used to make room, and those a change of the blog touches.
@@ -267,9 +280,19 @@ func (p *page) write(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	body := p.body
-	if p.gz != nil && acceptsGzip(r) {
+	switch {
+	case p.gz != nil && acceptsGzip(r):
 		body = p.gz
 		h.Set("Content-Encoding", "gzip")
+	case p.s2 != nil:
+		buf := bodies.Get().(*[]byte)
+		defer bodies.Put(buf)
+		var err error
+		if body, err = p.unpack(*buf); err != nil {
+			http.Error(w, "the blog could not answer; try again later", http.StatusInternalServerError)
+			return
+		}
+		*buf = body[:0]
 	}
 	h.Set("Content-Length", itoa(len(body)))
 	w.WriteHeader(p.status)

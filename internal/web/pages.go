@@ -216,13 +216,13 @@ func (s *Server) build(ctx context.Context, base string, build buildFunc) (*page
 func (s *Server) bodyOf(slug string, rev uint64, markdown []byte) (template.HTML, error) {
 	key := bodyKey(slug, rev)
 	if p, ok := s.cache.get(key); ok {
-		if body, err := gunzipBytes(p.gz); err == nil {
+		if body, err := p.unpack(nil); err == nil {
 			return template.HTML(body), nil // #nosec: sanitised when kept
 		}
 	}
 	v, err, _ := s.flights.Do(key, func() (any, error) {
 		if p, ok := s.cache.get(key); ok { // converted while this waited
-			return gunzipBytes(p.gz)
+			return p.unpack(nil)
 		}
 		gen := s.cache.generation()
 		s.bodyRenders.Add(1)
@@ -230,9 +230,10 @@ func (s *Server) bodyOf(slug string, rev uint64, markdown []byte) (template.HTML
 		if err != nil {
 			return nil, err
 		}
-		// No deps: its key names the revision, which never changes; the
-		// bodies of old revisions go as the least recently used.
-		p := &page{gz: gzipBytes([]byte(body))}
+		// Kept in S2 alone: it is only read to build pages. No deps: its
+		// key names the revision, which never changes; the bodies of old
+		// revisions go as the least recently used.
+		p := &page{s2: s2Bytes([]byte(body))}
 		s.cache.put(&item{key: key, p: p}, gen)
 		return []byte(body), nil
 	})

@@ -3,12 +3,17 @@ package web
 import (
 	"context"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"time"
 
 	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/store"
 )
+
+// bigPass is how many pages built make a pass worth giving memory back
+// to the system after.
+const bigPass = 500
 
 // progressEvery is how often a long pass of keepWarm logs how far it got.
 const progressEvery = 5 * time.Second
@@ -129,6 +134,12 @@ func (s *Server) warm(ctx context.Context, again []*item) {
 	if built > 0 {
 		pages, bytes := s.cache.usage()
 		s.log.Info("web: pages built", "built", built, "took", time.Since(start).Round(time.Millisecond), "kept", pages, "MiB", bytes>>20)
+	}
+	if built >= bigPass {
+		// Building left about as much garbage as the pages kept: give
+		// it back now rather than hold it until the collector's next
+		// cycles.
+		debug.FreeOSMemory()
 	}
 }
 

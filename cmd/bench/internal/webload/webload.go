@@ -1,0 +1,268 @@
+// Package webload runs the bench's web phase: the blog's web front end
+// against nginx and Go's http.FileServer serving the same pages as static
+// files. The blog runs in a process of its own (see RunChild) with a blog
+// imported from a generated corpus of real shape (internal/corpus) or a
+// real Astro, Hugo or Jekyll folder or tar. Every page is fetched once
+// (and written as a file for the static servers); then 50 keep-alive
+// connections ask for random posts, with and without gzip, from each
+// server in turn; then for the blog again right after a publish. It
+// reports requests a second, p50 and p99, the ratios to nginx, and the
+// blog's RSS after the crawl.
+package webload
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/sshblog/sshblog/cmd/bench/internal/proc"
+	"github.com/sshblog/sshblog/internal/corpus"
+)
+
+// Config is what the web phase runs.
+type Config struct {
+	// Posts is how many posts to generate (a number), or a folder or
+	// tar (.tar or .tar.gz) of a real blog to import instead.
+	Posts    string
+	Seed     uint64
+	Conns    int           // keep-alive connections of the load
+	Duration time.Duration // of each run, after a second's warm-up
+	WebCache int64         // the blog's web-cache, bytes; 0: the default
+	Dir      string        // a temporary folder
+	// CPUProfile, if set, is where the blog's process writes a CPU
+	// profile of the runs.
+	CPUProfile string
+	// MemProfile, if set, is where the blog's process writes a heap
+	// profile once the imported posts' pages are built.
+	MemProfile string
+	Log        io.Writer // progress
+}
+
+// Run is one server's run.
+type Run struct {
+	Server, Encoding string
+	Figures
+}
+
+// Result is what the web phase measured.
+type Result struct {
+	Source       string // what was imported
+	Posts, Pages int    // posts loaded at random, pages crawled
+	PostBytes    int64  // the posts' pages, as the blog sends them without gzip, on average
+	Ready        string // how long the blog took to build the imported posts' pages
+	Crawl        time.Duration
+	RSS          uint64 // the blog's, after the crawl
+	RSSAfter     uint64 // the blog's, after every run
+	Runs         []Run
+	Nginx        bool          // nginx ran
+	Published    string        // the post edited for the run after a publish
+	AfterPublish Figures       // the blog, gzip, in the Duration after the publish
+	FirstNew     time.Duration // from the publish to the first request that saw the edit
+}
+
+// RunPhase runs the web phase.
+func RunPhase(ctx context.Context, c Config) (*Result, error) {
+	r := &Result{}
+	archive, source, err := postsArchive(c.Posts, c.Seed)
+	if err != nil {
+		return nil, err
+	}
+	r.Source = source
+	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
+		return nil, err
+	}
+	archiveFile := filepath.Join(c.Dir, "posts.tar")
+	if err := os.WriteFile(archiveFile, archive, 0o644); err != nil {
+		return nil, fmt.Errorf("writing the posts to import: %w", err)
+	}
+	const base = "http://blog.bench"
+	fmt.Fprintf(c.Log, "bench: web: starting the blog and importing %s\n", source)
+	blog, err := startChild(job{Dir: filepath.Join(c.Dir, "blog"), Archive: archiveFile, BaseURL: base, WebCache: c.WebCache, CPUProfile: c.CPUProfile, MemProfile: c.MemProfile}, c.Log)
+	if err != nil {
+		return nil, err
+	}
+	defer blog.stop()
+	r.Ready = blog.Ready
+	root := filepath.Join(c.Dir, "static")
+	start := time.Now()
+	posts, pages, err := crawl(ctx, blog.Addr, base, root)
+	if err != nil {
+		return nil, fmt.Errorf("crawling the blog: %w", err)
+	}
+	r.Crawl, r.Posts, r.Pages = time.Since(start), len(posts), pages
+	if r.RSS, err = proc.ReadRSSOf(blog.pid()); err != nil {
+		return nil, err
+	}
+	for _, p := range posts {
+		if fi, err := os.Stat(filepath.Join(root, filepath.FromSlash(strings.TrimPrefix(p, "/")))); err == nil {
+			r.PostBytes += fi.Size()
+		}
+	}
+	if len(posts) == 0 {
+		return nil, fmt.Errorf("the blog lists no posts")
+	}
+	r.PostBytes /= int64(len(posts))
+	for i, p := range posts { // as nginx and the file server name them
+		if unescaped, err := urlPathUnescape(p); err == nil {
+			posts[i] = unescaped
+		}
+	}
+	fmt.Fprintf(c.Log, "bench: web: crawled %d pages in %v; the blog's RSS %d MiB\n", pages, r.Crawl.Round(time.Millisecond), r.RSS>>20)
+
+	servers := []struct{ name, addr string }{{"sshblog", blog.Addr}}
+	if bin := findNginx(); bin != "" {
+		addr, stop, err := startNginx(bin, filepath.Join(c.Dir, "nginx"), root)
+		if err != nil {
+			return nil, err
+		}
+		defer stop()
+		servers = append(servers, struct{ name, addr string }{"nginx", addr})
+		r.Nginx = true
+	} else {
+		fmt.Fprintln(c.Log, "bench: web: nginx is not installed (apt-get install nginx-light); it is skipped")
+	}
+	fsAddr, stopFS, err := startFileServer(root)
+	if err != nil {
+		return nil, err
+	}
+	defer stopFS()
+	servers = append(servers, struct{ name, addr string }{"http.FileServer", fsAddr})
+
+	escaped := make([]string, len(posts))
+	for i, p := range posts {
+		escaped[i] = pathEscape(p)
+	}
+	for _, enc := range []string{"identity", "gzip"} {
+		for _, s := range servers {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			f := load(ctx, "http://"+s.addr, escaped, c.Conns, c.Duration, enc, c.Seed)
+			fmt.Fprintf(c.Log, "bench: web: %s, %s: %.0f req/s, p99 %v, %d errors\n", s.name, enc, f.Rate, f.P99.Round(time.Microsecond), f.Errors)
+			r.Runs = append(r.Runs, Run{Server: s.name, Encoding: enc, Figures: f})
+		}
+	}
+	// Right after a publish: the edited post must show at once, and the
+	// rest stay kept while the web builds again what the edit shows.
+	loaded := make(chan Figures, 1)
+	slug, err := blog.publish()
+	if err != nil {
+		return nil, err
+	}
+	published := time.Now()
+	go func() { loaded <- load(ctx, "http://"+blog.Addr, escaped, c.Conns, c.Duration, "gzip", c.Seed+1) }()
+	r.Published = slug
+	for {
+		body, err := getBody(ctx, "http://"+blog.Addr+"/posts/"+slug)
+		if err != nil {
+			return nil, err
+		}
+		if bytes.Contains(body, []byte("벤치마크가 고친 줄")) {
+			r.FirstNew = time.Since(published)
+			break
+		}
+		if time.Since(published) > 10*time.Second {
+			return nil, fmt.Errorf("the edit of %s did not show in 10s", slug)
+		}
+	}
+	r.AfterPublish = <-loaded
+	fmt.Fprintf(c.Log, "bench: web: after a publish: %.0f req/s, p99 %v\n", r.AfterPublish.Rate, r.AfterPublish.P99.Round(time.Microsecond))
+	r.RSSAfter, _ = proc.ReadRSSOf(blog.pid())
+	return r, nil
+}
+
+// postsArchive is the archive to import: spec posts generated, or the
+// folder or tar spec names.
+func postsArchive(spec string, seed uint64) ([]byte, string, error) {
+	if n, err := strconv.Atoi(spec); err == nil {
+		if n <= 0 || n > 100000 {
+			return nil, "", fmt.Errorf("-web-posts %d is out of range", n)
+		}
+		var buf bytes.Buffer
+		if err := corpus.WriteTar(&buf, corpus.Generate(n, seed)); err != nil {
+			return nil, "", err
+		}
+		return buf.Bytes(), fmt.Sprintf("%d generated posts of real shape", n), nil
+	}
+	fi, err := os.Stat(spec)
+	if err != nil {
+		return nil, "", fmt.Errorf("-web-posts: %w", err)
+	}
+	if !fi.IsDir() {
+		b, err := os.ReadFile(spec)
+		if err != nil {
+			return nil, "", fmt.Errorf("-web-posts: %w", err)
+		}
+		return b, spec, nil
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	err = filepath.WalkDir(spec, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(spec, path)
+		if err != nil {
+			return err
+		}
+		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: filepath.ToSlash(rel), Mode: 0o644, Size: int64(len(data)), ModTime: fi.ModTime()}); err != nil {
+			return err
+		}
+		_, err = tw.Write(data)
+		return err
+	})
+	if err == nil {
+		err = tw.Close()
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("packing %s: %w", spec, err)
+	}
+	return buf.Bytes(), spec, nil
+}
+
+// Print writes the table of r.
+func Print(w io.Writer, r *Result) {
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(w, "web: %s: %d posts loaded at random (their pages %.1f KB on average without gzip), %d pages crawled in %v\n",
+		r.Source, r.Posts, float64(r.PostBytes)/1000, r.Pages, r.Crawl.Round(time.Millisecond))
+	fmt.Fprintf(w, "web: the blog built the imported pages in %s; its RSS after the crawl %d MiB, after every run %d MiB\n", r.Ready, r.RSS>>20, r.RSSAfter>>20)
+	fmt.Fprintln(tw, "server\tencoding\treq/s\tp50\tp99\terrors\tx nginx req/s\tx nginx p99\t")
+	nginx := map[string]Figures{}
+	for _, run := range r.Runs {
+		if run.Server == "nginx" {
+			nginx[run.Encoding] = run.Figures
+		}
+	}
+	for _, run := range r.Runs {
+		ratio, p99 := "", ""
+		if n, ok := nginx[run.Encoding]; ok && n.Rate > 0 && n.P99 > 0 {
+			ratio = fmt.Sprintf("%.2f", run.Rate/n.Rate)
+			p99 = fmt.Sprintf("%.2f", float64(run.P99)/float64(n.P99))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%v\t%v\t%d\t%s\t%s\t\n", run.Server, run.Encoding, run.Rate, run.P50.Round(time.Microsecond), run.P99.Round(time.Microsecond), run.Errors, ratio, p99)
+	}
+	tw.Flush()
+	var steady Figures
+	for _, run := range r.Runs {
+		if run.Server == "sshblog" && run.Encoding == "gzip" {
+			steady = run.Figures
+		}
+	}
+	if steady.Rate > 0 {
+		fmt.Fprintf(w, "web: after publishing %s: the edit showed after %v; %.0f req/s (%.2fx steady), p99 %v, %d errors\n",
+			r.Published, r.FirstNew.Round(time.Microsecond), r.AfterPublish.Rate, r.AfterPublish.Rate/steady.Rate, r.AfterPublish.P99.Round(time.Microsecond), r.AfterPublish.Errors)
+	}
+}
