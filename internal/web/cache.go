@@ -37,6 +37,7 @@ type page struct {
 	s2       []byte // body in S2; nil until kept
 	etag     string
 	modified time.Time // zero when unknown
+	lastMod  string    // modified as Last-Modified says it; "" when unknown
 	rev      uint64    // the revision of the post it shows; 0: not one post's
 	// since is closed at the first change of the blog after the page
 	// began to be built; a list (lists) is out of date from then on.
@@ -67,8 +68,12 @@ func depSeries(name string) string {
 // newPage makes a page of body.
 func newPage(status int, ctype string, body []byte, modified time.Time) *page {
 	sum := sha256.Sum256(body)
-	return &page{status: status, ctype: ctype, body: body, modified: modified,
+	p := &page{status: status, ctype: ctype, body: body, modified: modified,
 		etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`}
+	if !modified.IsZero() {
+		p.lastMod = modified.UTC().Format(http.TimeFormat)
+	}
+	return p
 }
 
 // of notes that p shows revision rev of its post.
@@ -271,8 +276,8 @@ func (p *page) write(w http.ResponseWriter, r *http.Request) {
 	h.Add("Vary", "Accept, Accept-Encoding, User-Agent")
 	if p.status == http.StatusOK {
 		h.Set("ETag", p.etag)
-		if !p.modified.IsZero() {
-			h.Set("Last-Modified", p.modified.UTC().Format(http.TimeFormat))
+		if p.lastMod != "" {
+			h.Set("Last-Modified", p.lastMod)
 		}
 		if notModified(r, p) {
 			w.WriteHeader(http.StatusNotModified)
@@ -321,7 +326,9 @@ func notModified(r *http.Request, p *page) bool {
 
 // acceptsGzip reports whether the client takes gzip.
 func acceptsGzip(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+	for rest := r.Header.Get("Accept-Encoding"); rest != ""; {
+		var part string
+		part, rest, _ = strings.Cut(rest, ",")
 		name, q, _ := strings.Cut(strings.TrimSpace(part), ";")
 		if strings.EqualFold(strings.TrimSpace(name), "gzip") && strings.ReplaceAll(q, " ", "") != "q=0" {
 			return true

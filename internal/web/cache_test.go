@@ -2,7 +2,11 @@ package web
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
+	"io"
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -170,5 +174,42 @@ func TestImportBuildsItsPages(t *testing.T) {
 	}
 	if got := s.srv.pageBuilds.Load() - builds; got != 0 {
 		t.Errorf("%d imported posts' pages built on request", got)
+	}
+}
+
+// TestAcceptsGzip checks the reading of Accept-Encoding.
+func TestAcceptsGzip(t *testing.T) {
+	for in, want := range map[string]bool{
+		"": false, "gzip": true, "br, gzip": true, "deflate, GZIP ;q=0.5": true, "gzip;q=0": false,
+		"gzip; q=0, br": false, "identity": false, "x-gzip": false, "br,gzip,deflate": true,
+	} {
+		r := &http.Request{Header: http.Header{"Accept-Encoding": {in}}}
+		if got := acceptsGzip(r); got != want {
+			t.Errorf("%q: %v, want %v", in, got, want)
+		}
+	}
+}
+
+// TestKeptPagesUnpack checks that a kept page, which holds its body only
+// compressed, sends the same bytes gzipped and not.
+func TestKeptPagesUnpack(t *testing.T) {
+	s := newSite(t, Config{BaseURL: "https://blog.example"})
+	waitFor(t, "the start's pass", func() bool { return s.srv.warmPasses.Load() > 0 })
+	path := "/posts/" + seedSlug
+	if p, ok := s.srv.cache.get(postKey(seedSlug)); !ok || p.body != nil || p.gz == nil || p.s2 == nil {
+		t.Fatalf("the page is not kept compressed only: %v", ok)
+	}
+	plain := s.get(path, browser)
+	z := s.get(path, merge(browser, "Accept-Encoding", "gzip"))
+	zr, err := gzip.NewReader(strings.NewReader(z.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unzipped, _ := io.ReadAll(zr)
+	if plain.header.Get("Content-Encoding") != "" || string(unzipped) != plain.body || !strings.Contains(plain.body, "</html>") {
+		t.Errorf("the page differs with and without gzip (%d and %d bytes)", len(plain.body), len(unzipped))
+	}
+	if plain.header.Get("Content-Length") != strconv.Itoa(len(plain.body)) {
+		t.Errorf("Content-Length %s for %d bytes", plain.header.Get("Content-Length"), len(plain.body))
 	}
 }
