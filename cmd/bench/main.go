@@ -160,7 +160,7 @@ func run(ctx context.Context, o options, out, progress io.Writer) (err error) {
 		return runAttacks(ctx, o, setup, out)
 	}
 	if o.web {
-		r, err := webload.RunPhase(ctx, webload.Config{Posts: o.webPosts, Seed: 1, Conns: o.webConns, Duration: o.webDuration, WebCache: o.webCacheMiB << 20, Dir: dir, Log: progress, CPUProfile: o.webCPUProfile, MemProfile: o.memprofile})
+		r, err := webload.RunPhase(ctx, webload.Config{Posts: o.webPosts, Seed: 1, Conns: o.webConns, Rounds: o.webRounds, Duration: o.webDuration, WebCache: o.webCacheMiB << 20, Dir: dir, Log: progress, CPUProfile: o.webCPUProfile, MemProfile: o.memprofile})
 		if err != nil {
 			return fmt.Errorf("web: %w", err)
 		}

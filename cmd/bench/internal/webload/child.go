@@ -131,11 +131,11 @@ func RunChild(in io.Reader, out io.Writer, progress io.Writer) (err error) {
 	}
 	defer func() { err = errors.Join(err, stopProfile()) }()
 	fmt.Fprintf(out, "ready %s %s\n", b.WebAddr, time.Since(start).Round(time.Millisecond))
-	for lines.Scan() {
+	for n := 0; lines.Scan(); n++ {
 		if lines.Text() != "publish" {
 			return fmt.Errorf("unknown command %q", lines.Text())
 		}
-		slug, err := publishEdit(ctx, b.Service(), id)
+		slug, err := publishEdit(ctx, b.Service(), id, n)
 		if err != nil {
 			return err
 		}
@@ -154,8 +154,13 @@ func waitBuilt(built <-chan struct{}) error {
 	}
 }
 
-// publishEdit adds a line to the newest post, as its author would.
-func publishEdit(ctx context.Context, b *blog.Service, id blog.Identity) (string, error) {
+// editMark starts the line each publish adds to a post, which ends with
+// the publish's number in brackets.
+const editMark = "벤치마크가 고친 줄"
+
+// publishEdit adds a line to the newest post, as its author would, the
+// n-th time.
+func publishEdit(ctx context.Context, b *blog.Service, id blog.Identity, n int) (string, error) {
 	es, err := b.List(ctx, id)
 	if err != nil || len(es) == 0 {
 		return "", fmt.Errorf("listing the posts to edit one: %v", err)
@@ -165,7 +170,7 @@ func publishEdit(ctx context.Context, b *blog.Service, id blog.Identity) (string
 	if err != nil {
 		return "", fmt.Errorf("reading %s to edit it: %w", slug, err)
 	}
-	src := append(rev.Source, fmt.Sprintf("\n\n벤치마크가 고친 줄 (%s).\n", time.Now().Format(time.RFC3339Nano))...)
+	src := append(rev.Source, fmt.Sprintf("\n\n%s (%d).\n", editMark, n)...)
 	if _, err := b.Publish(ctx, id, src, blog.PublishOptions{Slug: slug}); err != nil {
 		return "", fmt.Errorf("publishing %s: %w", slug, err)
 	}

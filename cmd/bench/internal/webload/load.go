@@ -12,26 +12,49 @@ import (
 	"time"
 )
 
-// Figures are what one load run measured.
+// Figures are what one or more load runs measured.
 type Figures struct {
 	Requests int
 	Errors   int // failed requests and statuses other than 200
 	Rate     float64
 	P50, P99 time.Duration
 	Bytes    int64 // of bodies, as sent
+
+	times []time.Duration // every request's, sorted once summed up
+	took  time.Duration
+}
+
+// add counts the runs of o in f too.
+func (f *Figures) add(o Figures) {
+	f.times = append(f.times, o.times...)
+	f.Errors += o.Errors
+	f.Bytes += o.Bytes
+	f.took += o.took
+	f.sum()
+}
+
+// sum works out the rate and percentiles.
+func (f *Figures) sum() {
+	f.Requests = len(f.times)
+	if f.Requests == 0 || f.took <= 0 {
+		return
+	}
+	slices.Sort(f.times)
+	f.Rate = float64(f.Requests) / f.took.Seconds()
+	f.P50, f.P99 = f.times[f.Requests/2], f.times[f.Requests*99/100]
 }
 
 // load asks for random paths of base from conns keep-alive connections
-// for d, each with Accept-Encoding: encoding, and measures the answers.
-// The first second is a warm-up and not counted.
-func load(ctx context.Context, base string, paths []string, conns int, d time.Duration, encoding string, seed uint64) Figures {
+// for d, each with Accept-Encoding: encoding, and measures the answers;
+// the warm-up before d is not counted.
+func load(ctx context.Context, base string, paths []string, conns int, warmup, d time.Duration, encoding string, seed uint64) Figures {
 	tr := &http.Transport{
 		MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true,
 		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
 	}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
-	warm := time.Now().Add(time.Second)
+	warm := time.Now().Add(warmup)
 	end := warm.Add(d)
 	var mu sync.Mutex
 	var all []time.Duration
@@ -82,12 +105,7 @@ func load(ctx context.Context, base string, paths []string, conns int, d time.Du
 		}()
 	}
 	wg.Wait()
-	f.Requests = len(all)
-	if len(all) == 0 {
-		return f
-	}
-	slices.Sort(all)
-	f.Rate = float64(len(all)) / d.Seconds()
-	f.P50, f.P99 = all[len(all)/2], all[len(all)*99/100]
+	f.times, f.took = all, d
+	f.sum()
 	return f
 }

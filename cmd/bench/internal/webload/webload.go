@@ -35,7 +35,10 @@ type Config struct {
 	Posts    string
 	Seed     uint64
 	Conns    int           // keep-alive connections of the load
-	Duration time.Duration // of each run, after a second's warm-up
+	Duration time.Duration // each server's load with each encoding, after a second's warm-up, in all
+	// Rounds splits each load in this many runs, the servers taking
+	// turns, so that other load on the machine falls on all of them.
+	Rounds int
 	WebCache int64         // the blog's web-cache, bytes; 0: the default
 	Dir      string        // a temporary folder
 	// CPUProfile, if set, is where the blog's process writes a CPU
@@ -55,6 +58,7 @@ type Run struct {
 
 // Result is what the web phase measured.
 type Result struct {
+	Rounds       int
 	Source       string // what was imported
 	Posts, Pages int    // posts loaded at random, pages crawled
 	PostBytes    int64  // the posts' pages, as the blog sends them without gzip, on average
@@ -64,14 +68,15 @@ type Result struct {
 	RSSAfter     uint64 // the blog's, after every run
 	Runs         []Run
 	Nginx        bool          // nginx ran
-	Published    string        // the post edited for the run after a publish
-	AfterPublish Figures       // the blog, gzip, in the Duration after the publish
-	FirstNew     time.Duration // from the publish to the first request that saw the edit
+	Published    []string      // the posts edited for the runs after a publish
+	Steady       Figures       // the blog, gzip, in the runs beside those after a publish
+	AfterPublish Figures       // the blog, gzip, from each publish on (Duration/Rounds each)
+	FirstNew     time.Duration // from a publish to the first request that saw the edit, at most
 }
 
 // RunPhase runs the web phase.
 func RunPhase(ctx context.Context, c Config) (*Result, error) {
-	r := &Result{}
+	r := &Result{Rounds: c.Rounds}
 	archive, source, err := postsArchive(c.Posts, c.Seed)
 	if err != nil {
 		return nil, err
@@ -141,43 +146,77 @@ func RunPhase(ctx context.Context, c Config) (*Result, error) {
 	for i, p := range posts {
 		escaped[i] = pathEscape(p)
 	}
-	for _, enc := range []string{"identity", "gzip"} {
-		for _, s := range servers {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
+	runs := map[string]*Figures{}
+	var order []string
+	each := c.Duration / time.Duration(c.Rounds)
+	for round := range c.Rounds {
+		for _, enc := range []string{"identity", "gzip"} {
+			for i := range servers {
+				s := servers[(i+round)%len(servers)] // each goes first in turn
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				key := s.name + " " + enc
+				if runs[key] == nil {
+					runs[key] = &Figures{}
+					order = append(order, key)
+				}
+				f := load(ctx, "http://"+s.addr, escaped, c.Conns, time.Second, each, enc, c.Seed+uint64(round))
+				fmt.Fprintf(c.Log, "bench: web: round %d, %s, %s: %.0f req/s, p99 %v, %d errors\n", round+1, s.name, enc, f.Rate, f.P99.Round(time.Microsecond), f.Errors)
+				runs[key].add(f)
 			}
-			f := load(ctx, "http://"+s.addr, escaped, c.Conns, c.Duration, enc, c.Seed)
-			fmt.Fprintf(c.Log, "bench: web: %s, %s: %.0f req/s, p99 %v, %d errors\n", s.name, enc, f.Rate, f.P99.Round(time.Microsecond), f.Errors)
-			r.Runs = append(r.Runs, Run{Server: s.name, Encoding: enc, Figures: f})
 		}
-	}
-	// Right after a publish: the edited post must show at once, and the
-	// rest stay kept while the web builds again what the edit shows.
-	loaded := make(chan Figures, 1)
-	slug, err := blog.publish()
-	if err != nil {
-		return nil, err
-	}
-	published := time.Now()
-	go func() { loaded <- load(ctx, "http://"+blog.Addr, escaped, c.Conns, c.Duration, "gzip", c.Seed+1) }()
-	r.Published = slug
-	for {
-		body, err := getBody(ctx, "http://"+blog.Addr+"/posts/"+slug)
+		// The blog again, then right after a publish, measured from it
+		// on with no warm-up: the edited post must show at once, the rest
+		// stay kept while the web builds again what the edit shows.
+		steady := load(ctx, "http://"+blog.Addr, escaped, c.Conns, time.Second, each, "gzip", c.Seed+100+uint64(round))
+		r.Steady.add(steady)
+		after, slug, firstNew, err := afterPublish(ctx, blog, escaped, c, each, round)
 		if err != nil {
 			return nil, err
 		}
-		if bytes.Contains(body, []byte("벤치마크가 고친 줄")) {
-			r.FirstNew = time.Since(published)
+		r.AfterPublish.add(after)
+		r.Published = append(r.Published, slug)
+		r.FirstNew = max(r.FirstNew, firstNew)
+		fmt.Fprintf(c.Log, "bench: web: round %d, sshblog, gzip: steady %.0f req/s, after publishing %s %.0f req/s (p99 %v)\n", round+1, steady.Rate, slug, after.Rate, after.P99.Round(time.Microsecond))
+	}
+	for _, key := range order {
+		name, enc, _ := strings.Cut(key, " ")
+		r.Runs = append(r.Runs, Run{Server: name, Encoding: enc, Figures: *runs[key]})
+	}
+	r.RSSAfter, _ = proc.ReadRSSOf(blog.pid())
+	return r, nil
+}
+
+// afterPublish loads the blog for d from the moment it is asked to edit a
+// post, and returns what the load measured, the post, and how long after
+// the publish a request first saw the edit.
+func afterPublish(ctx context.Context, blog *child, paths []string, c Config, d time.Duration, round int) (Figures, string, time.Duration, error) {
+	loaded := make(chan Figures, 1)
+	go func() { loaded <- load(ctx, "http://"+blog.Addr, paths, c.Conns, 0, d, "gzip", c.Seed+200+uint64(round)) }()
+	slug, err := blog.publish()
+	if err != nil {
+		<-loaded
+		return Figures{}, "", 0, err
+	}
+	published := time.Now()
+	var firstNew time.Duration
+	for {
+		body, err := getBody(ctx, "http://"+blog.Addr+"/posts/"+slug)
+		if err != nil {
+			<-loaded
+			return Figures{}, "", 0, err
+		}
+		if bytes.Contains(body, fmt.Appendf(nil, "%s (%d)", editMark, round)) {
+			firstNew = time.Since(published)
 			break
 		}
 		if time.Since(published) > 10*time.Second {
-			return nil, fmt.Errorf("the edit of %s did not show in 10s", slug)
+			<-loaded
+			return Figures{}, "", 0, fmt.Errorf("the edit of %s did not show in 10s", slug)
 		}
 	}
-	r.AfterPublish = <-loaded
-	fmt.Fprintf(c.Log, "bench: web: after a publish: %.0f req/s, p99 %v\n", r.AfterPublish.Rate, r.AfterPublish.P99.Round(time.Microsecond))
-	r.RSSAfter, _ = proc.ReadRSSOf(blog.pid())
-	return r, nil
+	return <-loaded, slug, firstNew, nil
 }
 
 // postsArchive is the archive to import: spec posts generated, or the
@@ -236,8 +275,8 @@ func postsArchive(spec string, seed uint64) ([]byte, string, error) {
 // Print writes the table of r.
 func Print(w io.Writer, r *Result) {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(w, "web: %s: %d posts loaded at random (their pages %.1f KB on average without gzip), %d pages crawled in %v\n",
-		r.Source, r.Posts, float64(r.PostBytes)/1000, r.Pages, r.Crawl.Round(time.Millisecond))
+	fmt.Fprintf(w, "web: %d rounds; %s: %d posts loaded at random (their pages %.1f KB on average without gzip), %d pages crawled in %v\n",
+		r.Rounds, r.Source, r.Posts, float64(r.PostBytes)/1000, r.Pages, r.Crawl.Round(time.Millisecond))
 	fmt.Fprintf(w, "web: the blog built the imported pages in %s; its RSS after the crawl %d MiB, after every run %d MiB\n", r.Ready, r.RSS>>20, r.RSSAfter>>20)
 	fmt.Fprintln(tw, "server\tencoding\treq/s\tp50\tp99\terrors\tx nginx req/s\tx nginx p99\t")
 	nginx := map[string]Figures{}
@@ -255,14 +294,8 @@ func Print(w io.Writer, r *Result) {
 		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%v\t%v\t%d\t%s\t%s\t\n", run.Server, run.Encoding, run.Rate, run.P50.Round(time.Microsecond), run.P99.Round(time.Microsecond), run.Errors, ratio, p99)
 	}
 	tw.Flush()
-	var steady Figures
-	for _, run := range r.Runs {
-		if run.Server == "sshblog" && run.Encoding == "gzip" {
-			steady = run.Figures
-		}
-	}
-	if steady.Rate > 0 {
-		fmt.Fprintf(w, "web: after publishing %s: the edit showed after %v; %.0f req/s (%.2fx steady), p99 %v, %d errors\n",
-			r.Published, r.FirstNew.Round(time.Microsecond), r.AfterPublish.Rate, r.AfterPublish.Rate/steady.Rate, r.AfterPublish.P99.Round(time.Microsecond), r.AfterPublish.Errors)
+	if r.Steady.Rate > 0 {
+		fmt.Fprintf(w, "web: the blog, gzip, beside the publishes: %.0f req/s, p99 %v; from each of %d publishes on: %.0f req/s (%.2fx), p99 %v, %d errors; each edit showed within %v\n",
+			r.Steady.Rate, r.Steady.P99.Round(time.Microsecond), len(r.Published), r.AfterPublish.Rate, r.AfterPublish.Rate/r.Steady.Rate, r.AfterPublish.P99.Round(time.Microsecond), r.AfterPublish.Errors, r.FirstNew.Round(time.Microsecond))
 	}
 }
