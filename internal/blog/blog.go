@@ -91,8 +91,8 @@ func (b *Service) Watch(ctx context.Context, fn func()) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	<-timer.C
+	changed := b.st.Changed()
 	for {
-		changed := b.st.Changed()
 		now := b.st.Now()
 		if next, ok := b.st.NextScheduled(now); ok {
 			timer.Reset(next.Sub(now) + time.Second/10)
@@ -104,6 +104,8 @@ func (b *Service) Watch(ctx context.Context, fn func()) {
 		case <-timer.C:
 		}
 		timer.Stop()
+		// Before fn: a change while fn runs wakes the next round.
+		changed = b.st.Changed()
 		fn()
 	}
 }

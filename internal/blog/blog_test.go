@@ -970,3 +970,35 @@ func TestWatchReaders(t *testing.T) {
 		t.Errorf("a rename: %v", c.Slugs())
 	}
 }
+
+// TestWatchSeesAChangeDuringItsCall checks that a change made while Watch
+// runs fn for the one before is reported too, not only at the next one.
+func TestWatchSeesAChangeDuringItsCall(t *testing.T) {
+	b, _, _ := newBlog(t, Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	calls := make(chan struct{}, 16)
+	first := true
+	go b.Watch(ctx, func() {
+		if first { // a change while this call runs
+			first = false
+			publish(t, b, ash, "during", "# During\n")
+		}
+		calls <- struct{}{}
+	})
+	// Until Watch runs a first call (it may not be watching yet).
+	for i := 0; ; i++ {
+		publish(t, b, ash, fmt.Sprintf("before-%d", i), "# Before\n")
+		select {
+		case <-calls:
+		case <-time.After(200 * time.Millisecond):
+			continue
+		}
+		break
+	}
+	select {
+	case <-calls:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the change made during the first call was missed")
+	}
+}
