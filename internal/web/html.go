@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,7 +70,14 @@ func newBodyHTML() *bodyHTML {
 // nonce, so that no post can write one.
 type codeSet struct {
 	nonce  string
-	blocks [][]byte
+	blocks []codeBlock
+}
+
+// codeBlock is one fenced code block: its language and code, then its
+// HTML.
+type codeBlock struct {
+	lang, code string
+	html       []byte
 }
 
 // mark is the placeholder of block i.
@@ -87,12 +95,31 @@ func (h *bodyHTML) render(markdown []byte) (template.HTML, error) {
 	if err := c.md.Convert(markdown, &buf); err != nil {
 		return "", fmt.Errorf("converting markdown: %w", err)
 	}
+	// The code blocks are highlighted meanwhile, as many at once as
+	// there are CPUs: they are most of the work.
+	var wg sync.WaitGroup
+	next := make(chan *codeBlock)
+	for range min(len(codes.blocks), runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range next {
+				b.html = codeHTML(b.lang, b.code)
+			}
+		}()
+	}
+	for i := range codes.blocks {
+		next <- &codes.blocks[i]
+	}
+	close(next)
 	safe := h.policy.SanitizeBytes(buf.Bytes())
+	wg.Wait()
 	if len(codes.blocks) == 0 {
 		return template.HTML(safe), nil // #nosec: sanitised just now
 	}
 	out := make([]byte, 0, len(safe)+len(codes.blocks)*512)
-	for i, code := range codes.blocks {
+	for i, b := range codes.blocks {
+		code := b.html
 		at := bytes.Index(safe, []byte("<p>"+codes.mark(i)+"</p>"))
 		if at < 0 { // not expected: the mark is plain text
 			continue
@@ -126,7 +153,7 @@ func (c codeBlocks) render(w util.BufWriter, source []byte, n ast.Node, entering
 		seg := lines.At(i)
 		code.Write(seg.Value(source))
 	}
-	c.codes.blocks = append(c.codes.blocks, codeHTML(string(block.Language(source)), code.String()))
+	c.codes.blocks = append(c.codes.blocks, codeBlock{lang: string(block.Language(source)), code: code.String()})
 	fmt.Fprintf(w, "<p>%s</p>\n", c.codes.mark(len(c.codes.blocks)-1))
 	return ast.WalkSkipChildren, nil
 }

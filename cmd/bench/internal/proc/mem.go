@@ -139,9 +139,21 @@ func ResetPeakRSS() error {
 	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
 }
 
-// ReadRSSOf returns the resident set size of the process pid, in bytes.
-func ReadRSSOf(pid int) (uint64, error) {
-	return readStatusOf("/proc/"+strconv.Itoa(pid)+"/status", "VmRSS:")
+// ReadRSSOf returns the resident set size of the process pid, and of it
+// the anonymous memory (heap, stacks) and the file pages mapped in (the
+// binary, the database), in bytes.
+func ReadRSSOf(pid int) (rss, anon, file uint64, err error) {
+	status := "/proc/" + strconv.Itoa(pid) + "/status"
+	if rss, err = readStatusOf(status, "VmRSS:"); err != nil {
+		return 0, 0, 0, err
+	}
+	if anon, err = readStatusOf(status, "RssAnon:"); err != nil {
+		return 0, 0, 0, err
+	}
+	if file, err = readStatusOf(status, "RssFile:"); err != nil {
+		return 0, 0, 0, err
+	}
+	return rss, anon, file, nil
 }
 
 // readStatus returns a size in kB from /proc/self/status, in bytes.

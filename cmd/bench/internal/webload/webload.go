@@ -65,6 +65,8 @@ type Result struct {
 	Ready        string // how long the blog took to build the imported posts' pages
 	Crawl        time.Duration
 	RSS          uint64 // the blog's, after the crawl
+	RSSAnon      uint64 // of which anonymous memory: the heap, stacks
+	RSSFile      uint64 // of which file pages: the binary, the bbolt file
 	RSSAfter     uint64 // the blog's, after every run
 	Runs         []Run
 	Nginx        bool          // nginx ran
@@ -104,7 +106,7 @@ func RunPhase(ctx context.Context, c Config) (*Result, error) {
 		return nil, fmt.Errorf("crawling the blog: %w", err)
 	}
 	r.Crawl, r.Posts, r.Pages = time.Since(start), len(posts), pages
-	if r.RSS, err = proc.ReadRSSOf(blog.pid()); err != nil {
+	if r.RSS, r.RSSAnon, r.RSSFile, err = proc.ReadRSSOf(blog.pid()); err != nil {
 		return nil, err
 	}
 	for _, p := range posts {
@@ -184,7 +186,7 @@ func RunPhase(ctx context.Context, c Config) (*Result, error) {
 		name, enc, _ := strings.Cut(key, " ")
 		r.Runs = append(r.Runs, Run{Server: name, Encoding: enc, Figures: *runs[key]})
 	}
-	r.RSSAfter, _ = proc.ReadRSSOf(blog.pid())
+	r.RSSAfter, _, _, _ = proc.ReadRSSOf(blog.pid())
 	return r, nil
 }
 
@@ -277,7 +279,7 @@ func Print(w io.Writer, r *Result) {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(w, "web: %d rounds; %s: %d posts loaded at random (their pages %.1f KB on average without gzip), %d pages crawled in %v\n",
 		r.Rounds, r.Source, r.Posts, float64(r.PostBytes)/1000, r.Pages, r.Crawl.Round(time.Millisecond))
-	fmt.Fprintf(w, "web: the blog built the imported pages in %s; its RSS after the crawl %d MiB, after every run %d MiB\n", r.Ready, r.RSS>>20, r.RSSAfter>>20)
+	fmt.Fprintf(w, "web: the blog built the imported pages in %s; its RSS after the crawl %d MiB (anonymous %d, files %d), after every run %d MiB\n", r.Ready, r.RSS>>20, r.RSSAnon>>20, r.RSSFile>>20, r.RSSAfter>>20)
 	fmt.Fprintln(tw, "server\tencoding\treq/s\tp50\tp99\terrors\tx nginx req/s\tx nginx p99\t")
 	nginx := map[string]Figures{}
 	for _, run := range r.Runs {
