@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	stdhtml "html"
 	"io"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -211,5 +213,35 @@ func TestKeptPagesUnpack(t *testing.T) {
 	}
 	if plain.header.Get("Content-Length") != strconv.Itoa(len(plain.body)) {
 		t.Errorf("Content-Length %s for %d bytes", plain.header.Get("Content-Length"), len(plain.body))
+	}
+}
+
+// TestGoCode checks the Go highlighter: the text comes back as it was,
+// escaped, with Chroma's classes on the tokens; code it cannot place goes
+// to Chroma.
+func TestGoCode(t *testing.T) {
+	code := "package main\n\nimport \"fmt\"\n\n// main says <hi>\nfunc main() {\n\tx := []int{1, 2.5i, 'a'}\n\tif len(x) > 0 && x != nil {\n\t\tfmt.Println(`a&b`, x) /* done */\n\t}\n\t... // a snippet's ellipsis\n}\n"
+	var out bytes.Buffer
+	if !goHTML(&out, code) {
+		t.Fatal("not highlighted")
+	}
+	html := out.String()
+	for _, want := range []string{`<span class="kn">package</span>`, `<span class="kd">func</span>`, `<span class="nf">main</span>`,
+		`<span class="nb">len</span>`, `<span class="kc">nil</span>`, `<span class="kt">int</span>`, `<span class="s">&#34;fmt&#34;</span>`,
+		`<span class="c1">// main says &lt;hi&gt;</span>`, `<span class="cm">/* done */</span>`, `<span class="s">` + "`a&amp;b`" + `</span>`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("no %s in\n%s", want, html)
+		}
+	}
+	text := regexp.MustCompile(`<[^>]*>`).ReplaceAllString(html, "")
+	if got := stdhtml.UnescapeString(text); got != code {
+		t.Errorf("the text changed:\n%q\n%q", got, code)
+	}
+	out.Reset()
+	if goHTML(&out, "a := `x\r\ny`\n") || out.Len() != 0 {
+		t.Error("code with a carriage return in a raw string was not left to Chroma")
+	}
+	if h := string(codeHTML("go", "x := `x\r\ny`\n")); !strings.Contains(h, `<pre class="chroma">`) || !strings.Contains(h, "y`</span>") {
+		t.Errorf("Chroma did not take it: %q", h)
 	}
 }

@@ -164,6 +164,10 @@ func (c codeBlocks) render(w util.BufWriter, source []byte, n ast.Node, entering
 func codeHTML(lang, code string) []byte {
 	var out bytes.Buffer
 	out.WriteString(`<pre class="chroma"><code>`)
+	if (lang == "go" || lang == "golang") && goHTML(&out, code) {
+		out.WriteString("</code></pre>\n")
+		return out.Bytes()
+	}
 	lexer := lexers.Get(lang)
 	if lexer == nil {
 		lexer = lexers.Fallback
