@@ -68,6 +68,8 @@ type Result struct {
 	RSSAnon      uint64 // of which anonymous memory: the heap, stacks
 	RSSFile      uint64 // of which file pages: the binary, the bbolt file
 	RSSAfter     uint64 // the blog's, after every run
+	AnonAfter    uint64
+	FileAfter    uint64
 	Runs         []Run
 	Nginx        bool          // nginx ran
 	Published    []string      // the posts edited for the runs after a publish
@@ -186,7 +188,7 @@ func RunPhase(ctx context.Context, c Config) (*Result, error) {
 		name, enc, _ := strings.Cut(key, " ")
 		r.Runs = append(r.Runs, Run{Server: name, Encoding: enc, Figures: *runs[key]})
 	}
-	r.RSSAfter, _, _, _ = proc.ReadRSSOf(blog.pid())
+	r.RSSAfter, r.AnonAfter, r.FileAfter, _ = proc.ReadRSSOf(blog.pid())
 	return r, nil
 }
 
@@ -279,7 +281,7 @@ func Print(w io.Writer, r *Result) {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(w, "web: %d rounds; %s: %d posts loaded at random (their pages %.1f KB on average without gzip), %d pages crawled in %v\n",
 		r.Rounds, r.Source, r.Posts, float64(r.PostBytes)/1000, r.Pages, r.Crawl.Round(time.Millisecond))
-	fmt.Fprintf(w, "web: the blog built the imported pages in %s; its RSS after the crawl %d MiB (anonymous %d, files %d), after every run %d MiB\n", r.Ready, r.RSS>>20, r.RSSAnon>>20, r.RSSFile>>20, r.RSSAfter>>20)
+	fmt.Fprintf(w, "web: the blog built the imported pages in %s; its RSS after the crawl %d MiB (anonymous %d, files %d), after every run %d MiB (%d, %d)\n", r.Ready, r.RSS>>20, r.RSSAnon>>20, r.RSSFile>>20, r.RSSAfter>>20, r.AnonAfter>>20, r.FileAfter>>20)
 	fmt.Fprintln(tw, "server\tencoding\treq/s\tp50\tp99\terrors\tx nginx req/s\tx nginx p99\t")
 	nginx := map[string]Figures{}
 	for _, run := range r.Runs {
