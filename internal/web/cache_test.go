@@ -245,3 +245,48 @@ func TestGoCode(t *testing.T) {
 		t.Errorf("Chroma did not take it: %q", h)
 	}
 }
+
+// TestCLikeCode checks the Java and TypeScript highlighter: the text comes
+// back as it was, escaped, with Chroma's classes on the tokens.
+func TestCLikeCode(t *testing.T) {
+	for lang, c := range map[string]struct {
+		code string
+		want []string
+	}{
+		"java": {"@Service\npublic class A {\n  // 캐시 <b>\n  private final int n = 3;\n  String s = \"x&y\"; char c = 'c';\n  void run() { find(n); }\n}\n",
+			[]string{`<span class="nd">Service</span>`, `<span class="kd">class</span>`, `<span class="k">public</span>`, `<span class="kt">int</span>`,
+				`<span class="c1">// 캐시 &lt;b&gt;</span>`, `<span class="s">&#34;x&amp;y&#34;</span>`, `<span class="nf">find</span>`, `<span class="mi">3</span>`}},
+		"typescript": {"export async function f(id: string): Promise<User | undefined> {\n  const r = await fetch(`/api/${id}`, { a: 'b' });\n  return r ?? null; /* end */\n}\n",
+			[]string{`<span class="kd">function</span>`, `<span class="k">await</span>`, `<span class="kt">string</span>`, `<span class="kc">null</span>`,
+				`<span class="s">` + "`/api/${id}`" + `</span>`, `<span class="s1">&#39;b&#39;</span>`, `<span class="cm">/* end */</span>`, `<span class="nf">fetch</span>`}},
+	} {
+		h := string(codeHTML(lang, c.code))
+		for _, want := range c.want {
+			if !strings.Contains(h, want) {
+				t.Errorf("%s: no %s in\n%s", lang, want, h)
+			}
+		}
+		text := regexp.MustCompile(`<[^>]*>`).ReplaceAllString(h, "")
+		if got := stdhtml.UnescapeString(text); got != c.code+"\n" {
+			t.Errorf("%s: the text changed:\n%q\n%q", lang, got, c.code)
+		}
+	}
+}
+
+// TestYAMLCode checks the YAML highlighter: the text comes back as it
+// was, escaped, with Chroma's classes on keys, marks, scalars, comments.
+func TestYAMLCode(t *testing.T) {
+	code := "# 설정 <x>\napiVersion: apps/v1\nspec:\n  replicas: 3 # three\n  - name: \"a&b\"\n    on: true\n  labels: { app: x }\nurl: http://x:80\n"
+	h := string(codeHTML("yaml", code))
+	for _, want := range []string{`<span class="c1"># 설정 &lt;x&gt;</span>`, `<span class="nt">apiVersion</span><span class="p">:</span>`,
+		`<span class="m">3</span> <span class="c1"># three</span>`, `<span class="p">-</span> <span class="nt">name</span>`,
+		`<span class="s">&#34;a&amp;b&#34;</span>`, `<span class="kc">true</span>`, `<span class="l">http://x:80</span>`} {
+		if !strings.Contains(h, want) {
+			t.Errorf("no %s in\n%s", want, h)
+		}
+	}
+	text := regexp.MustCompile(`<[^>]*>`).ReplaceAllString(h, "")
+	if got := stdhtml.UnescapeString(text); got != code+"\n" {
+		t.Errorf("the text changed:\n%q\n%q", got, code)
+	}
+}

@@ -168,6 +168,16 @@ func codeHTML(lang, code string) []byte {
 		out.WriteString("</code></pre>\n")
 		return out.Bytes()
 	}
+	if lang == "yaml" || lang == "yml" {
+		yamlHTML(&out, code)
+		out.WriteString("</code></pre>\n")
+		return out.Bytes()
+	}
+	if l, ok := cLikes[strings.ToLower(lang)]; ok {
+		clikeHTML(&out, l, code)
+		out.WriteString("</code></pre>\n")
+		return out.Bytes()
+	}
 	lexer := lexers.Get(lang)
 	if lexer == nil {
 		lexer = lexers.Fallback
