@@ -97,7 +97,7 @@ func settings() []setting {
 		field("lang", "en", "the blog's language for web pages (a post's front matter lang overrides it), such as en or ko", func(c *Config) *string { return &c.Lang }, parseLang, ident),
 		text("tls-cert", "", "a TLS certificate file: with tls-key, the web serves HTTPS itself; empty: plain HTTP, behind a proxy that does TLS", func(c *Config) *string { return &c.TLSCert }),
 		text("tls-key", "", "the TLS certificate's private key file", func(c *Config) *string { return &c.TLSKey }),
-		field("web-cache", "256MiB", "web pages kept, each as it is and gzipped, built ahead and again as posts change; the least recently read make room; 3,000 posts of 20 KB take about 170MiB (at least 1MiB)", func(c *Config) *int64 { return &c.WebCache }, parseWebCache, formatSize),
+		field("web-cache", "256MiB", "web pages kept, compressed, built ahead and again as posts change; the least recently read make room; 3,000 posts of 20 KB take 60-180MiB (at least 1MiB)", func(c *Config) *int64 { return &c.WebCache }, parseWebCache, formatSize),
 		field("http-rate", "20", "web requests a second one address may make, in bursts of twice that (0: no limit)", func(c *Config) *float64 { return &c.HTTPRate }, parseRate, formatRate),
 		field("proxy-protocol", "", "load balancers (addresses or CIDR ranges, comma-separated) whose connections open with a PROXY protocol header giving the client's address; empty: off", func(c *Config) *[]string { return &c.ProxyProtocol }, parseRanges, formatRanges).quoted(),
 		field("stats", "on", "count reads of each post, without storing who read (see SECURITY.md): on or off", func(c *Config) *bool { return &c.Stats }, parseOnOff, formatOnOff),
