@@ -148,9 +148,6 @@ func (p *page) unpack(buf []byte) ([]byte, error) {
 // about what keeping it costs besides.
 func (p *page) size() int { return len(p.body) + len(p.gz) + len(p.s2) + 256 }
 
-// bodies holds buffers for unpacking pages, to send them.
-var bodies = sync.Pool{New: func() any { return new([]byte) }}
-
 // cache keeps pages, up to a bound in bytes, dropping the least recently
 // used to make room, and those a change of the blog touches.
 type cache struct {
@@ -267,9 +264,10 @@ func (c *cache) usage() (pages, bytes int) {
 	return len(c.items), c.bytes
 }
 
-// write sends p, answering 304 to a request that has it already and
-// gzipping for clients that take it.
-func (p *page) write(w http.ResponseWriter, r *http.Request) {
+// write sends p, answering 304 to a request that has it already, the
+// gzipped copy to clients that take gzip and the S2 copy unpacked (in a
+// buffer from bufs) to the rest.
+func (p *page) write(w http.ResponseWriter, r *http.Request, bufs *sync.Pool) {
 	h := w.Header()
 	h.Set("Content-Type", p.ctype)
 	h.Set("Cache-Control", "no-cache") // revalidate: a change shows at once
@@ -290,8 +288,11 @@ func (p *page) write(w http.ResponseWriter, r *http.Request) {
 		body = p.gz
 		h.Set("Content-Encoding", "gzip")
 	case p.s2 != nil:
-		buf := bodies.Get().(*[]byte)
-		defer bodies.Put(buf)
+		buf, _ := bufs.Get().(*[]byte)
+		if buf == nil {
+			buf = new([]byte)
+		}
+		defer bufs.Put(buf)
 		var err error
 		if body, err = p.unpack(*buf); err != nil {
 			http.Error(w, "the blog could not answer; try again later", http.StatusInternalServerError)

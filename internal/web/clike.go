@@ -14,8 +14,8 @@ type cLike struct {
 	keywords, declarations, types, constants map[string]bool
 }
 
-// set makes a set of words.
-func set(words string) map[string]bool {
+// wordSet makes a set of words.
+func wordSet(words string) map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(words) {
 		m[w] = true
@@ -27,20 +27,20 @@ func set(words string) map[string]bool {
 // block gives them.
 var cLikes = func() map[string]*cLike {
 	java := &cLike{
-		keywords: set("abstract assert break case catch continue default do else extends final finally for if implements " +
+		keywords: wordSet("abstract assert break case catch continue default do else extends final finally for if implements " +
 			"instanceof native new private protected public return static strictfp super switch synchronized this throw throws " +
 			"transient try volatile while yield record sealed permits var"),
-		declarations: set("class interface enum package import"),
-		types:        set("boolean byte char double float int long short void String Integer Long Object Optional List Map"),
-		constants:    set("true false null"),
+		declarations: wordSet("class interface enum package import"),
+		types:        wordSet("boolean byte char double float int long short void String Integer Long Object Optional List Map"),
+		constants:    wordSet("true false null"),
 	}
 	ts := &cLike{
-		keywords: set("as async await break case catch continue debugger default delete do else export extends finally for from " +
+		keywords: wordSet("as async await break case catch continue debugger default delete do else export extends finally for from " +
 			"if implements import in instanceof new of return super switch this throw try typeof void while with yield " +
 			"private protected public readonly static abstract declare keyof satisfies"),
-		declarations: set("class const enum function interface let namespace type var"),
-		types:        set("any boolean never number object string symbol unknown bigint Promise Array Record"),
-		constants:    set("true false null undefined NaN Infinity"),
+		declarations: wordSet("class const enum function interface let namespace type var"),
+		types:        wordSet("any boolean never number object string symbol unknown bigint Promise Array Record"),
+		constants:    wordSet("true false null undefined NaN Infinity"),
 	}
 	return map[string]*cLike{"java": java, "typescript": ts, "ts": ts, "javascript": ts, "js": ts, "tsx": ts, "jsx": ts}
 }()

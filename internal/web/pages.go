@@ -160,7 +160,7 @@ func (s *Server) cachedRev(w http.ResponseWriter, r *http.Request, key string, r
 			return
 		}
 	}
-	p.write(w, r)
+	p.write(w, r, &s.bufs)
 }
 
 // buildOnce builds the page kept under key (of revision rev of its post,
@@ -291,7 +291,7 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "not found", http.StatusNotFound)
 		return
 	}
-	newPage(http.StatusNotFound, "text/html; charset=utf-8", body, time.Time{}).write(w, r)
+	newPage(http.StatusNotFound, "text/html; charset=utf-8", body, time.Time{}).write(w, r, &s.bufs)
 }
 
 // html executes the template of a kind of page.
@@ -623,7 +623,7 @@ func (s *Server) robots(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) style(w http.ResponseWriter, r *http.Request) {
-	newPage(http.StatusOK, "text/css; charset=utf-8", s.css, time.Time{}).write(w, r)
+	newPage(http.StatusOK, "text/css; charset=utf-8", s.css, time.Time{}).write(w, r, &s.bufs)
 }
 
 // maxQuery bounds a search query, in bytes.

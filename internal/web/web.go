@@ -23,6 +23,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -79,6 +80,7 @@ type Server struct {
 	bodyRenders atomic.Int64
 	pageBuilds  atomic.Int64
 	flights     singleflight.Group // builds under way, by key
+	bufs        sync.Pool          // of *[]byte: pages unpacked to be sent
 	// warmPasses counts the passes of keepWarm that built what was
 	// missing (tests wait for them).
 	warmPasses atomic.Int64

@@ -38,9 +38,9 @@ type Config struct {
 	Duration time.Duration // each server's load with each encoding, after a second's warm-up, in all
 	// Rounds splits each load in this many runs, the servers taking
 	// turns, so that other load on the machine falls on all of them.
-	Rounds int
-	WebCache int64         // the blog's web-cache, bytes; 0: the default
-	Dir      string        // a temporary folder
+	Rounds   int
+	WebCache int64  // the blog's web-cache, bytes; 0: the default
+	Dir      string // a temporary folder
 	// CPUProfile, if set, is where the blog's process writes a CPU
 	// profile of the runs.
 	CPUProfile string
@@ -197,7 +197,9 @@ func RunPhase(ctx context.Context, c Config) (*Result, error) {
 // the publish a request first saw the edit.
 func afterPublish(ctx context.Context, blog *child, paths []string, c Config, d time.Duration, round int) (Figures, string, time.Duration, error) {
 	loaded := make(chan Figures, 1)
-	go func() { loaded <- load(ctx, "http://"+blog.Addr, paths, c.Conns, 0, d, "gzip", c.Seed+200+uint64(round)) }()
+	go func() {
+		loaded <- load(ctx, "http://"+blog.Addr, paths, c.Conns, 0, d, "gzip", c.Seed+200+uint64(round))
+	}()
 	slug, err := blog.publish()
 	if err != nil {
 		<-loaded
