@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/klauspost/compress/s2"
@@ -40,8 +41,10 @@ type page struct {
 	lastMod  string    // modified as Last-Modified says it; "" when unknown
 	rev      uint64    // the revision of the post it shows; 0: not one post's
 	// since is closed at the first change of the blog after the page
-	// began to be built; a list (lists) is out of date from then on.
-	since <-chan struct{}
+	// began to be built, or after the change feed last found that it
+	// still shows what it did; a list (lists) may be out of date from then
+	// on (see fresh).
+	since atomic.Pointer[<-chan struct{}]
 	lists bool
 	// deps is what the page shows besides itself: depPost, depSeries,
 	// depTag, depLists; a change of any drops the page.
@@ -52,10 +55,16 @@ type page struct {
 }
 
 // What pages show, which a change of the blog drops them for.
-const depLists = "lists" // every list of posts: the index, /tags/, the feed, the sitemap
+const (
+	depLists   = "lists"   // what lists posts: the index, /tags/, the feed, the sitemap
+	depFeed    = "feed"    // the feed, which holds the newest posts whole
+	depSitemap = "sitemap" // the sitemap, which has each post's time of change
+)
 
-func depPost(slug string) string { return "post " + slug }
-func depTag(tag string) string   { return "tag " + strings.ToLower(tag) }
+func depPost(slug string) string   { return "post " + slug }
+func depTag(tag string) string     { return "tag " + strings.ToLower(tag) }
+func depTagFeed(tag string) string { return "tag feed " + strings.ToLower(tag) }
+func isListDep(dep string) bool    { return dep == depLists || strings.HasPrefix(dep, "tag ") }
 
 // depSeries is what shows a post's place in a series; none for no series.
 func depSeries(name string) string {
@@ -88,7 +97,7 @@ func (p *page) on(deps ...string) *page {
 		if d != "" {
 			p.deps = append(p.deps, d)
 		}
-		p.lists = p.lists || d == depLists
+		p.lists = p.lists || isListDep(d)
 	}
 	return p
 }
@@ -100,9 +109,9 @@ func (p *page) fresh(rev uint64) bool {
 	if rev != 0 && p.rev != rev {
 		return false
 	}
-	if p.lists && p.since != nil {
+	if since := p.since.Load(); p.lists && since != nil {
 		select {
-		case <-p.since:
+		case <-*since:
 			return false
 		default:
 		}
@@ -245,6 +254,18 @@ func (c *cache) drop(deps map[string]bool) []*item {
 		el = next
 	}
 	return out
+}
+
+// confirmLists notes that the lists kept show what they did before the
+// change that closed their since channel: since is now next.
+func (c *cache) confirmLists(next <-chan struct{}) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for el := c.lru.Front(); el != nil; el = el.Next() {
+		if p := el.Value.(*item).p; p.lists {
+			p.since.Store(&next)
+		}
+	}
 }
 
 // clear drops every page.

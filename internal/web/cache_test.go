@@ -145,6 +145,35 @@ func TestPublishDropsOnlyWhatItShows(t *testing.T) {
 	}
 }
 
+// TestTextEditKeepsTheLists checks that an edit of a post's text alone
+// keeps the lists (they show nothing of it), while an edit of its title
+// shows on them at once.
+func TestTextEditKeepsTheLists(t *testing.T) {
+	s := newSite(t, Config{BaseURL: "https://blog.example"})
+	waitFor(t, "the start's pass", func() bool { return s.srv.warmPasses.Load() > 0 })
+	passes := s.srv.warmPasses.Load()
+	s.publish("one", "---\ntitle: One\ndate: 2024-05-01\ntags: [alpha]\n---\n첫 글\n")
+	waitFor(t, "the pass after the publish", func() bool { return s.srv.warmPasses.Load() > passes })
+	passes = s.srv.warmPasses.Load()
+	index, _ := s.srv.cache.get(indexKey(1))
+	s.publish("one", "---\ntitle: One\ndate: 2024-05-01\ntags: [alpha]\n---\n고친 글\n")
+	waitFor(t, "the pass after the edit", func() bool { return s.srv.warmPasses.Load() > passes })
+	builds := s.srv.pageBuilds.Load()
+	if r := s.get("/", browser); !strings.Contains(r.body, "One") {
+		t.Fatal("the index lost the post")
+	}
+	s.get("/tags/alpha", browser)
+	if p, _ := s.srv.cache.get(indexKey(1)); p != index || s.srv.pageBuilds.Load() != builds {
+		t.Error("an edit of a post's text built the lists again")
+	}
+	s.publish("one", "---\ntitle: Uno\ndate: 2024-05-01\ntags: [alpha]\n---\n고친 글\n")
+	for _, path := range []string{"/", "/tags/alpha", "/posts/one"} {
+		if r := s.get(path, browser); !strings.Contains(r.body, "Uno") {
+			t.Errorf("%s does not show the new title at once", path)
+		}
+	}
+}
+
 // TestImportBuildsItsPages checks that the pages of imported posts are
 // built in the background, before anyone asks for them.
 func TestImportBuildsItsPages(t *testing.T) {

@@ -72,7 +72,7 @@ func (s *Server) feedXML(ctx context.Context, base string) (*page, error) {
 	if err != nil {
 		return nil, err
 	}
-	return p.on(depLists), nil
+	return p.on(depLists, depFeed), nil
 }
 
 func (s *Server) tagFeed(w http.ResponseWriter, r *http.Request) {
@@ -91,7 +91,7 @@ func (s *Server) tagFeedOf(tag string) buildFunc {
 		if err != nil {
 			return nil, err
 		}
-		return p.on(depTag(tag)), nil
+		return p.on(depTag(tag), depTagFeed(tag)), nil
 	}
 }
 
@@ -217,7 +217,7 @@ func (s *Server) sitemapXML(ctx context.Context, base string) (*page, error) {
 		if err := xml.NewEncoder(&buf).Encode(set); err != nil {
 			return nil, fmt.Errorf("writing the sitemap: %w", err)
 		}
-		return newPage(http.StatusOK, "application/xml; charset=utf-8", buf.Bytes(), newest(es)).on(depLists), nil
+		return newPage(http.StatusOK, "application/xml; charset=utf-8", buf.Bytes(), newest(es)).on(depLists, depSitemap), nil
 	}
 }
 

@@ -187,7 +187,7 @@ func (s *Server) buildOnce(ctx context.Context, key, base string, rev uint64, bu
 			if err != nil {
 				return nil, err
 			}
-			p.since = since
+			p.since.Store(&since)
 			p.compress()
 			s.cache.put(&item{key: key, p: p, base: base, build: build}, gen)
 			return p, nil

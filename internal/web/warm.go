@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"reflect"
 	"runtime"
 	"runtime/debug"
 	"sync"
@@ -29,7 +30,12 @@ func (s *Server) keepWarm(ctx context.Context, w *blog.ReaderWatch) {
 		wake    = make(chan struct{}, 1)
 	)
 	go w.Run(ctx, func(c blog.Change) {
-		items := s.cache.drop(touched(c))
+		next := s.blog.Changed()
+		deps, listsStand := touched(c)
+		items := s.cache.drop(deps)
+		if listsStand {
+			s.cache.confirmLists(next)
+		}
 		mu.Lock()
 		dropped = append(dropped, items...)
 		mu.Unlock()
@@ -54,9 +60,22 @@ func (s *Server) keepWarm(ctx context.Context, w *blog.ReaderWatch) {
 
 // touched is what a change of the posts drops: the pages of the posts
 // changed, of their series (which show each post's place) and tags, and
-// every list.
-func touched(c blog.Change) map[string]bool {
-	deps := map[string]bool{depLists: true}
+// every list. A change of posts' text alone (what lists show of them is
+// the same) drops only their pages, the feeds (which hold the text) and
+// the sitemap (which has the time of each change); it reports that the
+// other lists stand.
+func touched(c blog.Change) (deps map[string]bool, listsStand bool) {
+	if textOnly(c) {
+		deps = map[string]bool{depFeed: true, depSitemap: true}
+		for _, e := range c.After {
+			deps[depPost(e.Slug)] = true
+			for _, t := range e.Tags {
+				deps[depTagFeed(t)] = true
+			}
+		}
+		return deps, true
+	}
+	deps = map[string]bool{depLists: true}
 	for _, es := range [][]store.Entry{c.Before, c.After} {
 		for _, e := range es {
 			deps[depPost(e.Slug)] = true
@@ -68,7 +87,22 @@ func touched(c blog.Change) map[string]bool {
 			}
 		}
 	}
-	return deps
+	return deps, false
+}
+
+// textOnly reports whether c changed only the text of posts readers saw
+// before and see now, none of their front matter.
+func textOnly(c blog.Change) bool {
+	if len(c.Before) != len(c.After) {
+		return false
+	}
+	for i, b := range c.Before {
+		a := c.After[i]
+		if a.Slug != b.Slug || a.Removed != b.Removed || !reflect.DeepEqual(a.Meta, b.Meta) {
+			return false
+		}
+	}
+	return true
 }
 
 // job is a page to build and keep.
