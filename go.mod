@@ -16,6 +16,7 @@ require (
 	github.com/chromedp/cdproto v0.160.1
 	github.com/chromedp/chromedp v0.23.1
 	github.com/goccy/go-yaml v1.19.2
+	github.com/klauspost/compress v1.18.0
 	github.com/letsencrypt/pebble/v2 v2.10.3
 	github.com/mattn/go-runewidth v0.0.30
 	github.com/mholt/acmez/v3 v3.1.7

@@ -38,6 +38,15 @@ type options struct {
 	attackHold     time.Duration
 	attackOnly     string
 
+	// The web phase's; see webload.Config.
+	web           bool
+	webPosts      string
+	webDuration   time.Duration
+	webConns      int
+	webRounds     int
+	webCacheMiB   int64
+	webCPUProfile string
+
 	// The soak test's; see soak.Config.
 	soak           time.Duration
 	readers        int
@@ -85,6 +94,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.attack, "attack", false, "run the attacks of an anonymous client instead of the measurements, against the blog with cmd/sshd's default limits, and print what each costs the server")
 	fs.DurationVar(&o.attackHold, "attack-hold", 5*time.Second, "attack: how long each attack's sessions are held")
 	fs.StringVar(&o.attackOnly, "attacks", "", "attack: the attacks to make, comma-separated (reader, pty-huge, pty-ten, sessions, command, winch-drop, resize-storm); empty: all")
+	fs.BoolVar(&o.web, "web", false, "run the web phase instead of the measurements: the blog's web against nginx (if installed) and http.FileServer serving the same pages as files, random posts with and without gzip, and the blog right after a publish")
+	fs.StringVar(&o.webPosts, "web-posts", "3000", "web: posts to generate, of the shape of a real technical blog (about 20 KB of Korean markdown with code each), or a real Astro, Hugo or Jekyll folder or tar to import instead")
+	fs.DurationVar(&o.webDuration, "web-duration", 10*time.Second, "web: how long each server is loaded, after a second's warm-up")
+	fs.IntVar(&o.webRounds, "web-rounds", 3, "web: each load is split in this many runs, the servers taking turns, so that other load on the machine falls on all; each round also loads the blog, then publishes and loads it again")
+	fs.IntVar(&o.webConns, "web-conns", 50, "web: keep-alive connections of the load")
+	fs.StringVar(&o.webCPUProfile, "web-cpuprofile", "", "web: the blog's process writes a CPU profile of the runs to `file`")
+	fs.Int64Var(&o.webCacheMiB, "web-cache", 0, "web: the blog's web-cache setting in MiB (0: its default)")
 	fs.DurationVar(&o.soak, "soak", 0, "if positive, run the soak test instead of the measurements: a warm-up, then this long (-limit then defaults to this plus 5m)")
 	fs.IntVar(&o.readers, "readers", 500, "soak: concurrent reader sessions browsing the TUI")
 	fs.IntVar(&o.soakAuthors, "soak-authors", 5, "soak: author clients publishing all the while, each with its own key")
@@ -122,7 +138,7 @@ func (o options) check() error {
 		{"-posts", o.posts >= 0}, {"-sessions", o.sessions > 0}, {"-serial", o.serial >= 0}, {"-rounds", o.rounds > 0}, {"-duration", o.duration >= 0}, {"-concurrency", o.concurrency > 0},
 		{"-hold", o.hold >= 0}, {"-idle", o.idle > 0}, {"-opens", o.opens >= 0}, {"-authors", o.authors > 0},
 		{"-publishes", o.publishes >= 0}, {"-upload", o.uploadMiB >= 0}, {"-render-cache", o.renderCacheMiB > 0}, {"-timeout", o.timeout > 0}, {"-limit", o.limit > 0},
-		{"-soak", o.soak >= 0}, {"-readers", o.readers >= 0}, {"-soak-authors", o.soakAuthors >= 0},
+		{"-soak", o.soak >= 0}, {"-web-duration", o.webDuration > 0}, {"-web-conns", o.webConns > 0}, {"-web-rounds", o.webRounds > 0}, {"-web-cache", o.webCacheMiB >= 0}, {"-readers", o.readers >= 0}, {"-soak-authors", o.soakAuthors >= 0},
 		{"-warmup", o.warmup > 0}, {"-think-min", o.thinkMin > 0}, {"-think-max", o.thinkMax >= o.thinkMin},
 		{"-reconnect", o.reconnect >= 0 && o.reconnect <= 1}, {"-publish-pause", o.publishPause >= 0}, {"-settle", o.settle > 0},
 		{"-goroutine-slack", o.goroutineSlack >= 0}, {"-rss-slack", o.rssSlack >= 0},

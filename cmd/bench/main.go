@@ -22,6 +22,10 @@
 // absolute figures include the clients' own work; the ratios to the bare
 // server are what the targets are about.
 //
+// With -web it runs the web phase instead (internal/webload): the blog's
+// web front end, in a process of its own, against nginx and Go's
+// http.FileServer serving the same pages, on a blog of real shape.
+//
 // With -soak DURATION it runs a soak test instead of the measurements:
 // many readers browsing the blog's TUI and several authors publishing, all
 // at once for that long; then it checks for errors, lost writes, memory
@@ -59,6 +63,7 @@ import (
 	"github.com/sshblog/sshblog/cmd/bench/internal/servers"
 	"github.com/sshblog/sshblog/cmd/bench/internal/soak"
 	"github.com/sshblog/sshblog/cmd/bench/internal/upload"
+	"github.com/sshblog/sshblog/cmd/bench/internal/webload"
 	"github.com/sshblog/sshblog/internal/termtext"
 )
 
@@ -71,6 +76,13 @@ func main() {
 	if os.Getenv(attack.ClientEnv) != "" {
 		if err := attack.RunClient(os.Stdin, os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, "bench: attacker:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if os.Getenv(webload.ChildEnv) != "" {
+		if err := webload.RunChild(os.Stdin, os.Stdout, os.Stderr); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: web blog:", err)
 			os.Exit(1)
 		}
 		return
@@ -147,6 +159,14 @@ func run(ctx context.Context, o options, out, progress io.Writer) (err error) {
 	}
 	if o.attack {
 		return runAttacks(ctx, o, setup, out)
+	}
+	if o.web {
+		r, err := webload.RunPhase(ctx, webload.Config{Posts: o.webPosts, Seed: 1, Conns: o.webConns, Rounds: o.webRounds, Duration: o.webDuration, WebCache: o.webCacheMiB << 20, Dir: dir, Log: progress, CPUProfile: o.webCPUProfile, MemProfile: o.memprofile})
+		if err != nil {
+			return fmt.Errorf("web: %w", err)
+		}
+		webload.Print(out, r)
+		return nil
 	}
 	return runMeasures(ctx, o, setup, out, progress)
 }

@@ -267,7 +267,7 @@ func open(cfg config.Config, db store.Store, log *slog.Logger) (*App, error) {
 	if cfg.HTTPAddr != "" || a.Certs != nil {
 		a.Web, err = web.New(b, renderer, web.Config{
 			Title: cfg.Title, Description: cfg.Description, BaseURL: cfg.BaseURL, Lang: cfg.Lang,
-			SSHAddr: cfg.SSHAddress(), RatePerSecond: cfg.HTTPRate, Log: log,
+			SSHAddr: cfg.SSHAddress(), RatePerSecond: cfg.HTTPRate, CacheBytes: cfg.WebCache, Log: log,
 		})
 		if err != nil {
 			counts.Close(context.Background())

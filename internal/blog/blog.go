@@ -92,8 +92,8 @@ func (b *Service) Watch(ctx context.Context, fn func()) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	<-timer.C
+	changed := b.st.Changed()
 	for {
-		changed := b.st.Changed()
 		now := b.st.Now()
 		if next, ok := b.st.NextScheduled(now); ok {
 			timer.Reset(next.Sub(now) + time.Second/10)
@@ -105,9 +105,17 @@ func (b *Service) Watch(ctx context.Context, fn func()) {
 		case <-timer.C:
 		}
 		timer.Stop()
+		// Before fn: a change while fn runs wakes the next round.
+		changed = b.st.Changed()
 		fn()
 	}
 }
+
+// Changed returns a channel closed at the next committed change of the
+// blog, wherever it was made: a front end that keeps what it made from the
+// blog can tell at once that it may be out of date, before Watch reports
+// the change.
+func (b *Service) Changed() <-chan struct{} { return b.st.Changed() }
 
 // Unreachable reports whether the blog's store has lost its cluster (etcd):
 // the posts read so far are still served, and writes are refused, until

@@ -927,3 +927,78 @@ func TestImportStoppedOnEtcdIsToldAndLogged(t *testing.T) {
 		t.Errorf("not logged: %s", logs.String())
 	}
 }
+
+// TestWatchReaders checks that each change readers can see is reported
+// with the posts it touched, as readers saw them before and see them now,
+// and that a draft reports nothing.
+func TestWatchReaders(t *testing.T) {
+	b, _, _ := newBlog(t, Config{})
+	publish(t, b, ash, "one", "# One\n")
+	publish(t, b, ash, "two", "---\ntitle: Two\ntags: [a]\n---\nx\n")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	changes := make(chan Change, 16)
+	w := b.WatchReaders(ctx)
+	go w.Run(ctx, func(c Change) { changes <- c })
+	next := func() Change {
+		t.Helper()
+		select {
+		case c := <-changes:
+			return c
+		case <-time.After(10 * time.Second):
+			t.Fatal("no change reported")
+		}
+		return Change{}
+	}
+	publish(t, b, ash, "draft", "---\ntitle: Draft\ndraft: true\n---\nx\n")
+	publish(t, b, ash, "two", "---\ntitle: Two\ntags: [b]\n---\ny\n")
+	c := next()
+	if got := c.Slugs(); !slices.Equal(got, []string{"two"}) {
+		t.Fatalf("an edit after a draft reported %v, want [two]", got)
+	}
+	if len(c.Before) != 1 || !slices.Equal(c.Before[0].Tags, []string{"a"}) || len(c.After) != 1 || !slices.Equal(c.After[0].Tags, []string{"b"}) {
+		t.Errorf("before %+v, after %+v", c.Before, c.After)
+	}
+	publish(t, b, ash, "three", "# Three\n")
+	if c := next(); len(c.Before) != 0 || len(c.After) != 1 || c.After[0].Slug != "three" {
+		t.Errorf("a new post: before %v, after %v", c.Before, c.After)
+	}
+	if _, err := b.Rename(ctx, ash, "one", "uno"); err != nil {
+		t.Fatal(err)
+	}
+	if c := next(); !slices.Equal(c.Slugs(), []string{"one", "uno"}) || len(c.Before) != 1 || c.Before[0].Slug != "one" {
+		t.Errorf("a rename: %v", c.Slugs())
+	}
+}
+
+// TestWatchSeesAChangeDuringItsCall checks that a change made while Watch
+// runs fn for the one before is reported too, not only at the next one.
+func TestWatchSeesAChangeDuringItsCall(t *testing.T) {
+	b, _, _ := newBlog(t, Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	calls := make(chan struct{}, 16)
+	first := true
+	go b.Watch(ctx, func() {
+		if first { // a change while this call runs
+			first = false
+			publish(t, b, ash, "during", "# During\n")
+		}
+		calls <- struct{}{}
+	})
+	// Until Watch runs a first call (it may not be watching yet).
+	for i := 0; ; i++ {
+		publish(t, b, ash, fmt.Sprintf("before-%d", i), "# Before\n")
+		select {
+		case <-calls:
+		case <-time.After(200 * time.Millisecond):
+			continue
+		}
+		break
+	}
+	select {
+	case <-calls:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the change made during the first call was missed")
+	}
+}

@@ -85,6 +85,7 @@ type Config struct {
 	TLSCert  string  // with TLSKey, serve HTTPS directly
 	TLSKey   string  // the TLS certificate's private key
 	HTTPRate float64 // web requests a second per address; 0: no limit
+	WebCache int64   // bytes of web pages kept, at least 1 MiB
 
 	// Domains are the blog's names on the web whose certificates are got
 	// by ACME; none: no ACME. With them the web serves HTTPS on

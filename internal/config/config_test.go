@@ -75,6 +75,7 @@ func TestDefaults(t *testing.T) {
 		Lang:             "en",
 		HTTPRate:         20,
 		ACMECA:           LetsEncrypt,
+		WebCache:         256 << 20,
 		LogFormat:        "text",
 		LogLevel:         slog.LevelInfo,
 	}
@@ -152,6 +153,7 @@ func samples() map[string]struct{ in, out string } {
 		"acme-ca-root":        {"/etc/blog/ca-root.pem", "/etc/blog/ca-root.pem"},
 		"acme-email":          {"me@blog.example", "me@blog.example"},
 		"https-only":          {"on", "on"},
+		"web-cache":           {"64MiB", "64MiB"},
 		"stats":               {"Off", "off"},
 		"review":              {"Required", "required"},
 		"stats-days":          {"30", "30"},

@@ -106,6 +106,7 @@ func settings() []setting {
 		text("acme-ca-root", "", "with domain: a PEM file of the roots that sign the CA's own HTTPS (an internal CA); empty: the system's", func(c *Config) *string { return &c.ACMECARoot }),
 		field("acme-email", "", "with domain: an address the CA may write to about the certificates (expiry, problems); empty: none", func(c *Config) *string { return &c.ACMEEmail }, parseEmail, ident).quoted(),
 		field("https-only", "off", "with domain: on: http-addr never serves pages, only redirects, even before the first certificate; off: it serves them until there is one", func(c *Config) *bool { return &c.HTTPSOnly }, parseOnOff, formatOnOff),
+		field("web-cache", "256MiB", "web pages kept, compressed, built ahead and again as posts change; the least recently read make room; 3,000 posts of 20 KB take 60-180MiB (at least 1MiB)", func(c *Config) *int64 { return &c.WebCache }, parseWebCache, formatSize),
 		field("http-rate", "20", "web requests a second one address may make, in bursts of twice that (0: no limit)", func(c *Config) *float64 { return &c.HTTPRate }, parseRate, formatRate),
 		field("proxy-protocol", "", "load balancers (addresses or CIDR ranges, comma-separated) whose connections open with a PROXY protocol header giving the client's address; empty: off", func(c *Config) *[]string { return &c.ProxyProtocol }, parseRanges, formatRanges).quoted(),
 		field("stats", "on", "count reads of each post, without storing who read (see SECURITY.md): on or off", func(c *Config) *bool { return &c.Stats }, parseOnOff, formatOnOff),
@@ -551,6 +552,18 @@ func parsePostSize(v string) (int64, error) {
 	}
 	if n < 1<<10 || n > post.MaxSize {
 		return 0, fmt.Errorf("%q is not between 1KiB and 1MiB", v)
+	}
+	return n, nil
+}
+
+// parseWebCache reads the web-cache setting: a size of at least 1 MiB.
+func parseWebCache(v string) (int64, error) {
+	n, err := parseSize(v)
+	if err != nil {
+		return 0, err
+	}
+	if n < 1<<20 {
+		return 0, fmt.Errorf("%q is less than 1MiB", v)
 	}
 	return n, nil
 }

@@ -58,30 +58,45 @@ type (
 )
 
 func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
-	s.cached(w, r, "feed", func() (*page, error) {
-		es, err := s.blog.List(r.Context(), anyone)
-		if err != nil {
-			return nil, err
-		}
-		posts, _ := split(es)
-		return s.atom(r, posts, s.cfg.Title, "/feed.xml")
-	})
+	s.cached(w, r, "feed", s.feedXML)
+}
+
+// feedXML is the feed of every post.
+func (s *Server) feedXML(ctx context.Context, base string) (*page, error) {
+	es, err := s.blog.List(ctx, anyone)
+	if err != nil {
+		return nil, err
+	}
+	posts, _ := split(es)
+	p, err := s.atom(ctx, base, posts, s.cfg.Title, "/feed.xml")
+	if err != nil {
+		return nil, err
+	}
+	return p.on(depLists, depFeed), nil
 }
 
 func (s *Server) tagFeed(w http.ResponseWriter, r *http.Request) {
 	tag := r.PathValue("tag")
-	s.cached(w, r, "feed "+tag, func() (*page, error) {
-		es, err := s.blog.Tagged(r.Context(), anyone, tag)
+	s.cached(w, r, "feed "+tag, s.tagFeedOf(tag))
+}
+
+// tagFeedOf builds the feed of the posts tagged tag.
+func (s *Server) tagFeedOf(tag string) buildFunc {
+	return func(ctx context.Context, base string) (*page, error) {
+		es, err := s.blog.Tagged(ctx, anyone, tag)
 		if err != nil {
 			return nil, err
 		}
-		return s.atom(r, es, s.cfg.Title+": #"+tag, tagPath(tag)+"/feed.xml")
-	})
+		p, err := s.atom(ctx, base, es, s.cfg.Title+": #"+tag, tagPath(tag)+"/feed.xml")
+		if err != nil {
+			return nil, err
+		}
+		return p.on(depTag(tag), depTagFeed(tag)), nil
+	}
 }
 
 // atom writes the feed of posts (newest first) found at self.
-func (s *Server) atom(r *http.Request, posts []store.Entry, title, self string) (*page, error) {
-	base := s.base(r)
+func (s *Server) atom(ctx context.Context, base string, posts []store.Entry, title, self string) (*page, error) {
 	host := hostOf(base)
 	f := atomFeed{
 		Lang: s.cfg.Lang, Title: title, Subtitle: s.cfg.Description,
@@ -94,7 +109,7 @@ func (s *Server) atom(r *http.Request, posts []store.Entry, title, self string) 
 	}
 	updated := time.Unix(0, 0).UTC()
 	for _, e := range posts[:min(feedEntries, len(posts))] {
-		entry, err := s.atomEntry(r.Context(), base, host, e)
+		entry, err := s.atomEntry(ctx, base, host, e)
 		if err != nil {
 			return nil, err
 		}
@@ -176,16 +191,20 @@ type (
 )
 
 func (s *Server) sitemap(w http.ResponseWriter, r *http.Request) {
-	s.cached(w, r, "sitemap", func() (*page, error) {
-		es, err := s.blog.List(r.Context(), anyone)
+	s.cached(w, r, "sitemap", s.sitemapXML)
+}
+
+// sitemapXML is the sitemap.
+func (s *Server) sitemapXML(ctx context.Context, base string) (*page, error) {
+	{
+		es, err := s.blog.List(ctx, anyone)
 		if err != nil {
 			return nil, err
 		}
-		tags, err := s.blog.Tags(r.Context(), anyone)
+		tags, err := s.blog.Tags(ctx, anyone)
 		if err != nil {
 			return nil, err
 		}
-		base := s.base(r)
 		set := urlSet{URLs: []sitemapURL{{Loc: base + "/", LastMod: lastMod(newest(es))}}}
 		for _, e := range es {
 			set.URLs = append(set.URLs, sitemapURL{Loc: base + postPath(e), LastMod: lastMod(e.Updated)})
@@ -198,8 +217,8 @@ func (s *Server) sitemap(w http.ResponseWriter, r *http.Request) {
 		if err := xml.NewEncoder(&buf).Encode(set); err != nil {
 			return nil, fmt.Errorf("writing the sitemap: %w", err)
 		}
-		return newPage(http.StatusOK, "application/xml; charset=utf-8", buf.Bytes(), newest(es)), nil
-	})
+		return newPage(http.StatusOK, "application/xml; charset=utf-8", buf.Bytes(), newest(es)).on(depLists, depSitemap), nil
+	}
 }
 
 // lastMod formats a sitemap date.

@@ -2,11 +2,15 @@ package web
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"html/template"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/alecthomas/chroma/v2"
@@ -26,58 +30,125 @@ import (
 
 // bodyHTML turns a post's markdown into HTML for its page and its feed
 // entry. Raw HTML in the markdown is dropped (goldmark's default), links
-// with unsafe schemes lose their target, code blocks are highlighted with
-// Chroma's CSS classes, and the result passes through bluemonday's policy
-// for user content as well, so that nothing in a post can run script in a
-// reader's browser or feed reader.
+// with unsafe schemes lose their target, and the result passes through
+// bluemonday's policy for user content as well, so that nothing in a post
+// can run script in a reader's browser or feed reader. Code blocks are
+// highlighted with Chroma's CSS classes by codeHTML, which escapes every
+// token and writes no attribute but its own classes: they are set in
+// after the sanitising, which would cost more than the rest of the page
+// for their many spans.
 type bodyHTML struct {
-	md     goldmark.Markdown
-	policy *bluemonday.Policy
+	converters sync.Pool // of *converter
+	policy     *bluemonday.Policy
+}
+
+// converter is a goldmark converter with the code blocks of the
+// conversion under way: one conversion at a time.
+type converter struct {
+	md    goldmark.Markdown
+	codes *codeSet
+}
+
+// newConverter makes a converter.
+func newConverter() *converter {
+	c := &converter{codes: &codeSet{}}
+	c.md = goldmark.New(
+		goldmark.WithExtensions(extension.GFM, extension.DefinitionList, extension.Footnote),
+		goldmark.WithParserOptions(parser.WithAutoHeadingID()),
+		goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(codeBlocks{c.codes}, 100))),
+	)
+	return c
 }
 
 // newBodyHTML sets up the converter.
 func newBodyHTML() *bodyHTML {
-	md := goldmark.New(
-		goldmark.WithExtensions(extension.GFM, extension.DefinitionList, extension.Footnote),
-		goldmark.WithParserOptions(parser.WithAutoHeadingID()),
-		goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(codeBlocks{}, 100))),
-	)
 	p := bluemonday.UGCPolicy()
-	p.AllowAttrs("class").Matching(chromaClass).OnElements("pre", "code", "span")
 	p.AllowAttrs("id").Matching(regexp.MustCompile(`^[\p{L}\p{N}_-]+$`)).OnElements("h1", "h2", "h3", "h4", "h5", "h6")
 	p.RequireNoReferrerOnLinks(true)
-	return &bodyHTML{md: md, policy: p}
+	return &bodyHTML{policy: p, converters: sync.Pool{New: func() any { return newConverter() }}}
 }
 
-// chromaClass matches the class attributes Chroma writes.
-var chromaClass = regexp.MustCompile(`^(chroma|[a-z]{1,3}|line|cl|ln|lnt|hl)( [a-z-]{1,12})*$`)
+// codeSet is the code blocks of one conversion, highlighted, and the mark
+// that stands for each in the HTML until they are set in: a random
+// nonce, so that no post can write one.
+type codeSet struct {
+	nonce  string
+	blocks []codeBlock
+}
+
+// codeBlock is one fenced code block: its language and code, then its
+// HTML.
+type codeBlock struct {
+	lang, code string
+	html       []byte
+}
+
+// mark is the placeholder of block i.
+func (c *codeSet) mark(i int) string { return "sshblog-code-" + c.nonce + "-" + strconv.Itoa(i) }
 
 // render converts markdown to safe HTML. Control characters a post holds
 // are shown in caret notation (ESC as "^["), as in the terminal: raw, they
 // would reach whoever copies the text, and XML (the feed) forbids them.
 func (h *bodyHTML) render(markdown []byte) (template.HTML, error) {
+	c := h.converters.Get().(*converter)
+	defer h.converters.Put(c)
+	var nonce [12]byte
+	rand.Read(nonce[:]) // never fails
+	codes := c.codes
+	*codes = codeSet{nonce: hex.EncodeToString(nonce[:])}
 	var buf bytes.Buffer
 	ctx := parser.NewContext(parser.WithIDs(newHeadingIDs()))
-	if err := h.md.Convert([]byte(termtext.Sanitize(string(markdown))), &buf, parser.WithContext(ctx)); err != nil {
+	if err := c.md.Convert([]byte(termtext.Sanitize(string(markdown))), &buf, parser.WithContext(ctx)); err != nil {
 		return "", fmt.Errorf("converting markdown: %w", err)
 	}
-	return template.HTML(h.policy.SanitizeBytes(buf.Bytes())), nil // #nosec: sanitised just now
+	// The code blocks are highlighted meanwhile, as many at once as
+	// there are CPUs: they are most of the work.
+	var wg sync.WaitGroup
+	next := make(chan *codeBlock)
+	for range min(len(codes.blocks), runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range next {
+				b.html = codeHTML(b.lang, b.code)
+			}
+		}()
+	}
+	for i := range codes.blocks {
+		next <- &codes.blocks[i]
+	}
+	close(next)
+	safe := h.policy.SanitizeBytes(buf.Bytes())
+	wg.Wait()
+	if len(codes.blocks) == 0 {
+		return template.HTML(safe), nil // #nosec: sanitised just now
+	}
+	out := make([]byte, 0, len(safe)+len(codes.blocks)*512)
+	for i, b := range codes.blocks {
+		code := b.html
+		at := bytes.Index(safe, []byte("<p>"+codes.mark(i)+"</p>"))
+		if at < 0 { // not expected: the mark is plain text
+			continue
+		}
+		out = append(out, safe[:at]...)
+		out = append(out, code...)
+		safe = safe[at+len("<p>"+codes.mark(i)+"</p>"):]
+	}
+	out = append(out, safe...)
+	return template.HTML(out), nil // #nosec: sanitised, and code escaped by codeHTML
 }
 
-// codeBlocks renders fenced code blocks highlighted by Chroma, with
-// classes (the stylesheet holds the colours, dark and light).
-type codeBlocks struct{}
+// codeBlocks renders fenced code blocks as marks, keeping each highlighted
+// (see codeSet).
+type codeBlocks struct{ codes *codeSet }
 
 // RegisterFuncs implements [renderer.NodeRenderer].
-func (codeBlocks) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
-	reg.Register(ast.KindFencedCodeBlock, renderCode)
+func (c codeBlocks) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+	reg.Register(ast.KindFencedCodeBlock, c.render)
 }
 
-// codeFormatter writes Chroma's tokens as HTML with classes.
-var codeFormatter = chromahtml.New(chromahtml.WithClasses(true))
-
-// renderCode writes one fenced code block.
-func renderCode(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+// render writes one fenced code block's mark and keeps its HTML.
+func (c codeBlocks) render(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
 	if !entering {
 		return ast.WalkContinue, nil
 	}
@@ -88,20 +159,58 @@ func renderCode(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast
 		seg := lines.At(i)
 		code.Write(seg.Value(source))
 	}
-	lang := string(block.Language(source))
+	c.codes.blocks = append(c.codes.blocks, codeBlock{lang: string(block.Language(source)), code: code.String()})
+	fmt.Fprintf(w, "<p>%s</p>\n", c.codes.mark(len(c.codes.blocks)-1))
+	return ast.WalkSkipChildren, nil
+}
+
+// codeHTML is code in lang highlighted: <pre class="chroma"><code> with a
+// span of Chroma's class around each token that has one. Every token is
+// escaped; nothing else is written.
+func codeHTML(lang, code string) []byte {
+	var out bytes.Buffer
+	out.WriteString(`<pre class="chroma"><code>`)
+	if (lang == "go" || lang == "golang") && goHTML(&out, code) {
+		out.WriteString("</code></pre>\n")
+		return out.Bytes()
+	}
+	if lang == "yaml" || lang == "yml" {
+		yamlHTML(&out, code)
+		out.WriteString("</code></pre>\n")
+		return out.Bytes()
+	}
+	if l, ok := cLikes[strings.ToLower(lang)]; ok {
+		clikeHTML(&out, l, code)
+		out.WriteString("</code></pre>\n")
+		return out.Bytes()
+	}
 	lexer := lexers.Get(lang)
 	if lexer == nil {
 		lexer = lexers.Fallback
 	}
-	it, err := chroma.Coalesce(lexer).Tokenise(nil, code.String())
-	if err == nil {
-		err = codeFormatter.Format(w, styles.Fallback, it)
-	}
+	it, err := chroma.Coalesce(lexer).Tokenise(nil, code)
 	if err != nil { // not expected; plain text, escaped, instead
-		fmt.Fprintf(w, "<pre><code>%s</code></pre>", template.HTMLEscapeString(code.String()))
+		template.HTMLEscape(&out, []byte(code))
+	} else {
+		for t := it(); t != chroma.EOF; t = it() {
+			class := chroma.StandardTypes[t.Type]
+			if class == "" || t.Type == chroma.Text || t.Type == chroma.TextWhitespace {
+				template.HTMLEscape(&out, []byte(t.Value))
+				continue
+			}
+			out.WriteString(`<span class="`)
+			out.WriteString(class)
+			out.WriteString(`">`)
+			template.HTMLEscape(&out, []byte(t.Value))
+			out.WriteString(`</span>`)
+		}
 	}
-	return ast.WalkSkipChildren, nil
+	out.WriteString("</code></pre>\n")
+	return out.Bytes()
 }
+
+// codeFormatter writes the stylesheet of Chroma's classes.
+var codeFormatter = chromahtml.New(chromahtml.WithClasses(true))
 
 // codeCSS is the stylesheet of highlighted code: a light theme, and a
 // dark one for readers whose system prefers it. The themes' backgrounds are

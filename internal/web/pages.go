@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -92,8 +93,10 @@ func (s *Server) base(r *http.Request) string {
 }
 
 // site returns what pages know of the blog, for r.
-func (s *Server) site(r *http.Request) site {
-	base := s.base(r)
+func (s *Server) site(r *http.Request) site { return s.siteAt(s.base(r)) }
+
+// siteAt returns what pages know of the blog at base.
+func (s *Server) siteAt(base string) site {
 	return site{Title: s.cfg.Title, Description: s.cfg.Description, URL: base, SSH: s.sshCommand(base)}
 }
 
@@ -136,44 +139,115 @@ func wantsText(r *http.Request) bool {
 // holds it too; pages are kept for the first maxHosts hosts only, and are
 // built for every request to another (whose cost is the page around the
 // posts' bodies: those are kept once for every host, see bodyOf).
-func (s *Server) cached(w http.ResponseWriter, r *http.Request, key string, build func() (*page, error)) {
+func (s *Server) cached(w http.ResponseWriter, r *http.Request, key string, build buildFunc) {
+	s.cachedRev(w, r, key, 0, build)
+}
+
+// cachedRev is cached for a page of one post, which must show revision
+// rev of it: a page kept from an older one is built again at once, before
+// the change feed has dropped it. (A list kept from before a change is
+// likewise built again at once: see page.fresh.)
+func (s *Server) cachedRev(w http.ResponseWriter, r *http.Request, key string, rev uint64, build buildFunc) {
+	base := s.base(r)
 	keep := true
 	if s.cfg.BaseURL == "" {
-		base := s.base(r)
 		key = base + " " + key
 		keep = s.hosts.allow(base)
 	}
 	p, ok := s.cache.get(key)
-	if !ok {
+	if !ok || !p.fresh(rev) {
 		var err error
-		if p, err = build(); err != nil {
+		if p, err = s.buildOnce(r.Context(), key, base, rev, build, keep); err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		if keep {
-			s.cache.put(key, p)
-		} else {
-			p.unkept = true
-		}
 	}
-	p.write(w, r)
+	p.write(w, r, &s.bufs)
+}
+
+// buildOnce builds the page kept under key (of revision rev of its post,
+// or 0), and keeps it if keep; a request and the background builder that
+// want the same page at once share one build.
+func (s *Server) buildOnce(ctx context.Context, key, base string, rev uint64, build buildFunc, keep bool) (*page, error) {
+	if !keep {
+		p, err := s.build(ctx, base, build)
+		if err != nil {
+			return nil, err
+		}
+		p.unkept = true
+		return p, nil
+	}
+	var p *page
+	for range 3 { // a build joined may have begun before a change
+		v, err, _ := s.flights.Do(key, func() (any, error) {
+			if p, ok := s.cache.get(key); ok && p.fresh(rev) { // built while this waited
+				return p, nil
+			}
+			gen, since := s.cache.generation(), s.blog.Changed()
+			// Not the request's own context: others may be waiting for it.
+			p, err := s.build(context.WithoutCancel(ctx), base, build)
+			if err != nil {
+				return nil, err
+			}
+			p.since.Store(&since)
+			p.compress()
+			s.cache.put(&item{key: key, p: p, base: base, build: build}, gen)
+			return p, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if p = v.(*page); p.fresh(rev) {
+			break
+		}
+		s.flights.Forget(key)
+	}
+	return p, nil
+}
+
+// build builds a page, counting it.
+func (s *Server) build(ctx context.Context, base string, build buildFunc) (*page, error) {
+	s.pageBuilds.Add(1)
+	return build(ctx, base)
 }
 
 // bodyOf returns the HTML of the markdown of the post slug at revision
 // rev, converted at most once per change of the blog whatever the host
-// asked for: it is the costly part of a post's page and feed entry.
+// asked for: it is the costly part of a post's page and feed entry. It is
+// kept gzipped only: it is read again only to build a page.
 func (s *Server) bodyOf(slug string, rev uint64, markdown []byte) (template.HTML, error) {
-	key := "body " + blog.Ref{Slug: slug, Rev: rev}.String()
+	key := bodyKey(slug, rev)
 	if p, ok := s.cache.get(key); ok {
-		return template.HTML(p.body), nil // #nosec: sanitised when kept
+		if body, err := p.unpack(nil); err == nil {
+			return template.HTML(body), nil // #nosec: sanitised when kept
+		}
 	}
-	s.bodyRenders.Add(1)
-	body, err := s.body.render(markdown)
+	v, err, _ := s.flights.Do(key, func() (any, error) {
+		if p, ok := s.cache.get(key); ok { // converted while this waited
+			return p.unpack(nil)
+		}
+		gen := s.cache.generation()
+		s.bodyRenders.Add(1)
+		body, err := s.body.render(markdown)
+		if err != nil {
+			return nil, err
+		}
+		// Kept in S2 alone: it is only read to build pages. No deps: its
+		// key names the revision, which never changes; the bodies of old
+		// revisions go as the least recently used.
+		p := &page{s2: s2Bytes([]byte(body))}
+		s.cache.put(&item{key: key, p: p}, gen)
+		return []byte(body), nil
+	})
 	if err != nil {
 		return "", err
 	}
-	s.cache.put(key, &page{body: []byte(body)})
-	return body, nil
+	return template.HTML(v.([]byte)), nil // #nosec: sanitised
+}
+
+// bodyKey is the key of a post's body at revision rev.
+func bodyKey(slug string, rev uint64) string {
+	return "body " + blog.Ref{Slug: slug, Rev: rev}.String()
 }
 
 // fail answers an error: the same page for every post a visitor may not
@@ -225,7 +299,7 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "not found", http.StatusNotFound)
 		return
 	}
-	newPage(http.StatusNotFound, "text/html; charset=utf-8", body, time.Time{}).write(w, r)
+	newPage(http.StatusNotFound, "text/html; charset=utf-8", body, time.Time{}).write(w, r, &s.bufs)
 }
 
 // html executes the template of a kind of page.
@@ -310,15 +384,15 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	n, _ := strconv.Atoi(r.URL.Query().Get("page"))
 	n = max(n, 1)
 	if wantsText(r) {
-		s.cached(w, r, "text /", func() (*page, error) { return s.indexText(r) })
+		s.cached(w, r, "text /", func(ctx context.Context, _ string) (*page, error) { return s.indexText(ctx) })
 		return
 	}
-	s.cached(w, r, "html /?page="+strconv.Itoa(n), func() (*page, error) { return s.indexHTML(r, n) })
+	s.cached(w, r, indexKey(n), func(ctx context.Context, base string) (*page, error) { return s.indexHTML(ctx, base, n) })
 }
 
 // indexText is the posts as `ssh HOST ls` prints them.
-func (s *Server) indexText(r *http.Request) (*page, error) {
-	es, err := s.blog.List(r.Context(), anyone)
+func (s *Server) indexText(ctx context.Context) (*page, error) {
+	es, err := s.blog.List(ctx, anyone)
 	if err != nil {
 		return nil, err
 	}
@@ -331,12 +405,12 @@ func (s *Server) indexText(r *http.Request) (*page, error) {
 		}
 		fmt.Fprintf(&b, "%s\t%s\t%s\n", s.dateText(date), termtext.SanitizeLine(e.Slug), termtext.SanitizeLine(e.Title))
 	}
-	return newPage(http.StatusOK, "text/plain; charset=utf-8", []byte(b.String()), newest(es)), nil
+	return newPage(http.StatusOK, "text/plain; charset=utf-8", []byte(b.String()), newest(es)).on(depLists), nil
 }
 
 // indexHTML is page n of the posts, newest first.
-func (s *Server) indexHTML(r *http.Request, n int) (*page, error) {
-	es, err := s.blog.List(r.Context(), anyone)
+func (s *Server) indexHTML(ctx context.Context, base string, n int) (*page, error) {
+	es, err := s.blog.List(ctx, anyone)
 	if err != nil {
 		return nil, err
 	}
@@ -345,7 +419,7 @@ func (s *Server) indexHTML(r *http.Request, n int) (*page, error) {
 		return nil, &blog.Error{Kind: blog.ErrNotFound, Msg: "no such page"}
 	}
 	from := (n - 1) * perPage
-	v := view{Blog: s.site(r), Lang: s.cfg.Lang, Description: s.cfg.Description, Canonical: s.base(r) + "/"}
+	v := view{Blog: s.siteAt(base), Lang: s.cfg.Lang, Description: s.cfg.Description, Canonical: base + "/"}
 	for _, e := range posts[from:min(from+perPage, len(posts))] {
 		v.Posts = append(v.Posts, s.link(e))
 	}
@@ -367,8 +441,11 @@ func (s *Server) indexHTML(r *http.Request, n int) (*page, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newPage(http.StatusOK, "text/html; charset=utf-8", body, newest(es)), nil
+	return newPage(http.StatusOK, "text/html; charset=utf-8", body, newest(es)).on(depLists), nil
 }
+
+// indexKey is the key of page n of the posts.
+func indexKey(n int) string { return "html /?page=" + strconv.Itoa(n) }
 
 func (s *Server) post(w http.ResponseWriter, r *http.Request) { s.entry(w, r, false) }
 func (s *Server) page(w http.ResponseWriter, r *http.Request) { s.entry(w, r, true) }
@@ -394,15 +471,15 @@ func (s *Server) entry(w http.ResponseWriter, r *http.Request, asPage bool) {
 	}
 	switch {
 	case markdown:
-		s.cached(w, r, "md "+slug, func() (*page, error) { return s.source(r, e) })
+		s.cachedRev(w, r, "md "+slug, e.Rev, func(ctx context.Context, _ string) (*page, error) { return s.source(ctx, slug) })
 	case wantsText(r):
 		width := defaultWidth
 		if n, err := strconv.Atoi(r.URL.Query().Get("width")); err == nil {
 			width = min(max(n, render.MinWidth), render.MaxWidth)
 		}
-		s.cached(w, r, "text "+slug+" "+strconv.Itoa(width), func() (*page, error) { return s.postText(r, slug, width) })
+		s.cachedRev(w, r, "text "+slug+" "+strconv.Itoa(width), e.Rev, func(ctx context.Context, _ string) (*page, error) { return s.postText(ctx, slug, width) })
 	default:
-		s.cached(w, r, "html "+slug, func() (*page, error) { return s.postHTML(r, slug) })
+		s.cachedRev(w, r, postKey(slug), e.Rev, s.postHTMLOf(slug))
 	}
 	src := stats.Web
 	if r.URL.RawQuery == fromFeed {
@@ -417,39 +494,47 @@ func (s *Server) entry(w http.ResponseWriter, r *http.Request, asPage bool) {
 const fromFeed = "from=feed"
 
 // source is a post's markdown as stored.
-func (s *Server) source(r *http.Request, e store.Entry) (*page, error) {
-	rev, err := s.blog.Get(r.Context(), anyone, e.Slug)
+func (s *Server) source(ctx context.Context, slug string) (*page, error) {
+	rev, err := s.blog.Get(ctx, anyone, slug)
 	if err != nil {
 		return nil, err
 	}
-	return newPage(http.StatusOK, "text/markdown; charset=utf-8", rev.Source, e.Updated), nil
+	return newPage(http.StatusOK, "text/markdown; charset=utf-8", rev.Source, rev.Time).of(rev.Rev).on(depPost(slug)), nil
 }
 
 // postText is a post as `read SLUG --width N` prints it.
-func (s *Server) postText(r *http.Request, slug string, width int) (*page, error) {
-	p, rev, err := s.blog.Post(r.Context(), anyone, slug)
+func (s *Server) postText(ctx context.Context, slug string, width int) (*page, error) {
+	p, rev, err := s.blog.Post(ctx, anyone, slug)
 	if err != nil {
 		return nil, err
 	}
-	bl, err := s.blog.Byline(r.Context(), anyone, p, rev)
+	bl, err := s.blog.Byline(ctx, anyone, p, rev)
 	if err != nil {
 		return nil, err
 	}
 	key := render.Key{ID: blog.Ref{Slug: rev.Slug, Rev: rev.Rev}.String(), Width: width, Style: render.Plain}
-	out, err := s.renderer.RenderContext(r.Context(), key, p.Body)
+	out, err := s.renderer.RenderContext(ctx, key, p.Body)
 	if err != nil {
 		return nil, err
 	}
-	return newPage(http.StatusOK, "text/plain; charset=utf-8", []byte(render.HeaderText(bl, s.blog.Location(), width)+out), rev.Time), nil
+	return newPage(http.StatusOK, "text/plain; charset=utf-8", []byte(render.HeaderText(bl, s.blog.Location(), width)+out), rev.Time).of(rev.Rev).on(depPost(slug), depSeries(p.Series)), nil
+}
+
+// postKey is the key of a post's page.
+func postKey(slug string) string { return "html " + slug }
+
+// postHTMLOf builds the page of the post slug.
+func (s *Server) postHTMLOf(slug string) buildFunc {
+	return func(ctx context.Context, base string) (*page, error) { return s.postHTML(ctx, base, slug) }
 }
 
 // postHTML is a post's page.
-func (s *Server) postHTML(r *http.Request, slug string) (*page, error) {
-	p, rev, err := s.blog.Post(r.Context(), anyone, slug)
+func (s *Server) postHTML(ctx context.Context, base, slug string) (*page, error) {
+	p, rev, err := s.blog.Post(ctx, anyone, slug)
 	if err != nil {
 		return nil, err
 	}
-	bl, err := s.blog.Byline(r.Context(), anyone, p, rev)
+	bl, err := s.blog.Byline(ctx, anyone, p, rev)
 	if err != nil {
 		return nil, err
 	}
@@ -457,7 +542,6 @@ func (s *Server) postHTML(r *http.Request, slug string) (*page, error) {
 	if err != nil {
 		return nil, err
 	}
-	base := s.base(r)
 	pv := &postView{Title: titleOf(store.Entry{Meta: p.Meta}), Author: termtext.SanitizeLine(bl.Author), Lang: p.Language(""), Series: bl.SeriesLine(),
 		Date: p.Date, DateText: s.dateText(p.Date), Body: body,
 		SSH: s.sshCommand(base) + " read " + p.Slug}
@@ -469,13 +553,13 @@ func (s *Server) postHTML(r *http.Request, slug string) (*page, error) {
 	}
 	lang := p.Language(s.cfg.Lang)
 	e := store.Entry{Meta: p.Meta}
-	v := view{Blog: s.site(r), Lang: lang, Title: pv.Title, Description: p.Description,
+	v := view{Blog: s.siteAt(base), Lang: lang, Title: pv.Title, Description: p.Description,
 		Canonical: base + postPath(e), Image: absolute(base, p.Image), Post: pv}
 	html, err := s.html("post", v)
 	if err != nil {
 		return nil, err
 	}
-	return newPage(http.StatusOK, "text/html; charset=utf-8", html, rev.Time), nil
+	return newPage(http.StatusOK, "text/html; charset=utf-8", html, rev.Time).of(rev.Rev).on(depPost(slug), depSeries(p.Series)), nil
 }
 
 // absolute makes a link from a post absolute on base; only http(s) links
@@ -500,12 +584,17 @@ func absolute(base, link string) string {
 }
 
 func (s *Server) tags(w http.ResponseWriter, r *http.Request) {
-	s.cached(w, r, "html /tags/", func() (*page, error) {
-		tags, err := s.blog.Tags(r.Context(), anyone)
+	s.cached(w, r, "html /tags/", s.tagsHTML)
+}
+
+// tagsHTML is the page of every tag.
+func (s *Server) tagsHTML(ctx context.Context, base string) (*page, error) {
+	{
+		tags, err := s.blog.Tags(ctx, anyone)
 		if err != nil {
 			return nil, err
 		}
-		v := view{Blog: s.site(r), Lang: s.cfg.Lang, Title: "Tags", Canonical: s.base(r) + "/tags/"}
+		v := view{Blog: s.siteAt(base), Lang: s.cfg.Lang, Title: "Tags", Canonical: base + "/tags/"}
 		for _, t := range tags {
 			v.Tags = append(v.Tags, tagLink{Name: t.Name, URL: tagPath(t.Name), Posts: t.Posts})
 		}
@@ -513,22 +602,26 @@ func (s *Server) tags(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		return newPage(http.StatusOK, "text/html; charset=utf-8", body, time.Time{}), nil
-	})
+		return newPage(http.StatusOK, "text/html; charset=utf-8", body, time.Time{}).on(depLists), nil
+	}
 }
 
 func (s *Server) tag(w http.ResponseWriter, r *http.Request) {
 	tag := r.PathValue("tag")
-	s.cached(w, r, "html /tags/"+tag, func() (*page, error) {
-		es, err := s.blog.Tagged(r.Context(), anyone, tag)
+	s.cached(w, r, "html /tags/"+tag, s.tagHTMLOf(tag))
+}
+
+// tagHTMLOf builds the page of the posts tagged tag.
+func (s *Server) tagHTMLOf(tag string) buildFunc {
+	return func(ctx context.Context, base string) (*page, error) {
+		es, err := s.blog.Tagged(ctx, anyone, tag)
 		if err != nil {
 			return nil, err
 		}
 		if len(es) == 0 {
 			return nil, &blog.Error{Kind: blog.ErrNotFound, Msg: "no such tag"}
 		}
-		base := s.base(r)
-		v := view{Blog: s.site(r), Lang: s.cfg.Lang, Title: "#" + tag, Heading: "#" + tag, Canonical: base + tagPath(tag),
+		v := view{Blog: s.siteAt(base), Lang: s.cfg.Lang, Title: "#" + tag, Heading: "#" + tag, Canonical: base + tagPath(tag),
 			TagFeed: &tagLink{Name: tag, URL: base + tagPath(tag) + "/feed.xml"}}
 		for _, e := range es {
 			v.Posts = append(v.Posts, s.link(e))
@@ -537,19 +630,19 @@ func (s *Server) tag(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		return newPage(http.StatusOK, "text/html; charset=utf-8", body, newest(es)), nil
-	})
+		return newPage(http.StatusOK, "text/html; charset=utf-8", body, newest(es)).on(depTag(tag)), nil
+	}
 }
 
 func (s *Server) robots(w http.ResponseWriter, r *http.Request) {
-	s.cached(w, r, "robots", func() (*page, error) {
-		body := "User-agent: *\nAllow: /\nSitemap: " + s.base(r) + "/sitemap.xml\n"
+	s.cached(w, r, "robots", func(_ context.Context, base string) (*page, error) {
+		body := "User-agent: *\nAllow: /\nSitemap: " + base + "/sitemap.xml\n"
 		return newPage(http.StatusOK, "text/plain; charset=utf-8", []byte(body), time.Time{}), nil
 	})
 }
 
 func (s *Server) style(w http.ResponseWriter, r *http.Request) {
-	newPage(http.StatusOK, "text/css; charset=utf-8", s.css, time.Time{}).write(w, r)
+	newPage(http.StatusOK, "text/css; charset=utf-8", s.css, time.Time{}).write(w, r, &s.bufs)
 }
 
 // maxQuery bounds a search query, in bytes.

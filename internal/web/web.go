@@ -5,7 +5,8 @@
 //
 // It is a front end like the SSH server: what a visitor may see is decided
 // by the blog (internal/blog), as for an SSH reader with no key. Pages are
-// rendered once per change of the blog and kept, with ETags, and served
+// built ahead of requests, kept up to a bound in bytes, built again in the
+// background when what they show changes, and served, with ETags,
 // gzipped to clients that take it. Every response forbids scripts and
 // framing; the server bounds headers, bodies and time, and limits requests
 // per address.
@@ -19,11 +20,15 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/render"
@@ -47,6 +52,10 @@ type Config struct {
 	// line on each page that says how to read it in a terminal. A host of
 	// its own is kept; an empty host is the web's.
 	SSHAddr string
+	// CacheBytes bounds the pages kept, in bytes (each page once as it is
+	// and once gzipped); the least recently used make room. 0 means
+	// DefaultCacheBytes.
+	CacheBytes int64
 	// RatePerSecond is how many requests a second one address may make,
 	// with bursts of twice that; 0 is no limit.
 	RatePerSecond float64
@@ -68,9 +77,15 @@ type Server struct {
 	hosts    hostSet // without base-url, the hosts whose pages are kept
 	limits   *limiter
 	// bodyRenders counts the posts' bodies converted to HTML, the costly
-	// part of a page (tests count them).
+	// part of a page, and pageBuilds the pages built (tests count them).
 	bodyRenders atomic.Int64
-	http        *http.Server
+	pageBuilds  atomic.Int64
+	flights     singleflight.Group // builds under way, by key
+	bufs        sync.Pool          // of *[]byte: pages unpacked to be sent
+	// warmPasses counts the passes of keepWarm that built what was
+	// missing (tests wait for them).
+	warmPasses atomic.Int64
+	http       *http.Server
 }
 
 // Timeouts and sizes of the HTTP server.
@@ -111,7 +126,11 @@ func New(b *blog.Service, renderer *render.Renderer, cfg Config) (*Server, error
 		return nil, fmt.Errorf("web: reading the stylesheet: %w", err)
 	}
 	s.css = append(css, codeCSS()...)
-	s.cache = newCache(cacheBytes)
+	size := cfg.CacheBytes
+	if size <= 0 {
+		size = DefaultCacheBytes
+	}
+	s.cache = newCache(int(min(size, math.MaxInt)))
 	s.hosts.log = func(host string) {
 		log.Warn("web: pages for more hosts than are kept; set base-url", "kept", maxHosts, "host", host)
 	}
@@ -129,11 +148,13 @@ func New(b *blog.Service, renderer *render.Renderer, cfg Config) (*Server, error
 }
 
 // Serve serves HTTP on l until Shutdown; with certFile and keyFile, HTTPS.
-// Pages kept are dropped whenever the blog changes.
+// Meanwhile it builds every page in the background (with base-url; without
+// it, every post's body), and after each change of the blog drops the
+// pages that show what changed and builds them again (see keepWarm).
 func (s *Server) Serve(l net.Listener, certFile, keyFile string) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go s.blog.Watch(ctx, s.cache.clear)
+	go s.keepWarm(ctx, s.blog.WatchReaders(ctx))
 	var err error
 	if certFile != "" {
 		err = s.http.ServeTLS(l, certFile, keyFile)

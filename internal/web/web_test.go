@@ -561,7 +561,7 @@ func TestHostsDoNotMultiplyRenders(t *testing.T) {
 		}
 		s.srv.cache.mu.Lock()
 		keys := 0
-		for k := range s.srv.cache.pages {
+		for k := range s.srv.cache.items {
 			if strings.HasSuffix(k, " html posts/big") || strings.HasSuffix(k, "html big") {
 				keys++
 			}
@@ -674,5 +674,23 @@ func TestSearchKeepsItsQuery(t *testing.T) {
 	r := s.get("/search?q="+url.QueryEscape(`회고 "<b>`), browser)
 	if !strings.Contains(r.body, `value="회고 &#34;&lt;b&gt;"`) {
 		t.Errorf("the search box does not hold the query, escaped:\n%s", r.body)
+	}
+}
+
+// TestCodeBlocksAreEscaped checks that highlighted code, set in after the
+// sanitising, escapes what it holds, and that a post cannot write the
+// mark that stands for a code block.
+func TestCodeBlocksAreEscaped(t *testing.T) {
+	h := newBodyHTML()
+	out, err := h.render([]byte("<p>sshblog-code-0-0</p>\n\nsshblog-code-0-0\n\n```go\n</code></pre><script>alert(1)</script>\nfunc main() {}\n```\n\n```\n<img src=x onerror=alert(2)>\n```\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(out)
+	if strings.Contains(s, "<script") || strings.Contains(s, "<img") || strings.Count(s, `<pre class="chroma">`) != 2 {
+		t.Errorf("code not escaped or not set in:\n%s", s)
+	}
+	if !strings.Contains(s, "<p>sshblog-code-0-0</p>") || !strings.Contains(s, `<span class="kd">func</span>`) {
+		t.Errorf("a post's text that looks like a mark was changed, or code not highlighted:\n%s", s)
 	}
 }

@@ -139,9 +139,29 @@ func ResetPeakRSS() error {
 	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
 }
 
+// ReadRSSOf returns the resident set size of the process pid, and of it
+// the anonymous memory (heap, stacks) and the file pages mapped in (the
+// binary, the database), in bytes.
+func ReadRSSOf(pid int) (rss, anon, file uint64, err error) {
+	status := "/proc/" + strconv.Itoa(pid) + "/status"
+	if rss, err = readStatusOf(status, "VmRSS:"); err != nil {
+		return 0, 0, 0, err
+	}
+	if anon, err = readStatusOf(status, "RssAnon:"); err != nil {
+		return 0, 0, 0, err
+	}
+	if file, err = readStatusOf(status, "RssFile:"); err != nil {
+		return 0, 0, 0, err
+	}
+	return rss, anon, file, nil
+}
+
 // readStatus returns a size in kB from /proc/self/status, in bytes.
-func readStatus(key string) (uint64, error) {
-	b, err := os.ReadFile("/proc/self/status")
+func readStatus(key string) (uint64, error) { return readStatusOf("/proc/self/status", key) }
+
+// readStatusOf returns a size in kB from a status file, in bytes.
+func readStatusOf(file, key string) (uint64, error) {
+	b, err := os.ReadFile(file)
 	if err != nil {
 		return 0, err
 	}
@@ -156,7 +176,7 @@ func readStatus(key string) (uint64, error) {
 			return kb << 10, nil
 		}
 	}
-	return 0, fmt.Errorf("no %s in /proc/self/status", key)
+	return 0, fmt.Errorf("no %s in %s", key, file)
 }
 
 // WaitGoroutines waits until at most n goroutines are left, for up to

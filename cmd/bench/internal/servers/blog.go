@@ -23,6 +23,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/sshblog/sshblog/internal/app"
+	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/config"
 	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/server"
@@ -55,6 +56,7 @@ type Blog struct {
 	DB       store.Store
 	Renderer *render.Renderer // the server's render cache
 	Addr     string           // the SSH server's address
+	WebAddr  string           // the web's address
 	HostKey  gossh.PublicKey
 	Authors  []Author     // every author in the keys folder, one key each; AuthorName's first
 	Conns    *ConnCounter // the connections the SSH server accepted
@@ -89,6 +91,10 @@ type Setup struct {
 	// Limits keeps cmd/sshd's default connection limits; without it they
 	// are lifted, for the bench's many connections from one address.
 	Limits bool
+	// BaseURL is the blog's base-url setting; empty: none.
+	BaseURL string
+	// WebCache is the web-cache setting, in bytes; 0: its default.
+	WebCache int64
 }
 
 // StartBlog starts the blog as cmd/sshd does (app.Open), in s.Dir: a store
@@ -115,6 +121,8 @@ func StartBlog(s Setup) (*Blog, error) {
 		StatsDays:        400,
 		Store:            s.Store,
 		StorePrefix:      "/sshblog", // the setting's default
+		BaseURL:          s.BaseURL,
+		WebCache:         s.WebCache,
 	}
 	if s.Limits {
 		d, err := config.Load(nil, func(string) string { return "" }, io.Discard)
@@ -197,11 +205,22 @@ func (b *Blog) serve() error {
 		if err != nil {
 			return fmt.Errorf("listening for the web: %w", err)
 		}
+		b.WebAddr = wl.Addr().String()
 		go pprof.Do(ctx, pprof.Labels("server", "blog"), func(context.Context) {
 			_ = b.app.Web.Serve(wl, "", "")
 		})
 	}
 	return nil
+}
+
+// Service returns the blog the servers serve.
+func (b *Blog) Service() *blog.Service { return b.app.Blog }
+
+// Identity returns the identity of the i-th author, as the SSH server
+// would make it for their key.
+func (b *Blog) Identity(i int) blog.Identity {
+	a := b.Authors[i]
+	return blog.Identity{Author: a.Name, Key: string(a.Signer.PublicKey().Marshal())}
 }
 
 // findNewest notes the post a reader's list starts with, as a reader sees
