@@ -25,6 +25,7 @@ import (
 	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/util"
 
+	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/termtext"
 )
 
@@ -54,7 +55,10 @@ func newConverter() *converter {
 	c := &converter{codes: &codeSet{}}
 	c.md = goldmark.New(
 		goldmark.WithExtensions(extension.GFM, extension.DefinitionList, extension.Footnote),
-		goldmark.WithParserOptions(parser.WithAutoHeadingID()),
+		goldmark.WithParserOptions(parser.WithAutoHeadingID(),
+			// Nesting bounded as in the terminal: what a post of thousands of
+			// nested quotes costs grows far faster than its size.
+			parser.WithASTTransformers(util.Prioritized(render.FlattenDeep(render.MaxDepth), 100))),
 		goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(codeBlocks{c.codes}, 100))),
 	)
 	return c
@@ -90,6 +94,10 @@ func (c *codeSet) mark(i int) string { return "sshblog-code-" + c.nonce + "-" + 
 // are shown in caret notation (ESC as "^["), as in the terminal: raw, they
 // would reach whoever copies the text, and XML (the feed) forbids them.
 func (h *bodyHTML) render(markdown []byte) (template.HTML, error) {
+	if render.TooCostly(markdown) {
+		return template.HTML(`<p class="meta">This post is too large to lay out; it is shown as plain text.</p>` +
+			"<pre>" + template.HTMLEscapeString(termtext.Sanitize(string(markdown))) + "</pre>"), nil // #nosec: escaped just now
+	}
 	c := h.converters.Get().(*converter)
 	defer h.converters.Put(c)
 	var nonce [12]byte

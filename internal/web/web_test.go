@@ -694,3 +694,25 @@ func TestCodeBlocksAreEscaped(t *testing.T) {
 		t.Errorf("a post's text that looks like a mark was changed, or code not highlighted:\n%s", s)
 	}
 }
+
+// TestHostilePostsAreBounded: the web built every post's page ahead, and a
+// post of 800 KB of 16-deep quotes, or one of 10,000 nested quotes, cost
+// its converter hundreds of MiB. Nesting is capped as in the terminal, and
+// a post estimated too costly is shown as plain text, its text kept.
+func TestHostilePostsAreBounded(t *testing.T) {
+	s := newSite(t, Config{})
+	s.publish("deep", "---\ntitle: 만 겹\ndate: 2020-01-01\n---\n"+strings.Repeat(">", 10000)+" 만 겹 아래\n")
+	wide := strings.Repeat(strings.Repeat(">", 16)+" 깊다\n\n", 800<<10/26)
+	s.publish("wide", "---\ntitle: wide\ndate: 2020-01-01\n---\n"+wide)
+	deep := s.get("/posts/deep", browser)
+	if deep.status != http.StatusOK || !strings.Contains(deep.body, "만 겹 아래") {
+		t.Fatalf("the deep post: %d", deep.status)
+	}
+	if n := strings.Count(deep.body, "<blockquote>"); n > 16 {
+		t.Errorf("the deep post's page nests %d quotes; at most 16", n)
+	}
+	w := s.get("/posts/wide", browser)
+	if w.status != http.StatusOK || !strings.Contains(w.body, "shown as plain text") || !strings.Contains(w.body, "깊다") || strings.Contains(w.body, "<blockquote>") {
+		t.Errorf("the wide post is not shown as plain text with its text: %d, %d bytes", w.status, len(w.body))
+	}
+}
