@@ -170,12 +170,7 @@ func (s *Server) cachedRev(w http.ResponseWriter, r *http.Request, key string, r
 // want the same page at once share one build.
 func (s *Server) buildOnce(ctx context.Context, key, base string, rev uint64, build buildFunc, keep bool) (*page, error) {
 	if !keep {
-		p, err := s.build(ctx, base, build)
-		if err != nil {
-			return nil, err
-		}
-		p.unkept = true
-		return p, nil
+		return s.build(ctx, base, build)
 	}
 	var p *page
 	for range 3 { // a build joined may have begun before a change
