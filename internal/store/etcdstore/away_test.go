@@ -100,6 +100,9 @@ func TestFirstWriteFindsOut(t *testing.T) {
 	s := openOn(t, members)
 	members[1].Stop()
 	members[2].Stop()
+	// Stopping members takes a while: the store's own check may find the
+	// outage first, and then no write is the one to find out.
+	knewFirst := s.Unreachable()
 	start := time.Now()
 	_, err := s.Put(ctx, store.Change{Post: storetest.Parse(t, "a", "# a\n"), Author: "x"})
 	first := time.Since(start)
@@ -113,7 +116,10 @@ func TestFirstWriteFindsOut(t *testing.T) {
 	if !errors.Is(err, store.ErrUnavailable) || second > 100*time.Millisecond {
 		t.Errorf("second put: %v after %v, want ErrUnavailable at once", err, second)
 	}
-	if first < 500*time.Millisecond {
+	switch {
+	case knewFirst:
+		t.Logf("the store's check found the outage before the first write")
+	case first < 500*time.Millisecond:
 		t.Errorf("the first write gave up after %v, before its timeout", first)
 	}
 }
