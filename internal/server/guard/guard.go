@@ -121,9 +121,9 @@ type Session struct {
 // connection died.
 func (s *Session) Done() <-chan struct{} { return s.done }
 
-// Windows delivers the session's window changes, clamped, coalesced and
-// at most one per the guard's ResizeEvery. Nothing is ever blocked by not
-// reading it.
+// Windows delivers the session's terminal size, then its window changes,
+// clamped, coalesced and at most one per the guard's ResizeEvery. Nothing
+// is ever blocked by not reading it.
 func (s *Session) Windows() <-chan ssh.Window { return s.windows }
 
 // Context returns a context derived from parent that ends when the
@@ -370,12 +370,16 @@ func (f *filter) handle(req *gossh.Request) {
 	l := f.guard.limits
 	switch req.Type {
 	case "pty-req":
-		payload, ok := f.clampPty(req.Payload)
+		payload, w, ok := f.clampPty(req.Payload)
 		if !ok {
 			_ = req.Reply(false, nil)
 			return
 		}
 		req.Payload = payload
+		// The first window a program is told of is the terminal's own, as
+		// charm.land/ssh tells it: every session starts alike, whether or
+		// not its client sends a window change before the first frame.
+		f.session.offer(w)
 	case "window-change":
 		w, ok := f.window(req.Payload)
 		if ok {
@@ -428,15 +432,15 @@ func (f *filter) refuse(req *gossh.Request, reason string) {
 }
 
 // clampPty returns a pty-req payload with the terminal clamped to the
-// limits, or false if it is malformed.
-func (f *filter) clampPty(p []byte) ([]byte, bool) {
+// limits, and that window, or false if it is malformed.
+func (f *filter) clampPty(p []byte) ([]byte, ssh.Window, bool) {
 	term, rest, ok := cutString(p)
 	if !ok || len(term) > maxTerm || len(rest) < 16 {
-		return nil, false
+		return nil, ssh.Window{}, false
 	}
 	w, ok := f.window(rest[:16])
 	if !ok {
-		return nil, false
+		return nil, ssh.Window{}, false
 	}
 	out := make([]byte, 0, len(p))
 	out = binary.BigEndian.AppendUint32(out, uint32(len(term)))
@@ -444,7 +448,7 @@ func (f *filter) clampPty(p []byte) ([]byte, bool) {
 	out = binary.BigEndian.AppendUint32(out, uint32(w.Width))
 	out = binary.BigEndian.AppendUint32(out, uint32(w.Height))
 	out = append(out, rest[8:]...) // pixels and modes as sent
-	return out, true
+	return out, w, true
 }
 
 // maxTerm is the longest TERM a pty request may name.

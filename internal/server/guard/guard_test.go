@@ -22,7 +22,8 @@ import (
 type seen struct {
 	mu       sync.Mutex
 	started  int
-	windows  []ssh.Window // the PTY's window, then each change delivered
+	ptys     []ssh.Window // each session's PTY's window
+	windows  []ssh.Window // each window delivered: the terminal's, then its changes
 	env      []string
 	commands [][]string
 	ended    chan struct{} // a session's Done was closed
@@ -53,7 +54,7 @@ func serve(t *testing.T, l guard.Limits) (string, *seen, *syncBuffer) {
 				sn.env = append(sn.env, sess.Environ()...)
 				sn.commands = append(sn.commands, sess.Command())
 				if isPty {
-					sn.windows = append(sn.windows, pty.Window)
+					sn.ptys = append(sn.ptys, pty.Window)
 				}
 			})
 			if gs == nil {
@@ -153,7 +154,7 @@ func TestHugeTerminalIsClamped(t *testing.T) {
 	waitFor(t, "the window change", func() bool { sn.mu.Lock(); defer sn.mu.Unlock(); return len(sn.windows) == 2 })
 	sn.mu.Lock()
 	defer sn.mu.Unlock()
-	for i, w := range sn.windows {
+	for i, w := range append(sn.ptys, sn.windows...) {
 		if w.Width != l.MaxWidth || w.Height != l.MaxHeight {
 			t.Errorf("window %d: %dx%d, want it clamped to %dx%d", i, w.Width, w.Height, l.MaxWidth, l.MaxHeight)
 		}
@@ -362,16 +363,16 @@ func TestScreensTogetherAreBounded(t *testing.T) {
 		ch.SendRequest("shell", true, nil)
 		chans = append(chans, ch)
 	}
-	waitFor(t, "four sessions", func() bool { sn.mu.Lock(); defer sn.mu.Unlock(); return len(sn.windows) == 4 })
+	waitFor(t, "four sessions", func() bool { sn.mu.Lock(); defer sn.mu.Unlock(); return len(sn.ptys) == 4 })
 	sn.mu.Lock()
 	cells := 0
-	for _, w := range sn.windows {
+	for _, w := range sn.ptys {
 		if w.Width < 80 || w.Height < 24 {
 			t.Errorf("a session got %dx%d, less than 80x24", w.Width, w.Height)
 		}
 		cells += w.Width*w.Height - guard.BaseCells
 	}
-	t.Logf("four asked 1000x1000 and got %v", sn.windows)
+	t.Logf("four asked 1000x1000 and got %v", sn.ptys)
 	sn.mu.Unlock()
 	if cells > l.ExtraCells {
 		t.Errorf("the sessions hold %d cells beyond 80x24 each; the budget is %d", cells, l.ExtraCells)
@@ -385,10 +386,10 @@ func TestScreensTogetherAreBounded(t *testing.T) {
 	}
 	ch.SendRequest("pty-req", true, ptyReq(300, 100))
 	ch.SendRequest("shell", true, nil)
-	waitFor(t, "the fifth session", func() bool { sn.mu.Lock(); defer sn.mu.Unlock(); return len(sn.windows) == 5 })
+	waitFor(t, "the fifth session", func() bool { sn.mu.Lock(); defer sn.mu.Unlock(); return len(sn.ptys) == 5 })
 	sn.mu.Lock()
 	defer sn.mu.Unlock()
-	if w := sn.windows[4]; w.Width != 300 || w.Height != 100 {
+	if w := sn.ptys[4]; w.Width != 300 || w.Height != 100 {
 		t.Errorf("after a full screen was given back, a new session got %dx%d", w.Width, w.Height)
 	}
 }
