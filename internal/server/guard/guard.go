@@ -274,6 +274,18 @@ func (g *Guard) unregister(s *Session) {
 	s.mu.Unlock()
 }
 
+// first gives the terminal's own size. It does not count against the
+// rate: a client that resizes right after it starts (a terminal settling)
+// has that change given at once, as before the guard.
+func (s *Session) first(w ssh.Window) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latest = w
+	last := s.last
+	s.giveLocked()
+	s.last = last
+}
+
 // offer takes a window change: it is given at once if the interval since
 // the last one is up, else when it is, unless a later one replaces it.
 func (s *Session) offer(w ssh.Window) {
@@ -379,7 +391,7 @@ func (f *filter) handle(req *gossh.Request) {
 		// The first window a program is told of is the terminal's own, as
 		// charm.land/ssh tells it: every session starts alike, whether or
 		// not its client sends a window change before the first frame.
-		f.session.offer(w)
+		f.session.first(w)
 	case "window-change":
 		w, ok := f.window(req.Payload)
 		if ok {
