@@ -151,6 +151,7 @@ type Store interface {
 	Archive
 	Watcher
 	Reviews
+	Files
 	io.Closer
 }
 

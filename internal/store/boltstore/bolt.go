@@ -54,6 +54,8 @@ type DB struct {
 	snapMu sync.RWMutex
 
 	changes store.Signal // notified after each committed write
+
+	files store.FileIndex // the files' entries (files.go)
 }
 
 // DB is a store.Store.
@@ -109,6 +111,9 @@ func openFile(path string, readOnly bool, opts []Option) (*DB, error) {
 	}
 	if err == nil {
 		err = db.reload()
+	}
+	if err == nil {
+		err = b.View(db.loadFiles)
 	}
 	if err != nil {
 		b.Close()

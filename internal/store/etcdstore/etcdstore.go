@@ -85,6 +85,10 @@ type Store struct {
 	mirror  *mirror.Mirror // the posts and aliases, kept current
 	bodies  *bodies        // revisions read, and every current one
 	history *histories     // the histories read, and every post's
+
+	files     store.FileIndex    // the files' entries and stored lengths (files.go)
+	filesStop context.CancelFunc // ends watchFiles
+	filesDone chan struct{}      // closed when watchFiles has ended
 }
 
 var _ store.Store = (*Store)(nil)
@@ -149,6 +153,15 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		cli.Close()
 		return nil, fmt.Errorf("etcdstore: loading %s: %w", prefix, err)
 	}
+	rev, err := s.loadFiles(ctx)
+	if err != nil {
+		s.mirror.Close()
+		cli.Close()
+		return nil, fmt.Errorf("etcdstore: loading the files of %s: %w", prefix, err)
+	}
+	wctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	s.filesStop, s.filesDone = stop, make(chan struct{})
+	go s.watchFiles(wctx, rev)
 	return s, nil
 }
 
@@ -167,6 +180,8 @@ func (s *Store) CertKeys() (*clientv3.Client, string) { return s.cli, s.keys.TLS
 
 // Close stops the watch and the connection.
 func (s *Store) Close() error {
+	s.filesStop()
+	<-s.filesDone
 	s.mirror.Close()
 	if err := s.cli.Close(); err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("etcdstore: closing: %w", err)

@@ -1,6 +1,7 @@
 package etcdstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -286,5 +287,32 @@ func TestImportStoppedSaysWhere(t *testing.T) {
 		t.Logf("%v", err)
 	default:
 		t.Errorf("import: %v", err)
+	}
+}
+
+// TestFilesReachOtherServers: a file stored through one server is listed
+// and read on another, and on one opened later.
+func TestFilesReachOtherServers(t *testing.T) {
+	ctx := context.Background()
+	e := startEtcd(t)
+	a, b := e.open(t, "/blog", nil), e.open(t, "/blog", nil)
+	data := bytes.Repeat([]byte{0x89, 'P', 'N', 'G'}, 400_000) // 1.6 MB: four pieces
+	f := store.File{Hash: store.HashOf(data), Size: int64(len(data)), Type: "image/png"}
+	if _, err := a.PutFiles(ctx, []store.FileChange{{Path: "/assets/x.png", Author: "ash", File: f, Data: data}}); err != nil {
+		t.Fatal(err)
+	}
+	if !waitFor(func() bool { _, ok := b.FileEntry("/assets/x.png"); return ok }) {
+		t.Fatal("the other server did not hear of the file")
+	}
+	if b.MediaSize() != int64(len(data)) {
+		t.Errorf("the other server counts %d bytes of media, want %d", b.MediaSize(), len(data))
+	}
+	got, err := b.FileData(ctx, f.Hash)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("the other server read %d bytes, %v", len(got), err)
+	}
+	c := e.open(t, "/blog", nil)
+	if fe, ok := c.FileEntry("/assets/x.png"); !ok || fe.Hash != f.Hash || c.MediaSize() != int64(len(data)) {
+		t.Errorf("a server opened later: %+v, %v, media %d", fe, ok, c.MediaSize())
 	}
 }

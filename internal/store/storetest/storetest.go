@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 		{"WriteTo", testWriteTo},
 		{"ProposalsWaitForReview", testProposalsWaitForReview},
 		{"ApproveOnce", testApproveOnce},
+		{"Files", testFiles},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, open) })

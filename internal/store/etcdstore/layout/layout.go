@@ -11,6 +11,10 @@
 //	P/proposals/SLUG/%016x        a proposal, encoded as by store.EncodeProposal
 //	P/open/SLUG/%016x             "" while that proposal is open
 //	P/stats/SLUG/YYYYMMDD/SOURCE  a day's read counts, encoded as by store.EncodeCount
+//	P/uploads/entries/PATH        JSON store.FileEntry: a file's current state (PATH starts with /)
+//	P/uploads/revs/PH/%016x       JSON store.FileRevision; PH is the hex SHA-256 of PATH, cut to 32 digits
+//	P/uploads/sizes/HASH          the length of the bytes whose SHA-256 is HASH, once all are stored
+//	P/uploads/chunks/HASH/%04x    those bytes, in pieces of ChunkSize
 //	P/tls/...                     the web's certificates, account keys and locks (package certstore)
 //
 // A post's history is kept under a stable id given when the post is first
@@ -23,6 +27,7 @@ package layout
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"strconv"
@@ -98,6 +103,40 @@ func (k Keys) Stats(slug string) string {
 // of the locks that let one server at a time ask the CA for them (package
 // certstore keeps it); it lies outside Watched.
 func (k Keys) TLS() string { return k.prefix + "tls/" }
+
+// ChunkSize is the most bytes of a file one key holds: well below etcd's
+// default request limit of 1.5 MiB.
+const ChunkSize = 512 << 10
+
+// FileEntries is the folder of the files' current entries; FileEntry(path)
+// is in it. It lies outside Watched: the etcd store watches it itself.
+func (k Keys) FileEntries() string { return k.prefix + "uploads/entries" }
+
+// FileEntry is the key of the current entry of the file at path.
+func (k Keys) FileEntry(path string) string { return k.FileEntries() + path }
+
+// FileRevisions is the folder of the revisions of the file at path.
+func (k Keys) FileRevisions(path string) string {
+	sum := sha256.Sum256([]byte(path))
+	return k.prefix + "uploads/revs/" + hex.EncodeToString(sum[:16]) + "/"
+}
+
+// FileRevision is the key of revision rev of the file at path.
+func (k Keys) FileRevision(path string, rev uint64) string {
+	return numbered(k.FileRevisions(path), rev)
+}
+
+// Sizes is the folder of the stored bytes' lengths; Size(hash) is in it.
+func (k Keys) Sizes() string { return k.prefix + "uploads/sizes/" }
+
+// Size is the key whose presence says the bytes hash are all stored.
+func (k Keys) Size(hash string) string { return k.Sizes() + hash }
+
+// Chunks is the folder of the pieces of the bytes hash.
+func (k Keys) Chunks(hash string) string { return k.prefix + "uploads/chunks/" + hash + "/" }
+
+// Chunk is the key of piece n of the bytes hash.
+func (k Keys) Chunk(hash string, n int) string { return fmt.Sprintf("%s%04x", k.Chunks(hash), n) }
 
 // Watched is the range [from, to) every server watches: the aliases, the
 // schema, the open proposals and the post records.
