@@ -33,6 +33,12 @@ type Config struct {
 	// MaxImport is the largest archive Import reads, in bytes; 0 means no
 	// limit beyond the posts'.
 	MaxImport int64
+	// MaxFileSize is the largest file accepted, in bytes; 0 means
+	// DefaultMaxFileSize.
+	MaxFileSize int64
+	// MaxMedia bounds the distinct bytes of all the blog's files; 0 means
+	// DefaultMaxMedia.
+	MaxMedia int64
 	// Log receives one line per change; nil discards them.
 	Log *slog.Logger
 	// Stats counts reads; nil counts none (the stats setting is off).
@@ -56,6 +62,7 @@ type Service struct {
 	log  *slog.Logger
 	find finder
 	seen lastShown // what each reviewer last viewed, for approve without a number
+	uses fileUses  // which posts show each file, for the files command
 }
 
 // New returns the blog kept in st: a bbolt file (*boltstore.DB) or etcd
