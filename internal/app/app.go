@@ -216,6 +216,8 @@ func open(cfg config.Config, db store.Store, log *slog.Logger) (*App, error) {
 		Location:    cfg.Location,
 		MaxPostSize: cfg.MaxPostSize,
 		MaxImport:   cfg.MaxImport,
+		MaxFileSize: cfg.MaxFileSize,
+		MaxMedia:    cfg.MaxMedia,
 		Log:         log,
 		Stats:       counts,
 		Review:      cfg.Review,

@@ -16,7 +16,6 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/sshblog/sshblog/internal/media"
-	"github.com/sshblog/sshblog/internal/post"
 	"github.com/sshblog/sshblog/internal/store"
 )
 
@@ -336,9 +335,14 @@ func (b *Service) ImageFile(ctx context.Context, slug, ref string) (string, []by
 	return e.Hash, data, nil
 }
 
-// MissingImages returns the local images p shows that the blog has no file
-// for, as written, for a warning when it is published.
-func (b *Service) MissingImages(p *post.Post) []string {
+// MissingImages returns the local images the post slug, whose markdown is
+// src, shows that the blog has no file for, as written, for a warning when
+// it is published.
+func (b *Service) MissingImages(slug string, src []byte) []string {
+	p, err := b.parseStored(src, slug)
+	if err != nil {
+		return nil
+	}
 	var out []string
 	for _, img := range p.Images() {
 		if fp, ok := ResolveImage(p.Slug, img.Ref); ok {

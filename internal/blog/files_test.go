@@ -94,8 +94,7 @@ func TestFiles(t *testing.T) {
 		t.Errorf("a remote image: %v", err)
 	}
 	r, _ := b.Get(ctx, ash, "pics")
-	p, _ := b.parseStored(r.Source, "pics")
-	if got := b.MissingImages(p); len(got) != 1 || got[0] != "pic.png" {
+	if got := b.MissingImages("pics", r.Source); len(got) != 1 || got[0] != "pic.png" {
 		t.Errorf("MissingImages = %q", got)
 	}
 	uses, err := b.Files(ctx, Identity{}, "/assets")

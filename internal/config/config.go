@@ -60,6 +60,8 @@ type Config struct {
 	ScreenRelease    time.Duration // 0: a session keeps its copy of the screen
 	MaxPostSize      int64         // bytes, at most post.MaxSize
 	MaxImport        int64         // bytes
+	MaxFileSize      int64         // bytes: the largest file
+	MaxMedia         int64         // bytes: all files, each distinct one once
 	RenderCache      int64         // bytes of rendered posts kept; 0: none
 	RenderJobs       int           // renders at once; 0: the number of CPUs
 	MemoryLimit      int64         // a soft limit of the process's memory, bytes; 0: none

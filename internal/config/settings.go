@@ -89,6 +89,8 @@ func settings() []setting {
 		field("hyperlinks", "on", "links in posts are clickable (OSC 8) in terminals that know them, over ssh -t only: on or off", func(c *Config) *bool { return &c.Hyperlinks }, parseOnOff, formatOnOff),
 		field("reading-width", "100", "the widest a post is laid out in the reader and by read with ssh -t, in columns, however wide the window, as glow and browsers do (0: the window's width; else 20 to 500)", func(c *Config) *int { return &c.ReadingWidth }, parseReadingWidth, strconv.Itoa),
 		field("max-import", "256MiB", "the largest archive the import command reads, such as 64MiB or 1GiB", func(c *Config) *int64 { return &c.MaxImport }, parseSize, formatSize),
+		field("max-file-size", "10MiB", "the largest file (image, attachment) an author may store", func(c *Config) *int64 { return &c.MaxFileSize }, parseSize, formatSize),
+		field("max-media", "1GiB", "the most bytes all the blog's files may take (each distinct file counted once)", func(c *Config) *int64 { return &c.MaxMedia }, parseSize, formatSize),
 		field("store", "bolt", "where the blog is kept: bolt (the file in data) or etcd://HOST:2379[,HOST:2379...] (several servers share one blog)", func(c *Config) *string { return &c.Store }, parseStore, ident).quoted(),
 		text("store-prefix", "/sshblog", "with etcd: the blog's key prefix, so that several blogs share a cluster", func(c *Config) *string { return &c.StorePrefix }),
 		text("etcd-ca", "", "with etcd: the CA certificate file of the cluster (TLS)", func(c *Config) *string { return &c.EtcdCA }),

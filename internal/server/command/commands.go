@@ -84,6 +84,7 @@ func commands() []command {
 		{"cat", "SLUG[@REV]", "print a post's markdown as stored (or revision REV)", false, cmdCat},
 		{"read", "SLUG [--width N] [--body]", "print a post rendered for the terminal, after its header (--body: without)", false, cmdRead},
 		{"history", "SLUG", "list a post's revisions: REV<TAB>TIME<TAB>AUTHOR<TAB>WHAT", false, cmdHistory},
+		{"files", "[PREFIX]", "list the blog's files (images, attachments): PATH<TAB>SIZE<TAB>TYPE<TAB>POSTS", false, cmdFiles},
 		{"diff", "SLUG [N [M]]", "show what changed between two revisions", false, cmdDiff},
 		{"whoami", "", "say whether you are an author or a reader", false, cmdWhoami},
 		{"help", "", "list the commands", false, cmdHelp},

@@ -238,3 +238,35 @@ func cmdHelp(c *call) error {
 	b.WriteString("With no command and a terminal (ssh -t HOST), browse the blog.\n")
 	return c.print(b.String())
 }
+
+// cmdFiles lists the blog's files under a prefix, with the posts that show
+// each: PATH<TAB>SIZE<TAB>TYPE<TAB>POSTS (slugs, comma-separated; "-" for
+// none).
+func cmdFiles(c *call) error {
+	if len(c.args) > 1 {
+		return usageError{"expected at most one PREFIX"}
+	}
+	prefix := ""
+	if len(c.args) == 1 {
+		prefix = c.args[0]
+	}
+	files, err := c.Blog.Files(c.ctx, c.ID, prefix)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	for _, f := range files {
+		posts := strings.Join(f.Posts, ",")
+		if posts == "" {
+			posts = "-"
+		}
+		fmt.Fprintf(&b, "%s\t%d\t%s\t%s\n", termtext.SanitizeLine(f.Path), f.Size, f.Type, posts)
+	}
+	return c.print(b.String())
+}
+
+// imagePath is where the image ref of the post slug is looked for.
+func imagePath(slug, ref string) string {
+	p, _ := blog.ResolveImage(slug, ref)
+	return p
+}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/render"
@@ -59,6 +60,10 @@ func cmdPublish(c *call) error {
 	}
 	if w := render.Check(src); w != "" {
 		c.warn(errors.New(w))
+	}
+	for _, ref := range c.Blog.MissingImages(res.Slug, src) {
+		c.warn(fmt.Errorf("warning: %s: the image %s is not a file of the blog (scp it to HOST:%s)",
+			res.Slug, termtext.SanitizeLine(ref), strings.TrimPrefix(imagePath(res.Slug, ref), "/")))
 	}
 	if res.Unchanged {
 		return c.printf("unchanged %s rev %d\n", res.Slug, res.Rev)

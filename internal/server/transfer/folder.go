@@ -1,6 +1,7 @@
-// Package transfer serves the blog as one folder of SLUG.md files over scp
-// (the old protocol run as a command, `scp -O`) and sftp (which today's scp
-// uses too). Every file operation is a call into the blog, which decides
+// Package transfer serves the blog as a folder over scp (the old protocol
+// run as a command, `scp -O`) and sftp (which today's scp uses too): its
+// top holds a SLUG.md file for each post, and the blog's files (images,
+// attachments) are at their paths, in folders such as assets/. Every file operation is a call into the blog, which decides
 // what the client may see and change; uploads are read into bounded
 // buffers, never past the blog's post size limit whatever sizes or offsets
 // a client claims.
@@ -20,9 +21,9 @@ import (
 	"github.com/sshblog/sshblog/internal/termtext"
 )
 
-// The blog as a folder: scp and sftp both see one flat folder of SLUG.md
-// files. This file holds what the two protocols share; scp.go and sftp.go
-// only translate.
+// The blog as a folder: scp and sftp both see the posts as SLUG.md files at
+// the top, and files at their paths (files.go). This file holds what the
+// two protocols share; scp.go and sftp.go only translate.
 
 // fileExt is the extension of every post seen as a file.
 const fileExt = ".md"
@@ -40,7 +41,7 @@ func slugOfFile(name string) (string, error) {
 	clean := path.Clean("/" + name)
 	dir, file := path.Split(clean)
 	if dir != "/" || strings.Contains(name, "..") {
-		return "", fmt.Errorf("%q: the blog is one folder; no subfolders", termtext.SanitizeLine(name))
+		return "", fmt.Errorf("%q: posts are SLUG.md files at the blog's top; no subfolders", termtext.SanitizeLine(name))
 	}
 	if !strings.HasSuffix(file, fileExt) {
 		return "", fmt.Errorf("%q: post files are named SLUG.md", termtext.SanitizeLine(name))
@@ -53,24 +54,28 @@ func slugOfFile(name string) (string, error) {
 }
 
 // targetFile is the file an upload to target writes, name being the name
-// of the file the client sent: the target's own name is the slug, except
-// when the target is the blog's folder ("", ".", "~", "/"), which takes
-// name. A target ending in "/" names a folder, and the blog has no other;
-// a target in a subfolder, not named SLUG.md or with a bad slug is refused
-// too, each with its reason.
+// of the file the client sent: the target itself, except when it is the
+// blog's top folder ("", ".", "~", "/"), which takes name, or another
+// folder (ending in "/"), which takes name under it. A post (SLUG.md) goes
+// only at the top, with a good slug; any other name is a file's path.
 func targetFile(target, name string) (string, error) {
-	if isFolder(target) {
-		return name, nil
-	}
-	if strings.HasSuffix(target, "/") {
-		return "", fmt.Errorf("%q: no such folder; the blog is one folder of SLUG.md files", termtext.SanitizeLine(target))
+	switch {
+	case isFolder(target):
+		target = name
+	case strings.HasSuffix(target, "/"):
+		target += path.Base(name)
 	}
 	target = strings.TrimPrefix(target, "~/")
-	if _, err := slugOfFile(target); err != nil {
-		return "", err
+	if isPost(target) {
+		if _, err := slugOfFile(target); err != nil {
+			return "", err
+		}
 	}
 	return target, nil
 }
+
+// isPost reports whether name is a post's (SLUG.md) rather than a file's.
+func isPost(name string) bool { return strings.HasSuffix(name, fileExt) }
 
 // isFolder reports whether target names the blog's folder.
 func isFolder(target string) bool {
@@ -81,7 +86,8 @@ func isFolder(target string) bool {
 	return false
 }
 
-// Folder is the blog as one client sees it: a folder of SLUG.md files.
+// Folder is the blog as one client sees it: SLUG.md files and the blog's
+// files at their paths.
 type Folder struct {
 	Blog    *blog.Service
 	ID      blog.Identity   // who the client is
@@ -102,8 +108,11 @@ func (c *Folder) files() ([]postFile, error) {
 	return out, nil
 }
 
-// stat returns the file of one post.
+// stat returns the file of one post, or a blog's file.
 func (c *Folder) stat(name string) (postFile, error) {
+	if !isPost(name) {
+		return c.statBlogFile(name)
+	}
 	slug, err := slugOfFile(name)
 	if err != nil {
 		return postFile{}, err
@@ -115,8 +124,12 @@ func (c *Folder) stat(name string) (postFile, error) {
 	return postFile{name: e.Slug + fileExt, size: e.Size, modTime: e.Updated}, nil
 }
 
-// readFile returns the markdown of the post named by a file name.
+// readFile returns the markdown of the post named by a file name, or the
+// bytes of a file.
 func (c *Folder) readFile(name string) ([]byte, error) {
+	if !isPost(name) {
+		return c.readBlogFile(name)
+	}
 	slug, err := slugOfFile(name)
 	if err != nil {
 		return nil, err
@@ -133,6 +146,10 @@ func (c *Folder) removeFile(name string) error {
 	if !c.ID.IsAuthor() {
 		return blog.ErrNotAuthor
 	}
+	if !isPost(name) {
+		_, err := c.Blog.RemoveFile(c.Ctx, c.ID, name)
+		return err
+	}
 	slug, err := slugOfFile(name)
 	if err != nil {
 		return err
@@ -145,6 +162,13 @@ func (c *Folder) removeFile(name string) error {
 func (c *Folder) renameFile(from, to string) error {
 	if !c.ID.IsAuthor() {
 		return blog.ErrNotAuthor
+	}
+	if !isPost(from) || !isPost(to) {
+		if isPost(from) != isPost(to) {
+			return fmt.Errorf("%q: a post stays a SLUG.md file and a file keeps its extension", termtext.SanitizeLine(to))
+		}
+		_, err := c.Blog.RenameFile(c.Ctx, c.ID, from, to)
+		return err
 	}
 	oldSlug, err := slugOfFile(from)
 	if err != nil {

@@ -176,22 +176,23 @@ func (h legacyScp) NewFileEntry(sess ssh.Session, name string) (*scp.FileEntry, 
 	}, nil, nil
 }
 
-// Mkdir refuses folders.
-func (h legacyScp) Mkdir(ssh.Session, *scp.DirEntry) error {
-	return fmt.Errorf("the blog is one folder; no subfolders")
-}
+// Mkdir accepts a folder: folders exist while files are in them.
+func (h legacyScp) Mkdir(ssh.Session, *scp.DirEntry) error { return nil }
 
 // Write publishes one uploaded file. A claimed size over the limit is
 // refused before a byte of it is read.
 func (h legacyScp) Write(sess ssh.Session, entry *scp.FileEntry) (int64, error) {
 	c := h.folder(sess)
 	target := scp.GetInfo(sess.Command()).Path
-	if slices.Contains(sess.Command(), "-d") && !isFolder(target) { // several files, one name
-		return 0, fmt.Errorf("%q: no such folder; several files go to the blog's folder (HOST:)", termtext.SanitizeLine(target))
+	if slices.Contains(sess.Command(), "-d") && !isFolder(target) && !strings.HasSuffix(target, "/") { // several files, one name
+		target += "/"
 	}
 	name, err := targetFile(target, entry.Name)
 	if err != nil {
 		return 0, err
+	}
+	if !isPost(name) {
+		return c.writeBlogFile(name, entry.Size, entry.Reader)
 	}
 	u, err := c.newUpload(name)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path"
 	"time"
 
 	"charm.land/ssh"
@@ -70,8 +71,16 @@ func (h sftpFiles) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 	return bytes.NewReader(data), nil
 }
 
-// Filewrite opens an upload; it is published when the client closes it.
+// Filewrite opens an upload; it is published (a post) or stored (a file)
+// when the client closes it.
 func (h sftpFiles) Filewrite(r *sftp.Request) (io.WriterAt, error) {
+	if !isPost(r.Filepath) {
+		u, err := h.c.newFileUpload(r.Filepath)
+		if err != nil {
+			return nil, h.failed(err)
+		}
+		return sftpFileUpload{u, h}, nil
+	}
 	u, err := h.c.newUpload(r.Filepath)
 	if err != nil {
 		return nil, h.failed(err)
@@ -90,12 +99,23 @@ func (u sftpUpload) Close() error {
 	return u.h.failed(u.upload.Close())
 }
 
+// sftpFileUpload is a file's upload whose failure to be stored is reported.
+type sftpFileUpload struct {
+	*fileUpload
+	h sftpFiles
+}
+
+// Close stores the file, reporting why not.
+func (u sftpFileUpload) Close() error {
+	return u.h.failed(u.fileUpload.Close())
+}
+
 // Filecmd handles remove and rename; setting times or modes is accepted
 // and ignored, and folders cannot be made.
 func (h sftpFiles) Filecmd(r *sftp.Request) error {
 	switch r.Method {
-	case "Setstat":
-		return nil
+	case "Setstat", "Mkdir":
+		return nil // folders exist while files are in them
 	case "Remove":
 		return h.failed(h.c.removeFile(r.Filepath))
 	case "Rename", "PosixRename":
@@ -109,21 +129,20 @@ func (h sftpFiles) Filecmd(r *sftp.Request) error {
 func (h sftpFiles) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 	switch r.Method {
 	case "List":
-		if r.Filepath != "/" && r.Filepath != "" && r.Filepath != "." {
-			return nil, os.ErrNotExist
-		}
-		files, err := h.c.files()
+		infos, ok, err := h.c.folderEntries(r.Filepath)
 		if err != nil {
 			return nil, sftpError(err)
 		}
-		infos := make(listerAt, len(files))
-		for i, f := range files {
-			infos[i] = fileInfo{f}
+		if !ok {
+			return nil, os.ErrNotExist
 		}
-		return infos, nil
+		return listerAt(infos), nil
 	case "Stat", "Lstat":
 		if r.Filepath == "/" || r.Filepath == "" || r.Filepath == "." {
-			return listerAt{dirInfo{}}, nil
+			return listerAt{dirInfo{name: "/"}}, nil
+		}
+		if !isPost(r.Filepath) && h.c.isBlogFolder(r.Filepath) {
+			return listerAt{dirInfo{name: path.Base(r.Filepath)}}, nil
 		}
 		f, err := h.c.stat(r.Filepath)
 		if err != nil {
@@ -174,13 +193,3 @@ func (i fileInfo) Mode() fs.FileMode  { return 0o644 }
 func (i fileInfo) ModTime() time.Time { return i.f.modTime }
 func (i fileInfo) IsDir() bool        { return false }
 func (i fileInfo) Sys() any           { return nil }
-
-// dirInfo is the blog's one folder.
-type dirInfo struct{}
-
-func (dirInfo) Name() string       { return "/" }
-func (dirInfo) Size() int64        { return 0 }
-func (dirInfo) Mode() fs.FileMode  { return fs.ModeDir | 0o755 }
-func (dirInfo) ModTime() time.Time { return time.Time{} }
-func (dirInfo) IsDir() bool        { return true }
-func (dirInfo) Sys() any           { return nil }

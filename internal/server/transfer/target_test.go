@@ -19,10 +19,15 @@ func TestTargetFileNamesThePost(t *testing.T) {
 		{target: "../x.md", err: "no subfolders"},
 		{target: "sub/y.md", err: "no subfolders"},
 		{target: "bad name.md", err: "bad name.md"},
-		{target: "dir/", err: `"dir/": no such folder`},
-		{target: "notes.txt", err: "SLUG.md"},
+		{target: "dir/", err: `"dir/a.md": posts are SLUG.md files at the blog's top`},
+		{target: "notes.txt", want: "notes.txt"},
+		{target: "assets/posts/", err: "no subfolders"},
+		{target: "~/assets/x.png", want: "assets/x.png"},
 	} {
 		got, err := targetFile(tc.target, "a.md")
+		if tc.target == "~/assets/x.png" || tc.target == "notes.txt" {
+			got, err = targetFile(tc.target, "diagram.svg")
+		}
 		switch {
 		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
 			t.Errorf("targetFile(%q) = %q, %v; want an error saying %q", tc.target, got, err, tc.err)
