@@ -15,6 +15,8 @@ type Change struct {
 	// and see them now: a post new to readers is in After alone, one they
 	// no longer see in Before alone. Each is sorted by slug.
 	Before, After []store.Entry
+	// Files are the paths of the files stored, changed or removed, sorted.
+	Files []string
 }
 
 // Slugs returns the slugs of the posts that changed, each once, sorted.
@@ -33,14 +35,15 @@ func (c Change) Slugs() []string {
 // ReaderWatch follows what changes for readers (an [Identity] with no
 // key): see [Service.WatchReaders].
 type ReaderWatch struct {
-	b    *Service
-	seen map[string]store.Entry
+	b     *Service
+	seen  map[string]store.Entry
+	files map[string]store.FileEntry
 }
 
 // WatchReaders notes the posts readers see now and returns the watch of
 // what changes for them from here on; its Run reports each change.
 func (b *Service) WatchReaders(ctx context.Context) *ReaderWatch {
-	return &ReaderWatch{b: b, seen: b.readerEntries(ctx)}
+	return &ReaderWatch{b: b, seen: b.readerEntries(ctx), files: b.fileEntries()}
 }
 
 // Run calls fn with what changed for readers since WatchReaders, or since
@@ -55,10 +58,13 @@ func (w *ReaderWatch) Run(ctx context.Context, fn func(Change)) {
 		if now == nil { // not listed: the next change tries again
 			return
 		}
-		if c := changed(w.seen, now); len(c.Before)+len(c.After) > 0 {
+		files := w.b.fileEntries()
+		c := changed(w.seen, now)
+		c.Files = changedFiles(w.files, files)
+		if len(c.Before)+len(c.After)+len(c.Files) > 0 {
 			fn(c)
 		}
-		w.seen = now
+		w.seen, w.files = now, files
 	})
 }
 
@@ -73,6 +79,28 @@ func (b *Service) readerEntries(ctx context.Context) map[string]store.Entry {
 	for _, e := range es {
 		out[e.Slug] = e
 	}
+	return out
+}
+
+// fileEntries is the files' entries, by path.
+func (b *Service) fileEntries() map[string]store.FileEntry {
+	all := b.st.Files()
+	out := make(map[string]store.FileEntry, len(all))
+	for _, e := range all {
+		out[e.Path] = e
+	}
+	return out
+}
+
+// changedFiles is the paths whose file differs between two views, sorted.
+func changedFiles(before, after map[string]store.FileEntry) []string {
+	var out []string
+	for p, e := range after {
+		if old, ok := before[p]; !ok || old.Rev != e.Rev {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
 	return out
 }
 

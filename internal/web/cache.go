@@ -63,6 +63,7 @@ const (
 )
 
 func depPost(slug string) string   { return "post " + slug }
+func depFile(path string) string   { return "file " + path }
 func depTag(tag string) string     { return "tag " + strings.ToLower(tag) }
 func depTagFeed(tag string) string { return "tag feed " + strings.ToLower(tag) }
 func isListDep(dep string) bool    { return dep == depLists || strings.HasPrefix(dep, "tag ") }

@@ -143,7 +143,7 @@ func (s *Server) atomEntry(ctx context.Context, base, host string, e store.Entry
 		return atomEntry{}, fmt.Errorf("reading the history of %s: %w", e.Slug, err)
 	}
 	born = born.UTC()
-	body, err := s.bodyOf(rev.Slug, rev.Rev, p.Body)
+	body, _, err := s.bodyOf(rev.Slug, rev.Rev, p.Body)
 	if err != nil {
 		return atomEntry{}, err
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"html"
 	"html/template"
 	"regexp"
 	"runtime"
@@ -46,20 +47,22 @@ type bodyHTML struct {
 // converter is a goldmark converter with the code blocks of the
 // conversion under way: one conversion at a time.
 type converter struct {
-	md    goldmark.Markdown
-	codes *codeSet
+	md     goldmark.Markdown
+	codes  *codeSet
+	images *imageSet
 }
 
 // newConverter makes a converter.
 func newConverter() *converter {
-	c := &converter{codes: &codeSet{}}
+	c := &converter{codes: &codeSet{}, images: &imageSet{}}
 	c.md = goldmark.New(
 		goldmark.WithExtensions(extension.GFM, extension.DefinitionList, extension.Footnote),
 		goldmark.WithParserOptions(parser.WithAutoHeadingID(),
 			// Nesting bounded as in the terminal: what a post of thousands of
 			// nested quotes costs grows far faster than its size.
 			parser.WithASTTransformers(util.Prioritized(render.FlattenDeep(render.MaxDepth), 100))),
-		goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(codeBlocks{c.codes}, 100))),
+		goldmark.WithRendererOptions(renderer.WithNodeRenderers(
+			util.Prioritized(codeBlocks{c.codes}, 100), util.Prioritized(imageNodes{c.images}, 100))),
 	)
 	return c
 }
@@ -68,6 +71,8 @@ func newConverter() *converter {
 func newBodyHTML() *bodyHTML {
 	p := bluemonday.UGCPolicy()
 	p.AllowAttrs("id").Matching(regexp.MustCompile(`^[\p{L}\p{N}_-]+$`)).OnElements("h1", "h2", "h3", "h4", "h5", "h6")
+	p.AllowAttrs("loading").Matching(regexp.MustCompile(`^lazy$`)).OnElements("img")
+	p.AllowAttrs("decoding").Matching(regexp.MustCompile(`^async$`)).OnElements("img")
 	p.RequireNoReferrerOnLinks(true)
 	return &bodyHTML{policy: p, converters: sync.Pool{New: func() any { return newConverter() }}}
 }
@@ -93,13 +98,22 @@ func (c *codeSet) mark(i int) string { return "sshblog-code-" + c.nonce + "-" + 
 // render converts markdown to safe HTML. Control characters a post holds
 // are shown in caret notation (ESC as "^["), as in the terminal: raw, they
 // would reach whoever copies the text, and XML (the feed) forbids them.
-func (h *bodyHTML) render(markdown []byte) (template.HTML, error) {
+// images, if not nil, says where each image the post shows is and its
+// size; the paths of the blog's files it named are returned.
+func (h *bodyHTML) render(markdown []byte, images imageResolver) (template.HTML, []string, error) {
 	if render.TooCostly(markdown) {
 		return template.HTML(`<p class="meta">This post is too large to lay out; it is shown as plain text.</p>` +
-			"<pre>" + template.HTMLEscapeString(termtext.Sanitize(string(markdown))) + "</pre>"), nil // #nosec: escaped just now
+			"<pre>" + template.HTMLEscapeString(termtext.Sanitize(string(markdown))) + "</pre>"), nil, nil // #nosec: escaped just now
 	}
 	c := h.converters.Get().(*converter)
 	defer h.converters.Put(c)
+	*c.images = imageSet{resolve: images}
+	body, err := h.convert(c, markdown)
+	return body, c.images.used, err
+}
+
+// convert is render with a converter.
+func (h *bodyHTML) convert(c *converter, markdown []byte) (template.HTML, error) {
 	var nonce [12]byte
 	rand.Read(nonce[:]) // never fails
 	codes := c.codes
@@ -144,6 +158,69 @@ func (h *bodyHTML) render(markdown []byte) (template.HTML, error) {
 	}
 	out = append(out, safe...)
 	return template.HTML(out), nil // #nosec: sanitised, and code escaped by codeHTML
+}
+
+// imageResolver says where an image the post shows, ref as written, is:
+// src, the address to write; the picture's size when known (0 else); and
+// path, the blog file it names ("" for none).
+type imageResolver func(ref string) (src string, width, height int, path string)
+
+// imageSet is the images of one conversion: how to find them, and the
+// blog's files they named.
+type imageSet struct {
+	resolve imageResolver
+	used    []string
+}
+
+// imageNodes renders images with their size, when the blog has the file,
+// and as lazy: a browser reserves their room and fetches them as they
+// come near.
+type imageNodes struct{ set *imageSet }
+
+// RegisterFuncs implements [renderer.NodeRenderer].
+func (r imageNodes) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+	reg.Register(ast.KindImage, r.render)
+}
+
+func (r imageNodes) render(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+	if !entering {
+		return ast.WalkContinue, nil
+	}
+	img := n.(*ast.Image)
+	src := string(util.URLEscape(img.Destination, true))
+	var width, height int
+	if r.set.resolve != nil {
+		var p string
+		src, width, height, p = r.set.resolve(string(img.Destination))
+		if p != "" {
+			r.set.used = append(r.set.used, p)
+		}
+	}
+	fmt.Fprintf(w, `<img src="%s" alt="%s"`, html.EscapeString(src), html.EscapeString(plainText(n, source)))
+	if len(img.Title) > 0 {
+		fmt.Fprintf(w, ` title="%s"`, html.EscapeString(string(img.Title)))
+	}
+	if width > 0 && height > 0 {
+		fmt.Fprintf(w, ` width="%d" height="%d"`, width, height)
+	}
+	_, _ = w.WriteString(` loading="lazy" decoding="async">`)
+	return ast.WalkSkipChildren, nil
+}
+
+// plainText is the text of n's children, as an image's alt text.
+func plainText(n ast.Node, source []byte) string {
+	var b strings.Builder
+	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+		switch c := c.(type) {
+		case *ast.Text:
+			b.Write(c.Segment.Value(source))
+		case *ast.String:
+			b.Write(c.Value)
+		default:
+			b.WriteString(plainText(c, source))
+		}
+	}
+	return b.String()
 }
 
 // codeBlocks renders fenced code blocks as marks, keeping each highlighted

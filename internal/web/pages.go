@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/yuin/goldmark/util"
 	"html/template"
 	"net"
 	"net/http"
@@ -209,35 +210,64 @@ func (s *Server) build(ctx context.Context, base string, build buildFunc) (*page
 // bodyOf returns the HTML of the markdown of the post slug at revision
 // rev, converted at most once per change of the blog whatever the host
 // asked for: it is the costly part of a post's page and feed entry. It is
-// kept gzipped only: it is read again only to build a page.
-func (s *Server) bodyOf(slug string, rev uint64, markdown []byte) (template.HTML, error) {
+// kept gzipped only: it is read again only to build a page. Its images'
+// sizes come from the blog's files, so it depends on them: the pages of
+// the files it names are returned (depFile), for the pages built from it.
+func (s *Server) bodyOf(slug string, rev uint64, markdown []byte) (template.HTML, []string, error) {
 	key := bodyKey(slug, rev)
 	if p, ok := s.cache.get(key); ok {
 		if body, err := p.unpack(nil); err == nil {
-			return template.HTML(body), nil // #nosec: sanitised when kept
+			return template.HTML(body), p.deps, nil // #nosec: sanitised when kept
 		}
+	}
+	type kept struct {
+		body []byte
+		deps []string
 	}
 	v, err, _ := s.flights.Do(key, func() (any, error) {
 		if p, ok := s.cache.get(key); ok { // converted while this waited
-			return p.unpack(nil)
+			body, err := p.unpack(nil)
+			return kept{body, p.deps}, err
 		}
 		gen := s.cache.generation()
 		s.bodyRenders.Add(1)
-		body, err := s.body.render(markdown)
+		body, files, err := s.body.render(markdown, s.imagesOf(slug))
 		if err != nil {
 			return nil, err
 		}
-		// Kept in S2 alone: it is only read to build pages. No deps: its
-		// key names the revision, which never changes; the bodies of old
-		// revisions go as the least recently used.
-		p := &page{s2: s2Bytes([]byte(body))}
+		deps := make([]string, 0, len(files))
+		for _, f := range files {
+			deps = append(deps, depFile(f))
+		}
+		// Kept in S2 alone: it is only read to build pages. Its key names
+		// the revision, which never changes; it depends only on the files
+		// it shows. The bodies of old revisions go as the least recently
+		// used.
+		p := (&page{s2: s2Bytes([]byte(body))}).on(deps...)
 		s.cache.put(&item{key: key, p: p}, gen)
-		return []byte(body), nil
+		return kept{[]byte(body), deps}, nil
 	})
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	return template.HTML(v.([]byte)), nil // #nosec: sanitised
+	k := v.(kept)
+	return template.HTML(k.body), k.deps, nil // #nosec: sanitised
+}
+
+// imagesOf resolves the images of the post slug: a reference to one of the
+// blog's files becomes the file's path, with its size when it is there.
+func (s *Server) imagesOf(slug string) imageResolver {
+	return func(ref string) (string, int, int, string) {
+		p, ok := blog.ResolveImage(slug, ref)
+		if !ok {
+			return string(util.URLEscape([]byte(ref), true)), 0, 0, ""
+		}
+		src := (&url.URL{Path: p}).EscapedPath()
+		if e, ok := s.blog.File(p); ok {
+			return src, e.Width, e.Height, p
+		}
+		return src, 0, 0, p
+	}
 }
 
 // bodyKey is the key of a post's body at revision rev.
@@ -282,6 +312,9 @@ func (s *Server) oldAddress(w http.ResponseWriter, r *http.Request) bool {
 // notFound is the one 404 page, for unknown, draft, scheduled and removed
 // posts alike. An old address of a post is sent to where it is now.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	if s.serveFile(w, r) {
+		return
+	}
 	if r.Method == http.MethodGet && !strings.HasPrefix(r.URL.Path, "/posts/") && !strings.HasPrefix(r.URL.Path, "/pages/") && s.oldAddress(w, r) {
 		return
 	}
@@ -533,7 +566,7 @@ func (s *Server) postHTML(ctx context.Context, base, slug string) (*page, error)
 	if err != nil {
 		return nil, err
 	}
-	body, err := s.bodyOf(rev.Slug, rev.Rev, p.Body)
+	body, files, err := s.bodyOf(rev.Slug, rev.Rev, p.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -549,12 +582,21 @@ func (s *Server) postHTML(ctx context.Context, base, slug string) (*page, error)
 	lang := p.Language(s.cfg.Lang)
 	e := store.Entry{Meta: p.Meta}
 	v := view{Blog: s.siteAt(base), Lang: lang, Title: pv.Title, Description: p.Description,
-		Canonical: base + postPath(e), Image: absolute(base, p.Image), Post: pv}
+		Canonical: base + postPath(e), Image: absolute(base, s.imageAddress(p.Slug, p.Image)), Post: pv}
 	html, err := s.html("post", v)
 	if err != nil {
 		return nil, err
 	}
-	return newPage(http.StatusOK, "text/html; charset=utf-8", html, rev.Time).of(rev.Rev).on(depPost(slug), depSeries(p.Series)), nil
+	return newPage(http.StatusOK, "text/html; charset=utf-8", html, rev.Time).of(rev.Rev).on(depPost(slug), depSeries(p.Series)).on(files...), nil
+}
+
+// imageAddress is where the featured image ref of the post slug is: a file
+// of the blog at its path, anything else as written.
+func (s *Server) imageAddress(slug, ref string) string {
+	if p, ok := blog.ResolveImage(slug, ref); ok {
+		return (&url.URL{Path: p}).EscapedPath()
+	}
+	return ref
 }
 
 // absolute makes a link from a post absolute on base; only http(s) links

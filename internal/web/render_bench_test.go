@@ -23,7 +23,7 @@ func BenchmarkBody(b *testing.B) {
 	h := newBodyHTML()
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		if _, err := h.render(bodies[i%len(bodies)]); err != nil {
+		if _, _, err := h.render(bodies[i%len(bodies)], nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -58,13 +58,26 @@ func (s *Server) keepWarm(ctx context.Context, w *blog.ReaderWatch) {
 	}
 }
 
-// touched is what a change of the posts drops: the pages of the posts
+// touched is what a change of the blog drops: the pages that show the
+// files changed (their sizes are in them), and of the posts
 // changed, of their series (which show each post's place) and tags, and
 // every list. A change of posts' text alone (what lists show of them is
 // the same) drops only their pages, the feeds (which hold the text) and
 // the sitemap (which has the time of each change); it reports that the
 // other lists stand.
 func touched(c blog.Change) (deps map[string]bool, listsStand bool) {
+	deps, listsStand = touchedPosts(c)
+	for _, f := range c.Files {
+		deps[depFile(f)] = true
+	}
+	return deps, listsStand
+}
+
+// touchedPosts is what a change of posts drops (see touched).
+func touchedPosts(c blog.Change) (deps map[string]bool, listsStand bool) {
+	if len(c.Before)+len(c.After) == 0 {
+		return map[string]bool{}, true
+	}
 	if textOnly(c) {
 		deps = map[string]bool{depFeed: true, depSitemap: true}
 		for _, e := range c.After {
@@ -244,7 +257,7 @@ func (s *Server) bodyAhead(slug string) buildFunc {
 		if err != nil {
 			return nil, err
 		}
-		if _, err := s.bodyOf(rev.Slug, rev.Rev, p.Body); err != nil {
+		if _, _, err := s.bodyOf(rev.Slug, rev.Rev, p.Body); err != nil {
 			return nil, err
 		}
 		return nil, nil

@@ -682,7 +682,7 @@ func TestSearchKeepsItsQuery(t *testing.T) {
 // mark that stands for a code block.
 func TestCodeBlocksAreEscaped(t *testing.T) {
 	h := newBodyHTML()
-	out, err := h.render([]byte("<p>sshblog-code-0-0</p>\n\nsshblog-code-0-0\n\n```go\n</code></pre><script>alert(1)</script>\nfunc main() {}\n```\n\n```\n<img src=x onerror=alert(2)>\n```\n"))
+	out, _, err := h.render([]byte("<p>sshblog-code-0-0</p>\n\nsshblog-code-0-0\n\n```go\n</code></pre><script>alert(1)</script>\nfunc main() {}\n```\n\n```\n<img src=x onerror=alert(2)>\n```\n"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
