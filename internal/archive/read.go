@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sshblog/sshblog/internal/media"
 	"github.com/sshblog/sshblog/internal/post"
 	"github.com/sshblog/sshblog/internal/store"
 )
@@ -30,6 +31,10 @@ type Options struct {
 	// MaxPostSize is the largest markdown file kept, in bytes: a larger one
 	// is skipped without being read. 0 means post.MaxSize.
 	MaxPostSize int64
+	// MaxFileSize is the largest other file kept (an image, an
+	// attachment), in bytes: a larger one is skipped without being read.
+	// 0 means 10 MiB.
+	MaxFileSize int64
 	// Progress, when set, is called at most once every ProgressEvery while
 	// the archive is read.
 	Progress func(Progress)
@@ -41,6 +46,7 @@ type Options struct {
 // Progress is how far a Read has got.
 type Progress struct {
 	Posts   int   // markdown files read so far
+	Files   int   // other files kept so far
 	Skipped int   // files skipped so far
 	Bytes   int64 // bytes of the archive read so far, as sent
 }
@@ -55,10 +61,30 @@ type Contents struct {
 	// Aliases are an export's aliases: pairs of an old name and the slug it
 	// leads to, both valid slugs.
 	Aliases [][2]string
+	// Files are the files a site serves as they are (images,
+	// attachments): a project's public/ (Astro), static/ (Hugo) or assets/
+	// (Jekyll) folder, at the path the site serves each at; or, when the
+	// archive is no project, every such file at its path in the archive.
+	Files []Asset
+	// Beside are the other files of the posts' folder, by their path in
+	// the archive: what a post's relative references (a page bundle's
+	// pic.png, ./images/x.png) name.
+	Beside map[string][]byte
+	// Layout is the project the archive holds: "astro", "hugo", "jekyll",
+	// or "" for a folder of posts or an export.
+	Layout string
 	// Skipped says why each file left out was: "PATH: reason".
 	Skipped []string
-	// Ignored counts the files that are not markdown.
+	// Ignored counts the files that are neither posts nor files the blog
+	// keeps, and the files outside a project's posts and public folders.
 	Ignored int
+}
+
+// Asset is a file a site serves.
+type Asset struct {
+	Path string // where the site serves it: "/assets/x.svg"
+	From string // its path in the archive
+	Data []byte
 }
 
 // File is a markdown file of an archive.
@@ -117,6 +143,7 @@ func Read(r io.Reader, opts Options) (*Contents, error) {
 	if over() {
 		return nil, tooLarge()
 	}
+	rd.finish()
 	for _, revs := range rd.c.Histories {
 		slices.SortStableFunc(revs, func(x, y store.Revision) int { return cmp.Compare(x.Rev, y.Rev) })
 	}
@@ -126,9 +153,12 @@ func Read(r io.Reader, opts Options) (*Contents, error) {
 // reader is one Read under way.
 type reader struct {
 	c         *Contents
-	revisions int               // revisions read so far
-	seen      map[string]string // slug -> the path it came from
+	revisions int // revisions read so far
 	maxPost   int64
+	maxFile   int64
+	mds       []File      // the markdown files, before the layout says which are posts
+	roots     [][2]string // projects' configuration files seen: the project and its folder
+	others    []Asset     // the other files the blog keeps, at their archive paths
 
 	progress func(Progress) // nil: none
 	every    time.Duration
@@ -138,15 +168,18 @@ type reader struct {
 // newReader returns the reader of a Read with opts.
 func newReader(opts Options) *reader {
 	rd := &reader{
-		c:        &Contents{Histories: map[string][]store.Revision{}},
-		seen:     map[string]string{},
+		c:        &Contents{Histories: map[string][]store.Revision{}, Beside: map[string][]byte{}},
 		maxPost:  opts.MaxPostSize,
+		maxFile:  opts.MaxFileSize,
 		progress: opts.Progress,
 		every:    opts.ProgressEvery,
 		last:     time.Now(),
 	}
 	if rd.maxPost <= 0 {
 		rd.maxPost = post.MaxSize
+	}
+	if rd.maxFile <= 0 {
+		rd.maxFile = 10 << 20
 	}
 	if rd.every <= 0 {
 		rd.every = time.Second
@@ -161,7 +194,7 @@ func (rd *reader) report(sent int64) {
 	}
 	if t := time.Now(); t.Sub(rd.last) >= rd.every {
 		rd.last = t
-		rd.progress(Progress{Posts: len(rd.c.Posts) + rd.revisions, Skipped: len(rd.c.Skipped), Bytes: sent})
+		rd.progress(Progress{Posts: len(rd.mds) + rd.revisions, Files: len(rd.others), Skipped: len(rd.c.Skipped), Bytes: sent})
 	}
 }
 
@@ -169,6 +202,7 @@ func (rd *reader) report(sent int64) {
 // skipped, starting with its name.
 func (rd *reader) add(tr *tar.Reader, hdr *tar.Header) error {
 	name := path.Clean(strings.TrimPrefix(hdr.Name, "./"))
+	rd.noteMarker(name)
 	if name == AliasesFile {
 		data, err := readFile(tr, hdr.Size, post.MaxSize)
 		if err != nil {
@@ -177,7 +211,19 @@ func (rd *reader) add(tr *tar.Reader, hdr *tar.Header) error {
 		rd.c.Aliases = parseAliases(string(data))
 		return nil
 	}
-	if !post.IsMarkdownFile(name) || isSectionIndex(name) {
+	if !post.IsMarkdownFile(name) {
+		if !media.Known(name) || strings.HasPrefix(name, "../") || name == ".." {
+			rd.c.Ignored++
+			return nil
+		}
+		data, err := readFile(tr, hdr.Size, rd.maxFile)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		rd.others = append(rd.others, Asset{From: name, Data: data})
+		return nil
+	}
+	if isSectionIndex(name) {
 		rd.c.Ignored++
 		return nil
 	}
@@ -192,12 +238,90 @@ func (rd *reader) add(tr *tar.Reader, hdr *tar.Header) error {
 	if revText, ok := paxRecord(hdr, paxRev, oldPAXRev); ok && strings.HasPrefix(name, "revisions/") {
 		return rd.addRevision(name, revText, hdr, data)
 	}
-	if first, dup := rd.seen[slug]; dup {
-		return fmt.Errorf("%s: the slug %s is taken by %s", name, slug, first)
-	}
-	rd.seen[slug] = name
-	rd.c.Posts = append(rd.c.Posts, File{Path: name, Slug: slug, Source: data})
+	rd.mds = append(rd.mds, File{Path: name, Slug: slug, Source: data})
 	return nil
+}
+
+// projects are the layouts of the static site generators an import knows:
+// where each keeps its posts and the files it serves as they are (a
+// folder, and the path it serves them under).
+// A project is known by its configuration file at its root.
+var projects = []struct {
+	name     string
+	markers  []string
+	posts    string
+	serve    string
+	servedAt string
+}{
+	{"astro", []string{"astro.config.mjs", "astro.config.ts", "astro.config.js", "astro.config.cjs", "astro.config.mts"}, "src/content/", "public/", "/"},
+	{"hugo", []string{"hugo.toml", "hugo.yaml", "hugo.json", "config.toml", "config.yaml"}, "content/", "static/", "/"},
+	{"jekyll", []string{"_config.yml", "_config.yaml"}, "_posts/", "assets/", "/assets/"},
+}
+
+// noteMarker notes name if it is a project's configuration file, at the
+// archive's top or in one folder.
+func (rd *reader) noteMarker(name string) {
+	if strings.Count(name, "/") > 1 || strings.Contains(name, "node_modules") {
+		return
+	}
+	dir, file := path.Split(name)
+	for _, pr := range projects {
+		if slices.Contains(pr.markers, file) {
+			rd.roots = append(rd.roots, [2]string{pr.name, dir})
+		}
+	}
+}
+
+// finish sorts what was read: when the archive is a project (its
+// configuration file at the archive's top or in one folder, as git archive
+// --prefix or a tar of a checkout makes it) with markdown files in its
+// posts folder, only those are posts, its
+// public folder's files are served at their paths, and the rest of the
+// project (its README, node_modules) is ignored; otherwise every markdown
+// file is a post and every other file is at its path. No two posts may
+// have one slug.
+func (rd *reader) finish() {
+	postsDir, serveDir, servedAt := "", "", "/"
+	for _, pr := range projects {
+		for _, root := range rd.roots {
+			if root[0] != pr.name || rd.c.Layout != "" {
+				continue
+			}
+			if slices.ContainsFunc(rd.mds, func(f File) bool { return strings.HasPrefix(f.Path, root[1]+pr.posts) }) {
+				postsDir, serveDir, servedAt, rd.c.Layout = root[1]+pr.posts, root[1]+pr.serve, pr.servedAt, pr.name
+			}
+		}
+	}
+	seen := map[string]string{}
+	for _, f := range rd.mds {
+		if !strings.HasPrefix(f.Path, postsDir) {
+			rd.c.Ignored++
+			continue
+		}
+		if first, dup := seen[f.Slug]; dup {
+			rd.c.Skipped = append(rd.c.Skipped, fmt.Sprintf("%s: the slug %s is taken by %s", f.Path, f.Slug, first))
+			continue
+		}
+		seen[f.Slug] = f.Path
+		rd.c.Posts = append(rd.c.Posts, f)
+	}
+	for _, a := range rd.others {
+		switch {
+		case rd.c.Layout == "":
+			rd.c.Beside[a.From] = a.Data
+			a.Path = "/" + a.From
+		case strings.HasPrefix(a.From, postsDir):
+			rd.c.Beside[a.From] = a.Data
+			continue
+		case strings.HasPrefix(a.From, serveDir):
+			a.Path = servedAt + strings.TrimPrefix(a.From, serveDir)
+		default:
+			rd.c.Ignored++
+			continue
+		}
+		rd.c.Files = append(rd.c.Files, a)
+	}
+	rd.mds, rd.others = nil, nil
 }
 
 // addRevision keeps data, the file name of an export's history, as a

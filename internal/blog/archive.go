@@ -107,8 +107,12 @@ type ImportOptions struct {
 type ImportResult struct {
 	Imported int      // posts stored or restored
 	Proposed int      // posts stored as proposals, when the blog requires a review
+	Files    int      // files (images, attachments) stored
 	Skipped  []string // "PATH: reason", one for each file left out
-	Ignored  int      // files that are not markdown
+	Ignored  int      // files that are neither posts nor files the blog keeps
+	// Missing names each image a post shows that neither the archive nor
+	// the blog has: "PATH: image REF not in the archive".
+	Missing []string
 }
 
 // Import reads an archive (tar or gzipped tar: an Astro, Hugo or Jekyll
@@ -123,6 +127,7 @@ func (b *Service) Import(ctx context.Context, id Identity, r io.Reader, opts Imp
 	set, err := archive.Read(r, archive.Options{
 		MaxSize:       b.cfg.MaxImport,
 		MaxPostSize:   b.cfg.MaxPostSize,
+		MaxFileSize:   b.maxFileSize(),
 		Progress:      opts.Progress,
 		ProgressEvery: opts.ProgressEvery,
 	})
@@ -135,13 +140,27 @@ func (b *Service) Import(ctx context.Context, id Identity, r io.Reader, opts Imp
 		}
 	}
 	res := ImportResult{Skipped: set.Skipped, Ignored: set.Ignored}
+	files, err := b.importFiles(ctx, id, set, &res)
+	if err != nil {
+		return ImportResult{}, err
+	}
 	if b.Reviewing() {
+		// Files are not reviewed: they show only where a post names them.
+		if len(files) > 0 {
+			es, err := b.st.PutFiles(ctx, files)
+			if err != nil {
+				return ImportResult{}, b.fileStoreError("importing", "the files", err)
+			}
+			res.Files = len(es)
+		}
 		b.proposeImport(ctx, id, set, &res)
 		return res, nil
 	}
 	in, plan := b.importPlan(id, set, &res)
+	in.Files = files
 	out, err := b.st.Import(ctx, in)
 	plan.result(in, out, &res)
+	res.Files = len(out.Files)
 	if err != nil {
 		var stopped *store.ImportStopped
 		if errors.As(err, &stopped) {
@@ -152,7 +171,7 @@ func (b *Service) Import(ctx context.Context, id Identity, r io.Reader, opts Imp
 		b.log.Warn("import failed; nothing was stored", "posts", len(in.Restores)+len(in.Changes), "author", id.Author, "err", err)
 		return ImportResult{}, b.storeError("importing", "the posts", err)
 	}
-	b.log.Info("write", "action", "import", "imported", res.Imported, "skipped", len(res.Skipped), "author", id.Author)
+	b.log.Info("write", "action", "import", "imported", res.Imported, "files", res.Files, "skipped", len(res.Skipped), "missing", len(res.Missing), "author", id.Author)
 	return res, nil
 }
 

@@ -144,7 +144,7 @@ func (b *Service) PutFiles(ctx context.Context, id Identity, files []NewFile) ([
 	if err := b.author(id); err != nil {
 		return nil, err
 	}
-	changes, err := b.fileChanges(ctx, id, files)
+	changes, err := b.fileChanges(ctx, id, files, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -158,26 +158,25 @@ func (b *Service) PutFiles(ctx context.Context, id Identity, files []NewFile) ([
 	return es, nil
 }
 
-// fileChanges checks files and builds their changes.
-func (b *Service) fileChanges(ctx context.Context, id Identity, files []NewFile) ([]store.FileChange, error) {
-	if len(files) == 0 {
+// fileChanges checks files and builds their changes. A file refused on
+// its own (its name, its bytes, its size) fails them all, unless skip is
+// set: then skip is told why, and the rest go on. The bound of all the
+// blog's files (max-media) fails them all.
+func (b *Service) fileChanges(ctx context.Context, id Identity, files []NewFile, skip func(NewFile, error)) ([]store.FileChange, error) {
+	if len(files) == 0 && skip == nil {
 		return nil, refuse(ErrInvalid, "no files")
 	}
 	changes := make([]store.FileChange, 0, len(files))
 	added := map[string]int64{}
 	var more int64
 	for _, f := range files {
-		p, err := FilePath(f.Path)
+		p, info, err := b.checkFile(f)
 		if err != nil {
+			if skip != nil {
+				skip(f, err)
+				continue
+			}
 			return nil, err
-		}
-		if int64(len(f.Data)) > b.maxFileSize() {
-			return nil, b.tooLargeFile(p, int64(len(f.Data)))
-		}
-		info, err := media.Inspect(p, f.Data)
-		if err != nil {
-			b.log.Warn("file refused", "path", p, "err", err)
-			return nil, refuse(ErrInvalid, "%s", err)
 		}
 		hash := store.HashOf(f.Data)
 		if _, ok := added[hash]; !ok {
@@ -195,12 +194,30 @@ func (b *Service) fileChanges(ctx context.Context, id Identity, files []NewFile)
 			File: store.File{Hash: hash, Size: int64(len(f.Data)), Type: info.Type, Width: info.Width, Height: info.Height},
 		})
 	}
-	if have := b.st.MediaSize(); have+more > b.maxMedia() {
+	if have := b.st.MediaSize(); len(changes) > 0 && have+more > b.maxMedia() {
 		b.log.Warn("file refused", "path", changes[0].Path, "reason", "max-media", "media", have, "adding", more)
 		return nil, refuse(ErrTooLarge, "%s: the blog's files would take %s; max-media is %s; nothing was stored",
 			changes[0].Path, humanize.IBytes(uint64(have+more)), humanize.IBytes(uint64(b.maxMedia())))
 	}
 	return changes, nil
+}
+
+// checkFile checks one file: its path, its size, its bytes against its
+// name.
+func (b *Service) checkFile(f NewFile) (string, media.Info, error) {
+	p, err := FilePath(f.Path)
+	if err != nil {
+		return "", media.Info{}, err
+	}
+	if int64(len(f.Data)) > b.maxFileSize() {
+		return "", media.Info{}, b.tooLargeFile(p, int64(len(f.Data)))
+	}
+	info, err := media.Inspect(p, f.Data)
+	if err != nil {
+		b.log.Warn("file refused", "path", p, "err", err)
+		return "", media.Info{}, refuse(ErrInvalid, "%s", err)
+	}
+	return p, info, nil
 }
 
 // RemoveFile hides the file at path; its history keeps its bytes, and

@@ -60,6 +60,13 @@ var kinds = map[string]kind{
 	".json": {typ: "application/json", match: isText},
 }
 
+// Known reports whether the blog keeps files named like name (by its
+// extension).
+func Known(name string) bool {
+	_, ok := kinds[strings.ToLower(path.Ext(name))]
+	return ok
+}
+
 // Info is what a file's bytes are.
 type Info struct {
 	Type          string // the media type it is served with

@@ -6,9 +6,12 @@ import (
 	"github.com/sshblog/sshblog/internal/post"
 )
 
-// Import is everything one import stores, in this order: the exported
-// histories of posts that do not exist yet, new revisions, then aliases.
+// Import is everything one import stores, in this order: its files, the
+// exported histories of posts that do not exist yet, new revisions, then
+// aliases.
 type Import struct {
+	// Files are stored as PutFiles stores them: a bad one fails the import.
+	Files    []FileChange
 	Restores []Restoring
 	Changes  []Change
 	// Aliases are made to lead to their posts as AddAlias does; an alias
@@ -23,14 +26,17 @@ type Restoring struct {
 	Meta post.Meta
 }
 
-// Len is how many writes in is: histories, changes and aliases.
-func (in Import) Len() int { return len(in.Restores) + len(in.Changes) + len(in.Aliases) }
+// Len is how many writes in is: files, histories, changes and aliases.
+func (in Import) Len() int {
+	return len(in.Files) + len(in.Restores) + len(in.Changes) + len(in.Aliases)
+}
 
 // ImportOutcome is what became of each part of an Import, index for index.
 type ImportOutcome struct {
-	Restored []error   // nil: restored; else why not (also when the import stopped before it)
-	Changes  []Outcome // as PutMany's
-	Aliases  []error   // nil: the alias leads to its post
+	Restored []error     // nil: restored; else why not (also when the import stopped before it)
+	Changes  []Outcome   // as PutMany's
+	Aliases  []error     // nil: the alias leads to its post
+	Files    []FileEntry // each file's entry, once stored
 }
 
 // NewImportOutcome returns the outcome of in with room for every part.

@@ -32,7 +32,7 @@ func cmdImport(c *call) error {
 	}
 	res, err := c.Blog.Import(c.ctx, c.ID, c.Stdin, blog.ImportOptions{
 		Progress: func(p blog.ImportProgress) {
-			fmt.Fprintf(c.Stderr, "read %d posts, skipped %d, %s\n", p.Posts, p.Skipped, post.FormatSize(p.Bytes))
+			fmt.Fprintf(c.Stderr, "read %d posts and %d files, skipped %d, %s\n", p.Posts, p.Files, p.Skipped, post.FormatSize(p.Bytes))
 		},
 		Confirm: c.alive,
 	})
@@ -43,13 +43,19 @@ func cmdImport(c *call) error {
 	for _, s := range res.Skipped {
 		b.WriteString("skipped " + termtext.SanitizeLine(s) + "\n")
 	}
+	for _, m := range res.Missing {
+		b.WriteString(termtext.SanitizeLine(m) + "\n")
+	}
 	if res.Ignored > 0 {
-		fmt.Fprintf(&b, "ignored %d files that are not markdown\n", res.Ignored)
+		fmt.Fprintf(&b, "ignored %d files that are neither posts nor files the blog keeps\n", res.Ignored)
 	}
 	if res.Proposed > 0 {
 		fmt.Fprintf(&b, "proposed %d (they need a review: see `review`), skipped %d\n", res.Proposed, len(res.Skipped))
 	} else {
 		fmt.Fprintf(&b, "imported %d, skipped %d\n", res.Imported, len(res.Skipped))
+	}
+	if res.Files > 0 || len(res.Missing) > 0 {
+		fmt.Fprintf(&b, "stored %d files; %d images not found\n", res.Files, len(res.Missing))
 	}
 	return c.print(b.String())
 }

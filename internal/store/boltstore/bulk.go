@@ -161,10 +161,14 @@ func (db *DB) Import(ctx context.Context, in store.Import) (store.ImportOutcome,
 		return store.NewImportOutcome(in), err
 	}
 	var out store.ImportOutcome
+	var files fileWrite
 	db.snapMu.Lock()
 	defer db.snapMu.Unlock()
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		out = store.NewImportOutcome(in)
+		out, files = store.NewImportOutcome(in), fileWrite{}
+		if err := files.apply(tx, in.Files, db.now()); err != nil {
+			return err
+		}
 		for i, r := range in.Restores {
 			e, err := store.RestoredEntry(r.Slug, r.Revs, r.Meta)
 			switch {
@@ -199,6 +203,8 @@ func (db *DB) Import(ctx context.Context, in store.Import) (store.ImportOutcome,
 	if err != nil {
 		return store.NewImportOutcome(in), writeError("import", err)
 	}
+	out.Files = files.out
+	db.committed(files)
 	if err := db.reload(); err != nil {
 		return out, fmt.Errorf("store: import: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -114,53 +115,69 @@ func (db *DB) PutFiles(ctx context.Context, changes []store.FileChange) ([]store
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	out := make([]store.FileEntry, len(changes))
-	var written []store.FileEntry
-	var added []store.File
+	var w fileWrite
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		written, added = written[:0], added[:0]
-		seen := map[string]store.FileEntry{} // paths changed earlier in this write
-		for i, c := range changes {
-			cur, err := fileEntry(tx, c.Path, seen)
-			if err != nil {
-				return err
-			}
-			e, r, unchanged, err := store.NextFileRevision(c, cur, db.now())
-			if err != nil {
-				return err
-			}
-			out[i] = e
-			if unchanged {
-				continue
-			}
-			if !e.Removed {
-				n, err := putBlob(tx, e.File, c.Data)
-				if err != nil {
-					return fmt.Errorf("%s: %w", c.Path, err)
-				}
-				if n > 0 {
-					added = append(added, e.File)
-				}
-			}
-			if err := putFileRevision(tx, e, r); err != nil {
-				return fmt.Errorf("%s: %w", c.Path, err)
-			}
-			seen[c.Path] = e
-			written = append(written, e)
-		}
-		return nil
+		w = fileWrite{}
+		return w.apply(tx, changes, db.now())
 	})
 	if err != nil {
 		return nil, writeError("storing files", err)
 	}
-	for _, f := range added {
+	db.committed(w)
+	return w.out, nil
+}
+
+// fileWrite is what one transaction did to the files.
+type fileWrite struct {
+	out     []store.FileEntry // each change's entry, index for index
+	written []store.FileEntry // the entries written
+	added   []store.File      // the bytes stored that were not there
+}
+
+// apply stores changes in tx.
+func (w *fileWrite) apply(tx *bolt.Tx, changes []store.FileChange, now time.Time) error {
+	w.out = make([]store.FileEntry, len(changes))
+	seen := map[string]store.FileEntry{} // paths changed earlier in this write
+	for i, c := range changes {
+		cur, err := fileEntry(tx, c.Path, seen)
+		if err != nil {
+			return err
+		}
+		e, r, unchanged, err := store.NextFileRevision(c, cur, now)
+		if err != nil {
+			return err
+		}
+		w.out[i] = e
+		if unchanged {
+			continue
+		}
+		if !e.Removed {
+			n, err := putBlob(tx, e.File, c.Data)
+			if err != nil {
+				return fmt.Errorf("%s: %w", c.Path, err)
+			}
+			if n > 0 {
+				w.added = append(w.added, e.File)
+			}
+		}
+		if err := putFileRevision(tx, e, r); err != nil {
+			return fmt.Errorf("%s: %w", c.Path, err)
+		}
+		seen[c.Path] = e
+		w.written = append(w.written, e)
+	}
+	return nil
+}
+
+// committed brings a committed fileWrite into the index.
+func (db *DB) committed(w fileWrite) {
+	for _, f := range w.added {
 		db.files.AddBlob(f.Hash, f.Size)
 	}
-	if len(written) > 0 {
-		db.files.Set(written...)
+	if len(w.written) > 0 {
+		db.files.Set(w.written...)
 		db.changes.Notify()
 	}
-	return out, nil
 }
 
 // RestoreFile writes a path's whole history. See store.Files.

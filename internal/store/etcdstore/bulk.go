@@ -345,6 +345,18 @@ func (s *Store) Import(ctx context.Context, in store.Import) (store.ImportOutcom
 		return ctx.Err() != nil || errors.Is(err, store.ErrUnavailable) || errors.Is(err, store.ErrDiskFull)
 	}
 	work := context.WithoutCancel(ctx) // a write under way is finished, so that what was stored is known
+	// Files first, a few dozen to a transaction.
+	for start := 0; start < len(in.Files); start += filesPerTxn {
+		if err := ctx.Err(); err != nil {
+			return stop(err)
+		}
+		es, err := s.PutFiles(work, in.Files[start:min(start+filesPerTxn, len(in.Files))])
+		if err != nil {
+			return stop(err)
+		}
+		out.Files = append(out.Files, es...)
+		done += len(es)
+	}
 	// Small histories go several to a transaction (restoreGroup); one
 	// that is large, or a group one of whose posts exists, goes post by
 	// post (Restore), which says which exists.
