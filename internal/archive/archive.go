@@ -10,6 +10,8 @@
 //	                             author and action in PAX records, its time
 //	                             as the file's
 //	aliases.tsv                  OLD<TAB>NEW lines: the names that lead to a post
+//	PATH                         each of the blog's files, at its path
+//	                             (assets/posts/diagram.svg), its current bytes
 //
 // An import reads any tar or gzipped tar: an export, or an Astro, Hugo or
 // Jekyll content folder, whose markdown files are named as
@@ -82,6 +84,13 @@ func (w *Writer) WriteRevision(r store.Revision) error {
 // posts/SLUG.md.
 func (w *Writer) WritePost(slug string, src []byte, mtime time.Time) error {
 	return w.writeFile(fileHeader("posts/"+slug+".md", len(src), mtime), src)
+}
+
+// WriteFile adds one of the blog's files at its path (without the
+// leading slash), where a static site generator serving the export's
+// folder would serve it.
+func (w *Writer) WriteFile(path string, data []byte, mtime time.Time) error {
+	return w.writeFile(fileHeader(strings.TrimPrefix(path, "/"), len(data), mtime), data)
 }
 
 // WriteAliases adds the aliases file: each pair is an old name and the slug

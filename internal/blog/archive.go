@@ -17,8 +17,9 @@ import (
 // The rules over the blog's archives, whose format is package archive's:
 // who may export, import and back up, and what an import stores.
 
-// Export writes every post and every revision of it, and the aliases, as a
-// tar archive that Import reads back. Only authors may export.
+// Export writes every post and every revision of it, the aliases, and the
+// current bytes of every file at its path, as a tar archive that Import
+// reads back. Only authors may export.
 func (b *Service) Export(ctx context.Context, id Identity, w io.Writer) error {
 	if err := b.author(id); err != nil {
 		return err
@@ -35,6 +36,18 @@ func (b *Service) Export(ctx context.Context, id Identity, w io.Writer) error {
 	}
 	if err := aw.WriteAliases(b.st.Aliases(), newest); err != nil {
 		return err
+	}
+	for _, f := range b.st.Files() {
+		if f.Removed {
+			continue
+		}
+		data, err := b.st.FileData(ctx, f.Hash)
+		if err != nil {
+			return away(fmt.Errorf("exporting %s: %w", f.Path, err))
+		}
+		if err := aw.WriteFile(f.Path, data, f.Updated); err != nil {
+			return err
+		}
 	}
 	return aw.Close()
 }

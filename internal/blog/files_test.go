@@ -121,3 +121,89 @@ func TestResolveImage(t *testing.T) {
 		}
 	}
 }
+
+// TestImportProjects: a whole Astro, Hugo or Jekyll project moves in with
+// its pictures; every image its posts show resolves to a stored file, and
+// an export carries them back out.
+func TestImportProjects(t *testing.T) {
+	ctx := context.Background()
+	png := string(pngBytes(t, 8, 4))
+	svg := `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 100"><rect width="10" height="10"/></svg>`
+	for _, tc := range []struct {
+		name  string
+		files [][2]string
+		refs  map[string]string // post slug -> a file path its image resolves to
+	}{
+		{"astro", [][2]string{
+			{"blog/astro.config.mjs", "export default {}"},
+			{"blog/README.md", "# not a post"},
+			{"blog/node_modules/x/README.md", "# not a post"},
+			{"blog/src/content/blog/a.md", "---\ntitle: A\nheroImage: /assets/hero.png\n---\n![d](/assets/posts/d.svg)\n"},
+			{"blog/src/content/blog/b/index.md", "---\ntitle: B\n---\n![p](./pic.png)\n"},
+			{"blog/src/content/blog/b/pic.png", png},
+			{"blog/public/assets/posts/d.svg", svg},
+			{"blog/public/assets/hero.png", png},
+			{"blog/public/favicon.ico", "\x00\x00\x01\x00rest"},
+			{"blog/src/styles/x.css", "body{}"},
+		}, map[string]string{"a": "/assets/posts/d.svg", "b": "/posts/b/pic.png"}},
+		{"hugo", [][2]string{
+			{"hugo.toml", "title = 'x'"},
+			{"content/posts/bundle/index.md", "---\ntitle: Bundle\ncover: cover.png\n---\n![](cover.png) ![s](/img/s.svg)\n"},
+			{"content/posts/bundle/cover.png", png},
+			{"static/img/s.svg", svg},
+		}, map[string]string{"bundle": "/posts/bundle/cover.png"}},
+		{"jekyll", [][2]string{
+			{"_config.yml", "title: x"},
+			{"_posts/2024-03-01-hello.md", "---\ntitle: Hello\n---\n![a](/assets/img/a.png) ![gone](/assets/img/missing.png)\n"},
+			{"assets/img/a.png", png},
+			{"Gemfile", "source 'https://rubygems.org'"},
+		}, map[string]string{"hello": "/assets/img/a.png"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, _, _ := newBlog(t, Config{})
+			res, err := b.Import(ctx, ash, tarOf(t, tc.files...), ImportOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Skipped) != 0 || res.Files == 0 {
+				t.Errorf("import = %+v", res)
+			}
+			for slug, want := range tc.refs {
+				r, err := b.Get(ctx, reader, slug)
+				if err != nil {
+					t.Fatalf("%s: %v", slug, err)
+				}
+				missing := b.MissingImages(slug, r.Source)
+				if tc.name == "jekyll" {
+					if len(missing) != 1 || missing[0] != "/assets/img/missing.png" || len(res.Missing) != 1 ||
+						res.Missing[0] != "_posts/2024-03-01-hello.md: image /assets/img/missing.png not in the archive" {
+						t.Errorf("missing = %q, reported %q", missing, res.Missing)
+					}
+				} else if len(missing) != 0 {
+					t.Errorf("%s: images not found: %q", slug, missing)
+				}
+				if e, ok := b.File(want); !ok || !strings.HasPrefix(e.Type, "image/") {
+					t.Errorf("%s: no file %s", slug, want)
+				}
+			}
+			if es, _ := b.List(ctx, ash); tc.name == "astro" && len(es) != 2 {
+				t.Errorf("the project's README became a post: %d posts", len(es))
+			}
+			// The export carries the files back, and imports again whole.
+			var out bytes.Buffer
+			if err := b.Export(ctx, ash, &out); err != nil {
+				t.Fatal(err)
+			}
+			b2, _, _ := newBlog(t, Config{})
+			res2, err := b2.Import(ctx, ash, &out, ImportOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range tc.refs {
+				if _, ok := b2.File(want); !ok {
+					t.Errorf("after export and import, no file %s (%+v)", want, res2)
+				}
+			}
+		})
+	}
+}

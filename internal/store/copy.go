@@ -15,6 +15,7 @@ type CopyResult struct {
 	// Proposals counts the proposals copied, open and closed, with their
 	// notes.
 	Proposals int
+	Files     int // files copied with all their revisions
 }
 
 // The bounds of the imports Copy writes posts in.
@@ -41,6 +42,12 @@ type Source interface {
 	Proposals(ctx context.Context, slug string) ([]Proposal, error)
 	// Proposal returns proposal n of slug with its source.
 	Proposal(ctx context.Context, slug string, n uint64) (Proposal, error)
+	// Files returns every path that has had a file, sorted.
+	Files() []FileEntry
+	// FileHistory returns every revision of path, oldest first.
+	FileHistory(ctx context.Context, path string) ([]FileRevision, error)
+	// FileData returns the bytes whose SHA-256 is hash.
+	FileData(ctx context.Context, hash string) ([]byte, error)
 }
 
 // Copy copies every post of from, with all its revisions (removed posts
@@ -111,7 +118,67 @@ func Copy(ctx context.Context, from Source, to Store) (CopyResult, error) {
 	if err != nil {
 		return res, err
 	}
+	if res.Files, err = copyFiles(ctx, from, to); err != nil {
+		return res, err
+	}
 	return res, Verify(ctx, from, to)
+}
+
+// copyFiles copies every file of from, with its history and the bytes of
+// every revision, into to; a file to has at the same revision is left.
+func copyFiles(ctx context.Context, from Source, to Store) (int, error) {
+	n := 0
+	for _, e := range from.Files() {
+		if have, ok := to.FileEntry(e.Path); ok {
+			if have.Rev != e.Rev {
+				return n, fmt.Errorf("copying %s: the target has it at revision %d, the source at %d", e.Path, have.Rev, e.Rev)
+			}
+			continue
+		}
+		revs, err := from.FileHistory(ctx, e.Path)
+		if err != nil {
+			return n, fmt.Errorf("reading the history of %s: %w", e.Path, err)
+		}
+		data := map[string][]byte{}
+		for _, r := range revs {
+			if r.Hash == "" || data[r.Hash] != nil {
+				continue
+			}
+			if ok, _ := to.HasFileData(ctx, r.Hash); ok {
+				continue
+			}
+			if data[r.Hash], err = from.FileData(ctx, r.Hash); err != nil {
+				return n, fmt.Errorf("reading %s: %w", e.Path, err)
+			}
+		}
+		if err := to.RestoreFile(ctx, revs, data); err != nil {
+			return n, fmt.Errorf("copying %s: %w", e.Path, err)
+		}
+		n++
+	}
+	return n, nil
+}
+
+// verifyFiles checks that to has every file of from at the same revision
+// with the same bytes.
+func verifyFiles(ctx context.Context, from, to Source) error {
+	have := map[string]FileEntry{}
+	for _, e := range to.Files() {
+		have[e.Path] = e
+	}
+	for _, e := range from.Files() {
+		t, ok := have[e.Path]
+		if !ok || t.Rev != e.Rev || t.Hash != e.Hash || t.Removed != e.Removed {
+			return fmt.Errorf("verifying %s: the target does not have it at revision %d", e.Path, e.Rev)
+		}
+		if !e.Removed {
+			data, err := to.FileData(ctx, e.Hash)
+			if err != nil || HashOf(data) != e.Hash {
+				return fmt.Errorf("verifying %s: the target's bytes differ", e.Path)
+			}
+		}
+	}
+	return nil
 }
 
 // copyProposals copies every proposal of from into to.
@@ -177,6 +244,9 @@ func Verify(ctx context.Context, from, to Source) error {
 		}
 	}
 	if err := verifyProposals(ctx, from, to); err != nil {
+		return err
+	}
+	if err := verifyFiles(ctx, from, to); err != nil {
 		return err
 	}
 	aliases := aliasMap(from.Aliases())

@@ -1,6 +1,7 @@
 package etcdstore
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"path/filepath"
@@ -70,11 +71,50 @@ func TestCopyBoltToEtcdAndBack(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Files: one edited then removed, one large (several etcd pieces).
+	file := func(path string, data []byte, action store.Action) {
+		t.Helper()
+		c := store.FileChange{Path: path, Author: "ash", Action: action, Data: data,
+			File: store.File{Hash: store.HashOf(data), Size: int64(len(data)), Type: "image/png"}}
+		if action != "" {
+			c.Data, c.File = nil, store.File{}
+		}
+		if _, err := from.PutFiles(ctx, []store.FileChange{c}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file("/assets/a.png", []byte("one"), "")
+	file("/assets/a.png", []byte("two"), "")
+	file("/assets/a.png", nil, store.Removed)
+	file("/assets/big.png", bytes.Repeat([]byte("그림"), 200_000), "")
+
 	e := startEtcd(t)
 	mid := e.open(t, "/copy", nil)
 	res, err := store.Copy(ctx, from, mid)
 	if err != nil {
 		t.Fatalf("bolt to etcd: %v", err)
+	}
+	if res.Files != 2 {
+		t.Errorf("bolt to etcd copied %d files, want 2", res.Files)
+	}
+	if h, err := mid.FileHistory(ctx, "/assets/a.png"); err != nil || len(h) != 3 || h[2].Action != store.Removed {
+		t.Errorf("a file's history on etcd: %+v, %v", h, err)
+	}
+	var dump bytes.Buffer
+	if _, err := mid.WriteTo(&dump); err != nil {
+		t.Fatal(err)
+	}
+	d, err := ReadDump(&dump)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromDump, err := boltstore.Open(filepath.Join(t.TempDir(), "dump.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fromDump.Close()
+	if _, err := store.Copy(ctx, d, fromDump); err != nil {
+		t.Errorf("an etcd backup restored to bbolt: %v", err)
 	}
 	if res.Copied != 32 || res.Aliases != 1 || res.Proposals != 3 {
 		t.Errorf("bolt to etcd: %+v", res)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/sshblog/sshblog/internal/store"
@@ -25,6 +26,11 @@ type Dump struct {
 	revisions map[string]map[uint64][]byte // by post id and number
 	proposals map[string][]byte            // by key under the prefix
 	keys      layout.Keys                  // an empty prefix: keys as the dump names them
+
+	files    []store.FileEntry         // sorted by path
+	fileRevs map[string][]byte         // by key: every file revision
+	chunks   map[string]map[int][]byte // by hash and number
+	sizes    map[string]int64          // by hash: the bytes stored whole
 }
 
 var _ store.Source = (*Dump)(nil)
@@ -56,7 +62,9 @@ func ReadDump(r io.Reader) (*Dump, error) {
 	if head.Schema != layout.SchemaVersion {
 		return nil, fmt.Errorf("reading the dump: unknown schema version %q (this build knows %s)", head.Schema, layout.SchemaVersion)
 	}
-	d := &Dump{records: map[string]layout.Record{}, revisions: map[string]map[uint64][]byte{}, proposals: map[string][]byte{}, keys: layout.New("")}
+	d := &Dump{records: map[string]layout.Record{}, revisions: map[string]map[uint64][]byte{}, proposals: map[string][]byte{}, keys: layout.New(""),
+		fileRevs: map[string][]byte{}, chunks: map[string]map[int][]byte{}, sizes: map[string]int64{}}
+	chunks := d.keys.Prefix() + "uploads/chunks/"
 	aliases := map[string]string{}
 	revisions := d.keys.Prefix() + "revisions/" // the folder of every post's
 	for n := 2; sc.Scan(); n++ {
@@ -86,6 +94,30 @@ func ReadDump(r io.Reader) (*Dump, error) {
 			d.revisions[id][rev] = l.Value
 		case strings.HasPrefix(k, d.keys.Proposals("")):
 			d.proposals[k] = l.Value
+		case strings.HasPrefix(k, d.keys.FileEntries()+"/"):
+			e, err := store.DecodeFileEntry(l.Value)
+			if err != nil {
+				return nil, fmt.Errorf("reading the dump: line %d: %w", n, err)
+			}
+			d.files = append(d.files, e)
+		case strings.HasPrefix(k, d.keys.Prefix()+"uploads/revs/"):
+			d.fileRevs[k] = l.Value
+		case strings.HasPrefix(k, d.keys.Sizes()):
+			size, err := strconv.ParseInt(string(l.Value), 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("reading the dump: line %d: a damaged length", n)
+			}
+			d.sizes[strings.TrimPrefix(k, d.keys.Sizes())] = size
+		case strings.HasPrefix(k, chunks):
+			hash, num, _ := strings.Cut(strings.TrimPrefix(k, chunks), "/")
+			i, err := strconv.ParseInt(num, 16, 32)
+			if err != nil {
+				return nil, fmt.Errorf("reading the dump: line %d: a damaged piece", n)
+			}
+			if d.chunks[hash] == nil {
+				d.chunks[hash] = map[int][]byte{}
+			}
+			d.chunks[hash][int(i)] = l.Value
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -96,7 +128,47 @@ func ReadDump(r io.Reader) (*Dump, error) {
 		entries = append(entries, r.Entry)
 	}
 	d.snap = store.NewSnapshot(entries, aliases)
+	slices.SortFunc(d.files, func(a, b store.FileEntry) int { return strings.Compare(a.Path, b.Path) })
 	return d, nil
+}
+
+// Files returns every path that has had a file, sorted.
+func (d *Dump) Files() []store.FileEntry { return d.files }
+
+// FileHistory returns every revision of path, oldest first.
+func (d *Dump) FileHistory(_ context.Context, path string) ([]store.FileRevision, error) {
+	folder := d.keys.FileRevisions(path)
+	var out []store.FileRevision
+	for _, k := range slices.Sorted(maps.Keys(d.fileRevs)) {
+		if !strings.HasPrefix(k, folder) {
+			continue
+		}
+		r, err := store.DecodeFileRevision(d.fileRevs[k])
+		if err != nil {
+			return nil, fmt.Errorf("the dump's %s: %w", path, err)
+		}
+		out = append(out, r)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: %s", store.ErrNoFile, path)
+	}
+	return out, nil
+}
+
+// FileData returns the bytes whose SHA-256 is hash.
+func (d *Dump) FileData(_ context.Context, hash string) ([]byte, error) {
+	size, ok := d.sizes[hash]
+	if !ok {
+		return nil, fmt.Errorf("%w: no bytes %.12s in the dump", store.ErrNoFile, hash)
+	}
+	out := make([]byte, 0, size)
+	for i := 0; i < len(d.chunks[hash]); i++ {
+		out = append(out, d.chunks[hash][i]...)
+	}
+	if store.HashOf(out) != hash {
+		return nil, fmt.Errorf("the dump's bytes %.12s are damaged", hash)
+	}
+	return out, nil
 }
 
 // AllEntries returns every post, removed ones included, newest first.
