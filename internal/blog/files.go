@@ -130,6 +130,16 @@ func (b *Service) PutFile(ctx context.Context, id Identity, name string, size in
 	return es[0], nil
 }
 
+// CheckFileSize refuses a file of size bytes at path when it is over
+// max-file-size, with the one line PutFile refuses it with: front ends
+// that must hold a file before storing it ask first.
+func (b *Service) CheckFileSize(path string, size int64) error {
+	if size > b.maxFileSize() {
+		return b.tooLargeFile(path, size)
+	}
+	return nil
+}
+
 // tooLargeFile is the refusal of a file over max-file-size.
 func (b *Service) tooLargeFile(p string, size int64) error {
 	b.log.Warn("file refused", "path", p, "reason", "max-file-size", "size", size)

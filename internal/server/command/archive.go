@@ -49,13 +49,13 @@ func cmdImport(c *call) error {
 	if res.Ignored > 0 {
 		fmt.Fprintf(&b, "ignored %d files that are neither posts nor files the blog keeps\n", res.Ignored)
 	}
+	if res.Files > 0 || len(res.Missing) > 0 {
+		fmt.Fprintf(&b, "stored %d files; %d images not found\n", res.Files, len(res.Missing))
+	}
 	if res.Proposed > 0 {
 		fmt.Fprintf(&b, "proposed %d (they need a review: see `review`), skipped %d\n", res.Proposed, len(res.Skipped))
 	} else {
 		fmt.Fprintf(&b, "imported %d, skipped %d\n", res.Imported, len(res.Skipped))
-	}
-	if res.Files > 0 || len(res.Missing) > 0 {
-		fmt.Fprintf(&b, "stored %d files; %d images not found\n", res.Files, len(res.Missing))
 	}
 	return c.print(b.String())
 }

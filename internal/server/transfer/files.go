@@ -131,7 +131,7 @@ func (u *fileUpload) WriteAt(p []byte, off int64) (int, error) {
 		return 0, u.failed
 	}
 	if off < 0 || off > u.limit || int64(len(p)) > u.limit-off {
-		u.failed = fmt.Errorf("%s is larger than max-file-size (%d bytes); nothing was stored", u.path, u.limit)
+		u.failed = u.c.Blog.CheckFileSize(u.path, u.limit+1)
 		u.data = nil
 		return 0, u.failed
 	}
@@ -165,8 +165,8 @@ func (c *Folder) writeBlogFile(name string, size int64, r io.Reader) (int64, err
 	if err != nil {
 		return 0, err
 	}
-	if size > c.Blog.MaxFileSize() {
-		return 0, fmt.Errorf("%s is larger than max-file-size (%d bytes); nothing was stored", p, c.Blog.MaxFileSize())
+	if err := c.Blog.CheckFileSize(p, size); err != nil {
+		return 0, err
 	}
 	data, err := io.ReadAll(io.LimitReader(r, size))
 	if err != nil {
