@@ -190,6 +190,20 @@ func TestFilesOverScpAndSftp(t *testing.T) {
 	if after := ash.must(b, "", "files"); after != ls {
 		t.Errorf("refused writes changed the files:\n%s", after)
 	}
+	// Nothing is lost: a removed file comes back with revert.
+	if out := ash.must(b, "", "rm", "/assets/posts/diagram.svg"); !strings.Contains(out, "removed /assets/posts/diagram.svg rev 2 (revert /assets/posts/diagram.svg 1 restores it)") {
+		t.Errorf("rm of a file: %q", out)
+	}
+	if code, _ := httpGet(t, b, "/assets/posts/diagram.svg"); code != 404 {
+		t.Errorf("a removed file on the web: %d", code)
+	}
+	ash.must(b, "", "revert", "/assets/posts/diagram.svg", "1")
+	if h := ash.must(b, "", "history", "/assets/posts/diagram.svg"); strings.Count(h, "\n") != 3 || !strings.Contains(h, "\tash\tremoved\n") || !strings.Contains(h, "\tash\treverted ") {
+		t.Errorf("a file's history:\n%s", h)
+	}
+	if code, _ := httpGet(t, b, "/assets/posts/diagram.svg"); code != 200 {
+		t.Errorf("a restored file on the web: %d", code)
+	}
 	// Anyone may download a file.
 	if out, err := scp(reader, "reader@127.0.0.1:assets/posts/diagram.svg", filepath.Join(dir, "d.svg")); err != nil {
 		t.Errorf("a reader's download: %v: %s", err, out)

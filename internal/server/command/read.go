@@ -144,6 +144,21 @@ func cmdHistory(c *call) error {
 	if err != nil {
 		return err
 	}
+	if isFilePath(slug) {
+		revs, err := c.Blog.FileHistory(c.ctx, slug)
+		if err != nil {
+			return err
+		}
+		var b strings.Builder
+		for _, r := range revs {
+			what := string(r.Action)
+			if r.Action != store.Removed && r.Action != store.Renamed {
+				what += fmt.Sprintf(" %d bytes %.12s", r.Size, r.Hash)
+			}
+			fmt.Fprintf(&b, "%d\t%s\t%s\t%s\n", r.Rev, r.Time.In(c.Blog.Location()).Format(time.RFC3339), termtext.SanitizeLine(r.Author), what)
+		}
+		return c.print(b.String())
+	}
 	revs, err := c.Blog.History(c.ctx, c.ID, slug)
 	var props []store.Proposal
 	if c.ID.IsAuthor() {

@@ -107,6 +107,13 @@ func cmdRemove(c *call) error {
 	if err != nil {
 		return err
 	}
+	if isFilePath(slug) {
+		f, err := c.Blog.RemoveFile(c.ctx, c.ID, slug)
+		if err != nil {
+			return err
+		}
+		return c.printf("removed %s rev %d (revert %s %d restores it)\n", f.Path, f.Rev, f.Path, f.Rev-1)
+	}
 	e, err := c.Blog.Remove(c.ctx, c.ID, slug, ifRev())
 	if err != nil {
 		return err
@@ -114,9 +121,20 @@ func cmdRemove(c *call) error {
 	return c.printf("removed %s rev %d (revert %s %d restores it)\n", e.Slug, e.Rev, e.Slug, e.Rev-1)
 }
 
+// isFilePath reports whether a command's argument names one of the blog's
+// files (/assets/x.png) rather than a post: no slug starts with a slash.
+func isFilePath(arg string) bool { return strings.HasPrefix(arg, "/") }
+
 func cmdMove(c *call) error {
 	if len(c.args) != 2 {
 		return usageError{"expected OLD NEW"}
+	}
+	if isFilePath(c.args[0]) {
+		f, err := c.Blog.RenameFile(c.ctx, c.ID, c.args[0], c.args[1])
+		if err != nil {
+			return err
+		}
+		return c.printf("renamed %s to %s\n", termtext.SanitizeLine(c.args[0]), f.Path)
 	}
 	e, err := c.Blog.Rename(c.ctx, c.ID, c.args[0], c.args[1])
 	if err != nil {
@@ -132,6 +150,13 @@ func cmdRevert(c *call) error {
 	n, err := number(c.args[1], "revision", 0) // 0 too: the blog answers that there is none
 	if err != nil {
 		return err
+	}
+	if isFilePath(c.args[0]) {
+		f, err := c.Blog.RevertFile(c.ctx, c.ID, c.args[0], n)
+		if err != nil {
+			return err
+		}
+		return c.printf("reverted %s to rev %d as rev %d\n", f.Path, n, f.Rev)
 	}
 	e, err := c.Blog.Revert(c.ctx, c.ID, c.args[0], n)
 	if err != nil {
