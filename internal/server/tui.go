@@ -108,7 +108,7 @@ func (s *Server) program(ctx context.Context, sess ssh.Session) *tea.Program {
 			if p := res.Proposal; p != nil {
 				return tui.Saved{Slug: p.Slug, Proposed: p.N}, nil
 			}
-			return tui.Saved{Slug: res.Slug, Entry: res.Entry}, nil
+			return tui.Saved{Slug: res.Slug, Entry: res.Entry, Missing: s.blog.MissingImages(res.Slug, src)}, nil
 		}
 		opts.Review = reviewer{s.blog, id}
 		switch cmd := sess.Command(); {

@@ -33,6 +33,8 @@ type saver struct {
 	mu    sync.Mutex
 	calls []saveCall
 	fail  error // if set, Save fails with it
+	// missing, if set, is what a save says of the images the blog lacks.
+	missing []string
 }
 
 func (s *saver) save(ctx context.Context, slug string, src []byte, ifRev uint64) (Saved, error) {
@@ -57,7 +59,7 @@ func (s *saver) save(ctx context.Context, slug string, src []byte, ifRev uint64)
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
 	e := s.st.entries[p.Slug]
-	return Saved{Slug: e.Slug, Entry: e}, nil
+	return Saved{Slug: e.Slug, Entry: e, Missing: s.missing}, nil
 }
 
 func (s *saver) last(t testing.TB) saveCall {
@@ -925,4 +927,19 @@ func BenchmarkKeystroke(b *testing.B) {
 			_ = h.m.View()
 		}
 	})
+}
+
+// TestSaveWarnsOfMissingImages: a save of a post naming an image the blog
+// has no file for goes through, and the status line says which.
+func TestSaveWarnsOfMissingImages(t *testing.T) {
+	h, sv := seededAuthor(t, 100, 24)
+	sv.missing = []string{"/assets/posts/d.svg"}
+	openHello(t, h)
+	h.send(ctrlEnd)
+	h.typeText("x")
+	h.send(ctrl('s'))
+	sv.last(t)
+	if v := h.lastLine(); !strings.Contains(v, "Saved hello rev 2. Warning: no file for 1 image(s): /assets/posts/d.svg") {
+		t.Errorf("after saving the status line is %q", v)
+	}
 }

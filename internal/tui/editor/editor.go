@@ -65,6 +65,9 @@ type Saved struct {
 	// Proposed numbers the proposal the save made instead, when the blog
 	// requires a review; 0 when the save was published.
 	Proposed uint64
+	// Missing names the images the post shows that the blog has no file
+	// for, as written: the save went through, with a warning.
+	Missing []string
 	// Unchanged is set when the text was the post's current revision byte
 	// for byte: nothing was stored, and Entry is that revision.
 	Unchanged bool
@@ -411,6 +414,10 @@ func (e *Model) applySaved(msg savedMsg) tea.Cmd {
 	}
 	entry := msg.saved.Entry
 	e.saved = &entry
+	if m := msg.saved.Missing; len(m) > 0 {
+		e.setMsg(fmt.Sprintf("Saved %s rev %d. Warning: no file for %d image(s): %s", e.slug, e.rev, len(m), termtext.SanitizeLine(strings.Join(m, ", "))), false)
+		return e.savedCmd()
+	}
 	e.setMsg(fmt.Sprintf("Saved %s rev %d.", e.slug, e.rev), false)
 	return e.savedCmd()
 }
