@@ -90,6 +90,9 @@ func ResolveImage(slug, ref string) (string, bool) {
 func (b *Service) maxFileSize() int64 { return orDefault(b.cfg.MaxFileSize, DefaultMaxFileSize) }
 func (b *Service) maxMedia() int64    { return orDefault(b.cfg.MaxMedia, DefaultMaxMedia) }
 
+// MediaSize is the length of all the distinct bytes of the blog's files.
+func (b *Service) MediaSize() int64 { return b.st.MediaSize() }
+
 // MaxFileSize is the largest file the blog takes, in bytes.
 func (b *Service) MaxFileSize() int64 { return b.maxFileSize() }
 

@@ -9,9 +9,11 @@
 package corpus
 
 import (
+	"archive/tar"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"regexp"
 	"strings"
 	"time"
 
@@ -47,6 +49,76 @@ func WriteTar(w io.Writer, posts []Post) error {
 		}
 	}
 	return aw.Close()
+}
+
+// WriteProject writes posts to w as a tar of an Astro project, as a blog
+// moving here brings it: its configuration file, src/content/blog/SLUG.md,
+// and an SVG diagram in public/ for every image the posts show (about 12
+// KB each, shaped like a drawing tool's export).
+func WriteProject(w io.Writer, posts []Post) error {
+	tw := tar.NewWriter(w)
+	put := func(name string, data []byte) error {
+		hdr := &tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o644, Size: int64(len(data)), ModTime: newest}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return fmt.Errorf("writing %s: %w", name, err)
+		}
+		if _, err := tw.Write(data); err != nil {
+			return fmt.Errorf("writing %s: %w", name, err)
+		}
+		return nil
+	}
+	if err := put("blog/astro.config.mjs", []byte("export default {}\n")); err != nil {
+		return err
+	}
+	for _, p := range posts {
+		if err := put("blog/src/content/blog/"+p.Slug+".md", p.Source); err != nil {
+			return err
+		}
+		for _, ref := range Images(p) {
+			if err := put("blog/public"+ref, Diagram(ref)); err != nil {
+				return err
+			}
+		}
+	}
+	return tw.Close()
+}
+
+// imageRef finds the images a generated post shows.
+var imageRef = regexp.MustCompile(`\(/assets/posts/[a-z0-9-]+\.svg\)`)
+
+// Images returns the paths of the images post p shows.
+func Images(p Post) []string {
+	var out []string
+	for _, m := range imageRef.FindAll(p.Source, -1) {
+		out = append(out, string(m[1:len(m)-1]))
+	}
+	return out
+}
+
+// Diagram is the SVG drawn for the image at path: boxes, arrows and
+// labels, as a drawing tool exports a system diagram, about 12 KB; the
+// same path always gives the same bytes.
+func Diagram(path string) []byte {
+	var seed uint64
+	for _, c := range path {
+		seed = seed*31 + uint64(c)
+	}
+	rng := rand.New(rand.NewPCG(seed, 7))
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
+	b.WriteString(`<svg xmlns="http://www.w3.org/2000/svg" width="960" height="540" viewBox="0 0 960 540">` + "\n")
+	b.WriteString(`<defs><marker id="a" markerWidth="10" markerHeight="7" refX="10" refY="3.5" orient="auto"><polygon points="0 0, 10 3.5, 0 7" fill="#333"/></marker></defs>` + "\n")
+	b.WriteString(`<rect width="960" height="540" fill="#fafafa"/>` + "\n")
+	colors := []string{"#4a90d9", "#e94e77", "#50b86c", "#f5a623", "#9013fe", "#7ed6df"}
+	for range 40 {
+		x, y := rng.IntN(840), rng.IntN(480)
+		fmt.Fprintf(&b, `<g><rect x="%d" y="%d" width="110" height="44" rx="6" fill="%s" stroke="#222" stroke-width="1.5"/>`, x, y, colors[rng.IntN(len(colors))])
+		fmt.Fprintf(&b, `<text x="%d" y="%d" font-family="sans-serif" font-size="13" fill="#fff">%s %d</text></g>`+"\n", x+10, y+27, terms[rng.IntN(len(terms))], rng.IntN(100))
+		fmt.Fprintf(&b, `<path d="M%d %d C %d %d, %d %d, %d %d" stroke="#333" stroke-width="2" fill="none" marker-end="url(#a)"/>`+"\n",
+			x+110, y+22, x+160, y+22, rng.IntN(900), rng.IntN(500), rng.IntN(900), rng.IntN(500))
+	}
+	b.WriteString("</svg>\n")
+	return []byte(b.String())
 }
 
 // Slug is the slug of the i-th generated post.

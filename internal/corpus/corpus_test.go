@@ -52,3 +52,26 @@ func TestGenerate(t *testing.T) {
 		t.Error("another seed made the same post")
 	}
 }
+
+// TestProjectImages: every image a generated post shows is in its project,
+// as an SVG of real size.
+func TestProjectImages(t *testing.T) {
+	ps := Generate(20, 1)
+	n := 0
+	for _, p := range ps {
+		for _, ref := range Images(p) {
+			d := Diagram(ref)
+			if len(d) < 8<<10 || len(d) > 20<<10 || !bytes.HasPrefix(d, []byte("<?xml")) {
+				t.Errorf("%s: %d bytes", ref, len(d))
+			}
+			n++
+		}
+	}
+	if n < 40 {
+		t.Errorf("%d images in 20 posts", n)
+	}
+	var tarball bytes.Buffer
+	if err := WriteProject(&tarball, ps); err != nil {
+		t.Fatal(err)
+	}
+}
