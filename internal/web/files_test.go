@@ -62,6 +62,7 @@ func TestFilesServed(t *testing.T) {
 		`<img src="/posts/pics/pic.png" alt="옆" loading="lazy" decoding="async">`,
 		`<img src="https://example.com/r.jpg" alt="먼" loading="lazy" decoding="async">`,
 		`<meta property="og:image" content="https://blog.example/assets/posts/d.png">`,
+		`<figure class="hero"><img src="/assets/posts/d.png" alt="" width="640" height="480"></figure>`,
 	} {
 		if !strings.Contains(page.body, want) {
 			t.Errorf("the post's page lacks %s", want)

@@ -79,6 +79,13 @@ type postView struct {
 	DateText                         string
 	Tags                             []tagLink
 	Body                             template.HTML
+	Hero                             *heroImage // the featured image, if any
+}
+
+// heroImage is a post's featured image, shown above its body.
+type heroImage struct {
+	Src           string // where it is: a file of the blog by its path, else as written
+	Width, Height int    // its size, when it is a file of the blog
 }
 
 // base is the blog's absolute address for r.
@@ -578,6 +585,15 @@ func (s *Server) postHTML(ctx context.Context, base, slug string) (*page, error)
 	}
 	for _, t := range p.Tags {
 		pv.Tags = append(pv.Tags, tagLink{Name: t, URL: tagPath(t)})
+	}
+	if p.Image != "" {
+		src, w, h, path := s.imagesOf(p.Slug)(p.Image)
+		if path != "" {
+			files = append(files, depFile(path))
+		}
+		if path != "" || absolute(base, src) != "" {
+			pv.Hero = &heroImage{Src: src, Width: w, Height: h}
+		}
 	}
 	lang := p.Language(s.cfg.Lang)
 	e := store.Entry{Meta: p.Meta}
