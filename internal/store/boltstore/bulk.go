@@ -223,3 +223,86 @@ func (db *DB) WriteTo(w io.Writer) (int64, error) {
 	}
 	return n, nil
 }
+
+// Batch applies ops in order in one transaction: if any is refused (a
+// conflict, a missing post, a taken name) or the store fails, nothing of
+// them is stored, and the error says which one. A put whose source is its
+// post's current one writes nothing.
+func (db *DB) Batch(ctx context.Context, ops []store.Op) ([]store.Entry, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]store.Entry, len(ops))
+	db.snapMu.Lock()
+	defer db.snapMu.Unlock()
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		for i, op := range ops {
+			e, err := db.opInTx(tx, op)
+			if err != nil {
+				return err
+			}
+			out[i] = e
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, writeError("batch", err)
+	}
+	if err := db.reload(); err != nil {
+		return out, fmt.Errorf("store: batch: %w", err)
+	}
+	db.changes.Notify()
+	return out, nil
+}
+
+// opInTx applies one operation of a batch inside tx.
+func (db *DB) opInTx(tx *bolt.Tx, op store.Op) (store.Entry, error) {
+	switch op.Kind {
+	case store.OpPut:
+		c := op.Change
+		c.IfRev = op.IfRev
+		o, err := db.putInTx(tx, c)
+		if err != nil {
+			return store.Entry{}, err
+		}
+		return o.Entry, o.Err
+	case store.OpRemove, store.OpRename:
+		cur, err := currentEntry(tx, op.Slug)
+		if err != nil {
+			return store.Entry{}, err
+		}
+		if cur == nil {
+			return store.Entry{}, fmt.Errorf("%w: %s", store.ErrNotFound, op.Slug)
+		}
+		if err := store.CheckIfRev(op.Slug, cur, op.IfRev); err != nil {
+			return store.Entry{}, err
+		}
+		if op.Kind == store.OpRemove {
+			e, r, err := store.Tombstone(op.Slug, cur, op.Author, db.now())
+			if err != nil {
+				return store.Entry{}, err
+			}
+			return e, appendRevisions(tx, e, r)
+		}
+		if err := store.CheckRename(op.Slug, op.NewSlug); err != nil {
+			return store.Entry{}, err
+		}
+		if tx.Bucket(bucketPosts).Get([]byte(op.NewSlug)) != nil {
+			return store.Entry{}, fmt.Errorf("%w: %s already exists", store.ErrConflict, op.NewSlug)
+		}
+		to := tx.Bucket(bucketAliases).Get([]byte(op.NewSlug))
+		if err := store.CheckAliasFree(op.NewSlug, string(to), to != nil, op.Slug); err != nil {
+			return store.Entry{}, err
+		}
+		prev, err := revisionInTx(tx, op.Slug, cur.Rev)
+		if err != nil {
+			return store.Entry{}, err
+		}
+		e, r, err := store.Renaming(*cur, op.NewSlug, op.Author, db.now(), prev.Source)
+		if err != nil {
+			return store.Entry{}, err
+		}
+		return e, moveTo(tx, op.Slug, e, r)
+	}
+	return store.Entry{}, fmt.Errorf("unknown batch operation %d", op.Kind)
+}
