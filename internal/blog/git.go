@@ -202,6 +202,13 @@ func (b *Service) Push(ctx context.Context, id Identity, changes []PushChange, r
 	return res, nil
 }
 
+// CheckPush returns why each change of a push that Push would refuse is
+// refused, as Push words it, storing nothing.
+func (b *Service) CheckPush(id Identity, changes []PushChange) []string {
+	_, problems := b.pushOps(id, changes)
+	return problems
+}
+
 // pushOps turns a push's changes into store operations, or says why each
 // refused one is refused.
 func (b *Service) pushOps(id Identity, changes []PushChange) ([]store.Op, []string) {

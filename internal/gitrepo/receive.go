@@ -32,6 +32,17 @@ const (
 // its current one: someone wrote since the pusher's fetch.
 var ErrFetchFirst = errors.New("fetch first")
 
+// ErrNotFastForward is a push whose commits do not lead from the blog's
+// current commit: a force push, which would rewrite the blog's history.
+var ErrNotFastForward = errors.New("not a fast-forward")
+
+// DiscardPack reads a pack that will not be used, so that the refusal of
+// its push reaches the client; at most limit bytes.
+func DiscardPack(r io.Reader, limit int64) error {
+	_, err := readPack(r, limit, func(Hash) (object, bool) { return object{}, false })
+	return err
+}
+
 // PackError is a pack that could not be read: damaged, over a limit, or
 // hostile. Nothing was stored.
 type PackError struct{ Msg string }
@@ -388,6 +399,7 @@ func (r *Repo) Receive(ctx context.Context, id blog.Identity, old, new Hash, pac
 		return nil, err
 	}
 	if len(problems) > 0 {
+		problems = append(problems, r.b.CheckPush(id, changes)...)
 		return nil, &blog.PushRefused{Problems: problems}
 	}
 	if len(changes) == 0 {
@@ -409,8 +421,8 @@ func (r *Repo) Receive(ctx context.Context, id blog.Identity, old, new Hash, pac
 	return res.Lines, nil
 }
 
-// objectOf finds an object the view has, for a thin pack's deltas: a blob,
-// or a tree of the tip.
+// objectOf finds an object the view has, for a thin pack's deltas: a blob
+// or a tree.
 func (v *View) objectOf(ctx context.Context, b *blog.Service, id blog.Identity) func(Hash) (object, bool) {
 	return func(h Hash) (object, bool) {
 		if ref, ok := v.blobAt[h]; ok {
@@ -419,14 +431,8 @@ func (v *View) objectOf(ctx context.Context, b *blog.Service, id blog.Identity) 
 				return object{typ: typeBlob, data: r.Source}, true
 			}
 		}
-		if n := len(v.commits); n > 0 {
-			c := v.commits[n-1]
-			if h == c.posts {
-				return object{typ: typeTree, data: appendTree(nil, v.tip)}, true
-			}
-			if h == c.root {
-				return object{typ: typeTree, data: appendTree(nil, []entry{{name: PostsDir, mode: "40000", hash: c.posts}})}, true
-			}
+		if es, err := v.tree(nil, h); err == nil {
+			return object{typ: typeTree, data: appendTree(nil, es)}, true
 		}
 		return object{}, false
 	}
@@ -442,7 +448,7 @@ func (v *View) pushChanges(ctx context.Context, b *blog.Service, id blog.Identit
 		o, ok := objs[at]
 		if !ok || o.typ != typeCommit {
 			if v.Index(at) >= 0 {
-				return nil, nil, ErrFetchFirst // an older commit of the blog's: not a fast-forward
+				return nil, nil, ErrNotFastForward // an older commit of the blog's
 			}
 			return nil, nil, packErr("the push lacks commit %s", at)
 		}
@@ -458,7 +464,7 @@ func (v *View) pushChanges(ctx context.Context, b *blog.Service, id blog.Identit
 		case len(c.parents) > 1:
 			return nil, []string{fmt.Sprintf("%s: a merge commit; the blog's history is a line: rebase on it (git pull --rebase)", at.String()[:12])}, nil
 		case len(c.parents) == 0 && !tip.IsZero():
-			return nil, nil, ErrFetchFirst
+			return nil, nil, ErrNotFastForward
 		case len(c.parents) == 0:
 			at = zero
 		default:
@@ -474,10 +480,7 @@ func (v *View) pushChanges(ctx context.Context, b *blog.Service, id blog.Identit
 			return nil, nil, err
 		}
 		cur, probs := v.postsOf(objs, c.tree)
-		if len(probs) > 0 {
-			problems = append(problems, probs...)
-			continue
-		}
+		problems = append(problems, probs...)
 		cs, probs := v.diff(ctx, b, id, objs, prev, cur)
 		problems = append(problems, probs...)
 		changes = append(changes, cs...)
