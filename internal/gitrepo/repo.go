@@ -93,8 +93,8 @@ func (r *Repo) Watch(ctx context.Context) {
 type View struct {
 	author   bool
 	commits  []commit
-	index    map[Hash]int     // commit id -> its index in commits
-	tip      []entry          // the posts folder at the last commit, sorted
+	index    map[Hash]int      // commit id -> its index in commits
+	tip      []entry           // the posts folder at the last commit, sorted
 	blobAt   map[Hash]blog.Ref // where each blob's content is read
 	timeline []blog.Written
 	changed  <-chan struct{} // closed when the blog changes after the view was built
