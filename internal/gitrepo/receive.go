@@ -169,12 +169,15 @@ func readPack(r io.Reader, limit int64, base func(Hash) (object, bool)) (map[Has
 		if err != nil {
 			return nil, packErr("reading the pack: %v", err)
 		}
-		data := make([]byte, size)
-		if _, err := io.ReadFull(zr, data); err != nil {
-			return nil, packErr("an object shorter than it says: %v", err)
-		}
-		var one [1]byte
-		if n, _ := zr.Read(one[:]); n != 0 {
+		// Read what comes rather than trust the size: memory follows the
+		// data sent, not the data claimed.
+		data, err := io.ReadAll(io.LimitReader(zr, size+1))
+		switch {
+		case err != nil:
+			return nil, packErr("reading an object: %v", err)
+		case int64(len(data)) < size:
+			return nil, packErr("an object shorter than it says")
+		case int64(len(data)) > size:
 			return nil, packErr("an object longer than it says")
 		}
 		p.data = data

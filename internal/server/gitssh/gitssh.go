@@ -391,7 +391,7 @@ func (s *Server) receive(ctx context.Context, sess Session) error {
 	for _, c := range caps {
 		side = side || c == "side-band-64k"
 	}
-	var status, msgs io.Writer = out, io.Discard
+	var status, msgs io.Writer = out, sess.Stderr // without side-band, messages go to stderr as git's do
 	if side {
 		status, msgs = sideband{w: out, band: 1}, sideband{w: out, band: 2}
 	}
