@@ -16,7 +16,7 @@ import (
 
 // maxDeltaDepth is how many trees in a row are sent as deltas before one
 // is sent whole: a reader of the oldest trees applies at most this many.
-const maxDeltaDepth = 100
+const maxDeltaDepth = MaxDeltaChain
 
 // PackStats is what a pack held.
 type PackStats struct {
