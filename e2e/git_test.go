@@ -342,3 +342,35 @@ func TestGitPushReview(t *testing.T) {
 		t.Errorf("posts/reviewed.md = %q", got)
 	}
 }
+
+// TestGitURLForms: the usual URL forms reach the repository: a path from
+// the root, from home, and git's scp-like HOST:blog.git through an ssh
+// config; another path is refused with one line.
+func TestGitURLForms(t *testing.T) {
+	b := newBlog(t)
+	reader := newClient(t, "reader")
+	b.start()
+	for _, url := range []string{"ssh://127.0.0.1:" + b.port + "/~/blog.git", "ssh://127.0.0.1:" + b.port + "/blog"} {
+		dir := filepath.Join(t.TempDir(), "c")
+		reader.mustGit(b, filepath.Dir(dir), "clone", url, dir)
+		if readIn(dir, "posts/march-2024-retrospective.md") == "" {
+			t.Errorf("%s: the clone lacks the built-in post", url)
+		}
+	}
+	cfg := filepath.Join(t.TempDir(), "config")
+	writeIn(t, filepath.Dir(cfg), "config", "Host myblog\n  HostName 127.0.0.1\n  Port "+b.port+
+		"\n  IdentityFile "+reader.key+"\n  IdentitiesOnly yes\n  StrictHostKeyChecking accept-new\n  UserKnownHostsFile "+reader.knownHosts+"\n  LogLevel ERROR\n")
+	dir := filepath.Join(t.TempDir(), "scp-like")
+	cmd := exec.Command("git", "clone", "myblog:blog.git", dir)
+	cmd.Env = append(os.Environ(), "GIT_SSH_COMMAND=ssh -F "+cfg, "GIT_CONFIG_NOSYSTEM=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git clone myblog:blog.git: %v\n%s", err, out)
+	}
+	if readIn(dir, "posts/march-2024-retrospective.md") == "" {
+		t.Error("the scp-like clone lacks the built-in post")
+	}
+	out, err := reader.git(b, t.TempDir(), "clone", "ssh://127.0.0.1:"+b.port+"/other.git", "x")
+	if err == nil || !strings.Contains(out, "no such repository") {
+		t.Errorf("cloning another path: err %v\n%s", err, out)
+	}
+}
