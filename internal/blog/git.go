@@ -32,7 +32,11 @@ type Written struct {
 // oldest first (by time, then post, then revision): an author's is the
 // whole history, removals and drafts included; a reader's only what
 // Revision would let it read (see readable), of the posts it sees now.
-func (b *Service) Timeline(ctx context.Context, id Identity) ([]Written, error) {
+//
+// seen, when set, keeps what was decided of old revisions, which never
+// changes (whether a reader may read an old revision depends on it alone):
+// a caller that asks again after each change reads only the new ones.
+func (b *Service) Timeline(ctx context.Context, id Identity, seen *ReadableCache) ([]Written, error) {
 	var entries []store.Entry
 	if id.IsAuthor() {
 		if err := b.author(id); err != nil {
@@ -67,11 +71,11 @@ func (b *Service) Timeline(ctx context.Context, id Identity) ([]Written, error) 
 		}
 		for i, h := range revs {
 			if !id.IsAuthor() {
-				r, err := b.st.Revision(ctx, e.Slug, h.Rev)
+				ok, err := b.readableOld(ctx, id, e, h, seen)
 				if err != nil {
-					return nil, b.storeError("reading the history of", e.Slug, err)
+					return nil, err
 				}
-				if !b.readable(id, e, r) {
+				if !ok {
 					continue
 				}
 			}
@@ -102,6 +106,49 @@ func (b *Service) Timeline(ctx context.Context, id Identity) ([]Written, error) 
 	})
 	return out, nil
 }
+
+// ReadableCache remembers which old revisions a reader may read, for
+// Timeline. The zero value is empty; it is not safe for concurrent use.
+type ReadableCache struct {
+	m map[readableKey]bool
+}
+
+// readableKey names an old revision: its post's name, number and time.
+type readableKey struct {
+	slug string
+	rev  uint64
+	time int64
+}
+
+// readableOld is readable for h, a revision of the post e without its
+// source: the current revision and removals are decided from e and h,
+// and an older one from its source, read once.
+func (b *Service) readableOld(ctx context.Context, id Identity, e store.Entry, h store.Revision, seen *ReadableCache) (bool, error) {
+	if h.Rev == e.Rev || h.Action == store.Removed {
+		return b.readable(id, e, h), nil
+	}
+	k := readableKey{e.Slug, h.Rev, h.Time.UnixNano()}
+	if seen != nil {
+		if ok, found := seen.m[k]; found {
+			return ok, nil
+		}
+	}
+	r, err := b.st.Revision(ctx, e.Slug, h.Rev)
+	if err != nil {
+		return false, b.storeError("reading the history of", e.Slug, err)
+	}
+	ok := b.readable(id, e, r)
+	if seen != nil {
+		if seen.m == nil {
+			seen.m = map[readableKey]bool{}
+		}
+		seen.m[k] = ok
+	}
+	return ok, nil
+}
+
+// CheckAuthor refuses id unless it is an author now (see author).
+func (b *Service) CheckAuthor(id Identity) error { return b.author(id) }
 
 // PushKind is what one change of a push does to a post.
 type PushKind int

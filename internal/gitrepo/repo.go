@@ -48,6 +48,7 @@ type Repo struct {
 	views    [2]*View // reader's, author's
 	stale    [2]bool
 	blobs    map[blobKey]Hash // ids of revisions' blobs, computed once
+	readable blog.ReadableCache // what readers may read of old revisions
 	authorID blog.Identity    // the author the author's view was last built for
 
 	pushMu sync.Mutex // one push at a time
@@ -142,13 +143,16 @@ func (r *Repo) View(ctx context.Context, id blog.Identity) (*View, error) {
 	if id.IsAuthor() {
 		k = 1
 	}
+	if k == 1 {
+		if err := r.b.CheckAuthor(id); err != nil {
+			return nil, err
+		}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	old := r.views[k]
 	if old != nil && !r.stale[k] && !closed(old.changed) {
-		if k == 0 || id.Author == r.authorID.Author {
-			return old, nil
-		}
+		return old, nil
 	}
 	v, err := r.build(ctx, id, old)
 	if err != nil {
@@ -175,7 +179,7 @@ func closed(ch <-chan struct{}) bool {
 // since old was built.
 func (r *Repo) build(ctx context.Context, id blog.Identity, old *View) (*View, error) {
 	changed := r.b.Changed()
-	tl, err := r.b.Timeline(ctx, id)
+	tl, err := r.b.Timeline(ctx, id, &r.readable)
 	if err != nil {
 		return nil, fmt.Errorf("reading the blog's history: %w", err)
 	}
