@@ -47,9 +47,9 @@ type Repo struct {
 	mu       sync.Mutex
 	views    [2]*View // reader's, author's
 	stale    [2]bool
-	blobs    map[blobKey]Hash // ids of revisions' blobs, computed once
+	blobs    map[blobKey]Hash   // ids of revisions' blobs, computed once
 	readable blog.ReadableCache // what readers may read of old revisions
-	authorID blog.Identity    // the author the author's view was last built for
+	authorID blog.Identity      // the author the author's view was last built for
 
 	pushMu sync.Mutex // one push at a time
 }
