@@ -195,6 +195,10 @@ func TestGitPushWrites(t *testing.T) {
 	if st := ash.mustGit(b, dir, "status", "--porcelain", "--branch"); strings.Contains(st, "ahead") || strings.Contains(st, "behind") {
 		t.Errorf("after pull: %s", st)
 	}
+	// One push, one transaction, one commit of the blog's, by the pusher.
+	if got := ash.mustGit(b, dir, "log", "-1", "--format=%an|%s"); got != "ash|4 changes\n" {
+		t.Errorf("the push's commit is %q", got)
+	}
 	// Another author publishes over ssh: one new commit, by kim.
 	before := ash.mustGit(b, dir, "rev-parse", "HEAD")
 	kim.must(b, "---\ntitle: 김의 글\n---\n안녕\n", "publish", "kims")

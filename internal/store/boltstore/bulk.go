@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -32,7 +33,7 @@ func (db *DB) PutMany(ctx context.Context, changes []store.Change) ([]store.Outc
 		err := db.bolt.Update(func(tx *bolt.Tx) error {
 			written = written[:0]
 			for i := start; i < end; i++ {
-				o, err := db.putInTx(tx, changes[i])
+				o, err := db.putInTx(tx, changes[i], db.now())
 				if err != nil {
 					return err
 				}
@@ -61,7 +62,7 @@ func (db *DB) PutMany(ctx context.Context, changes []store.Change) ([]store.Outc
 
 // putInTx applies one change inside tx. Problems with the change itself are
 // reported in the outcome; only store failures are returned as errors.
-func (db *DB) putInTx(tx *bolt.Tx, c store.Change) (store.Outcome, error) {
+func (db *DB) putInTx(tx *bolt.Tx, c store.Change, now time.Time) (store.Outcome, error) {
 	if err := store.CheckPost(c.Post); err != nil {
 		return store.Outcome{Err: err}, nil
 	}
@@ -77,7 +78,7 @@ func (db *DB) putInTx(tx *bolt.Tx, c store.Change) (store.Outcome, error) {
 			return store.Outcome{Entry: *cur, Unchanged: true}, nil
 		}
 	}
-	e, r := store.NextRevision(c.Post, cur, c.Author, c.ActionFor(cur != nil), db.now())
+	e, r := store.NextRevision(c.Post, cur, c.Author, c.ActionFor(cur != nil), now)
 	if err := appendRevisions(tx, e, r); err != nil {
 		return store.Outcome{}, err
 	}
@@ -180,7 +181,7 @@ func (db *DB) Import(ctx context.Context, in store.Import) (store.ImportOutcome,
 			}
 		}
 		for i, c := range in.Changes {
-			o, err := db.putInTx(tx, c)
+			o, err := db.putInTx(tx, c, db.now())
 			if err != nil {
 				return err
 			}
@@ -224,10 +225,10 @@ func (db *DB) WriteTo(w io.Writer) (int64, error) {
 	return n, nil
 }
 
-// Batch applies ops in order in one transaction: if any is refused (a
-// conflict, a missing post, a taken name) or the store fails, nothing of
-// them is stored, and the error says which one. A put whose source is its
-// post's current one writes nothing.
+// Batch applies ops in order in one transaction, all at one instant: if
+// any is refused (a conflict, a missing post, a taken name) or the store
+// fails, nothing of them is stored, and the error says which one. A put
+// whose source is its post's current one writes nothing.
 func (db *DB) Batch(ctx context.Context, ops []store.Op) ([]store.Entry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -235,9 +236,10 @@ func (db *DB) Batch(ctx context.Context, ops []store.Op) ([]store.Entry, error) 
 	out := make([]store.Entry, len(ops))
 	db.snapMu.Lock()
 	defer db.snapMu.Unlock()
+	now := db.now()
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		for i, op := range ops {
-			e, err := db.opInTx(tx, op)
+			e, err := db.opInTx(tx, op, now)
 			if err != nil {
 				return err
 			}
@@ -256,12 +258,12 @@ func (db *DB) Batch(ctx context.Context, ops []store.Op) ([]store.Entry, error) 
 }
 
 // opInTx applies one operation of a batch inside tx.
-func (db *DB) opInTx(tx *bolt.Tx, op store.Op) (store.Entry, error) {
+func (db *DB) opInTx(tx *bolt.Tx, op store.Op, now time.Time) (store.Entry, error) {
 	switch op.Kind {
 	case store.OpPut:
 		c := op.Change
 		c.IfRev = op.IfRev
-		o, err := db.putInTx(tx, c)
+		o, err := db.putInTx(tx, c, now)
 		if err != nil {
 			return store.Entry{}, err
 		}
@@ -278,7 +280,7 @@ func (db *DB) opInTx(tx *bolt.Tx, op store.Op) (store.Entry, error) {
 			return store.Entry{}, err
 		}
 		if op.Kind == store.OpRemove {
-			e, r, err := store.Tombstone(op.Slug, cur, op.Author, db.now())
+			e, r, err := store.Tombstone(op.Slug, cur, op.Author, now)
 			if err != nil {
 				return store.Entry{}, err
 			}
@@ -298,7 +300,7 @@ func (db *DB) opInTx(tx *bolt.Tx, op store.Op) (store.Entry, error) {
 		if err != nil {
 			return store.Entry{}, err
 		}
-		e, r, err := store.Renaming(*cur, op.NewSlug, op.Author, db.now(), prev.Source)
+		e, r, err := store.Renaming(*cur, op.NewSlug, op.Author, now, prev.Source)
 		if err != nil {
 			return store.Entry{}, err
 		}
