@@ -20,8 +20,9 @@ type Written struct {
 	Slug string
 	Rev  uint64
 	// Path is the post's name when the revision was written (it differs
-	// from Slug for revisions written before a rename); From is, for a
-	// rename, the name it had before.
+	// from Slug for revisions written before a rename); From is, when the
+	// post had another name in the revision before it that the identity
+	// reads, that name.
 	Path, From string
 	Author     string
 	Time       int64 // Unix nanoseconds, when it was written
@@ -69,6 +70,7 @@ func (b *Service) Timeline(ctx context.Context, id Identity, seen *ReadableCache
 				name = revs[i].From
 			}
 		}
+		last := ""
 		for i, h := range revs {
 			if !id.IsAuthor() {
 				ok, err := b.readableOld(ctx, id, e, h, seen)
@@ -80,9 +82,12 @@ func (b *Service) Timeline(ctx context.Context, id Identity, seen *ReadableCache
 				}
 			}
 			w := Written{Slug: e.Slug, Rev: h.Rev, Path: paths[i], Author: h.Author, Time: h.Time.UnixNano(), Action: h.Action}
-			if h.Action == store.Renamed && h.From != "" {
-				w.From = h.From
+			// The name the post had in the last revision id reads: a
+			// reader may not read the rename itself (made while a draft).
+			if last != "" && last != w.Path {
+				w.From = last
 			}
+			last = w.Path
 			out = append(out, w)
 		}
 	}

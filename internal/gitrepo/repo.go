@@ -333,8 +333,11 @@ func message(ws []blog.Written) string {
 
 // describe words one revision.
 func describe(w blog.Written) string {
-	if w.Action == store.Renamed && w.From != "" {
+	switch {
+	case w.Action == store.Renamed && w.From != "":
 		return fmt.Sprintf("renamed %s to %s (rev %d)", w.From, w.Path, w.Rev)
+	case w.From != "":
+		return fmt.Sprintf("%s %s (rev %d, was %s)", w.Action, w.Path, w.Rev, w.From)
 	}
 	return fmt.Sprintf("%s %s (rev %d)", w.Action, w.Path, w.Rev)
 }

@@ -172,6 +172,39 @@ func TestReaderView(t *testing.T) {
 	if got := strings.Join(names, " "); got != "hello.md once-draft.md renamed.md" {
 		t.Errorf("the reader's tip has %s", got)
 	}
+	// A post renamed while it was a draft: readers see it move when it is
+	// public again, and its old name leaves their tree.
+	pub := func(slug, src string) {
+		clk.tick()
+		if _, err := b.Publish(ctx, ash, []byte(src), blog.PublishOptions{Slug: slug}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pub("shown", "---\ntitle: Shown\ndate: 2024-01-01\n---\nshown\n")
+	pub("shown", "---\ntitle: Shown\ndraft: true\ndate: 2024-01-01\n---\nhidden again\n")
+	clk.tick()
+	if _, err := b.Rename(ctx, ash, "shown", "moved"); err != nil {
+		t.Fatal(err)
+	}
+	pub("moved", "---\ntitle: Moved\ndate: 2024-01-01\n---\nmoved\n")
+	v, err = r.View(ctx, blog.Identity{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs = unpack(t, b, blog.Identity{}, v, -1)
+	root, _ = parseCommit(objs[v.Tip()].data)
+	rootEntries, _ = parseTree(objs[root.tree].data)
+	posts, _ = parseTree(objs[rootEntries[0].hash].data)
+	names = names[:0]
+	for _, e := range posts {
+		names = append(names, e.name)
+	}
+	if got := strings.Join(names, " "); got != "hello.md moved.md once-draft.md renamed.md" {
+		t.Errorf("after a rename while a draft, the reader's tip has %s", got)
+	}
+	if msg := string(objs[v.Tip()].data); !strings.HasSuffix(msg, "edited moved (rev 4, was shown)\n") {
+		t.Errorf("the last commit:\n%s", msg)
+	}
 	// An author's view has the drafts and the removal.
 	av, _ := r.View(ctx, ash)
 	if av.Len() <= v.Len() {
