@@ -48,3 +48,14 @@ func DecodeRevision(slug string, rev uint64, v []byte) (Revision, error) {
 		Source: bytes.Clone(src),
 	}, nil
 }
+
+// DecodeRevisionHeader reads the header of a record written by
+// EncodeRevision, for a history: the revision without its source, which
+// is neither copied nor kept.
+func DecodeRevisionHeader(slug string, rev uint64, v []byte) (Revision, error) {
+	head, _, ok := bytes.Cut(v, []byte{'\n'})
+	if !ok {
+		return Revision{}, fmt.Errorf("revision %d of %s is damaged: no header", rev, slug)
+	}
+	return DecodeRevision(slug, rev, append(head[:len(head):len(head)], '\n'))
+}
