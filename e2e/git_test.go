@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sshblog/sshblog/internal/store/etcdtest"
 )
 
 // The blog as a git repository: clone, pull and push with the real git
@@ -376,5 +378,43 @@ func TestGitURLForms(t *testing.T) {
 	out, err := reader.git(b, t.TempDir(), "clone", "ssh://127.0.0.1:"+b.port+"/other.git", "x")
 	if err == nil || !strings.Contains(out, "no such repository") {
 		t.Errorf("cloning another path: err %v\n%s", err, out)
+	}
+}
+
+// TestGitEtcdTwoServers: on etcd, a push through one server is stored
+// change by change, and the other server, which learns of it through
+// etcd, gives the same commits: the same history, the same ids.
+func TestGitEtcdTwoServers(t *testing.T) {
+	e := etcdtest.Start(t)
+	a, b := newBlog(t, "BLOG_STORE=etcd://"+e.Client), newBlog(t)
+	b.env, b.keys = a.env, a.keys
+	hostKey := filepath.Join(a.dir, "host_key")
+	ash := newClient(t, "ash")
+	a.addAuthor("ash", ash)
+	a.start("--host-key", hostKey)
+	b.start("--host-key", hostKey)
+	ash.must(a, hello, "publish", "hello")
+
+	dir := ash.clone(a)
+	writeIn(t, dir, "posts/etcd-post.md", "---\ntitle: etcd\n---\n이티시디\n")
+	writeIn(t, dir, "posts/hello.md", hello+"고침\n")
+	ash.mustGit(b, dir, "add", "-A")
+	ash.mustGit(b, dir, "commit", "-qm", "two")
+	if out := ash.mustGit(a, dir, "push"); !strings.Contains(out, "published etcd-post rev 1") || !strings.Contains(out, "published hello rev 2") {
+		t.Errorf("push on etcd:\n%s", out)
+	}
+	ash.mustGit(a, dir, "pull")
+	want := ash.mustGit(a, dir, "rev-parse", "HEAD")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		other := ash.clone(b)
+		got := ash.mustGit(b, other, "rev-parse", "HEAD")
+		if got == want {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the other server's tip is %s, this one's %s", got, want)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
