@@ -269,10 +269,7 @@ func (b *Service) pushOps(id Identity, changes []PushChange) ([]store.Op, []stri
 	for _, c := range changes {
 		switch c.Kind {
 		case PushPublish:
-			p, err := b.parse(c.Source, c.Slug)
-			if err == nil && p.Slug != c.Slug {
-				err = fmt.Errorf("its front matter names it %q: the file's name is the post's slug", p.Slug)
-			}
+			p, err := b.parse(c.Source, c.Slug) // the file's name is the slug, as over scp
 			if err != nil {
 				problems = append(problems, c.Path+": "+err.Error())
 				continue
