@@ -394,6 +394,10 @@ func (r *Repo) Receive(ctx context.Context, id blog.Identity, old, new Hash, pac
 			return nil, err
 		}
 	}
+	// The blog may have changed while the pack came in.
+	if v, err = r.View(ctx, id); err != nil {
+		return nil, err
+	}
 	if old != v.Tip() {
 		return nil, ErrFetchFirst
 	}
