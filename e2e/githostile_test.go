@@ -260,6 +260,24 @@ func TestGitHostilePacks(t *testing.T) {
 			}
 			return p.bytes(), ""
 		}, "deltas deeper than"},
+		{"bad checksum", func(tip string) ([]byte, string) {
+			p, id := withPosts("x.md", "100644")(tip)
+			p[len(p)-1] ^= 0xff
+			return p, id
+		}, "checksum does not match"},
+		{"fewer objects than it says", func(string) ([]byte, string) {
+			var p rawPack
+			p.add(3, post)
+			p.count = 1000
+			return p.bytes(), ""
+		}, "unpack"},
+		{"delta against nothing", func(string) ([]byte, string) {
+			var p rawPack
+			p.header(7, 5)
+			p.body.Write(bytes.Repeat([]byte{0xab}, 20))
+			p.body.Write(zlibBytes([]byte{1, 2, 0x90, 1, 'x'}))
+			return p.bytes(), ""
+		}, "neither the pack nor the blog has"},
 		{"dot dot", withPosts("..", "100644"), `a tree entry named ".."`},
 		{".git in posts", withPosts(".git", "100644"), "a name git keeps"},
 		{".git at the root", withRoot(".git"), ".git: only posts"},
