@@ -13,14 +13,11 @@ import (
 // Hash is a git object id (SHA-1).
 type Hash [20]byte
 
-// Zero is the id git uses for "no object".
-var zero Hash
-
 // String returns the id in hex.
 func (h Hash) String() string { return hex.EncodeToString(h[:]) }
 
-// IsZero reports whether h is the zero id.
-func (h Hash) IsZero() bool { return h == zero }
+// IsZero reports whether h is the zero id, which git uses for "no object".
+func (h Hash) IsZero() bool { return h == Hash{} }
 
 // ParseHash reads a 40-digit hex id.
 func ParseHash(s string) (Hash, error) {
@@ -44,13 +41,25 @@ const (
 	typeRefDelta = 7
 )
 
-// typeNames are the names object headers use.
-var typeNames = map[int]string{typeCommit: "commit", typeTree: "tree", typeBlob: "blob", typeTag: "tag"}
+// typeName is the name object headers use for typ.
+func typeName(typ int) string {
+	switch typ {
+	case typeCommit:
+		return "commit"
+	case typeTree:
+		return "tree"
+	case typeBlob:
+		return "blob"
+	case typeTag:
+		return "tag"
+	}
+	return "unknown"
+}
 
 // hashObject returns the id of an object of type typ with content data.
 func hashObject(typ int, data []byte) Hash {
 	h := sha1.New()
-	fmt.Fprintf(h, "%s %d\x00", typeNames[typ], len(data))
+	fmt.Fprintf(h, "%s %d\x00", typeName(typ), len(data))
 	h.Write(data)
 	var out Hash
 	h.Sum(out[:0])

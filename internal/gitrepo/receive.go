@@ -473,7 +473,7 @@ func (v *View) pushChanges(ctx context.Context, b *blog.Service, id blog.Identit
 		case len(c.parents) == 0 && !tip.IsZero():
 			return nil, nil, ErrNotFastForward
 		case len(c.parents) == 0:
-			at = zero
+			at = Hash{}
 		default:
 			at = c.parents[0]
 		}

@@ -120,7 +120,7 @@ func (v *View) Author() bool { return v.author }
 // Tip returns the id of the last commit; zero when there is none.
 func (v *View) Tip() Hash {
 	if len(v.commits) == 0 {
-		return zero
+		return Hash{}
 	}
 	return v.commits[len(v.commits)-1].id
 }
@@ -241,7 +241,7 @@ func (r *Repo) commit(ctx context.Context, id blog.Identity, v *View, ws []blog.
 	for _, w := range ws {
 		name := w.Path + ".md"
 		if w.From != "" && w.From != w.Path {
-			if old, ok := v.set(w.From+".md", zero); ok {
+			if old, ok := v.set(w.From+".md", Hash{}); ok {
 				c.changes = append(c.changes, change{name: w.From + ".md", old: old})
 			}
 		}
@@ -310,7 +310,7 @@ func (r *Repo) blob(ctx context.Context, id blog.Identity, w blog.Written) (Hash
 	}
 	rev, err := r.b.Revision(ctx, id, blog.Ref{Slug: w.Slug, Rev: w.Rev})
 	if err != nil {
-		return zero, fmt.Errorf("reading %s rev %d: %w", w.Slug, w.Rev, err)
+		return Hash{}, fmt.Errorf("reading %s rev %d: %w", w.Slug, w.Rev, err)
 	}
 	h := hashObject(typeBlob, rev.Source)
 	r.blobs[k] = h
