@@ -71,16 +71,21 @@ func New(b *blog.Service, log *slog.Logger) *Repo {
 }
 
 // Watch keeps the views current with the blog's change feed until ctx is
-// done: after each change the views built so far are brought up to date,
-// so that a clone or fetch finds them ready.
+// done: after each change the views built so far (a view is built when
+// first asked for) are brought up to date, so that a fetch finds them
+// ready.
 func (r *Repo) Watch(ctx context.Context) {
 	r.b.Watch(ctx, func() {
 		r.mu.Lock()
 		r.stale = [2]bool{true, true}
-		author := r.authorID
+		author, readers := r.authorID, r.views[0] != nil
 		r.mu.Unlock()
-		if _, err := r.View(ctx, blog.Identity{}); err != nil {
-			r.log.Warn("git: updating the reader's repository", "err", err)
+		// Only the views someone asked for: a blog nobody clones costs
+		// nothing.
+		if readers {
+			if _, err := r.View(ctx, blog.Identity{}); err != nil {
+				r.log.Warn("git: updating the reader's repository", "err", err)
+			}
 		}
 		if author.IsAuthor() {
 			if _, err := r.View(ctx, author); err != nil {
