@@ -246,3 +246,41 @@ func TestIncrementalPack(t *testing.T) {
 		t.Errorf("an incremental pack holds %+v", st)
 	}
 }
+
+// TestWatchKeepsViewsCurrent: after a publish, the change feed brings a
+// view someone asked for up to date before anyone asks again.
+func TestWatchKeepsViewsCurrent(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b, clk := testBlog(t)
+	history(t, b, clk)
+	r := New(b, nil)
+	v, err := r.View(ctx, blog.Identity{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go r.Watch(ctx)
+	clk.tick()
+	if _, err := b.Publish(ctx, ash, []byte("---\ntitle: New\ndate: 2024-01-01\n---\nnew\n"), blog.PublishOptions{Slug: "new"}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r.mu.Lock()
+		now, stale, author := r.views[0], r.stale[0], r.views[1]
+		r.mu.Unlock()
+		if now != v && !stale {
+			if now.Len() != v.Len()+1 {
+				t.Errorf("the reader's view went from %d to %d commits", v.Len(), now.Len())
+			}
+			if author != nil {
+				t.Error("the change feed built an author's view nobody asked for")
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the reader's view was not brought up to date")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
