@@ -284,3 +284,30 @@ func TestWatchKeepsViewsCurrent(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestExportImportSameIDs: a blog exported and imported into an empty
+// one, renames included, gives the same commits.
+func TestExportImportSameIDs(t *testing.T) {
+	ctx := context.Background()
+	b1, c1 := testBlog(t)
+	history(t, b1, c1)
+	var tar bytes.Buffer
+	if err := b1.Export(ctx, ash, &tar); err != nil {
+		t.Fatal(err)
+	}
+	b2, _ := testBlog(t)
+	if _, err := b2.Import(ctx, ash, &tar, blog.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	v1, err := New(b1, nil).View(ctx, ash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, err := New(b2, nil).View(ctx, ash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v1.Tip() != v2.Tip() {
+		t.Errorf("exported and imported: tip %s (%d commits), was %s (%d)", v2.Tip(), v2.Len(), v1.Tip(), v1.Len())
+	}
+}
