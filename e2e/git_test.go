@@ -381,8 +381,8 @@ func TestGitURLForms(t *testing.T) {
 	}
 }
 
-// TestGitEtcdTwoServers: on etcd, a push through one server is stored
-// change by change, and the other server, which learns of it through
+// TestGitEtcdTwoServers: on etcd, a push through one server is stored in
+// one transaction, and the other server, which learns of it through
 // etcd, gives the same commits: the same history, the same ids.
 func TestGitEtcdTwoServers(t *testing.T) {
 	e := etcdtest.Start(t)
@@ -398,12 +398,20 @@ func TestGitEtcdTwoServers(t *testing.T) {
 	dir := ash.clone(a)
 	writeIn(t, dir, "posts/etcd-post.md", "---\ntitle: etcd\n---\n이티시디\n")
 	writeIn(t, dir, "posts/hello.md", hello+"고침\n")
+	ash.mustGit(b, dir, "mv", "posts/march-2024-retrospective.md", "posts/retro.md")
 	ash.mustGit(b, dir, "add", "-A")
-	ash.mustGit(b, dir, "commit", "-qm", "two")
-	if out := ash.mustGit(a, dir, "push"); !strings.Contains(out, "published etcd-post rev 1") || !strings.Contains(out, "published hello rev 2") {
-		t.Errorf("push on etcd:\n%s", out)
+	ash.mustGit(b, dir, "commit", "-qm", "three")
+	out := ash.mustGit(a, dir, "push")
+	for _, want := range []string{"published etcd-post rev 1", "published hello rev 2", "renamed march-2024-retrospective to retro"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("push on etcd lacks %q:\n%s", want, out)
+		}
 	}
 	ash.mustGit(a, dir, "pull")
+	// One etcd transaction, one commit.
+	if got := ash.mustGit(a, dir, "log", "-1", "--format=%an|%s"); got != "ash|3 changes\n" {
+		t.Errorf("the push's commit on etcd is %q", got)
+	}
 	want := ash.mustGit(a, dir, "rev-parse", "HEAD")
 	deadline := time.Now().Add(10 * time.Second)
 	for {

@@ -197,7 +197,8 @@ type PushResult struct {
 // Push checks every change first, through the same rules as Publish,
 // Remove and Rename, and stores nothing unless all of them pass; then it
 // writes all of them, in order, in one transaction where the store has
-// them (bbolt; on etcd one by one, and a failure says how far it got).
+// them (bbolt; etcd when they fit in one of its transactions, else one by
+// one, and a failure says how far it got).
 // revs is the revision of each post the push was made against (absent: a
 // post that did not exist): a post at another revision now is ErrConflict,
 // the push being made against an old copy of the blog. When the blog
@@ -228,9 +229,11 @@ func (b *Service) Push(ctx context.Context, id Identity, changes []PushChange, r
 	}
 	var entries []store.Entry
 	var err error
-	if bt, ok := b.st.(store.Batcher); ok {
+	bt, ok := b.st.(store.Batcher)
+	if ok {
 		entries, err = bt.Batch(ctx, ops)
-	} else {
+	}
+	if !ok || errors.Is(err, store.ErrBatchTooLarge) {
 		entries, err = b.pushOneByOne(ctx, ops)
 	}
 	if err != nil {

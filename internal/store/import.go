@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/sshblog/sshblog/internal/post"
@@ -78,6 +79,11 @@ type Op struct {
 	Author  string // for OpRemove and OpRename
 	IfRev   *uint64
 }
+
+// ErrBatchTooLarge is a batch a store cannot write in one transaction
+// (etcd bounds a transaction's size); nothing of it was stored, and the
+// caller writes it in steps.
+var ErrBatchTooLarge = errors.New("the batch does not fit in one transaction")
 
 // Batcher is a store that writes many operations in one transaction: all
 // of them or, on any refusal or failure, none. The bbolt store is one.
