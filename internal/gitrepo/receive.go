@@ -412,13 +412,9 @@ func (r *Repo) Receive(ctx context.Context, id blog.Identity, old, new Hash, pac
 	if len(changes) == 0 {
 		return []string{"nothing to publish: the push changes no post"}, nil
 	}
-	revs := map[string]uint64{}
-	for _, c := range changes {
-		if e, err := r.b.Entry(id, c.Slug); err == nil && e.Slug == c.Slug {
-			revs[c.Slug] = e.Rev
-		}
-	}
-	res, err := r.b.Push(ctx, id, changes, revs)
+	// Each post is held to its revision at the tip the push was made on:
+	// a write since, from anywhere, makes the push "fetch first".
+	res, err := r.b.Push(ctx, id, changes, v.revs)
 	if err != nil {
 		if errors.Is(err, blog.ErrConflict) {
 			return res.Lines, fmt.Errorf("%w: %v", ErrFetchFirst, err)

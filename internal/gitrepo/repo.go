@@ -24,6 +24,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -102,6 +103,7 @@ type View struct {
 	index    map[Hash]int      // commit id -> its index in commits
 	tip      []entry           // the posts folder at the last commit, sorted
 	blobAt   map[Hash]blog.Ref // where each blob's content is read
+	revs     map[string]uint64 // each post's revision at the tip, by its slug now
 	timeline []blog.Written
 	changed  <-chan struct{} // closed when the blog changes after the view was built
 }
@@ -201,10 +203,12 @@ func (r *Repo) build(ctx context.Context, id blog.Identity, old *View) (*View, e
 		for h, ref := range old.blobAt {
 			v.blobAt[h] = ref
 		}
+		v.revs = maps.Clone(old.revs)
 		from = len(old.timeline)
 	} else {
 		v.index = map[Hash]int{}
 		v.blobAt = map[Hash]blog.Ref{}
+		v.revs = map[string]uint64{}
 	}
 	var buf []byte
 	for from < len(tl) {
@@ -244,6 +248,7 @@ func sameGroup(a, b blog.Written) bool { return a.Time == b.Time && a.Author == 
 func (r *Repo) commit(ctx context.Context, id blog.Identity, v *View, ws []blog.Written, buf *[]byte) (commit, error) {
 	var c commit
 	for _, w := range ws {
+		v.revs[w.Slug] = w.Rev
 		name := w.Path + ".md"
 		if w.From != "" && w.From != w.Path {
 			if old, ok := v.set(w.From+".md", Hash{}); ok {
