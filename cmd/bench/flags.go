@@ -38,6 +38,11 @@ type options struct {
 	attackHold     time.Duration
 	attackOnly     string
 
+	// The git phase's; see gitclone.Config.
+	git          bool
+	gitPosts     int
+	gitRevisions int
+
 	// The web phase's; see webload.Config.
 	web           bool
 	webPosts      string
@@ -94,6 +99,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.attack, "attack", false, "run the attacks of an anonymous client instead of the measurements, against the blog with cmd/sshd's default limits, and print what each costs the server")
 	fs.DurationVar(&o.attackHold, "attack-hold", 5*time.Second, "attack: how long each attack's sessions are held")
 	fs.StringVar(&o.attackOnly, "attacks", "", "attack: the attacks to make, comma-separated (reader, pty-huge, pty-ten, sessions, command, winch-drop, resize-storm); empty: all")
+	fs.BoolVar(&o.git, "git", false, "run the git phase instead of the measurements: clone a big blog with the real git over ssh, as an author and a reader, then fetch after one publish")
+	fs.IntVar(&o.gitPosts, "git-posts", 3000, "posts of the git phase's blog")
+	fs.IntVar(&o.gitRevisions, "git-revisions", 10000, "revisions of the git phase's blog, in all (each edit one)")
 	fs.BoolVar(&o.web, "web", false, "run the web phase instead of the measurements: the blog's web against nginx (if installed) and http.FileServer serving the same pages as files, random posts with and without gzip, and the blog right after a publish")
 	fs.StringVar(&o.webPosts, "web-posts", "3000", "web: posts to generate, of the shape of a real technical blog (about 20 KB of Korean markdown with code each), or a real Astro, Hugo or Jekyll folder or tar to import instead")
 	fs.DurationVar(&o.webDuration, "web-duration", 10*time.Second, "web: how long each server is loaded, after a second's warm-up")

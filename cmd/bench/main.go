@@ -26,6 +26,10 @@
 // web front end, in a process of its own, against nginx and Go's
 // http.FileServer serving the same pages, on a blog of real shape.
 //
+// With -git it runs the git phase instead (internal/gitclone): a blog of
+// 3,000 posts and 10,000 revisions cloned with the real git over ssh, and
+// fetched again after one publish; the server's memory is this process's.
+//
 // With -soak DURATION it runs a soak test instead of the measurements:
 // many readers browsing the blog's TUI and several authors publishing, all
 // at once for that long; then it checks for errors, lost writes, memory
@@ -56,6 +60,7 @@ import (
 
 	"github.com/sshblog/sshblog/cmd/bench/internal/attack"
 	"github.com/sshblog/sshblog/cmd/bench/internal/clients"
+	"github.com/sshblog/sshblog/cmd/bench/internal/gitclone"
 	"github.com/sshblog/sshblog/cmd/bench/internal/measure"
 	"github.com/sshblog/sshblog/cmd/bench/internal/proc"
 	"github.com/sshblog/sshblog/cmd/bench/internal/report"
@@ -159,6 +164,14 @@ func run(ctx context.Context, o options, out, progress io.Writer) (err error) {
 	}
 	if o.attack {
 		return runAttacks(ctx, o, setup, out)
+	}
+	if o.git {
+		r, err := gitclone.Run(ctx, gitclone.Config{Posts: o.gitPosts, Revisions: o.gitRevisions, Setup: setup, Log: progress})
+		if err != nil {
+			return fmt.Errorf("git: %w", err)
+		}
+		gitclone.Print(out, r)
+		return nil
 	}
 	if o.web {
 		r, err := webload.RunPhase(ctx, webload.Config{Posts: o.webPosts, Seed: 1, Conns: o.webConns, Rounds: o.webRounds, Duration: o.webDuration, WebCache: o.webCacheMiB << 20, Dir: dir, Log: progress, CPUProfile: o.webCPUProfile, MemProfile: o.memprofile})

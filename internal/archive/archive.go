@@ -45,6 +45,7 @@ const (
 	paxRev    = "SCHILY.xattr.user.sshblog.rev"
 	paxAuthor = "SCHILY.xattr.user.sshblog.author"
 	paxAction = "SCHILY.xattr.user.sshblog.action"
+	paxFrom   = "SCHILY.xattr.user.sshblog.from" // a rename's slug before it
 
 	oldPAXRev    = "SSHBLOG.rev"
 	oldPAXAuthor = "SSHBLOG.author"
@@ -77,6 +78,9 @@ func NewWriter(w io.Writer) *Writer {
 func (w *Writer) WriteRevision(r store.Revision) error {
 	hdr := fileHeader(fmt.Sprintf("revisions/%s/%06d.md", r.Slug, r.Rev), len(r.Source), r.Time)
 	hdr.PAXRecords = map[string]string{paxRev: strconv.FormatUint(r.Rev, 10), paxAuthor: r.Author, paxAction: string(r.Action)}
+	if r.From != "" {
+		hdr.PAXRecords[paxFrom] = r.From
+	}
 	return w.writeFile(hdr, r.Source)
 }
 

@@ -334,8 +334,12 @@ func (rd *reader) addRevision(name, revText string, hdr *tar.Header, data []byte
 	}
 	author, _ := paxRecord(hdr, paxAuthor, oldPAXAuthor)
 	action, _ := paxRecord(hdr, paxAction, oldPAXAction)
+	from := hdr.PAXRecords[paxFrom]
+	if store.Action(action) != store.Renamed || post.CheckSlug(from) != nil {
+		from = ""
+	}
 	rd.c.Histories[slug] = append(rd.c.Histories[slug], store.Revision{
-		Slug: slug, Rev: rev, Author: author, Action: store.Action(action), Time: hdr.ModTime, Source: data,
+		Slug: slug, Rev: rev, Author: author, Action: store.Action(action), From: from, Time: hdr.ModTime, Source: data,
 	})
 	rd.revisions++
 	return nil

@@ -11,6 +11,7 @@ import (
 	"charm.land/ssh"
 
 	"github.com/sshblog/sshblog/internal/server/command"
+	"github.com/sshblog/sshblog/internal/server/gitssh"
 	"github.com/sshblog/sshblog/internal/server/guard"
 	"github.com/sshblog/sshblog/internal/termtext"
 )
@@ -174,6 +175,10 @@ func (s *Server) identityMiddleware(next ssh.Handler) ssh.Handler {
 // everything else to the command runner.
 func (s *Server) route(ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
+		if service, args, ok := gitssh.Parse(sess.Command()); ok {
+			s.runGit(sess, service, args)
+			return
+		}
 		if s.wantsTUI(sess) {
 			s.runTUI(sess)
 			if s.closing.Load() {
@@ -204,6 +209,20 @@ func (s *Server) runCommand(sess ssh.Session) {
 			_, err := sess.SendRequest("keepalive@openssh.com", true, nil)
 			return err
 		},
+	})
+	_ = sess.Exit(status)
+}
+
+// runGit serves one of git's commands (clone, fetch, push).
+func (s *Server) runGit(sess ssh.Session, service string, args []string) {
+	ctx, cancel := sessionContext(sess)
+	defer cancel()
+	status := s.git.Run(ctx, service, gitssh.Session{
+		ID:     IdentityFrom(sess.Context()),
+		Args:   args,
+		Stdin:  sess,
+		Stdout: sess,
+		Stderr: sess.Stderr(),
 	})
 	_ = sess.Exit(status)
 }

@@ -20,8 +20,10 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/sshblog/sshblog/internal/blog"
+	"github.com/sshblog/sshblog/internal/gitrepo"
 	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/server/command"
+	"github.com/sshblog/sshblog/internal/server/gitssh"
 	"github.com/sshblog/sshblog/internal/server/guard"
 	"github.com/sshblog/sshblog/internal/server/transfer"
 	"github.com/sshblog/sshblog/internal/tui"
@@ -73,6 +75,7 @@ type Server struct {
 	ssh      *ssh.Server
 	uploads  transfer.Buffers // what uploads are read into
 	commands *command.Runner  // the plain commands
+	git      *gitssh.Server   // git clone, fetch and push
 	limits   *limits          // connections and sessions, per address and in all
 	guard    *guard.Guard     // what a client may ask of a session
 
@@ -115,6 +118,7 @@ func New(cfg Config, b *blog.Service, renderer *render.Renderer, authors Authors
 		cfg.Sessions = guard.DefaultLimits()
 		s.cfg.Sessions = cfg.Sessions
 	}
+	s.git = &gitssh.Server{Repo: gitrepo.New(b, log), Blog: b, Log: log}
 	s.limits = newLimits(log, cfg.MaxSessions, cfg.MaxSessionsPerIP, cfg.ConnectsPerIP)
 	s.guard = guard.New(cfg.Sessions, log, s.limits.admitSession)
 	s.commands = &command.Runner{Blog: b, Renderer: renderer, Uploads: &s.uploads, Title: cfg.Title, Description: cfg.Description, ReadingWidth: cfg.ReadingWidth}
@@ -180,6 +184,7 @@ func (s *Server) Serve(l net.Listener) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go s.watch(ctx)
+	go s.git.Repo.Watch(ctx)
 	s.serving.Store(true)
 	ready := func() { s.acceptingNow.Do(func() { close(s.accepting) }) }
 	if s.closing.Load() { // Shutdown came first

@@ -13,12 +13,13 @@ type revisionHeader struct {
 	Author string    `json:"author"`
 	Time   time.Time `json:"time"`
 	Action Action    `json:"action"`
+	From   string    `json:"from,omitempty"` // a rename's slug before it
 }
 
 // EncodeRevision lays out a revision record as every store keeps it: a JSON
 // header line (author, time, action), then the markdown, unencoded.
 func EncodeRevision(r Revision) []byte {
-	h, _ := json.Marshal(revisionHeader{Author: r.Author, Time: r.Time, Action: r.Action}) // cannot fail: plain fields
+	h, _ := json.Marshal(revisionHeader{Author: r.Author, Time: r.Time, Action: r.Action, From: r.From}) // cannot fail: plain fields
 	out := make([]byte, 0, len(h)+1+len(r.Source))
 	out = append(out, h...)
 	out = append(out, '\n')
@@ -43,6 +44,18 @@ func DecodeRevision(slug string, rev uint64, v []byte) (Revision, error) {
 		Author: h.Author,
 		Time:   h.Time,
 		Action: h.Action,
+		From:   h.From,
 		Source: bytes.Clone(src),
 	}, nil
+}
+
+// DecodeRevisionHeader reads the header of a record written by
+// EncodeRevision, for a history: the revision without its source, which
+// is neither copied nor kept.
+func DecodeRevisionHeader(slug string, rev uint64, v []byte) (Revision, error) {
+	head, _, ok := bytes.Cut(v, []byte{'\n'})
+	if !ok {
+		return Revision{}, fmt.Errorf("revision %d of %s is damaged: no header", rev, slug)
+	}
+	return DecodeRevision(slug, rev, append(head[:len(head):len(head)], '\n'))
 }

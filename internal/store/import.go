@@ -1,6 +1,8 @@
 package store
 
 import (
+	"context"
+	"errors"
 	"fmt"
 
 	"github.com/sshblog/sshblog/internal/post"
@@ -63,3 +65,35 @@ func (e *ImportStopped) Error() string {
 
 // Unwrap returns why the import stopped.
 func (e *ImportStopped) Unwrap() error { return e.Err }
+
+// OpKind is what one operation of a Batch does.
+type OpKind int
+
+// The operations a Batch can hold.
+const (
+	OpPut    OpKind = iota // Change: the post's next revision
+	OpRemove               // Slug: hide the post behind a tombstone
+	OpRename               // Slug to NewSlug, keeping Slug as an alias
+)
+
+// Op is one write of a Batch.
+type Op struct {
+	Kind    OpKind
+	Change  Change // for OpPut
+	Slug    string // for OpRemove and OpRename: the post
+	NewSlug string // for OpRename
+	Author  string // for OpRemove and OpRename
+	IfRev   *uint64
+}
+
+// ErrBatchTooLarge is a batch a store cannot write in one transaction
+// (etcd bounds a transaction's size); nothing of it was stored, and the
+// caller writes it in steps.
+var ErrBatchTooLarge = errors.New("the batch does not fit in one transaction")
+
+// Batcher is a store that writes many operations in one transaction: all
+// of them or, on any refusal or failure, none. The bbolt store is one.
+type Batcher interface {
+	// Batch applies ops in order and returns the entry each one left.
+	Batch(ctx context.Context, ops []Op) ([]Entry, error)
+}

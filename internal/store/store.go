@@ -67,6 +67,9 @@ type Revision struct {
 	Author string    // the author who wrote it ("system" for built-in posts)
 	Time   time.Time // when it was written
 	Action Action
+	// From is, for a rename, the post's slug before it (empty in
+	// revisions stored before renames recorded it).
+	From   string
 	Source []byte // the markdown as stored; empty for a removal
 }
 

@@ -100,7 +100,7 @@ func Renaming(cur Entry, newSlug, author string, now time.Time, source []byte) (
 	}
 	e := cur
 	e.Slug, e.Rev, e.Updated, e.By = newSlug, cur.Rev+1, now, author
-	return e, Revision{Slug: newSlug, Rev: e.Rev, Author: author, Time: now, Action: Renamed, Source: source}, nil
+	return e, Revision{Slug: newSlug, Rev: e.Rev, Author: author, Time: now, Action: Renamed, From: cur.Slug, Source: source}, nil
 }
 
 // RenameAliases returns the aliases a rename of oldSlug to newSlug writes,

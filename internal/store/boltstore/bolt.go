@@ -269,7 +269,7 @@ func (db *DB) History(ctx context.Context, slug string) ([]store.Revision, error
 			return fmt.Errorf("%w: %s", store.ErrNotFound, slug)
 		}
 		return b.ForEach(func(k, v []byte) error {
-			r, err := store.DecodeRevision(slug, binary.BigEndian.Uint64(k), v)
+			r, err := store.DecodeRevisionHeader(slug, binary.BigEndian.Uint64(k), v)
 			if err != nil {
 				return err
 			}

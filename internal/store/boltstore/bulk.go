@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -32,7 +33,7 @@ func (db *DB) PutMany(ctx context.Context, changes []store.Change) ([]store.Outc
 		err := db.bolt.Update(func(tx *bolt.Tx) error {
 			written = written[:0]
 			for i := start; i < end; i++ {
-				o, err := db.putInTx(tx, changes[i])
+				o, err := db.putInTx(tx, changes[i], db.now())
 				if err != nil {
 					return err
 				}
@@ -61,7 +62,7 @@ func (db *DB) PutMany(ctx context.Context, changes []store.Change) ([]store.Outc
 
 // putInTx applies one change inside tx. Problems with the change itself are
 // reported in the outcome; only store failures are returned as errors.
-func (db *DB) putInTx(tx *bolt.Tx, c store.Change) (store.Outcome, error) {
+func (db *DB) putInTx(tx *bolt.Tx, c store.Change, now time.Time) (store.Outcome, error) {
 	if err := store.CheckPost(c.Post); err != nil {
 		return store.Outcome{Err: err}, nil
 	}
@@ -77,7 +78,7 @@ func (db *DB) putInTx(tx *bolt.Tx, c store.Change) (store.Outcome, error) {
 			return store.Outcome{Entry: *cur, Unchanged: true}, nil
 		}
 	}
-	e, r := store.NextRevision(c.Post, cur, c.Author, c.ActionFor(cur != nil), db.now())
+	e, r := store.NextRevision(c.Post, cur, c.Author, c.ActionFor(cur != nil), now)
 	if err := appendRevisions(tx, e, r); err != nil {
 		return store.Outcome{}, err
 	}
@@ -184,7 +185,7 @@ func (db *DB) Import(ctx context.Context, in store.Import) (store.ImportOutcome,
 			}
 		}
 		for i, c := range in.Changes {
-			o, err := db.putInTx(tx, c)
+			o, err := db.putInTx(tx, c, db.now())
 			if err != nil {
 				return err
 			}
@@ -228,4 +229,88 @@ func (db *DB) WriteTo(w io.Writer) (int64, error) {
 		return n, writeError("backup", err)
 	}
 	return n, nil
+}
+
+// Batch applies ops in order in one transaction, all at one instant: if
+// any is refused (a conflict, a missing post, a taken name) or the store
+// fails, nothing of them is stored, and the error says which one. A put
+// whose source is its post's current one writes nothing.
+func (db *DB) Batch(ctx context.Context, ops []store.Op) ([]store.Entry, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]store.Entry, len(ops))
+	db.snapMu.Lock()
+	defer db.snapMu.Unlock()
+	now := db.now()
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		for i, op := range ops {
+			e, err := db.opInTx(tx, op, now)
+			if err != nil {
+				return err
+			}
+			out[i] = e
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, writeError("batch", err)
+	}
+	if err := db.reload(); err != nil {
+		return out, fmt.Errorf("store: batch: %w", err)
+	}
+	db.changes.Notify()
+	return out, nil
+}
+
+// opInTx applies one operation of a batch inside tx.
+func (db *DB) opInTx(tx *bolt.Tx, op store.Op, now time.Time) (store.Entry, error) {
+	switch op.Kind {
+	case store.OpPut:
+		c := op.Change
+		c.IfRev = op.IfRev
+		o, err := db.putInTx(tx, c, now)
+		if err != nil {
+			return store.Entry{}, err
+		}
+		return o.Entry, o.Err
+	case store.OpRemove, store.OpRename:
+		cur, err := currentEntry(tx, op.Slug)
+		if err != nil {
+			return store.Entry{}, err
+		}
+		if cur == nil {
+			return store.Entry{}, fmt.Errorf("%w: %s", store.ErrNotFound, op.Slug)
+		}
+		if err := store.CheckIfRev(op.Slug, cur, op.IfRev); err != nil {
+			return store.Entry{}, err
+		}
+		if op.Kind == store.OpRemove {
+			e, r, err := store.Tombstone(op.Slug, cur, op.Author, now)
+			if err != nil {
+				return store.Entry{}, err
+			}
+			return e, appendRevisions(tx, e, r)
+		}
+		if err := store.CheckRename(op.Slug, op.NewSlug); err != nil {
+			return store.Entry{}, err
+		}
+		if tx.Bucket(bucketPosts).Get([]byte(op.NewSlug)) != nil {
+			return store.Entry{}, fmt.Errorf("%w: %s already exists", store.ErrConflict, op.NewSlug)
+		}
+		to := tx.Bucket(bucketAliases).Get([]byte(op.NewSlug))
+		if err := store.CheckAliasFree(op.NewSlug, string(to), to != nil, op.Slug); err != nil {
+			return store.Entry{}, err
+		}
+		prev, err := revisionInTx(tx, op.Slug, cur.Rev)
+		if err != nil {
+			return store.Entry{}, err
+		}
+		e, r, err := store.Renaming(*cur, op.NewSlug, op.Author, now, prev.Source)
+		if err != nil {
+			return store.Entry{}, err
+		}
+		return e, moveTo(tx, op.Slug, e, r)
+	}
+	return store.Entry{}, fmt.Errorf("unknown batch operation %d", op.Kind)
 }

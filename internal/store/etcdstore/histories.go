@@ -41,7 +41,7 @@ func (h *histories) get(id, slug string, rev uint64) ([]store.Revision, bool) {
 func (h *histories) put(id string, revs []store.Revision) {
 	kept := make([]store.Revision, len(revs))
 	for i, r := range revs {
-		kept[i] = store.Revision{Rev: r.Rev, Author: r.Author, Time: r.Time, Action: r.Action}
+		kept[i] = store.Revision{Rev: r.Rev, Author: r.Author, Time: r.Time, Action: r.Action, From: r.From}
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -56,6 +56,6 @@ func (h *histories) add(id string, r store.Revision) {
 	defer h.mu.Unlock()
 	revs := h.byID[id]
 	if r.Rev == 1 && len(revs) == 0 || len(revs) > 0 && revs[len(revs)-1].Rev+1 == r.Rev {
-		h.byID[id] = append(revs, store.Revision{Rev: r.Rev, Author: r.Author, Time: r.Time, Action: r.Action})
+		h.byID[id] = append(revs, store.Revision{Rev: r.Rev, Author: r.Author, Time: r.Time, Action: r.Action, From: r.From})
 	}
 }

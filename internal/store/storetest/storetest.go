@@ -45,6 +45,7 @@ func Run(t *testing.T, open Opener) {
 		{"ProposalsWaitForReview", testProposalsWaitForReview},
 		{"ApproveOnce", testApproveOnce},
 		{"Files", testFiles},
+		{"BatchIsAllOrNothing", testBatch},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, open) })
@@ -602,5 +603,72 @@ func testWriteTo(t *testing.T, open Opener) {
 	}
 	if n != int64(buf.Len()) || n == 0 {
 		t.Errorf("WriteTo reported %d bytes and wrote %d", n, buf.Len())
+	}
+}
+
+// testBatch: a batch (a git push) writes puts, removals and renames in
+// order at one instant, or, when one of them is refused, none of them.
+func testBatch(t *testing.T, open Opener) {
+	ctx := context.Background()
+	clk := newClock(time.Date(2024, 4, 1, 12, 0, 0, 0, time.UTC))
+	s := open(t, clk.now)
+	bt, ok := s.(store.Batcher)
+	if !ok {
+		t.Skip("this store has no batches")
+	}
+	put(t, s, "keep", "# keep\n", "x")
+	put(t, s, "gone", "# gone\n", "x")
+	put(t, s, "old", "# old\n", "x")
+	clk.add(time.Minute)
+	rev := func(n uint64) *uint64 { return &n }
+	// Refused at the last operation: nothing is stored.
+	refused := []store.Op{
+		{Kind: store.OpPut, Change: store.Change{Post: Parse(t, "keep", "# kept\n"), Author: "y"}, IfRev: rev(1)},
+		{Kind: store.OpRemove, Slug: "gone", Author: "y", IfRev: rev(1)},
+		{Kind: store.OpRename, Slug: "old", NewSlug: "keep", Author: "y", IfRev: rev(1)},
+	}
+	if _, err := bt.Batch(ctx, refused); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("a batch renaming onto a post: %v, want ErrConflict", err)
+	}
+	for _, slug := range []string{"keep", "gone", "old"} {
+		if e, ok := s.Entry(slug); !ok || e.Rev != 1 || e.Removed {
+			t.Errorf("after a refused batch, %s is %+v", slug, e)
+		}
+	}
+	stale := []store.Op{{Kind: store.OpPut, Change: store.Change{Post: Parse(t, "keep", "# kept\n"), Author: "y"}, IfRev: rev(7)}}
+	if _, err := bt.Batch(ctx, stale); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("a batch at the wrong revision: %v, want ErrConflict", err)
+	}
+	// Accepted: all of it, in order, at one instant.
+	ops := []store.Op{
+		{Kind: store.OpPut, Change: store.Change{Post: Parse(t, "keep", "# kept\n"), Author: "y"}, IfRev: rev(1)},
+		{Kind: store.OpPut, Change: store.Change{Post: Parse(t, "new", "# new\n"), Author: "y"}, IfRev: rev(0)},
+		{Kind: store.OpRemove, Slug: "gone", Author: "y", IfRev: rev(1)},
+		{Kind: store.OpRename, Slug: "old", NewSlug: "moved", Author: "y", IfRev: rev(1)},
+		{Kind: store.OpPut, Change: store.Change{Post: Parse(t, "moved", "# moved and edited\n"), Author: "y"}},
+	}
+	es, err := bt.Batch(ctx, ops)
+	if err != nil || len(es) != len(ops) {
+		t.Fatalf("batch: %v %v", es, err)
+	}
+	if es[0].Rev != 2 || es[1].Rev != 1 || !es[2].Removed || es[3].Slug != "moved" || es[4].Rev != 3 {
+		t.Errorf("batch entries: %+v", es)
+	}
+	at := clk.now()
+	for _, slug := range []string{"keep", "new", "moved"} {
+		r, err := s.Get(ctx, slug)
+		if err != nil || !r.Time.Equal(at) || r.Author != "y" {
+			t.Errorf("%s after the batch: %+v %v", slug, r, err)
+		}
+	}
+	if r, err := s.Get(ctx, "old"); err != nil || r.Slug != "moved" || string(r.Source) != "# moved and edited\n" {
+		t.Errorf("the old name after the batch: %+v %v", r, err)
+	}
+	h, err := s.History(ctx, "moved")
+	if err != nil || len(h) != 3 || h[1].Action != store.Renamed || h[1].From != "old" {
+		t.Errorf("history of the moved post: %+v %v", h, err)
+	}
+	if _, err := s.Get(ctx, "gone"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the removed post: %v", err)
 	}
 }

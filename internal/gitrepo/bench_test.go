@@ -1,0 +1,108 @@
+package gitrepo
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/sshblog/sshblog/internal/blog"
+	"github.com/sshblog/sshblog/internal/post"
+	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/store/boltstore"
+)
+
+// bigBlog is a blog of posts posts and revs revisions in all, each
+// revision at a time of its own.
+func bigBlog(b *testing.B, posts, revs int) (*blog.Service, store.Store) {
+	b.Helper()
+	db, err := boltstore.Open(filepath.Join(b.TempDir(), "blog.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	ctx := context.Background()
+	body := make([]byte, 4000)
+	for i := range body {
+		body[i] = 'a' + byte(i%26)
+		if i%80 == 79 {
+			body[i] = '\n'
+		}
+	}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	var cs []store.Change
+	flush := func() {
+		if _, err := db.PutMany(ctx, cs); err != nil {
+			b.Fatal(err)
+		}
+		cs = cs[:0]
+	}
+	for i := range revs {
+		n := i
+		if i >= posts {
+			n = rnd.IntN(posts)
+		}
+		src := fmt.Sprintf("---\ntitle: Post %d\ndate: 2024-01-01\ntags: [a, b]\n---\n%s\nedit %d\n", n, body, i)
+		p, err := post.Parse([]byte(src), post.Options{Slug: fmt.Sprintf("post-%05d", n), Location: time.UTC})
+		if err != nil {
+			b.Fatal(err)
+		}
+		cs = append(cs, store.Change{Post: p, Author: "ash"})
+		if len(cs) == 500 {
+			flush()
+		}
+	}
+	flush()
+	return blog.New(db, blog.Config{Location: time.UTC}), db
+}
+
+// BenchmarkViews: building the views of a blog of 3,000 posts and 10,000
+// revisions, keeping them current after one publish, and writing a whole
+// clone's pack.
+func BenchmarkViews(b *testing.B) {
+	bl, _ := bigBlog(b, 3000, 10000)
+	ctx := context.Background()
+	b.Run("build", func(b *testing.B) {
+		for b.Loop() {
+			r := New(bl, nil)
+			if _, err := r.View(ctx, ash); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := r.View(ctx, blog.Identity{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	r := New(bl, nil)
+	r.View(ctx, ash)
+	r.View(ctx, blog.Identity{})
+	n := 0
+	b.Run("after-one-publish", func(b *testing.B) {
+		for b.Loop() {
+			n++
+			src := fmt.Sprintf("---\ntitle: New %d\n---\nnew\n", n)
+			if _, err := bl.Publish(ctx, ash, []byte(src), blog.PublishOptions{Slug: fmt.Sprintf("new-%d", n)}); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := r.View(ctx, ash); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := r.View(ctx, blog.Identity{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("clone-pack", func(b *testing.B) {
+		v, _ := r.View(ctx, ash)
+		for b.Loop() {
+			st, err := v.WritePack(ctx, bl, ash, io.Discard, -1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(st.Bytes)/(1<<20), "MiB")
+		}
+	})
+}

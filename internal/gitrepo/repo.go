@@ -1,0 +1,369 @@
+// Package gitrepo is the blog as a git repository, derived from the store
+// (which stays the one source of truth): its tree is posts/SLUG.md, the
+// stored markdown byte for byte, and its history is the blog's, one commit
+// per revision (revisions written together, by one author at one instant,
+// such as an import's, make one commit). Commits are deterministic: the
+// author is the revision's author, the time the revision's, the message
+// the action and the post, so the same history always gives the same ids
+// and a fetch downloads only what is new.
+//
+// There are two views. An author's has every revision of every post,
+// drafts, scheduled posts and removals included. A reader's has only what
+// a reader may read (blog.Service.Timeline with a reader's identity, which
+// applies the blog's one rule, readable): the posts readers see now, and of
+// each only the revisions that were public when written. A post readers
+// stop seeing (removed, made a draft again) leaves the reader's history,
+// which is then built anew: a reader's next fetch is a forced update.
+//
+// Views are built once and kept current by the blog's change feed; a
+// clone streams a pack from them (pack.go) without holding the trees, and
+// a push is read back into the blog's changes (receive.go).
+package gitrepo
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/sshblog/sshblog/internal/blog"
+	"github.com/sshblog/sshblog/internal/store"
+)
+
+// Branch is the one branch the repository has.
+const Branch = "refs/heads/main"
+
+// PostsDir is the folder of the posts in the repository's tree.
+const PostsDir = "posts"
+
+// Repo is the blog as a repository, for readers and for authors. It is
+// safe for concurrent use.
+type Repo struct {
+	b   *blog.Service
+	log *slog.Logger
+
+	mu       sync.Mutex
+	views    [2]*View // reader's, author's
+	stale    [2]bool
+	blobs    map[blobKey]Hash   // ids of revisions' blobs, computed once
+	readable blog.ReadableCache // what readers may read of old revisions
+	authorID blog.Identity      // the author the author's view was last built for
+
+	pushMu sync.Mutex // one push at a time
+}
+
+// blobKey names a revision's source: a rename changes its slug, and the
+// time tells two posts that had the same name apart.
+type blobKey struct {
+	slug string
+	rev  uint64
+	time int64
+}
+
+// New returns the repository of b. Call Watch to keep it current.
+func New(b *blog.Service, log *slog.Logger) *Repo {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Repo{b: b, log: log, blobs: map[blobKey]Hash{}}
+}
+
+// Watch keeps the views current with the blog's change feed until ctx is
+// done: after each change the views built so far (a view is built when
+// first asked for) are brought up to date, so that a fetch finds them
+// ready.
+func (r *Repo) Watch(ctx context.Context) {
+	r.b.Watch(ctx, func() {
+		r.mu.Lock()
+		r.stale = [2]bool{true, true}
+		author, readers := r.authorID, r.views[0] != nil
+		r.mu.Unlock()
+		// Only the views someone asked for: a blog nobody clones costs
+		// nothing.
+		if readers {
+			if _, err := r.View(ctx, blog.Identity{}); err != nil {
+				r.log.Warn("git: updating the reader's repository", "err", err)
+			}
+		}
+		if author.IsAuthor() {
+			if _, err := r.View(ctx, author); err != nil {
+				r.log.Debug("git: updating the author's repository", "err", err)
+			}
+		}
+	})
+}
+
+// View is one view of the repository at one moment: immutable once built.
+type View struct {
+	author   bool
+	commits  []commit
+	index    map[Hash]int      // commit id -> its index in commits
+	tip      []entry           // the posts folder at the last commit, sorted
+	blobAt   map[Hash]blog.Ref // where each blob's content is read
+	revs     map[string]uint64 // each post's revision at the tip, by its slug now
+	timeline []blog.Written
+	changed  <-chan struct{} // closed when the blog changes after the view was built
+}
+
+// commit is one commit of a view.
+type commit struct {
+	id, root, posts Hash   // posts is zero when the folder is empty
+	body            []byte // the commit object
+	changes         []change
+}
+
+// change is what one revision did to the posts folder.
+type change struct {
+	name     string // SLUG.md
+	old, new Hash   // zero: absent
+}
+
+// Author reports whether the view is an author's.
+func (v *View) Author() bool { return v.author }
+
+// Tip returns the id of the last commit; zero when there is none.
+func (v *View) Tip() Hash {
+	if len(v.commits) == 0 {
+		return Hash{}
+	}
+	return v.commits[len(v.commits)-1].id
+}
+
+// Len is how many commits the view has.
+func (v *View) Len() int { return len(v.commits) }
+
+// Index returns the index of commit id in the view, or -1.
+func (v *View) Index(id Hash) int {
+	if i, ok := v.index[id]; ok {
+		return i
+	}
+	return -1
+}
+
+// View returns the repository as id sees it, brought up to date first if
+// the blog changed since it was last built.
+func (r *Repo) View(ctx context.Context, id blog.Identity) (*View, error) {
+	k := 0
+	if id.IsAuthor() {
+		k = 1
+	}
+	if k == 1 {
+		if err := r.b.CheckAuthor(id); err != nil {
+			return nil, err
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	old := r.views[k]
+	if old != nil && !r.stale[k] && !closed(old.changed) {
+		return old, nil
+	}
+	v, err := r.build(ctx, id, old)
+	if err != nil {
+		return nil, err
+	}
+	r.views[k], r.stale[k] = v, false
+	if k == 1 {
+		r.authorID = id
+	}
+	return v, nil
+}
+
+// closed reports whether ch is closed.
+func closed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// build makes the view of id, from old when the blog's history only grew
+// since old was built.
+func (r *Repo) build(ctx context.Context, id blog.Identity, old *View) (*View, error) {
+	changed := r.b.Changed()
+	tl, err := r.b.Timeline(ctx, id, &r.readable)
+	if err != nil {
+		return nil, fmt.Errorf("reading the blog's history: %w", err)
+	}
+	v := &View{author: id.IsAuthor(), changed: changed, timeline: tl}
+	from := 0
+	if old != nil && extends(old.timeline, tl) {
+		v.commits = old.commits[:len(old.commits):len(old.commits)]
+		v.index = make(map[Hash]int, len(old.index)+len(tl)-len(old.timeline))
+		for h, i := range old.index {
+			v.index[h] = i
+		}
+		v.tip = slices.Clone(old.tip)
+		v.blobAt = make(map[Hash]blog.Ref, len(old.blobAt))
+		for h, ref := range old.blobAt {
+			v.blobAt[h] = ref
+		}
+		v.revs = maps.Clone(old.revs)
+		from = len(old.timeline)
+	} else {
+		v.index = map[Hash]int{}
+		v.blobAt = map[Hash]blog.Ref{}
+		v.revs = map[string]uint64{}
+	}
+	var buf []byte
+	for from < len(tl) {
+		to := from + 1
+		for to < len(tl) && sameGroup(tl[from], tl[to]) {
+			to++
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		c, err := r.commit(ctx, id, v, tl[from:to], &buf)
+		if err != nil {
+			return nil, err
+		}
+		v.index[c.id] = len(v.commits)
+		v.commits = append(v.commits, c)
+		from = to
+	}
+	return v, nil
+}
+
+// extends reports whether now is old with revisions added after its last
+// commit (not joining it).
+func extends(old, now []blog.Written) bool {
+	if len(now) < len(old) || !slices.Equal(old, now[:len(old)]) {
+		return false
+	}
+	return len(old) == 0 || len(now) == len(old) || !sameGroup(old[len(old)-1], now[len(old)])
+}
+
+// sameGroup reports whether two revisions make one commit: written by one
+// author at one instant (an import, a push).
+func sameGroup(a, b blog.Written) bool { return a.Time == b.Time && a.Author == b.Author }
+
+// commit applies ws, revisions that make one commit, to v's tip, and
+// returns the commit.
+func (r *Repo) commit(ctx context.Context, id blog.Identity, v *View, ws []blog.Written, buf *[]byte) (commit, error) {
+	var c commit
+	for _, w := range ws {
+		v.revs[w.Slug] = w.Rev
+		name := w.Path + ".md"
+		if w.From != "" && w.From != w.Path {
+			if old, ok := v.set(w.From+".md", Hash{}); ok {
+				c.changes = append(c.changes, change{name: w.From + ".md", old: old})
+			}
+		}
+		var h Hash
+		if w.Action != store.Removed {
+			var err error
+			if h, err = r.blob(ctx, id, w); err != nil {
+				return c, err
+			}
+			v.blobAt[h] = blog.Ref{Slug: w.Slug, Rev: w.Rev}
+		}
+		old, _ := v.set(name, h)
+		if old != h {
+			c.changes = append(c.changes, change{name: name, old: old, new: h})
+		}
+	}
+	if len(v.tip) > 0 {
+		*buf = appendTree((*buf)[:0], v.tip)
+		c.posts = hashObject(typeTree, *buf)
+		c.root = hashObject(typeTree, appendTree(nil, []entry{{name: PostsDir, mode: "40000", hash: c.posts}}))
+	} else {
+		c.root = hashObject(typeTree, nil)
+	}
+	// TODO(files): the blog's files (images, attachments) join the root
+	// tree here, at their paths, once the blog has them: see files.go.
+	var parent *Hash
+	if n := len(v.commits); n > 0 {
+		parent = &v.commits[n-1].id
+	}
+	c.body = commitBody(c.root, parent, ws[0].Author, ws[0].Time, message(ws))
+	c.id = hashObject(typeCommit, c.body)
+	return c, nil
+}
+
+// set makes name hold h in the tip (zero: removes it) and returns what it
+// held.
+func (v *View) set(name string, h Hash) (Hash, bool) {
+	return setEntry(&v.tip, name, h)
+}
+
+// setEntry makes name hold h in the sorted entries es (zero: removes it)
+// and returns what it held.
+func setEntry(es *[]entry, name string, h Hash) (Hash, bool) {
+	i, found := slices.BinarySearchFunc(*es, name, func(e entry, n string) int { return strings.Compare(e.name, n) })
+	var old Hash
+	if found {
+		old = (*es)[i].hash
+	}
+	switch {
+	case h.IsZero() && found:
+		*es = slices.Delete(*es, i, i+1)
+	case h.IsZero():
+	case found:
+		(*es)[i].hash = h
+	default:
+		*es = slices.Insert(*es, i, entry{name: name, mode: "100644", hash: h})
+	}
+	return old, found
+}
+
+// blob returns the id of w's source, reading it once.
+func (r *Repo) blob(ctx context.Context, id blog.Identity, w blog.Written) (Hash, error) {
+	k := blobKey{w.Slug, w.Rev, w.Time}
+	if h, ok := r.blobs[k]; ok {
+		return h, nil
+	}
+	rev, err := r.b.Revision(ctx, id, blog.Ref{Slug: w.Slug, Rev: w.Rev})
+	if err != nil {
+		return Hash{}, fmt.Errorf("reading %s rev %d: %w", w.Slug, w.Rev, err)
+	}
+	h := hashObject(typeBlob, rev.Source)
+	r.blobs[k] = h
+	return h, nil
+}
+
+// message is a commit's message: the action and the post, one line per
+// revision when several make the commit.
+func message(ws []blog.Written) string {
+	if len(ws) == 1 {
+		return describe(ws[0]) + "\n"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d changes\n\n", len(ws))
+	for _, w := range ws {
+		b.WriteString(describe(w) + "\n")
+	}
+	return b.String()
+}
+
+// describe words one revision.
+func describe(w blog.Written) string {
+	switch {
+	case w.Action == store.Renamed && w.From != "":
+		return fmt.Sprintf("renamed %s to %s (rev %d)", w.From, w.Path, w.Rev)
+	case w.From != "":
+		return fmt.Sprintf("%s %s (rev %d, was %s)", w.Action, w.Path, w.Rev, w.From)
+	}
+	return fmt.Sprintf("%s %s (rev %d)", w.Action, w.Path, w.Rev)
+}
+
+// postsAt returns the posts folder at commit i, from the tip back.
+func (v *View) postsAt(i int) []entry {
+	es := slices.Clone(v.tip)
+	for j := len(v.commits) - 1; j > i; j-- {
+		undo(&es, v.commits[j].changes)
+	}
+	return es
+}
+
+// undo takes the changes of one commit back out of es.
+func undo(es *[]entry, cs []change) {
+	for k := len(cs) - 1; k >= 0; k-- {
+		setEntry(es, cs[k].name, cs[k].old)
+	}
+}
