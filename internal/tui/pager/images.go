@@ -12,6 +12,7 @@ import (
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/text"
 
+	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/termimage"
 	"github.com/sshblog/sshblog/internal/termtext"
 	"github.com/sshblog/sshblog/internal/tui/theme"
@@ -283,20 +284,15 @@ func (p *Model) withPictures(body []string, w int) (featured, out []string) {
 		}
 		refs = refs[1:]
 	}
-	// Each image's line is the next one, after the last found, with a
-	// hyperlink to its destination as the renderer writes it.
+	// Each image's line is the next that names it, after the last found.
 	at := map[int][]string{}
 	from := 0
 	for _, ref := range refs {
-		needle := ";" + percentEncode(ref) + "\a"
-		for i := from; i < len(body); i++ {
-			if strings.Contains(body[i], "\x1b]8;") && strings.Contains(body[i], needle) {
-				if lines := p.pictureLines(ref, w); lines != nil {
-					at[i] = append(at[i], lines...)
-				}
-				from = i + 1
-				break
+		if i := render.ImageLine(body, from, ref); i >= 0 {
+			if lines := p.pictureLines(ref, w); lines != nil {
+				at[i] = append(at[i], lines...)
 			}
+			from = i + 1
 		}
 	}
 	if len(at) == 0 {
@@ -308,22 +304,6 @@ func (p *Model) withPictures(body []string, w int) (featured, out []string) {
 		out = append(out, l)
 	}
 	return featured, out
-}
-
-// percentEncode is a destination as the renderer writes it in a
-// hyperlink: every byte outside printable ASCII percent-encoded.
-func percentEncode(u string) string {
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(u); i++ {
-		c := u[i]
-		if c <= ' ' || c >= 0x7f {
-			b.WriteString("%" + string(hex[c>>4]) + string(hex[c&0xf]))
-		} else {
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
 }
 
 // setContentAnchored lays the post out again keeping the line at the top
