@@ -241,6 +241,8 @@ func open(cfg config.Config, db store.Store, log *slog.Logger) (*App, error) {
 		IdleTimeout:      cfg.IdleTimeout,
 		ScreenRelease:    cfg.ScreenRelease,
 		ReadingWidth:     cfg.ReadingWidth,
+		NoImages:         !cfg.Images,
+		// Files: the blog's stored files (issue 26's storage half) go here.
 		MaxSessions:      cfg.MaxSessions,
 		MaxSessionsPerIP: cfg.MaxSessionsPerIP,
 		ConnectsPerIP:    cfg.ConnectsPerIP,

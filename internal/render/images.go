@@ -4,7 +4,42 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/text"
+
+	"github.com/sshblog/sshblog/internal/termtext"
 )
+
+// MaxImages bounds the images ImageRefs returns of one post.
+const MaxImages = 32
+
+// ImageRefs returns the references of a post's images, as written: the
+// featured one (if any) first, then its body's, in order, each once; at
+// most MaxImages.
+func ImageRefs(featured string, body []byte) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(ref string) {
+		ref = strings.TrimSpace(ref)
+		if ref != "" && !seen[ref] && len(out) < MaxImages {
+			seen[ref] = true
+			out = append(out, ref)
+		}
+	}
+	add(featured)
+	md := goldmark.New(goldmark.WithExtensions(extension.GFM))
+	src := []byte(termtext.Sanitize(string(body)))
+	doc := md.Parser().Parse(text.NewReader(src))
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if im, ok := n.(*ast.Image); ok && entering && len(out) < MaxImages {
+			add(string(im.Destination))
+		}
+		return ast.WalkContinue, nil
+	})
+	return out
+}
 
 // ImageLine returns the index of the first line of lines, from from on,
 // that names the image whose destination is dest, as a render writes an

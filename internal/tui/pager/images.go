@@ -7,14 +7,9 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/yuin/goldmark"
-	"github.com/yuin/goldmark/ast"
-	"github.com/yuin/goldmark/extension"
-	"github.com/yuin/goldmark/text"
 
 	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/termimage"
-	"github.com/sshblog/sshblog/internal/termtext"
 	"github.com/sshblog/sshblog/internal/tui/theme"
 )
 
@@ -37,9 +32,6 @@ type Files interface {
 
 // imageTimeout bounds reading and drawing one picture.
 const imageTimeout = 10 * time.Second
-
-// maxImages bounds the pictures drawn of one post.
-const maxImages = 32
 
 // picture is one of the open post's images, as far as it is drawn.
 type picture struct {
@@ -106,31 +98,6 @@ func (p *Model) toggleImages() tea.Cmd {
 	}
 	p.setContent(true)
 	return p.requestImages()
-}
-
-// postImages returns the references of a post's images: the featured one
-// (if any) first, then its body's, in order, each once.
-func postImages(featured string, body []byte) []string {
-	seen := map[string]bool{}
-	var out []string
-	add := func(ref string) {
-		ref = strings.TrimSpace(ref)
-		if ref != "" && !seen[ref] && len(out) < maxImages {
-			seen[ref] = true
-			out = append(out, ref)
-		}
-	}
-	add(featured)
-	md := goldmark.New(goldmark.WithExtensions(extension.GFM))
-	src := []byte(termtext.Sanitize(string(body)))
-	doc := md.Parser().Parse(text.NewReader(src))
-	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
-		if im, ok := n.(*ast.Image); ok && entering {
-			add(string(im.Destination))
-		}
-		return ast.WalkContinue, nil
-	})
-	return out
 }
 
 // imageRequest is the box the open post's pictures are drawn in: the

@@ -494,7 +494,7 @@ func (p *Model) applyPost(msg postMsg) tea.Cmd {
 		p.link = -1
 	}
 	p.post, p.rev, p.byline, p.links, p.err = msg.post, msg.rev, msg.byline, msg.links, ""
-	p.img.refs = postImages(msg.post.Meta.Image, msg.post.Body)
+	p.img.refs = render.ImageRefs(msg.post.Meta.Image, msg.post.Body)
 	if p.opts.Opened != nil && !p.counted[msg.rev.Slug] {
 		if p.counted == nil {
 			p.counted = map[string]bool{}
