@@ -262,7 +262,9 @@ func TestPicturesOffSetting(t *testing.T) {
 // picture once as a kitty image (chunked, no reply asked) and the
 // placeholders in the text, in the image's colour; no half blocks.
 func TestPicturesKitty(t *testing.T) {
-	h, _ := picturesHarness(t, 80, 40, uv.UnknownApcEvent("\x1b_Gi=7311;OK\x1b\\"), uv.PrimaryDeviceAttributesEvent{62, 22})
+	var answer uv.KittyGraphicsEvent
+	answer.Options.ID, answer.Payload = termimage.QueryID, []byte("OK")
+	h, _ := picturesHarness(t, 80, 40, answer, uv.PrimaryDeviceAttributesEvent{62, 22})
 	var sent []string
 	for _, r := range h.raw[1:] {
 		sent = append(sent, r)

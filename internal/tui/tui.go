@@ -308,7 +308,12 @@ func (m *Model) Init() tea.Cmd {
 func (m *Model) terminalAnswer(msg tea.Msg) (tea.Cmd, bool) {
 	caps, truecolor := m.caps, m.truecolor
 	switch msg := msg.(type) {
-	case uv.UnknownApcEvent:
+	case uv.KittyGraphicsEvent: // how the program reads the kitty answer
+		if msg.Options.ID != termimage.QueryID || string(msg.Payload) != "OK" {
+			return nil, true
+		}
+		caps.Kitty = true
+	case uv.UnknownApcEvent: // the same, from a decoder that does not know it
 		if !termimage.KittyAnswer(string(msg)) {
 			return nil, true
 		}
@@ -349,7 +354,7 @@ func (m *Model) unchanged(msg tea.Msg) bool {
 		return msg.IsDark() == m.dark
 	case tea.ColorProfileMsg, tea.EnvMsg, tea.KeyboardEnhancementsMsg, tea.ModeReportMsg:
 		return true
-	case uv.UnknownApcEvent, uv.PrimaryDeviceAttributesEvent:
+	case uv.KittyGraphicsEvent, uv.UnknownApcEvent, uv.PrimaryDeviceAttributesEvent:
 		return m.screen != pagerScreen // what the terminal draws: pictures, only in the pager
 	}
 	return false
