@@ -76,6 +76,18 @@ func (p *Model) SetCaps(caps termimage.Caps, truecolor bool) tea.Cmd {
 	return p.requestImages()
 }
 
+// Pictures reports, for each image of the open post (the featured one
+// first), whether its picture is drawn for the current window.
+func (p *Model) Pictures() []bool {
+	req, ok := p.imageRequest()
+	out := make([]bool, len(p.img.refs))
+	for i, ref := range p.img.refs {
+		pc := p.img.pics[ref]
+		out[i] = ok && pc != nil && pc.pic != nil && pc.req == req
+	}
+	return out
+}
+
 // ImagesOn reports whether the pager draws pictures.
 func (p *Model) ImagesOn() bool { return p.opts.Files != nil && !p.img.off }
 
