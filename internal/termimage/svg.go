@@ -210,8 +210,7 @@ func (l Limits) openSVG(data []byte) (source, error) {
 		// Diagrams are drawn for a page, most of them on white.
 		draw.Draw(img, img.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
 		icon.SetTarget(0, 0, float64(pw), float64(ph))
-		scanner := rasterx.NewScannerGV(pw, ph, img, img.Bounds())
-		icon.Draw(rasterx.NewDasher(pw, ph, scanner), 1)
+		icon.Draw(rasterx.NewDasher(pw, ph, newExtentScanner(img)), 1)
 		return img, nil
 	}}, nil
 }
