@@ -24,11 +24,14 @@ import (
 // <use> only within the document, so nothing outside it is ever fetched.
 // Before oksvg sees a document it is read once with encoding/xml, which
 // refuses a DOCTYPE (no entities to expand) and counts elements, <use>
-// and nesting against the limits; a document past them is refused.
+// and nesting against the limits; a document past them is refused. Go's
+// XML reader expands no entity a DTD defines and fetches no DTD, so a
+// DOCTYPE (draw.io and Illustrator write one) is harmless: an entity it
+// would define is unknown, and the document refused.
 
 // looksLikeSVG reports whether data's first element is <svg>.
 func looksLikeSVG(data []byte) bool {
-	head := data[:min(len(data), 4096)]
+	head := data[:min(len(data), 1<<20)] // draw.io puts the whole diagram in an attribute of <svg>
 	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
 	d := xml.NewDecoder(bytes.NewReader(head))
 	d.Strict = false
@@ -61,6 +64,7 @@ func (l Limits) checkSVG(data []byte) (svgInfo, error) {
 	var info svgInfo
 	d := xml.NewDecoder(bytes.NewReader(data))
 	d.Strict = true
+	d.Entity = xml.HTMLEntity // &nbsp; and the like, common in exported diagrams
 	d.CharsetReader = func(label string, r io.Reader) (io.Reader, error) {
 		if strings.EqualFold(label, "utf-8") || strings.EqualFold(label, "us-ascii") {
 			return r, nil
@@ -78,8 +82,6 @@ func (l Limits) checkSVG(data []byte) (svgInfo, error) {
 			return info, fmt.Errorf("%w: reading the svg: %v", ErrFormat, err)
 		}
 		switch t := tok.(type) {
-		case xml.Directive:
-			return info, fmt.Errorf("%w: svg with a DOCTYPE or other directive", ErrFormat)
 		case xml.StartElement:
 			nodes++
 			depth++
@@ -131,6 +133,44 @@ func (l Limits) checkSVG(data []byte) (svgInfo, error) {
 // maxSVGExpansion bounds the elements <use> may draw: each draws at most
 // every element of the definitions.
 const maxSVGExpansion = 200000
+
+// numericEntities returns data with HTML's named entities (&nbsp;),
+// which oksvg's strict XML reader refuses, written as numeric ones.
+func numericEntities(data []byte) []byte {
+	if !bytes.Contains(data, []byte("&")) {
+		return data
+	}
+	var out []byte
+	last := 0
+	for i := 0; i < len(data); i++ {
+		if data[i] != '&' {
+			continue
+		}
+		end := bytes.IndexByte(data[i:min(len(data), i+34)], ';')
+		if end < 2 {
+			continue
+		}
+		name := string(data[i+1 : i+end])
+		switch name {
+		case "amp", "lt", "gt", "quot", "apos":
+			continue
+		}
+		v, ok := xml.HTMLEntity[name]
+		if !ok {
+			continue
+		}
+		out = append(out, data[last:i]...)
+		for _, r := range v {
+			out = append(out, "&#"+strconv.Itoa(int(r))+";"...)
+		}
+		last = i + end + 1
+		i = last - 1
+	}
+	if out == nil {
+		return data
+	}
+	return append(out, data[last:]...)
+}
 
 // svgLength reads a length attribute in pixels ("120", "120px", "2in").
 // Percentages and unknown units are not lengths.
@@ -190,7 +230,7 @@ func (l Limits) openSVG(data []byte) (source, error) {
 	if w/h > 1000 || h/w > 1000 {
 		return source{}, fmt.Errorf("%w: svg of %gx%g", ErrTooLarge, w, h)
 	}
-	icon, err := oksvg.ReadIconStream(bytes.NewReader(data), oksvg.IgnoreErrorMode)
+	icon, err := oksvg.ReadIconStream(bytes.NewReader(numericEntities(data)), oksvg.IgnoreErrorMode)
 	if err != nil {
 		return source{}, fmt.Errorf("%w: parsing the svg: %v", ErrFormat, err)
 	}

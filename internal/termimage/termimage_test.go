@@ -294,7 +294,22 @@ func TestHostileSVG(t *testing.T) {
 
 	lol := `<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><svg xmlns="http://www.w3.org/2000/svg"><text>&b;</text></svg>`
 	if _, err := r.Draw(context.Background(), []byte(lol), Request{Cols: 20, MaxRows: 10}); !errors.Is(err, ErrFormat) {
-		t.Errorf("DOCTYPE: %v, want ErrFormat", err)
+		t.Errorf("DOCTYPE defining entities: %v, want ErrFormat", err)
+	}
+	// As draw.io writes them: a DOCTYPE naming the SVG DTD (never
+	// fetched), the diagram in a long attribute, &nbsp; in its text.
+	drawio := `<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "` + srv.URL + `/svg11.dtd">
+<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" version="1.1" width="641px" height="281px" viewBox="-0.5 -0.5 641 281" content="` + strings.Repeat("&lt;mxfile x=&quot;1&quot;&gt;", 400) + `"><g><rect x="0" y="0" width="641" height="281" fill="#00ff00"/><foreignObject><div xmlns="http://www.w3.org/1999/xhtml">a&nbsp;b&mdash;c</div></foreignObject><text>a&nbsp;b</text></g></svg>`
+	if Sniff([]byte(drawio)) != SVG {
+		t.Fatal("a draw.io svg is not sniffed as svg")
+	}
+	pic, err = r.Draw(context.Background(), []byte(drawio), Request{Cols: 20, MaxRows: 10, Protocol: Blocks24})
+	if err != nil || !strings.Contains(pic.Lines(0)[0], "0;255;0") {
+		t.Errorf("draw.io svg: %v", err)
+	}
+	if n := hits.Load(); n != 0 {
+		t.Fatalf("the DTD was fetched (%d requests)", n)
 	}
 	many := "<svg xmlns='http://www.w3.org/2000/svg'>" + strings.Repeat("<rect width='1' height='1'/>", r.limits.MaxSVGNodes+1) + "</svg>"
 	uses := "<svg xmlns='http://www.w3.org/2000/svg'><defs><rect id='r' width='1' height='1'/></defs>" + strings.Repeat("<use href='#r'/>", r.limits.MaxSVGUses+1) + "</svg>"
