@@ -117,6 +117,12 @@ func (p *Picture) Lines(id int) []string {
 	return nil
 }
 
+// Shape returns p without its image data: enough for [Picture.Lines] of
+// a kitty picture the terminal already has.
+func (p *Picture) Shape() *Picture {
+	return &Picture{Protocol: p.Protocol, Cols: p.Cols, Rows: p.Rows, lines: p.lines}
+}
+
 // KittyTransmit returns the sequence that gives the terminal p's image as
 // id (1 to 255), with a virtual placement of Cols x Rows cells for
 // [Picture.Lines] to show, asking for no reply. It is empty for the other

@@ -326,3 +326,26 @@ func TestNoFilesNoQuery(t *testing.T) {
 		t.Fatalf("no files: raw %q", h.raw)
 	}
 }
+
+// TestKittyIDsTurn: ids go round 1 to 255; a new picture takes the one
+// given longest ago, and the open post's keep theirs.
+func TestKittyIDsTurn(t *testing.T) {
+	var answer uv.KittyGraphicsEvent
+	answer.Options.ID, answer.Payload = termimage.QueryID, []byte("OK")
+	h, _ := picturesHarness(t, 80, 40, answer, uv.PrimaryDeviceAttributesEvent{62, 22})
+	first := len(h.raw)
+	// 300 more windows' worth of pictures: each resize draws them again.
+	for i := range 100 {
+		h.send(tea.WindowSizeMsg{Width: 60 + i%40, Height: 40 + i})
+	}
+	if sent := len(h.raw) - first; sent < 250 {
+		t.Fatalf("%d images sent for 100 sizes", sent)
+	}
+	v := h.view()
+	if !strings.ContainsRune(v, '\U0010EEEE') {
+		t.Fatalf("after the ids went round, no placeholder:\n%q", v)
+	}
+	if got := fmt.Sprint(h.m.pager.Pictures()); got != "[true true true false false]" {
+		t.Fatalf("pictures drawn: %s", got)
+	}
+}

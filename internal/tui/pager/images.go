@@ -61,6 +61,7 @@ type imageState struct {
 	pics      map[string]*picture
 	loading   bool           // a picture is being drawn
 	kittyIDs  map[string]int // kitty ids by file key and box, for the session
+	kittyByID [256]string    // and the other way
 	nextID    int
 }
 
@@ -185,14 +186,17 @@ func (p *Model) applyImage(msg imageMsg) tea.Cmd {
 	if p.img.pics == nil {
 		p.img.pics = map[string]*picture{}
 	}
-	p.img.pics[msg.ref] = &picture{ref: msg.ref, req: msg.req, pic: msg.pic, key: msg.key, err: msg.err}
+	pc := &picture{ref: msg.ref, req: msg.req, pic: msg.pic, key: msg.key, err: msg.err}
 	var send tea.Cmd
 	if msg.pic != nil && msg.pic.Protocol == termimage.Kitty {
 		id, fresh := p.kittyID(msg.key, msg.req)
 		if fresh {
 			send = tea.Raw(msg.pic.KittyTransmit(id))
 		}
+		// The terminal has the image: the session keeps its shape only.
+		pc.pic = msg.pic.Shape()
 	}
+	p.img.pics[msg.ref] = pc
 	if msg.pic != nil && !p.img.off {
 		p.setContentAnchored()
 	}
@@ -208,18 +212,29 @@ func (p *Model) applyImage(msg imageMsg) tea.Cmd {
 
 // kittyID returns the id the terminal knows the picture of file key in
 // box req by, and whether it is new (to be sent). Ids are 1 to 255 (a
-// 256-colour foreground, which no colour profile changes), reused in turn.
+// 256-colour foreground, which no colour profile changes), given in turn:
+// a new picture takes the id given longest ago, which is never one of the
+// open post's (at most render.MaxImages of them).
 func (p *Model) kittyID(key string, req termimage.Request) (int, bool) {
-	k := fmt.Sprintf("%s %d %d", key, req.Cols, req.MaxRows)
+	k := kittyKey(key, req)
 	if id, ok := p.img.kittyIDs[k]; ok {
 		return id, false
 	}
-	if p.img.kittyIDs == nil || len(p.img.kittyIDs) >= 255 {
+	if p.img.kittyIDs == nil {
 		p.img.kittyIDs = map[string]int{}
 	}
 	p.img.nextID = p.img.nextID%255 + 1
+	if old := p.img.kittyByID[p.img.nextID]; old != "" {
+		delete(p.img.kittyIDs, old)
+	}
 	p.img.kittyIDs[k] = p.img.nextID
+	p.img.kittyByID[p.img.nextID] = k
 	return p.img.nextID, true
+}
+
+// kittyKey names a picture for kittyID.
+func kittyKey(key string, req termimage.Request) string {
+	return fmt.Sprintf("%s %d %d", key, req.Cols, req.MaxRows)
 }
 
 // pictureLines returns the lines of the picture of ref, with the
@@ -235,7 +250,7 @@ func (p *Model) pictureLines(ref string, w int) []string {
 	}
 	id := 0
 	if pc.pic.Protocol == termimage.Kitty {
-		id = p.img.kittyIDs[fmt.Sprintf("%s %d %d", pc.key, pc.req.Cols, pc.req.MaxRows)]
+		id = p.img.kittyIDs[kittyKey(pc.key, pc.req)]
 		if id == 0 {
 			return nil
 		}
