@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -443,5 +444,30 @@ func TestDetector(t *testing.T) {
 	}
 	if !strings.HasPrefix(Query, "\x1b_Gi=7311,") || !strings.HasSuffix(Query, "\x1b[c") {
 		t.Fatal("Query")
+	}
+}
+
+// TestWebP draws a real WebP file, and refuses one that declares 16384 x
+// 16384 pixels (268 million) from its header alone.
+func TestWebP(t *testing.T) {
+	data, err := os.ReadFile("testdata/blue-purple-pink.lossy.webp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if Sniff(data) != WebP {
+		t.Fatal("not sniffed as webp")
+	}
+	pic, err := newTestRenderer().Draw(context.Background(), data, Request{Cols: 40, MaxRows: 20, Protocol: Blocks24})
+	if err != nil || pic.Rows < 2 || !strings.Contains(pic.Lines(0)[0], "38;2;") {
+		t.Fatalf("webp: %v %+v", err, pic)
+	}
+	bits := uint32(16383) | uint32(16383)<<14
+	hdr := []byte{0x2f, byte(bits), byte(bits >> 8), byte(bits >> 16), byte(bits >> 24)}
+	huge := append([]byte("RIFF\x00\x00\x00\x00WEBPVP8L\x05\x00\x00\x00"), hdr...)
+	huge = append(huge, make([]byte, 63)...)
+	size := uint32(len(huge) - 8)
+	huge[4], huge[5], huge[6], huge[7] = byte(size), byte(size>>8), byte(size>>16), byte(size>>24)
+	if _, err := newTestRenderer().Draw(context.Background(), huge, Request{Cols: 40, MaxRows: 20}); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("huge webp: %v", err)
 	}
 }
