@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"image/draw"
 	"image/gif"
 	"image/jpeg"
@@ -127,6 +128,10 @@ func Sniff(data []byte) Format {
 // Size is an image's declared size in pixels.
 type Size struct{ W, H int }
 
+// wide16 says whether a raster image decodes to 16 bits a channel (8
+// bytes a pixel), twice the memory of the usual 8.
+type wide16 bool
+
 // checkSize refuses a declared size past the limits.
 func (l Limits) checkSize(s Size) error {
 	if s.W <= 0 || s.H <= 0 {
@@ -138,8 +143,17 @@ func (l Limits) checkSize(s Size) error {
 	return nil
 }
 
+// checkDepth refuses a 16-bit image of more than half MaxPixels: the
+// limit is on the memory the decoded pixels take.
+func (l Limits) checkDepth(s Size, deep wide16) error {
+	if deep && 2*s.W*s.H > l.MaxPixels {
+		return fmt.Errorf("%w: declared %dx%d pixels of 16 bits, at most %d", ErrTooLarge, s.W, s.H, l.MaxPixels/2)
+	}
+	return nil
+}
+
 // rasterConfig reads a raster image's declared size, without its pixels.
-func rasterConfig(f Format, data []byte) (Size, error) {
+func rasterConfig(f Format, data []byte) (Size, wide16, error) {
 	var cfg image.Config
 	var err error
 	r := bytes.NewReader(data)
@@ -153,12 +167,13 @@ func rasterConfig(f Format, data []byte) (Size, error) {
 	case WebP:
 		cfg, err = webp.DecodeConfig(r)
 	default:
-		return Size{}, ErrFormat
+		return Size{}, false, ErrFormat
 	}
 	if err != nil {
-		return Size{}, fmt.Errorf("%w: reading the %s header: %v", ErrFormat, f, err)
+		return Size{}, false, fmt.Errorf("%w: reading the %s header: %v", ErrFormat, f, err)
 	}
-	return Size{cfg.Width, cfg.Height}, nil
+	deep := cfg.ColorModel == color.RGBA64Model || cfg.ColorModel == color.NRGBA64Model || cfg.ColorModel == color.Gray16Model
+	return Size{cfg.Width, cfg.Height}, wide16(deep), nil
 }
 
 // rasterDecode decodes a raster image whose size was checked.
@@ -205,11 +220,14 @@ func (l Limits) open(data []byte) (source, error) {
 	case SVG:
 		return l.openSVG(data)
 	}
-	size, err := rasterConfig(f, data)
+	size, deep, err := rasterConfig(f, data)
 	if err != nil {
 		return source{}, err
 	}
 	if err := l.checkSize(size); err != nil {
+		return source{}, err
+	}
+	if err := l.checkDepth(size, deep); err != nil {
 		return source{}, err
 	}
 	img, err := rasterDecode(f, data)

@@ -32,10 +32,16 @@ func pngChunk(typ string, data []byte) []byte {
 // zeros deflated (a bomb when they are many).
 func craftedPNG(t testing.TB, w, h uint32, zeros int) []byte {
 	t.Helper()
+	return craftedPNGDepth(t, w, h, zeros, 8)
+}
+
+// craftedPNGDepth is craftedPNG with depth bits a channel.
+func craftedPNGDepth(t testing.TB, w, h uint32, zeros int, depth byte) []byte {
+	t.Helper()
 	var ihdr bytes.Buffer
 	_ = binary.Write(&ihdr, binary.BigEndian, w)
 	_ = binary.Write(&ihdr, binary.BigEndian, h)
-	ihdr.Write([]byte{8, 6, 0, 0, 0}) // 8-bit RGBA
+	ihdr.Write([]byte{depth, 6, 0, 0, 0}) // RGBA
 	var idat bytes.Buffer
 	zw, _ := zlib.NewWriterLevel(&idat, zlib.BestCompression)
 	chunk := make([]byte, 1<<16)

@@ -211,11 +211,12 @@ func TestHostileRaster(t *testing.T) {
 		t.Fatalf("the bomb is %d bytes", len(bomb))
 	}
 	for name, data := range map[string][]byte{
-		"png 100000x100000": craftedPNG(t, 100000, 100000, 1<<10),
-		"png deflate bomb":  bomb,
-		"png 1x100000000":   craftedPNG(t, 1, 100000000, 1<<10),
-		"gif 65535x65535":   hugeGIF(65535, 65535),
-		"gif 20000x20000":   hugeGIF(20000, 20000),
+		"png 100000x100000":    craftedPNG(t, 100000, 100000, 1<<10),
+		"png deflate bomb":     bomb,
+		"png 1x100000000":      craftedPNG(t, 1, 100000000, 1<<10),
+		"gif 65535x65535":      hugeGIF(65535, 65535),
+		"gif 20000x20000":      hugeGIF(20000, 20000),
+		"png 16-bit 4000x3000": craftedPNGDepth(t, 4000, 3000, 1<<10, 16), // 96 MB decoded
 	} {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
