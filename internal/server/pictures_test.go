@@ -139,6 +139,12 @@ func TestPicturesOnTheWire(t *testing.T) {
 			if strings.Count(s, "▀") > 20 {
 				t.Errorf("half blocks to a kitty terminal")
 			}
+			// The placeholders reach the wire whole: U+10EEEE with the
+			// row's and the column's diacritics, in the image's colour.
+			if !strings.Contains(s, "\x1b[38;5;1m\U0010EEEE\u0305\u0305\U0010EEEE\u0305\u030D") || !strings.Contains(s, "\U0010EEEE\u030D\u0305") {
+				i := strings.IndexRune(s, '\U0010EEEE')
+				t.Errorf("placeholders mangled on the wire: %q", s[max(0, i-40):min(len(s), i+80)])
+			}
 		}
 		io.WriteString(in, "\x03")
 		sess.Close()
