@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // Renderer turns image files into pictures for terminals, within its
@@ -13,6 +15,7 @@ type Renderer struct {
 	limits Limits
 	sem    chan struct{} // one slot per decode running
 	cache  *cache
+	flight singleflight.Group // sessions asking for the same picture at once share one decode
 }
 
 // DefaultCacheBytes is a good cache size for a server: 32 MiB.
@@ -63,11 +66,16 @@ func (r *Renderer) Picture(ctx context.Context, key string, data []byte, req Req
 	if pic, err, ok := r.cache.get(ck); ok {
 		return pic, err
 	}
-	pic, err := r.Draw(ctx, data, req)
-	if err != nil && (errors.Is(err, ErrBusy) || errors.Is(err, context.Canceled)) {
-		return nil, err // not the file's fault: try again next time
-	}
-	r.cache.put(ck, pic, err)
+	flightKey := fmt.Sprintf("%q %d %d %d", key, req.Cols, req.MaxRows, req.Protocol)
+	v, err, _ := r.flight.Do(flightKey, func() (any, error) {
+		pic, err := r.Draw(ctx, data, req)
+		if err != nil && (errors.Is(err, ErrBusy) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+			return nil, err // not the file's fault: try again next time
+		}
+		r.cache.put(ck, pic, err)
+		return pic, err
+	})
+	pic, _ := v.(*Picture)
 	return pic, err
 }
 

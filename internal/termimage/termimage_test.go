@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -470,5 +471,32 @@ func TestWebP(t *testing.T) {
 	huge[4], huge[5], huge[6], huge[7] = byte(size), byte(size>>8), byte(size>>16), byte(size>>24)
 	if _, err := newTestRenderer().Draw(context.Background(), huge, Request{Cols: 40, MaxRows: 20}); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("huge webp: %v", err)
+	}
+}
+
+// TestOneDecodeForMany: sessions asking for the same picture at once
+// share one decode.
+func TestOneDecodeForMany(t *testing.T) {
+	r := NewRenderer(Limits{Concurrency: 1}, 1<<20)
+	data := encodeJPEG(t, photo(1600, 1200))
+	req := Request{Cols: 80, MaxRows: 20, Protocol: Blocks24}
+	var wg sync.WaitGroup
+	pics := make([]*Picture, 8)
+	for i := range pics {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p, err := r.Picture(context.Background(), "same", data, req)
+			if err != nil {
+				t.Error(err)
+			}
+			pics[i] = p
+		}()
+	}
+	wg.Wait()
+	for _, p := range pics[1:] {
+		if p != pics[0] {
+			t.Fatal("two decodes of one picture")
+		}
 	}
 }
