@@ -38,21 +38,25 @@ type Limits struct {
 	MaxSVGDepth int           // nesting of an SVG document's elements
 }
 
-// DefaultLimits are the limits a zero Limits stands for.
-var DefaultLimits = Limits{
-	MaxInput:    16 << 20,
-	MaxPixels:   4096 * 4096,
-	MaxSide:     16384,
-	Timeout:     5 * time.Second,
-	Concurrency: 2,
-	MaxSVGNodes: 20000,
-	MaxSVGUses:  500,
-	MaxSVGDepth: 64,
+// DefaultLimits returns the limits a zero Limits stands for: files of 16
+// MiB, 4096 x 4096 pixels (half for 16-bit images), 16,384 a side, 5 s,
+// 2 at once; SVG of 20,000 elements, 500 <use>, 64 levels.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxInput:    16 << 20,
+		MaxPixels:   4096 * 4096,
+		MaxSide:     16384,
+		Timeout:     5 * time.Second,
+		Concurrency: 2,
+		MaxSVGNodes: 20000,
+		MaxSVGUses:  500,
+		MaxSVGDepth: 64,
+	}
 }
 
 // withDefaults returns l with each zero field set to its default.
 func (l Limits) withDefaults() Limits {
-	d := DefaultLimits
+	d := DefaultLimits()
 	if l.MaxInput > 0 {
 		d.MaxInput = l.MaxInput
 	}

@@ -235,7 +235,7 @@ func blocks(img *image.RGBA, truecolor bool) []string {
 		var lastFg, lastBg string
 		for x := range w {
 			top := pixel(img, x, 2*r)
-			bot := transparent
+			bot := rgb{} // not shown
 			if 2*r+1 < h {
 				bot = pixel(img, x, 2*r+1)
 			}
@@ -277,16 +277,13 @@ type rgb struct {
 	a       bool
 }
 
-// transparent is a pixel not shown.
-var transparent = rgb{}
-
 // pixel reads img at x, y. Colours are premultiplied in RGBA; a pixel
 // more than half transparent is not shown, the rest is unpremultiplied.
 func pixel(img *image.RGBA, x, y int) rgb {
 	i := img.PixOffset(x+img.Rect.Min.X, y+img.Rect.Min.Y)
 	p := img.Pix[i : i+4 : i+4]
 	if p[3] < 128 {
-		return transparent
+		return rgb{}
 	}
 	if p[3] == 255 {
 		return rgb{p[0], p[1], p[2], true}
