@@ -43,3 +43,23 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDetector feeds any input, in pieces of any size, to the reader of
+// the terminal's answers: it never panics and keeps little.
+func FuzzDetector(f *testing.F) {
+	f.Add([]byte("\x1b_Gi=7311;OK\x1b\\\x1b[?62;4c"), 3)
+	f.Add([]byte("\x1b[?1;2c"), 1)
+	f.Add([]byte("\x1b_G\x1b[\x1b"), 2)
+	f.Fuzz(func(t *testing.T, in []byte, step int) {
+		step = max(1, step%64+1)
+		var d Detector
+		for len(in) > 0 {
+			n := min(step, len(in))
+			d.Feed(in[:n])
+			in = in[n:]
+			if len(d.buf) > maxPending+step {
+				t.Fatalf("keeps %d bytes", len(d.buf))
+			}
+		}
+	})
+}
