@@ -94,7 +94,7 @@ func commands() []command {
 		{"search", "WORDS [--limit N]", "find posts, best first: DATE<TAB>SLUG<TAB>TITLE<TAB>SNIPPET", false, cmdSearch},
 		{"tags", "", "list the tags: TAG<TAB>POSTS", false, cmdTags},
 		{"cat", "SLUG[@REV]", "print a post's markdown as stored (or revision REV)", false, cmdCat},
-		{"read", "SLUG [--width N] [--body]", "print a post rendered for the terminal, after its header (--body: without)", false, cmdRead},
+		{"read", "SLUG [--width N] [--body]", "print a post rendered for the terminal, after its header (--body: without); with ssh -t, its pictures too", false, cmdRead},
 		{"history", "SLUG", "list a post's revisions: REV<TAB>TIME<TAB>AUTHOR<TAB>WHAT", false, cmdHistory},
 		{"diff", "SLUG [N [M]]", "show what changed between two revisions", false, cmdDiff},
 		{"whoami", "", "say whether you are an author or a reader", false, cmdWhoami},
