@@ -61,7 +61,7 @@ type imageState struct {
 	pics      map[string]*picture
 	loading   bool           // a picture is being drawn
 	kittyIDs  map[string]int // kitty ids by file key and box, for the session
-	kittyByID [256]string    // and the other way
+	kittyByID map[int]string // and the other way
 	nextID    int
 }
 
@@ -221,7 +221,7 @@ func (p *Model) kittyID(key string, req termimage.Request) (int, bool) {
 		return id, false
 	}
 	if p.img.kittyIDs == nil {
-		p.img.kittyIDs = map[string]int{}
+		p.img.kittyIDs, p.img.kittyByID = map[string]int{}, map[int]string{}
 	}
 	p.img.nextID = p.img.nextID%255 + 1
 	if old := p.img.kittyByID[p.img.nextID]; old != "" {
