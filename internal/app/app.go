@@ -243,6 +243,8 @@ func open(cfg config.Config, db store.Store, log *slog.Logger) (*App, error) {
 		IdleTimeout:      cfg.IdleTimeout,
 		ScreenRelease:    cfg.ScreenRelease,
 		ReadingWidth:     cfg.ReadingWidth,
+		NoImages:         !cfg.Images,
+		Files:            b, // the blog's stored files: the pictures posts show
 		MaxSessions:      cfg.MaxSessions,
 		MaxSessionsPerIP: cfg.MaxSessionsPerIP,
 		ConnectsPerIP:    cfg.ConnectsPerIP,

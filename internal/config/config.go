@@ -67,6 +67,7 @@ type Config struct {
 	MemoryLimit      int64         // a soft limit of the process's memory, bytes; 0: none
 	Hyperlinks       bool          // links in rendered posts are OSC 8 hyperlinks in terminals
 	ReadingWidth     int           // the widest a post is laid out on a terminal, in columns; 0: the window's
+	Images           bool          // posts' pictures are drawn in terminals (the pager, read with ssh -t)
 
 	MaxSessions      int // open connections at once, in total; 0: no limit
 	MaxSessionsPerIP int // open connections at once from one address; 0: no limit

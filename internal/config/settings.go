@@ -88,6 +88,7 @@ func settings() []setting {
 		count("render-jobs", "0", "posts rendered at once; more wait in a short line, then get plain text (0: the number of CPUs)", func(c *Config) *int { return &c.RenderJobs }),
 		field("hyperlinks", "on", "links in posts are clickable (OSC 8) in terminals that know them, over ssh -t only: on or off", func(c *Config) *bool { return &c.Hyperlinks }, parseOnOff, formatOnOff),
 		field("reading-width", "100", "the widest a post is laid out in the reader and by read with ssh -t, in columns, however wide the window, as glow and browsers do (0: the window's width; else 20 to 500)", func(c *Config) *int { return &c.ReadingWidth }, parseReadingWidth, strconv.Itoa),
+		field("images", "on", "posts' pictures are drawn in terminals, in the reader and by read with ssh -t (kitty graphics, sixel or half blocks, as the terminal says it can; i turns them off in the reader): on or off", func(c *Config) *bool { return &c.Images }, parseOnOff, formatOnOff),
 		field("max-import", "256MiB", "the largest archive the import command reads, such as 64MiB or 1GiB", func(c *Config) *int64 { return &c.MaxImport }, parseSize, formatSize),
 		field("max-file-size", "10MiB", "the largest file (image, attachment) an author may store", func(c *Config) *int64 { return &c.MaxFileSize }, parseSize, formatSize),
 		field("max-media", "1GiB", "the most bytes all the blog's files may take (each distinct file counted once)", func(c *Config) *int64 { return &c.MaxMedia }, parseSize, formatSize),

@@ -607,3 +607,31 @@ func TestCacheCountsWhatItHolds(t *testing.T) {
 	}
 	t.Logf("counted %.0f KiB, heap grew %.0f KiB", counted/1024, grown/1024)
 }
+
+// TestImageLine finds the lines that name a post's images, with
+// hyperlinks and without, at a width that wraps them.
+func TestImageLine(t *testing.T) {
+	md := []byte("Text.\n\n![a diagram](/assets/x.svg)\n\nMore ![pic](pic.png) inline.\n\n![한글](/assets/그림.png)\n")
+	for _, links := range []bool{true, false} {
+		r := New(1<<20, WithHyperlinks(links))
+		for _, w := range []int{30, 80} {
+			out, err := r.Render(Key{ID: "x", Width: w, Style: Dark}, md)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(out, "\n")
+			a := ImageLine(lines, 0, "/assets/x.svg")
+			b := ImageLine(lines, a+1, "pic.png")
+			c := ImageLine(lines, b+1, "/assets/그림.png")
+			if a < 0 || b <= a || c <= b {
+				t.Fatalf("links %v width %d: lines %d %d %d in\n%s", links, w, a, b, c, out)
+			}
+			if !strings.Contains(ansi.Strip(lines[a]), "Image: a diagram") || !strings.Contains(ansi.Strip(lines[b]), "pic") {
+				t.Errorf("links %v width %d: %q, %q", links, w, lines[a], lines[b])
+			}
+			if ImageLine(lines, 0, "/assets/none.png") != -1 {
+				t.Errorf("found an image the post does not have")
+			}
+		}
+	}
+}

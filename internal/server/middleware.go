@@ -197,13 +197,15 @@ func (s *Server) runCommand(sess ssh.Session) {
 	ctx, cancel := sessionContext(sess)
 	defer cancel()
 	status := s.commands.Run(ctx, &command.Session{
-		ID:       IdentityFrom(sess.Context()),
-		Command:  sess.Command(),
-		Stdin:    sess,
-		Stdout:   sess,
-		Stderr:   sess.Stderr(),
-		Terminal: isPty,
-		Width:    pty.Window.Width,
+		ID:        IdentityFrom(sess.Context()),
+		Command:   sess.Command(),
+		Stdin:     sess,
+		Stdout:    sess,
+		Stderr:    sess.Stderr(),
+		Terminal:  isPty,
+		Width:     pty.Window.Width,
+		Height:    pty.Window.Height,
+		Truecolor: isPty && truecolor(sess, pty.Term),
 		Alive: func() error {
 			// OpenSSH answers keepalive requests, with a refusal.
 			_, err := sess.SendRequest("keepalive@openssh.com", true, nil)

@@ -26,6 +26,7 @@ import (
 	"github.com/sshblog/sshblog/internal/server/gitssh"
 	"github.com/sshblog/sshblog/internal/server/guard"
 	"github.com/sshblog/sshblog/internal/server/transfer"
+	"github.com/sshblog/sshblog/internal/termimage"
 	"github.com/sshblog/sshblog/internal/tui"
 )
 
@@ -53,6 +54,13 @@ type Config struct {
 	// window's width.
 	ReadingWidth int
 
+	// Files gives the reader and read (with ssh -t) the images posts
+	// refer to, to draw them: the blog's stored files. nil: no pictures,
+	// only the lines that name them. See tui.Files.
+	Files tui.Files
+	// NoImages turns pictures in terminals off (the images setting, off).
+	NoImages bool
+
 	MaxSessions      int // open connections and sessions at once, in total; 0: no limit
 	MaxSessionsPerIP int // open connections and sessions at once from one address; 0: no limit
 	ConnectsPerIP    int // new connections per minute from one address; 0: no limit
@@ -68,8 +76,9 @@ type Server struct {
 	cfg      Config
 	blog     *blog.Service
 	renderer *render.Renderer
-	shared   *tui.Shared      // the list's items, shared by the TUI sessions
-	frames   *tea.FirstFrames // the TUI sessions' first frames, painted once for all alike
+	shared   *tui.Shared         // the list's items, shared by the TUI sessions
+	pictures *termimage.Renderer // decodes and caches pictures for terminals; nil without Files
+	frames   *tea.FirstFrames    // the TUI sessions' first frames, painted once for all alike
 	authors  Authors
 	log      *slog.Logger
 	ssh      *ssh.Server
@@ -121,7 +130,11 @@ func New(cfg Config, b *blog.Service, renderer *render.Renderer, authors Authors
 	s.git = &gitssh.Server{Repo: gitrepo.New(b, log), Blog: b, Log: log}
 	s.limits = newLimits(log, cfg.MaxSessions, cfg.MaxSessionsPerIP, cfg.ConnectsPerIP)
 	s.guard = guard.New(cfg.Sessions, log, s.limits.admitSession)
-	s.commands = &command.Runner{Blog: b, Renderer: renderer, Uploads: &s.uploads, Title: cfg.Title, Description: cfg.Description, ReadingWidth: cfg.ReadingWidth}
+	if cfg.Files != nil {
+		s.pictures = termimage.NewRenderer(termimage.Limits{}, termimage.DefaultCacheBytes)
+	}
+	s.commands = &command.Runner{Blog: b, Renderer: renderer, Uploads: &s.uploads, Title: cfg.Title, Description: cfg.Description, ReadingWidth: cfg.ReadingWidth,
+		Files: cfg.Files, Pictures: s.pictures, NoImages: cfg.NoImages}
 	srv, err := wish.NewServer(
 		wish.WithVersion("sshblog"),
 		func(srv *ssh.Server) error {

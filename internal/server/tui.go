@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/stats"
 	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/termimage"
 	"github.com/sshblog/sshblog/internal/tui"
 )
 
@@ -93,6 +95,11 @@ func (s *Server) program(ctx context.Context, sess ssh.Session) *tea.Program {
 		Shared:   s.shared,
 		Width:    pty.Window.Width,
 		Height:   pty.Window.Height,
+
+		Files:     s.cfg.Files,
+		Pictures:  s.pictures,
+		NoImages:  s.cfg.NoImages,
+		Truecolor: truecolor(sess, pty.Term),
 	}
 	if id.IsAuthor() {
 		opts.Author = id.Author
@@ -245,4 +252,20 @@ func (r reviewer) Reject(ctx context.Context, slug string, n uint64) (string, er
 		return "", err
 	}
 	return fmt.Sprintf("Rejected %s rev %d by %s.", p.Slug, p.N, p.Author), nil
+}
+
+// truecolor reports whether a session's terminal says it shows 24-bit
+// colour: its TERM, and COLORTERM and TERM_PROGRAM if the client sent them.
+func truecolor(sess ssh.Session, term string) bool {
+	var colorterm, program string
+	for _, kv := range sess.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		switch k {
+		case "COLORTERM":
+			colorterm = v
+		case "TERM_PROGRAM":
+			program = v
+		}
+	}
+	return termimage.Truecolor(colorterm, term, program)
 }

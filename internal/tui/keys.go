@@ -29,6 +29,7 @@ type keyMap struct {
 	Bottom     key.Binding
 	Pages      key.Binding // the list: between the dated posts and the pages
 	Edit       key.Binding // authors, the list and the pager: edit the post
+	Images     key.Binding // the pager: pictures on and off
 	New        key.Binding // authors, the list: write a new post
 	Review     key.Binding // authors, the list: the proposals waiting for a review
 	Approve    key.Binding // the review screen: approve the proposal shown
@@ -57,6 +58,7 @@ func newKeyMap() keyMap {
 		Bottom:     key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G/end", "bottom")),
 		Pages:      key.NewBinding(key.WithKeys("tab", "P"), key.WithHelp("tab", "pages")),
 		Edit:       key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit")),
+		Images:     key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "pictures on/off")),
 		New:        key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new")),
 		Review:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "review")),
 		Approve:    key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "approve")),
@@ -127,7 +129,7 @@ func (m *Model) pagerKeys() pager.Keys {
 		Next: k.Next, Prev: k.Prev, PrevMatch: k.PrevMatch,
 		SeriesNext: k.SeriesNext, SeriesPrev: k.SeriesPrev,
 		NextLink: k.NextLink, PrevLink: k.PrevLink, Follow: k.Follow, History: k.History,
-		Top: k.Top, Bottom: k.Bottom, Edit: k.Edit,
+		Top: k.Top, Bottom: k.Bottom, Edit: k.Edit, Images: k.Images,
 	}
 }
 

@@ -13,6 +13,7 @@
 package tui
 
 import (
+	"context"
 	"strings"
 	"time"
 
@@ -21,8 +22,11 @@ import (
 	"charm.land/bubbles/v2/list"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/colorprofile"
+	uv "github.com/charmbracelet/ultraviolet"
 
 	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/termimage"
 	"github.com/sshblog/sshblog/internal/termtext"
 	"github.com/sshblog/sshblog/internal/tui/editor"
 	"github.com/sshblog/sshblog/internal/tui/items"
@@ -85,6 +89,33 @@ type Options struct {
 	// its header too, however wide the window; the text stays at the
 	// left, with its margin, as glow does. 0: the window's width.
 	ReadingWidth int
+
+	// Files, when set, gives the pager the images posts refer to, and it
+	// draws them: see [Files]. nil: no pictures, only the lines that
+	// name them.
+	Files Files
+	// Pictures decodes and caches pictures for the server's sessions (see
+	// [termimage.Renderer]); nil with Files set: each session has a small
+	// one of its own.
+	Pictures *termimage.Renderer
+	// NoImages starts sessions with pictures off (the images setting,
+	// off); the pager's i key turns them on and off.
+	NoImages bool
+	// Truecolor says the terminal shows 24-bit colour (from its
+	// environment: see [termimage.Truecolor]); pictures in half blocks
+	// are then drawn in it rather than in 256 colours. The colour profile
+	// the program reports can say so too.
+	Truecolor bool
+}
+
+// Files gives the pager the blog's stored files, to draw a post's images.
+type Files interface {
+	// ImageFile returns the bytes of the image a post refers to: slug is the
+	// post, ref the reference as written in its markdown or front matter
+	// ("/assets/x.svg", "pic.png", "https://..."). key changes whenever the
+	// bytes do (a content hash). A remote or unknown reference is an error
+	// wrapping fs.ErrNotExist; a remote one is never fetched.
+	ImageFile(ctx context.Context, slug, ref string) (key string, data []byte, err error)
 }
 
 // BylineFunc returns the header of a post, as the session's reader sees it:
@@ -187,6 +218,11 @@ type Model struct {
 	frame tea.View
 	stale bool // a message since the last frame may have changed it
 
+	// Pictures: whether to ask the terminal what it draws, and what it said.
+	files     Files
+	caps      termimage.Caps
+	truecolor bool
+
 	listBuild uint64 // the build of the list's items: see Shared.items
 	pristine  bool   // as New left it, on the list, not yet drawn: see firstView
 }
@@ -199,23 +235,25 @@ func New(opts Options) *Model {
 		loc = time.Local
 	}
 	m := &Model{
-		title:    termtext.SanitizeLine(opts.Title),
-		posts:    opts.Posts,
-		byline:   opts.Byline,
-		opened:   opts.Opened,
-		statsFn:  opts.Stats,
-		reviewer: opts.Review,
-		search:   opts.Search,
-		resolve:  opts.Links,
-		away:     opts.Unreachable,
-		renderer: opts.Renderer,
-		loc:      loc,
-		author:   opts.Author,
-		save:     opts.Save,
-		shared:   opts.Shared,
-		dark:     true,
-		keys:     newKeyMap(),
-		help:     help.New(),
+		title:     termtext.SanitizeLine(opts.Title),
+		posts:     opts.Posts,
+		byline:    opts.Byline,
+		opened:    opts.Opened,
+		statsFn:   opts.Stats,
+		reviewer:  opts.Review,
+		search:    opts.Search,
+		resolve:   opts.Links,
+		away:      opts.Unreachable,
+		renderer:  opts.Renderer,
+		loc:       loc,
+		author:    opts.Author,
+		save:      opts.Save,
+		shared:    opts.Shared,
+		dark:      true,
+		keys:      newKeyMap(),
+		help:      help.New(),
+		files:     opts.Files,
+		truecolor: opts.Truecolor,
 	}
 	m.delegate = &items.Delegate{}
 
@@ -225,10 +263,12 @@ func New(opts Options) *Model {
 	m.pager = pager.New(pager.Options{
 		Posts: m.posts, Renderer: m.renderer, Byline: m.byline, Links: m.resolve, Opened: m.opened,
 		Location: m.loc, ReadingWidth: opts.ReadingWidth, Step: m.step, Select: m.selectForPager, CanEdit: m.canEdit(),
+		Files: opts.Files, Pictures: opts.Pictures, NoImages: opts.NoImages,
 		Help: func(groups [][]key.Binding, width int) string {
 			return m.helpView(helpKeys{full: groups}, true, width)
 		},
 	}, m.pagerKeys(), pager.ScrollKeys(), m.st, m.dark)
+	m.pager.SetCaps(m.caps, m.truecolor)
 	m.resize(opts.Width, opts.Height)
 	if opts.Start.Edit != "" || opts.Start.New {
 		if m.canEdit() {
@@ -248,15 +288,49 @@ func New(opts Options) *Model {
 	return m
 }
 
-// Init asks the terminal for its background colour, and reads the post to
-// edit if the session starts in the editor.
+// Init asks the terminal for its background colour, and, when the session
+// draws pictures, which graphics it has (see [termimage.Query]); and reads
+// the post to edit if the session starts in the editor.
 func (m *Model) Init() tea.Cmd {
 	cmd := m.startCmd
 	m.startCmd = nil
 	if m.canReview() {
 		cmd = tea.Batch(cmd, m.loadMarks()) // the marks on the list
 	}
+	if m.files != nil {
+		cmd = tea.Batch(cmd, tea.Raw(termimage.Query))
+	}
 	return tea.Batch(tea.RequestBackgroundColor, cmd)
+}
+
+// terminalAnswer takes the terminal's answers to termimage.Query, and
+// the colour profile, and reports whether msg was one.
+func (m *Model) terminalAnswer(msg tea.Msg) (tea.Cmd, bool) {
+	caps, truecolor := m.caps, m.truecolor
+	switch msg := msg.(type) {
+	case uv.KittyGraphicsEvent: // how the program reads the kitty answer
+		if msg.Options.ID != termimage.QueryID || string(msg.Payload) != "OK" {
+			return nil, true
+		}
+		caps.Kitty = true
+	case uv.UnknownApcEvent: // the same, from a decoder that does not know it
+		if !termimage.KittyAnswer(string(msg)) {
+			return nil, true
+		}
+		caps.Kitty = true
+	case uv.PrimaryDeviceAttributesEvent:
+		caps.Sixel = caps.Sixel || termimage.DA1Sixel(msg)
+		caps.Answered = true
+	case tea.ColorProfileMsg:
+		truecolor = m.truecolor || msg.Profile == colorprofile.TrueColor
+	default:
+		return nil, false
+	}
+	if caps == m.caps && truecolor == m.truecolor {
+		return nil, true
+	}
+	m.caps, m.truecolor = caps, truecolor
+	return m.pager.SetCaps(caps, truecolor), true
 }
 
 // Update handles a message and returns the command to run next.
@@ -280,6 +354,8 @@ func (m *Model) unchanged(msg tea.Msg) bool {
 		return msg.IsDark() == m.dark
 	case tea.ColorProfileMsg, tea.EnvMsg, tea.KeyboardEnhancementsMsg, tea.ModeReportMsg:
 		return true
+	case uv.KittyGraphicsEvent, uv.UnknownApcEvent, uv.PrimaryDeviceAttributesEvent:
+		return m.screen != pagerScreen // what the terminal draws: pictures, only in the pager
 	}
 	return false
 }
@@ -302,6 +378,9 @@ func (m *Model) quiet(msg tea.Msg) bool {
 
 // update is Update but for the frame's staleness.
 func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if cmd, ok := m.terminalAnswer(msg); ok && m.files != nil {
+		return m, cmd
+	}
 	if m.edit != nil { // the editor's keys, pastes and answers
 		if cmd, ok := m.edit.Update(msg); ok {
 			return m, cmd

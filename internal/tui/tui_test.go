@@ -214,6 +214,7 @@ type harness struct {
 	st    *fakeStore
 	r     *recorder
 	quits int
+	raw   []string // what the model wrote to the terminal with tea.Raw
 }
 
 func newHarness(t testing.TB, st *fakeStore, w, h int) *harness {
@@ -270,6 +271,8 @@ func (h *harness) run(cmd tea.Cmd) {
 			queue = append(queue, msg...)
 		case tea.QuitMsg:
 			h.quits++
+		case tea.RawMsg:
+			h.raw = append(h.raw, fmt.Sprint(msg.Msg))
 		default:
 			_, next := h.m.Update(msg)
 			queue = append(queue, next)

@@ -16,7 +16,9 @@ import (
 	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/server/transfer"
+	"github.com/sshblog/sshblog/internal/termimage"
 	"github.com/sshblog/sshblog/internal/termtext"
+	"github.com/sshblog/sshblog/internal/tui"
 )
 
 // Runner runs the commands of one blog. Its fields are set once, before
@@ -30,6 +32,13 @@ type Runner struct {
 	// ReadingWidth caps read's width at a terminal without --width
 	// (the reading-width setting); 0: the terminal's width.
 	ReadingWidth int
+	// Files gives read the images posts refer to, to draw them at a
+	// terminal; nil: read prints the lines that name them only.
+	Files tui.Files
+	// Pictures draws and caches pictures; nil with Files: read makes one.
+	Pictures *termimage.Renderer
+	// NoImages turns pictures off (the images setting, off).
+	NoImages bool
 }
 
 // Session is one client's command line and its streams, as the SSH server
@@ -42,10 +51,13 @@ type Session struct {
 	Stdin   io.Reader // what publish and import read
 	Stdout  io.Writer // the answer
 	Stderr  io.Writer // errors, warnings and progress, one line each
-	// Terminal is set when the client asked for one; Width is then its
-	// width in columns, 0 when it did not say.
-	Terminal bool
-	Width    int
+	// Terminal is set when the client asked for one; Width and Height
+	// are then its size in cells, 0 when it did not say, and Truecolor
+	// whether its environment says it shows 24-bit colour.
+	Terminal  bool
+	Width     int
+	Height    int
+	Truecolor bool
 	// Alive asks the client a question it must answer, and fails once the
 	// connection is gone: stdin also ends when a connection drops, so an
 	// upload is trusted only after the client answered.
@@ -82,7 +94,7 @@ func commands() []command {
 		{"search", "WORDS [--limit N]", "find posts, best first: DATE<TAB>SLUG<TAB>TITLE<TAB>SNIPPET", false, cmdSearch},
 		{"tags", "", "list the tags: TAG<TAB>POSTS", false, cmdTags},
 		{"cat", "SLUG[@REV]", "print a post's markdown as stored (or revision REV)", false, cmdCat},
-		{"read", "SLUG [--width N] [--body]", "print a post rendered for the terminal, after its header (--body: without)", false, cmdRead},
+		{"read", "SLUG [--width N] [--body]", "print a post rendered for the terminal, after its header (--body: without); with ssh -t, its pictures too", false, cmdRead},
 		{"history", "SLUG|/PATH", "list a post's (or a file's) revisions: REV<TAB>TIME<TAB>AUTHOR<TAB>WHAT", false, cmdHistory},
 		{"files", "[PREFIX]", "list the blog's files (images, attachments): PATH<TAB>SIZE<TAB>TYPE<TAB>POSTS", false, cmdFiles},
 		{"diff", "SLUG [N [M]]", "show what changed between two revisions", false, cmdDiff},
@@ -98,8 +110,8 @@ func commands() []command {
 		{"approve", "SLUG [N]", "publish a proposal someone else made (authors)", true, cmdApprove},
 		{"reject", "SLUG [N] [--why TEXT]", "close a proposal without publishing it (authors)", true, cmdReject},
 		{"comment", "SLUG TEXT...", "leave a note on a post's open proposal for its author (authors)", true, cmdComment},
-		{"import", "< blog.tar[.gz]", "import an Astro, Hugo or Jekyll content folder, or an export (authors)", true, cmdImport},
-		{"export", "> blog.tar", "every post and every revision, as a tar archive (authors)", true, cmdExport},
+		{"import", "< blog.tar[.gz]", "import an Astro, Hugo or Jekyll project (with its pictures), a content folder, or an export (authors)", true, cmdImport},
+		{"export", "> blog.tar", "every post and every revision, and the files, as a tar archive (authors)", true, cmdExport},
 		{"stats", "[SLUG] [--all]", "who reads what: reads and readers per post, most read first, or one post by day (authors)", true, cmdStats},
 		{"backup", "> blog.db", "a consistent copy of the database file (authors)", false, cmdBackup},
 	}

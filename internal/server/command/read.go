@@ -128,13 +128,22 @@ func cmdRead(c *call) error {
 	if err != nil {
 		return fmt.Errorf("rendering %q: %w", rev.Slug, err)
 	}
+	header := ""
 	if !*bodyOnly {
 		bl, err := c.Blog.Byline(c.ctx, c.ID, p, rev)
 		if err != nil {
 			return err
 		}
-		out = render.HeaderText(bl, c.Blog.Location(), w) + out
+		header = render.HeaderText(bl, c.Blog.Location(), w)
 	}
+	if c.drawsPictures() {
+		featured := p.Image
+		if *bodyOnly {
+			featured = ""
+		}
+		header, out = c.withPictures(rev.Slug, featured, p.Body, header, out, w)
+	}
+	out = header + out
 	c.Blog.CountRead(c.ID, blog.Visit{Slug: rev.Slug, Source: stats.SSH})
 	return c.print(out)
 }

@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 	"github.com/sshblog/sshblog/internal/server"
 	"github.com/sshblog/sshblog/internal/stats"
 	"github.com/sshblog/sshblog/internal/store/boltstore"
+	"github.com/sshblog/sshblog/internal/tui"
 )
 
 // Blog is a real server on loopback over a bbolt store in a temporary
@@ -56,6 +58,13 @@ const ReadingWidth = 100
 // store closes, when the test ends.
 func Start(t testing.TB, cfg blog.Config) *Blog {
 	t.Helper()
+	return StartFiles(t, cfg, nil)
+}
+
+// StartFiles is Start with files: the images the reader and read draw
+// (see tui.Files); nil is none.
+func StartFiles(t testing.TB, cfg blog.Config, files tui.Files) *Blog {
+	t.Helper()
 	db, err := boltstore.Open(filepath.Join(t.TempDir(), "blog.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +75,7 @@ func Start(t testing.TB, cfg blog.Config) *Blog {
 	t.Cleanup(func() { counts.Close(context.Background()) })
 	cfg.Location, cfg.Stats, cfg.Authors = time.UTC, counts, func() int { return 2 }
 	authors := keyAuthors{"ash": ash.PublicKey(), "lee": lee.PublicKey()}
-	srv, err := server.New(server.Config{Title: Title, HostKey: NewSigner(t), ReadingWidth: ReadingWidth}, blog.New(db, cfg), render.New(1<<20), authors, slog.New(slog.DiscardHandler))
+	srv, err := server.New(server.Config{Title: Title, HostKey: NewSigner(t), ReadingWidth: ReadingWidth, Files: files}, blog.New(db, cfg), render.New(1<<20), authors, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,9 +111,63 @@ func (b *Blog) DoTerminal(t testing.TB, cfg *gossh.ClientConfig, cmd string, wid
 	return b.run(t, cfg, nil, cmd, width)
 }
 
+// DoAnswering runs cmd as the client cfg with a terminal of width
+// columns that answers a query it is sent (the bytes query, seen anywhere
+// in what it is sent) with answer, as a terminal answers on its input.
+func (b *Blog) DoAnswering(t testing.TB, cfg *gossh.ClientConfig, cmd string, width int, query, answer string) Result {
+	t.Helper()
+	pr, pw := io.Pipe()
+	// The client waits for its input to end: it ends after the answer,
+	// or after a while if the query never comes.
+	stop := time.AfterFunc(5*time.Second, func() { pw.Close() })
+	defer stop.Stop()
+	out := &answering{query: query, answer: answer, w: pw}
+	return b.runTo(t, cfg, pr, out, cmd, width)
+}
+
+// answering is a terminal's screen that answers a query: what it is sent
+// is kept, and once query is among it, answer is written to w.
+type answering struct {
+	mu            sync.Mutex
+	buf           bytes.Buffer
+	query, answer string
+	w             *io.PipeWriter
+	answered      bool
+}
+
+func (a *answering) Write(p []byte) (int, error) {
+	a.mu.Lock()
+	a.buf.Write(p)
+	send := !a.answered && a.query != "" && strings.Contains(a.buf.String(), a.query)
+	a.answered = a.answered || send
+	a.mu.Unlock()
+	if send {
+		go func() {
+			_, _ = io.WriteString(a.w, a.answer)
+			a.w.Close()
+		}()
+	}
+	return len(p), nil
+}
+
+func (a *answering) String() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.buf.String()
+}
+
 // run runs cmd as the client cfg with stdin read from r, and with a
 // terminal of width columns if width is positive.
 func (b *Blog) run(t testing.TB, cfg *gossh.ClientConfig, r io.Reader, cmd string, width int) Result {
+	t.Helper()
+	return b.runTo(t, cfg, r, nil, cmd, width)
+}
+
+// runTo is run with stdout written to out (nil: kept in a buffer).
+func (b *Blog) runTo(t testing.TB, cfg *gossh.ClientConfig, r io.Reader, out interface {
+	io.Writer
+	String() string
+}, cmd string, width int) Result {
 	t.Helper()
 	client, err := gossh.Dial("tcp", b.Addr, cfg)
 	if err != nil {
@@ -121,8 +184,11 @@ func (b *Blog) run(t testing.TB, cfg *gossh.ClientConfig, r io.Reader, cmd strin
 			t.Fatal(err)
 		}
 	}
-	var out, errOut bytes.Buffer
-	sess.Stdin, sess.Stdout, sess.Stderr = r, &out, &errOut
+	var errOut bytes.Buffer
+	if out == nil {
+		out = &bytes.Buffer{}
+	}
+	sess.Stdin, sess.Stdout, sess.Stderr = r, out, &errOut
 	err = sess.Run(cmd)
 	var exit *gossh.ExitError
 	code := 0

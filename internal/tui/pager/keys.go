@@ -57,6 +57,8 @@ func (p *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, p.keys.Edit) && p.opts.CanEdit:
 		edit := EditMsg{Slug: p.slug()}
 		return func() tea.Msg { return edit }
+	case key.Matches(msg, p.keys.Images) && p.opts.Files != nil:
+		return p.toggleImages()
 	case key.Matches(msg, p.keys.Top):
 		vp.GotoTop()
 	case key.Matches(msg, p.keys.Bottom):
@@ -114,6 +116,8 @@ func (p *Model) helpView() string {
 	less := withHelp(k.Help, "?", "less")
 	edit := withHelp(k.Edit, "e", "edit this post")
 	edit.SetEnabled(p.opts.CanEdit)
+	images := k.Images
+	images.SetEnabled(p.opts.Files != nil)
 	next := k.Next
 	if len(p.terms) > 0 {
 		next = k.PrevMatch // opened from a search: n/N next/previous match
@@ -121,7 +125,7 @@ func (p *Model) helpView() string {
 	groups := [][]key.Binding{
 		{s.Down, s.Up, s.PageDown, s.PageUp, s.HalfPageDown, s.HalfPageUp},
 		{k.Top, k.Bottom, s.Left, s.Right, next, k.Prev, k.SeriesNext, k.SeriesPrev},
-		{k.NextLink, k.Follow, k.History},
+		{k.NextLink, k.Follow, k.History, images},
 		{edit, k.Back, k.ForceQuit, less},
 	}
 	mw := theme.ListMargin(p.width)

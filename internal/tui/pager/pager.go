@@ -22,9 +22,13 @@ import (
 	"github.com/sshblog/sshblog/internal/post"
 	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/store"
+	"github.com/sshblog/sshblog/internal/termimage"
 	"github.com/sshblog/sshblog/internal/termtext"
 	"github.com/sshblog/sshblog/internal/tui/theme"
 )
+
+// sessionPictureBytes is the cache of pictures of a pager given none.
+const sessionPictureBytes = 4 << 20
 
 // readTimeout bounds one read of a post.
 const readTimeout = 10 * time.Second
@@ -73,6 +77,16 @@ type Options struct {
 	Help func(groups [][]key.Binding, width int) string
 	// CanEdit reports whether e opens the editor on the post.
 	CanEdit bool
+
+	// Files gives the pager the images of posts, to draw them; nil: no
+	// pictures, only the lines that name them.
+	Files Files
+	// Pictures draws and caches pictures (the server's, shared by its
+	// sessions); nil with Files set: the pager makes a small one.
+	Pictures *termimage.Renderer
+	// NoImages starts with pictures off (the images setting); the Images
+	// key turns them on and off.
+	NoImages bool
 }
 
 // Keys are the pager's bindings, besides scrolling (the viewport's).
@@ -86,6 +100,7 @@ type Keys struct {
 	Follow, History       key.Binding // follow the chosen link; back to the post it was followed from
 	Top, Bottom           key.Binding
 	Edit                  key.Binding
+	Images                key.Binding // pictures on and off
 }
 
 // BackMsg tells the reader to show its list again.
@@ -134,6 +149,8 @@ type Model struct {
 	busy      bool       // a render is in flight
 	err       string     // why the post cannot be shown: one sanitised line
 
+	img imageState // the open post's pictures, and how the terminal draws them
+
 	vp viewport.Model
 }
 
@@ -145,7 +162,12 @@ func New(opts Options, keys Keys, scroll viewport.KeyMap, st *theme.Styles, dark
 	vp := viewport.New()
 	vp.KeyMap = scroll
 	vp.MouseWheelEnabled = false
-	return &Model{opts: opts, keys: keys, st: st, dark: dark, vp: vp, link: -1, cur: -1}
+	if opts.Files != nil && opts.Pictures == nil {
+		opts.Pictures = termimage.NewRenderer(termimage.Limits{}, sessionPictureBytes)
+	}
+	m := &Model{opts: opts, keys: keys, st: st, dark: dark, vp: vp, link: -1, cur: -1}
+	m.img.off = opts.NoImages
+	return m
 }
 
 // Open shows the post e (as the list knows it), opened from a search for
@@ -159,6 +181,7 @@ func (p *Model) Open(e store.Entry, terms []string) tea.Cmd {
 	p.bodyKey = render.Key{}
 	p.terms, p.needles, p.found, p.cur, p.jumped = terms, matchNeedles(terms), nil, -1, false
 	p.links, p.link = nil, -1
+	p.img.refs, p.img.pics = nil, nil
 	p.setContent(false)
 	// Reading the post here rather than in a command, with its render when
 	// it is cached, shows it in the next frame instead of "Loading…" first.
@@ -173,6 +196,7 @@ func (p *Model) Close() {
 	p.post, p.rev, p.body, p.err = nil, store.Revision{}, "", ""
 	p.bodyKey = render.Key{}
 	p.lines, p.found, p.linkShown = nil, nil, false
+	p.img.refs, p.img.pics = nil, nil
 	p.vp.SetContent("")
 }
 
@@ -223,7 +247,7 @@ func (p *Model) Resize(w, h int) tea.Cmd {
 		return nil
 	}
 	p.setContent(true)
-	return p.requestRender()
+	return tea.Batch(p.requestRender(), p.requestImages())
 }
 
 // layout sizes the viewport: the window less the status bar and the help.
@@ -260,6 +284,10 @@ func (p *Model) Holding() bool {
 	return p.post != nil || len(p.rev.Source) != 0 || p.body != "" || p.vp.TotalLineCount() > 1 || len(p.lines) > 0
 }
 
+// Content is the open post as it is laid out, by line: its header, its
+// pictures and its body, with their escape sequences.
+func (p *Model) Content() []string { return p.lines }
+
 // Offset is the first line of the post shown.
 func (p *Model) Offset() int { return p.vp.YOffset() }
 
@@ -274,6 +302,8 @@ func (p *Model) Update(msg tea.Msg) (tea.Cmd, bool) {
 		return p.applyPost(msg), true
 	case renderedMsg:
 		return p.applyRender(msg), true
+	case imageMsg:
+		return p.applyImage(msg), true
 	}
 	return nil, false
 }
@@ -464,6 +494,7 @@ func (p *Model) applyPost(msg postMsg) tea.Cmd {
 		p.link = -1
 	}
 	p.post, p.rev, p.byline, p.links, p.err = msg.post, msg.rev, msg.byline, msg.links, ""
+	p.img.refs = render.ImageRefs(msg.post.Meta.Image, msg.post.Body)
 	if p.opts.Opened != nil && !p.counted[msg.rev.Slug] {
 		if p.counted == nil {
 			p.counted = map[string]bool{}
@@ -505,7 +536,7 @@ func (p *Model) applyRender(msg renderedMsg) tea.Cmd {
 			p.jumped = p.jumpToMatch(0)
 		}
 	}
-	return p.requestRender()
+	return tea.Batch(p.requestRender(), p.requestImages())
 }
 
 // setContent lays out the header and body at the viewport's width. With
@@ -519,18 +550,18 @@ func (p *Model) setContent(keep bool) {
 	}
 
 	w := p.columnWidth()
-	var b strings.Builder
-	b.WriteString(strings.Join(theme.PostHeader(p.st, p.opts.Location, w, p.title(), p.meta(), p.author(), p.byline.SeriesLine()), "\n"))
-	b.WriteByte('\n')
+	lines := theme.PostHeader(p.st, p.opts.Location, w, p.title(), p.meta(), p.author(), p.byline.SeriesLine())
 	switch {
 	case p.err != "":
-		b.WriteString("\n" + theme.Margin(w) + p.st.Notice.Render(termtext.Truncate(p.err, w-2*theme.MarginWidth(w), theme.Ellipsis)) + "\n")
+		lines = append(lines, "", theme.Margin(w)+p.st.Notice.Render(termtext.Truncate(p.err, w-2*theme.MarginWidth(w), theme.Ellipsis)), "")
 	case p.body == "":
-		b.WriteString("\n" + theme.Margin(w) + p.st.PostMeta.Render(termtext.Truncate("Loading…", w-2*theme.MarginWidth(w), theme.Ellipsis)) + "\n")
+		lines = append(lines, "", theme.Margin(w)+p.st.PostMeta.Render(termtext.Truncate("Loading…", w-2*theme.MarginWidth(w), theme.Ellipsis)), "")
 	default:
-		b.WriteString(p.body)
+		featured, body := p.withPictures(strings.Split(p.body, "\n"), w)
+		lines = append(lines, featured...)
+		lines = append(lines, body...)
 	}
-	p.lines = strings.Split(b.String(), "\n")
+	p.lines = lines
 	p.vp.SetContentLines(p.lines)
 	p.found = findSpans(p.lines, p.needles)
 	if !keep || p.cur >= len(p.found) {
