@@ -284,3 +284,37 @@ func hugePNG(w, h uint32) []byte {
 }
 
 func crc32IEEE(b []byte) uint32 { return crc32.ChecksumIEEE(b) }
+
+// TestPicturesFromTheBlogInTmux: a picture uploaded with scp shows in the
+// reader and in `read` over real ssh in tmux, as half blocks at 40 and 80
+// columns (tmux answers no graphics query), and the pager's i key hides it.
+func TestPicturesFromTheBlogInTmux(t *testing.T) {
+	b := newBlog(t)
+	ash := newClient(t, "ash")
+	b.addAuthor("ash", ash)
+	b.start()
+	pic := filepath.Join(t.TempDir(), "photo.png")
+	if err := os.WriteFile(pic, pngBytes(t, 320, 160), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := ash.transfer(b, "scp", "", pic, "ash@127.0.0.1:assets/photo.png"); err != nil {
+		t.Fatalf("scp: %v: %s", err, out)
+	}
+	ash.must(b, "---\ntitle: 사진 글\n---\n앞 문단.\n\n![바다 사진](/assets/photo.png)\n\n뒤 문단.\n", "publish", "photo-post")
+	for _, width := range []int{40, 80} {
+		s := newScreen(t, width, 30, ash.sshCommandLine(b, "-t", "read", "photo-post"))
+		screen := s.waitText("앞 문단", "뒤 문단")
+		if n := strings.Count(screen, "▀"); n < width/2 {
+			t.Errorf("read at %d columns: %d half blocks; the screen:\n%s", width, n, screen)
+		}
+	}
+	s := newScreen(t, 80, 40, newClient(t, "visitor").sshCommandLine(b))
+	s.waitText("사진 글") // the newest post, selected first
+	s.keys("Enter")
+	screen := s.waitFor("the picture in the pager", func(sc string) bool { return strings.Count(sc, "▀") > 40 })
+	if !strings.Contains(screen, "뒤 문단") && !strings.Contains(screen, "앞 문단") {
+		t.Errorf("the pager:\n%s", screen)
+	}
+	s.keys("i")
+	s.waitFor("the picture hidden", func(sc string) bool { return strings.Count(sc, "▀") == 0 })
+}

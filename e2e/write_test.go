@@ -228,7 +228,7 @@ func TestScpAndSftp(t *testing.T) {
 	if out, err := sftp(reader, "rm one.md\n"); err == nil {
 		t.Errorf("sftp rm by a reader succeeded: %s", out)
 	}
-	for _, name := range []string{"sub/dir.md", "\"bad name.md\"", "notes.txt", "/etc/passwd"} {
+	for _, name := range []string{"sub/dir.md", "\"bad name.md\"", "notes.exe", "/etc/passwd"} {
 		if out, err := sftp(ash, "put "+one+" "+name+"\n"); err == nil {
 			t.Errorf("sftp put %s succeeded: %s", name, out)
 		}

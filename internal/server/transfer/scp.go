@@ -185,6 +185,9 @@ func (h legacyScp) Write(sess ssh.Session, entry *scp.FileEntry) (int64, error) 
 	c := h.folder(sess)
 	target := scp.GetInfo(sess.Command()).Path
 	if slices.Contains(sess.Command(), "-d") && !isFolder(target) && !strings.HasSuffix(target, "/") { // several files, one name
+		if isPost(target) {
+			return 0, fmt.Errorf("%q: no such folder; several files go to the blog's folder (HOST:) or a folder of files (HOST:assets/)", termtext.SanitizeLine(target))
+		}
 		target += "/"
 	}
 	name, err := targetFile(target, entry.Name)
