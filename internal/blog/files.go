@@ -16,6 +16,8 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/sshblog/sshblog/internal/media"
+	"github.com/sshblog/sshblog/internal/post"
+	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/store"
 )
 
@@ -374,7 +376,7 @@ func (b *Service) MissingImages(slug string, src []byte) []string {
 		return nil
 	}
 	var out []string
-	for _, img := range p.Images() {
+	for _, img := range imagesOf(p) {
 		if fp, ok := ResolveImage(p.Slug, img.Ref); ok {
 			if _, have := b.File(fp); !have {
 				out = append(out, img.Ref)
@@ -405,6 +407,15 @@ func (b *Service) Files(ctx context.Context, id Identity, prefix string) ([]File
 		}
 	}
 	return out, nil
+}
+
+// imagesOf returns the images p shows: parsed as markdown, unless that
+// would cost more than a post may (render.TooCostly), then scanned.
+func imagesOf(p *post.Post) []post.ImageRef {
+	if render.TooCostly(p.Body) {
+		return p.ScanImages()
+	}
+	return p.Images()
 }
 
 // fileUses keeps, for each file path, the posts that show it, built from
@@ -444,7 +455,7 @@ func (u *fileUses) get(ctx context.Context, b *Service, id Identity) (map[string
 		if err != nil {
 			continue
 		}
-		for _, img := range p.Images() {
+		for _, img := range imagesOf(p) {
 			if fp, ok := ResolveImage(p.Slug, img.Ref); ok {
 				byPath[fp] = append(byPath[fp], p.Slug)
 			}

@@ -39,7 +39,7 @@ func (b *Service) importFiles(ctx context.Context, id Identity, set *archive.Con
 		if err != nil {
 			continue // skipped with its reason by the posts' plan
 		}
-		for _, img := range p.Images() {
+		for _, img := range imagesOf(p) {
 			fp, ok := ResolveImage(p.Slug, img.Ref)
 			if !ok {
 				continue // remote: never fetched, it stays a link

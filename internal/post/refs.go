@@ -19,6 +19,31 @@ type ImageRef struct {
 // htmlImg finds the src of an <img> tag in a post's raw HTML.
 var htmlImg = regexp.MustCompile(`(?i)<img\b[^>]*?\bsrc\s*=\s*["']([^"'<>]+)["']`)
 
+// mdImage finds a markdown image, ![alt](ref ...), in a line of text.
+var mdImage = regexp.MustCompile(`!\[([^\]\n]*)\]\(\s*<?([^\s)>]+)`)
+
+// ScanImages is Images from the text alone, in time linear in its length,
+// for a post too large to parse as markdown: it also finds images written
+// inside code blocks.
+func (p *Post) ScanImages() []ImageRef {
+	var out []ImageRef
+	seen := map[string]bool{}
+	add := func(ref, alt string) {
+		if ref != "" && !seen[ref] && len(out) < 1000 {
+			seen[ref] = true
+			out = append(out, ImageRef{Ref: ref, Alt: alt})
+		}
+	}
+	add(p.Image, p.Title)
+	for _, m := range mdImage.FindAllSubmatch(p.Body, -1) {
+		add(string(m[2]), string(m[1]))
+	}
+	for _, m := range htmlImg.FindAllSubmatch(p.Body, -1) {
+		add(string(m[1]), "")
+	}
+	return out
+}
+
 // Images returns the images the post shows, in order: its featured image
 // first, then every markdown image and every <img> of its raw HTML. The
 // same reference appears once.

@@ -26,3 +26,14 @@ func TestImages(t *testing.T) {
 		t.Errorf("Images =\n%+v\nwant\n%+v", got, want)
 	}
 }
+
+func TestScanImages(t *testing.T) {
+	p, err := Parse([]byte("---\ntitle: T\ncover: /c.png\n---\n> > ![깊은](/deep.svg \"t\")\n\n<img src=\"x.png\">\n"), Options{Slug: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ImageRef{{Ref: "/c.png", Alt: "T"}, {Ref: "/deep.svg", Alt: "깊은"}, {Ref: "x.png"}}
+	if got := p.ScanImages(); !reflect.DeepEqual(got, want) {
+		t.Errorf("ScanImages = %+v", got)
+	}
+}
