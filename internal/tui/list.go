@@ -135,7 +135,7 @@ func (m *Model) open(index int) tea.Cmd {
 	}
 	m.screen = pagerScreen
 	m.layout()
-	return m.pager.Open(e, terms)
+	return tea.Batch(m.askTerminal(), m.pager.Open(e, terms))
 }
 
 // entryAt puts the list's cursor on the post at index in the list as it is

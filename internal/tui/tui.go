@@ -220,6 +220,7 @@ type Model struct {
 
 	// Pictures: whether to ask the terminal what it draws, and what it said.
 	files     Files
+	asked     bool // the terminal was asked what it draws (askTerminal)
 	caps      termimage.Caps
 	truecolor bool
 
@@ -288,19 +289,29 @@ func New(opts Options) *Model {
 	return m
 }
 
-// Init asks the terminal for its background colour, and, when the session
-// draws pictures, which graphics it has (see [termimage.Query]); and reads
-// the post to edit if the session starts in the editor.
+// Init asks the terminal for its background colour, and reads the post to
+// edit if the session starts in the editor.
 func (m *Model) Init() tea.Cmd {
 	cmd := m.startCmd
 	m.startCmd = nil
 	if m.canReview() {
 		cmd = tea.Batch(cmd, m.loadMarks()) // the marks on the list
 	}
-	if m.files != nil {
-		cmd = tea.Batch(cmd, tea.Raw(termimage.Query))
-	}
 	return tea.Batch(tea.RequestBackgroundColor, cmd)
+}
+
+// askTerminal asks the terminal, once a session and when it first opens a
+// post, which graphics it draws (see [termimage.Query]), when the session
+// draws pictures. Not at the start: a reader who never opens a post is
+// asked nothing, and every session's first frame stays alike (the server
+// sends a kept copy of it, tea.WithFirstFrames).
+func (m *Model) askTerminal() tea.Cmd {
+	if m.files == nil || m.asked {
+		return nil
+	}
+	m.asked = true
+	m.pager.AwaitCaps(time.Second)
+	return tea.Raw(termimage.Query)
 }
 
 // terminalAnswer takes the terminal's answers to termimage.Query, and

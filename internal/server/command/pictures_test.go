@@ -66,7 +66,12 @@ func TestReadDrawsPictures(t *testing.T) {
 		"/assets/d.png":    greenPNG(t, 200, 200),
 	}}
 	cb := servertest.StartFiles(t, blog.Config{}, files)
-	cb.OK(t, cb.Author, "---\ntitle: Pics\ndate: 2024-03-01\nheroImage: /assets/hero.png\n---\n\nBefore.\n\n![the diagram](/assets/d.png)\n\nAfter.\n\n![gone](/assets/gone.png)\n", "publish pics")
+	cb.PutFiles(t, files.files)
+	// The one image the blog lacks is published with a warning.
+	if r := cb.Do(t, cb.Author, "---\ntitle: Pics\ndate: 2024-03-01\nheroImage: /assets/hero.png\n---\n\nBefore.\n\n![the diagram](/assets/d.png)\n\nAfter.\n\n![gone](/assets/gone.png)\n", "publish pics"); r.Code != 0 ||
+		r.Stderr != "sshblog: publish: warning: pics: the image /assets/gone.png is not a file of the blog (scp it to HOST:assets/gone.png)\n" {
+		t.Fatalf("publish pics: exit %d, stderr %q", r.Code, r.Stderr)
+	}
 	kittyOK := "\x1b_Gi=" + fmt.Sprint(termimage.QueryID) + ";OK\x1b\\"
 	for _, tt := range []struct {
 		name, answer string

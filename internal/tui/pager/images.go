@@ -63,15 +63,30 @@ type imageState struct {
 	kittyIDs  map[string]int // kitty ids by file key and box, for the session
 	kittyByID map[int]string // and the other way
 	nextID    int
+	// waitUntil is when to stop waiting for the terminal's answers to
+	// the query (AwaitCaps) before drawing in half blocks; waiting is set
+	// while a capsWaitMsg is on its way.
+	waitUntil time.Time
+	waiting   bool
+}
+
+// capsWaitMsg ends the wait for the terminal's answers.
+type capsWaitMsg struct{}
+
+// AwaitCaps says the terminal was just asked what it draws: pictures wait
+// for its answers (SetCaps with Answered), at most d, so that a kitty
+// terminal is not first sent half blocks.
+func (p *Model) AwaitCaps(d time.Duration) {
+	p.img.waitUntil = time.Now().Add(d)
 }
 
 // SetCaps says what the terminal draws (its answers to termimage.Query)
 // and whether it shows 24-bit colour; the open post's pictures are drawn
 // again if that changes how.
 func (p *Model) SetCaps(caps termimage.Caps, truecolor bool) tea.Cmd {
-	before := p.protocol()
+	before, answered := p.protocol(), p.img.caps.Answered
 	p.img.caps, p.img.truecolor = caps, truecolor
-	if p.protocol() == before {
+	if p.protocol() == before && (answered || !caps.Answered) {
 		return nil
 	}
 	return p.requestImages()
@@ -130,6 +145,13 @@ func (p *Model) imageRequest() (termimage.Request, bool) {
 func (p *Model) requestImages() tea.Cmd {
 	if !p.ImagesOn() || p.post == nil || p.img.loading || p.body == "" {
 		return nil
+	}
+	if wait := time.Until(p.img.waitUntil); !p.img.caps.Answered && wait > 0 {
+		if p.img.waiting {
+			return nil
+		}
+		p.img.waiting = true
+		return tea.Tick(wait, func(time.Time) tea.Msg { return capsWaitMsg{} })
 	}
 	req, ok := p.imageRequest()
 	if !ok {

@@ -304,6 +304,9 @@ func (p *Model) Update(msg tea.Msg) (tea.Cmd, bool) {
 		return p.applyRender(msg), true
 	case imageMsg:
 		return p.applyImage(msg), true
+	case capsWaitMsg:
+		p.img.waiting = false
+		return p.requestImages(), true
 	}
 	return nil, false
 }
