@@ -67,7 +67,7 @@ func (c *clock) set(t time.Time) {
 
 // newBlog returns a blog over a real bbolt store in a temporary folder,
 // whose clock reads 2024-04-01 noon UTC until set.
-func newBlog(t *testing.T, cfg Config) (*Service, *boltstore.DB, *clock) {
+func newBlog(t testing.TB, cfg Config) (*Service, *boltstore.DB, *clock) {
 	t.Helper()
 	clk := &clock{t: time.Date(2024, 4, 1, 12, 0, 0, 0, time.UTC)}
 	db, err := boltstore.Open(filepath.Join(t.TempDir(), "blog.db"), boltstore.WithClock(clk.now))
