@@ -234,7 +234,7 @@ func TestGitPushRefusals(t *testing.T) {
 	ash.mustGit(b, dir, "add", "-A")
 	ash.mustGit(b, dir, "commit", "-qm", "one bad")
 	out, err := ash.git(b, dir, "push")
-	if err == nil || !strings.Contains(out, "remote: posts/bad.md:") || !strings.Contains(out, "remote: images/: only posts") || !strings.Contains(out, "[remote rejected]") {
+	if err == nil || !strings.Contains(out, "remote: posts/bad.md:") || !strings.Contains(out, "remote: images/cat.png: the bytes are not image/png") || !strings.Contains(out, "[remote rejected]") {
 		t.Errorf("a push with a bad file: err %v\n%s", err, out)
 	}
 	for _, slug := range []string{"good", "good2", "bad"} {

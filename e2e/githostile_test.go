@@ -280,10 +280,12 @@ func TestGitHostilePacks(t *testing.T) {
 		}, "neither the pack nor the blog has"},
 		{"dot dot", withPosts("..", "100644"), `a tree entry named ".."`},
 		{".git in posts", withPosts(".git", "100644"), "a name git keeps"},
-		{".git at the root", withRoot(".git"), ".git: only posts"},
+		{".git at the root", withRoot(".git"), ".git: a name git keeps"},
 		{"symlink", withPosts("link.md", "120000"), "posts/link.md: a symbolic link"},
 		{"submodule", withPosts("sub.md", "160000"), "posts/sub.md: a submodule"},
-		{"folder", withPosts("dir", "40000"), "posts/dir: a folder"},
+		{"symlink among files", withPosts("pic.png", "120000"), "posts/pic.png: a symbolic link"},
+		{"submodule among files", withPosts("lib", "160000"), "posts/lib: a submodule"},
+		{"folder that is a blob", withPosts("dir", "40000"), "is not a tree"},
 	}
 	for _, c := range cases {
 		out := pushRaw(t, conn, c.pack)
