@@ -14,7 +14,7 @@ import (
 // picture uploaded with scp is in a fresh clone, byte for byte; a pushed
 // picture, with a post that shows it, is stored (the web serves it, files
 // lists it); a push with an HTML page named .png is refused whole, with
-// its line; deleting the picture with git removes it from the blog, and
+// its line; a picture beside its post and a move are stored; deleting the picture with git removes it from the blog, and
 // history keeps it.
 func TestGitFiles(t *testing.T) {
 	b := newBlog(t)
@@ -81,6 +81,32 @@ func TestGitFiles(t *testing.T) {
 		t.Errorf("GET /assets/evil.png after the refused push: %d", code)
 	}
 	ash.mustGit(b, dir, "reset", "-q", "--hard", "HEAD~1")
+
+	// A picture beside its post (as a page bundle's) and a file moved.
+	side := pngBytes(t, 5, 5)
+	writeIn(t, dir, "posts/with-pic/side.png", string(side))
+	ash.mustGit(b, dir, "mv", "assets/scp.png", "assets/moved.png")
+	ash.mustGit(b, dir, "add", "-A")
+	ash.mustGit(b, dir, "commit", "-qm", "bundle and move")
+	out = ash.mustGit(b, dir, "push")
+	for _, want := range []string{"remote: stored file /posts/with-pic/side.png rev 1", "remote: moved file /assets/scp.png away rev 2", "remote: stored file /assets/moved.png rev 1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("push output lacks %q:\n%s", want, out)
+		}
+	}
+	if code, _, body := httpGetType(t, b, "/assets/moved.png"); code != 200 || !bytes.Equal(body, scpPic) {
+		t.Errorf("GET /assets/moved.png: %d, %d bytes", code, len(body))
+	}
+	if code, _, body := httpGetType(t, b, "/posts/with-pic/side.png"); code != 200 || !bytes.Equal(body, side) {
+		t.Errorf("GET /posts/with-pic/side.png: %d, %d bytes", code, len(body))
+	}
+	if code, _, _ := httpGetType(t, b, "/assets/scp.png"); code != 404 {
+		t.Errorf("GET /assets/scp.png after its move: %d", code)
+	}
+	if h := ash.must(b, "", "history", "/assets/scp.png"); !strings.Contains(h, "renamed") {
+		t.Errorf("history of the moved file:\n%s", h)
+	}
+	ash.mustGit(b, dir, "pull", "-q")
 
 	// Deleting the picture with git removes it; its history stays.
 	ash.mustGit(b, dir, "rm", "-q", "assets/pushed.png")

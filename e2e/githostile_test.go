@@ -285,6 +285,7 @@ func TestGitHostilePacks(t *testing.T) {
 		{"submodule", withPosts("sub.md", "160000"), "posts/sub.md: a submodule"},
 		{"symlink among files", withPosts("pic.png", "120000"), "posts/pic.png: a symbolic link"},
 		{"submodule among files", withPosts("lib", "160000"), "posts/lib: a submodule"},
+		{"folder named as a post", withPosts("dir.md", "40000"), "posts/dir.md: a folder named as a post"},
 		{"folder that is a blob", withPosts("dir", "40000"), "is not a tree"},
 	}
 	for _, c := range cases {

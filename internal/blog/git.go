@@ -38,9 +38,10 @@ type Written struct {
 }
 
 // Timeline returns every revision id may read of every post id may see,
-// oldest first (by time, then post, then revision): an author's is the
-// whole history, removals and drafts included; a reader's only what
-// Revision would let it read (see readable), of the posts it sees now.
+// and every revision of the blog's files (which are public), oldest first
+// (by time, then post or file, then revision): an author's is the whole
+// history, removals and drafts included; a reader's only what Revision
+// would let it read (see readable), of the posts it sees now.
 //
 // seen, when set, keeps what was decided of old revisions, which never
 // changes (whether a reader may read an old revision depends on it alone):

@@ -568,6 +568,10 @@ func (v *View) postsOf(objs map[Hash]object, root Hash) ([]entry, map[string]Has
 					posts = append(posts, p)
 					continue
 				}
+				if p.mode == dirMode && strings.HasSuffix(p.name, ".md") {
+					problems = append(problems, PostsDir+"/"+p.name+": a folder named as a post; posts are files, posts/SLUG.md")
+					continue
+				}
 				problems = append(problems, v.walkFiles(objs, PostsDir+"/", p, 1, files)...)
 			}
 			continue
