@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"maps"
 
 	"github.com/sshblog/sshblog/internal/blog"
 )
@@ -41,7 +42,7 @@ func (v *View) WritePack(ctx context.Context, b *blog.Service, id blog.Identity,
 	// trees other than the posts folder (the root, the files' folders) and
 	// its files' blobs are those it has first: a client that has an
 	// earlier commit has those of the commits before it.
-	trees, posts, blobs := map[Hash]bool{}, map[Hash]bool{}, map[Hash]bool{}
+	roots, trees, posts, blobs := map[Hash]bool{}, map[Hash]bool{}, map[Hash]bool{}, map[Hash]bool{}
 	var treeOrder, blobOrder []Hash
 	addBlob := func(h Hash) {
 		if !h.IsZero() && !blobs[h] {
@@ -51,6 +52,7 @@ func (v *View) WritePack(ctx context.Context, b *blog.Service, id blog.Identity,
 	}
 	for i := len(cs) - 1; i >= 0; i-- {
 		c := cs[i]
+		roots[c.root] = true
 		for _, h := range c.trees {
 			if !trees[h] {
 				trees[h] = true
@@ -69,9 +71,14 @@ func (v *View) WritePack(ctx context.Context, b *blog.Service, id blog.Identity,
 			addBlob(h)
 		}
 	}
-	st.Commits, st.Trees, st.Blobs = len(cs), len(trees)+len(posts), len(blobs)
+	// A tree of one kind may be one of another (a folder of files made
+	// like the root): each is sent once.
+	all := maps.Clone(roots)
+	maps.Copy(all, trees)
+	maps.Copy(all, posts)
+	st.Commits, st.Trees, st.Blobs = len(cs), len(all), len(blobs)
 	pw := newPackWriter(w)
-	if err := pw.header(len(cs) + len(trees) + len(posts) + len(blobs)); err != nil {
+	if err := pw.header(len(cs) + len(all) + len(blobs)); err != nil {
 		return st, err
 	}
 	for i := len(cs) - 1; i >= 0; i-- {
@@ -80,7 +87,20 @@ func (v *View) WritePack(ctx context.Context, b *blog.Service, id blog.Identity,
 		}
 	}
 	written := map[Hash]bool{}
+	for i := len(cs) - 1; i >= 0; i-- {
+		c := cs[i]
+		if written[c.root] {
+			continue
+		}
+		written[c.root] = true
+		if err := pw.object(typeTree, c.rootBody); err != nil {
+			return st, err
+		}
+	}
 	for _, h := range treeOrder {
+		if written[h] {
+			continue
+		}
 		written[h] = true
 		body, ok := v.trees[h]
 		if !ok {

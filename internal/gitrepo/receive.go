@@ -527,6 +527,9 @@ func (v *View) tree(objs map[Hash]object, h Hash) ([]entry, error) {
 	}
 	for i := len(v.commits) - 1; i >= 0; i-- {
 		c := v.commits[i]
+		if c.root == h {
+			return parseTree(c.rootBody)
+		}
 		if c.posts == h {
 			return v.postsAt(i), nil
 		}

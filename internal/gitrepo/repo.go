@@ -111,7 +111,7 @@ type View struct {
 	fileAt   map[Hash]string   // where each file blob's content is read: its SHA-256
 	fposts   map[string]entry  // the entries of the posts folder that files make (posts/SLUG/x.png)
 	froot    []entry           // the entries of the root that files make, sorted
-	trees    map[Hash][]byte   // every root and files' folder tree, by id
+	trees    map[Hash][]byte   // every tree of the files' folders, by id
 	timeline []blog.Written
 	changed  <-chan struct{} // closed when the blog changes after the view was built
 }
@@ -120,8 +120,9 @@ type View struct {
 type commit struct {
 	id, root, posts Hash   // posts is zero when the folder is empty
 	body            []byte // the commit object
+	rootBody        []byte // the root tree
 	changes         []change
-	trees           []Hash // the trees this commit has first (roots, files' folders), in v.trees
+	trees           []Hash // the files' folders' trees this commit has first, in v.trees
 	fileBlobs       []Hash // the file blobs this commit has first, in v.fileAt
 }
 
@@ -300,7 +301,8 @@ func (r *Repo) commit(ctx context.Context, id blog.Identity, v *View, ws []blog.
 		root = append(root, entry{name: PostsDir, mode: dirMode, hash: c.posts})
 		sortEntries(root)
 	}
-	c.root = v.addTree(&c, root)
+	c.rootBody = appendTree(nil, root)
+	c.root = hashObject(typeTree, c.rootBody)
 	var parent *Hash
 	if n := len(v.commits); n > 0 {
 		parent = &v.commits[n-1].id
