@@ -484,11 +484,15 @@ func (v *View) pushChanges(ctx context.Context, b *blog.Service, id blog.Identit
 	prevFiles := v.files
 	var changes []blog.PushChange
 	var problems []string
+	budget := maxWalk
 	for _, c := range chain {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		cur, files, probs := v.postsOf(objs, c.tree)
+		cur, files, probs := v.postsOf(objs, c.tree, &budget)
+		if budget < 0 {
+			return nil, nil, packErr("the push's commits name more than %d files and folders in all; push fewer commits at a time", maxWalk)
+		}
 		problems = append(problems, probs...)
 		cs, probs := v.fileDiff(ctx, b, id, objs, prevFiles, files)
 		problems = append(problems, probs...)
@@ -544,11 +548,19 @@ func (v *View) tree(objs map[Hash]object, h Hash) ([]entry, error) {
 // most store.MaxFilePath bytes.
 const maxDepth = 64
 
+// maxWalk is how many files and folders (posts aside) a push's commits
+// may name in all, every commit's whole tree counted: trees that name one
+// another many times over would otherwise make the walk, and its paths,
+// grow without bound.
+const maxWalk = 200_000
+
 // postsOf returns the posts folder of the root tree root (its SLUG.md
 // files) and every other file of the tree, by its path: the blog's files.
 // Every path is checked: symbolic links, submodules and names git keeps
 // for itself are refused.
-func (v *View) postsOf(objs map[Hash]object, root Hash) ([]entry, map[string]Hash, []string) {
+// budget is how many entries of files may still be walked; below zero,
+// the walk stopped.
+func (v *View) postsOf(objs map[Hash]object, root Hash, budget *int) ([]entry, map[string]Hash, []string) {
 	es, err := v.tree(objs, root)
 	if err != nil {
 		return nil, nil, []string{err.Error()}
@@ -575,11 +587,11 @@ func (v *View) postsOf(objs map[Hash]object, root Hash) ([]entry, map[string]Has
 					problems = append(problems, PostsDir+"/"+p.name+": a folder named as a post; posts are files, posts/SLUG.md")
 					continue
 				}
-				problems = append(problems, v.walkFiles(objs, PostsDir+"/", p, 1, files)...)
+				problems = append(problems, v.walkFiles(objs, PostsDir+"/", p, 1, files, budget)...)
 			}
 			continue
 		}
-		problems = append(problems, v.walkFiles(objs, "", e, 0, files)...)
+		problems = append(problems, v.walkFiles(objs, "", e, 0, files, budget)...)
 	}
 	slices.SortFunc(posts, func(a, b entry) int { return strings.Compare(a.name, b.name) })
 	return posts, files, problems
@@ -587,7 +599,10 @@ func (v *View) postsOf(objs map[Hash]object, root Hash) ([]entry, map[string]Has
 
 // walkFiles adds the files of entry e, in the folder dir ("" or "a/b/"),
 // to files, and returns the problems of those refused.
-func (v *View) walkFiles(objs map[Hash]object, dir string, e entry, depth int, files map[string]Hash) []string {
+func (v *View) walkFiles(objs map[Hash]object, dir string, e entry, depth int, files map[string]Hash, budget *int) []string {
+	if *budget--; *budget < 0 {
+		return nil
+	}
 	name := dir + e.name
 	switch {
 	case e.mode == "120000":
@@ -612,7 +627,10 @@ func (v *View) walkFiles(objs map[Hash]object, dir string, e entry, depth int, f
 	}
 	var problems []string
 	for _, sub := range es {
-		problems = append(problems, v.walkFiles(objs, name+"/", sub, depth+1, files)...)
+		if *budget < 0 {
+			break
+		}
+		problems = append(problems, v.walkFiles(objs, name+"/", sub, depth+1, files, budget)...)
 	}
 	return problems
 }
