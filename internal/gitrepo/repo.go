@@ -1,9 +1,10 @@
 // Package gitrepo is the blog as a git repository, derived from the store
 // (which stays the one source of truth): its tree is posts/SLUG.md, the
 // stored markdown byte for byte, and the blog's files (images,
-// attachments) at their paths (/assets/x.png is assets/x.png), and its
-// history is the blog's, posts' and files' alike, one commit per revision (revisions written together, by one author at one instant,
-// such as an import's, make one commit). Commits are deterministic: the
+// attachments) at their paths (/assets/x.png is assets/x.png); its
+// history is the blog's, posts' and files' alike, one commit per revision
+// (revisions written together, by one author at one instant, such as an
+// import's or a push's, make one commit). Commits are deterministic: the
 // author is the revision's author, the time the revision's, the message
 // the action and the post, so the same history always gives the same ids
 // and a fetch downloads only what is new.
@@ -108,6 +109,7 @@ type View struct {
 	blobAt   map[Hash]blog.Ref // where each post blob's content is read
 	revs     map[string]uint64 // each post's revision at the tip, by its slug now, and each file's by its path ("/assets/x.png")
 	files    map[string]Hash   // the files at the last commit: their path in the tree -> blob
+	ftop     *folder           // the same files as folders, with their trees' ids
 	fileAt   map[Hash]string   // where each file blob's content is read: its SHA-256
 	fposts   map[string]entry  // the entries of the posts folder that files make (posts/SLUG/x.png)
 	froot    []entry           // the entries of the root that files make, sorted
@@ -217,6 +219,7 @@ func (r *Repo) build(ctx context.Context, id blog.Identity, old *View) (*View, e
 		}
 		v.revs = maps.Clone(old.revs)
 		v.files, v.fileAt, v.fposts = maps.Clone(old.files), maps.Clone(old.fileAt), maps.Clone(old.fposts)
+		v.ftop = old.ftop.clone()
 		v.froot, v.trees = slices.Clone(old.froot), maps.Clone(old.trees)
 		from = len(old.timeline)
 	} else {
@@ -224,6 +227,7 @@ func (r *Repo) build(ctx context.Context, id blog.Identity, old *View) (*View, e
 		v.blobAt = map[Hash]blog.Ref{}
 		v.revs = map[string]uint64{}
 		v.files, v.fileAt, v.fposts, v.trees = map[string]Hash{}, map[Hash]string{}, map[string]entry{}, map[Hash][]byte{}
+		v.ftop = &folder{}
 	}
 	var buf []byte
 	for from < len(tl) {
@@ -319,8 +323,7 @@ const (
 )
 
 // set makes the post file name hold h in the tip (zero: removes it) and
-// returns what it held. A folder of files of that name leaves the tree:
-// the post wins.
+// returns what it held.
 func (v *View) set(name string, h Hash) (Hash, bool) {
 	return setEntry(&v.tip, name, fileMode, h)
 }
@@ -367,6 +370,7 @@ func (r *Repo) applyFile(ctx context.Context, v *View, c *commit, w blog.Written
 	name := strings.TrimPrefix(w.File, "/")
 	if w.Hash == "" {
 		delete(v.files, name)
+		v.ftop.set(name, Hash{})
 		return nil
 	}
 	h, ok := r.fblobs[w.Hash]
@@ -379,6 +383,7 @@ func (r *Repo) applyFile(ctx context.Context, v *View, c *commit, w blog.Written
 		r.fblobs[w.Hash] = h
 	}
 	v.files[name] = h
+	v.ftop.set(name, h)
 	if _, ok := v.fileAt[h]; !ok {
 		v.fileAt[h] = w.Hash
 		c.fileBlobs = append(c.fileBlobs, h)
@@ -386,29 +391,69 @@ func (r *Repo) applyFile(ctx context.Context, v *View, c *commit, w blog.Written
 	return nil
 }
 
-// folder is a folder of the files' tree as it is built.
+// folder is a folder of the view's files, which knows the id of its tree
+// until a file below it changes: a commit makes anew only the trees of
+// the folders it changed.
 type folder struct {
 	files map[string]Hash
 	dirs  map[string]*folder
+	id    Hash // the tree's id; zero when it must be made
 }
 
-// fileTrees makes the trees of v's files anew: the root's entries other
-// than posts/, and the entries of posts/ that files make (posts/SLUG/...),
-// which it sets in the tip, recording them in c's changes.
-func (v *View) fileTrees(c *commit) {
-	top := &folder{}
-	for p, h := range v.files {
-		top.add(p, h)
+// set makes the file p, a path below f, hold h (zero: removes it, and
+// the folders it leaves empty).
+func (f *folder) set(p string, h Hash) {
+	f.id = Hash{}
+	dir, rest, nested := strings.Cut(p, "/")
+	if !nested {
+		if h.IsZero() {
+			delete(f.files, dir)
+			return
+		}
+		if f.files == nil {
+			f.files = map[string]Hash{}
+		}
+		f.files[dir] = h
+		return
 	}
-	fposts := map[string]entry{}
-	v.froot = v.froot[:0]
-	for _, e := range v.entries(c, top) {
-		if e.name != PostsDir {
-			v.froot = append(v.froot, e)
+	sub := f.dirs[dir]
+	if sub == nil {
+		if h.IsZero() {
+			return
+		}
+		if f.dirs == nil {
+			f.dirs = map[string]*folder{}
+		}
+		sub = &folder{}
+		f.dirs[dir] = sub
+	}
+	sub.set(rest, h)
+	if len(sub.files) == 0 && len(sub.dirs) == 0 {
+		delete(f.dirs, dir)
+	}
+}
+
+// clone copies f and every folder below it.
+func (f *folder) clone() *folder {
+	out := &folder{files: maps.Clone(f.files), id: f.id}
+	if f.dirs != nil {
+		out.dirs = make(map[string]*folder, len(f.dirs))
+		for name, sub := range f.dirs {
+			out.dirs[name] = sub.clone()
 		}
 	}
-	if posts := top.dirs[PostsDir]; posts != nil {
-		for _, e := range v.entries(c, posts) {
+	return out
+}
+
+// fileTrees makes the trees of v's files that changed: the root's entries
+// other than posts/, and the entries of posts/ that files make
+// (posts/SLUG/...), which it sets in the tip, recording them in c's
+// changes.
+func (v *View) fileTrees(c *commit) {
+	v.froot = v.entries(c, v.ftop, PostsDir)
+	fposts := map[string]entry{}
+	if posts := v.ftop.dirs[PostsDir]; posts != nil {
+		for _, e := range v.entries(c, posts, "") {
 			// A post's file name is the post's: a folder posts/SLUG.md/
 			// of files is left out.
 			if !strings.HasSuffix(e.name, ".md") {
@@ -423,8 +468,7 @@ func (v *View) fileTrees(c *commit) {
 			}
 		}
 	}
-	names := slices.Sorted(maps.Keys(fposts))
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(fposts)) {
 		e := fposts[name]
 		if was, ok := v.fposts[name]; ok && was == e {
 			continue
@@ -435,40 +479,24 @@ func (v *View) fileTrees(c *commit) {
 	v.fposts = fposts
 }
 
-// add puts the file p, a path below f, in f.
-func (f *folder) add(p string, h Hash) {
-	dir, rest, nested := strings.Cut(p, "/")
-	if !nested {
-		if f.files == nil {
-			f.files = map[string]Hash{}
-		}
-		f.files[dir] = h
-		return
-	}
-	if f.dirs == nil {
-		f.dirs = map[string]*folder{}
-	}
-	sub := f.dirs[dir]
-	if sub == nil {
-		sub = &folder{}
-		f.dirs[dir] = sub
-	}
-	sub.add(rest, h)
-}
-
-// entries returns the entries of f, sorted as git sorts them, its folders'
-// trees made and kept in v.trees. A name that is both a file and a folder
-// is the file's.
-func (v *View) entries(c *commit, f *folder) []entry {
+// entries returns the entries of f but skip, sorted as git sorts them,
+// making the trees of its folders that changed (kept in v.trees). A name
+// that is both a file and a folder is the file's.
+func (v *View) entries(c *commit, f *folder, skip string) []entry {
 	es := make([]entry, 0, len(f.files)+len(f.dirs))
 	for name, h := range f.files {
-		es = append(es, entry{name: name, mode: fileMode, hash: h})
+		if name != skip {
+			es = append(es, entry{name: name, mode: fileMode, hash: h})
+		}
 	}
 	for name, sub := range f.dirs {
-		if _, clash := f.files[name]; clash {
+		if _, clash := f.files[name]; clash || name == skip {
 			continue
 		}
-		es = append(es, entry{name: name, mode: dirMode, hash: v.addTree(c, v.entries(c, sub))})
+		if sub.id.IsZero() {
+			sub.id = v.addTree(c, v.entries(c, sub, ""))
+		}
+		es = append(es, entry{name: name, mode: dirMode, hash: sub.id})
 	}
 	sortEntries(es)
 	return es
