@@ -207,3 +207,33 @@ func TestIncrementalPackWithFile(t *testing.T) {
 		t.Error("the fetched file is not the stored one")
 	}
 }
+
+// TestFilesATreeCannotShow: a file below a path that is a file too
+// (/a.png/b.png beside /a.png), or below a post's name
+// (/posts/hello.md/x.png), cannot be in a git tree: the tree leaves it
+// out, git reads the tree, and a push (which starts from the files the
+// tree shows) does not take it for removed.
+func TestFilesATreeCannotShow(t *testing.T) {
+	ctx := context.Background()
+	b, clk := testBlog(t)
+	history(t, b, clk)
+	clk.tick()
+	pic := pngOf(t, 2, 2, color.White)
+	if _, err := b.PutFiles(ctx, ash, []blog.NewFile{{Path: "/a.png", Data: pic}, {Path: "/a.png/b.png", Data: pic}, {Path: "/posts/hello.md/x.png", Data: pic}, {Path: "/posts/hello/y.png", Data: pic}}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := New(b, nil).View(ctx, ash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := gitRepo(t, b, ash, v, -1)
+	gitIn(t, dir, nil, "fsck", "--strict", "--no-dangling")
+	tree := "\n" + gitIn(t, dir, nil, "ls-tree", "-r", "--name-only", "main")
+	if !strings.Contains(tree, "\na.png\n") || !strings.Contains(tree, "posts/hello/y.png\n") || strings.Contains(tree, "b.png") || strings.Contains(tree, "x.png") {
+		t.Errorf("the tree:\n%s", tree)
+	}
+	shown := v.shownFiles()
+	if _, ok := shown["a.png"]; !ok || len(shown) != 2 {
+		t.Errorf("the files a push starts from: %v", shown)
+	}
+}

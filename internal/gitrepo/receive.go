@@ -481,7 +481,7 @@ func (v *View) pushChanges(ctx context.Context, b *blog.Service, id blog.Identit
 			prev = append(prev, e)
 		}
 	}
-	prevFiles := v.files
+	prevFiles := v.shownFiles()
 	var changes []blog.PushChange
 	var problems []string
 	budget := maxWalk
@@ -503,6 +503,38 @@ func (v *View) pushChanges(ctx context.Context, b *blog.Service, id blog.Identit
 		prev, prevFiles = cur, files
 	}
 	return changes, dedupe(problems), nil
+}
+
+// shownFiles returns the files the tip's tree shows: those a post or a
+// file of the same name does not hide (see fileTrees), which a push
+// that leaves them out does not remove.
+func (v *View) shownFiles() map[string]Hash {
+	out := make(map[string]Hash, len(v.files))
+	for p, h := range v.files {
+		if v.shown(p) {
+			out[p] = h
+		}
+	}
+	return out
+}
+
+// shown reports whether the file p is in the tip's tree.
+func (v *View) shown(p string) bool {
+	if p == PostsDir {
+		return false
+	}
+	for i := range len(p) {
+		if p[i] != '/' {
+			continue
+		}
+		if _, file := v.files[p[:i]]; file {
+			return false
+		}
+		if dir, ok := strings.CutPrefix(p[:i], PostsDir+"/"); ok && !strings.Contains(dir, "/") && strings.HasSuffix(dir, ".md") {
+			return false
+		}
+	}
+	return true
 }
 
 // dedupe drops repeated lines, keeping the first of each.
