@@ -234,7 +234,7 @@ func TestGitPushRefusals(t *testing.T) {
 	ash.mustGit(b, dir, "add", "-A")
 	ash.mustGit(b, dir, "commit", "-qm", "one bad")
 	out, err := ash.git(b, dir, "push")
-	if err == nil || !strings.Contains(out, "remote: posts/bad.md:") || !strings.Contains(out, "remote: images/: only posts") || !strings.Contains(out, "[remote rejected]") {
+	if err == nil || !strings.Contains(out, "remote: posts/bad.md:") || !strings.Contains(out, "remote: images/cat.png: the bytes are not image/png") || !strings.Contains(out, "[remote rejected]") {
 		t.Errorf("a push with a bad file: err %v\n%s", err, out)
 	}
 	for _, slug := range []string{"good", "good2", "bad"} {
@@ -324,16 +324,23 @@ func TestGitPushRace(t *testing.T) {
 }
 
 // TestGitPushReview: with review required a push makes proposals, and
-// the approval shows up as a commit on the next fetch.
+// the approval shows up as a commit on the next fetch; its files are
+// stored, not reviewed.
 func TestGitPushReview(t *testing.T) {
 	b, ash, lee, _ := reviewedBlog(t)
 	dir := ash.clone(b)
 	writeIn(t, dir, "posts/reviewed.md", reviewPost("검토"))
+	pic := pngBytes(t, 6, 6)
+	writeIn(t, dir, "assets/reviewed.png", string(pic))
 	ash.mustGit(b, dir, "add", "-A")
 	ash.mustGit(b, dir, "commit", "-qm", "for review")
 	out := ash.mustGit(b, dir, "push")
-	if !strings.Contains(out, "remote: proposed reviewed rev 1 (needs a review)") {
+	if !strings.Contains(out, "remote: proposed reviewed rev 1 (needs a review)") || !strings.Contains(out, "remote: stored file /assets/reviewed.png rev 1") {
 		t.Errorf("push with review required:\n%s", out)
+	}
+	// Files are not reviewed, as over scp.
+	if code, _, body := httpGetType(t, b, "/assets/reviewed.png"); code != 200 || string(body) != string(pic) {
+		t.Errorf("GET /assets/reviewed.png after a push under review: %d", code)
 	}
 	if r := lee.run(b, "", "cat", "reviewed"); r.code == 0 {
 		t.Errorf("a proposal is readable before its review: %q", r.stdout)
@@ -399,17 +406,19 @@ func TestGitEtcdTwoServers(t *testing.T) {
 	writeIn(t, dir, "posts/etcd-post.md", "---\ntitle: etcd\n---\n이티시디\n")
 	writeIn(t, dir, "posts/hello.md", hello+"고침\n")
 	ash.mustGit(b, dir, "mv", "posts/march-2024-retrospective.md", "posts/retro.md")
+	pic := pngBytes(t, 7, 7)
+	writeIn(t, dir, "assets/etcd.png", string(pic))
 	ash.mustGit(b, dir, "add", "-A")
-	ash.mustGit(b, dir, "commit", "-qm", "three")
+	ash.mustGit(b, dir, "commit", "-qm", "four")
 	out := ash.mustGit(a, dir, "push")
-	for _, want := range []string{"published etcd-post rev 1", "published hello rev 2", "renamed march-2024-retrospective to retro"} {
+	for _, want := range []string{"published etcd-post rev 1", "published hello rev 2", "renamed march-2024-retrospective to retro", "stored file /assets/etcd.png rev 1"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("push on etcd lacks %q:\n%s", want, out)
 		}
 	}
 	ash.mustGit(a, dir, "pull")
 	// One etcd transaction, one commit.
-	if got := ash.mustGit(a, dir, "log", "-1", "--format=%an|%s"); got != "ash|3 changes\n" {
+	if got := ash.mustGit(a, dir, "log", "-1", "--format=%an|%s"); got != "ash|4 changes\n" {
 		t.Errorf("the push's commit on etcd is %q", got)
 	}
 	want := ash.mustGit(a, dir, "rev-parse", "HEAD")
@@ -418,6 +427,9 @@ func TestGitEtcdTwoServers(t *testing.T) {
 		other := ash.clone(b)
 		got := ash.mustGit(b, other, "rev-parse", "HEAD")
 		if got == want {
+			if readIn(other, "assets/etcd.png") != string(pic) {
+				t.Error("the other server's clone lacks the pushed picture")
+			}
 			break
 		}
 		if time.Now().After(deadline) {

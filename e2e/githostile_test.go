@@ -198,7 +198,8 @@ func peakKiB(t *testing.T, pid int) int {
 }
 
 // TestGitHostilePacks: a pack claiming a huge object, a deep delta chain,
-// paths with .. and .git, a symlink and a submodule are each refused,
+// paths with .. and .git, a symlink and a submodule, trees that name one
+// another exponentially many times are each refused,
 // nothing is stored, and the server stays up within bounded memory.
 func TestGitHostilePacks(t *testing.T) {
 	b := newBlog(t)
@@ -280,10 +281,25 @@ func TestGitHostilePacks(t *testing.T) {
 		}, "neither the pack nor the blog has"},
 		{"dot dot", withPosts("..", "100644"), `a tree entry named ".."`},
 		{".git in posts", withPosts(".git", "100644"), "a name git keeps"},
-		{".git at the root", withRoot(".git"), ".git: only posts"},
+		{".git at the root", withRoot(".git"), ".git: a name git keeps"},
 		{"symlink", withPosts("link.md", "120000"), "posts/link.md: a symbolic link"},
 		{"submodule", withPosts("sub.md", "160000"), "posts/sub.md: a submodule"},
-		{"folder", withPosts("dir", "40000"), "posts/dir: a folder"},
+		{"symlink among files", withPosts("pic.png", "120000"), "posts/pic.png: a symbolic link"},
+		{"submodule among files", withPosts("lib", "160000"), "posts/lib: a submodule"},
+		{"folder named as a post", withPosts("dir.md", "40000"), "posts/dir.md: a folder named as a post"},
+		{"trees that name one another", func(tip string) ([]byte, string) {
+			// Each folder names the one below twice: 2^40 paths from 42 objects.
+			var p rawPack
+			blob, _ := p.add(3, post)
+			dir, _ := p.add(2, treeOf("100644", "a.png", blob))
+			for range 40 {
+				dir, _ = p.add(2, treeOf("40000", "a", dir, "40000", "b", dir))
+			}
+			root, _ := p.add(2, treeOf("40000", "x", dir))
+			c, _ := p.add(1, commitOf(root, tip))
+			return p.bytes(), fmt.Sprintf("%x", c)
+		}, "name more than 200000 files"},
+		{"folder that is a blob", withPosts("dir", "40000"), "is not a tree"},
 	}
 	for _, c := range cases {
 		out := pushRaw(t, conn, c.pack)

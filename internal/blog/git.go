@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dustin/go-humanize"
+
 	"github.com/sshblog/sshblog/internal/store"
 )
 
@@ -27,12 +29,19 @@ type Written struct {
 	Author     string
 	Time       int64 // Unix nanoseconds, when it was written
 	Action     store.Action
+	// File, when set, makes this a revision of one of the blog's files
+	// rather than of a post: its path ("/assets/x.png"), Rev its revision
+	// (store.FileRevision), and Hash the SHA-256 of its bytes (which
+	// FileBytes reads), empty when it was removed or renamed away. Slug,
+	// Path and From are empty.
+	File, Hash string
 }
 
 // Timeline returns every revision id may read of every post id may see,
-// oldest first (by time, then post, then revision): an author's is the
-// whole history, removals and drafts included; a reader's only what
-// Revision would let it read (see readable), of the posts it sees now.
+// and every revision of the blog's files (which are public), oldest first
+// (by time, then post or file, then revision): an author's is the whole
+// history, removals and drafts included; a reader's only what Revision
+// would let it read (see readable), of the posts it sees now.
 //
 // seen, when set, keeps what was decided of old revisions, which never
 // changes (whether a reader may read an old revision depends on it alone):
@@ -91,6 +100,24 @@ func (b *Service) Timeline(ctx context.Context, id Identity, seen *ReadableCache
 			out = append(out, w)
 		}
 	}
+	// The blog's files are public: every identity's timeline has all of
+	// their revisions.
+	for _, f := range b.st.Files() {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		revs, err := b.st.FileHistory(ctx, f.Path)
+		if err != nil {
+			return nil, b.fileStoreError("reading the history of", f.Path, err)
+		}
+		for _, r := range revs {
+			w := Written{File: r.Path, Rev: r.Rev, Author: r.Author, Time: r.Time.UnixNano(), Action: r.Action}
+			if r.Action != store.Removed && r.Action != store.Renamed {
+				w.Hash = r.Hash
+			}
+			out = append(out, w)
+		}
+	}
 	slices.SortFunc(out, func(x, y Written) int {
 		if x.Time != y.Time {
 			if x.Time < y.Time {
@@ -99,6 +126,9 @@ func (b *Service) Timeline(ctx context.Context, id Identity, seen *ReadableCache
 			return 1
 		}
 		if c := strings.Compare(x.Slug, y.Slug); c != 0 {
+			return c
+		}
+		if c := strings.Compare(x.File, y.File); c != 0 {
 			return c
 		}
 		switch {
@@ -152,6 +182,20 @@ func (b *Service) readableOld(ctx context.Context, id Identity, e store.Entry, h
 	return ok, nil
 }
 
+// FileBytes returns the bytes of a file revision whose SHA-256 is hash
+// (Written.Hash), checked against it. Files are public: any identity may
+// read them.
+func (b *Service) FileBytes(ctx context.Context, hash string) ([]byte, error) {
+	data, err := b.st.FileData(ctx, hash)
+	if err != nil {
+		return nil, b.fileStoreError("reading", "the file "+hash, err)
+	}
+	if store.HashOf(data) != hash {
+		return nil, fmt.Errorf("reading the file %.12s: its bytes are damaged", hash)
+	}
+	return data, nil
+}
+
 // CheckAuthor refuses id unless it is an author now (see author).
 func (b *Service) CheckAuthor(id Identity) error { return b.author(id) }
 
@@ -160,9 +204,12 @@ type PushKind int
 
 // The changes a push can make.
 const (
-	PushPublish PushKind = iota // a new post or a new revision
-	PushRemove                  // the post's file was deleted
-	PushRename                  // the post's file moved, unchanged
+	PushPublish    PushKind = iota // a new post or a new revision
+	PushRemove                     // the post's file was deleted
+	PushRename                     // the post's file moved, unchanged
+	PushFile                       // a file of the blog's (an image, an attachment) added or changed
+	PushFileRemove                 // a file of the blog's deleted
+	PushFileRename                 // a file of the blog's moved, unchanged
 )
 
 // PushChange is one change a push makes, in the order its commits made
@@ -172,9 +219,12 @@ type PushChange struct {
 	// Path names the file in the push's words, for refusals
 	// ("posts/x.md").
 	Path string
-	// Slug is the post; NewSlug its new name for a rename.
+	// Slug is the post; NewSlug its new name for a rename. For a file's
+	// change, Slug is the file's path in the blog ("/assets/x.png") and
+	// NewSlug its new path for a rename.
 	Slug, NewSlug string
-	// Source is the markdown to publish.
+	// Source is the markdown to publish, or a file's bytes (a rename's
+	// too).
 	Source []byte
 }
 
@@ -208,15 +258,18 @@ func (b *Service) Push(ctx context.Context, id Identity, changes []PushChange, r
 	if err := b.author(id); err != nil {
 		return PushResult{}, err
 	}
-	ops, problems := b.pushOps(id, changes)
+	ops, problems := b.pushOps(ctx, id, changes)
 	if len(problems) > 0 {
 		return PushResult{}, &PushRefused{Problems: problems}
 	}
 	first := map[string]bool{}
 	for i := range ops {
 		slug := ops[i].Slug
-		if ops[i].Kind == store.OpPut {
+		switch ops[i].Kind {
+		case store.OpPut:
 			slug = ops[i].Change.Post.Slug
+		case store.OpFile:
+			slug = ops[i].File.Path // a path starts with a slash, a slug never does
 		}
 		if !first[slug] {
 			first[slug] = true
@@ -251,26 +304,81 @@ func (b *Service) Push(ctx context.Context, id Identity, changes []PushChange, r
 		case store.OpRename:
 			res.Lines = append(res.Lines, fmt.Sprintf("renamed %s to %s rev %d", op.Slug, e.Slug, e.Rev))
 			b.renameStats(ctx, op.Slug, e.Slug)
+		case store.OpFile:
+			res.Lines = append(res.Lines, fileLine(op.File, e.Rev))
 		}
 	}
 	b.log.Info("write", "action", "push", "changes", len(ops), "author", id.Author)
 	return res, nil
 }
 
+// fileLine words what a push did to a file.
+func fileLine(c store.FileChange, rev uint64) string {
+	switch c.Action {
+	case store.Removed:
+		return fmt.Sprintf("removed file %s rev %d", c.Path, rev)
+	case store.Renamed:
+		return fmt.Sprintf("moved file %s away rev %d", c.Path, rev)
+	}
+	return fmt.Sprintf("stored file %s rev %d", c.Path, rev)
+}
+
 // CheckPush returns why each change of a push that Push would refuse is
 // refused, as Push words it, storing nothing.
-func (b *Service) CheckPush(id Identity, changes []PushChange) []string {
-	_, problems := b.pushOps(id, changes)
+func (b *Service) CheckPush(ctx context.Context, id Identity, changes []PushChange) []string {
+	_, problems := b.pushOps(ctx, id, changes)
 	return problems
 }
 
 // pushOps turns a push's changes into store operations, or says why each
-// refused one is refused.
-func (b *Service) pushOps(id Identity, changes []PushChange) ([]store.Op, []string) {
+// refused one is refused. Files are checked as PutFiles checks them (their
+// paths, max-file-size, their bytes against their names), and all the new
+// bytes of the push together against max-media.
+func (b *Service) pushOps(ctx context.Context, id Identity, changes []PushChange) ([]store.Op, []string) {
 	var ops []store.Op
 	var problems []string
+	added := map[string]bool{}
+	var more int64
+	fileOp := func(c PushChange, p string) bool {
+		f, err := b.filePushChange(id, p, c.Source)
+		if err != nil {
+			problems = append(problems, c.Path+": "+strings.TrimPrefix(errorText(err), p+": "))
+			return false
+		}
+		if !added[f.File.Hash] {
+			added[f.File.Hash] = true
+			if have, err := b.st.HasFileData(ctx, f.File.Hash); err != nil {
+				problems = append(problems, c.Path+": "+err.Error())
+				return false
+			} else if !have {
+				more += f.File.Size
+			}
+		}
+		ops = append(ops, store.Op{Kind: store.OpFile, File: f})
+		return true
+	}
 	for _, c := range changes {
 		switch c.Kind {
+		case PushFile:
+			fileOp(c, c.Slug)
+		case PushFileRemove:
+			p, err := FilePath(c.Slug)
+			if err != nil {
+				problems = append(problems, c.Path+": "+errorText(err))
+				continue
+			}
+			ops = append(ops, store.Op{Kind: store.OpFile, File: store.FileChange{Path: p, Author: id.Author, Action: store.Removed}})
+		case PushFileRename:
+			p, err := FilePath(c.Slug)
+			if err != nil {
+				problems = append(problems, c.Path+": "+errorText(err))
+				continue
+			}
+			n := len(ops)
+			ops = append(ops, store.Op{Kind: store.OpFile, File: store.FileChange{Path: p, Author: id.Author, Action: store.Renamed}})
+			if !fileOp(c, c.NewSlug) {
+				ops = ops[:n]
+			}
 		case PushPublish:
 			p, err := b.parse(c.Source, c.Slug) // the file's name is the slug, as over scp
 			if err != nil {
@@ -290,7 +398,33 @@ func (b *Service) pushOps(id Identity, changes []PushChange) ([]store.Op, []stri
 			problems = append(problems, c.Path+": unknown change")
 		}
 	}
+	if have := b.st.MediaSize(); more > 0 && have+more > b.maxMedia() {
+		problems = append(problems, fmt.Sprintf("the push's files would make the blog's files take %s; max-media is %s",
+			humanize.IBytes(uint64(have+more)), humanize.IBytes(uint64(b.maxMedia()))))
+	}
 	return ops, problems
+}
+
+// filePushChange checks a file of a push, at the blog's path p, as
+// PutFiles does, and returns its change.
+func (b *Service) filePushChange(id Identity, p string, data []byte) (store.FileChange, error) {
+	p, info, err := b.checkFile(NewFile{Path: p, Data: data})
+	if err != nil {
+		return store.FileChange{}, err
+	}
+	return store.FileChange{
+		Path: p, Author: id.Author, Data: data,
+		File: store.File{Hash: store.HashOf(data), Size: int64(len(data)), Type: info.Type, Width: info.Width, Height: info.Height},
+	}, nil
+}
+
+// errorText is what err says, without the blog's kind of error.
+func errorText(err error) string {
+	var e *Error
+	if errors.As(err, &e) && e.Msg != "" {
+		return e.Msg
+	}
+	return err.Error()
 }
 
 // pushOneByOne writes ops one at a time, for a store without batches
@@ -309,6 +443,8 @@ func (b *Service) pushOneByOne(ctx context.Context, ops []store.Op) ([]store.Ent
 			e, err = b.st.Remove(ctx, op.Slug, op.Author, op.IfRev)
 		case store.OpRename:
 			e, err = b.st.Rename(ctx, op.Slug, op.NewSlug, op.Author)
+		case store.OpFile:
+			e, err = b.putFileOp(ctx, op)
 		}
 		if err != nil {
 			if i == 0 {
@@ -349,9 +485,27 @@ func (b *Service) pushForReview(ctx context.Context, id Identity, ops []store.Op
 				return res, err
 			}
 			res.Lines = append(res.Lines, fmt.Sprintf("renamed %s to %s rev %d", op.Slug, e.Slug, e.Rev))
+		case store.OpFile:
+			// Files are not reviewed, as over scp: they are stored.
+			e, err := b.putFileOp(ctx, op)
+			if err != nil {
+				return res, b.fileStoreError("storing", op.File.Path, err)
+			}
+			res.Lines = append(res.Lines, fileLine(op.File, e.Rev))
 		}
 	}
 	return res, nil
+}
+
+// putFileOp stores one file change of a push on its own.
+func (b *Service) putFileOp(ctx context.Context, op store.Op) (store.Entry, error) {
+	c := op.File
+	c.IfRev = op.IfRev
+	es, err := b.st.PutFiles(ctx, []store.FileChange{c})
+	if err != nil {
+		return store.Entry{}, err
+	}
+	return store.FileOpEntry(es[0]), nil
 }
 
 // pushError words a push's store error.

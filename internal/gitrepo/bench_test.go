@@ -106,3 +106,67 @@ func BenchmarkViews(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkViewsWithFiles: the views and a clone's pack of a blog of 3,000
+// posts and 10,000 revisions that also keeps 1,000 files of 20 KiB in 20
+// folders, stored ten at a time, then one more file stored.
+func BenchmarkViewsWithFiles(b *testing.B) {
+	bl, _ := bigBlog(b, 3000, 10000)
+	ctx := context.Background()
+	rnd := rand.New(rand.NewPCG(3, 4))
+	data := func() []byte {
+		d := make([]byte, 20<<10)
+		for i := range d {
+			d[i] = 'a' + byte(rnd.IntN(26))
+		}
+		return d
+	}
+	for i := 0; i < 1000; i += 10 {
+		var fs []blog.NewFile
+		for j := i; j < i+10; j++ {
+			fs = append(fs, blog.NewFile{Path: fmt.Sprintf("/assets/f%02d/%04d.txt", j%20, j), Data: data()})
+		}
+		if _, err := bl.PutFiles(ctx, ash, fs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("build", func(b *testing.B) {
+		for b.Loop() {
+			r := New(bl, nil)
+			if _, err := r.View(ctx, ash); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := r.View(ctx, blog.Identity{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	r := New(bl, nil)
+	r.View(ctx, ash)
+	r.View(ctx, blog.Identity{})
+	n := 0
+	b.Run("after-one-file", func(b *testing.B) {
+		for b.Loop() {
+			n++
+			if _, err := bl.PutFiles(ctx, ash, []blog.NewFile{{Path: fmt.Sprintf("/assets/new/%d.txt", n), Data: data()}}); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := r.View(ctx, ash); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := r.View(ctx, blog.Identity{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("clone-pack", func(b *testing.B) {
+		v, _ := r.View(ctx, ash)
+		for b.Loop() {
+			st, err := v.WritePack(ctx, bl, ash, io.Discard, -1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(st.Bytes)/(1<<20), "MiB")
+		}
+	})
+}

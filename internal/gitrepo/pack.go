@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"maps"
 
 	"github.com/sshblog/sshblog/internal/blog"
 )
@@ -37,25 +38,47 @@ func (v *View) WritePack(ctx context.Context, b *blog.Service, id blog.Identity,
 		start = 0
 	}
 	cs := v.commits[start:]
-	// Count first: a pack says how many objects it holds.
-	roots, posts, blobs := map[Hash]bool{}, map[Hash]bool{}, map[Hash]bool{}
-	var blobOrder []Hash
+	// Count first: a pack says how many objects it holds. A commit's
+	// trees other than the posts folder (the root, the files' folders) and
+	// its files' blobs are those it has first: a client that has an
+	// earlier commit has those of the commits before it.
+	roots, trees, posts, blobs := map[Hash]bool{}, map[Hash]bool{}, map[Hash]bool{}, map[Hash]bool{}
+	var treeOrder, blobOrder []Hash
+	addBlob := func(h Hash) {
+		if !h.IsZero() && !blobs[h] {
+			blobs[h] = true
+			blobOrder = append(blobOrder, h)
+		}
+	}
 	for i := len(cs) - 1; i >= 0; i-- {
 		c := cs[i]
 		roots[c.root] = true
-		if !c.posts.IsZero() {
+		for _, h := range c.trees {
+			if !trees[h] {
+				trees[h] = true
+				treeOrder = append(treeOrder, h)
+			}
+		}
+		if v.newPosts(start + i) {
 			posts[c.posts] = true
 		}
 		for _, ch := range c.changes {
-			if !ch.new.IsZero() && !blobs[ch.new] {
-				blobs[ch.new] = true
-				blobOrder = append(blobOrder, ch.new)
+			if _, ok := v.blobAt[ch.new]; ok && ch.mode == fileMode {
+				addBlob(ch.new)
 			}
 		}
+		for _, h := range c.fileBlobs {
+			addBlob(h)
+		}
 	}
-	st.Commits, st.Trees, st.Blobs = len(cs), len(roots)+len(posts), len(blobs)
+	// A tree of one kind may be one of another (a folder of files made
+	// like the root): each is sent once.
+	all := maps.Clone(roots)
+	maps.Copy(all, trees)
+	maps.Copy(all, posts)
+	st.Commits, st.Trees, st.Blobs = len(cs), len(all), len(blobs)
 	pw := newPackWriter(w)
-	if err := pw.header(len(cs) + len(roots) + len(posts) + len(blobs)); err != nil {
+	if err := pw.header(len(cs) + len(all) + len(blobs)); err != nil {
 		return st, err
 	}
 	for i := len(cs) - 1; i >= 0; i-- {
@@ -70,11 +93,20 @@ func (v *View) WritePack(ctx context.Context, b *blog.Service, id blog.Identity,
 			continue
 		}
 		written[c.root] = true
-		var root []byte
-		if !c.posts.IsZero() {
-			root = appendTree(nil, []entry{{name: PostsDir, mode: "40000", hash: c.posts}})
+		if err := pw.object(typeTree, c.rootBody); err != nil {
+			return st, err
 		}
-		if err := pw.object(typeTree, root); err != nil {
+	}
+	for _, h := range treeOrder {
+		if written[h] {
+			continue
+		}
+		written[h] = true
+		body, ok := v.trees[h]
+		if !ok {
+			return st, fmt.Errorf("no tree %s", h)
+		}
+		if err := pw.object(typeTree, body); err != nil {
 			return st, err
 		}
 	}
@@ -87,7 +119,7 @@ func (v *View) WritePack(ctx context.Context, b *blog.Service, id blog.Identity,
 			return st, err
 		}
 		c := v.commits[i]
-		if !c.posts.IsZero() && !written[c.posts] {
+		if v.newPosts(i) && !written[c.posts] {
 			written[c.posts] = true
 			cur = appendTree(cur[:0], state)
 			off := pw.n
@@ -111,24 +143,47 @@ func (v *View) WritePack(ctx context.Context, b *blog.Service, id blog.Identity,
 		if err := ctx.Err(); err != nil {
 			return st, err
 		}
-		ref, ok := v.blobAt[h]
-		if !ok {
-			return st, fmt.Errorf("no source for blob %s", h)
-		}
-		r, err := b.Revision(ctx, id, ref)
+		data, err := v.blobData(ctx, b, id, h)
 		if err != nil {
-			return st, fmt.Errorf("reading %s rev %d: %w", ref.Slug, ref.Rev, err)
+			return st, err
 		}
-		if hashObject(typeBlob, r.Source) != h {
-			return st, fmt.Errorf("%s rev %d changed while it was sent", ref.Slug, ref.Rev)
-		}
-		if err := pw.object(typeBlob, r.Source); err != nil {
+		if err := pw.object(typeBlob, data); err != nil {
 			return st, err
 		}
 	}
 	err := pw.finish()
 	st.Bytes = pw.n
 	return st, err
+}
+
+// newPosts reports whether commit i has a posts folder that the commit
+// before it has not: a commit that changes only files keeps its parent's.
+func (v *View) newPosts(i int) bool {
+	c := v.commits[i]
+	return !c.posts.IsZero() && (i == 0 || c.posts != v.commits[i-1].posts)
+}
+
+// blobData reads blob h of the view: a post's revision or a file's bytes.
+func (v *View) blobData(ctx context.Context, b *blog.Service, id blog.Identity, h Hash) ([]byte, error) {
+	var data []byte
+	if ref, ok := v.blobAt[h]; ok {
+		r, err := b.Revision(ctx, id, ref)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s rev %d: %w", ref.Slug, ref.Rev, err)
+		}
+		data = r.Source
+	} else if sum, ok := v.fileAt[h]; ok {
+		var err error
+		if data, err = b.FileBytes(ctx, sum); err != nil {
+			return nil, err
+		}
+	} else {
+		return nil, fmt.Errorf("no source for blob %s", h)
+	}
+	if hashObject(typeBlob, data) != h {
+		return nil, fmt.Errorf("blob %s changed while it was sent", h)
+	}
+	return data, nil
 }
 
 // cloneEntries copies es.

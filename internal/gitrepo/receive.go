@@ -11,10 +11,13 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"maps"
+	"path"
 	"slices"
 	"strings"
 
 	"github.com/sshblog/sshblog/internal/blog"
+	"github.com/sshblog/sshblog/internal/store"
 )
 
 // Limits of what a push's pack may hold.
@@ -406,11 +409,11 @@ func (r *Repo) Receive(ctx context.Context, id blog.Identity, old, new Hash, pac
 		return nil, err
 	}
 	if len(problems) > 0 {
-		problems = append(problems, r.b.CheckPush(id, changes)...)
+		problems = append(problems, r.b.CheckPush(ctx, id, changes)...)
 		return nil, &blog.PushRefused{Problems: problems}
 	}
 	if len(changes) == 0 {
-		return []string{"nothing to publish: the push changes no post"}, nil
+		return []string{"nothing to publish: the push changes no post and no file"}, nil
 	}
 	// Each post is held to its revision at the tip the push was made on:
 	// a write since, from anywhere, makes the push "fetch first".
@@ -428,11 +431,8 @@ func (r *Repo) Receive(ctx context.Context, id blog.Identity, old, new Hash, pac
 // or a tree.
 func (v *View) objectOf(ctx context.Context, b *blog.Service, id blog.Identity) func(Hash) (object, bool) {
 	return func(h Hash) (object, bool) {
-		if ref, ok := v.blobAt[h]; ok {
-			r, err := b.Revision(ctx, id, ref)
-			if err == nil && hashObject(typeBlob, r.Source) == h {
-				return object{typ: typeBlob, data: r.Source}, true
-			}
+		if data, err := v.blobData(ctx, b, id, h); err == nil {
+			return object{typ: typeBlob, data: data}, true
 		}
 		if es, err := v.tree(nil, h); err == nil {
 			return object{typ: typeTree, data: appendTree(nil, es)}, true
@@ -475,21 +475,66 @@ func (v *View) pushChanges(ctx context.Context, b *blog.Service, id blog.Identit
 		}
 	}
 	slices.Reverse(chain)
-	prev := cloneEntries(v.tip)
+	var prev []entry
+	for _, e := range v.tip {
+		if e.mode == fileMode && strings.HasSuffix(e.name, ".md") {
+			prev = append(prev, e)
+		}
+	}
+	prevFiles := v.shownFiles()
 	var changes []blog.PushChange
 	var problems []string
+	budget := maxWalk
 	for _, c := range chain {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		cur, probs := v.postsOf(objs, c.tree)
+		cur, files, probs := v.postsOf(objs, c.tree, &budget)
+		if budget < 0 {
+			return nil, nil, packErr("the push's commits name more than %d files and folders in all; push fewer commits at a time", maxWalk)
+		}
 		problems = append(problems, probs...)
-		cs, probs := v.diff(ctx, b, id, objs, prev, cur)
+		cs, probs := v.fileDiff(ctx, b, id, objs, prevFiles, files)
 		problems = append(problems, probs...)
 		changes = append(changes, cs...)
-		prev = cur
+		cs, probs = v.diff(ctx, b, id, objs, prev, cur)
+		problems = append(problems, probs...)
+		changes = append(changes, cs...)
+		prev, prevFiles = cur, files
 	}
 	return changes, dedupe(problems), nil
+}
+
+// shownFiles returns the files the tip's tree shows: those a post or a
+// file of the same name does not hide (see fileTrees), which a push
+// that leaves them out does not remove.
+func (v *View) shownFiles() map[string]Hash {
+	out := make(map[string]Hash, len(v.files))
+	for p, h := range v.files {
+		if v.shown(p) {
+			out[p] = h
+		}
+	}
+	return out
+}
+
+// shown reports whether the file p is in the tip's tree.
+func (v *View) shown(p string) bool {
+	if p == PostsDir {
+		return false
+	}
+	for i := range len(p) {
+		if p[i] != '/' {
+			continue
+		}
+		if _, file := v.files[p[:i]]; file {
+			return false
+		}
+		if dir, ok := strings.CutPrefix(p[:i], PostsDir+"/"); ok && !strings.Contains(dir, "/") && strings.HasSuffix(dir, ".md") {
+			return false
+		}
+	}
+	return true
 }
 
 // dedupe drops repeated lines, keeping the first of each.
@@ -513,13 +558,13 @@ func (v *View) tree(objs map[Hash]object, h Hash) ([]entry, error) {
 		}
 		return parseTree(o.data)
 	}
+	if body, ok := v.trees[h]; ok {
+		return parseTree(body)
+	}
 	for i := len(v.commits) - 1; i >= 0; i-- {
 		c := v.commits[i]
 		if c.root == h {
-			if c.posts.IsZero() {
-				return nil, nil
-			}
-			return []entry{{name: PostsDir, mode: "40000", hash: c.posts}}, nil
+			return parseTree(c.rootBody)
 		}
 		if c.posts == h {
 			return v.postsAt(i), nil
@@ -531,53 +576,149 @@ func (v *View) tree(objs map[Hash]object, h Hash) ([]entry, error) {
 	return nil, fmt.Errorf("the push lacks tree %s", h)
 }
 
-// postsOf returns the posts folder of the root tree root, checking every
-// path: only posts/SLUG.md files are taken.
-func (v *View) postsOf(objs map[Hash]object, root Hash) ([]entry, []string) {
+// maxDepth is how deep a push's folders may nest: a file's path has at
+// most store.MaxFilePath bytes.
+const maxDepth = 64
+
+// maxWalk is how many files and folders (posts aside) a push's commits
+// may name in all, every commit's whole tree counted: trees that name one
+// another many times over would otherwise make the walk, and its paths,
+// grow without bound.
+const maxWalk = 200_000
+
+// postsOf returns the posts folder of the root tree root (its SLUG.md
+// files) and every other file of the tree, by its path: the blog's files.
+// Every path is checked: symbolic links, submodules and names git keeps
+// for itself are refused.
+// budget is how many entries of files may still be walked; below zero,
+// the walk stopped.
+func (v *View) postsOf(objs map[Hash]object, root Hash, budget *int) ([]entry, map[string]Hash, []string) {
 	es, err := v.tree(objs, root)
 	if err != nil {
-		return nil, []string{err.Error()}
+		return nil, nil, []string{err.Error()}
 	}
 	var posts []entry
+	files := map[string]Hash{}
 	var problems []string
 	for _, e := range es {
-		if e.name == PostsDir && e.mode == "40000" {
+		if e.name == PostsDir && e.mode == dirMode {
 			ps, err := v.tree(objs, e.hash)
 			if err != nil {
-				return nil, []string{PostsDir + "/: " + err.Error()}
+				return nil, nil, []string{PostsDir + "/: " + err.Error()}
 			}
 			for _, p := range ps {
-				if why := checkPostEntry(p); why != "" {
-					problems = append(problems, PostsDir+"/"+p.name+": "+why)
+				if p.mode != dirMode && strings.HasSuffix(p.name, ".md") {
+					if why := checkPostEntry(p); why != "" {
+						problems = append(problems, PostsDir+"/"+p.name+": "+why)
+						continue
+					}
+					posts = append(posts, p)
 					continue
 				}
-				posts = append(posts, p)
+				if p.mode == dirMode && strings.HasSuffix(p.name, ".md") {
+					problems = append(problems, PostsDir+"/"+p.name+": a folder named as a post; posts are files, posts/SLUG.md")
+					continue
+				}
+				problems = append(problems, v.walkFiles(objs, PostsDir+"/", p, 1, files, budget)...)
 			}
 			continue
 		}
-		problems = append(problems, otherPath(e))
+		problems = append(problems, v.walkFiles(objs, "", e, 0, files, budget)...)
 	}
 	slices.SortFunc(posts, func(a, b entry) int { return strings.Compare(a.name, b.name) })
-	return posts, problems
+	return posts, files, problems
 }
 
-// checkPostEntry says why an entry of posts/ is not a post, or "".
-func checkPostEntry(e entry) string {
+// walkFiles adds the files of entry e, in the folder dir ("" or "a/b/"),
+// to files, and returns the problems of those refused.
+func (v *View) walkFiles(objs map[Hash]object, dir string, e entry, depth int, files map[string]Hash, budget *int) []string {
+	if *budget--; *budget < 0 {
+		return nil
+	}
+	name := dir + e.name
 	switch {
 	case e.mode == "120000":
-		return "a symbolic link; posts are files"
+		return []string{name + ": a symbolic link; the blog keeps files"}
 	case e.mode == "160000":
-		return "a submodule; posts are files"
-	case e.mode == "40000":
-		return "a folder; posts are files, posts/SLUG.md"
-	case e.mode != "100644" && e.mode != "100755":
-		return "not a file"
-	case strings.EqualFold(e.name, ".git") || strings.HasPrefix(strings.ToLower(e.name), ".git"):
-		return "a name git keeps for itself"
-	case !strings.HasSuffix(e.name, ".md"):
-		return "not a post: posts are posts/SLUG.md"
+		return []string{name + ": a submodule; the blog keeps files"}
+	case strings.HasPrefix(strings.ToLower(e.name), ".git"):
+		return []string{name + ": a name git keeps for itself"}
+	case len(name) >= store.MaxFilePath:
+		return []string{name + ": a path longer than a file's may be"}
+	case e.mode == "100644" || e.mode == "100755":
+		files[name] = e.hash
+		return nil
+	case e.mode != dirMode:
+		return []string{name + ": not a file"}
+	case depth >= maxDepth:
+		return []string{name + "/: folders nested too deep"}
 	}
-	return ""
+	es, err := v.tree(objs, e.hash)
+	if err != nil {
+		return []string{name + "/: " + err.Error()}
+	}
+	var problems []string
+	for _, sub := range es {
+		if *budget < 0 {
+			break
+		}
+		problems = append(problems, v.walkFiles(objs, name+"/", sub, depth+1, files, budget)...)
+	}
+	return problems
+}
+
+// fileDiff returns the changes from the blog's files prev to cur, by
+// their paths in the tree: a file moved unchanged, keeping its extension,
+// is a rename.
+func (v *View) fileDiff(ctx context.Context, b *blog.Service, id blog.Identity, objs map[Hash]object, prev, cur map[string]Hash) ([]blog.PushChange, []string) {
+	var removed, added []string
+	for _, p := range slices.Sorted(maps.Keys(prev)) {
+		if _, ok := cur[p]; !ok {
+			removed = append(removed, p)
+		}
+	}
+	for _, p := range slices.Sorted(maps.Keys(cur)) {
+		if h, ok := prev[p]; !ok || h != cur[p] {
+			added = append(added, p)
+		}
+	}
+	var out []blog.PushChange
+	var problems []string
+	content := func(p string) ([]byte, bool) {
+		data, ok := v.blobContent(ctx, b, id, objs, cur[p])
+		if !ok {
+			problems = append(problems, p+": the push lacks its content")
+		}
+		return data, ok
+	}
+	renamed := map[string]bool{}
+	for _, r := range removed {
+		for _, a := range added {
+			_, existed := prev[a]
+			if existed || renamed[a] || cur[a] != prev[r] || !strings.EqualFold(path.Ext(a), path.Ext(r)) {
+				continue
+			}
+			renamed[a], renamed[r] = true, true
+			if data, ok := content(a); ok {
+				out = append(out, blog.PushChange{Kind: blog.PushFileRename, Path: a, Slug: "/" + r, NewSlug: "/" + a, Source: data})
+			}
+			break
+		}
+	}
+	for _, r := range removed {
+		if !renamed[r] {
+			out = append(out, blog.PushChange{Kind: blog.PushFileRemove, Path: r, Slug: "/" + r})
+		}
+	}
+	for _, a := range added {
+		if renamed[a] {
+			continue
+		}
+		if data, ok := content(a); ok {
+			out = append(out, blog.PushChange{Kind: blog.PushFile, Path: a, Slug: "/" + a, Source: data})
+		}
+	}
+	return out, problems
 }
 
 // diff returns the changes from the posts folder prev to cur.
@@ -641,4 +782,19 @@ func (v *View) blobContent(ctx context.Context, b *blog.Service, id blog.Identit
 	}
 	o, ok := v.objectOf(ctx, b, id)(h)
 	return o.data, ok && o.typ == typeBlob
+}
+
+// checkPostEntry says why an entry posts/SLUG.md is not a post, or "".
+func checkPostEntry(e entry) string {
+	switch {
+	case e.mode == "120000":
+		return "a symbolic link; posts are files"
+	case e.mode == "160000":
+		return "a submodule; posts are files"
+	case e.mode != "100644" && e.mode != "100755":
+		return "not a file"
+	case strings.HasPrefix(strings.ToLower(e.name), ".git"):
+		return "a name git keeps for itself"
+	}
+	return ""
 }

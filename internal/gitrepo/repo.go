@@ -1,8 +1,10 @@
 // Package gitrepo is the blog as a git repository, derived from the store
 // (which stays the one source of truth): its tree is posts/SLUG.md, the
-// stored markdown byte for byte, and its history is the blog's, one commit
-// per revision (revisions written together, by one author at one instant,
-// such as an import's, make one commit). Commits are deterministic: the
+// stored markdown byte for byte, and the blog's files (images,
+// attachments) at their paths (/assets/x.png is assets/x.png); its
+// history is the blog's, posts' and files' alike, one commit per revision
+// (revisions written together, by one author at one instant, such as an
+// import's or a push's, make one commit). Commits are deterministic: the
 // author is the revision's author, the time the revision's, the message
 // the action and the post, so the same history always gives the same ids
 // and a fetch downloads only what is new.
@@ -11,7 +13,8 @@
 // drafts, scheduled posts and removals included. A reader's has only what
 // a reader may read (blog.Service.Timeline with a reader's identity, which
 // applies the blog's one rule, readable): the posts readers see now, and of
-// each only the revisions that were public when written. A post readers
+// each only the revisions that were public when written. Files are public:
+// both views hold all of them. A post readers
 // stop seeing (removed, made a draft again) leaves the reader's history,
 // which is then built anew: a reader's next fetch is a forced update.
 //
@@ -49,6 +52,7 @@ type Repo struct {
 	views    [2]*View // reader's, author's
 	stale    [2]bool
 	blobs    map[blobKey]Hash   // ids of revisions' blobs, computed once
+	fblobs   map[string]Hash    // ids of files' blobs by their SHA-256, computed once
 	readable blog.ReadableCache // what readers may read of old revisions
 	authorID blog.Identity      // the author the author's view was last built for
 
@@ -68,7 +72,7 @@ func New(b *blog.Service, log *slog.Logger) *Repo {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Repo{b: b, log: log, blobs: map[blobKey]Hash{}}
+	return &Repo{b: b, log: log, blobs: map[blobKey]Hash{}, fblobs: map[string]Hash{}}
 }
 
 // Watch keeps the views current with the blog's change feed until ctx is
@@ -101,9 +105,15 @@ type View struct {
 	author   bool
 	commits  []commit
 	index    map[Hash]int      // commit id -> its index in commits
-	tip      []entry           // the posts folder at the last commit, sorted
-	blobAt   map[Hash]blog.Ref // where each blob's content is read
-	revs     map[string]uint64 // each post's revision at the tip, by its slug now
+	tip      []entry           // the posts folder at the last commit, sorted as git sorts
+	blobAt   map[Hash]blog.Ref // where each post blob's content is read
+	revs     map[string]uint64 // each post's revision at the tip, by its slug now, and each file's by its path ("/assets/x.png")
+	files    map[string]Hash   // the files at the last commit: their path in the tree -> blob
+	ftop     *folder           // the same files as folders, with their trees' ids
+	fileAt   map[Hash]string   // where each file blob's content is read: its SHA-256
+	fposts   map[string]entry  // the entries of the posts folder that files make (posts/SLUG/x.png)
+	froot    []entry           // the entries of the root that files make, sorted
+	trees    map[Hash][]byte   // every tree of the files' folders, by id
 	timeline []blog.Written
 	changed  <-chan struct{} // closed when the blog changes after the view was built
 }
@@ -112,12 +122,16 @@ type View struct {
 type commit struct {
 	id, root, posts Hash   // posts is zero when the folder is empty
 	body            []byte // the commit object
+	rootBody        []byte // the root tree
 	changes         []change
+	trees           []Hash // the files' folders' trees this commit has first, in v.trees
+	fileBlobs       []Hash // the file blobs this commit has first, in v.fileAt
 }
 
 // change is what one revision did to the posts folder.
 type change struct {
-	name     string // SLUG.md
+	name     string // SLUG.md, or a folder or file the blog's files make
+	mode     string // the entry's mode
 	old, new Hash   // zero: absent
 }
 
@@ -204,11 +218,16 @@ func (r *Repo) build(ctx context.Context, id blog.Identity, old *View) (*View, e
 			v.blobAt[h] = ref
 		}
 		v.revs = maps.Clone(old.revs)
+		v.files, v.fileAt, v.fposts = maps.Clone(old.files), maps.Clone(old.fileAt), maps.Clone(old.fposts)
+		v.ftop = old.ftop.clone()
+		v.froot, v.trees = slices.Clone(old.froot), maps.Clone(old.trees)
 		from = len(old.timeline)
 	} else {
 		v.index = map[Hash]int{}
 		v.blobAt = map[Hash]blog.Ref{}
 		v.revs = map[string]uint64{}
+		v.files, v.fileAt, v.fposts, v.trees = map[string]Hash{}, map[Hash]string{}, map[string]entry{}, map[Hash][]byte{}
+		v.ftop = &folder{}
 	}
 	var buf []byte
 	for from < len(tl) {
@@ -247,12 +266,20 @@ func sameGroup(a, b blog.Written) bool { return a.Time == b.Time && a.Author == 
 // returns the commit.
 func (r *Repo) commit(ctx context.Context, id blog.Identity, v *View, ws []blog.Written, buf *[]byte) (commit, error) {
 	var c commit
+	filesChanged := false
 	for _, w := range ws {
+		if w.File != "" {
+			if err := r.applyFile(ctx, v, &c, w); err != nil {
+				return c, err
+			}
+			filesChanged = true
+			continue
+		}
 		v.revs[w.Slug] = w.Rev
 		name := w.Path + ".md"
 		if w.From != "" && w.From != w.Path {
 			if old, ok := v.set(w.From+".md", Hash{}); ok {
-				c.changes = append(c.changes, change{name: w.From + ".md", old: old})
+				c.changes = append(c.changes, change{name: w.From + ".md", mode: fileMode, old: old})
 			}
 		}
 		var h Hash
@@ -265,18 +292,21 @@ func (r *Repo) commit(ctx context.Context, id blog.Identity, v *View, ws []blog.
 		}
 		old, _ := v.set(name, h)
 		if old != h {
-			c.changes = append(c.changes, change{name: name, old: old, new: h})
+			c.changes = append(c.changes, change{name: name, mode: fileMode, old: old, new: h})
 		}
 	}
+	if filesChanged {
+		v.fileTrees(&c)
+	}
+	root := slices.Clone(v.froot)
 	if len(v.tip) > 0 {
 		*buf = appendTree((*buf)[:0], v.tip)
 		c.posts = hashObject(typeTree, *buf)
-		c.root = hashObject(typeTree, appendTree(nil, []entry{{name: PostsDir, mode: "40000", hash: c.posts}}))
-	} else {
-		c.root = hashObject(typeTree, nil)
+		root = append(root, entry{name: PostsDir, mode: dirMode, hash: c.posts})
+		sortEntries(root)
 	}
-	// TODO(files): the blog's files (images, attachments) join the root
-	// tree here, at their paths, once the blog has them: see files.go.
+	c.rootBody = appendTree(nil, root)
+	c.root = hashObject(typeTree, c.rootBody)
 	var parent *Hash
 	if n := len(v.commits); n > 0 {
 		parent = &v.commits[n-1].id
@@ -286,16 +316,37 @@ func (r *Repo) commit(ctx context.Context, id blog.Identity, v *View, ws []blog.
 	return c, nil
 }
 
-// set makes name hold h in the tip (zero: removes it) and returns what it
-// held.
+// Modes of tree entries.
+const (
+	fileMode = "100644"
+	dirMode  = "40000"
+)
+
+// set makes the post file name hold h in the tip (zero: removes it) and
+// returns what it held.
 func (v *View) set(name string, h Hash) (Hash, bool) {
-	return setEntry(&v.tip, name, h)
+	return setEntry(&v.tip, name, fileMode, h)
 }
 
-// setEntry makes name hold h in the sorted entries es (zero: removes it)
-// and returns what it held.
-func setEntry(es *[]entry, name string, h Hash) (Hash, bool) {
-	i, found := slices.BinarySearchFunc(*es, name, func(e entry, n string) int { return strings.Compare(e.name, n) })
+// gitKey is the name git sorts a tree's entry by: a folder's ends in a
+// slash.
+func gitKey(name, mode string) string {
+	if mode == dirMode {
+		return name + "/"
+	}
+	return name
+}
+
+// sortEntries sorts es as git sorts a tree.
+func sortEntries(es []entry) {
+	slices.SortFunc(es, func(a, b entry) int { return strings.Compare(gitKey(a.name, a.mode), gitKey(b.name, b.mode)) })
+}
+
+// setEntry makes name, of mode, hold h in the entries es sorted as git
+// sorts them (zero: removes it) and returns what it held.
+func setEntry(es *[]entry, name, mode string, h Hash) (Hash, bool) {
+	key := gitKey(name, mode)
+	i, found := slices.BinarySearchFunc(*es, key, func(e entry, k string) int { return strings.Compare(gitKey(e.name, e.mode), k) })
 	var old Hash
 	if found {
 		old = (*es)[i].hash
@@ -307,9 +358,160 @@ func setEntry(es *[]entry, name string, h Hash) (Hash, bool) {
 	case found:
 		(*es)[i].hash = h
 	default:
-		*es = slices.Insert(*es, i, entry{name: name, mode: "100644", hash: h})
+		*es = slices.Insert(*es, i, entry{name: name, mode: mode, hash: h})
 	}
 	return old, found
+}
+
+// applyFile applies w, a revision of one of the blog's files, to v's
+// files.
+func (r *Repo) applyFile(ctx context.Context, v *View, c *commit, w blog.Written) error {
+	v.revs[w.File] = w.Rev
+	name := strings.TrimPrefix(w.File, "/")
+	if w.Hash == "" {
+		delete(v.files, name)
+		v.ftop.set(name, Hash{})
+		return nil
+	}
+	h, ok := r.fblobs[w.Hash]
+	if !ok {
+		data, err := r.b.FileBytes(ctx, w.Hash)
+		if err != nil {
+			return fmt.Errorf("reading %s rev %d: %w", w.File, w.Rev, err)
+		}
+		h = hashObject(typeBlob, data)
+		r.fblobs[w.Hash] = h
+	}
+	v.files[name] = h
+	v.ftop.set(name, h)
+	if _, ok := v.fileAt[h]; !ok {
+		v.fileAt[h] = w.Hash
+		c.fileBlobs = append(c.fileBlobs, h)
+	}
+	return nil
+}
+
+// folder is a folder of the view's files, which knows the id of its tree
+// until a file below it changes: a commit makes anew only the trees of
+// the folders it changed.
+type folder struct {
+	files map[string]Hash
+	dirs  map[string]*folder
+	id    Hash // the tree's id; zero when it must be made
+}
+
+// set makes the file p, a path below f, hold h (zero: removes it, and
+// the folders it leaves empty).
+func (f *folder) set(p string, h Hash) {
+	f.id = Hash{}
+	dir, rest, nested := strings.Cut(p, "/")
+	if !nested {
+		if h.IsZero() {
+			delete(f.files, dir)
+			return
+		}
+		if f.files == nil {
+			f.files = map[string]Hash{}
+		}
+		f.files[dir] = h
+		return
+	}
+	sub := f.dirs[dir]
+	if sub == nil {
+		if h.IsZero() {
+			return
+		}
+		if f.dirs == nil {
+			f.dirs = map[string]*folder{}
+		}
+		sub = &folder{}
+		f.dirs[dir] = sub
+	}
+	sub.set(rest, h)
+	if len(sub.files) == 0 && len(sub.dirs) == 0 {
+		delete(f.dirs, dir)
+	}
+}
+
+// clone copies f and every folder below it.
+func (f *folder) clone() *folder {
+	out := &folder{files: maps.Clone(f.files), id: f.id}
+	if f.dirs != nil {
+		out.dirs = make(map[string]*folder, len(f.dirs))
+		for name, sub := range f.dirs {
+			out.dirs[name] = sub.clone()
+		}
+	}
+	return out
+}
+
+// fileTrees makes the trees of v's files that changed: the root's entries
+// other than posts/, and the entries of posts/ that files make
+// (posts/SLUG/...), which it sets in the tip, recording them in c's
+// changes.
+func (v *View) fileTrees(c *commit) {
+	v.froot = v.entries(c, v.ftop, PostsDir)
+	fposts := map[string]entry{}
+	if posts := v.ftop.dirs[PostsDir]; posts != nil {
+		for _, e := range v.entries(c, posts, "") {
+			// A post's file name is the post's: a folder posts/SLUG.md/
+			// of files is left out.
+			if !strings.HasSuffix(e.name, ".md") {
+				fposts[e.name] = e
+			}
+		}
+	}
+	for name, e := range v.fposts {
+		if _, ok := fposts[name]; !ok {
+			if old, found := setEntry(&v.tip, name, e.mode, Hash{}); found {
+				c.changes = append(c.changes, change{name: name, mode: e.mode, old: old})
+			}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(fposts)) {
+		e := fposts[name]
+		if was, ok := v.fposts[name]; ok && was == e {
+			continue
+		}
+		old, _ := setEntry(&v.tip, name, e.mode, e.hash)
+		c.changes = append(c.changes, change{name: name, mode: e.mode, old: old, new: e.hash})
+	}
+	v.fposts = fposts
+}
+
+// entries returns the entries of f but skip, sorted as git sorts them,
+// making the trees of its folders that changed (kept in v.trees). A name
+// that is both a file and a folder is the file's.
+func (v *View) entries(c *commit, f *folder, skip string) []entry {
+	es := make([]entry, 0, len(f.files)+len(f.dirs))
+	for name, h := range f.files {
+		if name != skip {
+			es = append(es, entry{name: name, mode: fileMode, hash: h})
+		}
+	}
+	for name, sub := range f.dirs {
+		if _, clash := f.files[name]; clash || name == skip {
+			continue
+		}
+		if sub.id.IsZero() {
+			sub.id = v.addTree(c, v.entries(c, sub, ""))
+		}
+		es = append(es, entry{name: name, mode: dirMode, hash: sub.id})
+	}
+	sortEntries(es)
+	return es
+}
+
+// addTree keeps the tree of entries es in v.trees, noting it in c when it
+// is new, and returns its id.
+func (v *View) addTree(c *commit, es []entry) Hash {
+	body := appendTree(nil, es)
+	h := hashObject(typeTree, body)
+	if _, ok := v.trees[h]; !ok {
+		v.trees[h] = body
+		c.trees = append(c.trees, h)
+	}
+	return h
 }
 
 // blob returns the id of w's source, reading it once.
@@ -344,6 +546,8 @@ func message(ws []blog.Written) string {
 // describe words one revision.
 func describe(w blog.Written) string {
 	switch {
+	case w.File != "":
+		return fmt.Sprintf("%s %s (rev %d)", w.Action, strings.TrimPrefix(w.File, "/"), w.Rev)
 	case w.Action == store.Renamed && w.From != "":
 		return fmt.Sprintf("renamed %s to %s (rev %d)", w.From, w.Path, w.Rev)
 	case w.From != "":
@@ -364,6 +568,6 @@ func (v *View) postsAt(i int) []entry {
 // undo takes the changes of one commit back out of es.
 func undo(es *[]entry, cs []change) {
 	for k := len(cs) - 1; k >= 0; k-- {
-		setEntry(es, cs[k].name, cs[k].old)
+		setEntry(es, cs[k].name, cs[k].mode, cs[k].old)
 	}
 }

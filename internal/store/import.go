@@ -74,6 +74,7 @@ const (
 	OpPut    OpKind = iota // Change: the post's next revision
 	OpRemove               // Slug: hide the post behind a tombstone
 	OpRename               // Slug to NewSlug, keeping Slug as an alias
+	OpFile                 // File: one change of one of the blog's files
 )
 
 // Op is one write of a Batch.
@@ -83,7 +84,10 @@ type Op struct {
 	Slug    string // for OpRemove and OpRename: the post
 	NewSlug string // for OpRename
 	Author  string // for OpRemove and OpRename
-	IfRev   *uint64
+	// File is the change of an OpFile, as PutFiles takes it (its IfRev is
+	// Op's). Batch's entry for it is FileOpEntry's.
+	File  FileChange
+	IfRev *uint64
 }
 
 // ErrBatchTooLarge is a batch a store cannot write in one transaction
@@ -96,4 +100,13 @@ var ErrBatchTooLarge = errors.New("the batch does not fit in one transaction")
 type Batcher interface {
 	// Batch applies ops in order and returns the entry each one left.
 	Batch(ctx context.Context, ops []Op) ([]Entry, error)
+}
+
+// FileOpEntry is the entry Batch returns for an OpFile whose path's entry
+// is e afterwards: the path as Slug, its revision as Rev, By and Updated,
+// Removed.
+func FileOpEntry(e FileEntry) Entry {
+	out := Entry{Rev: e.Rev, Updated: e.Updated, By: e.By, Removed: e.Removed}
+	out.Slug = e.Path
+	return out
 }

@@ -231,8 +231,8 @@ func (db *DB) WriteTo(w io.Writer) (int64, error) {
 	return n, nil
 }
 
-// Batch applies ops in order in one transaction, all at one instant: if
-// any is refused (a conflict, a missing post, a taken name) or the store
+// Batch applies ops in order in one transaction, all at one instant,
+// files' changes (OpFile) with the posts': if any is refused (a conflict, a missing post, a taken name) or the store
 // fails, nothing of them is stored, and the error says which one. A put
 // whose source is its post's current one writes nothing.
 func (db *DB) Batch(ctx context.Context, ops []store.Op) ([]store.Entry, error) {
@@ -243,8 +243,20 @@ func (db *DB) Batch(ctx context.Context, ops []store.Op) ([]store.Entry, error) 
 	db.snapMu.Lock()
 	defer db.snapMu.Unlock()
 	now := db.now()
+	var files fileWrite
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		files = fileWrite{}
 		for i, op := range ops {
+			if op.Kind == store.OpFile {
+				c := op.File
+				c.IfRev = op.IfRev
+				fe, err := files.one(tx, c, now)
+				if err != nil {
+					return err
+				}
+				out[i] = store.FileOpEntry(fe)
+				continue
+			}
 			e, err := db.opInTx(tx, op, now)
 			if err != nil {
 				return err
@@ -256,6 +268,7 @@ func (db *DB) Batch(ctx context.Context, ops []store.Op) ([]store.Entry, error) 
 	if err != nil {
 		return nil, writeError("batch", err)
 	}
+	db.committed(files)
 	if err := db.reload(); err != nil {
 		return out, fmt.Errorf("store: batch: %w", err)
 	}

@@ -129,44 +129,53 @@ func (db *DB) PutFiles(ctx context.Context, changes []store.FileChange) ([]store
 
 // fileWrite is what one transaction did to the files.
 type fileWrite struct {
-	out     []store.FileEntry // each change's entry, index for index
-	written []store.FileEntry // the entries written
-	added   []store.File      // the bytes stored that were not there
+	out     []store.FileEntry          // each change's entry, index for index
+	written []store.FileEntry          // the entries written
+	added   []store.File               // the bytes stored that were not there
+	seen    map[string]store.FileEntry // paths changed earlier in this write
 }
 
 // apply stores changes in tx.
 func (w *fileWrite) apply(tx *bolt.Tx, changes []store.FileChange, now time.Time) error {
 	w.out = make([]store.FileEntry, len(changes))
-	seen := map[string]store.FileEntry{} // paths changed earlier in this write
 	for i, c := range changes {
-		cur, err := fileEntry(tx, c.Path, seen)
-		if err != nil {
-			return err
-		}
-		e, r, unchanged, err := store.NextFileRevision(c, cur, now)
+		e, err := w.one(tx, c, now)
 		if err != nil {
 			return err
 		}
 		w.out[i] = e
-		if unchanged {
-			continue
-		}
-		if !e.Removed {
-			n, err := putBlob(tx, e.File, c.Data)
-			if err != nil {
-				return fmt.Errorf("%s: %w", c.Path, err)
-			}
-			if n > 0 {
-				w.added = append(w.added, e.File)
-			}
-		}
-		if err := putFileRevision(tx, e, r); err != nil {
-			return fmt.Errorf("%s: %w", c.Path, err)
-		}
-		seen[c.Path] = e
-		w.written = append(w.written, e)
 	}
 	return nil
+}
+
+// one stores the change c in tx and returns the path's entry.
+func (w *fileWrite) one(tx *bolt.Tx, c store.FileChange, now time.Time) (store.FileEntry, error) {
+	cur, err := fileEntry(tx, c.Path, w.seen)
+	if err != nil {
+		return store.FileEntry{}, err
+	}
+	e, r, unchanged, err := store.NextFileRevision(c, cur, now)
+	if err != nil || unchanged {
+		return e, err
+	}
+	if !e.Removed {
+		n, err := putBlob(tx, e.File, c.Data)
+		if err != nil {
+			return e, fmt.Errorf("%s: %w", c.Path, err)
+		}
+		if n > 0 {
+			w.added = append(w.added, e.File)
+		}
+	}
+	if err := putFileRevision(tx, e, r); err != nil {
+		return e, fmt.Errorf("%s: %w", c.Path, err)
+	}
+	if w.seen == nil {
+		w.seen = map[string]store.FileEntry{}
+	}
+	w.seen[c.Path] = e
+	w.written = append(w.written, e)
+	return e, nil
 }
 
 // committed brings a committed fileWrite into the index.

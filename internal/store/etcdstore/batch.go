@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"strconv"
 	"strings"
+	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -21,6 +23,17 @@ import (
 func (s *Store) Batch(ctx context.Context, ops []store.Op) ([]store.Entry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	// Files' bytes go first, where nothing points at them until the
+	// transaction writes their length.
+	var files []store.FileChange
+	for _, op := range ops {
+		if op.Kind == store.OpFile {
+			files = append(files, op.File)
+		}
+	}
+	if err := s.putChunks(ctx, files); err != nil {
+		return nil, s.writeError("batch", err)
 	}
 	return untilWon(s, "batch", func() ([]store.Entry, bool, error) { return s.batchOnce(ctx, ops) })
 }
@@ -39,6 +52,56 @@ type staged struct {
 	gone    map[string]bool
 	alias   map[string]string // aliases written ("" deletes)
 	cmps    []clientv3.Cmp
+	// The files the batch changes: each path's entry as the batch sees it,
+	// the ModRevision of its key when read, and what to write.
+	files    map[string]*store.FileEntry
+	fileMods map[string]int64
+	fileOps  []clientv3.Op
+	fileSize int
+	written  []store.FileEntry
+	newBlobs map[string]int64
+}
+
+// file stages the change c of one of the blog's files.
+func (st *staged) file(c store.FileChange, now time.Time) (store.FileEntry, error) {
+	cur, ok := st.files[c.Path]
+	if !ok {
+		resp, err := st.s.cli.Get(st.ctx, st.s.keys.FileEntry(c.Path))
+		if err != nil {
+			return store.FileEntry{}, err
+		}
+		st.fileMods[c.Path] = 0
+		if len(resp.Kvs) > 0 {
+			e, err := store.DecodeFileEntry(resp.Kvs[0].Value)
+			if err != nil {
+				return store.FileEntry{}, fmt.Errorf("%s: %w", c.Path, err)
+			}
+			cur, st.fileMods[c.Path] = &e, resp.Kvs[0].ModRevision
+		}
+		st.files[c.Path] = cur
+	}
+	e, r, unchanged, err := store.NextFileRevision(c, cur, now)
+	if err != nil || unchanged {
+		return e, err
+	}
+	if !e.Removed && !st.s.files.HasBlob(e.Hash) {
+		if _, ok := st.newBlobs[e.Hash]; !ok {
+			if c.Data == nil {
+				return store.FileEntry{}, fmt.Errorf("%w: %s: no bytes %.12s", store.ErrNoFile, c.Path, e.Hash)
+			}
+			st.newBlobs[e.Hash] = e.Size
+			st.fileOps = append(st.fileOps, clientv3.OpPut(st.s.keys.Size(e.Hash), strconv.FormatInt(e.Size, 10)))
+		}
+	}
+	rev, ent := store.EncodeFileRevision(r), store.EncodeFileEntry(e)
+	st.fileSize += len(rev) + len(ent)
+	st.fileOps = append(st.fileOps,
+		clientv3.OpPut(st.s.keys.FileRevision(c.Path, r.Rev), string(rev)),
+		clientv3.OpPut(st.s.keys.FileEntry(c.Path), string(ent)))
+	ee := e
+	st.files[c.Path] = &ee
+	st.written = append(st.written, e)
+	return e, nil
 }
 
 type stagedRev struct {
@@ -108,10 +171,19 @@ func (s *Store) batchOnce(ctx context.Context, ops []store.Op) ([]store.Entry, b
 	defer cancel()
 	now := s.now()
 	st := &staged{s: s, ctx: ctx, posts: map[string]*layout.Record{}, mods: map[string]int64{},
-		sources: map[string][]byte{}, gone: map[string]bool{}, alias: map[string]string{}}
+		sources: map[string][]byte{}, gone: map[string]bool{}, alias: map[string]string{},
+		files: map[string]*store.FileEntry{}, fileMods: map[string]int64{}, newBlobs: map[string]int64{}}
 	out := make([]store.Entry, len(ops))
 	for i, op := range ops {
 		switch op.Kind {
+		case store.OpFile:
+			c := op.File
+			c.IfRev = op.IfRev
+			fe, err := st.file(c, now)
+			if err != nil {
+				return nil, false, err
+			}
+			out[i] = store.FileOpEntry(fe)
 		case store.OpPut:
 			p := op.Change.Post
 			if err := store.CheckPost(p); err != nil {
@@ -206,6 +278,10 @@ func (s *Store) batchOnce(ctx context.Context, ops []store.Op) ([]store.Entry, b
 	if err != nil {
 		return nil, false, err
 	}
+	txOps, size = append(txOps, st.fileOps...), size+st.fileSize
+	for path, mod := range st.fileMods {
+		cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(s.keys.FileEntry(path)), "=", mod))
+	}
 	if len(txOps) == 0 {
 		return out, false, nil
 	}
@@ -223,6 +299,12 @@ func (s *Store) batchOnce(ctx context.Context, ops []store.Op) ([]store.Entry, b
 			}
 		}
 		return nil, true, nil
+	}
+	for h, n := range st.newBlobs {
+		s.files.AddBlob(h, n)
+	}
+	if len(st.written) > 0 {
+		s.files.Set(st.written...)
 	}
 	var put []layout.Record
 	seen := map[string]bool{}

@@ -46,6 +46,7 @@ func Run(t *testing.T, open Opener) {
 		{"ApproveOnce", testApproveOnce},
 		{"Files", testFiles},
 		{"BatchIsAllOrNothing", testBatch},
+		{"BatchWithFiles", testBatchFiles},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, open) })
@@ -670,5 +671,81 @@ func testBatch(t *testing.T, open Opener) {
 	}
 	if _, err := s.Get(ctx, "gone"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("the removed post: %v", err)
+	}
+}
+
+// testBatchFiles: files' changes in a batch (a git push with an image)
+// are written with the posts', at their instant, or not at all.
+func testBatchFiles(t *testing.T, open Opener) {
+	ctx := context.Background()
+	clk := newClock(time.Date(2024, 4, 1, 12, 0, 0, 0, time.UTC))
+	s := open(t, clk.now)
+	bt, ok := s.(store.Batcher)
+	if !ok {
+		t.Skip("this store has no batches")
+	}
+	put(t, s, "keep", "# keep\n", "x")
+	old := []byte("old bytes")
+	if _, err := s.PutFiles(ctx, []store.FileChange{{Path: "/old.txt", Author: "x", Data: old,
+		File: store.File{Hash: store.HashOf(old), Size: int64(len(old)), Type: "text/plain"}}}); err != nil {
+		t.Fatal(err)
+	}
+	clk.add(time.Minute)
+	rev := func(n uint64) *uint64 { return &n }
+	data := []byte("new bytes")
+	file := store.FileChange{Path: "/assets/new.txt", Author: "y", Data: data,
+		File: store.File{Hash: store.HashOf(data), Size: int64(len(data)), Type: "text/plain"}}
+	// A post refused: the file is not stored either.
+	refused := []store.Op{
+		{Kind: store.OpFile, File: file, IfRev: rev(0)},
+		{Kind: store.OpFile, File: store.FileChange{Path: "/old.txt", Author: "y", Action: store.Removed}, IfRev: rev(1)},
+		{Kind: store.OpPut, Change: store.Change{Post: Parse(t, "keep", "# kept\n"), Author: "y"}, IfRev: rev(9)},
+	}
+	if _, err := bt.Batch(ctx, refused); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("a batch with a stale post: %v, want ErrConflict", err)
+	}
+	if _, ok := s.FileEntry("/assets/new.txt"); ok {
+		t.Error("a refused batch stored its file")
+	}
+	if e, ok := s.FileEntry("/old.txt"); !ok || e.Removed || e.Rev != 1 {
+		t.Errorf("a refused batch changed a file: %+v", e)
+	}
+	// A file at the wrong revision: nothing is stored.
+	stale := []store.Op{
+		{Kind: store.OpPut, Change: store.Change{Post: Parse(t, "keep", "# kept\n"), Author: "y"}, IfRev: rev(1)},
+		{Kind: store.OpFile, File: store.FileChange{Path: "/old.txt", Author: "y", Action: store.Removed}, IfRev: rev(4)},
+	}
+	if _, err := bt.Batch(ctx, stale); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("a batch with a stale file: %v, want ErrConflict", err)
+	}
+	if e, _ := s.Entry("keep"); e.Rev != 1 {
+		t.Errorf("a batch refused for its file stored its post: %+v", e)
+	}
+	// Accepted: the posts and the files, at one instant.
+	ops := []store.Op{
+		{Kind: store.OpFile, File: file, IfRev: rev(0)},
+		{Kind: store.OpFile, File: store.FileChange{Path: "/old.txt", Author: "y", Action: store.Removed}, IfRev: rev(1)},
+		{Kind: store.OpPut, Change: store.Change{Post: Parse(t, "keep", "# kept\n"), Author: "y"}, IfRev: rev(1)},
+	}
+	es, err := bt.Batch(ctx, ops)
+	if err != nil || len(es) != 3 {
+		t.Fatalf("batch: %v %v", es, err)
+	}
+	if es[0].Slug != "/assets/new.txt" || es[0].Rev != 1 || es[1].Rev != 2 || !es[1].Removed || es[2].Rev != 2 {
+		t.Errorf("batch entries: %+v", es)
+	}
+	at := clk.now()
+	if e, ok := s.FileEntry("/assets/new.txt"); !ok || e.Rev != 1 || !e.Updated.Equal(at) || e.By != "y" {
+		t.Errorf("the new file: %+v", e)
+	}
+	if got, err := s.FileData(ctx, store.HashOf(data)); err != nil || string(got) != string(data) {
+		t.Errorf("the new file's bytes: %q %v", got, err)
+	}
+	h, err := s.FileHistory(ctx, "/old.txt")
+	if err != nil || len(h) != 2 || h[1].Action != store.Removed || !h[1].Time.Equal(at) {
+		t.Errorf("the removed file's history: %+v %v", h, err)
+	}
+	if r, err := s.Get(ctx, "keep"); err != nil || !r.Time.Equal(at) {
+		t.Errorf("the post: %+v %v", r, err)
 	}
 }
