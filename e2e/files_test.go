@@ -130,13 +130,7 @@ func TestFilesOverScpAndSftp(t *testing.T) {
 	b.addAuthor("ash", ash)
 	b.start()
 	dir := t.TempDir()
-	write := func(name string, data []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := func(name string, data []byte) string { return writeFile(t, dir, name, string(data)) }
 	pic, svg := write("pic.png", pngBytes(t, 40, 20)), write("diagram.svg", []byte(diagramSVG))
 	scp := func(c *client, args ...string) (string, error) { return c.transfer(b, "scp", "", args...) }
 	if out, err := scp(ash, pic, svg, "ash@127.0.0.1:assets/posts/"); err != nil {
@@ -218,13 +212,7 @@ func TestHostileFiles(t *testing.T) {
 	b.addAuthor("ash", ash)
 	b.start("--max-file-size", "1MiB")
 	dir := t.TempDir()
-	write := func(name string, data []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := func(name string, data []byte) string { return writeFile(t, dir, name, string(data)) }
 	huge := hugePNG(100_000, 100_000)
 	for _, tc := range []struct {
 		local, remote string

@@ -26,37 +26,43 @@ var mdImage = regexp.MustCompile(`!\[([^\]\n]*)\]\(\s*<?([^\s)>]+)`)
 // for a post too large to parse as markdown: it also finds images written
 // inside code blocks.
 func (p *Post) ScanImages() []ImageRef {
-	var out []ImageRef
-	seen := map[string]bool{}
-	add := func(ref, alt string) {
-		if ref != "" && !seen[ref] && len(out) < 1000 {
-			seen[ref] = true
-			out = append(out, ImageRef{Ref: ref, Alt: alt})
-		}
-	}
-	add(p.Image, p.Title)
+	l := newImageList(p)
 	for _, m := range mdImage.FindAllSubmatch(p.Body, -1) {
-		add(string(m[2]), string(m[1]))
+		l.add(string(m[2]), string(m[1]))
 	}
 	for _, m := range htmlImg.FindAllSubmatch(p.Body, -1) {
-		add(string(m[1]), "")
+		l.add(string(m[1]), "")
 	}
-	return out
+	return l.out
+}
+
+// imageList gathers a post's images, each reference once, at most 1,000.
+type imageList struct {
+	out  []ImageRef
+	seen map[string]bool
+}
+
+// newImageList starts the list of p's images with its featured one.
+func newImageList(p *Post) *imageList {
+	l := &imageList{seen: map[string]bool{}}
+	l.add(p.Image, p.Title)
+	return l
+}
+
+// add adds an image, unless its reference is empty or there already.
+func (l *imageList) add(ref, alt string) {
+	if ref != "" && !l.seen[ref] && len(l.out) < 1000 {
+		l.seen[ref] = true
+		l.out = append(l.out, ImageRef{Ref: ref, Alt: alt})
+	}
 }
 
 // Images returns the images the post shows, in order: its featured image
 // first, then every markdown image and every <img> of its raw HTML. The
 // same reference appears once.
 func (p *Post) Images() []ImageRef {
-	var out []ImageRef
-	seen := map[string]bool{}
-	add := func(ref, alt string) {
-		if ref != "" && !seen[ref] && len(out) < 1000 {
-			seen[ref] = true
-			out = append(out, ImageRef{Ref: ref, Alt: alt})
-		}
-	}
-	add(p.Image, p.Title)
+	l := newImageList(p)
+	add := l.add
 	body := p.Body
 	doc := goldmark.New(goldmark.WithExtensions(extension.GFM)).Parser().Parse(gmtext.NewReader(body))
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
@@ -86,7 +92,7 @@ func (p *Post) Images() []ImageRef {
 		}
 		return ast.WalkContinue, nil
 	})
-	return out
+	return l.out
 }
 
 // altText is the plain text of an image's description.

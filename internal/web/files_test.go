@@ -50,6 +50,10 @@ func TestFilesServed(t *testing.T) {
 	if zip := s.get("/files/a.zip", browser); !strings.HasPrefix(zip.header.Get("Content-Disposition"), "attachment") {
 		t.Errorf("an archive is not a download: %v", zip.header)
 	}
+	s.putFile("/posts/shared.png", img) // where a post's ../shared.png leads
+	if r := s.get("/posts/shared.png", browser); r.status != 200 || r.header.Get("Content-Type") != "image/png" {
+		t.Errorf("a file beside the posts: %d %v", r.status, r.header)
+	}
 	if r := s.get("/assets/missing.png", browser); r.status != 404 {
 		t.Errorf("a missing file: %d", r.status)
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/sshblog/sshblog/internal/blog"
+	"github.com/sshblog/sshblog/internal/media"
 	"github.com/sshblog/sshblog/internal/post"
 	"github.com/sshblog/sshblog/internal/render"
 	"github.com/sshblog/sshblog/internal/stats"
@@ -493,6 +494,11 @@ func (s *Server) entry(w http.ResponseWriter, r *http.Request, asPage bool) {
 	slug, markdown := strings.CutSuffix(name, ".md")
 	e, err := s.blog.Entry(anyone, slug)
 	if err != nil {
+		// A file beside the posts (/posts/shared.png, where a post's
+		// ../shared.png leads) is served as every file is.
+		if media.Known(name) && s.serveFile(w, r) {
+			return
+		}
 		s.fail(w, r, err)
 		return
 	}
