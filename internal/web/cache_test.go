@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sshblog/sshblog/internal/blog"
 	"github.com/sshblog/sshblog/internal/corpus"
@@ -275,6 +276,29 @@ func TestGoCode(t *testing.T) {
 	}
 }
 
+// TestShellCode checks the shell highlighter: the text comes back as it
+// was, escaped, with Chroma's classes on comments, strings, variables and
+// words; a quote left open or a lone $ costs nothing.
+func TestShellCode(t *testing.T) {
+	code := "#!/bin/bash\n# 배포 <x>\nexport TAG=\"v1&2\"\nfor f in $(ls); do echo \"$f ${TAG}\" 'a#b' $1 $?; done # end\nif [ -z \"$X\" ]; then exit 1; fi\nkubectl apply -f x.yaml --dry-run\necho \"open\n$ 'open"
+	h := string(codeHTML("bash", code))
+	for _, want := range []string{`<span class="c1">#!/bin/bash</span>`, `<span class="c1"># 배포 &lt;x&gt;</span>`, `<span class="nb">export</span>`,
+		`<span class="s2">&#34;v1&amp;2&#34;</span>`, `<span class="k">for</span>`, `<span class="k">in</span>`, `<span class="k">do</span>`,
+		`<span class="s1">&#39;a#b&#39;</span>`, `<span class="nv">$1</span>`, `<span class="nv">$?</span>`, `<span class="c1"># end</span>`,
+		`<span class="k">then</span>`, `<span class="k">fi</span>`} {
+		if !strings.Contains(h, want) {
+			t.Errorf("no %s in\n%s", want, h)
+		}
+	}
+	if strings.Contains(h, `<span class="k">apply</span>`) || strings.Contains(h, `<span class="c1">#b`) {
+		t.Errorf("a word or a # inside a word was taken:\n%s", h)
+	}
+	text := regexp.MustCompile(`<[^>]*>`).ReplaceAllString(h, "")
+	if got := stdhtml.UnescapeString(text); got != code+"\n" {
+		t.Errorf("the text changed:\n%q\n%q", got, code)
+	}
+}
+
 // TestCLikeCode checks the Java and TypeScript highlighter: the text comes
 // back as it was, escaped, with Chroma's classes on the tokens.
 func TestCLikeCode(t *testing.T) {
@@ -318,4 +342,22 @@ func TestYAMLCode(t *testing.T) {
 	if got := stdhtml.UnescapeString(text); got != code+"\n" {
 		t.Errorf("the text changed:\n%q\n%q", got, code)
 	}
+}
+
+// FuzzShellCode: whatever the code, the shell highlighter writes every
+// byte of it back, escaped.
+func FuzzShellCode(f *testing.F) {
+	f.Add("echo \"$HOME\" 'x' # c\n${A:-b} $? $(ls)")
+	f.Add("\"unterminated \\\" $")
+	f.Fuzz(func(t *testing.T, code string) {
+		if !utf8.ValidString(code) || strings.ContainsRune(code, 0) {
+			return // a post's control characters are shown as ^@ before this
+		}
+		var out bytes.Buffer
+		shellHTML(&out, code)
+		text := regexp.MustCompile(`<[^>]*>`).ReplaceAllString(out.String(), "")
+		if got := stdhtml.UnescapeString(text); got != code {
+			t.Fatalf("the text changed:\n%q\n%q", got, code)
+		}
+	})
 }

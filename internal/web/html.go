@@ -264,6 +264,12 @@ func codeHTML(lang, code string) []byte {
 		out.WriteString("</code></pre>\n")
 		return out.Bytes()
 	}
+	switch strings.ToLower(lang) {
+	case "bash", "sh", "shell", "zsh", "console", "shell-session":
+		shellHTML(&out, code)
+		out.WriteString("</code></pre>\n")
+		return out.Bytes()
+	}
 	if l, ok := cLikes[strings.ToLower(lang)]; ok {
 		clikeHTML(&out, l, code)
 		out.WriteString("</code></pre>\n")
