@@ -33,18 +33,75 @@ type token struct {
 
 // normalize returns text as the index sees it: NFKC, lower case.
 func normalize(text string) string {
-	return lower(norm.NFKC.String(text))
+	return lower(nfkc(text))
+}
+
+// nfkc is norm.NFKC.String, quicker on text that is mostly ASCII and
+// precomposed Hangul, which NFKC leaves as they are: both begin a
+// normalisation segment (norm's BoundaryBefore) and compose with nothing
+// before them, so only the runs of other characters, each with the
+// character before it (a combining mark composes with it), go through
+// norm; the package's own quick check costs a table lookup a character.
+func nfkc(text string) string {
+	if !utf8.ValidString(text) { // never a post's text; norm's own way with broken bytes
+		return norm.NFKC.String(text)
+	}
+	var b []byte
+	last := 0 // text[:last] is in b, or nothing is when b is nil
+	for i := 0; i < len(text); {
+		if text[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(text[i:])
+		if r >= 0xAC00 && r <= 0xD7A3 {
+			i += n
+			continue
+		}
+		// A run of other characters, from the character before it to the
+		// next ASCII byte or Hangul syllable.
+		start := i
+		if start > last {
+			_, pn := utf8.DecodeLastRuneInString(text[last:start])
+			start -= pn
+		}
+		end := i + n
+		for end < len(text) && text[end] >= utf8.RuneSelf {
+			r2, n2 := utf8.DecodeRuneInString(text[end:])
+			if r2 >= 0xAC00 && r2 <= 0xD7A3 {
+				break
+			}
+			end += n2
+		}
+		seg := text[start:end]
+		if norm.NFKC.IsNormalString(seg) {
+			i = end
+			continue
+		}
+		if b == nil {
+			b = make([]byte, 0, len(text)+16)
+		}
+		b = append(b, text[last:start]...)
+		b = norm.NFKC.AppendString(b, seg)
+		last, i = end, end
+	}
+	if b == nil {
+		return text
+	}
+	return string(append(b, text[last:]...))
 }
 
 // lower is strings.ToLower, quicker on text that is mostly Hangul (which
-// has no case) and lower-case already: it copies nothing when nothing
-// changes, and looks no further into a Hangul syllable than its range.
+// has no case) and ASCII: it copies nothing when nothing changes, and
+// otherwise lowers ASCII a byte at a time and passes Hangul syllables on
+// whole, asking unicode only of the other characters.
 func lower(s string) string {
-	for i := 0; i < len(s); {
+	i := 0
+	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if 'A' <= c && c <= 'Z' {
-				return s[:i] + strings.ToLower(s[i:])
+				break
 			}
 			i++
 			continue
@@ -54,11 +111,37 @@ func lower(s string) string {
 			return strings.ToLower(s)
 		}
 		if !(r >= 0xAC00 && r <= 0xD7A3) && unicode.ToLower(r) != r {
-			return s[:i] + strings.ToLower(s[i:])
+			break
 		}
 		i += n
 	}
-	return s
+	if i == len(s) {
+		return s
+	}
+	b := make([]byte, i, len(s)+8)
+	copy(b, s[:i])
+	for i < len(s) {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b = append(b, c)
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			return strings.ToLower(s)
+		case r >= 0xAC00 && r <= 0xD7A3:
+			b = append(b, s[i:i+n]...)
+		default:
+			b = utf8.AppendRune(b, unicode.ToLower(r))
+		}
+		i += n
+	}
+	return string(b)
 }
 
 // isCJK reports whether r is written without spaces between words: Hangul
@@ -142,24 +225,37 @@ func eachToken(text string, query bool, f func(token)) {
 // text: code fence lines, heading and quote markers, emphasis, link and
 // image targets (their text stays), HTML tags.
 func plainText(md string) string {
-	var b strings.Builder
-	b.Grow(len(md))
+	b := make([]byte, 0, len(md))
 	for line := range strings.Lines(md) {
 		t := strings.TrimLeft(line, " \t")
 		if strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~") {
-			b.WriteByte('\n')
+			b = append(b, '\n')
 			continue
 		}
 		t = strings.TrimLeft(t, "#> ")
-		b.WriteString(stripInline(t))
+		b = appendInline(b, t)
 	}
-	return b.String()
+	return string(b)
 }
 
+// inlineSyntax marks the bytes stripInline looks at; the rest are copied
+// as they are, a run at a time.
+var inlineSyntax = [256]bool{'*': true, '_': true, '~': true, '`': true, ']': true, '[': true, '!': true, '<': true}
+
 // stripInline removes a line's inline syntax.
-func stripInline(s string) string {
-	var b strings.Builder
+func stripInline(s string) string { return string(appendInline(nil, s)) }
+
+// appendInline appends s to b without its inline syntax.
+func appendInline(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
+		j := i
+		for j < len(s) && !inlineSyntax[s[j]] {
+			j++
+		}
+		b = append(b, s[i:j]...)
+		if i = j; i >= len(s) {
+			break
+		}
 		c := s[i]
 		switch c {
 		case '*', '_', '~', '`':
@@ -175,17 +271,17 @@ func stripInline(s string) string {
 			continue
 		case '[', '!':
 			if c == '!' && (i+1 >= len(s) || s[i+1] != '[') {
-				b.WriteByte(c)
+				b = append(b, c)
 			}
 			continue
 		case '<':
 			if end := strings.IndexByte(s[i:], '>'); end > 0 && end < 200 {
 				i += end
-				b.WriteByte(' ')
+				b = append(b, ' ')
 				continue
 			}
 		}
-		b.WriteByte(c)
+		b = append(b, c)
 	}
-	return b.String()
+	return b
 }

@@ -2,6 +2,8 @@ package search
 
 import (
 	"fmt"
+	blogcorpus "github.com/sshblog/sshblog/internal/corpus"
+	"github.com/sshblog/sshblog/internal/post"
 	"math/rand/v2"
 	"runtime"
 	"strings"
@@ -161,4 +163,19 @@ func BenchmarkPut(b *testing.B) {
 		d.Rev++
 		x.Put(d)
 	}
+}
+
+// BenchmarkBuildCorpus indexes the benchmarks' real-shaped blog
+// (internal/corpus: 3,000 posts of about 20 KB, Korean prose with code,
+// tables and links), as a server does at its start.
+func BenchmarkBuildCorpus(b *testing.B) {
+	var docs []Doc
+	for _, p := range blogcorpus.Generate(3000, 1) {
+		pp, err := post.Parse(p.Source, post.Options{Slug: p.Slug})
+		if err != nil {
+			b.Fatal(err)
+		}
+		docs = append(docs, Doc{Slug: pp.Slug, Rev: 1, Title: pp.Title, Tags: pp.Tags, Body: string(pp.Body)})
+	}
+	benchmarkBuild(b, docs)
 }

@@ -126,7 +126,14 @@ func (x *Index) Put(d Doc) {
 // PutMany indexes docs, replacing what was indexed for their slugs. The
 // posts are analysed on every CPU at once, then added under one lock.
 func (x *Index) PutMany(docs []Doc) {
+	if len(docs) == 0 {
+		return
+	}
 	as := make([]analysed, len(docs))
+	ready := make([]chan struct{}, len(docs))
+	for i := range ready {
+		ready[i] = make(chan struct{})
+	}
 	workers := min(runtime.GOMAXPROCS(0), len(docs))
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -140,15 +147,20 @@ func (x *Index) PutMany(docs []Doc) {
 				}
 				as[i] = analyse(docs[i], seen)
 				clear(seen)
+				close(ready[i])
 			}
 		})
 	}
-	wg.Wait()
-	x.mu.Lock()
-	defer x.mu.Unlock()
+	// The posts are added in order as they are analysed, while the rest
+	// are: the adding, which one goroutine must do, overlaps the analysing.
 	for i := range as {
+		<-ready[i]
+		x.mu.Lock() // post by post: searches go on meanwhile
 		x.add(&as[i])
+		x.mu.Unlock()
+		as[i] = analysed{} // its text and terms are the index's now
 	}
+	wg.Wait()
 }
 
 // analyse splits d into terms and weighs them; seen is an empty map to use.
